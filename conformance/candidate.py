@@ -1,0 +1,118 @@
+"""The candidate profile (candidate.yaml): who the system is and what it claims.
+
+The secret itself never appears in the profile: it names an environment variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from conformance.errors import CandidateError, ConformanceError, Location
+from conformance.standards._documents import join_pointer, load_document
+
+__all__ = ["Auth", "Candidate", "Claim", "load_candidate"]
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    text = resources.files("conformance").joinpath("schemas/candidate.schema.json").read_text()
+    return Draft202012Validator(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Auth:
+    scheme: str  # bearer | api-key
+    token_env: str
+    header: str | None = None
+
+    def secret(self) -> str:
+        value = os.environ.get(self.token_env)
+        if not value:
+            raise CandidateError(
+                f"environment variable {self.token_env} is not set; expected it to hold the "
+                f"candidate's {'bearer token' if self.scheme == 'bearer' else 'API key'}"
+            )
+        return value
+
+    def headers(self, secret: str) -> dict[str, str]:
+        if self.scheme == "bearer":
+            return {"Authorization": f"Bearer {secret}"}
+        return {self.header or "X-API-Key": secret}
+
+    def shell_headers(self) -> dict[str, str]:
+        """The same headers, with the secret as a shell variable reference (for curl lines)."""
+        return self.headers(f"${{{self.token_env}}}")
+
+
+@dataclass(frozen=True)
+class Claim:
+    standard: str
+    implements: frozenset[str] = frozenset()
+    exports: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    vendor: str
+    system: str
+    version: str
+    base_url: str | None
+    auth: Auth | None
+    claims: tuple[Claim, ...]
+    path: Path
+
+    def claim(self, ref: str) -> Claim:
+        for claim in self.claims:
+            if claim.standard == ref:
+                return claim
+        claimed = ", ".join(c.standard for c in self.claims)
+        raise CandidateError(
+            f"candidate does not claim standard={ref!r}; it claims: {claimed}",
+            Location(self.path, None, "/claims"),
+        )
+
+    def identity(self) -> dict[str, str]:
+        return {"vendor": self.vendor, "system": self.system, "version": self.version}
+
+
+def load_candidate(path: Path) -> Candidate:
+    try:
+        doc = load_document(path)
+    except ConformanceError as exc:
+        raise CandidateError(exc.message, exc.location) from None
+    if not isinstance(doc.data, dict):
+        raise CandidateError("expected a mapping at the top of the file", doc.location(""))
+    for error in sorted(_validator().iter_errors(doc.data), key=lambda e: list(e.path)):
+        pointer = join_pointer("", *error.absolute_path)
+        raise CandidateError(f"{error.message} (rule {error.validator})", doc.location(pointer))
+    data = doc.data
+    base = path.resolve().parent
+    auth = None
+    if "auth" in data:
+        raw = data["auth"]
+        auth = Auth(raw["scheme"], raw["token_env"], raw.get("header"))
+    claims = tuple(
+        Claim(
+            standard=raw["standard"],
+            implements=frozenset(raw.get("implements", ())),
+            exports={name: base / rel for name, rel in (raw.get("exports") or {}).items()},
+        )
+        for raw in data["claims"]
+    )
+    identity = data["identity"]
+    return Candidate(
+        vendor=identity["vendor"],
+        system=identity["system"],
+        version=identity["version"],
+        base_url=data.get("base_url", "").rstrip("/") or None,
+        auth=auth,
+        claims=claims,
+        path=path.resolve(),
+    )

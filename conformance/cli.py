@@ -1,0 +1,268 @@
+"""The ``conformance`` command line.
+
+Exit codes: 0 conforms (or: nothing wrong), 1 does not conform (or: lint found problems),
+2 usage or configuration error, 3 candidate unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from conformance._version import __version__
+from conformance.errors import ConformanceError
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+
+
+def _standards_dirs(args: argparse.Namespace) -> list[Path] | None:
+    return [Path(p) for p in args.standards_dir] or None
+
+
+def cmd_standards_list(args: argparse.Namespace) -> int:
+    from conformance.standards.loader import StandardsRepository, load_standard
+
+    repository = StandardsRepository(_standards_dirs(args))
+    rows = repository.versions()
+    if not rows:
+        print("no standards found; searched: " + ", ".join(map(str, repository.roots)))
+        return EXIT_OK
+    for standard_id, version, folder in rows:
+        try:
+            standard = load_standard(folder)
+            print(
+                f"{standard_id}@{version}\t{standard.status.value}\t"
+                f"{standard.title.zh} / {standard.title.en}"
+            )
+        except ConformanceError as exc:
+            print(f"{standard_id}@{version}\tINVALID\t{exc}")
+    return EXIT_OK
+
+
+def cmd_standards_show(args: argparse.Namespace) -> int:
+    from conformance.engine.openapi import load_operations
+    from conformance.standards.loader import StandardsRepository
+    from conformance.validation import schema_set
+
+    standard = StandardsRepository(_standards_dirs(args)).load(args.ref)
+    print(f"{standard.ref}  [{standard.status.value}]")
+    print(f"  {standard.title.zh}")
+    print(f"  {standard.title.en}")
+    print(f"  digest:  {standard.digest}")
+    print(f"  folder:  {standard.folder}")
+    dates = ", ".join(f"{k} {v}" for k, v in standard.dates.items())
+    print(f"  dates:   {dates}")
+    if standard.extends:
+        print(f"  extends: {standard.extends}")
+    print(f"  clauses ({len(standard.clauses)}):")
+    for clause in standard.clauses:
+        print(
+            f"    {clause.id:<14} {clause.level.value:<6} "
+            f"{clause.verification.value:<9} {clause.text.en}"
+        )
+    if standard.openapi_path is not None:
+        operations = load_operations(schema_set(standard.folder), standard.openapi_path)
+        print(f"  operations ({len(operations)}):")
+        for op in operations:
+            print(f"    {op.target:<40} {op.operation_id:<20} {', '.join(op.all_clauses())}")
+    if standard.exports:
+        print(f"  exports ({len(standard.exports)}):")
+        for export in standard.exports:
+            print(
+                f"    {export.name:<20} {export.format:<5} {export.schema_path.name:<28} "
+                f"{', '.join(export.clauses)}"
+            )
+    return EXIT_OK
+
+
+def cmd_standards_lint(args: argparse.Namespace) -> int:
+    from conformance.lint import lint_paths
+
+    issues, linted = lint_paths([Path(p) for p in args.paths], _standards_dirs(args))
+    for issue in issues:
+        print(issue.format())
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = len(issues) - errors
+    print(f"{linted} standard version(s) linted: {errors} error(s), {warnings} warning(s)")
+    return EXIT_FAIL if errors else EXIT_OK
+
+
+def cmd_checks_list(args: argparse.Namespace) -> int:
+    from conformance.checks import all_checks
+
+    for check in all_checks():
+        print(f"{check.id:<26} {check.kind:<7} {check.title}")
+        print(f"{'':<26} {'':<7} {check.doc}")
+    return EXIT_OK
+
+
+def cmd_formats_list(args: argparse.Namespace) -> int:
+    from conformance.formats import FORMATS
+
+    for name, fmt in FORMATS.items():
+        print(f"{name:<18} {fmt.doc}")
+    return EXIT_OK
+
+
+def run_options(args: argparse.Namespace) -> object:
+    from conformance.engine.prepare import RunOptions
+
+    return RunOptions(
+        standard=args.standard,
+        candidate=Path(args.candidate),
+        seed=args.seed,
+        run_id=args.run_id,
+        reports_dir=Path(args.reports_dir),
+        max_examples=args.max_examples,
+        base_url=args.base_url,
+        timeout_s=args.request_timeout,
+        standards_dirs=[Path(p) for p in args.standards_dir],
+        max_errors_per_type=args.max_errors_per_type,
+    )
+
+
+def run_suite(options: object, *, quiet: bool = False) -> int:
+    """Run one standard through the pytest plugin (the same engine as ``pytest --standard``)."""
+    import pytest
+
+    from conformance import pytest_plugin as plugin
+    from conformance.engine.prepare import RunOptions, prepare
+
+    assert isinstance(options, RunOptions)
+    config = prepare(options)  # bad input stops here, with exit code 2
+    print(
+        f"conformance: seed={config.seed} run_id={config.run_id} "
+        f"standard={config.standard.ref} (replay with --seed {config.seed})",
+        flush=True,
+    )
+    argv = [
+        plugin.OPT_STANDARD,
+        config.standard.ref,
+        plugin.OPT_CANDIDATE,
+        str(options.candidate),
+        plugin.OPT_SEED,
+        str(config.seed),
+        plugin.OPT_RUN_ID,
+        config.run_id,
+        plugin.OPT_REPORTS,
+        str(options.reports_dir),
+        plugin.OPT_MAX_EXAMPLES,
+        str(options.max_examples),
+        plugin.OPT_TIMEOUT,
+        str(options.timeout_s),
+        plugin.OPT_MAX_ERRORS,
+        str(options.max_errors_per_type),
+    ]
+    if options.base_url:
+        argv += [plugin.OPT_BASE_URL, options.base_url]
+    for folder in options.standards_dirs:
+        argv += [plugin.OPT_STANDARDS_DIR, str(folder)]
+    ini = resources.files("conformance").joinpath("pytest-isolated.ini")
+    argv += ["-c", str(ini), "--rootdir", str(Path.cwd()), "--noconftest", "-p", "no:cacheprovider"]
+    # the CLI imported Hypothesis before pytest started: nothing to rewrite there
+    argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    argv += ["-q"] if quiet else ["-v"]
+    return int(pytest.main(argv))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return run_suite(run_options(args))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from conformance.demo import run_demo
+
+    return run_demo(Path(args.reports_dir), seed=args.seed, max_examples=args.max_examples)
+
+
+def _add_standards_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--standards-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder holding <id>/<version>/ standards (repeatable; default: "
+        "$CONFORMANCE_STANDARDS_PATH, ./standards, the bundled ones)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conformance",
+        description="Conformance to provincial e-government interoperability standards.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    standards = sub.add_parser("standards", help="list, show and lint standards")
+    ssub = standards.add_subparsers(dest="standards_command", required=True, metavar="ACTION")
+    p = ssub.add_parser("list", help="list the standard versions found")
+    _add_standards_dir(p)
+    p.set_defaults(func=cmd_standards_list)
+    p = ssub.add_parser("show", help="show one standard version, with its content digest")
+    p.add_argument("ref", metavar="ID@VERSION")
+    _add_standards_dir(p)
+    p.set_defaults(func=cmd_standards_show)
+    p = ssub.add_parser("lint", help="check standard version folders (default: all found)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="a version folder, a standard.yaml, or a folder of standards",
+    )
+    _add_standards_dir(p)
+    p.set_defaults(func=cmd_standards_lint)
+
+    checks = sub.add_parser("checks", help="the catalogue of checks")
+    csub = checks.add_subparsers(dest="checks_command", required=True, metavar="ACTION")
+    csub.add_parser("list", help="list every check").set_defaults(func=cmd_checks_list)
+
+    formats = sub.add_parser("formats", help="the string formats standards may use")
+    fsub = formats.add_subparsers(dest="formats_command", required=True, metavar="ACTION")
+    fsub.add_parser("list", help="list every format").set_defaults(func=cmd_formats_list)
+
+    run = sub.add_parser("run", help="test a candidate against a standard")
+    run.add_argument(
+        "--standard", metavar="ID@VERSION", help="default: the candidate's only claimed standard"
+    )
+    run.add_argument("--candidate", required=True, metavar="PATH", help="candidate.yaml")
+    run.add_argument("--seed", type=int, help="generation seed (printed and recorded)")
+    run.add_argument("--run-id", help="run id (default: generated)")
+    run.add_argument("--reports-dir", default="reports", metavar="DIR")
+    run.add_argument(
+        "--max-examples",
+        type=int,
+        default=20,
+        metavar="N",
+        help="generated requests per operation (default: 20)",
+    )
+    run.add_argument("--base-url", metavar="URL", help="override the candidate's base_url")
+    run.add_argument("--request-timeout", type=float, default=10.0, metavar="S")
+    run.add_argument("--max-errors-per-type", type=int, default=100, metavar="N")
+    _add_standards_dir(run)
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="run the suite against the bundled reference candidate")
+    demo.add_argument("--reports-dir", default="reports", metavar="DIR")
+    demo.add_argument("--seed", type=int)
+    demo.add_argument("--max-examples", type=int, default=20, metavar="N")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConformanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

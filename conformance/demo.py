@@ -1,0 +1,99 @@
+"""``conformance demo``: start the bundled reference candidate, run every standard it
+claims, write the reports, stop the server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from conformance.candidate import load_candidate
+from conformance.errors import UsageError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = REPO_ROOT / "fixtures" / "reference_candidate"
+START_TIMEOUT_S = 15.0
+
+
+def start_reference_candidate(
+    token_env: str, faults: list[str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the reference candidate in its own process on an ephemeral loopback port."""
+    server = FIXTURE / "server.py"
+    if not server.is_file():
+        raise UsageError(f"the demo needs a source checkout: {server} not found")
+    with tempfile.TemporaryDirectory() as scratch:
+        port_file = Path(scratch) / "port"
+        command = [
+            sys.executable,
+            str(server),
+            "--port",
+            "0",
+            "--token-env",
+            token_env,
+            "--port-file",
+            str(port_file),
+        ]
+        for fault in faults or []:
+            command += ["--fault", fault]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=os.environ.copy())
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if port_file.is_file() and port_file.read_text().strip():
+                return process, f"http://127.0.0.1:{port_file.read_text().strip()}"
+            if process.poll() is not None:
+                raise UsageError(f"the reference candidate exited with code {process.returncode}")
+            time.sleep(0.05)
+        process.kill()
+        raise UsageError(f"the reference candidate did not start within {START_TIMEOUT_S}s")
+
+
+def run_demo(reports_dir: Path, *, seed: int | None = None, max_examples: int = 20) -> int:
+    from conformance.cli import run_suite
+    from conformance.engine.prepare import RunOptions
+    from conformance.engine.run import new_run_id, new_seed
+
+    candidate_path = FIXTURE / "candidate.yaml"
+    candidate = load_candidate(candidate_path)
+    token_env = candidate.auth.token_env if candidate.auth else "REFERENCE_CANDIDATE_TOKEN"
+    # A fresh secret for this demo only; it lives in this process's environment.
+    os.environ[token_env] = secrets.token_urlsafe(24)
+    seed = new_seed() if seed is None else seed
+    process, base_url = start_reference_candidate(token_env)
+    print(f"demo: reference candidate listening on {base_url} (pid {process.pid})", flush=True)
+    codes: dict[str, int] = {}
+    run_dirs: list[Path] = []
+    try:
+        for claim in candidate.claims:
+            run_id = new_run_id()
+            run_dirs.append(reports_dir / run_id)
+            options = RunOptions(
+                run_id=run_id,
+                standard=claim.standard,
+                candidate=candidate_path,
+                seed=seed,
+                reports_dir=reports_dir,
+                max_examples=max_examples,
+                base_url=base_url,
+            )
+            codes[claim.standard] = run_suite(options, quiet=True)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    print("\ndemo summary:")
+    for ref, code in codes.items():
+        print(f"  {ref:<28} {'conforms' if code == 0 else f'exit {code}'}")
+    latest = sorted(reports_dir.glob("*/results.json"), key=lambda p: p.stat().st_mtime)[
+        -len(codes) :
+    ]
+    print(f"reports written under {reports_dir.resolve()}:")
+    for path in latest:
+        print(f"  {path.parent}")
+    return 0 if all(code == 0 for code in codes.values()) else max(codes.values())

@@ -1,0 +1,125 @@
+"""A bounded HTTP client: every wait has a timeout, every read a size cap.
+
+The candidate is hostile input, so nothing here trusts it: redirects are not followed
+(credentials never travel to another host), proxies from the environment are ignored,
+and a body larger than the cap is cut and flagged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class TransportError(Exception):
+    """The exchange did not complete: refused, reset, timed out."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind  # connection, timeout, protocol
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None = None
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: CaseInsensitiveDict[str]
+    body: bytes
+    elapsed_s: float
+    truncated: bool = False
+    _json: Any = field(default=None, repr=False)
+
+    @property
+    def media_type(self) -> str | None:
+        value = self.headers.get("Content-Type")
+        return value.split(";", 1)[0].strip().lower() if value else None
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    max_body: int = DEFAULT_MAX_BODY
+
+
+class Client:
+    """One ``requests.Session`` per thread, with limits applied to every exchange."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxies or netrc credentials from the environment
+            self._local.session = session
+        return session
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        limits = self.limits
+        started = time.monotonic()
+        deadline = started + limits.timeout_s
+        try:
+            raw = self._session().request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=request.body,
+                timeout=(min(5.0, limits.timeout_s), limits.timeout_s),
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.Timeout as exc:
+            raise TransportError("timeout", f"no response within {limits.timeout_s}s") from exc
+        except requests.ConnectionError as exc:
+            raise TransportError("connection", _reason(exc)) from exc
+        except requests.RequestException as exc:
+            raise TransportError("protocol", _reason(exc)) from exc
+        chunks: list[bytes] = []
+        size = 0
+        truncated = False
+        try:
+            with raw:
+                for chunk in raw.iter_content(_CHUNK):
+                    size += len(chunk)
+                    if size > limits.max_body:
+                        truncated = True
+                        chunks.append(chunk[: len(chunk) - (size - limits.max_body)])
+                        break
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise TransportError(
+                            "timeout", f"body not complete within {limits.timeout_s}s"
+                        )
+        except requests.RequestException as exc:
+            raise TransportError("protocol", _reason(exc)) from exc
+        return HttpResponse(
+            status=raw.status_code,
+            headers=raw.headers,
+            body=b"".join(chunks),
+            elapsed_s=time.monotonic() - started,
+            truncated=truncated,
+        )
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    # urllib3 nests reasons; the last clause is the one a user can act on.
+    return text.rsplit(": ", 1)[-1].strip("()'\"") if text else type(exc).__name__

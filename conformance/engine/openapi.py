@@ -1,0 +1,201 @@
+"""Operations of a standard's OpenAPI document, as the engine needs them.
+
+Object-level ``$ref``s (parameters, request bodies, responses) are followed here, once;
+schemas are kept as URIs (file URI plus JSON pointer) so validators and generators
+resolve their own ``$ref``s relative to where each schema really lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import Location, StandardError
+from conformance.standards._documents import join_pointer
+from conformance.validation import SchemaSet
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # path, query, header, cookie
+    required: bool
+    schema_uri: str | None
+    example: Any = MISSING
+
+
+@dataclass(frozen=True)
+class Body:
+    media_type: str
+    required: bool
+    schema_uri: str | None
+    example: Any = MISSING
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    status: str  # "200", "4XX" or "default"
+    content: dict[str, str | None]  # media type -> schema URI
+    clauses: tuple[str, ...] = ()
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # upper case
+    path: str
+    operation_id: str
+    parameters: tuple[Parameter, ...]
+    body: Body | None
+    responses: tuple[ResponseSpec, ...]
+    clauses: tuple[str, ...]
+    secured: bool
+    extensions: dict[str, Any]
+    pointer: str  # of the operation object in the OpenAPI document
+
+    @property
+    def target(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def response_for(self, status: int) -> ResponseSpec | None:
+        by_status = {r.status.upper(): r for r in self.responses}
+        return (
+            by_status.get(str(status))
+            or by_status.get(f"{str(status)[0]}XX")
+            or by_status.get("DEFAULT")
+        )
+
+    def all_clauses(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(self.clauses)
+        for response in self.responses:
+            seen.update(dict.fromkeys(response.clauses))
+        return tuple(seen)
+
+
+class _Walker:
+    def __init__(self, schemas: SchemaSet, path: Path) -> None:
+        self.schemas = schemas
+        self.path = path
+        self.base = schemas.uri(path)
+
+    def follow(self, obj: Any, uri: str) -> tuple[Any, str]:
+        """Follow object-level $refs (bounded), returning the object and its URI."""
+        for _ in range(16):
+            if not (isinstance(obj, dict) and isinstance(obj.get("$ref"), str)):
+                return obj, uri
+            base = uri.split("#", 1)[0]
+            target = obj["$ref"]
+            full = target if "://" in target else _join(base, target)
+            try:
+                obj, _ = self.schemas.lookup(full)
+            except Exception as exc:  # referencing raises several types
+                raise StandardError(
+                    f"$ref={target!r} does not resolve: {exc}", self._location(uri)
+                ) from None
+            uri = full if "#" in full else full + "#"
+        raise StandardError("$ref chain longer than 16", self._location(uri))
+
+    def _location(self, uri: str) -> Location:
+        pointer = uri.split("#", 1)[1] if "#" in uri else ""
+        return self.schemas.document(self.path).location(pointer)
+
+
+def _join(base: str, ref: str) -> str:
+    from urllib.parse import urljoin
+
+    if ref.startswith("#"):
+        return base + ref
+    return urljoin(base, ref)
+
+
+def _schema_uri(container: dict[str, Any], uri: str) -> str | None:
+    return f"{uri}/schema" if "schema" in container else None
+
+
+def _example(obj: dict[str, Any]) -> Any:
+    if "example" in obj:
+        return obj["example"]
+    examples = obj.get("examples")
+    if isinstance(examples, dict):
+        for value in examples.values():
+            if isinstance(value, dict) and "value" in value:
+                return value["value"]
+    return MISSING
+
+
+def load_operations(schemas: SchemaSet, openapi_path: Path) -> list[Operation]:
+    doc = schemas.document(openapi_path).data
+    walker = _Walker(schemas, openapi_path)
+    base = walker.base
+    global_security = doc.get("security", [])
+    operations = []
+    for path, item in (doc.get("paths") or {}).items():
+        item_uri = f"{base}#{join_pointer('', 'paths', path)}"
+        item, item_uri = walker.follow(item, item_uri)
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            op_uri = f"{item_uri}/{method}"
+            op = item[method]
+            params: dict[tuple[str, str], Parameter] = {}
+            for source, source_uri in (
+                (shared, f"{item_uri}/parameters"),
+                (op.get("parameters", []), f"{op_uri}/parameters"),
+            ):
+                for index, raw in enumerate(source):
+                    raw, raw_uri = walker.follow(raw, f"{source_uri}/{index}")
+                    parameter = Parameter(
+                        name=raw["name"],
+                        location=raw["in"],
+                        required=bool(raw.get("required", raw["in"] == "path")),
+                        schema_uri=_schema_uri(raw, raw_uri),
+                        example=_example(raw),
+                    )
+                    params[(parameter.name, parameter.location)] = parameter
+            body = None
+            if "requestBody" in op:
+                raw, raw_uri = walker.follow(op["requestBody"], f"{op_uri}/requestBody")
+                for media, media_obj in (raw.get("content") or {}).items():
+                    media_uri = f"{raw_uri}/content/{join_pointer('', media)[1:]}"
+                    body = Body(
+                        media_type=media,
+                        required=bool(raw.get("required", False)),
+                        schema_uri=_schema_uri(media_obj, media_uri),
+                        example=_example(media_obj),
+                    )
+                    break  # the first media type is the one the engine sends
+            responses = []
+            for status, raw in (op.get("responses") or {}).items():
+                raw, raw_uri = walker.follow(raw, f"{op_uri}/responses/{status}")
+                content = {}
+                for media, media_obj in (raw.get("content") or {}).items():
+                    media_uri = f"{raw_uri}/content/{join_pointer('', media)[1:]}"
+                    content[media] = _schema_uri(media_obj, media_uri)
+                responses.append(
+                    ResponseSpec(
+                        status=str(status),
+                        content=content,
+                        clauses=tuple(raw.get("x-clauses", ())),
+                        headers=dict(raw.get("headers") or {}),
+                    )
+                )
+            operations.append(
+                Operation(
+                    method=method.upper(),
+                    path=path,
+                    operation_id=op.get("operationId", f"{method.upper()} {path}"),
+                    parameters=tuple(params.values()),
+                    body=body,
+                    responses=tuple(responses),
+                    clauses=tuple(op.get("x-clauses", ())),
+                    secured=bool(op.get("security", global_security)),
+                    extensions={k: v for k, v in op.items() if k.startswith("x-")},
+                    pointer=op_uri.split("#", 1)[1],
+                )
+            )
+    return operations

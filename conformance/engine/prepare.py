@@ -1,0 +1,73 @@
+"""Turning user options into a ready :class:`RunConfig`; shared by both front doors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.candidate import load_candidate
+from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S, Limits
+from conformance.engine.run import RunConfig, new_run_id, new_seed
+from conformance.errors import CandidateError, UsageError
+from conformance.standards.loader import StandardsRepository
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    standard: str | None
+    candidate: Path
+    seed: int | None = None
+    run_id: str | None = None
+    reports_dir: Path = Path("reports")
+    max_examples: int = 20
+    base_url: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    max_body: int = DEFAULT_MAX_BODY
+    standards_dirs: Sequence[Path] = ()
+    max_errors_per_type: int = 100
+
+
+def prepare(options: RunOptions) -> RunConfig:
+    """Load and cross-check everything; raise a ConformanceError on bad input."""
+    if not options.candidate.exists():
+        raise CandidateError(f"candidate profile not found: {options.candidate}")
+    candidate = load_candidate(options.candidate)
+    ref = options.standard
+    if ref is None:
+        if len(candidate.claims) != 1:
+            claimed = ", ".join(c.standard for c in candidate.claims)
+            raise UsageError(f"--standard is required: the candidate claims several: {claimed}")
+        ref = candidate.claims[0].standard
+    repository = StandardsRepository(list(options.standards_dirs) or None)
+    standard = repository.load(ref)
+    claim = candidate.claim(standard.ref)
+    unknown = sorted(claim.implements - standard.clause_ids)
+    if unknown:
+        raise CandidateError(
+            f"implements names clauses not in {standard.ref}: {', '.join(unknown)}", None
+        )
+    unknown_exports = sorted(set(claim.exports) - {e.name for e in standard.exports})
+    if unknown_exports:
+        known = ", ".join(e.name for e in standard.exports) or "(none)"
+        raise CandidateError(
+            f"exports names {', '.join(unknown_exports)}, not exports of {standard.ref}; "
+            f"expected one of: {known}"
+        )
+    if candidate.auth is not None and standard.openapi_path is not None:
+        candidate.auth.secret()  # fail now, clearly, when the variable is not set
+    if options.max_examples < 0:
+        raise UsageError(f"max_examples={options.max_examples}, expected 0 or more")
+    if options.timeout_s <= 0:
+        raise UsageError(f"timeout={options.timeout_s}, expected a positive number of seconds")
+    return RunConfig(
+        standard=standard,
+        candidate=candidate,
+        seed=new_seed() if options.seed is None else options.seed,
+        run_id=options.run_id or new_run_id(),
+        reports_dir=options.reports_dir,
+        max_examples=options.max_examples,
+        limits=Limits(timeout_s=options.timeout_s, max_body=options.max_body),
+        base_url=options.base_url.rstrip("/") if options.base_url else None,
+        max_errors_per_type=options.max_errors_per_type,
+    )

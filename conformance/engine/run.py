@@ -1,0 +1,456 @@
+"""Planning and executing a run: one task per operation and per export.
+
+Each task returns one :class:`CheckResult` per (clause, check) it serves, so every
+result traces to a clause of the standard.  Hypothesis drives generation with a seed
+derived from the run's seed and the task's target, so a task replays the same
+requests whatever order or process it runs in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import socket
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+
+from conformance.candidate import Candidate, Claim
+from conformance.checks import CHECKS, Problem, api_checks
+from conformance.engine.cases import case_strategy, example_case
+from conformance.engine.events import Event, Listener, TaskFinished, TaskStarted
+from conformance.engine.exchange import Exchange, Redactor, RequestCase, build_request
+from conformance.engine.http import Client, Limits, TransportError
+from conformance.engine.openapi import Operation, load_operations
+from conformance.results import CheckResult, Failure, Outcome
+from conformance.standards.model import Clause, ExportSpec, Level, Standard, Verification
+from conformance.validation import SchemaSet, schema_set
+
+EXPORT_CHECKS = ("export_records", "export_encoding", "export_unique_keys")
+SKIP_NOT_CLAIMED = "optional (MAY) clause not claimed by the candidate"
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    standard: Standard
+    candidate: Candidate
+    seed: int
+    run_id: str
+    reports_dir: Path
+    max_examples: int = 20
+    limits: Limits = field(default_factory=Limits)
+    base_url: str | None = None  # overrides the candidate's
+    max_errors_per_type: int = 100
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str  # "api" or "export"
+    target: str
+    operation: Operation | None = None
+    export: ExportSpec | None = None
+
+
+@dataclass
+class _Entry:
+    """Accumulates what one check saw for one clause on one target."""
+
+    clause: str
+    check: str
+    examined: int = 0
+    failures: dict[str, Failure] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+class Run:
+    """The state of one run of one standard against one candidate."""
+
+    def __init__(self, config: RunConfig, listeners: Iterable[Listener] = ()) -> None:
+        self.config = config
+        self.standard = config.standard
+        self.candidate = config.candidate
+        self.claim: Claim = config.candidate.claim(config.standard.ref)
+        self.schemas: SchemaSet = schema_set(config.standard.folder)
+        self.base_url = config.base_url or config.candidate.base_url
+        self.listeners = list(listeners)
+        self.results: list[CheckResult] = []
+        self.request_digests: dict[str, str] = {}
+        self.export_files: dict[str, dict[str, Any]] = {}
+        self.unreachable: str | None = None
+        self.started_at = datetime.now(UTC)
+        auth = config.candidate.auth
+        self._secret = auth.secret() if auth else ""
+        self.auth_headers = auth.headers(self._secret) if auth else {}
+        self.redactor = Redactor([self._secret], auth.shell_headers() if auth else {})
+        self.client = Client(config.limits)
+        self.operations: list[Operation] = []
+        if config.standard.openapi_path is not None:
+            self.operations = load_operations(self.schemas, config.standard.openapi_path)
+
+    # -- planning -------------------------------------------------------------------
+
+    def tasks(self) -> list[Task]:
+        tasks = [Task("api", op.target, operation=op) for op in self.operations]
+        tasks += [Task("export", f"export {e.name}", export=e) for e in self.standard.exports]
+        return tasks
+
+    def emit(self, event: Event) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def preflight(self) -> str | None:
+        """None when the candidate accepts a TCP connection, else why not."""
+        if not self.operations:
+            return None
+        if not self.base_url:
+            self.unreachable = "candidate.yaml has no base_url and none was given"
+            return self.unreachable
+        parts = urlsplit(self.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parts.hostname or "", port), timeout=5):
+                return None
+        except OSError as exc:
+            self.unreachable = (
+                f"base_url={self.base_url} accepts no connection ({exc.strerror or exc})"
+            )
+            return self.unreachable
+
+    def _clause_skip(self, clause: Clause) -> str | None:
+        if clause.verification is Verification.MANUAL:
+            return "manual clause: verified by a reviewer's attestation"
+        if clause.level is Level.MAY and clause.id not in self.claim.implements:
+            return SKIP_NOT_CLAIMED
+        return None
+
+    # -- execution ------------------------------------------------------------------
+
+    def execute(self, task: Task) -> list[CheckResult]:
+        self.emit(TaskStarted(task.target))
+        started = time.monotonic()
+        if task.operation is not None:
+            results = self._run_operation(task.operation)
+        else:
+            assert task.export is not None
+            results = self._run_export(task.export)
+        duration = time.monotonic() - started
+        for result in results:
+            result.duration_s = duration / max(len(results), 1)
+        self.results.extend(results)
+        self.emit(TaskFinished(task.target, tuple(results), duration))
+        return results
+
+    def _entries(
+        self, clause_ids: Iterable[str], check_ids: Iterable[str]
+    ) -> dict[tuple[str, str], _Entry]:
+        checks = list(check_ids)
+        entries: dict[tuple[str, str], _Entry] = {}
+        for clause_id in clause_ids:
+            if clause_id not in self.standard.clause_ids:
+                continue  # lint reports unknown clause ids
+            clause = self.standard.clause(clause_id)
+            for check in checks:
+                if clause.verified_by(check):
+                    entries[(clause_id, check)] = _Entry(clause_id, check)
+        return entries
+
+    def _finish(
+        self,
+        target: str,
+        entries: dict[tuple[str, str], _Entry],
+        evidence: dict[str, Any] | None = None,
+    ) -> list[CheckResult]:
+        results = []
+        for entry in entries.values():
+            clause = self.standard.clause(entry.clause)
+            skip = self._clause_skip(clause)
+            failures = sorted(entry.failures.values(), key=lambda f: -f.count)
+            if skip is not None:
+                outcome, message, failures = Outcome.SKIP, skip, []
+            elif entry.errors:
+                outcome, message = Outcome.ERROR, entry.errors[0]
+            elif failures:
+                total = sum(f.count for f in failures)
+                outcome = Outcome.FAIL
+                message = (
+                    f"{len(failures)} distinct failure(s), {total} occurrence(s): "
+                    f"{failures[0].message}"
+                )
+            elif entry.examined == 0:
+                outcome, message = (
+                    Outcome.SKIP,
+                    "not exercised: no response or record reached this check",
+                )
+            else:
+                outcome, message = Outcome.PASS, f"{entry.examined} examined, no failure"
+            results.append(
+                CheckResult(
+                    clause=entry.clause,
+                    check=entry.check,
+                    target=target,
+                    outcome=outcome,
+                    message=message,
+                    examined=entry.examined,
+                    failures=failures,
+                    evidence=dict(evidence or {}),
+                )
+            )
+        return results
+
+    def _task_seed(self, target: str) -> int:
+        return (self.config.seed + zlib.crc32(target.encode("utf-8"))) % (2**32)
+
+    def _run_operation(self, op: Operation) -> list[CheckResult]:
+        checks = api_checks()
+        entries = self._entries(op.all_clauses(), (c.id for c in checks))
+        if not entries:
+            return []
+        active = [
+            e for e in entries.values() if self._clause_skip(self.standard.clause(e.clause)) is None
+        ]
+        if not active:
+            return self._finish(op.target, entries)
+        if self.unreachable:
+            for entry in entries.values():
+                entry.errors.append(f"candidate unreachable: {self.unreachable}")
+            return self._finish(op.target, entries)
+        digest = hashlib.sha256()
+
+        def execute(
+            case: RequestCase, probe: str | None = None, auth: dict[str, str] | None = None
+        ) -> None:
+            headers = self.auth_headers if auth is None else auth
+            request = build_request(self.base_url or "", op, case, headers)
+            digest.update(request.method.encode() + b" " + request.url.encode() + b"\n")
+            digest.update((request.body or b"") + b"\n")
+            try:
+                response = self.client.send(request)
+            except TransportError as exc:
+                message = f"{exc.kind}: {exc} ({request.method} {self.redactor.text(request.url)})"
+                for clause_id in op.clauses:
+                    for check in checks:
+                        entry = entries.get((clause_id, check.id))
+                        if entry is not None and len(entry.errors) < 5:
+                            entry.errors.append(message)
+                return
+            exchange = Exchange(op, case, request, response, self.schemas, probe=probe)
+            if probe is not None:
+                exchange.expected_status = 401
+            self._check_exchange(exchange, checks, entries)
+
+        example = example_case(op)
+        if example is not None:
+            execute(example)
+            if op.secured and self.candidate.auth is not None:
+                wrong = self.candidate.auth.headers("wrong-credentials-for-probe")
+                execute(example, "no credentials", {})
+                execute(example, "wrong credentials", wrong)
+        generation_error = self._explore(op, execute)
+        if generation_error:
+            for entry in entries.values():
+                entry.errors.append(generation_error)
+        self.request_digests[op.target] = digest.hexdigest()
+        return self._finish(op.target, entries)
+
+    def _explore(self, op: Operation, execute: Callable[[RequestCase], None]) -> str | None:
+        if self.config.max_examples <= 0:
+            return None
+        try:
+            strategy = case_strategy(op, self.schemas)
+        except Exception as exc:  # a standard the generator cannot serve
+            return f"cannot generate requests for {op.target}: {exc}"
+
+        @settings(
+            max_examples=self.config.max_examples,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+            report_multiple_bugs=False,
+        )
+        @hypothesis_seed(self._task_seed(op.target))
+        @given(strategy)
+        def explore(case: RequestCase) -> None:
+            execute(case)
+
+        try:
+            explore()
+        except Exception as exc:
+            return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
+        return None
+
+    def _check_exchange(
+        self, exchange: Exchange, checks: list[Any], entries: dict[tuple[str, str], _Entry]
+    ) -> None:
+        op = exchange.operation
+        spec = op.response_for(exchange.response.status)
+        clause_ids = list(op.clauses) + list(spec.clauses if spec else ())
+        if exchange.expected_status is not None:
+            # a probe also serves the clauses of the response it should have got
+            expected = op.response_for(exchange.expected_status)
+            clause_ids += [c for c in (expected.clauses if expected else ()) if c not in clause_ids]
+        evidence: dict[str, Any] | None = None
+        for check in checks:
+            if check.applies is not None and not check.applies(exchange):
+                continue
+            targets = [entries[(c, check.id)] for c in clause_ids if (c, check.id) in entries]
+            if not targets:
+                continue
+            for entry in targets:
+                entry.examined += 1
+            problems: list[Problem] = list(check.func(exchange))
+            for problem in problems:
+                if evidence is None:
+                    evidence = exchange.evidence(self.redactor)
+                for entry in targets:
+                    self._add_failure(entry, op.target, problem, evidence)
+
+    def _add_failure(
+        self, entry: _Entry, target: str, problem: Problem, evidence: dict[str, Any]
+    ) -> None:
+        key = f"{entry.check}|{target}|{problem.cause}"
+        existing = entry.failures.get(key)
+        if existing is not None:
+            existing.count += 1
+            # keep the smallest example as the evidence to show
+            if len(str(evidence)) < len(str(existing.evidence)):
+                existing.evidence = evidence
+                existing.message = self.redactor.text(problem.message)
+            return
+        entry.failures[key] = Failure(
+            title=problem.title,
+            message=self.redactor.text(problem.message),
+            check=entry.check,
+            target=target,
+            dedup_key=hashlib.sha256(key.encode()).hexdigest()[:16],
+            severity=self.standard.clause(entry.clause).level.value,
+            pointer=problem.pointer,
+            schema_path=problem.schema_path,
+            evidence=evidence,
+        )
+
+    def _run_export(self, spec: ExportSpec) -> list[CheckResult]:
+        from conformance.exports import Severity, validate_export
+
+        target = f"export {spec.name}"
+        check_ids = [c for c in EXPORT_CHECKS if c != "export_unique_keys" or spec.key]
+        entries = self._entries(spec.clauses, check_ids)
+        active = [
+            e for e in entries.values() if self._clause_skip(self.standard.clause(e.clause)) is None
+        ]
+        if not active:
+            return self._finish(target, entries)
+        path = self.claim.exports.get(spec.name)
+        if path is None:
+            for entry in entries.values():
+                entry.failures["missing"] = Failure(
+                    title="Export not provided",
+                    message=(
+                        f"candidate.yaml names no file for export={spec.name!r} "
+                        f"of {self.standard.ref}"
+                    ),
+                    check=entry.check,
+                    target=target,
+                    dedup_key="missing-export",
+                    severity=self.standard.clause(entry.clause).level.value,
+                )
+            return self._finish(target, entries)
+        report = validate_export(spec, path, max_per_type=self.config.max_errors_per_type)
+        self.export_files[spec.name] = {
+            "path": str(path),
+            "sha256": _file_sha256(path),
+            "records": report.records,
+            "format": spec.format,
+        }
+        fatal_kinds = {"unreadable", "missing-file", "not-a-file"}
+        for entry in entries.values():
+            entry.examined = report.records
+            for issue in report.issues_for(entry.check):
+                if issue.severity is not Severity.ERROR:
+                    continue
+                if issue.kind in fatal_kinds:
+                    entry.errors.append(f"{issue.location()}: {issue.message}")
+                    continue
+                key = f"{entry.check}|{target}|{issue.kind}"
+                failure = entry.failures.get(key)
+                if failure is None:
+                    failure = entry.failures[key] = Failure(
+                        title=f"{issue.kind}",
+                        message=self.redactor.text(f"{issue.location()}: {issue.message}"),
+                        check=entry.check,
+                        target=target,
+                        dedup_key=hashlib.sha256(key.encode()).hexdigest()[:16],
+                        severity=self.standard.clause(entry.clause).level.value,
+                        location=issue.location(),
+                        pointer=issue.pointer or None,
+                        schema_path=issue.schema_path or None,
+                        evidence={"examples": []},
+                        count=0,
+                    )
+                    failure.count = report.counts[(entry.check, issue.kind)]
+                examples = failure.evidence["examples"]
+                examples.append(_issue_dict(issue, self.redactor))
+            if entry.examined == 0 and not entry.errors and not entry.failures:
+                entry.examined = 1  # an empty but readable file was examined
+        evidence = {
+            "file": str(path),
+            "records": report.records,
+            "counts": {f"{c}:{k}": n for (c, k), n in sorted(report.counts.items())},
+            "capped": sorted(f"{c}:{k}" for c, k in report.capped),
+            "warnings": [
+                _issue_dict(i, self.redactor)
+                for i in report.issues
+                if i.severity is not Severity.ERROR
+            ][:20],
+        }
+        return self._finish(target, entries, evidence)
+
+
+def _issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:
+    data = {
+        "kind": issue.kind,
+        "severity": issue.severity.value,
+        "location": issue.location(),
+        "message": redactor.text(issue.message),
+    }
+    for name in ("line", "row", "xpath", "byte_offset", "pointer", "schema_path", "value"):
+        value = getattr(issue, name, None)
+        if value not in (None, ""):
+            data[name] = redactor.text(value) if isinstance(value, str) else value
+    return data
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def known_check(check_id: str) -> bool:
+    from conformance.checks import all_checks
+
+    all_checks()
+    return check_id in CHECKS

@@ -1,0 +1,40 @@
+"""Streaming, record-by-record validation of export files (JSON Lines, JSON, CSV, XML).
+
+:func:`validate_export` reads a file once, never whole: line by line (JSON Lines, CSV),
+in bounded chunks (JSON arrays, XML). It reports, for the three export checks:
+
+- ``export_records``: every record against the record schema (JSON Schema with the project's
+  formats, or the XSD plus ``field_formats`` for XML); parse errors; bad files;
+- ``export_encoding``: the declared encoding (invalid bytes with offset and line), byte order
+  marks, mixed line endings, a truncated last line, the XML declaration;
+- ``export_unique_keys``: duplicate ``key`` tuples, naming both places.
+
+Counts are exact; the issues listed are capped per (check, kind).
+"""
+
+from conformance.exports._encoding import RECORD_LIMIT
+from conformance.exports._model import (
+    CHECKS,
+    ENCODING,
+    RECORDS,
+    UNIQUE_KEYS,
+    ExportIssue,
+    ExportReport,
+    Severity,
+)
+from conformance.exports._readers import MAX_DEPTH
+from conformance.exports._validate import ERRORS_PER_RECORD, validate_export
+
+__all__ = [
+    "CHECKS",
+    "ENCODING",
+    "ERRORS_PER_RECORD",
+    "MAX_DEPTH",
+    "RECORDS",
+    "RECORD_LIMIT",
+    "UNIQUE_KEYS",
+    "ExportIssue",
+    "ExportReport",
+    "Severity",
+    "validate_export",
+]

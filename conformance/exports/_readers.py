@@ -1,0 +1,761 @@
+"""Streaming readers, one per export format, yielding records with their location.
+
+Readers report what they find while reading (parse errors, oversized records, encoding
+problems through the decoders) to the sink, and yield every record they could read; records
+they could not read are yielded with ``ok=False`` so they still count.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lxml import etree
+
+from conformance.exports._encoding import (
+    CHUNK,
+    RECORD_LIMIT,
+    ChunkDecoder,
+    Endings,
+    Line,
+    LineReader,
+    codec_name,
+)
+from conformance.exports._model import ENCODING, RECORDS, Severity, Sink, clip
+
+MAX_DEPTH = 200
+_MIB = RECORD_LIMIT // (1024 * 1024)
+
+# csv refuses fields over 128 KiB by default; a single record may legitimately be larger.
+if csv.field_size_limit() < RECORD_LIMIT:
+    csv.field_size_limit(RECORD_LIMIT)
+
+
+@dataclass(slots=True)
+class Record:
+    value: Any
+    line: int | None = None
+    row: int | None = None
+    byte_offset: int | None = None
+    ok: bool = True
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]', re.DOTALL)
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+def _too_deep(text: str, start: int, end: int) -> bool:
+    """Whether the JSON in ``text[start:end]`` nests containers deeper than MAX_DEPTH."""
+    # Cheap bound first: depth never exceeds the number of opening brackets.
+    if text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH:
+        return False
+    depth = 0
+    for match in _STRUCTURE.finditer(text, start, end):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _depth_message() -> str:
+    return f"record nests objects/arrays more than {MAX_DEPTH} levels deep; not validated"
+
+
+def _parse_message(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+    return f"not valid JSON: {clip(str(exc), 120)}"
+
+
+def _too_large(sink: Sink, what: str, **where: Any) -> None:
+    sink.add(
+        RECORDS,
+        "record-too-large",
+        f"{what} is larger than {_MIB} MiB; expected smaller records (skipped)",
+        **where,
+    )
+
+
+def _blank(sink: Sink, line: int) -> None:
+    sink.add(
+        RECORDS, "blank-line", f"line {line} is blank; expected one record per line", line=line
+    )
+
+
+def _truncated(sink: Sink, line: Line) -> None:
+    sink.add(
+        ENCODING,
+        "truncated-last-line",
+        f"last line {line.number} has no line ending; the file may have been cut short",
+        severity=Severity.WARNING,
+        line=line.number,
+        byte_offset=line.offset,
+    )
+
+
+# ---------------------------------------------------------------- JSON Lines
+
+
+def jsonl_records(lines: LineReader, sink: Sink, endings: Endings) -> Iterator[Record]:
+    """Records of a JSON Lines file: one JSON value per physical line."""
+    blanks: list[int] = []
+    contents = 0
+    # A failure on the first record is judged once the second is known: two failures in a
+    # row at the start mean the file is not JSON Lines at all (one wrong-format issue).
+    first_failure: tuple[Line, ValueError] | None = None
+    last: Line | None = None
+    for line in lines:
+        endings.add(line.ending, line.number)
+        last = line
+        if not line.too_large and not line.text.strip():
+            blanks.append(line.number)
+            continue
+        contents += 1
+        for number in blanks:
+            _blank(sink, number)
+        blanks.clear()
+        value, problem = _parse_line(line)
+        if isinstance(problem, ValueError):
+            if contents == 1:
+                first_failure = (line, problem)
+                continue
+            if first_failure is not None:
+                sink.add(RECORDS, "wrong-format", _jsonl_wrong_format(first_failure[0]), line=1)
+                return
+        if first_failure is not None:
+            yield _jsonl_failure(sink, *first_failure)
+            first_failure = None
+        if problem is None:
+            yield Record(value, line=line.number, byte_offset=line.offset)
+        elif isinstance(problem, ValueError):
+            yield _jsonl_failure(sink, line, problem)
+        else:
+            if problem == "too-large":
+                _too_large(sink, f"line {line.number}", line=line.number, byte_offset=line.offset)
+            else:
+                sink.add(RECORDS, "too-deep", _depth_message(), line=line.number)
+            yield Record(None, line=line.number, byte_offset=line.offset, ok=False)
+    if first_failure is not None:
+        sink.add(RECORDS, "wrong-format", _jsonl_wrong_format(first_failure[0]), line=1)
+        return
+    if not contents:
+        sink.add(RECORDS, "empty-file", "file has no records; expected one JSON value per line")
+        return
+    for number in blanks:  # trailing blank lines
+        _blank(sink, number)
+    if last is not None and not last.ending:
+        _truncated(sink, last)
+
+
+def _parse_line(line: Line) -> tuple[Any, ValueError | str | None]:
+    """The line's value, or a problem: a ValueError, "too-large" or "too-deep"."""
+    if line.too_large:
+        return None, "too-large"
+    text = line.text
+    try:
+        value = _DECODER.decode(text)
+    except RecursionError:
+        return None, "too-deep"
+    except ValueError as exc:
+        return None, exc
+    if _too_deep(text, 0, len(text)):
+        return None, "too-deep"
+    return value, None
+
+
+def _jsonl_failure(sink: Sink, line: Line, exc: ValueError) -> Record:
+    sink.add(RECORDS, "parse", _parse_message(exc), line=line.number, value=repr(clip(line.text)))
+    return Record(None, line=line.number, byte_offset=line.offset, ok=False)
+
+
+def _jsonl_wrong_format(line: Line) -> str:
+    head = line.text.strip()[:40]
+    return (
+        f"not JSON Lines: the first lines are not JSON values (line {line.number} starts "
+        f"{head!r}); expected one JSON value per line"
+    )
+
+
+# ---------------------------------------------------------------- JSON array
+
+
+class _JsonText:
+    """A sliding window over decoded chunks with line tracking for positions in it."""
+
+    def __init__(self, chunks: Iterable[str]) -> None:
+        self._chunks = iter(chunks)
+        self.buf = ""
+        self.eof = False
+        self._line = 1  # line number at _line_pos
+        self._line_pos = 0
+
+    def more(self, at_least: int = 1) -> bool:
+        """Append at least ``at_least`` characters unless the input ends; False at EOF."""
+        added = 0
+        while added < at_least and not self.eof:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self.eof = True
+                break
+            self.buf += chunk
+            added += len(chunk)
+        return added > 0
+
+    def compact(self, pos: int) -> int:
+        """Drop text before ``pos`` (already consumed); return the new position."""
+        if pos < CHUNK:
+            return pos
+        self.line_at(pos)
+        self.buf = self.buf[pos:]
+        self._line_pos -= pos
+        return 0
+
+    def line_at(self, pos: int) -> int:
+        """Line number of ``pos``; positions must not decrease between calls."""
+        if pos > self._line_pos:
+            self._line += self.buf.count("\n", self._line_pos, pos)
+            self._line_pos = pos
+        return self._line
+
+    def skip_ws(self, pos: int) -> int:
+        """Position of the next non-whitespace character, reading on; len(buf) at EOF."""
+        while True:
+            match = _WS.match(self.buf, pos)
+            assert match is not None  # the pattern matches the empty string
+            pos = match.end()
+            if pos < len(self.buf) or not self.more():
+                return pos
+            pos = self.compact(pos)
+
+    def skip_value(self, pos: int) -> int:
+        """End of the JSON value at ``pos``, scanned without holding it; best effort."""
+        depth = 0
+        in_string = False
+        while True:
+            buf = self.buf
+            while pos < len(buf):
+                char = buf[pos]
+                if in_string:
+                    if char == "\\":
+                        if pos + 1 >= len(buf):
+                            break
+                        pos += 2
+                        continue
+                    if char == '"':
+                        in_string = False
+                        if depth == 0:
+                            return pos + 1
+                    pos += 1
+                    continue
+                if char == '"':
+                    in_string = True
+                elif char in "[{":
+                    depth += 1
+                elif char in "]}":
+                    depth -= 1
+                    if depth <= 0:
+                        return pos + 1
+                elif depth == 0 and char in ", \t\r\n":
+                    return pos
+                pos += 1
+            pos = self.compact(pos)
+            if not self.more(CHUNK):
+                return len(self.buf)
+
+
+def json_records(chunks: Iterable[str], sink: Sink) -> Iterator[Record]:
+    """Elements of a top-level JSON array, parsed one at a time from bounded chunks."""
+    text = _JsonText(chunks)
+    pos = text.skip_ws(0)
+    if pos >= len(text.buf):
+        sink.add(RECORDS, "empty-file", "file has no content; expected a JSON array of records")
+        return
+    first = text.buf[pos]
+    if first != "[":
+        if first == "{":
+            what = "a JSON object"
+        elif _is_json(text.buf, pos):
+            what = "a JSON scalar"
+        else:
+            what = f"not JSON (starts with {text.buf[pos : pos + 20]!r})"
+        sink.add(
+            RECORDS,
+            "wrong-format",
+            f"top-level value is {what}; expected a JSON array of records",
+            line=text.line_at(pos),
+        )
+        return
+    pos += 1
+    expect_value = False  # True right after a comma
+    while True:
+        pos = text.compact(text.skip_ws(pos))
+        if pos >= len(text.buf):
+            sink.add(
+                RECORDS,
+                "parse",
+                "file ends inside the array; expected ']'",
+                line=text.line_at(pos),
+            )
+            return
+        if text.buf[pos] == "]" and not expect_value:
+            break
+        start_line = text.line_at(pos)
+        end, record = _json_value(text, pos, start_line, sink)
+        if record is None:
+            return  # a syntax error: the rest of the array cannot be located reliably
+        yield record
+        pos = text.skip_ws(end)
+        char = text.buf[pos : pos + 1]
+        if char == ",":
+            pos += 1
+            expect_value = True
+            continue
+        if char == "]":
+            break
+        found = repr(char) if char else "end of file"
+        sink.add(
+            RECORDS,
+            "parse",
+            f"expected ',' or ']' after the record, found {found}",
+            line=text.line_at(pos),
+        )
+        return
+    pos = text.skip_ws(pos + 1)
+    if pos < len(text.buf):
+        sink.add(
+            RECORDS,
+            "parse",
+            f"data after the closing ']': {text.buf[pos : pos + 20]!r}; expected end of file",
+            line=text.line_at(pos),
+        )
+
+
+def _is_json(buf: str, pos: int) -> bool:
+    try:
+        _DECODER.raw_decode(buf, pos)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _json_value(text: _JsonText, pos: int, line: int, sink: Sink) -> tuple[int, Record | None]:
+    """Parse the value at ``pos``, reading more while it is incomplete."""
+    while True:
+        buf = text.buf
+        try:
+            value, end = _DECODER.raw_decode(buf, pos)
+        except RecursionError:
+            sink.add(RECORDS, "too-deep", _depth_message(), line=line)
+            return text.skip_value(pos), Record(None, line=line, ok=False)
+        except ValueError as exc:
+            if text.eof:
+                where = text.line_at(exc.pos) if isinstance(exc, json.JSONDecodeError) else line
+                message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                sink.add(RECORDS, "parse", f"not valid JSON: {clip(message, 120)}", line=where)
+                return pos, None
+            if len(buf) - pos > RECORD_LIMIT:
+                _too_large(sink, f"record starting at line {line}", line=line)
+                return text.skip_value(pos), Record(None, line=line, ok=False)
+            # Maybe only incomplete: read as much again (geometric, so re-parsing stays linear).
+            text.more(max(CHUNK, len(buf) - pos))
+            continue
+        if end == len(buf) and not text.eof:
+            text.more()  # a number at the end of the window may continue
+            continue
+        if _too_deep(buf, pos, end):
+            sink.add(RECORDS, "too-deep", _depth_message(), line=line)
+            return end, Record(None, line=line, ok=False)
+        return end, Record(value, line=line)
+
+
+# ---------------------------------------------------------------- CSV
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What the record schema says about columns: types, required names, order, openness."""
+
+    types: Mapping[str, tuple[str, ...]]  # declared JSON types per property, in schema order
+    required: frozenset[str]
+    open: bool  # additional columns allowed
+    patterns: tuple[str, ...] = ()  # patternProperties: columns they match are allowed too
+    empty: Literal["null", "empty-string", "absent"] = "absent"
+    delimiter: str = ","
+
+    def allows(self, name: str) -> bool:
+        return (
+            self.open
+            or name in self.types
+            or any(re.search(pattern, name) for pattern in self.patterns)
+        )
+
+
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+_DIGIT_LIMIT = 4000  # int() refuses over 4300 digits
+
+
+def convert_cell(cell: str, types: tuple[str, ...]) -> Any:
+    """The typed value of a non-empty cell; the string itself if no declared type fits
+    (validation then reports the type error on that field)."""
+    if "integer" in types and len(cell) < _DIGIT_LIMIT and _INTEGER.match(cell):
+        return int(cell)
+    if "number" in types and len(cell) < _DIGIT_LIMIT and _NUMBER.match(cell):
+        if _INTEGER.match(cell):
+            return int(cell)
+        return float(cell)
+    if "boolean" in types and cell in ("true", "false"):
+        return cell == "true"
+    return cell
+
+
+@dataclass
+class _CsvLines:
+    """Feeds csv.reader physical lines and remembers where each row started and ended."""
+
+    lines: LineReader
+    sink: Sink
+    last: Line | None = None
+    row_first: int | None = None
+    seen: int = 0
+    blanks: list[int] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.last = line
+            self.seen += 1
+            if self.row_first is None:
+                self.row_first = line.number
+            if line.too_large:
+                _too_large(self.sink, f"line {line.number}", line=line.number)
+                continue
+            yield line.text + line.ending
+
+
+def csv_records(
+    lines: LineReader, sink: Sink, endings: Endings, layout: CsvLayout
+) -> Iterator[Record]:
+    source = _CsvLines(lines, sink)
+    reader = csv.reader(source, delimiter=layout.delimiter, strict=True)
+    header: list[str] | None = None
+    row_number = 0
+    parse_errors = 0
+    while True:
+        source.row_first = None
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            parse_errors += 1
+            start = source.row_first
+            sink.add(RECORDS, "parse", f"not valid CSV: {exc}", line=start, row=row_number + 1)
+            if header is not None:
+                row_number += 1
+                yield Record(None, line=start, row=row_number, ok=False)
+            continue
+        start = source.row_first
+        if source.last is not None:
+            endings.add(source.last.ending, source.last.number)
+        if not cells:
+            source.blanks.append(start or 0)
+            continue
+        for number in source.blanks:
+            _blank(sink, number)
+        source.blanks.clear()
+        if header is None:
+            header = cells
+            if not _check_header(header, layout, sink, start or 1):
+                return
+            continue
+        row_number += 1
+        yield _csv_record(header, cells, layout, sink, start, row_number)
+    if header is None:
+        if not parse_errors:
+            sink.add(RECORDS, "empty-file", "file has no header row; expected CSV with a header")
+        return
+    for number in source.blanks:
+        _blank(sink, number)
+    if source.last is not None and not source.last.ending and source.last.text:
+        _truncated(sink, source.last)
+
+
+def _check_header(header: list[str], layout: CsvLayout, sink: Sink, line: int) -> bool:
+    """Report header problems; False when the file is not this CSV at all."""
+    known = list(layout.types)
+    if not set(header) & set(known):
+        sink.add(
+            RECORDS,
+            "wrong-format",
+            f"header row {clip(repr(header), 120)} names none of the schema's columns "
+            f"({', '.join(known[:10])}); expected CSV with a header row",
+            line=line,
+            row=0,
+        )
+        return False
+    where: dict[str, Any] = {"line": line, "row": 0}
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    for name in duplicates:
+        sink.add(RECORDS, "csv-header", f"column {name!r} appears more than once", **where)
+    for name in known:
+        if name in layout.required and name not in header:
+            sink.add(
+                RECORDS,
+                "csv-header",
+                f"required column {name!r} is missing from the header",
+                pointer="/" + name,
+                **where,
+            )
+    for name in header:
+        if not layout.allows(name):
+            sink.add(
+                RECORDS,
+                "csv-header",
+                f"unknown column {name!r}; the schema allows only: {', '.join(known)}",
+                value=repr(name),
+                **where,
+            )
+    expected_order = [name for name in known if name in header]
+    present_order = [name for name in dict.fromkeys(header) if name in layout.types]
+    if present_order != expected_order:
+        sink.add(
+            RECORDS,
+            "csv-header",
+            f"columns are in a different order than the schema: header={present_order}, "
+            f"expected={expected_order}",
+            severity=Severity.WARNING,
+            **where,
+        )
+    return True
+
+
+def _csv_record(
+    header: list[str],
+    cells: list[str],
+    layout: CsvLayout,
+    sink: Sink,
+    line: int | None,
+    row: int,
+) -> Record:
+    if len(cells) != len(header):
+        sink.add(
+            RECORDS,
+            "csv-row",
+            f"row {row} has {len(cells)} cells; expected {len(header)} (one per header column)",
+            line=line,
+            row=row,
+        )
+    record: dict[str, Any] = {}
+    empty = layout.empty
+    for name, cell in zip(header, cells, strict=False):
+        if cell == "":
+            if empty == "null":
+                record[name] = None
+            elif empty == "empty-string":
+                record[name] = ""
+            continue
+        record[name] = convert_cell(cell, layout.types.get(name, ()))
+    return Record(record, line=line, row=row)
+
+
+# ---------------------------------------------------------------- XML
+
+
+class XmlTooLarge(Exception):
+    """Raised from the tap's read() to stop lxml when one record grows past the limit."""
+
+
+_XML_DECL = re.compile(r"""\A<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_DOCTYPE = re.compile(r"<!DOCTYPE\b")
+_PROLOG_LIMIT = 1024 * 1024
+
+
+class XmlTap:
+    """The file-like object lxml reads: decoded (checked) text re-encoded as UTF-8.
+
+    It looks at the prolog before lxml sees a byte, and stops lxml when a record grows past
+    RECORD_LIMIT, so memory stays bounded whatever the file holds.
+    """
+
+    def __init__(self, decoder: ChunkDecoder) -> None:
+        self._chunks = iter(decoder)
+        self._decoder = decoder
+        self._buf = b""
+        self._pos = 0
+        self.head = ""  # the first decoded text (at least the prolog, at most ~1 MiB)
+        self.served = 0  # UTF-8 bytes handed to lxml
+        self.mark = 0  # value of served at the end of the previous record
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        parts: list[str] = []
+        size = 0
+        for chunk in self._chunks:
+            parts.append(chunk)
+            size += len(chunk)
+            joined = "".join(parts)
+            if size >= _PROLOG_LIMIT or re.search(r"<[A-Za-z_:]", joined):
+                break
+        self.head = "".join(parts)
+        self._buf = self.head.encode("utf-8")
+
+    def read(self, size: int = -1) -> bytes:
+        if self.served - self.mark > RECORD_LIMIT:
+            raise XmlTooLarge
+        while self._pos >= len(self._buf):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._buf = chunk.encode("utf-8")
+            self._pos = 0
+        if size < 0:
+            size = len(self._buf)
+        out = self._buf[self._pos : self._pos + size]
+        self._pos += len(out)
+        self.served += len(out)
+        return out
+
+
+def xml_prolog_problems(head: str, encoding: str, sink: Sink) -> bool:
+    """Check the XML declaration and DOCTYPE; False when the file must not be parsed."""
+    stripped = head.lstrip()
+    if not stripped:
+        sink.add(RECORDS, "empty-file", "file has no content; expected an XML document")
+        return False
+    if not stripped.startswith("<"):
+        sink.add(
+            RECORDS,
+            "wrong-format",
+            f"not XML: starts with {stripped[:20]!r}; expected an XML document",
+            line=1,
+        )
+        return False
+    declared = _XML_DECL.match(head)
+    if declared is not None:
+        name = declared.group(1)
+        try:
+            same = codec_name(name) == codec_name(encoding)
+        except LookupError:
+            same = False
+        if not same:
+            sink.add(
+                ENCODING,
+                "xml-declaration",
+                f"XML declaration says encoding={name!r}; expected {encoding!r}, the declared "
+                "encoding of this export",
+                line=1,
+            )
+    elif encoding != "utf-8":
+        sink.add(
+            ENCODING,
+            "xml-declaration",
+            f'no encoding in the XML declaration (XML then means UTF-8); expected encoding="'
+            f'{encoding.upper()}"',
+            line=1,
+        )
+    doctype = _DOCTYPE.search(head)
+    if doctype is not None:
+        rest = head[doctype.start() :]
+        bracket, close = rest.find("["), rest.find(">")
+        end = rest.find("]>") if 0 <= bracket < close or close < 0 else close
+        subset = rest if end < 0 else rest[:end]
+        if "<!ENTITY" in subset:
+            sink.add(
+                RECORDS,
+                "doctype-entities",
+                "DOCTYPE declares entities; expected none (entities are never expanded, "
+                "the file is not read further)",
+                line=head.count("\n", 0, doctype.start()) + 1,
+            )
+            return False
+    return True
+
+
+def local_name(tag: object) -> str | None:
+    """Local name of an element tag; None for comments and processing instructions."""
+    if not isinstance(tag, str):
+        return None
+    return tag.rpartition("}")[2]
+
+
+def source_line(element: etree._Element) -> int | None:
+    line: object = element.sourceline  # the stubs leave this untyped
+    return line if isinstance(line, int) else None
+
+
+@dataclass(slots=True)
+class XmlRecord:
+    element: etree._Element
+    line: int | None
+    xpath: str
+
+
+def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRecord]:
+    """Record elements, one at a time, each cleared once the caller is done with it."""
+    events = etree.iterparse(
+        tap,
+        events=("end",),
+        tag=f"{{*}}{record_element}",
+        encoding="utf-8",  # the tap always hands over UTF-8
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+    ordinals: dict[str, int] = {}
+    first = True
+    try:
+        for _event, element in events:
+            if first:
+                first = False
+                dtd = element.getroottree().docinfo.internalDTD
+                if dtd is not None and any(True for _ in dtd.iterentities()):
+                    sink.add(
+                        RECORDS,
+                        "doctype-entities",
+                        "DOCTYPE declares entities; expected none (not expanded, the file is "
+                        "not read further)",
+                        line=1,
+                    )
+                    return
+            parent = _parent_path(element)
+            ordinal = ordinals.get(parent, 0) + 1
+            ordinals[parent] = ordinal
+            yield XmlRecord(element, source_line(element), f"{parent}/{record_element}[{ordinal}]")
+            element.clear(keep_tail=True)
+            previous = element.getprevious()
+            owner = element.getparent()
+            while previous is not None and owner is not None:
+                owner.remove(previous)
+                previous = element.getprevious()
+            tap.mark = tap.served
+    except XmlTooLarge:
+        _too_large(
+            sink,
+            f"a <{record_element}> record (or the text before it)",
+            line=None,
+        )
+        sink.report.complete = False
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or None
+        sink.add(RECORDS, "parse", f"not well-formed XML: {exc.msg}", line=line)
+        sink.report.complete = False
+
+
+def _parent_path(element: etree._Element) -> str:
+    names = [local_name(a.tag) or "?" for a in element.iterancestors()]
+    return "/" + "/".join(reversed(names)) if names else ""

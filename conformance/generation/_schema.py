@@ -1,0 +1,1106 @@
+"""JSON Schema 2020-12 -> Hypothesis strategies of values that validate.
+
+A schema is compiled into :class:`Node` objects: each node is the conjunction of the schemas
+that apply to one place in an instance (the schema itself, everything reached through
+``$ref`` and ``allOf``, and the branches chosen so far of ``anyOf`` / ``oneOf`` / ``if`` /
+``dependentSchemas``), with their constraints merged per JSON type. Generation draws a
+branch for each open choice, then a type, then a value built to satisfy the merged
+constraints. Keywords that cannot be built in (``not``, the "exactly one" of ``oneOf``,
+``uniqueItems``, ``maxContains``...) are checked per node with a few retries, and the whole
+value is finally checked with a cached validator, so nothing invalid is ever produced.
+
+Only Hypothesis draws are used (no ``random``, no clock, no set iteration order), so a
+seeded run replays exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import jsonschema
+from hypothesis import reject
+from hypothesis import strategies as st
+from referencing import Registry, Resolver
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from conformance.errors import ConformanceError
+from conformance.formats import FORMATS, Format, format_checker
+from conformance.generation._regex import (
+    INF,
+    PatternError,
+    RegexGenerator,
+    regex_generator,
+    text_sampler,
+)
+from conformance.generation._validator import compile_pattern, make_validator
+
+__all__ = [
+    "Builder",
+    "Node",
+    "Part",
+    "TraceEntry",
+    "UnsatisfiableSchema",
+    "UnsupportedSchema",
+    "json_equal",
+    "json_key",
+    "pointer_of",
+]
+
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+Path = tuple[str | int, ...]
+PartKey = tuple[int, str]
+
+JSON_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
+SCALARS = ("null", "boolean", "integer", "number", "string")
+
+SOFT_DEPTH = 3  # deeper than this: only required properties and minimum array lengths
+HARD_DEPTH = 12  # deeper than this: give up (a required property recursing forever)
+ARRAY_EXTRA = 3  # items beyond minItems
+EXTRA_KEYS = 2  # undeclared properties added when the schema allows them
+ATTEMPTS = 3  # retries of a node whose filter-only keywords rejected a value
+BRANCH_STEPS = 32  # open choices resolved per node at most
+NUMBER_SPAN = 1_000_000  # default width of a numeric range with a missing bound
+
+_EXTRA_KEY = r"^(?:[a-z][a-z0-9_]{0,9}|\p{Han}{2,4})$"
+
+
+class UnsatisfiableSchema(ConformanceError, ValueError):
+    """No value can satisfy the schema (``false``, ``minimum > maximum``...)."""
+
+
+class UnsupportedSchema(ConformanceError, ValueError):
+    """The schema uses something the generator cannot build: ``$dynamicRef``, an unresolvable
+    ``$ref``, a pattern ``regex`` cannot compile or the generator cannot walk."""
+
+
+def pointer_of(path: Sequence[str | int]) -> str:
+    """The JSON pointer (RFC 6901) of a path of keys and indexes."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def json_key(value: Any) -> Any:
+    """A hashable key equal for JSON-equal values (1 == 1.0, but True != 1)."""
+    if isinstance(value, bool) or value is None:
+        return ("b", value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and value.is_integer():
+            return ("n", int(value))
+        return ("n", value)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, list | tuple):
+        return ("a", tuple(json_key(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("o", frozenset((k, json_key(v)) for k, v in value.items()))
+    return ("?", repr(value))
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    return bool(json_key(a) == json_key(b))
+
+
+def _base_uri(resolver: Resolver[Any]) -> str:
+    # referencing exposes the base URI only as the attrs field behind ``base_uri=``.
+    return str(getattr(resolver, "_base_uri", ""))
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """One (sub)schema together with the resolver its ``$ref``s resolve against."""
+
+    schema: Any
+    resolver: Resolver[Any]
+    pointer: str
+
+    @property
+    def key(self) -> PartKey:
+        return (id(self.schema), _base_uri(self.resolver))
+
+    def where(self) -> str:
+        return f"{_base_uri(self.resolver)}#{self.pointer}"
+
+    def child(self, *tokens: str | int) -> Part:
+        target = self.schema
+        for token in tokens:
+            target = target[token]
+        resolver = self.resolver
+        pointer = self.pointer + pointer_of(tokens)
+        if isinstance(target, Mapping) and isinstance(target.get("$id"), str):
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(target))
+            pointer = ""
+        return Part(target, resolver, pointer)
+
+
+@dataclass(frozen=True)
+class _ObjSource:
+    props: Mapping[str, Part]
+    patterns: tuple[tuple[str, Part], ...]
+    additional: Part | None
+    scope: frozenset[PartKey]
+
+
+@dataclass(frozen=True)
+class _ArraySource:
+    prefix: tuple[Part, ...]
+    items: Part | None
+    scope: frozenset[PartKey]
+
+
+@dataclass(frozen=True)
+class _Branch:
+    ident: tuple[Any, ...]
+    options: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Bound:
+    value: int | float
+    exclusive: bool
+    keyword: str
+    where: str
+
+
+@dataclass
+class _Acc:
+    """What flattening collects before the constraints are merged."""
+
+    flat: list[tuple[Part, frozenset[PartKey]]] = field(default_factory=list)
+    seen: set[PartKey] = field(default_factory=set)
+    false_at: list[Part] = field(default_factory=list)
+    branches: list[_Branch] = field(default_factory=list)
+    required: dict[str, None] = field(default_factory=dict)
+    forbidden: dict[str, None] = field(default_factory=dict)
+    needs_check: bool = False
+
+
+_CHECKED_KEYWORDS = frozenset(
+    {
+        "not",
+        "oneOf",
+        "if",
+        "uniqueItems",
+        "contains",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "propertyNames",
+        "multipleOf",
+        "patternProperties",
+        "dependentSchemas",
+        "dependentRequired",
+        "minProperties",
+        "maxProperties",
+    }
+)
+
+
+@dataclass
+class Node:
+    """The merged constraints of the schemas applying to one place in an instance."""
+
+    parts: tuple[Part, ...]
+    choices: Mapping[tuple[Any, ...], Any]
+    types: tuple[str, ...] = ()
+    enum: list[Any] | None = None
+    enum_where: str = ""
+    # numbers
+    lower: Bound | None = None
+    upper: Bound | None = None
+    multiples: tuple[tuple[int | float, str], ...] = ()
+    # strings
+    min_length: int = 0
+    max_length: int | None = None
+    length_where: tuple[str, str] = ("", "")
+    patterns: tuple[tuple[str, str], ...] = ()
+    formats: tuple[tuple[str, str], ...] = ()
+    # arrays
+    min_items: int = 0
+    max_items: int | None = None
+    unique: bool = False
+    array_sources: tuple[_ArraySource, ...] = ()
+    contains: tuple[tuple[Part, int, int | None], ...] = ()
+    unevaluated_items: tuple[tuple[Part, PartKey], ...] = ()
+    # objects
+    obj_sources: tuple[_ObjSource, ...] = ()
+    required: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
+    dependent_required: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    min_props: int = 0
+    max_props: int | None = None
+    property_names: tuple[Part, ...] = ()
+    unevaluated_props: tuple[tuple[Part, PartKey], ...] = ()
+    nots: tuple[Part, ...] = ()
+    # control
+    branches: tuple[_Branch, ...] = ()
+    needs_check: bool = False
+    trivial: bool = False  # accepts every value
+    # caches filled lazily
+    enum_values: list[Any] | None = None
+    key_cache: dict[str, tuple[Part, ...] | None] = field(default_factory=dict)
+    index_cache: dict[int, tuple[Part, ...] | None] = field(default_factory=dict)
+    array_cap: int | None = None
+    options_cache: dict[int, list[Node]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    """A generated value and the node it was made for (used to build mutations)."""
+
+    path: Path
+    node: Node
+    value: Any
+
+
+def _types_of(value: Any) -> set[str]:
+    names = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+    out = {t for t in names if t in JSON_TYPES}
+    if "number" in out:
+        out.add("integer")
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_multiple(value: int | float, of: int | float) -> bool:
+    """python-jsonschema's own ``multipleOf`` arithmetic, so generation agrees with it."""
+    if isinstance(of, float):
+        quotient = value / of
+        try:
+            return int(quotient) == quotient
+        except OverflowError:
+            return (Fraction(value) / Fraction(of)).denominator == 1
+    return not value % of
+
+
+def _exact(value: int | float) -> Fraction:
+    # Decimal literal semantics for schema numbers: 0.1 means one tenth.
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _ceil(value: Fraction) -> int:
+    return -((-value.numerator) // value.denominator)
+
+
+def _floor(value: Fraction) -> int:
+    return value.numerator // value.denominator
+
+
+class Builder:
+    """Compiles a schema into nodes and draws values from them; one per ``from_schema``."""
+
+    def __init__(
+        self,
+        schema: Mapping[str, Any] | bool,
+        resolver: Resolver[Any] | None,
+        formats: Mapping[str, Format] | None,
+    ) -> None:
+        if not isinstance(schema, Mapping | bool):
+            raise UnsupportedSchema(f"#: a schema must be an object or a boolean, not {schema!r}")
+        self.formats: Mapping[str, Format] = FORMATS if formats is None else formats
+        self.checker = (
+            format_checker() if formats is None or formats is FORMATS else _checker_for(formats)
+        )
+        if resolver is None:
+            resolver = Registry().resolver_with_root(DRAFT202012.create_resource(schema))
+        elif isinstance(schema, Mapping) and isinstance(schema.get("$id"), str):
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
+        self.root = Part(schema, resolver, "")
+        self._nodes: dict[Any, Node] = {}
+        self._validators: dict[PartKey, Any] = {}
+        self._strategies: dict[str, st.SearchStrategy[str]] = {}
+        self.root_validator = make_validator(schema, resolver, self.checker)
+
+    # --- compilation --------------------------------------------------------------------
+
+    def root_node(self) -> Node:
+        node = self.node((self.root,))
+        for branch in node.branches:
+            if not self.options(node, branch):
+                raise UnsatisfiableSchema(
+                    f"{self.root.where()}: no branch of {branch.ident[1]} can be satisfied"
+                )
+        return node
+
+    def node(self, parts: Sequence[Part], choices: Mapping[tuple[Any, ...], Any] = {}) -> Node:
+        """The node of the conjunction of ``parts``; raises :class:`UnsatisfiableSchema`."""
+        cache_key = (frozenset(p.key for p in parts), frozenset(choices.items()))
+        found = self._nodes.get(cache_key)
+        if found is None:
+            found = self._compile(tuple(parts), dict(choices))
+            self._nodes[cache_key] = found
+        return found
+
+    def resolve(self, part: Part, ref: str) -> Part:
+        try:
+            resolved = part.resolver.lookup(ref)
+        except Unresolvable as exc:
+            raise UnsupportedSchema(f"{part.where()}: cannot resolve $ref {ref!r}: {exc}") from None
+        fragment = ref.partition("#")[2]
+        return Part(resolved.contents, resolved.resolver, fragment)
+
+    def _flatten(
+        self,
+        part: Part,
+        scope: frozenset[PartKey],
+        acc: _Acc,
+        choices: Mapping[tuple[Any, ...], Any],
+    ) -> None:
+        schema = part.schema
+        if schema is True:
+            return
+        if schema is False:
+            acc.false_at.append(part)
+            return
+        if not isinstance(schema, Mapping):
+            raise UnsupportedSchema(f"{part.where()}: a schema must be an object or a boolean")
+        key = part.key
+        if key in acc.seen:  # A and A is A: also ends $ref cycles that do not nest
+            return
+        acc.seen.add(key)
+        scope = scope | {key}
+        acc.flat.append((part, scope))
+        if _CHECKED_KEYWORDS & schema.keys():
+            acc.needs_check = True
+        if "$dynamicRef" in schema:
+            raise UnsupportedSchema(f"{part.where()}: $dynamicRef is not supported")
+        if isinstance(schema.get("$ref"), str):
+            self._flatten(self.resolve(part, schema["$ref"]), scope, acc, choices)
+        for index in range(len(schema.get("allOf", ()))):
+            self._flatten(part.child("allOf", index), scope, acc, choices)
+        for keyword in ("anyOf", "oneOf"):
+            if keyword in schema:
+                ident = (key, keyword)
+                if ident in choices:
+                    self._flatten(part.child(keyword, choices[ident]), scope, acc, choices)
+                else:
+                    acc.branches.append(_Branch(ident, tuple(range(len(schema[keyword])))))
+        if "if" in schema and ("then" in schema or "else" in schema):
+            ident = (key, "if")
+            choice = choices.get(ident)
+            if choice == "then":
+                self._flatten(part.child("if"), scope, acc, choices)
+                if "then" in schema:
+                    self._flatten(part.child("then"), scope, acc, choices)
+            elif choice == "else":
+                if "else" in schema:
+                    self._flatten(part.child("else"), scope, acc, choices)
+            else:
+                acc.branches.append(_Branch(ident, ("then", "else")))
+        for name in schema.get("dependentSchemas", {}):
+            ident = (key, "dependentSchemas", name)
+            choice = choices.get(ident)
+            if choice == "present":
+                acc.required[name] = None
+                self._flatten(part.child("dependentSchemas", name), scope, acc, choices)
+            elif choice == "absent":
+                acc.forbidden[name] = None
+            else:
+                acc.branches.append(_Branch(ident, ("present", "absent")))
+
+    def _compile(self, parts: tuple[Part, ...], choices: dict[tuple[Any, ...], Any]) -> Node:
+        acc = _Acc()
+        for part in parts:
+            self._flatten(part, frozenset(), acc, choices)
+        node = Node(parts=parts, choices=choices, branches=tuple(acc.branches))
+        node.needs_check = acc.needs_check
+        if acc.false_at:
+            raise UnsatisfiableSchema(f"{acc.false_at[0].where()}: the schema is false")
+        types = set(JSON_TYPES)
+        types_where = ""
+        lowers: list[Bound] = []
+        uppers: list[Bound] = []
+        multiples: list[tuple[int | float, str]] = []
+        patterns: list[tuple[str, str]] = []
+        formats: list[tuple[str, str]] = []
+        obj_sources: list[_ObjSource] = []
+        array_sources: list[_ArraySource] = []
+        contains: list[tuple[Part, int, int | None]] = []
+        dep_required: dict[str, dict[str, None]] = {}
+        nots: list[Part] = []
+        names: list[Part] = []
+        uneval_props: list[tuple[Part, PartKey]] = []
+        uneval_items: list[tuple[Part, PartKey]] = []
+        required = dict(acc.required)
+        min_len_where = max_len_where = ""
+        for part, scope in acc.flat:
+            s = part.schema
+            where = part.where()
+            if "type" in s:
+                types &= _types_of(s["type"])
+                types_where = types_where or where
+            if "const" in s:
+                node.enum = self._intersect(node.enum, [s["const"]])
+                node.enum_where = where
+            if isinstance(s.get("enum"), list):
+                node.enum = self._intersect(node.enum, s["enum"])
+                node.enum_where = where
+            for keyword, exclusive, into in (
+                ("minimum", False, lowers),
+                ("exclusiveMinimum", True, lowers),
+                ("maximum", False, uppers),
+                ("exclusiveMaximum", True, uppers),
+            ):
+                if _number(s.get(keyword)):
+                    into.append(Bound(s[keyword], exclusive, keyword, where))
+            if _number(s.get("multipleOf")) and s["multipleOf"] > 0:
+                multiples.append((s["multipleOf"], where))
+            if isinstance(s.get("minLength"), int) and s["minLength"] > node.min_length:
+                node.min_length, min_len_where = s["minLength"], where
+            if isinstance(s.get("maxLength"), int) and (
+                node.max_length is None or s["maxLength"] < node.max_length
+            ):
+                node.max_length, max_len_where = s["maxLength"], where
+            if isinstance(s.get("pattern"), str):
+                patterns.append((s["pattern"], where))
+            if isinstance(s.get("format"), str) and s["format"] in self.formats:
+                formats.append((s["format"], where))
+            # arrays
+            if isinstance(s.get("minItems"), int):
+                node.min_items = max(node.min_items, s["minItems"])
+            if isinstance(s.get("maxItems"), int):
+                node.max_items = _min_opt(node.max_items, s["maxItems"])
+            if s.get("uniqueItems") is True:
+                node.unique = True
+            if "prefixItems" in s or "items" in s:
+                prefix = tuple(
+                    part.child("prefixItems", i) for i in range(len(s.get("prefixItems", ())))
+                )
+                items = part.child("items") if "items" in s else None
+                array_sources.append(_ArraySource(prefix, items, scope))
+            if "contains" in s:
+                low = s.get("minContains", 1)
+                high = s.get("maxContains")
+                contains.append((part.child("contains"), low, high))
+            if "unevaluatedItems" in s:
+                uneval_items.append((part.child("unevaluatedItems"), part.key))
+            # objects
+            if "properties" in s or "patternProperties" in s or "additionalProperties" in s:
+                props = {k: part.child("properties", k) for k in s.get("properties", {})}
+                pats = tuple(
+                    (p, part.child("patternProperties", p)) for p in s.get("patternProperties", {})
+                )
+                additional = (
+                    part.child("additionalProperties") if "additionalProperties" in s else None
+                )
+                obj_sources.append(_ObjSource(props, pats, additional, scope))
+            for name in s.get("required", ()):
+                required[name] = None
+            for name, deps in s.get("dependentRequired", {}).items():
+                dep_required.setdefault(name, {}).update(dict.fromkeys(deps))
+            if isinstance(s.get("minProperties"), int):
+                node.min_props = max(node.min_props, s["minProperties"])
+            if isinstance(s.get("maxProperties"), int):
+                node.max_props = _min_opt(node.max_props, s["maxProperties"])
+            if "propertyNames" in s:
+                names.append(part.child("propertyNames"))
+            if "unevaluatedProperties" in s:
+                uneval_props.append((part.child("unevaluatedProperties"), part.key))
+            if "not" in s:
+                nots.append(part.child("not"))
+                negated = s["not"]
+                if isinstance(negated, Mapping) and set(negated) == {"type"}:
+                    # not {type: X} is common enough to build in rather than filter.
+                    removed = _types_of(negated["type"])
+                    if "number" not in removed:
+                        removed.discard("integer")
+                    types -= removed
+        node.lower = max(lowers, key=lambda b: (b.value, b.exclusive), default=None)
+        node.upper = min(uppers, key=lambda b: (b.value, not b.exclusive), default=None)
+        node.multiples = tuple(multiples)
+        node.patterns = tuple(patterns)
+        node.formats = tuple(formats)
+        node.length_where = (min_len_where, max_len_where)
+        node.array_sources = tuple(array_sources)
+        node.contains = tuple(contains)
+        node.unevaluated_items = tuple(uneval_items)
+        node.obj_sources = tuple(obj_sources)
+        node.required = tuple(required)
+        node.forbidden = tuple(acc.forbidden)
+        node.dependent_required = {k: tuple(v) for k, v in dep_required.items()}
+        node.property_names = tuple(names)
+        node.unevaluated_props = tuple(uneval_props)
+        node.nots = tuple(nots)
+        node.trivial = (
+            types == set(JSON_TYPES)
+            and not node.branches
+            and not node.needs_check
+            and node.enum is None
+            and not any(
+                (
+                    lowers,
+                    uppers,
+                    multiples,
+                    patterns,
+                    formats,
+                    node.min_length,
+                    node.max_length is not None,
+                    node.min_items,
+                    node.max_items is not None,
+                    array_sources,
+                    uneval_items,
+                    obj_sources,
+                    required,
+                )
+            )
+        )
+        if len(patterns) + len(formats) > 1:
+            node.needs_check = True
+        if node.enum is not None:
+            # The enum is the whole story; keep the members that satisfy every part.
+            node.enum_values = [v for v in node.enum if self.satisfies(node, v)]
+            if not node.enum_values:
+                raise UnsatisfiableSchema(
+                    f"{node.enum_where or parts[0].where()}: no enum/const value satisfies "
+                    "the other constraints"
+                )
+            node.types = ()
+            return node
+        reasons: list[str] = []
+        if not types:
+            reasons.append(f"{types_where}: the type constraints exclude every type")
+        types = self._viable(node, types, reasons)
+        if not types:
+            where = parts[0].where() if parts else "#"
+            raise UnsatisfiableSchema(
+                "; ".join(reasons) if reasons else f"{where}: no value satisfies the schema"
+            )
+        node.types = tuple(t for t in JSON_TYPES if t in types)
+        return node
+
+    def _intersect(self, current: list[Any] | None, values: list[Any]) -> list[Any]:
+        if current is None:
+            out: list[Any] = []
+            for v in values:
+                if not any(json_equal(v, o) for o in out):
+                    out.append(v)
+            return out
+        return [v for v in current if any(json_equal(v, o) for o in values)]
+
+    def _viable(self, node: Node, types: set[str], reasons: list[str]) -> set[str]:
+        """Drop the types whose constraints conflict, saying why."""
+        types = set(types)
+        if types & {"integer", "number"}:
+            why = self._number_conflict(node, integer="number" not in types)
+            if why:
+                reasons.append(why)
+                types -= {"integer", "number"}
+        if "string" in types:
+            why = self._string_conflict(node)
+            if why:
+                reasons.append(why)
+                types.discard("string")
+        if "array" in types:
+            cap = self.array_cap(node)
+            top = _min_opt(node.max_items, cap)
+            need = max([node.min_items] + [low for _, low, _ in node.contains])
+            if top is not None and need > top:
+                reasons.append(
+                    f"{node.parts[0].where()}: an array needs at least {need} items "
+                    f"but may have at most {top}"
+                )
+                types.discard("array")
+        if "object" in types:
+            why = self._object_conflict(node)
+            if why:
+                reasons.append(why)
+                types.discard("object")
+        return types
+
+    def _number_conflict(self, node: Node, *, integer: bool) -> str | None:
+        low, high = node.lower, node.upper
+        if low and high:
+            if low.value > high.value or (
+                low.value == high.value and (low.exclusive or high.exclusive)
+            ):
+                return (
+                    f"{high.where}: {low.keyword} {low.value} (at {low.where}) leaves no room "
+                    f"below {high.keyword} {high.value}"
+                )
+        if integer or node.multiples:
+            span = self.multiple_range(node, integer=integer)
+            if span is not None and span[0] > span[1]:
+                where = node.multiples[0][1] if node.multiples else (low or high or node).where
+                kind = "integer" if integer else "multiple"
+                return f"{where}: no {kind} value lies within the numeric bounds"
+        return None
+
+    def _string_conflict(self, node: Node) -> str | None:
+        if node.max_length is not None and node.min_length > node.max_length:
+            return (
+                f"{node.length_where[1]}: maxLength {node.max_length} is less than "
+                f"minLength {node.min_length} (at {node.length_where[0]})"
+            )
+        for pattern, where in node.patterns:
+            try:
+                gen = regex_generator(pattern)
+            except PatternError as exc:
+                raise UnsupportedSchema(f"{where}: {exc}") from None
+            if node.max_length is not None and gen.min_len > node.max_length:
+                return (
+                    f"{where}: pattern {pattern!r} needs at least {gen.min_len} characters "
+                    f"but maxLength is {node.max_length}"
+                )
+        return None
+
+    def _object_conflict(self, node: Node) -> str | None:
+        where = node.parts[0].where() if node.parts else "#"
+        clash = [k for k in node.required if k in node.forbidden]
+        if clash:
+            return f"{where}: property {clash[0]!r} is both required and excluded"
+        for name in node.required:
+            if self.key_parts(node, name) is None:
+                return f"{where}: required property {name!r} is not allowed by the schema"
+        if node.max_props is not None:
+            if len(node.required) > node.max_props:
+                return (
+                    f"{where}: {len(node.required)} required properties exceed "
+                    f"maxProperties {node.max_props}"
+                )
+            if node.min_props > node.max_props:
+                return f"{where}: minProperties {node.min_props} > maxProperties {node.max_props}"
+        return None
+
+    # --- numeric helpers ------------------------------------------------------------------
+
+    def multiple_range(self, node: Node, *, integer: bool) -> tuple[int, int] | None:
+        """Range of k such that k * step lies within the bounds (None: unbounded)."""
+        step = self.step(node, integer=integer)
+        low, high = node.lower, node.upper
+        if low is None or high is None:
+            return None
+        k_low = Fraction(low.value) / step
+        k_high = Fraction(high.value) / step
+        first = _floor(k_low) + 1 if low.exclusive else _ceil(k_low)
+        last = _ceil(k_high) - 1 if high.exclusive else _floor(k_high)
+        return first, last
+
+    def step(self, node: Node, *, integer: bool) -> Fraction:
+        """The smallest positive exact step every multipleOf (and integrality) divides."""
+        numerators = [1] if integer else []
+        denominators: list[int] = []
+        for value, _ in node.multiples:
+            exact = _exact(value)
+            numerators.append(exact.numerator)
+            denominators.append(1 if integer else exact.denominator)
+        if not numerators:
+            return Fraction(1)
+        return Fraction(math.lcm(*numerators), math.gcd(*denominators) if denominators else 1)
+
+    # --- validation helpers ---------------------------------------------------------------
+
+    def validator(self, part: Part) -> Any:
+        found = self._validators.get(part.key)
+        if found is None:
+            found = make_validator(part.schema, part.resolver, self.checker)
+            self._validators[part.key] = found
+        return found
+
+    def satisfies(self, node: Node, value: Any) -> bool:
+        return all(self.validator(p).is_valid(value) for p in node.parts)
+
+    def valid(self, value: Any) -> bool:
+        return bool(self.root_validator.is_valid(value))
+
+    # --- object and array helpers ---------------------------------------------------------
+
+    def key_parts(self, node: Node, name: str) -> tuple[Part, ...] | None:
+        """The schemas a property called ``name`` must satisfy; None if it is not allowed."""
+        if name in node.key_cache:
+            return node.key_cache[name]
+        out: list[Part] = []
+        evaluated: list[_ObjSource] = []
+        for src in node.obj_sources:
+            matched = False
+            if name in src.props:
+                out.append(src.props[name])
+                matched = True
+            for pattern, part in src.patterns:
+                if compile_pattern(pattern).search(name):
+                    out.append(part)
+                    matched = True
+            if not matched and src.additional is not None:
+                out.append(src.additional)
+                matched = True
+            if matched:
+                evaluated.append(src)
+        for part, owner in node.unevaluated_props:
+            if not any(owner in src.scope for src in evaluated):
+                out.append(part)
+        result: tuple[Part, ...] | None = tuple(p for p in out if p.schema is not True)
+        if name in node.forbidden or any(p.schema is False for p in out):
+            result = None
+        node.key_cache[name] = result
+        return result
+
+    def index_parts(self, node: Node, index: int) -> tuple[Part, ...] | None:
+        """The schemas the array item at ``index`` must satisfy; None if not allowed."""
+        if index in node.index_cache:
+            return node.index_cache[index]
+        out: list[Part] = []
+        covered: list[_ArraySource] = []
+        for src in node.array_sources:
+            if index < len(src.prefix):
+                out.append(src.prefix[index])
+                covered.append(src)
+            elif src.items is not None:
+                out.append(src.items)
+                covered.append(src)
+        for part, owner in node.unevaluated_items:
+            if not any(owner in src.scope for src in covered):
+                out.append(part)
+        result: tuple[Part, ...] | None = tuple(p for p in out if p.schema is not True)
+        if any(p.schema is False for p in out):
+            result = None
+        node.index_cache[index] = result
+        return result
+
+    def array_cap(self, node: Node) -> int | None:
+        """The first index no item may take (``items: false`` and friends), if any."""
+        if node.array_cap is None:
+            limit = max([len(s.prefix) for s in node.array_sources] + [0]) + 1
+            node.array_cap = next(
+                (i for i in range(limit) if self.index_parts(node, i) is None), INF
+            )
+        return None if node.array_cap >= INF else node.array_cap
+
+    def options(self, node: Node, branch: _Branch) -> list[Node]:
+        """The satisfiable nodes reached by each option of an open choice."""
+        index = node.branches.index(branch)
+        if index not in node.options_cache:
+            found: list[Node] = []
+            for option in branch.options:
+                try:
+                    found.append(self.node(node.parts, {**node.choices, branch.ident: option}))
+                except UnsatisfiableSchema:
+                    continue
+            node.options_cache[index] = found
+        return node.options_cache[index]
+
+    def format_strategy(self, name: str, *, valid: bool = True) -> st.SearchStrategy[str]:
+        cache_key = f"{'+' if valid else '-'}{name}"
+        found = self._strategies.get(cache_key)
+        if found is None:
+            fmt = self.formats[name]
+            found = fmt.valid() if valid else fmt.invalid()
+            self._strategies[cache_key] = found
+        return found
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def draw_value(
+        self,
+        draw: Draw,
+        node: Node,
+        depth: int = 0,
+        path: Path = (),
+        trace: list[TraceEntry] | None = None,
+    ) -> Any:
+        """One value satisfying ``node`` (rejects the example when it cannot find one)."""
+        if depth > HARD_DEPTH:
+            reject()
+        node = self.settle(draw, node)
+        attempts = ATTEMPTS if node.needs_check else 1
+        for _ in range(attempts):
+            local: list[TraceEntry] | None = [] if trace is not None else None
+            value = self._draw_once(draw, node, depth, path, local)
+            if not node.needs_check or self.satisfies(node, value):
+                if trace is not None and local is not None:
+                    trace.extend(local)
+                    trace.append(TraceEntry(path, node, value))
+                return value
+        reject()
+
+    def settle(self, draw: Draw, node: Node) -> Node:
+        """Resolve every open choice (anyOf, oneOf, if, dependentSchemas) by drawing."""
+        for _ in range(BRANCH_STEPS):
+            if not node.branches:
+                return node
+            found = self.options(node, node.branches[0])
+            if not found:
+                reject()
+            node = found[draw(st.integers(0, len(found) - 1))] if len(found) > 1 else found[0]
+        reject()
+
+    def _draw_once(
+        self, draw: Draw, node: Node, depth: int, path: Path, trace: list[TraceEntry] | None
+    ) -> Any:
+        if node.enum_values is not None:
+            return copy.deepcopy(draw(st.sampled_from(node.enum_values)))
+        types = [t for t in node.types if not (t == "integer" and "number" in node.types)]
+        if depth >= SOFT_DEPTH and any(t in SCALARS for t in types):
+            types = [t for t in types if t in SCALARS]
+        kind = draw(st.sampled_from(types)) if len(types) > 1 else types[0]
+        if kind == "null":
+            return None
+        if kind == "boolean":
+            return draw(st.booleans())
+        if kind == "integer":
+            return self._draw_integer(draw, node)
+        if kind == "number":
+            return self._draw_number(draw, node)
+        if kind == "string":
+            return self._draw_string(draw, node)
+        if kind == "array":
+            return self._draw_array(draw, node, depth, path, trace)
+        return self._draw_object(draw, node, depth, path, trace)
+
+    def _k_range(self, node: Node, step: Fraction, draw: Draw) -> int:
+        low, high = node.lower, node.upper
+        first = last = None
+        if low is not None:
+            k = Fraction(low.value) / step
+            first = _floor(k) + 1 if low.exclusive else _ceil(k)
+        if high is not None:
+            k = Fraction(high.value) / step
+            last = _ceil(k) - 1 if high.exclusive else _floor(k)
+        span = max(1, _floor(Fraction(NUMBER_SPAN) / step))
+        if first is None and last is None:
+            first, last = -span, span
+        elif first is None:
+            assert last is not None
+            first = min(last, 0) - span
+        elif last is None:
+            last = max(first, 0) + span
+        if first > last:
+            reject()
+        edges = [k for k, b in ((first, low), (last, high)) if b is not None]
+        if edges and first < last:
+            # The exact bounds turn up often: that is where implementations slip.
+            return int(draw(st.one_of(st.integers(first, last), st.sampled_from(edges))))
+        return int(draw(st.integers(first, last)))
+
+    def _draw_integer(self, draw: Draw, node: Node) -> int:
+        step = self.step(node, integer=True)
+        k = self._k_range(node, step, draw)
+        value = int(k * step)
+        if node.multiples and not all(is_multiple(value, m) for m, _ in node.multiples):
+            reject()
+        return value
+
+    def _draw_number(self, draw: Draw, node: Node) -> int | float:
+        if node.multiples:
+            step = self.step(node, integer=False)
+            k = self._k_range(node, step, draw)
+            exact = k * step
+            value: int | float = int(exact) if exact.denominator == 1 else float(exact)
+            if not all(is_multiple(value, m) for m, _ in node.multiples):
+                value = k * float(step)
+            if not all(is_multiple(value, m) for m, _ in node.multiples):
+                reject()
+            return value
+        if draw(st.integers(0, 2)) == 0:
+            span = self.multiple_range(node, integer=True)
+            if span is None or span[0] <= span[1]:
+                return self._draw_integer(draw, node)
+        low, high = node.lower, node.upper
+        lo = float(low.value) if low else None
+        hi = float(high.value) if high else None
+        if lo is None and hi is None:
+            lo, hi = -float(NUMBER_SPAN), float(NUMBER_SPAN)
+        return float(
+            draw(
+                st.floats(
+                    min_value=lo,
+                    max_value=hi,
+                    exclude_min=bool(low and low.exclusive),
+                    exclude_max=bool(high and high.exclusive),
+                    allow_nan=False,
+                    allow_infinity=False,
+                )
+            )
+        )
+
+    def _length(self, draw: Draw, low: int, high: int | None) -> int:
+        top = low + 12 if high is None else min(high, low + 12)
+        edges = [low] + ([high] if high is not None and high != low else [])
+        return int(draw(st.one_of(st.integers(low, top), st.sampled_from(edges))))
+
+    def free_text(self, draw: Draw, low: int, high: int | None) -> str:
+        length = self._length(draw, low, high)
+        sampler = text_sampler()
+        if length <= 32:
+            return "".join(sampler.draw(draw) for _ in range(length))
+        chunk = "".join(sampler.draw(draw) for _ in range(16))
+        return (chunk * (length // 16 + 1))[:length]
+
+    def string_ok(self, node: Node, text: str, *, skip_format: str | None = None) -> bool:
+        if len(text) < node.min_length:
+            return False
+        if node.max_length is not None and len(text) > node.max_length:
+            return False
+        for pattern, _ in node.patterns:
+            if not compile_pattern(pattern).search(text):
+                return False
+        for name, _ in node.formats:
+            if name != skip_format and self.formats[name].check(text) is not None:
+                return False
+        return True
+
+    def _draw_string(self, draw: Draw, node: Node) -> str:
+        high = INF if node.max_length is None else node.max_length
+        for _ in range(ATTEMPTS):
+            if node.formats:
+                name = node.formats[0][0]
+                text = draw(self.format_strategy(name))
+            elif node.patterns:
+                gen: RegexGenerator = regex_generator(node.patterns[0][0])
+                text = gen.draw(draw, node.min_length, high)
+            else:
+                text = self.free_text(draw, node.min_length, node.max_length)
+            if self.string_ok(node, text):
+                return text
+        reject()
+
+    def _draw_array(
+        self, draw: Draw, node: Node, depth: int, path: Path, trace: list[TraceEntry] | None
+    ) -> list[Any]:
+        top = _min_opt(node.max_items, self.array_cap(node))
+        low = max([node.min_items] + [min(c, top or c) for _, c, _ in node.contains])
+        soft = low if depth >= SOFT_DEPTH else low + ARRAY_EXTRA
+        high = soft if top is None else min(top, soft)
+        edges = [low] + ([top] if top is not None and top != low and top <= low + 8 else [])
+        length = int(draw(st.one_of(st.integers(low, max(low, high)), st.sampled_from(edges))))
+        extra: dict[int, list[Part]] = {}
+        for part, least, most in node.contains:
+            cap = length if most is None else min(most, length)
+            want = least if least >= cap else draw(st.integers(least, cap))
+            if want:
+                order = draw(st.permutations(range(length)))
+                for index in order[:want]:
+                    extra.setdefault(index, []).append(part)
+        out: list[Any] = []
+        seen: set[Any] = set()
+        for index in range(length):
+            parts = self.index_parts(node, index)
+            if parts is None:
+                reject()
+            try:
+                child = self.node(parts + tuple(extra.get(index, ())))
+            except UnsatisfiableSchema:
+                reject()
+            for _ in range(ATTEMPTS if node.unique else 1):
+                value = self.draw_value(draw, child, depth + 1, (*path, index), trace)
+                if not node.unique or json_key(value) not in seen:
+                    break
+            else:
+                reject()
+            seen.add(json_key(value))
+            out.append(value)
+        return out
+
+    def extra_key(self, draw: Draw, node: Node, depth: int) -> str | None:
+        """A new property name the schema allows, or None after a few attempts."""
+        for _ in range(ATTEMPTS):
+            if node.property_names:
+                try:
+                    names = self.node(node.property_names)
+                except UnsatisfiableSchema:
+                    return None
+                if "string" not in names.types and names.enum_values is None:
+                    return None
+                name = self.draw_value(draw, names, depth + 1)
+                if not isinstance(name, str):
+                    continue
+            else:
+                patterns = [p for src in node.obj_sources for p, _ in src.patterns]
+                if patterns and draw(st.booleans()):
+                    name = regex_generator(draw(st.sampled_from(patterns))).draw(draw)
+                else:
+                    name = regex_generator(_EXTRA_KEY).draw(draw)
+            if self.key_parts(node, name) is not None:
+                return name
+        return None
+
+    def _draw_object(
+        self, draw: Draw, node: Node, depth: int, path: Path, trace: list[TraceEntry] | None
+    ) -> dict[str, Any]:
+        shallow = depth < SOFT_DEPTH
+        keys: dict[str, None] = dict.fromkeys(node.required)
+        declared = [k for src in node.obj_sources for k in src.props]
+        for name in dict.fromkeys(declared):
+            if name not in keys and self.key_parts(node, name) is not None and shallow:
+                if draw(st.booleans()):
+                    keys[name] = None
+        extras = draw(st.sampled_from((0, 0, 1, EXTRA_KEYS))) if shallow else 0
+        wanted = max(node.min_props - len(keys), extras)
+        for _ in range(wanted):
+            name = self.extra_key(draw, node, depth)
+            if name is not None:
+                keys[name] = None
+        # dependentRequired: a present key brings its dependencies (or goes, if optional).
+        for _ in range(len(keys) + len(node.dependent_required) + 1):
+            changed = False
+            for name in list(keys):
+                for dep in node.dependent_required.get(name, ()):
+                    if dep in keys:
+                        continue
+                    if self.key_parts(node, dep) is not None:
+                        keys[dep] = None
+                    elif name in node.required:
+                        reject()
+                    else:
+                        del keys[name]
+                    changed = True
+                    break
+            if not changed:
+                break
+        if node.max_props is not None and len(keys) > node.max_props:
+            needed = set(node.required)
+            for name in reversed(list(keys)):
+                if len(keys) <= node.max_props:
+                    break
+                if name not in needed:
+                    del keys[name]
+        if len(keys) < node.min_props or (
+            node.max_props is not None and len(keys) > node.max_props
+        ):
+            reject()
+        out: dict[str, Any] = {}
+        for name in keys:
+            parts = self.key_parts(node, name)
+            if parts is None:
+                reject()
+            try:
+                child = self.node(parts)
+            except UnsatisfiableSchema:
+                reject()
+            out[name] = self.draw_value(draw, child, depth + 1, (*path, name), trace)
+        return out
+
+
+def _min_opt(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _checker_for(formats: Mapping[str, Format]) -> jsonschema.FormatChecker:
+    """A FormatChecker enforcing exactly ``formats`` (non-strings pass, per JSON Schema)."""
+    checker = jsonschema.FormatChecker(formats=())
+    for name, fmt in formats.items():
+
+        def check(instance: object, fmt: Format = fmt) -> bool:
+            if not isinstance(instance, str):
+                return True
+            reason = fmt.check(instance)
+            if reason is not None:
+                raise jsonschema.FormatError(f"{instance!r} is not a valid {fmt.name!r}: {reason}")
+            return True
+
+        checker.checks(name, raises=jsonschema.FormatError)(check)
+    return checker
+
+
+def canonical_json(value: Any) -> str:
+    """Stable text of a JSON value, for descriptions."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)[:80]

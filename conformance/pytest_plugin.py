@@ -1,0 +1,281 @@
+"""The pytest front door: ``pytest --standard ID@VERSION --candidate candidate.yaml``.
+
+Registered under the ``pytest11`` entry point and inert unless ``--standard`` or
+``--candidate`` is given; then it replaces collection with one test item per operation
+and per export of the standard.  ``conformance run`` drives this same plugin.
+Exit status follows the verdict: 0 conforms, 1 does not, 3 candidate unreachable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.engine.prepare import RunOptions, prepare
+from conformance.engine.run import Run, Task
+from conformance.engine.verdict import Verdict, decide
+from conformance.errors import ConformanceError
+from conformance.reporting.junit import write_junit
+from conformance.reporting.results_json import build_results, write_results
+from conformance.results import CheckResult, Outcome
+
+# Options, defined once.
+OPT_STANDARD = "--standard"
+OPT_CANDIDATE = "--candidate"
+OPT_SEED = "--seed"
+OPT_RUN_ID = "--run-id"
+OPT_REPORTS = "--reports-dir"
+OPT_MAX_EXAMPLES = "--max-examples"
+OPT_BASE_URL = "--base-url"
+OPT_TIMEOUT = "--request-timeout"
+OPT_STANDARDS_DIR = "--standards-dir"
+OPT_MAX_ERRORS = "--max-errors-per-type"
+
+EXIT_CONFORMS = 0
+EXIT_DOES_NOT_CONFORM = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+RUN_KEY = pytest.StashKey[Run]()
+OUTCOME_KEY = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "conformance to an e-government standard")
+    group.addoption(
+        OPT_STANDARD,
+        dest="conformance_standard",
+        metavar="ID@VERSION",
+        help="standard version to test against, e.g. gov.e-licence@1.1.0",
+    )
+    group.addoption(
+        OPT_CANDIDATE,
+        dest="conformance_candidate",
+        metavar="PATH",
+        help="candidate profile (candidate.yaml)",
+    )
+    group.addoption(
+        OPT_SEED,
+        dest="conformance_seed",
+        type=int,
+        metavar="N",
+        help="generation seed; the same seed replays the same requests",
+    )
+    group.addoption(OPT_RUN_ID, dest="conformance_run_id", help="run id (default: generated)")
+    group.addoption(
+        OPT_REPORTS,
+        dest="conformance_reports",
+        default="reports",
+        metavar="DIR",
+        help="folder for reports/<run-id>/ (default: reports)",
+    )
+    group.addoption(
+        OPT_MAX_EXAMPLES,
+        dest="conformance_max_examples",
+        type=int,
+        default=20,
+        metavar="N",
+        help="generated requests per operation (default: 20)",
+    )
+    group.addoption(
+        OPT_BASE_URL,
+        dest="conformance_base_url",
+        metavar="URL",
+        help="override the candidate's base_url",
+    )
+    group.addoption(
+        OPT_TIMEOUT,
+        dest="conformance_timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="timeout per request in seconds (default: 10)",
+    )
+    group.addoption(
+        OPT_STANDARDS_DIR,
+        dest="conformance_standards_dirs",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="where standards live (repeatable)",
+    )
+    group.addoption(
+        OPT_MAX_ERRORS,
+        dest="conformance_max_errors",
+        type=int,
+        default=100,
+        metavar="N",
+        help="export errors listed per error type (default: 100)",
+    )
+
+
+def _active(config: pytest.Config) -> bool:
+    return bool(
+        config.getoption("conformance_standard") or config.getoption("conformance_candidate")
+    )
+
+
+def options_from(config: pytest.Config) -> RunOptions:
+    candidate = config.getoption("conformance_candidate")
+    if not candidate:
+        raise pytest.UsageError(f"{OPT_CANDIDATE} is required with {OPT_STANDARD}")
+    return RunOptions(
+        standard=config.getoption("conformance_standard"),
+        candidate=Path(candidate),
+        seed=config.getoption("conformance_seed"),
+        run_id=config.getoption("conformance_run_id"),
+        reports_dir=Path(config.getoption("conformance_reports")),
+        max_examples=config.getoption("conformance_max_examples"),
+        base_url=config.getoption("conformance_base_url"),
+        timeout_s=config.getoption("conformance_timeout"),
+        standards_dirs=[Path(p) for p in config.getoption("conformance_standards_dirs")],
+        max_errors_per_type=config.getoption("conformance_max_errors"),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _active(config):
+        return
+    try:
+        run_config = prepare(options_from(config))
+        config.stash[RUN_KEY] = Run(run_config)
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        return None
+    return [
+        f"conformance: seed={run.config.seed} run_id={run.config.run_id}",
+        f"conformance: standard={run.standard.ref} digest={run.standard.digest}",
+        f"conformance: candidate={run.candidate.system} {run.candidate.version} "
+        f"({run.base_url or 'no base_url'})",
+    ]
+
+
+class ConformanceFailed(Exception):
+    def __init__(self, results: list[CheckResult]) -> None:
+        self.results = results
+        super().__init__(f"{len(results)} result(s) failed")
+
+
+class ConformanceItem(pytest.Item):
+    def __init__(self, *, task: Task, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.task = task
+
+    def runtest(self) -> None:
+        run = self.config.stash[RUN_KEY]
+        results = run.execute(self.task)
+        bad = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
+        if bad:
+            raise ConformanceFailed(bad)
+        if results and all(r.outcome is Outcome.SKIP for r in results):
+            pytest.skip(results[0].message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ConformanceFailed):
+            lines = []
+            for result in excinfo.value.results:
+                lines.append(
+                    f"{result.outcome.value.upper()} {result.clause} {result.check}: "
+                    f"{result.message}"
+                )
+                for failure in result.failures[:5]:
+                    lines.append(f"    [x{failure.count}] {failure.title}: {failure.message}")
+                    curl = failure.evidence.get("curl")
+                    if curl:
+                        lines.append(f"      reproduce: {curl}")
+            return "\n".join(lines)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        run = self.config.stash[RUN_KEY]
+        return run.standard.manifest_path, None, self.task.target
+
+
+class ConformanceSuite(pytest.Collector):
+    def collect(self) -> list[pytest.Item]:
+        run = self.config.stash[RUN_KEY]
+        return [
+            ConformanceItem.from_parent(self, name=task.target, task=task) for task in run.tasks()
+        ]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> bool | None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None:
+        return None
+    run.preflight()
+    suite = ConformanceSuite.from_parent(session, name=run.standard.ref)
+    items = suite.collect()
+    hook = session.config.hook
+    collected: list[pytest.Item | pytest.Collector] = list(items)
+    hook.pytest_collectreport(report=pytest.CollectReport(suite.nodeid, "passed", None, collected))
+    hook.pytest_collection_modifyitems(session=session, config=session.config, items=items)
+    session.items = items
+    session.testscollected = len(items)
+    hook.pytest_collection_finish(session=session)
+    return True
+
+
+def finish_run(run: Run) -> tuple[Verdict, int, dict[str, Any]]:
+    verdict = decide(run.standard, run.results)
+    if run.unreachable:
+        code = EXIT_UNREACHABLE
+    elif verdict.verdict == "pass":
+        code = EXIT_CONFORMS
+    else:
+        code = EXIT_DOES_NOT_CONFORM
+    data = build_results(run, verdict, code)
+    run_dir = run.config.reports_dir / run.config.run_id
+    write_results(run_dir, data)
+    write_junit(run_dir, data)
+    return verdict, code, data
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None or exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
+        return
+    _, code, data = finish_run(run)
+    session.config.stash[OUTCOME_KEY] = data
+    session.exitstatus = code
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    data = config.stash.get(OUTCOME_KEY, None)
+    if data is None:
+        return
+    run = config.stash[RUN_KEY]
+    run_dir = run.config.reports_dir / run.config.run_id
+    tr = terminalreporter
+    tr.section("conformance")
+    s = data["summary"]
+    tr.write_line(
+        f"standard {data['standard']['ref']} ({data['standard']['digest'][:19]}...), "
+        f"seed {data['seed']}, run {data['run_id']}"
+    )
+    tr.write_line(
+        f"results: {s['pass']} pass, {s['fail']} fail, {s['skip']} skip, {s['error']} error"
+    )
+    if data["unreachable"]:
+        tr.write_line(f"candidate unreachable: {data['unreachable']}", red=True, bold=True)
+    for reason in data["reasons"]:
+        tr.write_line(f"  - {reason}", red=True)
+    for warning in data["warnings"]:
+        tr.write_line(f"  - warning: {warning}", yellow=True)
+    verdict = "CONFORMS" if data["verdict"] == "pass" else "DOES NOT CONFORM"
+    tr.write_line(
+        f"verdict: {verdict}",
+        green=data["verdict"] == "pass",
+        red=data["verdict"] != "pass",
+        bold=True,
+    )
+    tr.write_line(f"reports: {run_dir / 'results.json'}  {run_dir / 'junit.xml'}")

@@ -1,0 +1,1 @@
+"""Reporters: turn a finished run into files (results.json, JUnit XML) and terminal text."""

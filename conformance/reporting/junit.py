@@ -1,0 +1,67 @@
+"""JUnit XML: one test suite per run, one test case per (clause, check, target)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+
+def _text(value: str) -> str:
+    # XML 1.0 cannot carry most control characters; the candidate's text may hold them.
+    return "".join(c if c in "\t\n\r" or ord(c) >= 0x20 else f"\\x{ord(c):02x}" for c in value)
+
+
+def write_junit(run_dir: Path, data: dict[str, Any]) -> Path:
+    results = data["results"]
+    summary = data["summary"]
+    suites = etree.Element("testsuites", name="gov-conformance")
+    suite = etree.SubElement(
+        suites,
+        "testsuite",
+        name=data["standard"]["ref"],
+        tests=str(len(results)),
+        failures=str(summary["fail"]),
+        errors=str(summary["error"]),
+        skipped=str(summary["skip"]),
+        time=f"{sum(r['duration_s'] for r in results):.3f}",
+        timestamp=data["started_at"].replace("+00:00", ""),
+    )
+    properties = etree.SubElement(suite, "properties")
+    for name, value in (
+        ("run_id", data["run_id"]),
+        ("seed", str(data["seed"])),
+        ("standard_digest", data["standard"]["digest"]),
+        ("verdict", data["verdict"]),
+    ):
+        etree.SubElement(properties, "property", name=name, value=value)
+    for result in results:
+        case = etree.SubElement(
+            suite,
+            "testcase",
+            classname=f"{data['standard']['ref']}.{result['clause']}",
+            name=_text(f"{result['check']} [{result['target']}]"),
+            time=f"{result['duration_s']:.3f}",
+        )
+        status = result["status"]
+        if status in ("fail", "error"):
+            tag = "failure" if status == "fail" else "error"
+            node = etree.SubElement(
+                case, tag, message=_text(result["message"][:500]), type=result["check"]
+            )
+            node.text = _text(
+                "\n".join(
+                    f"[x{f['count']}] {f['title']}: {f['message']}"
+                    + (f"\n  {f['evidence']['curl']}" if "curl" in f.get("evidence", {}) else "")
+                    for f in result["failures"]
+                )
+                or result["message"]
+            )
+        elif status == "skip":
+            etree.SubElement(case, "skipped", message=_text(result["message"][:500]))
+    path = run_dir / "junit.xml"
+    path.write_bytes(
+        etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    )
+    return path

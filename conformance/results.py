@@ -1,0 +1,85 @@
+"""Outcome values shared by the engine, the checks and the reporters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+@dataclass
+class Failure:
+    """One distinct problem, with how often it was seen.
+
+    Two observations with the same ``dedup_key`` (check, target and cause) are one
+    failure with a count; the smallest example seen is kept as evidence.
+    """
+
+    title: str
+    message: str
+    check: str
+    target: str
+    dedup_key: str
+    severity: str = "error"
+    location: str | None = None  # file:line, row, XPath
+    pointer: str | None = None  # JSON pointer in the instance
+    schema_path: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    count: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "title": self.title,
+            "message": self.message,
+            "check": self.check,
+            "target": self.target,
+            "dedup_key": self.dedup_key,
+            "severity": self.severity,
+            "count": self.count,
+        }
+        for name in ("location", "pointer", "schema_path"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        if self.evidence:
+            data["evidence"] = self.evidence
+        return data
+
+
+@dataclass
+class CheckResult:
+    """The result of one check, on one target (an operation or an export), for one clause."""
+
+    clause: str
+    check: str
+    target: str
+    outcome: Outcome
+    message: str
+    examined: int = 0  # responses or records looked at
+    failures: list[Failure] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.clause}::{self.check}::{self.target}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "clause": self.clause,
+            "check": self.check,
+            "target": self.target,
+            "status": self.outcome.value,
+            "message": self.message,
+            "examined": self.examined,
+            "duration_s": round(self.duration_s, 4),
+            "failures": [f.as_dict() for f in self.failures],
+            "evidence": self.evidence,
+        }

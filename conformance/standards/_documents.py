@@ -1,0 +1,137 @@
+"""Loading YAML/JSON documents safely, with a map from JSON pointers to source lines.
+
+Safe loading only: YAML tags that would construct objects are refused.  Dates stay
+strings (the manifest's meta-schema types them as RFC 3339 strings), and duplicate
+mapping keys are an error rather than a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.errors import Location, StandardError
+
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver: '2026-01-15' stays a string."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(pointer: str, *tokens: str | int) -> str:
+    return pointer + "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+@dataclass
+class Document:
+    """A parsed document, its source path, and the line of each JSON pointer in it."""
+
+    path: Path
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, pointer: str) -> int | None:
+        # Fall back to the nearest ancestor that has a line.
+        while True:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            if not pointer:
+                return None
+            pointer = pointer.rsplit("/", 1)[0]
+
+    def location(self, pointer: str) -> Location:
+        return Location(self.path, self.line(pointer), pointer)
+
+
+def _index_lines(node: yaml.Node, pointer: str, lines: dict[str, int], path: Path) -> None:
+    lines[pointer] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise StandardError(
+                    f"duplicate key {key!r} (first at line {seen[key]})",
+                    Location(path, key_node.start_mark.line + 1, join_pointer(pointer, key)),
+                )
+            seen[key] = key_node.start_mark.line + 1
+            _index_lines(value_node, join_pointer(pointer, key), lines, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, join_pointer(pointer, index), lines, path)
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> StandardError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return StandardError(f"malformed YAML: {problem}", Location(path, line))
+
+
+def read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise StandardError(
+                f"file too large: size={size} bytes, expected at most {MAX_DOCUMENT_BYTES}",
+                Location(path),
+            )
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StandardError("file not found", Location(path)) from None
+    except IsADirectoryError:
+        raise StandardError("expected a file, found a directory", Location(path)) from None
+    except UnicodeDecodeError as exc:
+        raise StandardError(
+            f"not UTF-8: invalid byte at offset {exc.start}", Location(path)
+        ) from None
+    except OSError as exc:
+        raise StandardError(f"unreadable: {exc.strerror}", Location(path)) from None
+
+
+def _string_keys(value: Any) -> Any:
+    """YAML reads `200:` as an int key; JSON pointers and OpenAPI want strings."""
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def load_document(path: Path) -> Document:
+    """Load a .json, .yaml or .yml file. Raise StandardError naming file and line."""
+    text = read_text(path)
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StandardError(f"malformed JSON: {exc.msg}", Location(path, exc.lineno)) from None
+    else:
+        try:
+            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        except yaml.YAMLError as exc:
+            raise _yaml_error(path, exc) from None
+    data = _string_keys(data)
+    lines: dict[str, int] = {}
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        node = None  # JSON that YAML 1.1 cannot read: no line numbers, values still fine
+    if node is not None:
+        _index_lines(node, "", lines, path)
+    return Document(path=path, data=data, lines=lines)

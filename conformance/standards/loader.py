@@ -1,0 +1,239 @@
+"""Finding, digesting and loading standard version folders."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from conformance.errors import Location, StandardError, StandardNotFound, UsageError
+from conformance.standards._documents import Document, join_pointer, load_document
+from conformance.standards.model import (
+    Clause,
+    CsvOptions,
+    ExportSpec,
+    Level,
+    Standard,
+    Status,
+    Text,
+    Verification,
+)
+
+MANIFEST = "standard.yaml"
+STANDARDS_PATH_ENV = "CONFORMANCE_STANDARDS_PATH"
+_REF = re.compile(r"^(?P<id>[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*)@(?P<version>[0-9][0-9A-Za-z.+-]*)$")
+
+
+@cache
+def manifest_validator() -> Draft202012Validator:
+    text = resources.files("conformance").joinpath("schemas/standard.schema.json").read_text()
+    return Draft202012Validator(json.loads(text))
+
+
+def manifest_errors(doc: Document) -> Iterator[StandardError]:
+    """Meta-schema violations of a manifest, each located by line and JSON pointer."""
+    if not isinstance(doc.data, dict):
+        yield StandardError("expected a mapping at the top of standard.yaml", doc.location(""))
+        return
+    errors = sorted(manifest_validator().iter_errors(doc.data), key=lambda e: list(e.path))
+    for error in errors:
+        pointer = join_pointer("", *error.absolute_path)
+        yield StandardError(f"{error.message} (rule {error.validator})", doc.location(pointer))
+
+
+def resolve_inside(folder: Path, relative: str, where: Location) -> Path:
+    """Resolve a manifest path; refuse one that leaves the version folder."""
+    folder = folder.resolve()
+    candidate = (folder / relative).resolve()
+    if not candidate.is_relative_to(folder):
+        raise StandardError(f"path={relative!r} leaves the version folder {folder}", where)
+    if not candidate.is_file():
+        raise StandardError(f"path={relative!r} does not exist in {folder}", where)
+    return candidate
+
+
+def content_digest(folder: Path) -> str:
+    """sha256 over the canonical listing of the version folder.
+
+    The listing has one line per regular file, sorted by the UTF-8 bytes of its
+    POSIX path relative to the folder: ``<sha256 hex of the bytes>  <path>\\n``.
+    The digest is ``sha256:`` and the hex sha256 of that listing.
+    """
+    folder = folder.resolve()
+    entries: list[tuple[bytes, str]] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in [*files, *dirs]:
+            path = Path(root) / name
+            if path.is_symlink():
+                raise StandardError(
+                    "symbolic links are not allowed in a standard version folder", Location(path)
+                )
+        for name in files:
+            path = Path(root) / name
+            relative = path.relative_to(folder).as_posix()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            entries.append((relative.encode("utf-8"), digest))
+    listing = "".join(f"{digest}  {rel.decode('utf-8')}\n" for rel, digest in sorted(entries))
+    return "sha256:" + hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+def _exports(folder: Path, doc: Document, data: dict[str, Any]) -> tuple[ExportSpec, ...]:
+    specs = []
+    for index, raw in enumerate(data.get("exports", [])):
+        pointer = f"/exports/{index}"
+        csv_raw = raw.get("csv", {})
+        specs.append(
+            ExportSpec(
+                name=raw["name"],
+                title=Text.from_dict(raw["title"]),
+                format=raw["format"],
+                schema_path=resolve_inside(
+                    folder, raw["schema"], doc.location(pointer + "/schema")
+                ),
+                clauses=tuple(raw["clauses"]),
+                encoding=raw.get("encoding", "utf-8"),
+                key=tuple(raw.get("key", ())),
+                record_element=raw.get("record_element"),
+                field_formats=dict(raw.get("field_formats", {})),
+                csv=CsvOptions(
+                    delimiter=csv_raw.get("delimiter", ","), empty=csv_raw.get("empty", "absent")
+                ),
+                examples=tuple(
+                    resolve_inside(folder, rel, doc.location(f"{pointer}/examples/{i}"))
+                    for i, rel in enumerate(raw.get("examples", []))
+                ),
+            )
+        )
+    return tuple(specs)
+
+
+def duplicate_clause_errors(doc: Document) -> Iterator[StandardError]:
+    seen: dict[str, int] = {}
+    for index, clause in enumerate(doc.data.get("requirements", [])):
+        clause_id = clause.get("id") if isinstance(clause, dict) else None
+        if not isinstance(clause_id, str):
+            continue
+        if clause_id in seen:
+            yield StandardError(
+                f"duplicate clause id={clause_id!r}, "
+                f"first defined at /requirements/{seen[clause_id]}",
+                doc.location(f"/requirements/{index}/id"),
+            )
+        else:
+            seen[clause_id] = index
+
+
+def load_standard(folder: Path) -> Standard:
+    """Load and check the structure of one version folder; raise on the first problem."""
+    folder = folder.resolve()
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise StandardError(f"no {MANIFEST} in {folder}", Location(folder))
+    doc = load_document(manifest)
+    for error in manifest_errors(doc):
+        raise error
+    for error in duplicate_clause_errors(doc):
+        raise error
+    data: dict[str, Any] = doc.data
+    openapi_path = None
+    if "api" in data:
+        openapi_path = resolve_inside(folder, data["api"]["openapi"], doc.location("/api/openapi"))
+    clauses = tuple(
+        Clause(
+            id=raw["id"],
+            level=Level(raw["level"]),
+            verification=Verification(raw["verification"]),
+            text=Text.from_dict(raw["text"]),
+            checks=tuple(raw.get("checks", ())),
+        )
+        for raw in data["requirements"]
+    )
+    return Standard(
+        id=data["id"],
+        version=data["version"],
+        title=Text.from_dict(data["title"]),
+        summary=Text.from_dict(data["summary"]),
+        status=Status(data["status"]),
+        dates=dict(data["dates"]),
+        owner=dict(data["owner"]),
+        extends=data.get("extends"),
+        clauses=clauses,
+        exports=_exports(folder, doc, data),
+        folder=folder,
+        manifest_path=manifest,
+        openapi_path=openapi_path,
+        digest=content_digest(folder),
+    )
+
+
+def parse_ref(ref: str) -> tuple[str, str]:
+    match = _REF.match(ref)
+    if match is None:
+        raise UsageError(
+            f"standard={ref!r} is not of the form ID@VERSION, e.g. gov.e-licence@1.1.0"
+        )
+    return match["id"], match["version"]
+
+
+def _semver_key(version: str) -> tuple[Any, ...]:
+    core, _, pre = version.partition("-")
+    numbers = tuple(int(p) if p.isdigit() else 0 for p in core.split("."))
+    return (*numbers, pre == "", pre)
+
+
+def default_roots() -> list[Path]:
+    """Where standards are looked for, first match wins.
+
+    ``$CONFORMANCE_STANDARDS_PATH`` (os.pathsep-separated), then ``./standards``, then the
+    standards folder of this source checkout.
+    """
+    roots = [Path(p) for p in os.environ.get(STANDARDS_PATH_ENV, "").split(os.pathsep) if p]
+    roots.append(Path.cwd() / "standards")
+    roots.append(Path(__file__).resolve().parents[2] / "standards")
+    unique: list[Path] = []
+    for root in roots:
+        if root.is_dir() and root.resolve() not in unique:
+            unique.append(root.resolve())
+    return unique
+
+
+class StandardsRepository:
+    """Standard versions laid out as ``<root>/<id>/<version>/standard.yaml``."""
+
+    def __init__(self, roots: Sequence[Path] | None = None) -> None:
+        self.roots = list(roots) if roots is not None else default_roots()
+
+    def versions(self) -> list[tuple[str, str, Path]]:
+        found: dict[tuple[str, str], Path] = {}
+        for root in self.roots:
+            for manifest in sorted(root.glob(f"*/*/{MANIFEST}")):
+                folder = manifest.parent
+                found.setdefault((folder.parent.name, folder.name), folder)
+        return sorted(
+            ((i, v, p) for (i, v), p in found.items()), key=lambda t: (t[0], _semver_key(t[1]))
+        )
+
+    def folder(self, ref: str) -> Path:
+        standard_id, version = parse_ref(ref)
+        known = [v for i, v, _ in self.versions() if i == standard_id]
+        for i, v, path in self.versions():
+            if (i, v) == (standard_id, version):
+                return path
+        searched = ", ".join(str(r) for r in self.roots) or "(no standards folder found)"
+        if known:
+            hint = f"known versions of {standard_id}: {', '.join(known)}"
+        else:
+            hint = f"no standard with id={standard_id!r}"
+        raise StandardNotFound(f"standard={ref!r} not found; {hint}; searched {searched}")
+
+    def load(self, ref: str) -> Standard:
+        return load_standard(self.folder(ref))

@@ -1,0 +1,122 @@
+"""The standards model: typed, immutable views of a loaded standard version.
+
+Everything below the CLI reads standards through these types, never raw YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+
+class Level(StrEnum):
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+    MAY = "MAY"
+
+
+class Verification(StrEnum):
+    AUTOMATED = "automated"
+    MANUAL = "manual"
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True)
+class Text:
+    """Bilingual text; zh-CN is the authoritative language."""
+
+    zh: str
+    en: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> Text:
+        return cls(zh=data["zh-CN"], en=data["en"])
+
+    def as_dict(self) -> dict[str, str]:
+        return {"zh-CN": self.zh, "en": self.en}
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    level: Level
+    verification: Verification
+    text: Text
+    checks: tuple[str, ...] = ()  # empty: every check where the clause is named
+
+    def verified_by(self, check_id: str) -> bool:
+        return not self.checks or check_id in self.checks
+
+
+ExportFormat = Literal["jsonl", "json", "csv", "xml"]
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    delimiter: str = ","
+    # How an empty cell reads: as JSON null, as "", or as a field that is absent.
+    empty: Literal["null", "empty-string", "absent"] = "absent"
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    name: str
+    title: Text
+    format: ExportFormat
+    schema_path: Path  # absolute, inside the version folder
+    clauses: tuple[str, ...]
+    encoding: str = "utf-8"
+    key: tuple[str, ...] = ()
+    record_element: str | None = None  # xml only
+    field_formats: Mapping[str, str] = field(default_factory=dict)  # xml only
+    csv: CsvOptions = CsvOptions()
+    examples: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One version of one standard, as loaded from ``standards/<id>/<version>/``."""
+
+    id: str
+    version: str
+    title: Text
+    summary: Text
+    status: Status
+    dates: Mapping[str, str]
+    owner: Mapping[str, Any]
+    extends: str | None
+    clauses: tuple[Clause, ...]
+    exports: tuple[ExportSpec, ...]
+    folder: Path
+    manifest_path: Path
+    openapi_path: Path | None
+    digest: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def clause(self, clause_id: str) -> Clause:
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise KeyError(clause_id)
+
+    @property
+    def clause_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.clauses)
+
+    def export(self, name: str) -> ExportSpec:
+        for spec in self.exports:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)

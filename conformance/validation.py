@@ -1,0 +1,120 @@
+"""JSON Schema validation inside one standard version folder.
+
+Every ``$ref`` resolves to a file inside the version folder (never the network), and
+every format in :mod:`conformance.formats` is enforced (jsonschema skips formats unless
+given a checker).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import referencing
+import referencing.exceptions
+from jsonschema import Draft202012Validator
+from referencing._core import Resolver  # not re-exported by the package
+from referencing.jsonschema import DRAFT202012
+
+from conformance.standards._documents import Document, join_pointer, load_document
+
+__all__ = ["SchemaSet", "schema_set", "schema_validator"]
+
+MANIFEST = "standard.yaml"
+
+
+def _version_folder(path: Path) -> Path:
+    """The nearest ancestor holding standard.yaml, else the file's own folder."""
+    for parent in path.resolve().parents:
+        if (parent / MANIFEST).is_file():
+            return parent
+    return path.resolve().parent
+
+
+class SchemaSet:
+    """The JSON and YAML documents of a version folder, as one `referencing` registry."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+        self._documents: dict[Path, Document] = {}
+        self.registry: referencing.Registry[Any] = referencing.Registry(
+            retrieve=self._retrieve  # type: ignore[call-arg]  # attrs private field
+        )
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def uri(self, path: Path) -> str:
+        return path.resolve().as_uri()
+
+    def path_of(self, uri: str) -> Path | None:
+        parts = urlsplit(uri)
+        if parts.scheme != "file":
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        return path if path.is_relative_to(self.folder) else None
+
+    def document(self, path: Path) -> Document:
+        path = path.resolve()
+        if path not in self._documents:
+            self._documents[path] = load_document(path)
+        return self._documents[path]
+
+    def _retrieve(self, uri: str) -> referencing.Resource[Any]:
+        path = self.path_of(uri)
+        if path is None or not path.is_file():
+            # Refusing here keeps validation offline and inside the folder.
+            raise referencing.exceptions.NoSuchResource(ref=uri)  # type: ignore[call-arg]
+        return referencing.Resource.from_contents(
+            self.document(path).data, default_specification=DRAFT202012
+        )
+
+    def validator_at(self, path: Path, pointer: str = "") -> Draft202012Validator:
+        """A validator for the (sub)schema at ``pointer`` in the document at ``path``."""
+        return self.validator_for(f"{self.uri(path)}#{pointer}")
+
+    def validator_for(self, uri: str) -> Draft202012Validator:
+        """A validator for the schema that ``uri`` (a file URI with a fragment) names."""
+        if uri not in self._validators:
+            from conformance.formats import format_checker
+
+            self._validators[uri] = Draft202012Validator(
+                {"$ref": uri}, registry=self.registry, format_checker=format_checker()
+            )
+        return self._validators[uri]
+
+    def lookup(self, uri: str) -> tuple[Any, Resolver[Any]]:
+        """The contents ``uri`` names, and a resolver based where they live."""
+        resolved = self.registry.resolver().lookup(uri)
+        return resolved.contents, resolved.resolver
+
+    def resolver(self, path: Path) -> Resolver[Any]:
+        """A resolver based at ``path``, for generators that follow ``$ref``."""
+        resource = referencing.Resource.from_contents(
+            self.document(path).data, default_specification=DRAFT202012
+        )
+        uri = self.uri(path)
+        resolver: Resolver[Any] = self.registry.with_resource(uri, resource).resolver(base_uri=uri)
+        return resolver
+
+
+@cache
+def schema_set(folder: Path) -> SchemaSet:
+    return SchemaSet(folder)
+
+
+def schema_validator(schema_path: Path) -> Draft202012Validator:
+    """A validator for a schema file of a standard, with formats and in-folder refs."""
+    return schema_set(_version_folder(schema_path)).validator_at(schema_path)
+
+
+def schema_error_path(error: Any) -> str:
+    """The failing keyword's JSON pointer in the schema, without the wrapping ``$ref``."""
+    tokens = list(error.absolute_schema_path)
+    if tokens and tokens[0] == "$ref":
+        tokens = tokens[1:]
+    return join_pointer("", *tokens)
+
+
+def instance_pointer(error: Any) -> str:
+    return join_pointer("", *error.absolute_path)
