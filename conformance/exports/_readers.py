@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -51,6 +52,8 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]', re.DOTALL)
 _WS = re.compile(r"[ \t\r\n]*")
+_IN_STRING = re.compile(r'["\\]')
+_OUTSIDE = re.compile(r'["\[\]{}, \t\r\n]')
 
 
 def _too_deep(text: str, start: int, end: int) -> bool:
@@ -76,7 +79,7 @@ def _depth_message() -> str:
 
 def _parse_message(exc: ValueError) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+        return f"not valid JSON: {exc.msg} at column {exc.colno}"
     return f"not valid JSON: {clip(str(exc), 120)}"
 
 
@@ -149,8 +152,10 @@ def jsonl_records(lines: LineReader, sink: Sink, endings: Endings) -> Iterator[R
                 sink.add(RECORDS, "too-deep", _depth_message(), line=line.number)
             yield Record(None, line=line.number, byte_offset=line.offset, ok=False)
     if first_failure is not None:
-        sink.add(RECORDS, "wrong-format", _jsonl_wrong_format(first_failure[0]), line=1)
-        return
+        if not first_failure[0].text.lstrip().startswith("{"):
+            sink.add(RECORDS, "wrong-format", _jsonl_wrong_format(first_failure[0]), line=1)
+            return
+        yield _jsonl_failure(sink, *first_failure)  # a lone record, likely cut short
     if not contents:
         sink.add(RECORDS, "empty-file", "file has no records; expected one JSON value per line")
         return
@@ -241,36 +246,49 @@ class _JsonText:
             pos = self.compact(pos)
 
     def skip_value(self, pos: int) -> int:
-        """End of the JSON value at ``pos``, scanned without holding it; best effort."""
+        """End of the JSON value at ``pos``, scanned without holding it; best effort.
+
+        Regexes jump over runs of ordinary characters, so a huge string costs C time.
+        """
         depth = 0
         in_string = False
         while True:
             buf = self.buf
-            while pos < len(buf):
-                char = buf[pos]
+            while True:
                 if in_string:
-                    if char == "\\":
-                        if pos + 1 >= len(buf):
+                    match = _IN_STRING.search(buf, pos)
+                    if match is None:
+                        pos = len(buf)
+                        break
+                    if match.group() == "\\":
+                        if match.end() >= len(buf):
+                            pos = match.start()
                             break
-                        pos += 2
+                        pos = match.end() + 1
                         continue
-                    if char == '"':
-                        in_string = False
-                        if depth == 0:
-                            return pos + 1
-                    pos += 1
+                    in_string = False
+                    pos = match.end()
+                    if depth == 0:
+                        return pos
                     continue
+                match = _OUTSIDE.search(buf, pos)
+                if match is None:
+                    pos = len(buf)
+                    break
+                char = match.group()
                 if char == '"':
                     in_string = True
                 elif char in "[{":
                     depth += 1
                 elif char in "]}":
+                    if depth == 0:
+                        return match.start()
                     depth -= 1
-                    if depth <= 0:
-                        return pos + 1
-                elif depth == 0 and char in ", \t\r\n":
-                    return pos
-                pos += 1
+                    if depth == 0:
+                        return match.end()
+                elif depth == 0:
+                    return match.start()  # a delimiter ends a scalar
+                pos = match.end()
             pos = self.compact(pos)
             if not self.more(CHUNK):
                 return len(self.buf)
@@ -366,15 +384,20 @@ def _json_value(text: _JsonText, pos: int, line: int, sink: Sink) -> tuple[int, 
                 message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                 sink.add(RECORDS, "parse", f"not valid JSON: {clip(message, 120)}", line=where)
                 return pos, None
-            if len(buf) - pos > RECORD_LIMIT:
+            held = len(buf) - pos
+            if held > RECORD_LIMIT:
                 _too_large(sink, f"record starting at line {line}", line=line)
                 return text.skip_value(pos), Record(None, line=line, ok=False)
-            # Maybe only incomplete: read as much again (geometric, so re-parsing stays linear).
-            text.more(max(CHUNK, len(buf) - pos))
+            # Maybe only incomplete: read as much again (geometric, so re-parsing stays
+            # linear), but never hold much more than the limit.
+            text.more(max(CHUNK, min(held, RECORD_LIMIT + 1 - held)))
             continue
         if end == len(buf) and not text.eof:
             text.more()  # a number at the end of the window may continue
             continue
+        if end - pos > RECORD_LIMIT:
+            _too_large(sink, f"record starting at line {line}", line=line)
+            return end, Record(None, line=line, ok=False)
         if _too_deep(buf, pos, end):
             sink.add(RECORDS, "too-deep", _depth_message(), line=line)
             return end, Record(None, line=line, ok=False)
@@ -430,13 +453,11 @@ class _CsvLines:
     sink: Sink
     last: Line | None = None
     row_first: int | None = None
-    seen: int = 0
     blanks: list[int] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[str]:
         for line in self.lines:
             self.last = line
-            self.seen += 1
             if self.row_first is None:
                 self.row_first = line.number
             if line.too_large:
@@ -462,7 +483,8 @@ def csv_records(
         except csv.Error as exc:
             parse_errors += 1
             start = source.row_first
-            sink.add(RECORDS, "parse", f"not valid CSV: {exc}", line=start, row=row_number + 1)
+            row = row_number + 1 if header is not None else 0
+            sink.add(RECORDS, "parse", f"not valid CSV: {exc}", line=start, row=row)
             if header is not None:
                 row_number += 1
                 yield Record(None, line=start, row=row_number, ok=False)
@@ -470,7 +492,7 @@ def csv_records(
         start = source.row_first
         if source.last is not None:
             endings.add(source.last.ending, source.last.number)
-        if not cells:
+        if not cells or (header is None and not "".join(cells).strip()):
             source.blanks.append(start or 0)
             continue
         for number in source.blanks:
@@ -496,18 +518,19 @@ def csv_records(
 def _check_header(header: list[str], layout: CsvLayout, sink: Sink, line: int) -> bool:
     """Report header problems; False when the file is not this CSV at all."""
     known = list(layout.types)
-    if not set(header) & set(known):
+    if known and not set(header) & set(known):
         sink.add(
             RECORDS,
             "wrong-format",
             f"header row {clip(repr(header), 120)} names none of the schema's columns "
-            f"({', '.join(known[:10])}); expected CSV with a header row",
+            f"({', '.join(known[:10])}); expected CSV with a header row and "
+            f"delimiter={layout.delimiter!r}",
             line=line,
             row=0,
         )
         return False
     where: dict[str, Any] = {"line": line, "row": 0}
-    duplicates = sorted({name for name in header if header.count(name) > 1})
+    duplicates = sorted(name for name, seen in Counter(header).items() if seen > 1)
     for name in duplicates:
         sink.add(RECORDS, "csv-header", f"column {name!r} appears more than once", **where)
     for name in known:
@@ -592,7 +615,6 @@ class XmlTap:
 
     def __init__(self, decoder: ChunkDecoder) -> None:
         self._chunks = iter(decoder)
-        self._decoder = decoder
         self._buf = b""
         self._pos = 0
         self.head = ""  # the first decoded text (at least the prolog, at most ~1 MiB)

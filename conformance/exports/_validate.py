@@ -228,9 +228,16 @@ def _json_validator(spec: ExportSpec, sink: Sink) -> Draft202012Validator | None
         validator = schema_validator(spec.schema_path)
         validator.check_schema(_schema_contents(spec.schema_path)[0])
     except Exception as exc:  # any failure here is the standard's, reported not raised
-        _stop(sink, "schema", f"record schema {spec.schema_path.name} is unusable: {exc}")
+        reason = _reason(exc)
+        _stop(sink, "schema", f"record schema {spec.schema_path.name} is unusable: {reason}")
         return None
     return validator
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of an exception's message (schema errors carry long dumps)."""
+    text = str(getattr(exc, "message", "") or exc)
+    return clip(text.strip().splitlines()[0] if text.strip() else type(exc).__name__, 200)
 
 
 def _schema_contents(schema_path: Path) -> tuple[Any, Any]:
@@ -244,7 +251,7 @@ def _check_json_record(validator: Draft202012Validator, record: Record, sink: Si
     try:
         errors = list(islice(validator.iter_errors(record.value), ERRORS_PER_RECORD + 1))
     except (Unresolvable, UnknownType) as exc:
-        _stop(sink, "schema", f"record schema cannot be applied: {clip(str(exc), 200)}")
+        _stop(sink, "schema", f"record schema cannot be applied: {_reason(exc)}")
         return False
     for index, error in enumerate(errors):
         if index == ERRORS_PER_RECORD:
@@ -337,7 +344,8 @@ def _csv_layout(spec: ExportSpec, sink: Sink) -> CsvLayout | None:
         for pattern in patterns:
             re.compile(pattern)
     except Exception as exc:  # the standard's problem: report, do not raise
-        _stop(sink, "schema", f"record schema {spec.schema_path.name} is unusable for CSV: {exc}")
+        name = spec.schema_path.name
+        _stop(sink, "schema", f"record schema {name} is unusable for CSV: {_reason(exc)}")
         return None
     return CsvLayout(
         types=types,
@@ -474,7 +482,7 @@ def _load_xsd(spec: ExportSpec, sink: Sink) -> etree.XMLSchema | None:
         document = etree.parse(str(spec.schema_path), parser)
         return etree.XMLSchema(document)
     except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
-        _stop(sink, "schema", f"XSD {spec.schema_path.name} is unusable: {exc}")
+        _stop(sink, "schema", f"XSD {spec.schema_path.name} is unusable: {_reason(exc)}")
         return None
 
 

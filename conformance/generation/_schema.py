@@ -26,7 +26,8 @@ from typing import Any
 import jsonschema
 from hypothesis import reject
 from hypothesis import strategies as st
-from referencing import Registry, Resolver
+from referencing import Registry
+from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
@@ -209,6 +210,7 @@ class Node:
     types: tuple[str, ...] = ()
     enum: list[Any] | None = None
     enum_where: str = ""
+    enum_keywords: tuple[str, ...] = ()
     # numbers
     lower: Bound | None = None
     upper: Bound | None = None
@@ -439,9 +441,11 @@ class Builder:
             if "const" in s:
                 node.enum = self._intersect(node.enum, [s["const"]])
                 node.enum_where = where
+                node.enum_keywords += ("const",)
             if isinstance(s.get("enum"), list):
                 node.enum = self._intersect(node.enum, s["enum"])
                 node.enum_where = where
+                node.enum_keywords += ("enum",)
             for keyword, exclusive, into in (
                 ("minimum", False, lowers),
                 ("exclusiveMinimum", True, lowers),
@@ -627,7 +631,7 @@ class Builder:
         if integer or node.multiples:
             span = self.multiple_range(node, integer=integer)
             if span is not None and span[0] > span[1]:
-                where = node.multiples[0][1] if node.multiples else (low or high or node).where
+                where = node.multiples[0][1] if node.multiples else (low or high or Bound(0, False, "", "#")).where
                 kind = "integer" if integer else "multiple"
                 return f"{where}: no {kind} value lies within the numeric bounds"
         return None
@@ -802,15 +806,21 @@ class Builder:
         depth: int = 0,
         path: Path = (),
         trace: list[TraceEntry] | None = None,
+        *,
+        constrained: bool = False,
     ) -> Any:
-        """One value satisfying ``node`` (rejects the example when it cannot find one)."""
+        """One value satisfying ``node`` (rejects the example when it cannot find one).
+
+        ``constrained`` prefers the types the node says something about, so a mutation has
+        something to break (``{"minLength": 2}`` yields a string rather than ``null``).
+        """
         if depth > HARD_DEPTH:
             reject()
         node = self.settle(draw, node)
         attempts = ATTEMPTS if node.needs_check else 1
         for _ in range(attempts):
             local: list[TraceEntry] | None = [] if trace is not None else None
-            value = self._draw_once(draw, node, depth, path, local)
+            value = self._draw_once(draw, node, depth, path, local, constrained=constrained)
             if not node.needs_check or self.satisfies(node, value):
                 if trace is not None and local is not None:
                     trace.extend(local)
@@ -830,11 +840,20 @@ class Builder:
         reject()
 
     def _draw_once(
-        self, draw: Draw, node: Node, depth: int, path: Path, trace: list[TraceEntry] | None
+        self,
+        draw: Draw,
+        node: Node,
+        depth: int,
+        path: Path,
+        trace: list[TraceEntry] | None,
+        *,
+        constrained: bool = False,
     ) -> Any:
         if node.enum_values is not None:
             return copy.deepcopy(draw(st.sampled_from(node.enum_values)))
         types = [t for t in node.types if not (t == "integer" and "number" in node.types)]
+        if constrained:
+            types = [t for t in types if t in constrained_types(node)] or types
         if depth >= SOFT_DEPTH and any(t in SCALARS for t in types):
             types = [t for t in types if t in SCALARS]
         kind = draw(st.sampled_from(types)) if len(types) > 1 else types[0]
@@ -879,23 +898,27 @@ class Builder:
 
     def _draw_integer(self, draw: Draw, node: Node) -> int:
         step = self.step(node, integer=True)
-        k = self._k_range(node, step, draw)
-        value = int(k * step)
-        if node.multiples and not all(is_multiple(value, m) for m, _ in node.multiples):
-            reject()
-        return value
+        for _ in range(ATTEMPTS):
+            # A decimal multipleOf (0.1) is checked in binary floating point, like
+            # python-jsonschema does, which refuses some exact multiples: draw again.
+            value = int(self._k_range(node, step, draw) * step)
+            if all(is_multiple(value, m) for m, _ in node.multiples):
+                return value
+        reject()
 
     def _draw_number(self, draw: Draw, node: Node) -> int | float:
         if node.multiples:
             step = self.step(node, integer=False)
-            k = self._k_range(node, step, draw)
-            exact = k * step
-            value: int | float = int(exact) if exact.denominator == 1 else float(exact)
-            if not all(is_multiple(value, m) for m, _ in node.multiples):
+            for _ in range(ATTEMPTS):
+                k = self._k_range(node, step, draw)
+                exact = k * step
+                value: int | float = int(exact) if exact.denominator == 1 else float(exact)
+                if all(is_multiple(value, m) for m, _ in node.multiples):
+                    return value
                 value = k * float(step)
-            if not all(is_multiple(value, m) for m, _ in node.multiples):
-                reject()
-            return value
+                if all(is_multiple(value, m) for m, _ in node.multiples):
+                    return value
+            reject()
         if draw(st.integers(0, 2)) == 0:
             span = self.multiple_range(node, integer=True)
             if span is None or span[0] <= span[1]:
@@ -903,8 +926,10 @@ class Builder:
         low, high = node.lower, node.upper
         lo = float(low.value) if low else None
         hi = float(high.value) if high else None
-        if lo is None and hi is None:
-            lo, hi = -float(NUMBER_SPAN), float(NUMBER_SPAN)
+        if lo is None:
+            lo = min(hi if hi is not None else 0.0, 0.0) - NUMBER_SPAN
+        if hi is None:
+            hi = max(lo, 0.0) + NUMBER_SPAN
         return float(
             draw(
                 st.floats(
@@ -996,6 +1021,12 @@ class Builder:
             out.append(value)
         return out
 
+    def open_keys(self, node: Node) -> bool:
+        """Whether undeclared property names may be added."""
+        if node.property_names or any(src.patterns for src in node.obj_sources):
+            return True
+        return self.key_parts(node, "extra_field") is not None
+
     def extra_key(self, draw: Draw, node: Node, depth: int) -> str | None:
         """A new property name the schema allows, or None after a few attempts."""
         for _ in range(ATTEMPTS):
@@ -1025,13 +1056,22 @@ class Builder:
         shallow = depth < SOFT_DEPTH
         keys: dict[str, None] = dict.fromkeys(node.required)
         declared = [k for src in node.obj_sources for k in src.props]
-        for name in dict.fromkeys(declared):
-            if name not in keys and self.key_parts(node, name) is not None and shallow:
-                if draw(st.booleans()):
-                    keys[name] = None
-        extras = draw(st.sampled_from((0, 0, 1, EXTRA_KEYS))) if shallow else 0
-        wanted = max(node.min_props - len(keys), extras)
-        for _ in range(wanted):
+        optional = [
+            k
+            for k in dict.fromkeys(declared)
+            if k not in keys and self.key_parts(node, k) is not None
+        ]
+        for name in optional:
+            if shallow and draw(st.booleans()):
+                keys[name] = None
+        for name in optional:
+            if len(keys) >= node.min_props:
+                break
+            keys[name] = None
+        extras = 0
+        if shallow and self.open_keys(node):
+            extras = draw(st.sampled_from((0, 0, 1, EXTRA_KEYS)))
+        for _ in range(max(node.min_props - len(keys), extras)):
             name = self.extra_key(draw, node, depth)
             if name is not None:
                 keys[name] = None
@@ -1074,6 +1114,38 @@ class Builder:
                 reject()
             out[name] = self.draw_value(draw, child, depth + 1, (*path, name), trace)
         return out
+
+
+def constrained_types(node: Node) -> set[str]:
+    """The types the node constrains beyond their own type."""
+    if set(node.types) != set(JSON_TYPES) or node.nots:
+        return set(JSON_TYPES)
+    out: set[str] = set()
+    if node.lower or node.upper or node.multiples:
+        out |= {"integer", "number"}
+    if node.min_length or node.max_length is not None or node.patterns or node.formats:
+        out.add("string")
+    if (
+        node.array_sources
+        or node.min_items
+        or node.max_items is not None
+        or node.unique
+        or node.contains
+        or node.unevaluated_items
+    ):
+        out.add("array")
+    if (
+        node.obj_sources
+        or node.required
+        or node.forbidden
+        or node.dependent_required
+        or node.min_props
+        or node.max_props is not None
+        or node.property_names
+        or node.unevaluated_props
+    ):
+        out.add("object")
+    return out
 
 
 def _min_opt(a: int | None, b: int | None) -> int | None:

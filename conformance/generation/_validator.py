@@ -17,7 +17,7 @@ import jsonschema
 import regex
 from jsonschema import ValidationError
 from jsonschema.validators import Draft202012Validator, extend
-from referencing import Resolver
+from referencing._core import Resolver
 
 __all__ = ["RegexValidator", "compile_pattern", "make_validator"]
 

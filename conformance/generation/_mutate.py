@@ -1,0 +1,655 @@
+"""Single-fault invalid values: a valid value with exactly one constraint broken.
+
+A valid value is drawn together with a trace of the node each part of it was made for.
+Every traced place offers the mutations its constraints allow (remove a required property,
+step just past a bound, truncate below ``minLength``, swap in a near-valid invalid format
+value, add an undeclared property to a closed object...). Mutations are tried in a drawn
+order until one is accepted: the mutated whole value must fail validation, and every error
+must be the chosen keyword at the chosen place (an ``anyOf`` / ``oneOf`` error counts when
+its sub-errors include it), so the fault is the only one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import reject
+from hypothesis import strategies as st
+
+from conformance.generation._schema import (
+    JSON_TYPES,
+    Builder,
+    Draw,
+    Node,
+    Path,
+    TraceEntry,
+    UnsatisfiableSchema,
+    json_equal,
+    pointer_of,
+)
+from conformance.generation._validator import compile_pattern
+
+__all__ = ["Mutation", "can_break", "mutations"]
+
+TRIES = 12  # mutations tried per example before the example is rejected
+GROW_LIMIT = 8  # items or properties added at most to break maxItems / maxProperties
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """An invalid instance and the one constraint it breaks."""
+
+    value: Any  # the invalid instance
+    pointer: str  # JSON pointer of the broken place in the instance ("" = root)
+    keyword: str  # the constraint broken, e.g. "required", "maxLength", "format"
+    description: str  # e.g. "removed required property 'holder'"
+
+
+# (path of the broken place, new value at the traced place, keywords accepted, description)
+_Outcome = tuple[Path, Any, tuple[str, ...], str]
+_Thunk = Callable[[Draw], _Outcome | None]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _replace(root: Any, path: Path, new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(root, list):
+        out_list = list(root)
+        out_list[int(head)] = _replace(root[int(head)], rest, new)
+        return out_list
+    out = dict(root)
+    out[str(head)] = _replace(root[str(head)], rest, new)
+    return out
+
+
+def _wrong_type_values(node: Node, value: Any) -> list[tuple[str, Any]]:
+    """Values of types the node refuses, the realistic mix-ups first."""
+    allowed = set(node.types)
+    out: list[tuple[str, Any]] = []
+    if "string" not in allowed:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out.append(("string", str(value)))
+        else:
+            out.append(("string", "1"))
+    if "integer" not in allowed:
+        out.append(("integer", 7))
+    elif "number" not in allowed:
+        out.append(("number", 1.5))
+    if "boolean" not in allowed:
+        out.append(("boolean", True))
+    if "null" not in allowed:
+        out.append(("null", None))
+    if "array" not in allowed:
+        out.append(("array", []))
+    if "object" not in allowed:
+        out.append(("object", {}))
+    return out
+
+
+def _describe_types(node: Node) -> str:
+    names = [t for t in node.types if not (t == "integer" and "number" in node.types)]
+    return " or ".join(names)
+
+
+def _off_enum(node: Node) -> list[Any]:
+    """Values near the enum members that are not members (same type where possible)."""
+    assert node.enum is not None
+    out: list[Any] = []
+    for member in node.enum[:4]:
+        if isinstance(member, bool):
+            out.append(not member)
+        elif isinstance(member, int | float):
+            out.extend([member + 1, member - 1])
+        elif isinstance(member, str):
+            out.extend([member + "X", member.swapcase(), member[:-1]])
+        elif isinstance(member, list):
+            out.extend([[*member, 0], member[:-1]])
+        elif isinstance(member, dict):
+            out.append({**member, "extra": 1})
+        else:
+            out.extend(["null", 0])
+    out.extend(["unexpected", 0, None])
+    return [v for v in out if not any(json_equal(v, m) for m in node.enum)]
+
+
+def _pick(draw: Draw, options: list[Any]) -> Any:
+    return options[0] if len(options) == 1 else options[draw(st.integers(0, len(options) - 1))]
+
+
+class _Mutator:
+    """Offers the mutations of one traced place."""
+
+    def __init__(self, builder: Builder, entry: TraceEntry) -> None:
+        self.b = builder
+        self.entry = entry
+        self.node = entry.node
+        self.value = entry.value
+        self.path = entry.path
+
+    def thunks(self) -> list[_Thunk]:
+        node, value = self.node, self.value
+        out: list[_Thunk] = []
+        if node.enum is not None:
+            out.append(self.enum)
+        elif set(node.types) != set(JSON_TYPES):
+            out.append(self.type)
+        if isinstance(value, str):
+            if node.min_length > 0:
+                out.append(self.min_length)
+            if node.max_length is not None:
+                out.append(self.max_length)
+            out.extend(self._bind(self.pattern, p) for p, _ in node.patterns)
+            out.extend(self._bind(self.format, f) for f, _ in node.formats)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if node.lower is not None:
+                out.append(self.lower)
+            if node.upper is not None:
+                out.append(self.upper)
+            if node.multiples:
+                out.append(self.multiple)
+        elif isinstance(value, list):
+            out.extend(self._array_thunks())
+        elif isinstance(value, dict):
+            out.extend(self._object_thunks())
+        out.extend(self._bind(self.negated, i) for i in range(len(node.nots)))
+        return out
+
+    @staticmethod
+    def _bind(fn: Callable[[Draw, Any], _Outcome | None], arg: Any) -> _Thunk:
+        return lambda draw: fn(draw, arg)
+
+    # --- any type -------------------------------------------------------------------------
+
+    def type(self, draw: Draw) -> _Outcome | None:
+        kind, wrong = _pick(draw, _wrong_type_values(self.node, self.value))
+        return (
+            self.path,
+            wrong,
+            ("type",),
+            f"{kind} {_short(wrong)} where {_describe_types(self.node)} is expected",
+        )
+
+    def enum(self, draw: Draw) -> _Outcome | None:
+        options = _off_enum(self.node)
+        if not options:
+            return None
+        wrong = _pick(draw, options)
+        keywords = tuple(dict.fromkeys(self.node.enum_keywords)) or ("enum",)
+        allowed = ", ".join(_short(v) for v in (self.node.enum or [])[:5])
+        return self.path, wrong, keywords, f"{_short(wrong)} is not one of {allowed}"
+
+    def negated(self, draw: Draw, index: int) -> _Outcome | None:
+        part = self.node.nots[index]
+        try:
+            child = self.b.node((part,))
+        except UnsatisfiableSchema:
+            return None
+        wrong = self.b.draw_value(draw, child, len(self.path) + 1)
+        return self.path, wrong, ("not",), f"{_short(wrong)} matches the schema under 'not'"
+
+    # --- strings --------------------------------------------------------------------------
+
+    def min_length(self, draw: Draw) -> _Outcome | None:
+        size = self.node.min_length - 1
+        wrong = self.value[:size]
+        return (
+            self.path,
+            wrong,
+            ("minLength",),
+            f"{len(wrong)} characters, minLength is {self.node.min_length}",
+        )
+
+    def max_length(self, draw: Draw) -> _Outcome | None:
+        limit = self.node.max_length
+        assert limit is not None
+        fill = _pick(draw, [self.value[-1:] or "x", "x", "中"])
+        wrong = self.value + fill * (limit + 1 - len(self.value))
+        return (
+            self.path,
+            wrong,
+            ("maxLength",),
+            f"{len(wrong)} characters, maxLength is {limit}",
+        )
+
+    def pattern(self, draw: Draw, pattern: str) -> _Outcome | None:
+        text: str = self.value
+        size = max(len(text), 1)
+        candidates = [c * size for c in "#Z0a中 -"]
+        if text:
+            candidates += ["#" + text[1:], text[:-1] + "#", "中" + text[1:], text + "#", "#" + text]
+        compiled = compile_pattern(pattern)
+        fitting = [
+            c
+            for c in dict.fromkeys(candidates)
+            if not compiled.search(c) and self._string_fits(c, skip_pattern=pattern)
+        ]
+        if not fitting:
+            return None
+        wrong = _pick(draw, fitting)
+        return self.path, wrong, ("pattern",), f"{_short(wrong)} does not match {pattern!r}"
+
+    def format(self, draw: Draw, name: str) -> _Outcome | None:
+        fmt = self.b.formats[name]
+        for _ in range(3):
+            wrong = draw(self.b.format_strategy(name, valid=False))
+            reason = fmt.check(wrong)
+            if reason is not None and self._string_fits(wrong, skip_format=name):
+                return self.path, wrong, ("format",), f"{name} {_short(wrong)}: {reason}"
+        return None
+
+    def _string_fits(
+        self, text: str, *, skip_pattern: str | None = None, skip_format: str | None = None
+    ) -> bool:
+        node = self.node
+        if len(text) < node.min_length:
+            return False
+        if node.max_length is not None and len(text) > node.max_length:
+            return False
+        for pattern, _ in node.patterns:
+            if pattern != skip_pattern and not compile_pattern(pattern).search(text):
+                return False
+        return all(
+            name == skip_format or self.b.formats[name].check(text) is None
+            for name, _ in node.formats
+        )
+
+    # --- numbers --------------------------------------------------------------------------
+
+    def _integral(self) -> bool:
+        return "number" not in self.node.types
+
+    def _as_number(self, exact: Any) -> int | float:
+        return int(exact) if exact.denominator == 1 else float(exact)
+
+    def lower(self, draw: Draw) -> _Outcome | None:
+        bound = self.node.lower
+        assert bound is not None
+        return self._past(draw, bound.value, bound.exclusive, bound.keyword, below=True)
+
+    def upper(self, draw: Draw) -> _Outcome | None:
+        bound = self.node.upper
+        assert bound is not None
+        return self._past(draw, bound.value, bound.exclusive, bound.keyword, below=False)
+
+    def _past(
+        self, draw: Draw, limit: int | float, exclusive: bool, keyword: str, *, below: bool
+    ) -> _Outcome | None:
+        from fractions import Fraction
+
+        integral = self._integral()
+        candidates: list[int | float] = []
+        if integral or self.node.multiples:
+            step = self.b.step(self.node, integer=integral)
+            k = Fraction(limit) / step
+            if below:
+                index = k.numerator // k.denominator if exclusive else -((-k.numerator) // k.denominator) - 1
+            else:
+                index = -((-k.numerator) // k.denominator) if exclusive else k.numerator // k.denominator + 1
+            candidates.append(self._as_number(index * step))
+        elif exclusive:
+            candidates.append(limit)
+        else:
+            direction = -math.inf if below else math.inf
+            candidates += [limit - 1 if below else limit + 1, math.nextafter(float(limit), direction)]
+        wrong = _pick(draw, candidates)
+        relation = "below" if below else "above"
+        if exclusive:
+            relation = "at or " + relation
+        return self.path, wrong, (keyword,), f"{_short(wrong)} is {relation} {keyword} {limit}"
+
+    def multiple(self, draw: Draw) -> _Outcome | None:
+        value = self.value
+        of = self.node.multiples[0][0]
+        if self._integral():
+            candidates: list[int | float] = [value + 1, value - 1] if of != 1 else []
+        else:
+            candidates = [value + of / 2, value - of / 2]
+        if not candidates:
+            return None
+        wrong = _pick(draw, candidates)
+        return self.path, wrong, ("multipleOf",), f"{_short(wrong)} is not a multiple of {of}"
+
+    # --- arrays ---------------------------------------------------------------------------
+
+    def _array_thunks(self) -> list[_Thunk]:
+        node, value = self.node, self.value
+        out: list[_Thunk] = []
+        if node.min_items > 0 and len(value) >= node.min_items:
+            out.append(self.min_items)
+        if node.max_items is not None and node.max_items + 1 - len(value) <= GROW_LIMIT:
+            out.append(self.max_items)
+        if node.unique and value:
+            out.append(self.unique)
+        out.extend(self._bind(self.contains, i) for i in range(len(node.contains)))
+        cap = self.b.array_cap(node)
+        if cap is not None and len(value) == cap:
+            out.append(self.closed_items)
+        if node.max_items is None or len(value) < node.max_items:
+            out.append(self.bad_item)
+        return out
+
+    def min_items(self, draw: Draw) -> _Outcome | None:
+        wrong = self.value[: self.node.min_items - 1]
+        return (
+            self.path,
+            wrong,
+            ("minItems",),
+            f"{len(wrong)} items, minItems is {self.node.min_items}",
+        )
+
+    def _grow(self, draw: Draw, target: int) -> list[Any] | None:
+        out = list(self.value)
+        for index in range(len(out), target):
+            if out and not self.node.unique:
+                out.append(copy.deepcopy(out[-1]))
+                continue
+            parts = self.b.index_parts(self.node, index)
+            if parts is None:
+                return None
+            try:
+                child = self.b.node(parts)
+            except UnsatisfiableSchema:
+                return None
+            out.append(self.b.draw_value(draw, child, len(self.path) + 1))
+        return out
+
+    def max_items(self, draw: Draw) -> _Outcome | None:
+        limit = self.node.max_items
+        assert limit is not None
+        wrong = self._grow(draw, limit + 1)
+        if wrong is None:
+            return None
+        return self.path, wrong, ("maxItems",), f"{len(wrong)} items, maxItems is {limit}"
+
+    def unique(self, draw: Draw) -> _Outcome | None:
+        value = self.value
+        if len(value) >= 2:
+            wrong = [value[0], copy.deepcopy(value[0]), *value[2:]]
+        else:
+            wrong = [value[0], copy.deepcopy(value[0])]
+        return self.path, wrong, ("uniqueItems",), f"item {_short(value[0])} appears twice"
+
+    def contains(self, draw: Draw, index: int) -> _Outcome | None:
+        part, least, most = self.node.contains[index]
+        check = self.b.validator(part)
+        matching = [i for i, item in enumerate(self.value) if check.is_valid(item)]
+        if most is not None and matching and not self.node.unique and draw(st.booleans()):
+            extra = [copy.deepcopy(self.value[matching[0]])] * (most + 1 - len(matching))
+            wrong = self.value + extra
+            return (
+                self.path,
+                wrong,
+                ("maxContains",),
+                f"{most + 1} items match 'contains', maxContains is {most}",
+            )
+        if least < 1 or not matching:
+            return None
+        wrong = [item for i, item in enumerate(self.value) if i not in matching]
+        return self.path, wrong, ("contains", "minContains"), "no item matches 'contains'"
+
+    def closed_items(self, draw: Draw) -> _Outcome | None:
+        index = len(self.value)
+        keywords = ("items",)
+        for src in self.node.array_sources:
+            if src.items is not None and src.items.schema is False:
+                break
+        else:
+            keywords = ("unevaluatedItems",)
+        wrong = [*self.value, copy.deepcopy(self.value[-1]) if self.value else "x"]
+        return self.path, wrong, keywords, f"item {index} is beyond the items allowed"
+
+    def bad_item(self, draw: Draw) -> _Outcome | None:
+        index = len(self.value)
+        parts = self.b.index_parts(self.node, index)
+        if not parts:
+            return None
+        try:
+            child = self.b.node(parts)
+        except UnsatisfiableSchema:
+            return None
+        return self._bad_child(draw, child, index)
+
+    def _bad_child(self, draw: Draw, child: Node, key: str | int) -> _Outcome | None:
+        """Add a new item or property whose value has the wrong type (or is off the enum)."""
+        if child.enum is not None:
+            options = _off_enum(child)
+            keywords = tuple(dict.fromkeys(child.enum_keywords)) or ("enum",)
+            what = "not one of the allowed values"
+        elif set(child.types) != set(JSON_TYPES):
+            options = [v for _, v in _wrong_type_values(child, None)]
+            keywords = ("type",)
+            what = f"where {_describe_types(child)} is expected"
+        else:
+            return None
+        if not options:
+            return None
+        wrong = _pick(draw, options)
+        if isinstance(key, int):
+            new: Any = [*self.value, wrong]
+        else:
+            new = {**self.value, key: wrong}
+        return (*self.path, key), new, keywords, f"added {key!r}: {_short(wrong)} {what}"
+
+    # --- objects --------------------------------------------------------------------------
+
+    def _object_thunks(self) -> list[_Thunk]:
+        node, value = self.node, self.value
+        out: list[_Thunk] = [self._bind(self.drop_required, k) for k in node.required if k in value]
+        out.append(self.closed)
+        if node.min_props > 0 and len(value) >= node.min_props:
+            out.append(self.min_props)
+        if node.max_props is not None and node.max_props + 1 - len(value) <= GROW_LIMIT:
+            out.append(self.max_props)
+        for name, deps in node.dependent_required.items():
+            out.append(self._bind(self.dependent, (name, deps)))
+        declared = [k for src in node.obj_sources for k in src.props]
+        absent = [k for k in dict.fromkeys(declared) if k not in value]
+        if absent and (node.max_props is None or len(value) < node.max_props):
+            out.append(self._bind(self.bad_property, absent))
+        return out
+
+    def drop_required(self, draw: Draw, name: str) -> _Outcome | None:
+        wrong = {k: v for k, v in self.value.items() if k != name}
+        return self.path, wrong, ("required",), f"removed required property {name!r}"
+
+    def closed(self, draw: Draw) -> _Outcome | None:
+        node = self.node
+        for name in ("unexpected", "extra_field", "x_unknown", "未定义字段"):
+            if name in self.value or self.b.key_parts(node, name) is not None:
+                continue
+            keyword = self._closed_by(name)
+            if keyword is None:
+                continue
+            wrong = {**self.value, name: "x"}
+            return self.path, wrong, (keyword,), f"added undeclared property {name!r}"
+        return None
+
+    def _closed_by(self, name: str) -> str | None:
+        """Which keyword refuses a new property ``name``: additional- or unevaluatedProperties."""
+        evaluated = []
+        for src in self.node.obj_sources:
+            matched = name in src.props or any(
+                compile_pattern(p).search(name) for p, _ in src.patterns
+            )
+            if not matched and src.additional is not None:
+                if src.additional.schema is False:
+                    return "additionalProperties"
+                matched = True
+            if matched:
+                evaluated.append(src)
+        for part, owner in self.node.unevaluated_props:
+            if part.schema is False and not any(owner in src.scope for src in evaluated):
+                return "unevaluatedProperties"
+        return None
+
+    def min_props(self, draw: Draw) -> _Outcome | None:
+        target = self.node.min_props - 1
+        wrong = dict(self.value)
+        for name in reversed(list(wrong)):
+            if len(wrong) <= target:
+                break
+            if name not in self.node.required:
+                del wrong[name]
+        if len(wrong) > target:
+            return None
+        return (
+            self.path,
+            wrong,
+            ("minProperties",),
+            f"{len(wrong)} properties, minProperties is {self.node.min_props}",
+        )
+
+    def max_props(self, draw: Draw) -> _Outcome | None:
+        limit = self.node.max_props
+        assert limit is not None
+        wrong = dict(self.value)
+        declared = [k for src in self.node.obj_sources for k in src.props]
+        for _ in range(GROW_LIMIT + 4):
+            if len(wrong) > limit:
+                break
+            name = next((k for k in declared if k not in wrong), None)
+            if name is None:
+                name = self.b.extra_key(draw, self.node, len(self.path))
+            if name is None or name in wrong:
+                continue
+            parts = self.b.key_parts(self.node, name)
+            if parts is None:
+                continue
+            try:
+                child = self.b.node(parts)
+            except UnsatisfiableSchema:
+                continue
+            wrong[name] = self.b.draw_value(draw, child, len(self.path) + 1)
+        if len(wrong) <= limit:
+            return None
+        return self.path, wrong, ("maxProperties",), f"{len(wrong)} properties, maxProperties is {limit}"
+
+    def dependent(self, draw: Draw, item: tuple[str, tuple[str, ...]]) -> _Outcome | None:
+        name, deps = item
+        value = self.value
+        if name in value:
+            removable = [d for d in deps if d in value and d not in self.node.required]
+            if not removable:
+                return None
+            dep = _pick(draw, removable)
+            wrong = {k: v for k, v in value.items() if k != dep}
+            return (
+                self.path,
+                wrong,
+                ("dependentRequired",),
+                f"removed {dep!r}, which {name!r} requires",
+            )
+        missing = [d for d in deps if d not in value]
+        parts = self.b.key_parts(self.node, name)
+        if not missing or parts is None:
+            return None
+        try:
+            child = self.b.node(parts)
+        except UnsatisfiableSchema:
+            return None
+        wrong = {**value, name: self.b.draw_value(draw, child, len(self.path) + 1)}
+        return (
+            self.path,
+            wrong,
+            ("dependentRequired",),
+            f"added {name!r} without {missing[0]!r}, which it requires",
+        )
+
+    def bad_property(self, draw: Draw, absent: list[str]) -> _Outcome | None:
+        name = _pick(draw, absent)
+        parts = self.b.key_parts(self.node, name)
+        if not parts:
+            return None
+        try:
+            child = self.b.node(parts)
+        except UnsatisfiableSchema:
+            return None
+        return self._bad_child(draw, child, name)
+
+
+def _matches(error: Any, keywords: tuple[str, ...], pointer: str) -> bool:
+    if error.validator in keywords and pointer_of(list(error.absolute_path)) == pointer:
+        return True
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        return any(_matches(e, keywords, pointer) for e in error.context)
+    return False
+
+
+def _accepted(builder: Builder, value: Any, keywords: tuple[str, ...], pointer: str) -> bool:
+    errors = list(builder.root_validator.iter_errors(value))
+    return bool(errors) and all(_matches(e, keywords, pointer) for e in errors)
+
+
+@st.composite
+def mutations(draw: Draw, builder: Builder, root: Node) -> Mutation:
+    """A strategy of :class:`Mutation` for the schema compiled in ``builder``."""
+    trace: list[TraceEntry] = []
+    value = builder.draw_value(draw, root, 0, (), trace, constrained=True)
+    offers = [(t, entry.path) for entry in trace for t in _Mutator(builder, entry).thunks()]
+    for _ in range(min(TRIES, len(offers))):
+        thunk, path = offers.pop(draw(st.integers(0, len(offers) - 1)))
+        outcome = thunk(draw)
+        if outcome is None:
+            continue
+        broken, new, keywords, description = outcome
+        mutated = _replace(value, path, new)
+        pointer = pointer_of(broken)
+        if _accepted(builder, mutated, keywords, pointer):
+            return Mutation(mutated, pointer, keywords[0], description)
+    reject()
+
+
+def can_break(builder: Builder, node: Node, depth: int = 0) -> bool:
+    """Whether a mutation can exist: False when every value satisfies the schema (``true``,
+    ``{}``, ``{"items": true}``...), so the strategy is ``nothing()`` rather than failing."""
+    if node.enum is not None or set(node.types) != set(JSON_TYPES):
+        return True
+    if node.branches or node.nots or node.property_names or node.contains:
+        return True
+    if (
+        node.lower
+        or node.upper
+        or node.multiples
+        or node.min_length
+        or node.max_length is not None
+        or node.patterns
+        or node.formats
+        or node.min_items
+        or node.max_items is not None
+        or node.unique
+        or node.required
+        or node.forbidden
+        or node.min_props
+        or node.max_props is not None
+        or node.dependent_required
+    ):
+        return True
+    if depth > 4:
+        return True
+    subs = [p for src in node.obj_sources for p in src.props.values()]
+    subs += [p for src in node.obj_sources for _, p in src.patterns]
+    subs += [src.additional for src in node.obj_sources if src.additional is not None]
+    subs += [p for src in node.array_sources for p in src.prefix]
+    subs += [src.items for src in node.array_sources if src.items is not None]
+    subs += [p for p, _ in node.unevaluated_props] + [p for p, _ in node.unevaluated_items]
+    for part in subs:
+        if part.schema is True:
+            continue
+        try:
+            child = builder.node((part,))
+        except UnsatisfiableSchema:
+            return True
+        if can_break(builder, child, depth + 1):
+            return True
+    return False
