@@ -104,6 +104,38 @@ def _bad(tmp_path: Path, name: str) -> tuple[list[str], str]:
             "--standards-dir",
             str(DATA / "broken" / "yaml-tag"),
         ], "could not determine a constructor"
+    if name == "ref-missing-standard":
+        good["claims"] = [{"standard": "test.minimal@1.0.0"}]
+        return [
+            "--candidate",
+            str(_write(tmp_path, good)),
+            "--standards-dir",
+            str(DATA / "broken" / "ref-missing"),
+        ], "openapi.yaml:16 at /paths/~1people~1{id}/get/responses/200"
+    if name == "unknown-format-standard":
+        good["claims"] = [{"standard": "test.minimal@1.0.0"}]
+        return [
+            "--candidate",
+            str(_write(tmp_path, good)),
+            "--standards-dir",
+            str(DATA / "broken" / "unknown-format"),
+        ], "format='cn-id-numbr' is not known"
+    if name == "duplicate-clause-standard":
+        good["claims"] = [{"standard": "test.minimal@1.0.0"}]
+        return [
+            "--candidate",
+            str(_write(tmp_path, good)),
+            "--standards-dir",
+            str(DATA / "broken" / "duplicate-clause"),
+        ], "duplicate clause id='MIN-API-001'"
+    if name == "path-outside-standard":
+        good["claims"] = [{"standard": "test.minimal@1.0.0"}]
+        return [
+            "--candidate",
+            str(_write(tmp_path, good)),
+            "--standards-dir",
+            str(DATA / "broken" / "path-outside"),
+        ], "leaves the version folder"
     raise AssertionError(name)
 
 
@@ -118,6 +150,10 @@ BAD_CASES = [
     "missing-profile",
     "broken-standard",
     "yaml-tag-standard",
+    "ref-missing-standard",
+    "unknown-format-standard",
+    "duplicate-clause-standard",
+    "path-outside-standard",
 ]
 
 

@@ -113,6 +113,46 @@ def test_wrong_check_character_in_export_fails_the_export_clause(
     assert failure["pointer"] == "/holder/id_number"
 
 
+def test_results_json_matches_its_shipped_schema(
+    tmp_path: Path, reference_url: str, token: str
+) -> None:
+    from importlib import resources
+
+    import jsonschema
+
+    from conformance.formats import format_checker
+
+    result = _run(tmp_path, reference_url, token, "--max-examples", "2")
+    assert result.code == 0, result.out + result.err
+    schema = json.loads(
+        resources.files("conformance").joinpath("schemas/results.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator(schema, format_checker=format_checker()).validate(
+        _results(tmp_path)
+    )
+
+
+def test_unclaimed_may_clause_is_skipped_not_failed(
+    tmp_path: Path, reference_url: str, token: str
+) -> None:
+    profile = yaml.safe_load((FIXTURE / "candidate.yaml").read_text(encoding="utf-8"))
+    claim = next(c for c in profile["claims"] if c["standard"] == LICENCE)
+    claim["implements"] = []
+    claim["exports"] = {n: str((FIXTURE / p).resolve()) for n, p in claim["exports"].items()}
+    profile["claims"] = [claim]
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
+    reports = tmp_path / "reports"
+    result = _run(reports, reference_url, token, "--max-examples", "2", candidate=candidate)
+    assert result.code == 0, result.out + result.err
+    data = _results(reports)
+    history = [r for r in data["results"] if r["clause"] == "LIC-API-008"]
+    assert history
+    assert {r["status"] for r in history} == {"skip"}
+    assert "not claimed" in history[0]["message"]
+    assert data["verdict"] == "pass"
+
+
 def test_same_seed_replays_the_same_requests(
     tmp_path: Path, reference_url: str, token: str
 ) -> None:

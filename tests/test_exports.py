@@ -666,6 +666,7 @@ def test_non_json_file_is_wrong_format(folder: Path, tmp_path: Path) -> None:
     report = validate_export(spec, write(tmp_path / "l.jsonl", text))
     assert sum(report.counts.values()) == 1
     assert only(report, RECORDS, "wrong-format").line == 1
+    assert not report.complete
     pretty = json.dumps([rec(1)], indent=2)
     report = validate_export(spec, write(tmp_path / "p.jsonl", pretty))
     assert sum(report.counts.values()) == 1
@@ -714,6 +715,7 @@ def test_json_array_syntax_errors(folder: Path, tmp_path: Path) -> None:
     for index, (text, line) in enumerate(cases.items()):
         report = validate_export(spec, write(tmp_path / f"{index}.json", text))
         assert only(report, RECORDS, "parse").line == line, text
+        assert report.complete is (index == 3), text  # only trailing data is read past
 
 
 def test_deep_nesting_is_an_error_not_a_crash(folder: Path, tmp_path: Path) -> None:

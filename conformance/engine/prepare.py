@@ -9,7 +9,7 @@ from pathlib import Path
 from conformance.candidate import load_candidate
 from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S, Limits
 from conformance.engine.run import RunConfig, new_run_id, new_seed
-from conformance.errors import CandidateError, UsageError
+from conformance.errors import CandidateError, StandardError, UsageError
 from conformance.standards.loader import StandardsRepository
 
 
@@ -28,6 +28,21 @@ class RunOptions:
     max_errors_per_type: int = 100
 
 
+def _refuse_if_lint_errors(folder: Path) -> None:
+    """A run against a broken standard would report the standard's faults as the candidate's."""
+    from conformance.lint import lint_folder
+
+    errors = [i for i in lint_folder(folder) if i.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; run: conformance standards lint {folder})"
+        raise StandardError(
+            f"the standard does not pass lint: {first.message} [{first.rule}]"
+            + (more if len(errors) > 1 else ""),
+            first.location,
+        )
+
+
 def prepare(options: RunOptions) -> RunConfig:
     """Load and cross-check everything; raise a ConformanceError on bad input."""
     if not options.candidate.exists():
@@ -41,6 +56,7 @@ def prepare(options: RunOptions) -> RunConfig:
         ref = candidate.claims[0].standard
     repository = StandardsRepository(list(options.standards_dirs) or None)
     standard = repository.load(ref)
+    _refuse_if_lint_errors(standard.folder)
     claim = candidate.claim(standard.ref)
     unknown = sorted(claim.implements - standard.clause_ids)
     if unknown:

@@ -327,13 +327,15 @@ def json_records(chunks: Iterable[str], sink: Sink) -> Iterator[Record]:
                 "file ends inside the array; expected ']'",
                 line=text.line_at(pos),
             )
+            sink.report.complete = False
             return
         if text.buf[pos] == "]" and not expect_value:
             break
         start_line = text.line_at(pos)
         end, record = _json_value(text, pos, start_line, sink)
         if record is None:
-            return  # a syntax error: the rest of the array cannot be located reliably
+            sink.report.complete = False  # the rest of the array cannot be located reliably
+            return
         yield record
         pos = text.skip_ws(end)
         char = text.buf[pos : pos + 1]
@@ -350,6 +352,7 @@ def json_records(chunks: Iterable[str], sink: Sink) -> Iterator[Record]:
             f"expected ',' or ']' after the record, found {found}",
             line=text.line_at(pos),
         )
+        sink.report.complete = False
         return
     pos = text.skip_ws(pos + 1)
     if pos < len(text.buf):

@@ -215,6 +215,8 @@ def _read(
                 validator = None
             keys.add_json(record)
         ticker.tick(counter.offset)
+    if report.counts[(RECORDS, "wrong-format")] or report.counts[(RECORDS, "empty-file")]:
+        report.complete = False
     endings.report(sink)
     report.bytes_read = counter.offset
     ticker.finish(counter.offset)

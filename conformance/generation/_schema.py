@@ -156,8 +156,9 @@ class _ArraySource:
 
 @dataclass(frozen=True)
 class _Branch:
-    ident: tuple[Any, ...]
+    ident: tuple[Any, ...]  # (owner key, keyword[, property name])
     options: tuple[Any, ...]
+    owner: Part
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ class _Acc:
     seen: set[PartKey] = field(default_factory=set)
     false_at: list[Part] = field(default_factory=list)
     branches: list[_Branch] = field(default_factory=list)
+    owners: dict[tuple[Any, ...], Part] = field(default_factory=dict)
     required: dict[str, None] = field(default_factory=dict)
     forbidden: dict[str, None] = field(default_factory=dict)
     needs_check: bool = False
@@ -240,6 +242,7 @@ class Node:
     nots: tuple[Part, ...] = ()
     # control
     branches: tuple[_Branch, ...] = ()
+    owners: Mapping[tuple[Any, ...], Part] = field(default_factory=dict)
     needs_check: bool = False
     trivial: bool = False  # accepts every value
     # caches filled lazily
@@ -381,9 +384,11 @@ class Builder:
             if keyword in schema:
                 ident = (key, keyword)
                 if ident in choices:
+                    acc.owners[ident] = part
                     self._flatten(part.child(keyword, choices[ident]), scope, acc, choices)
                 else:
-                    acc.branches.append(_Branch(ident, tuple(range(len(schema[keyword])))))
+                    options = tuple(range(len(schema[keyword])))
+                    acc.branches.append(_Branch(ident, options, part))
         if "if" in schema and ("then" in schema or "else" in schema):
             ident = (key, "if")
             choice = choices.get(ident)
@@ -395,7 +400,7 @@ class Builder:
                 if "else" in schema:
                     self._flatten(part.child("else"), scope, acc, choices)
             else:
-                acc.branches.append(_Branch(ident, ("then", "else")))
+                acc.branches.append(_Branch(ident, ("then", "else"), part))
         for name in schema.get("dependentSchemas", {}):
             ident = (key, "dependentSchemas", name)
             choice = choices.get(ident)
@@ -405,13 +410,13 @@ class Builder:
             elif choice == "absent":
                 acc.forbidden[name] = None
             else:
-                acc.branches.append(_Branch(ident, ("present", "absent")))
+                acc.branches.append(_Branch(ident, ("present", "absent"), part))
 
     def _compile(self, parts: tuple[Part, ...], choices: dict[tuple[Any, ...], Any]) -> Node:
         acc = _Acc()
         for part in parts:
             self._flatten(part, frozenset(), acc, choices)
-        node = Node(parts=parts, choices=choices, branches=tuple(acc.branches))
+        node = Node(parts=parts, choices=choices, branches=tuple(acc.branches), owners=acc.owners)
         node.needs_check = acc.needs_check
         if acc.false_at:
             raise UnsatisfiableSchema(f"{acc.false_at[0].where()}: the schema is false")
@@ -456,21 +461,18 @@ class Builder:
                     into.append(Bound(s[keyword], exclusive, keyword, where))
             if _number(s.get("multipleOf")) and s["multipleOf"] > 0:
                 multiples.append((s["multipleOf"], where))
-            if isinstance(s.get("minLength"), int) and s["minLength"] > node.min_length:
-                node.min_length, min_len_where = s["minLength"], where
-            if isinstance(s.get("maxLength"), int) and (
-                node.max_length is None or s["maxLength"] < node.max_length
-            ):
-                node.max_length, max_len_where = s["maxLength"], where
+            min_length, max_length = _count(s, "minLength"), _count(s, "maxLength")
+            if min_length is not None and min_length > node.min_length:
+                node.min_length, min_len_where = min_length, where
+            if max_length is not None and (node.max_length is None or max_length < node.max_length):
+                node.max_length, max_len_where = max_length, where
             if isinstance(s.get("pattern"), str):
                 patterns.append((s["pattern"], where))
             if isinstance(s.get("format"), str) and s["format"] in self.formats:
                 formats.append((s["format"], where))
             # arrays
-            if isinstance(s.get("minItems"), int):
-                node.min_items = max(node.min_items, s["minItems"])
-            if isinstance(s.get("maxItems"), int):
-                node.max_items = _min_opt(node.max_items, s["maxItems"])
+            node.min_items = max(node.min_items, _count(s, "minItems") or 0)
+            node.max_items = _min_opt(node.max_items, _count(s, "maxItems"))
             if s.get("uniqueItems") is True:
                 node.unique = True
             if "prefixItems" in s or "items" in s:
@@ -480,9 +482,9 @@ class Builder:
                 items = part.child("items") if "items" in s else None
                 array_sources.append(_ArraySource(prefix, items, scope))
             if "contains" in s:
-                low = s.get("minContains", 1)
-                high = s.get("maxContains")
-                contains.append((part.child("contains"), low, high))
+                low = _count(s, "minContains")
+                low = 1 if low is None else low
+                contains.append((part.child("contains"), low, _count(s, "maxContains")))
             if "unevaluatedItems" in s:
                 uneval_items.append((part.child("unevaluatedItems"), part.key))
             # objects
@@ -499,10 +501,8 @@ class Builder:
                 required[name] = None
             for name, deps in s.get("dependentRequired", {}).items():
                 dep_required.setdefault(name, {}).update(dict.fromkeys(deps))
-            if isinstance(s.get("minProperties"), int):
-                node.min_props = max(node.min_props, s["minProperties"])
-            if isinstance(s.get("maxProperties"), int):
-                node.max_props = _min_opt(node.max_props, s["maxProperties"])
+            node.min_props = max(node.min_props, _count(s, "minProperties") or 0)
+            node.max_props = _min_opt(node.max_props, _count(s, "maxProperties"))
             if "propertyNames" in s:
                 names.append(part.child("propertyNames"))
             if "unevaluatedProperties" in s:
@@ -531,7 +531,7 @@ class Builder:
         node.dependent_required = {k: tuple(v) for k, v in dep_required.items()}
         node.property_names = tuple(names)
         node.unevaluated_props = tuple(uneval_props)
-        node.nots = tuple(nots)
+        node.nots = tuple(self._live_nots(nots))
         node.trivial = (
             types == set(JSON_TYPES)
             and not node.branches
@@ -578,6 +578,85 @@ class Builder:
             )
         node.types = tuple(t for t in JSON_TYPES if t in types)
         return node
+
+    def _live_nots(self, nots: list[Part]) -> list[Part]:
+        """The ``not`` subschemas that exclude something; raise if one excludes everything."""
+        live = []
+        for part in nots:
+            try:
+                negated = self.node((part,))
+            except UnsatisfiableSchema:
+                continue  # not <nothing> is always true
+            if self.accepts_all(negated):
+                raise UnsatisfiableSchema(f"{part.where()}: 'not' of a schema that accepts everything")
+            live.append(part)
+        return live
+
+    def accepts_all(self, node: Node, depth: int = 0) -> bool:
+        """True when the node certainly accepts every instance (conservative: False if unsure)."""
+        if depth > 6 or node.enum is not None or set(node.types) != set(JSON_TYPES):
+            return False
+        if (
+            node.lower
+            or node.upper
+            or node.multiples
+            or node.min_length
+            or node.max_length is not None
+            or node.patterns
+            or node.formats
+            or node.min_items
+            or node.max_items is not None
+            or node.unique
+            or node.required
+            or node.forbidden
+            or node.min_props
+            or node.max_props is not None
+            or node.nots
+            or any(deps for deps in node.dependent_required.values())
+            or any(least > 0 or most is not None for _, least, most in node.contains)
+        ):
+            return False
+        subs = [p for src in node.obj_sources for p in src.props.values()]
+        subs += [p for src in node.obj_sources for _, p in src.patterns]
+        subs += [src.additional for src in node.obj_sources if src.additional is not None]
+        subs += [p for src in node.array_sources for p in src.prefix]
+        subs += [src.items for src in node.array_sources if src.items is not None]
+        subs += [p for p, _ in node.unevaluated_props] + [p for p, _ in node.unevaluated_items]
+        subs += list(node.property_names)
+        if not all(self._part_accepts_all(p, depth) for p in subs):
+            return False
+        for branch in node.branches:
+            owner, kind = branch.owner, branch.ident[1]
+            if kind in ("anyOf", "oneOf"):
+                verdicts = [
+                    self._part_accepts_all(owner.child(kind, i), depth, unsat=None)
+                    for i in branch.options
+                ]
+                everything = verdicts.count(True)
+                if kind == "anyOf" and not everything:
+                    return False
+                if kind == "oneOf" and (everything != 1 or verdicts.count(False)):
+                    return False
+            elif kind == "if":
+                for keyword in ("then", "else"):
+                    if keyword in owner.schema and not self._part_accepts_all(
+                        owner.child(keyword), depth
+                    ):
+                        return False
+            elif not self._part_accepts_all(
+                owner.child("dependentSchemas", branch.ident[2]), depth
+            ):
+                return False
+        return True
+
+    def _part_accepts_all(self, part: Part, depth: int, unsat: bool | None = False) -> bool | None:
+        if part.schema is True:
+            return True
+        try:
+            node = self.node((part,))
+        except UnsatisfiableSchema:
+            return unsat
+        return self.accepts_all(node, depth + 1)
 
     def _intersect(self, current: list[Any] | None, values: list[Any]) -> list[Any]:
         if current is None:
@@ -780,7 +859,18 @@ class Builder:
         index = node.branches.index(branch)
         if index not in node.options_cache:
             found: list[Node] = []
-            for option in branch.options:
+            options = branch.options
+            if branch.ident[1] == "oneOf":
+                # Options accepting everything would match alongside any other option.
+                total = [
+                    self._part_accepts_all(branch.owner.child("oneOf", i), 0, unsat=None)
+                    for i in options
+                ]
+                if total.count(True) > 1:
+                    options = ()
+                elif total.count(True) == 1:
+                    options = (options[total.index(True)],)
+            for option in options:
                 try:
                     found.append(self.node(node.parts, {**node.choices, branch.ident: option}))
                 except UnsatisfiableSchema:
@@ -820,7 +910,7 @@ class Builder:
         attempts = ATTEMPTS if node.needs_check else 1
         for _ in range(attempts):
             local: list[TraceEntry] | None = [] if trace is not None else None
-            value = self._draw_once(draw, node, depth, path, local, constrained=constrained)
+            value = self.draw_unchecked(draw, node, depth, path, local, constrained=constrained)
             if not node.needs_check or self.satisfies(node, value):
                 if trace is not None and local is not None:
                     trace.extend(local)
@@ -839,7 +929,7 @@ class Builder:
             node = found[draw(st.integers(0, len(found) - 1))] if len(found) > 1 else found[0]
         reject()
 
-    def _draw_once(
+    def draw_unchecked(
         self,
         draw: Draw,
         node: Node,
@@ -1146,6 +1236,14 @@ def constrained_types(node: Node) -> set[str]:
     ):
         out.add("object")
     return out
+
+
+def _count(schema: Mapping[str, Any], keyword: str) -> int | None:
+    """A non-negative integer keyword value (2.0 counts as 2, as JSON Schema says)."""
+    value = schema.get(keyword)
+    if _number(value) and value >= 0 and float(value).is_integer():
+        return int(value)
+    return None
 
 
 def _min_opt(a: int | None, b: int | None) -> int | None:
