@@ -252,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int)
     demo.add_argument("--max-examples", type=int, default=20, metavar="N")
     demo.set_defaults(func=cmd_demo)
+
+    from conformance.commands import register_all
+
+    register_all(sub, ssub)
     return parser
 
 

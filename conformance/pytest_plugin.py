@@ -17,7 +17,7 @@ from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run, Task
 from conformance.engine.verdict import Verdict, decide
 from conformance.errors import ConformanceError
-from conformance.reporting.junit import write_junit
+from conformance.reporting import REPORTERS
 from conformance.reporting.results_json import build_results, write_results
 from conformance.results import CheckResult, Outcome
 
@@ -235,7 +235,8 @@ def finish_run(run: Run) -> tuple[Verdict, int, dict[str, Any]]:
     data = build_results(run, verdict, code)
     run_dir = run.config.reports_dir / run.config.run_id
     write_results(run_dir, data)
-    write_junit(run_dir, data)
+    for reporter in REPORTERS:
+        reporter(run_dir, data)
     return verdict, code, data
 
 

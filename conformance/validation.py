@@ -43,6 +43,7 @@ class SchemaSet:
             retrieve=self._retrieve  # type: ignore[call-arg]  # attrs private field
         )
         self._validators: dict[str, Draft202012Validator] = {}
+        self._resources: dict[str, referencing.Resource[Any]] = {}
 
     def uri(self, path: Path) -> str:
         return path.resolve().as_uri()
@@ -61,6 +62,13 @@ class SchemaSet:
         return self._documents[path]
 
     def _retrieve(self, uri: str) -> referencing.Resource[Any]:
+        # The registry is immutable, so validators ask again for every instance: cache here.
+        resource = self._resources.get(uri)
+        if resource is None:
+            resource = self._resources[uri] = self._load_resource(uri)
+        return resource
+
+    def _load_resource(self, uri: str) -> referencing.Resource[Any]:
         path = self.path_of(uri)
         if path is None or not path.is_file():
             # Refusing here keeps validation offline and inside the folder.

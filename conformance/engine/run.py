@@ -35,6 +35,7 @@ from conformance.standards.model import Clause, ExportSpec, Level, Standard, Ver
 from conformance.validation import SchemaSet, schema_set
 
 EXPORT_CHECKS = ("export_records", "export_encoding", "export_unique_keys")
+MAX_LATENCY_SAMPLES = 1000
 SKIP_NOT_CLAIMED = "optional (MAY) clause not claimed by the candidate"
 
 
@@ -91,6 +92,7 @@ class Run:
         self.listeners = list(listeners)
         self.results: list[CheckResult] = []
         self.request_digests: dict[str, str] = {}
+        self.latencies_ms: dict[str, list[float]] = {}  # per operation, bounded
         self.export_files: dict[str, dict[str, Any]] = {}
         self.unreachable: str | None = None
         self.started_at = datetime.now(UTC)
@@ -249,6 +251,9 @@ class Run:
                         if entry is not None and len(entry.errors) < 5:
                             entry.errors.append(message)
                 return
+            samples = self.latencies_ms.setdefault(op.target, [])
+            if len(samples) < MAX_LATENCY_SAMPLES:
+                samples.append(round(response.elapsed_s * 1000, 2))
             exchange = Exchange(op, case, request, response, self.schemas, probe=probe)
             if probe is not None:
                 exchange.expected_status = 401

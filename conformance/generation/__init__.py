@@ -65,4 +65,4 @@ def invalid_from_schema(
     root = builder.root_node()
     if not can_break(builder, root):
         return st.nothing()
-    return mutations(builder, root)
+    return mutations(builder)

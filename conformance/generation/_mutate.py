@@ -14,13 +14,14 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import reject
 from hypothesis import strategies as st
 
+from conformance.generation._regex import regex_generator
 from conformance.generation._schema import (
     JSON_TYPES,
     Builder,
@@ -51,7 +52,9 @@ class Mutation:
 
 
 # (path of the broken place, new value at the traced place, keywords accepted, description)
-_Outcome = tuple[Path, Any, tuple[str, ...], str]
+# and optionally a keyword to report. No keywords accepted means "whatever single keyword
+# fails": used where the failing keyword depends on the schema (a forbidden property).
+_Outcome = tuple[Any, ...]
 _Thunk = Callable[[Draw], _Outcome | None]
 
 
@@ -74,8 +77,8 @@ def _replace(root: Any, path: Path, new: Any) -> Any:
 
 
 def _wrong_type_values(node: Node, value: Any) -> list[tuple[str, Any]]:
-    """Values of types the node refuses, the realistic mix-ups first."""
-    allowed = set(node.types)
+    """Values of types the type keywords refuse, the realistic mix-ups first."""
+    allowed = set(node.declared_types)
     out: list[tuple[str, Any]] = []
     if "string" not in allowed:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -98,7 +101,8 @@ def _wrong_type_values(node: Node, value: Any) -> list[tuple[str, Any]]:
 
 
 def _describe_types(node: Node) -> str:
-    names = [t for t in node.types if not (t == "integer" and "number" in node.types)]
+    types = node.declared_types
+    names = [t for t in JSON_TYPES if t in types and not (t == "integer" and "number" in types)]
     return " or ".join(names)
 
 
@@ -127,6 +131,20 @@ def _pick(draw: Draw, options: list[Any]) -> Any:
     return options[0] if len(options) == 1 else options[draw(st.integers(0, len(options) - 1))]
 
 
+@dataclass(frozen=True)
+class _Bound:
+    fn: Callable[[Draw, Any], _Outcome | None]
+    arg: Any
+
+    def __call__(self, draw: Draw) -> _Outcome | None:
+        return self.fn(draw, self.arg)
+
+
+def _kind(thunk: _Thunk) -> str:
+    """The mutation kind of an offer (the mutator's name), to draw kinds evenly."""
+    return getattr(thunk.fn if isinstance(thunk, _Bound) else thunk, "__name__", "?")
+
+
 class _Mutator:
     """Offers the mutations of one traced place."""
 
@@ -142,8 +160,11 @@ class _Mutator:
         out: list[_Thunk] = []
         if node.enum is not None:
             out.append(self.enum)
-        elif set(node.types) != set(JSON_TYPES):
-            out.append(self.type)
+        else:
+            if node.declared_types != set(JSON_TYPES):
+                out.append(self.type)
+            dropped = [t for t in JSON_TYPES if t in node.declared_types and t not in node.types]
+            out.extend(self._bind(self.dropped_type, t) for t in dropped)
         if isinstance(value, str):
             if node.min_length > 0:
                 out.append(self.min_length)
@@ -163,11 +184,17 @@ class _Mutator:
         elif isinstance(value, dict):
             out.extend(self._object_thunks())
         out.extend(self._bind(self.negated, i) for i in range(len(node.nots)))
+        out.extend(self._bind(self.one_of_twice, i) for i in node.owners if i[1] == "oneOf")
+        out.extend(
+            self._bind(self.if_flip, i)
+            for i in node.owners
+            if i[1] == "if" and node.choices[i] == "else"
+        )
         return out
 
     @staticmethod
     def _bind(fn: Callable[[Draw, Any], _Outcome | None], arg: Any) -> _Thunk:
-        return lambda draw: fn(draw, arg)
+        return _Bound(fn, arg)
 
     # --- any type -------------------------------------------------------------------------
 
@@ -179,6 +206,21 @@ class _Mutator:
             ("type",),
             f"{kind} {_short(wrong)} where {_describe_types(self.node)} is expected",
         )
+
+    def dropped_type(self, draw: Draw, kind: str) -> _Outcome | None:
+        """A value of a type the schema names but whose other constraints cannot be met
+        (``contains: false`` leaves no valid array): the simplest one breaks them."""
+        simple: dict[str, Any] = {
+            "null": None,
+            "boolean": False,
+            "integer": 0,
+            "number": 0.5,
+            "string": "",
+            "array": [],
+            "object": {},
+        }
+        wrong = simple[kind]
+        return self.path, wrong, (), f"{_short(wrong)}: no {kind} can satisfy this schema"
 
     def enum(self, draw: Draw) -> _Outcome | None:
         options = _off_enum(self.node)
@@ -293,15 +335,26 @@ class _Mutator:
             step = self.b.step(self.node, integer=integral)
             k = Fraction(limit) / step
             if below:
-                index = k.numerator // k.denominator if exclusive else -((-k.numerator) // k.denominator) - 1
+                index = (
+                    k.numerator // k.denominator
+                    if exclusive
+                    else -((-k.numerator) // k.denominator) - 1
+                )
             else:
-                index = -((-k.numerator) // k.denominator) if exclusive else k.numerator // k.denominator + 1
+                index = (
+                    -((-k.numerator) // k.denominator)
+                    if exclusive
+                    else k.numerator // k.denominator + 1
+                )
             candidates.append(self._as_number(index * step))
         elif exclusive:
             candidates.append(limit)
         else:
             direction = -math.inf if below else math.inf
-            candidates += [limit - 1 if below else limit + 1, math.nextafter(float(limit), direction)]
+            candidates += [
+                limit - 1 if below else limit + 1,
+                math.nextafter(float(limit), direction),
+            ]
         wrong = _pick(draw, candidates)
         relation = "below" if below else "above"
         if exclusive:
@@ -332,8 +385,7 @@ class _Mutator:
         if node.unique and value:
             out.append(self.unique)
         out.extend(self._bind(self.contains, i) for i in range(len(node.contains)))
-        cap = self.b.array_cap(node)
-        if cap is not None and len(value) == cap:
+        if self.b.array_cap(node) is not None:
             out.append(self.closed_items)
         if node.max_items is None or len(value) < node.max_items:
             out.append(self.bad_item)
@@ -384,9 +436,22 @@ class _Mutator:
         part, least, most = self.node.contains[index]
         check = self.b.validator(part)
         matching = [i for i, item in enumerate(self.value) if check.is_valid(item)]
-        if most is not None and matching and not self.node.unique and draw(st.booleans()):
-            extra = [copy.deepcopy(self.value[matching[0]])] * (most + 1 - len(matching))
-            wrong = self.value + extra
+        if most is not None and (least < 1 or draw(st.booleans())):
+            missing = most + 1 - len(matching)
+            if missing > GROW_LIMIT or (self.node.unique and missing > 1):
+                return None
+            if matching:
+                item = self.value[matching[0]]
+            else:
+                parts = self.b.index_parts(self.node, len(self.value))
+                if parts is None:
+                    return None
+                try:
+                    child = self.b.node((*parts, part))
+                except UnsatisfiableSchema:
+                    return None
+                item = self.b.draw_value(draw, child, len(self.path) + 1)
+            wrong = self.value + [copy.deepcopy(item) for _ in range(missing)]
             return (
                 self.path,
                 wrong,
@@ -399,15 +464,24 @@ class _Mutator:
         return self.path, wrong, ("contains", "minContains"), "no item matches 'contains'"
 
     def closed_items(self, draw: Draw) -> _Outcome | None:
-        index = len(self.value)
-        keywords = ("items",)
+        cap = self.b.array_cap(self.node)
+        if cap is None or cap - len(self.value) > GROW_LIMIT:
+            return None
+        grown = self._grow(draw, cap)
+        if grown is None:
+            return None
+        index = cap
+        keywords = ("unevaluatedItems",)
+        broken: Path = self.path
         for src in self.node.array_sources:
-            if src.items is not None and src.items.schema is False:
+            if index < len(src.prefix) and src.prefix[index].schema is False:
+                keywords, broken = ("false",), (*self.path, index)
                 break
-        else:
-            keywords = ("unevaluatedItems",)
-        wrong = [*self.value, copy.deepcopy(self.value[-1]) if self.value else "x"]
-        return self.path, wrong, keywords, f"item {index} is beyond the items allowed"
+            if index >= len(src.prefix) and src.items is not None and src.items.schema is False:
+                keywords = ("items",)
+                break
+        wrong = [*grown, copy.deepcopy(grown[-1]) if grown else "x"]
+        return broken, wrong, keywords, f"item {index} is beyond the items allowed"
 
     def bad_item(self, draw: Draw) -> _Outcome | None:
         index = len(self.value)
@@ -437,9 +511,11 @@ class _Mutator:
         wrong = _pick(draw, options)
         if isinstance(key, int):
             new: Any = [*self.value, wrong]
+            label = f"added item {key}"
         else:
             new = {**self.value, key: wrong}
-        return (*self.path, key), new, keywords, f"added {key!r}: {_short(wrong)} {what}"
+            label = f"added property {key!r}"
+        return (*self.path, key), new, keywords, f"{label}: {_short(wrong)} {what}"
 
     # --- objects --------------------------------------------------------------------------
 
@@ -447,6 +523,16 @@ class _Mutator:
         node, value = self.node, self.value
         out: list[_Thunk] = [self._bind(self.drop_required, k) for k in node.required if k in value]
         out.append(self.closed)
+        impossible = [
+            k
+            for k in dict.fromkeys(
+                [*node.forbidden, *(k for s in node.obj_sources for k in s.props)]
+            )
+            if k not in value and self._unsatisfiable_key(k)
+        ]
+        out.extend(self._bind(self.forbidden, k) for k in impossible)
+        if node.property_names:
+            out.append(self.property_name)
         if node.min_props > 0 and len(value) >= node.min_props:
             out.append(self.min_props)
         if node.max_props is not None and node.max_props + 1 - len(value) <= GROW_LIMIT:
@@ -463,25 +549,60 @@ class _Mutator:
         wrong = {k: v for k, v in self.value.items() if k != name}
         return self.path, wrong, ("required",), f"removed required property {name!r}"
 
+    def forbidden(self, draw: Draw, name: str) -> _Outcome | None:
+        """Add a property the schema excludes (dependentSchemas, a 'not', a false schema)."""
+        wrong = {**self.value, name: "x"}
+        return self.path, wrong, (), f"added property {name!r}, which the schema excludes"
+
     def closed(self, draw: Draw) -> _Outcome | None:
         node = self.node
-        for name in ("unexpected", "extra_field", "x_unknown", "未定义字段"):
+        names = ["unexpected", "extra_field", "x_unknown", "未定义字段"]
+        names += [k for src in node.obj_sources for k in src.props]
+        names += [
+            regex_generator(p).draw(draw)
+            for src in node.obj_sources
+            for p, part in src.patterns
+            if part.schema is False
+        ]
+        for name in dict.fromkeys(names):
             if name in self.value or self.b.key_parts(node, name) is not None:
                 continue
             keyword = self._closed_by(name)
             if keyword is None:
                 continue
+            if keyword == "false":
+                wrong = {**self.value, name: "x"}
+                return (
+                    (*self.path, name),
+                    wrong,
+                    (keyword,),
+                    f"added property {name!r}, never allowed",
+                )
             wrong = {**self.value, name: "x"}
             return self.path, wrong, (keyword,), f"added undeclared property {name!r}"
         return None
 
+    def _unsatisfiable_key(self, name: str) -> bool:
+        if name in self.node.forbidden:
+            return True
+        parts = self.b.key_parts(self.node, name)
+        if parts is None:
+            return False  # closed() names the keyword
+        try:
+            self.b.node(parts)
+        except UnsatisfiableSchema:
+            return True
+        return False
+
     def _closed_by(self, name: str) -> str | None:
-        """Which keyword refuses a new property ``name``: additional- or unevaluatedProperties."""
+        """Which keyword refuses a new property ``name`` (``false`` for a false subschema)."""
         evaluated = []
         for src in self.node.obj_sources:
-            matched = name in src.props or any(
-                compile_pattern(p).search(name) for p, _ in src.patterns
-            )
+            declared = [src.props[name]] if name in src.props else []
+            declared += [part for p, part in src.patterns if compile_pattern(p).search(name)]
+            if any(part.schema is False for part in declared):
+                return "false"
+            matched = bool(declared)
             if not matched and src.additional is not None:
                 if src.additional.schema is False:
                     return "additionalProperties"
@@ -492,6 +613,63 @@ class _Mutator:
             if part.schema is False and not any(owner in src.scope for src in evaluated):
                 return "unevaluatedProperties"
         return None
+
+    def property_name(self, draw: Draw) -> _Outcome | None:
+        """Add a property whose name breaks ``propertyNames``."""
+        node = self.node
+        names = ["a", "ab", "abcdefghijklmnop", "1", "foo", "bar", "x-y", "名称", "Ab C"]
+        names += [k + "X" for k in self.value]
+        for name in dict.fromkeys(names):
+            if name in self.value or self.b.key_parts(node, name) is None:
+                continue
+            if all(self.b.validator(p).is_valid(name) for p in node.property_names):
+                continue
+            parts = self.b.key_parts(node, name)
+            try:
+                child = self.b.node(parts or ())
+            except UnsatisfiableSchema:
+                continue
+            wrong = {**self.value, name: self.b.draw_value(draw, child, len(self.path) + 1)}
+            description = f"added property {name!r}, a name propertyNames refuses"
+            return self.path, wrong, (), description, "propertyNames"
+        return None
+
+    def if_flip(self, draw: Draw, ident: tuple[Any, ...]) -> _Outcome | None:
+        """A value meeting the ``if`` of an if/then whose ``then`` it then fails."""
+        owner = self.node.owners[ident]
+        try:
+            # Everything else still holds (the 'else' branch too), 'if' now holds as well.
+            flipped = self.b.node(
+                (*self.node.parts, owner.child("if")), self.node.choices, lenient=True
+            )
+        except UnsatisfiableSchema:
+            return None
+        settled = self.b.settle(draw, flipped)
+        wrong = self.b.draw_unchecked(draw, settled, len(self.path), self.path, None)
+        return self.path, wrong, (), f"{_short(wrong)} meets 'if', so 'then' applies, and breaks it"
+
+    def one_of_twice(self, draw: Draw, ident: tuple[Any, ...]) -> _Outcome | None:
+        """A value matching two branches of a ``oneOf`` at once."""
+        owner = self.node.owners[ident]
+        chosen = self.node.choices[ident]
+        others = [j for j in range(len(owner.schema["oneOf"])) if j != chosen]
+        if not others:
+            return None
+        other = _pick(draw, others)
+        try:
+            both = self.b.node(
+                (*self.node.parts, owner.child("oneOf", other)), self.node.choices, lenient=True
+            )
+        except UnsatisfiableSchema:
+            return None
+        settled = self.b.settle(draw, both)
+        wrong = self.b.draw_unchecked(draw, settled, len(self.path), self.path, None)
+        return (
+            self.path,
+            wrong,
+            ("oneOf",),
+            f"{_short(wrong)} matches both oneOf branches {chosen} and {other}",
+        )
 
     def min_props(self, draw: Draw) -> _Outcome | None:
         target = self.node.min_props - 1
@@ -533,7 +711,12 @@ class _Mutator:
             wrong[name] = self.b.draw_value(draw, child, len(self.path) + 1)
         if len(wrong) <= limit:
             return None
-        return self.path, wrong, ("maxProperties",), f"{len(wrong)} properties, maxProperties is {limit}"
+        return (
+            self.path,
+            wrong,
+            ("maxProperties",),
+            f"{len(wrong)} properties, maxProperties is {limit}",
+        )
 
     def dependent(self, draw: Draw, item: tuple[str, tuple[str, ...]]) -> _Outcome | None:
         name, deps = item
@@ -579,77 +762,76 @@ class _Mutator:
 
 
 def _matches(error: Any, keywords: tuple[str, ...], pointer: str) -> bool:
-    if error.validator in keywords and pointer_of(list(error.absolute_path)) == pointer:
+    at = pointer_of(list(error.absolute_path))
+    keyword = "false" if error.validator is None else error.validator
+    if keyword in keywords and at == pointer:
         return True
-    if error.validator in ("anyOf", "oneOf") and error.context:
+    if keyword == "false" == keywords[0] and pointer.rpartition("/")[0] == at:
+        return True  # a false subschema reports at the parent of what it refused
+    if keyword in ("anyOf", "oneOf") and error.context:
         return any(_matches(e, keywords, pointer) for e in error.context)
+    if keyword in ("unevaluatedProperties", "unevaluatedItems") and pointer.startswith(at + "/"):
+        # These report at the parent: accept when the broken child is the one reported.
+        child = pointer[len(at) + 1 :].split("/")[0].replace("~1", "/").replace("~0", "~")
+        return keyword == "unevaluatedItems" or f"{child!r} was" in error.message
     return False
 
 
-def _accepted(builder: Builder, value: Any, keywords: tuple[str, ...], pointer: str) -> bool:
+def _accepted(
+    builder: Builder, value: Any, keywords: tuple[str, ...], pointer: str
+) -> tuple[str, str] | None:
+    """(keyword, pointer) of the single fault in ``value``, or None if it is not single."""
     errors = list(builder.root_validator.iter_errors(value))
-    return bool(errors) and all(_matches(e, keywords, pointer) for e in errors)
+    if not errors:
+        return None
+    if keywords:
+        ok = all(_matches(e, keywords, pointer) for e in errors)
+        return (keywords[0], pointer) if ok else None
+    # Any one keyword will do, as long as every error is that keyword at one place.
+    faults = {
+        ("false" if e.validator is None else str(e.validator), pointer_of(list(e.absolute_path)))
+        for e in errors
+    }
+    if len(faults) != 1:
+        return None
+    keyword, at = faults.pop()
+    return keyword, pointer if pointer.startswith(at) else at
 
 
 @st.composite
-def mutations(draw: Draw, builder: Builder, root: Node) -> Mutation:
+def mutations(draw: Draw, builder: Builder) -> Mutation:
     """A strategy of :class:`Mutation` for the schema compiled in ``builder``."""
+    root = builder.root_node()
     trace: list[TraceEntry] = []
     value = builder.draw_value(draw, root, 0, (), trace, constrained=True)
-    offers = [(t, entry.path) for entry in trace for t in _Mutator(builder, entry).thunks()]
-    for _ in range(min(TRIES, len(offers))):
-        thunk, path = offers.pop(draw(st.integers(0, len(offers) - 1)))
+    # Offers grouped by kind, kinds drawn evenly: otherwise the many places that each
+    # offer a type mix-up would crowd out the rarer, more telling faults.
+    offers: dict[str, list[tuple[_Thunk, Path]]] = {}
+    for entry in trace:
+        for thunk in _Mutator(builder, entry).thunks():
+            offers.setdefault(_kind(thunk), []).append((thunk, entry.path))
+    for _ in range(TRIES):
+        if not offers:
+            break
+        kinds = list(offers)
+        kind = kinds[draw(st.integers(0, len(kinds) - 1))] if len(kinds) > 1 else kinds[0]
+        group = offers[kind]
+        thunk, path = group.pop(draw(st.integers(0, len(group) - 1)) if len(group) > 1 else 0)
+        if not group:
+            del offers[kind]
         outcome = thunk(draw)
         if outcome is None:
             continue
-        broken, new, keywords, description = outcome
+        broken, new, keywords, description, *label = outcome
         mutated = _replace(value, path, new)
         pointer = pointer_of(broken)
-        if _accepted(builder, mutated, keywords, pointer):
-            return Mutation(mutated, pointer, keywords[0], description)
+        found = _accepted(builder, mutated, keywords, pointer)
+        if found is not None:
+            return Mutation(mutated, found[1], label[0] if label else found[0], description)
     reject()
 
 
-def can_break(builder: Builder, node: Node, depth: int = 0) -> bool:
+def can_break(builder: Builder, node: Node) -> bool:
     """Whether a mutation can exist: False when every value satisfies the schema (``true``,
     ``{}``, ``{"items": true}``...), so the strategy is ``nothing()`` rather than failing."""
-    if node.enum is not None or set(node.types) != set(JSON_TYPES):
-        return True
-    if node.branches or node.nots or node.property_names or node.contains:
-        return True
-    if (
-        node.lower
-        or node.upper
-        or node.multiples
-        or node.min_length
-        or node.max_length is not None
-        or node.patterns
-        or node.formats
-        or node.min_items
-        or node.max_items is not None
-        or node.unique
-        or node.required
-        or node.forbidden
-        or node.min_props
-        or node.max_props is not None
-        or node.dependent_required
-    ):
-        return True
-    if depth > 4:
-        return True
-    subs = [p for src in node.obj_sources for p in src.props.values()]
-    subs += [p for src in node.obj_sources for _, p in src.patterns]
-    subs += [src.additional for src in node.obj_sources if src.additional is not None]
-    subs += [p for src in node.array_sources for p in src.prefix]
-    subs += [src.items for src in node.array_sources if src.items is not None]
-    subs += [p for p, _ in node.unevaluated_props] + [p for p, _ in node.unevaluated_items]
-    for part in subs:
-        if part.schema is True:
-            continue
-        try:
-            child = builder.node((part,))
-        except UnsatisfiableSchema:
-            return True
-        if can_break(builder, child, depth + 1):
-            return True
-    return False
+    return not builder.accepts_all(node)

@@ -23,9 +23,8 @@ ECMA-262 engines accept too), while negated classes avoid the full Unicode class
 from __future__ import annotations
 
 import bisect
+import importlib
 import re
-import re._constants as sre_c
-import re._parser as sre_p
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -42,6 +41,10 @@ __all__ = [
     "text_sampler",
     "translate",
 ]
+
+# re's parser is private API (moved from sre_parse in 3.11) and has no type stubs.
+sre_p: Any = importlib.import_module("re._parser")
+sre_c: Any = importlib.import_module("re._constants")
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 Interval = tuple[int, int]  # inclusive code point range
@@ -159,8 +162,7 @@ def _ranges_text(intervals: Sequence[Interval], atom: str) -> str:
     if not intervals:
         raise PatternError(f"character class {atom!r} matches nothing")
     return "".join(
-        _escape_cp(lo) if lo == hi else f"{_escape_cp(lo)}-{_escape_cp(hi)}"
-        for lo, hi in intervals
+        _escape_cp(lo) if lo == hi else f"{_escape_cp(lo)}-{_escape_cp(hi)}" for lo, hi in intervals
     )
 
 

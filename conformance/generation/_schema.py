@@ -26,6 +26,7 @@ from typing import Any
 import jsonschema
 from hypothesis import reject
 from hypothesis import strategies as st
+from jsonschema.exceptions import FormatError
 from referencing import Registry
 from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
@@ -210,6 +211,7 @@ class Node:
     parts: tuple[Part, ...]
     choices: Mapping[tuple[Any, ...], Any]
     types: tuple[str, ...] = ()
+    declared_types: frozenset[str] = frozenset(JSON_TYPES)  # as the type keywords say
     enum: list[Any] | None = None
     enum_where: str = ""
     enum_keywords: tuple[str, ...] = ()
@@ -245,6 +247,7 @@ class Node:
     owners: Mapping[tuple[Any, ...], Part] = field(default_factory=dict)
     needs_check: bool = False
     trivial: bool = False  # accepts every value
+    lenient: bool = False  # see Builder.node
     # caches filled lazily
     enum_values: list[Any] | None = None
     key_cache: dict[str, tuple[Part, ...] | None] = field(default_factory=dict)
@@ -319,11 +322,45 @@ class Builder:
             resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
         self.root = Part(schema, resolver, "")
         self._nodes: dict[Any, Node] = {}
+        self._compiling: set[Any] = set()
         self._validators: dict[PartKey, Any] = {}
         self._strategies: dict[str, st.SearchStrategy[str]] = {}
         self.root_validator = make_validator(schema, resolver, self.checker)
+        self._check_patterns(self.root, set())
+
+    def __repr__(self) -> str:
+        # Hypothesis shows strategy arguments; keep the schema short there.
+        return f"<schema {canonical_json(self.root.schema)}>"
 
     # --- compilation --------------------------------------------------------------------
+
+    _ONE = ("additionalProperties", "unevaluatedProperties", "unevaluatedItems", "items")
+    _ONE += ("contains", "propertyNames", "not", "if", "then", "else")
+    _MANY = ("prefixItems", "allOf", "anyOf", "oneOf")
+    _NAMED = ("properties", "patternProperties", "$defs", "dependentSchemas")
+
+    def _check_patterns(self, part: Part, seen: set[PartKey]) -> None:
+        """Refuse, up front, patterns that ``regex`` cannot compile or we cannot walk."""
+        schema = part.schema
+        if not isinstance(schema, Mapping) or part.key in seen:
+            return
+        seen.add(part.key)
+        patterns = (
+            [("pattern", schema["pattern"])] if isinstance(schema.get("pattern"), str) else []
+        )
+        patterns += [("patternProperties", p) for p in schema.get("patternProperties", {})]
+        for keyword, pattern in patterns:
+            try:
+                regex_generator(pattern)
+            except PatternError as exc:
+                raise UnsupportedSchema(f"{part.child(keyword).where()}: {exc}") from None
+        children = [part.child(k) for k in self._ONE if k in schema]
+        children += [part.child(k, i) for k in self._MANY for i in range(len(schema.get(k, ())))]
+        children += [part.child(k, n) for k in self._NAMED for n in schema.get(k, {})]
+        if isinstance(schema.get("$ref"), str):
+            children.append(self.resolve(part, schema["$ref"]))
+        for child in children:
+            self._check_patterns(child, seen)
 
     def root_node(self) -> Node:
         node = self.node((self.root,))
@@ -334,12 +371,29 @@ class Builder:
                 )
         return node
 
-    def node(self, parts: Sequence[Part], choices: Mapping[tuple[Any, ...], Any] = {}) -> Node:
-        """The node of the conjunction of ``parts``; raises :class:`UnsatisfiableSchema`."""
-        cache_key = (frozenset(p.key for p in parts), frozenset(choices.items()))
+    def node(
+        self,
+        parts: Sequence[Part],
+        choices: Mapping[tuple[Any, ...], Any] = {},
+        *,
+        lenient: bool = False,
+    ) -> Node:
+        """The node of the conjunction of ``parts``; raises :class:`UnsatisfiableSchema`.
+
+        ``lenient`` keeps enum members that fail the parts as a whole: mutations build
+        values that deliberately satisfy more than the parts allow (both oneOf branches).
+        """
+        cache_key = (frozenset(p.key for p in parts), frozenset(choices.items()), lenient)
         found = self._nodes.get(cache_key)
         if found is None:
-            found = self._compile(tuple(parts), dict(choices))
+            if cache_key in self._compiling:
+                # Only 'not' / 'oneOf' analysis re-enters; callers treat this as "unsure".
+                raise UnsupportedSchema(f"{parts[0].where()}: the schema refers to itself in place")
+            self._compiling.add(cache_key)
+            try:
+                found = self._compile(tuple(parts), dict(choices), lenient)
+            finally:
+                self._compiling.discard(cache_key)
             self._nodes[cache_key] = found
         return found
 
@@ -392,6 +446,8 @@ class Builder:
         if "if" in schema and ("then" in schema or "else" in schema):
             ident = (key, "if")
             choice = choices.get(ident)
+            if choice is not None:
+                acc.owners[ident] = part
             if choice == "then":
                 self._flatten(part.child("if"), scope, acc, choices)
                 if "then" in schema:
@@ -402,25 +458,31 @@ class Builder:
             else:
                 acc.branches.append(_Branch(ident, ("then", "else"), part))
         for name in schema.get("dependentSchemas", {}):
-            ident = (key, "dependentSchemas", name)
-            choice = choices.get(ident)
+            dep: tuple[Any, ...] = (key, "dependentSchemas", name)
+            choice = choices.get(dep)
+            if choice is not None:
+                acc.owners[dep] = part
             if choice == "present":
                 acc.required[name] = None
                 self._flatten(part.child("dependentSchemas", name), scope, acc, choices)
             elif choice == "absent":
                 acc.forbidden[name] = None
             else:
-                acc.branches.append(_Branch(ident, ("present", "absent"), part))
+                acc.branches.append(_Branch(dep, ("present", "absent"), part))
 
-    def _compile(self, parts: tuple[Part, ...], choices: dict[tuple[Any, ...], Any]) -> Node:
+    def _compile(
+        self, parts: tuple[Part, ...], choices: dict[tuple[Any, ...], Any], lenient: bool
+    ) -> Node:
         acc = _Acc()
         for part in parts:
             self._flatten(part, frozenset(), acc, choices)
         node = Node(parts=parts, choices=choices, branches=tuple(acc.branches), owners=acc.owners)
         node.needs_check = acc.needs_check
+        node.lenient = lenient
         if acc.false_at:
             raise UnsatisfiableSchema(f"{acc.false_at[0].where()}: the schema is false")
         types = set(JSON_TYPES)
+        declared = set(JSON_TYPES)
         types_where = ""
         lowers: list[Bound] = []
         uppers: list[Bound] = []
@@ -442,6 +504,7 @@ class Builder:
             where = part.where()
             if "type" in s:
                 types &= _types_of(s["type"])
+                declared &= _types_of(s["type"])
                 types_where = types_where or where
             if "const" in s:
                 node.enum = self._intersect(node.enum, [s["const"]])
@@ -516,6 +579,8 @@ class Builder:
                     if "number" not in removed:
                         removed.discard("integer")
                     types -= removed
+                    declared -= removed
+        node.declared_types = frozenset(declared)
         node.lower = max(lowers, key=lambda b: (b.value, b.exclusive), default=None)
         node.upper = min(uppers, key=lambda b: (b.value, not b.exclusive), default=None)
         node.multiples = tuple(multiples)
@@ -559,7 +624,7 @@ class Builder:
             node.needs_check = True
         if node.enum is not None:
             # The enum is the whole story; keep the members that satisfy every part.
-            node.enum_values = [v for v in node.enum if self.satisfies(node, v)]
+            node.enum_values = [v for v in node.enum if lenient or self.satisfies(node, v)]
             if not node.enum_values:
                 raise UnsatisfiableSchema(
                     f"{node.enum_where or parts[0].where()}: no enum/const value satisfies "
@@ -587,8 +652,11 @@ class Builder:
                 negated = self.node((part,))
             except UnsatisfiableSchema:
                 continue  # not <nothing> is always true
+            except UnsupportedSchema:
+                live.append(part)
+                continue
             if self.accepts_all(negated):
-                raise UnsatisfiableSchema(f"{part.where()}: 'not' of a schema that accepts everything")
+                raise UnsatisfiableSchema(f"{part.where()}: 'not' of a schema accepting anything")
             live.append(part)
         return live
 
@@ -656,6 +724,8 @@ class Builder:
             node = self.node((part,))
         except UnsatisfiableSchema:
             return unsat
+        except UnsupportedSchema:
+            return False
         return self.accepts_all(node, depth + 1)
 
     def _intersect(self, current: list[Any] | None, values: list[Any]) -> list[Any]:
@@ -684,7 +754,15 @@ class Builder:
             cap = self.array_cap(node)
             top = _min_opt(node.max_items, cap)
             need = max([node.min_items] + [low for _, low, _ in node.contains])
-            if top is not None and need > top:
+            hopeless = [
+                p.where()
+                for p, low, high in node.contains
+                if low > 0 and (p.schema is False or (high is not None and low > high))
+            ]
+            if hopeless:
+                reasons.append(f"{hopeless[0]}: no array can meet 'contains' here")
+                types.discard("array")
+            elif top is not None and need > top:
                 reasons.append(
                     f"{node.parts[0].where()}: an array needs at least {need} items "
                     f"but may have at most {top}"
@@ -699,18 +777,23 @@ class Builder:
 
     def _number_conflict(self, node: Node, *, integer: bool) -> str | None:
         low, high = node.lower, node.upper
-        if low and high:
-            if low.value > high.value or (
-                low.value == high.value and (low.exclusive or high.exclusive)
-            ):
-                return (
-                    f"{high.where}: {low.keyword} {low.value} (at {low.where}) leaves no room "
-                    f"below {high.keyword} {high.value}"
-                )
+        if (
+            low
+            and high
+            and (
+                low.value > high.value
+                or (low.value == high.value and (low.exclusive or high.exclusive))
+            )
+        ):
+            return (
+                f"{high.where}: {low.keyword} {low.value} (at {low.where}) leaves no room "
+                f"below {high.keyword} {high.value}"
+            )
         if integer or node.multiples:
             span = self.multiple_range(node, integer=integer)
             if span is not None and span[0] > span[1]:
-                where = node.multiples[0][1] if node.multiples else (low or high or Bound(0, False, "", "#")).where
+                bound = low or high
+                where = node.multiples[0][1] if node.multiples else bound.where if bound else "#"
                 kind = "integer" if integer else "multiple"
                 return f"{where}: no {kind} value lies within the numeric bounds"
         return None
@@ -739,8 +822,15 @@ class Builder:
         if clash:
             return f"{where}: property {clash[0]!r} is both required and excluded"
         for name in node.required:
-            if self.key_parts(node, name) is None:
+            parts = self.key_parts(node, name)
+            if parts is None:
                 return f"{where}: required property {name!r} is not allowed by the schema"
+            try:
+                self.node(parts)
+            except UnsatisfiableSchema as exc:
+                return f"required property {name!r}: {exc}"
+            except UnsupportedSchema:
+                continue  # a recursive definition: decided while drawing
         if node.max_props is not None:
             if len(node.required) > node.max_props:
                 return (
@@ -872,7 +962,8 @@ class Builder:
                     options = (options[total.index(True)],)
             for option in options:
                 try:
-                    found.append(self.node(node.parts, {**node.choices, branch.ident: option}))
+                    choices = {**node.choices, branch.ident: option}
+                    found.append(self.node(node.parts, choices, lenient=node.lenient))
                 except UnsatisfiableSchema:
                     continue
             node.options_cache[index] = found
@@ -906,6 +997,8 @@ class Builder:
         """
         if depth > HARD_DEPTH:
             reject()
+        # Values traced for mutations favour constrained types everywhere: more to break.
+        constrained = constrained or trace is not None
         node = self.settle(draw, node)
         attempts = ATTEMPTS if node.needs_check else 1
         for _ in range(attempts):
@@ -1064,10 +1157,10 @@ class Builder:
         for _ in range(ATTEMPTS):
             if node.formats:
                 name = node.formats[0][0]
-                text = draw(self.format_strategy(name))
+                text = str(draw(self.format_strategy(name)))
             elif node.patterns:
                 gen: RegexGenerator = regex_generator(node.patterns[0][0])
-                text = gen.draw(draw, node.min_length, high)
+                text = str(gen.draw(draw, node.min_length, high))
             else:
                 text = self.free_text(draw, node.min_length, node.max_length)
             if self.string_ok(node, text):
@@ -1162,9 +1255,9 @@ class Builder:
         if shallow and self.open_keys(node):
             extras = draw(st.sampled_from((0, 0, 1, EXTRA_KEYS)))
         for _ in range(max(node.min_props - len(keys), extras)):
-            name = self.extra_key(draw, node, depth)
-            if name is not None:
-                keys[name] = None
+            extra = self.extra_key(draw, node, depth)
+            if extra is not None:
+                keys[extra] = None
         # dependentRequired: a present key brings its dependencies (or goes, if optional).
         for _ in range(len(keys) + len(node.dependent_required) + 1):
             changed = False
@@ -1241,9 +1334,9 @@ def constrained_types(node: Node) -> set[str]:
 def _count(schema: Mapping[str, Any], keyword: str) -> int | None:
     """A non-negative integer keyword value (2.0 counts as 2, as JSON Schema says)."""
     value = schema.get(keyword)
-    if _number(value) and value >= 0 and float(value).is_integer():
-        return int(value)
-    return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if value >= 0 and float(value).is_integer() else None
 
 
 def _min_opt(a: int | None, b: int | None) -> int | None:
@@ -1264,10 +1357,10 @@ def _checker_for(formats: Mapping[str, Format]) -> jsonschema.FormatChecker:
                 return True
             reason = fmt.check(instance)
             if reason is not None:
-                raise jsonschema.FormatError(f"{instance!r} is not a valid {fmt.name!r}: {reason}")
+                raise FormatError(f"{instance!r} is not a valid {fmt.name!r}: {reason}")
             return True
 
-        checker.checks(name, raises=jsonschema.FormatError)(check)
+        checker.checks(name, raises=FormatError)(check)
     return checker
 
 

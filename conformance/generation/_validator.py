@@ -84,7 +84,9 @@ def _additional_properties(
             yield ValidationError(f"{joined} {verb} not match any of the regexes: {patterns}")
         else:
             text, verb = _extras(sorted(extras, key=str))
-            yield ValidationError(f"Additional properties are not allowed ({text} {verb} unexpected)")
+            yield ValidationError(
+                f"Additional properties are not allowed ({text} {verb} unexpected)"
+            )
 
 
 def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any) -> set[str]:
@@ -109,9 +111,7 @@ def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any) ->
         if subschema is None:
             continue
         keys |= {
-            key
-            for key, value in instance.items()
-            if _is_valid(validator.descend(value, subschema))
+            key for key, value in instance.items() if _is_valid(validator.descend(value, subschema))
         }
     for pattern in schema.get("patternProperties", {}):
         keys |= {key for key in instance if _search(pattern, key)}
@@ -142,9 +142,7 @@ def _unevaluated_properties(
         key
         for key in instance
         if key not in evaluated
-        and not _is_valid(
-            validator.descend(instance[key], unevaluated, path=key, schema_path=key)
-        )
+        and not _is_valid(validator.descend(instance[key], unevaluated, path=key, schema_path=key))
     ]
     if not bad:
         return

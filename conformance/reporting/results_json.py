@@ -72,6 +72,7 @@ def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
             for clause in standard.clauses
         ],
         "exports": run.export_files,
+        "latency_ms": run.latencies_ms,
         "results": [r.as_dict() for r in run.results],
     }
 
