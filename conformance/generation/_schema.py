@@ -334,8 +334,10 @@ class Builder:
 
     # --- compilation --------------------------------------------------------------------
 
-    _ONE = ("additionalProperties", "unevaluatedProperties", "unevaluatedItems", "items")
-    _ONE += ("contains", "propertyNames", "not", "if", "then", "else")
+    _ONE: tuple[str, ...] = (
+        *("additionalProperties", "unevaluatedProperties", "unevaluatedItems", "items"),
+        *("contains", "propertyNames", "not", "if", "then", "else"),
+    )
     _MANY = ("prefixItems", "allOf", "anyOf", "oneOf")
     _NAMED = ("properties", "patternProperties", "$defs", "dependentSchemas")
 
@@ -1113,18 +1115,18 @@ class Builder:
             lo = min(hi if hi is not None else 0.0, 0.0) - NUMBER_SPAN
         if hi is None:
             hi = max(lo, 0.0) + NUMBER_SPAN
-        return float(
-            draw(
-                st.floats(
-                    min_value=lo,
-                    max_value=hi,
-                    exclude_min=bool(low and low.exclusive),
-                    exclude_max=bool(high and high.exclusive),
-                    allow_nan=False,
-                    allow_infinity=False,
-                )
-            )
+        floats = st.floats(
+            min_value=lo,
+            max_value=hi,
+            exclude_min=bool(low and low.exclusive),
+            exclude_max=bool(high and high.exclusive),
+            allow_nan=False,
+            allow_infinity=False,
         )
+        edges = [b.value for b in (low, high) if b is not None and not b.exclusive]
+        if edges:
+            floats = st.one_of(floats, st.sampled_from(edges))
+        return draw(floats)  # type: ignore[no-any-return]
 
     def _length(self, draw: Draw, low: int, high: int | None) -> int:
         top = low + 12 if high is None else min(high, low + 12)
