@@ -38,7 +38,7 @@ class Check:
     id: str
     title: str
     doc: str
-    kind: Literal["api", "export"]
+    kind: Literal["api", "export", "scenario"]
     func: ApiCheckFn | None = None
     # Whether the check looks at this exchange at all; one that does not, does not count
     # it as examined (so a probe-only check never passes vacuously).
@@ -80,4 +80,4 @@ def all_checks() -> list[Check]:
 
 def _load() -> None:
     # Importing the modules registers their checks.
-    from conformance.checks import api, exports  # noqa: F401
+    from conformance.checks import api, exports, scenarios  # noqa: F401

@@ -112,3 +112,137 @@ def auth_enforced(exchange: Exchange) -> Iterator[Problem]:
             f"request with {exchange.probe} got status={status}, expected 401",
             cause=f"{exchange.probe}:{status}",
         )
+
+
+def _is_valid_request(exchange: Exchange) -> bool:
+    return exchange.probe is None and exchange.mutation is None
+
+
+def _is_invalid_request(exchange: Exchange) -> bool:
+    return exchange.mutation is not None
+
+
+@api_check("not_a_server_error", "No server error")
+def not_a_server_error(exchange: Exchange) -> Iterator[Problem]:
+    """The candidate never answers with a 5xx status, whatever it is sent."""
+    status = exchange.response.status
+    if status >= 500:
+        yield Problem("Server error", f"status={status}", cause=f"5xx:{status}")
+
+
+@api_check("valid_input_accepted", "Valid input accepted", applies=_is_valid_request)
+def valid_input_accepted(exchange: Exchange) -> Iterator[Problem]:
+    """A request that conforms to the standard is not refused as bad input (400, 422)."""
+    status = exchange.response.status
+    if status in (400, 422):
+        yield Problem(
+            "Valid request rejected",
+            f"status={status} for a request that conforms to the standard",
+            cause=f"rejected:{status}",
+        )
+
+
+@api_check("invalid_input_rejected", "Invalid input rejected", applies=_is_invalid_request)
+def invalid_input_rejected(exchange: Exchange) -> Iterator[Problem]:
+    """A request breaking one constraint gets a documented 4xx, never a 2xx or 5xx."""
+    status = exchange.response.status
+    spec = exchange.operation.response_for(status)
+    if 200 <= status < 300:
+        yield Problem(
+            "Invalid input accepted",
+            f"status={status} for a request with {exchange.mutation}; expected a documented 4xx",
+            cause=f"accepted:{exchange.case.mutation_kind}",
+        )
+    elif not 400 <= status < 500 or spec is None or spec.status.upper() == "DEFAULT":
+        yield Problem(
+            "Invalid input not rejected with a documented 4xx",
+            f"status={status} for a request with {exchange.mutation}",
+            cause=f"status:{status}:{exchange.case.mutation_kind}",
+        )
+
+
+def _is_error(exchange: Exchange) -> bool:
+    return exchange.response.status >= 400 and exchange.error_envelope_uri is not None
+
+
+@api_check("error_envelope", "Error responses carry the error envelope", applies=_is_error)
+def error_envelope(exchange: Exchange) -> Iterator[Problem]:
+    """Every 4xx and 5xx response body is the standard's error envelope (x-error-envelope)."""
+    assert exchange.error_envelope_uri is not None
+    if exchange.response.media_type not in ("application/json", "application/problem+json"):
+        yield Problem(
+            "Error is not the JSON envelope",
+            f"status={exchange.response.status} with content_type="
+            f"{exchange.response.media_type!r}, expected the JSON error envelope",
+            cause=f"media:{exchange.response.media_type}",
+        )
+        return
+    try:
+        instance = exchange.json()
+    except ValueError as exc:
+        yield Problem("Error body is not JSON", str(exc), cause="not-json")
+        return
+    validator = exchange.schemas.validator_for(exchange.error_envelope_uri)
+    for error in validator.iter_errors(instance):
+        pointer = instance_pointer(error)
+        yield Problem(
+            "Error envelope incomplete",
+            f"status={exchange.response.status}: at {pointer or '/'}: {_short(error.message)}",
+            cause=f"envelope:{schema_error_path(error)}",
+            pointer=pointer,
+            schema_path=schema_error_path(error),
+        )
+
+
+@api_check("response_headers", "Required response headers present and typed")
+def response_headers(exchange: Exchange) -> Iterator[Problem]:
+    """Headers a response documents as required are present, and every documented one is typed."""
+    spec = exchange.operation.response_for(exchange.response.status)
+    if spec is None:
+        return
+    for name, header in spec.headers.items():
+        if not isinstance(header, dict) or name.lower() == "content-type":
+            continue
+        value = exchange.response.headers.get(name)
+        if value is None:
+            if header.get("required"):
+                yield Problem(
+                    "Required header missing",
+                    f"status={exchange.response.status}: header {name} is required, absent",
+                    cause=f"header-missing:{name.lower()}",
+                )
+            continue
+        schema = header.get("schema")
+        if isinstance(schema, dict) and not _text_matches(value, schema, exchange):
+            yield Problem(
+                "Header has the wrong type",
+                f"header {name}={value[:80]!r} does not match its schema",
+                cause=f"header-type:{name.lower()}",
+            )
+
+
+def _text_matches(text: str, schema: dict[str, object], exchange: Exchange) -> bool:
+    from jsonschema import Draft202012Validator
+
+    from conformance.engine.coerce import coerce_candidates
+    from conformance.formats import format_checker
+
+    validator = Draft202012Validator(schema, format_checker=format_checker())
+    return any(validator.is_valid(v) for v in coerce_candidates(text, schema))
+
+
+def _within_budget(exchange: Exchange) -> bool:
+    return "x-response-time-ms" in exchange.operation.extensions
+
+
+@api_check("response_time", "Response within the time budget", applies=_within_budget)
+def response_time(exchange: Exchange) -> Iterator[Problem]:
+    """The response arrives within the operation's x-response-time-ms budget (a SHOULD)."""
+    budget = float(exchange.operation.extensions["x-response-time-ms"])
+    elapsed = exchange.response.elapsed_s * 1000
+    if elapsed > budget:
+        yield Problem(
+            "Slow response",
+            f"elapsed={elapsed:.0f} ms, expected at most {budget:.0f} ms",
+            cause="over-budget",
+        )

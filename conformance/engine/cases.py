@@ -86,3 +86,198 @@ def case_strategy(operation: Operation, schemas: SchemaSet) -> st.SearchStrategy
         return RequestCase(path, query, headers, payload)
 
     return st.builds(build, group("path"), group("query"), group("header"), body)
+
+
+def _allow_nan_free(value: Any) -> bool:
+    import json
+
+    try:
+        json.dumps(value, allow_nan=False)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _text_of(value: Any) -> str:
+    from conformance.engine.exchange import _scalar
+
+    return _scalar(value)
+
+
+NON_ASCII_SAMPLES = ("测试", "电子证照", "Ünïcödé", "😀", "ｆｕｌｌｗｉｄｔｈ")
+
+
+def invalid_case_strategy(
+    operation: Operation, schemas: SchemaSet
+) -> st.SearchStrategy[RequestCase] | None:
+    """Requests that break exactly one constraint: a parameter's or the body's.
+
+    Parameter values travel as text, so a mutation whose text still reads as a valid value
+    (the integer 5 for a string parameter is the text "5") is dropped, never sent as invalid.
+    """
+    from conformance.engine.coerce import coerce_candidates
+    from conformance.generation import Mutation, invalid_from_schema
+
+    valid = case_strategy(operation, schemas)
+    targets: list[st.SearchStrategy[tuple[str, str, Any, str, str]]] = []
+    for parameter in operation.parameters:
+        if parameter.location not in ("path", "query", "header"):
+            continue
+        if parameter.required and parameter.location != "path":
+            targets.append(
+                st.just(
+                    (
+                        parameter.location,
+                        parameter.name,
+                        MISSING,
+                        f"required {parameter.location} parameter {parameter.name} missing",
+                        f"{parameter.location}:{parameter.name}:required",
+                    )
+                )
+            )
+        if parameter.schema_uri is None:
+            continue
+        schema, resolver = schemas.lookup(parameter.schema_uri)
+        validator = schemas.validator_for(parameter.schema_uri)
+
+        def still_valid(mutation: Any, schema: Any = schema, validator: Any = validator) -> bool:
+            if not isinstance(schema, dict):
+                return True
+            text = _text_of(mutation.value)
+            return any(validator.is_valid(v) for v in coerce_candidates(text, schema))
+
+        def unsendable(mutation: Any, location: str = parameter.location) -> bool:
+            if isinstance(mutation.value, (list, dict)):
+                return True  # an array or object has no single text form in a parameter
+            text = _text_of(mutation.value)
+            if location == "path":
+                return text == "" or "/" in text
+            if location == "header":
+                return not set(text) <= _HEADER_SAFE or text != text.strip()
+            return False
+
+        try:
+            mutations = invalid_from_schema(schema, resolver=resolver)
+        except Exception:  # noqa: S112 - a parameter the generator cannot break is skipped
+            continue
+        if parameter.location == "query":
+            # Non-ASCII text where the standard expects something else: the classic crash.
+            mutations = st.one_of(
+                mutations,
+                st.sampled_from(NON_ASCII_SAMPLES).map(
+                    lambda text: Mutation(text, "", "non-ascii", f"non-ASCII text {text!r}")
+                ),
+            )
+        targets.append(
+            mutations.filter(lambda m, sv=still_valid, us=unsendable: not sv(m) and not us(m)).map(
+                lambda m, p=parameter: (
+                    p.location,
+                    p.name,
+                    m.value,
+                    f"{p.location} parameter {p.name}: {m.description}",
+                    f"{p.location}:{p.name}:{m.keyword}",
+                )
+            )
+        )
+    body = operation.body
+    if body is not None:
+        if body.required:
+            targets.append(st.just(("body", "", MISSING, "required body missing", "body:missing")))
+        if body.schema_uri is not None:
+            schema, resolver = schemas.lookup(body.schema_uri)
+            try:
+                mutations = invalid_from_schema(schema, resolver=resolver)
+                targets.append(
+                    mutations.filter(lambda m: _allow_nan_free(m.value)).map(
+                        lambda m: (
+                            "body",
+                            "",
+                            m.value,
+                            f"body at {m.pointer or '/'}: {m.description}",
+                            f"body:{m.pointer}:{m.keyword}",
+                        )
+                    )
+                )
+            except Exception:  # noqa: S110 - a body the generator cannot break: no body mutations
+                pass
+    if not targets:
+        return None
+
+    def apply(case: RequestCase, target: tuple[str, str, Any, str, str]) -> RequestCase:
+        location, name, value, description, kind = target
+        path, query, headers = dict(case.path_params), dict(case.query), dict(case.headers)
+        payload = case.body
+        parts = {"path": path, "query": query, "header": headers}
+        if location == "body":
+            payload = value
+        elif value is MISSING:
+            parts[location].pop(name, None)
+        else:
+            parts[location][name] = value
+        if payload is MISSING:
+            return RequestCase(path, query, headers, mutation=description, mutation_kind=kind)
+        return RequestCase(path, query, headers, payload, mutation=description, mutation_kind=kind)
+
+    # Pick the part to break uniformly: one_of would favour the first parameters.
+    chosen = st.sampled_from(range(len(targets))).flatmap(lambda i: targets[i])
+    return st.builds(apply, valid, chosen)
+
+
+def boundary_cases(
+    operation: Operation, schemas: SchemaSet, base: RequestCase
+) -> list[RequestCase]:
+    """Deterministic edge requests from the parameters' bounds, built on the example.
+
+    For each query or header parameter with numeric or length bounds: the bounds themselves
+    (valid) and one step outside each (invalid, breaking exactly that bound); for an enum,
+    a value outside it.  Each parameter is varied alone; the rest stay as in ``base``.
+    """
+    from conformance.engine.coerce import coerce_candidates
+
+    cases: list[RequestCase] = []
+    for parameter in operation.parameters:
+        if parameter.location not in ("query", "header") or parameter.schema_uri is None:
+            continue
+        schema, _ = schemas.lookup(parameter.schema_uri)
+        if not isinstance(schema, dict):
+            continue
+        validator = schemas.validator_for(parameter.schema_uri)
+        probes: list[tuple[Any, str]] = []
+        types = schema.get("type")
+        if types in ("integer", "number"):
+            step = 1 if types == "integer" else 0.5
+            for keyword, sign in (("minimum", -1), ("maximum", 1)):
+                bound = schema.get(keyword)
+                if isinstance(bound, (int, float)) and not isinstance(bound, bool):
+                    probes.append((bound, keyword))
+                    probes.append((bound + sign * step, keyword))
+        if types == "string":
+            for keyword, delta in (("minLength", -1), ("maxLength", 1)):
+                bound = schema.get(keyword)
+                if isinstance(bound, int) and bound + delta >= 0 and bound <= 256:
+                    probes.append(("a" * (bound + delta), keyword))
+        if isinstance(schema.get("enum"), list):
+            probes.append(("__not_in_enum__", "enum"))
+        for value, keyword in probes:
+            text = _text_of(value)
+            valid = any(validator.is_valid(v) for v in coerce_candidates(text, schema))
+            parts = {"query": dict(base.query), "header": dict(base.headers)}
+            parts[parameter.location][parameter.name] = value
+            mutation = (
+                None
+                if valid
+                else f"{parameter.location} parameter {parameter.name}: {value!r} outside {keyword}"
+            )
+            kind = None if valid else f"{parameter.location}:{parameter.name}:{keyword}"
+            cases.append(
+                RequestCase(
+                    dict(base.path_params),
+                    parts["query"],
+                    parts["header"],
+                    base.body,
+                    source="boundary",
+                    mutation=mutation,
+                    mutation_kind=kind,
+                )
+            )
+    return cases

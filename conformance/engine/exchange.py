@@ -33,6 +33,11 @@ class RequestCase:
     body: Any = _UNSET
     source: str = "generated"  # or "example"
 
+    # Set on invalid requests: what the one broken constraint is, and its kind
+    # (part and keyword, e.g. "body:required"), which keys deduplication.
+    mutation: str | None = None
+    mutation_kind: str | None = None
+
     @property
     def has_body(self) -> bool:
         return self.body is not _UNSET
@@ -49,7 +54,11 @@ def _scalar(value: Any) -> str:
 
 
 def build_request(
-    base_url: str, operation: Operation, case: RequestCase, auth_headers: dict[str, str]
+    base_url: str,
+    operation: Operation,
+    case: RequestCase,
+    auth_headers: dict[str, str],
+    method: str | None = None,
 ) -> HttpRequest:
     path = operation.path
     for name, value in case.path_params.items():
@@ -68,7 +77,7 @@ def build_request(
         body = json.dumps(case.body, ensure_ascii=False).encode("utf-8")
     if operation.secured:
         headers.update(auth_headers)
-    return HttpRequest(operation.method, url, headers, body)
+    return HttpRequest(method or operation.method, url, headers, body)
 
 
 class Redactor:
@@ -116,7 +125,12 @@ class Exchange:
     schemas: SchemaSet
     probe: str | None = None  # "no credentials" or "wrong credentials" for auth probes
     expected_status: int | None = None  # what a probe must get
+    error_envelope_uri: str | None = None  # the standard's error envelope schema, if declared
     _json: Any = field(default=_UNSET, repr=False)
+
+    @property
+    def mutation(self) -> str | None:
+        return self.case.mutation
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ValueError on a body that is not JSON."""

@@ -42,6 +42,7 @@ class ResponseSpec:
     content: dict[str, str | None]  # media type -> schema URI
     clauses: tuple[str, ...] = ()
     headers: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,14 @@ def load_operations(schemas: SchemaSet, openapi_path: Path) -> list[Operation]:
                         status=str(status),
                         content=content,
                         clauses=tuple(raw.get("x-clauses", ())),
-                        headers=dict(raw.get("headers") or {}),
+                        headers={
+                            name: walker.follow(h, f"{raw_uri}/headers/{name}")[0]
+                            for name, h in (raw.get("headers") or {}).items()
+                        },
+                        links={
+                            name: walker.follow(link, f"{raw_uri}/links/{name}")[0]
+                            for name, link in (raw.get("links") or {}).items()
+                        },
                     )
                 )
             operations.append(

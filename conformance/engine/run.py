@@ -25,17 +25,31 @@ from hypothesis import seed as hypothesis_seed
 
 from conformance.candidate import Candidate, Claim
 from conformance.checks import CHECKS, Problem, api_checks
-from conformance.engine.cases import case_strategy, example_case
+from conformance.engine.cases import (
+    boundary_cases,
+    case_strategy,
+    example_case,
+    invalid_case_strategy,
+)
 from conformance.engine.events import Event, Listener, TaskFinished, TaskStarted
 from conformance.engine.exchange import Exchange, Redactor, RequestCase, build_request
 from conformance.engine.http import Client, Limits, TransportError
 from conformance.engine.openapi import Operation, load_operations
+from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
 from conformance.results import CheckResult, Failure, Outcome
 from conformance.standards.model import Clause, ExportSpec, Level, Standard, Verification
 from conformance.validation import SchemaSet, schema_set
 
 EXPORT_CHECKS = ("export_records", "export_encoding", "export_unique_keys")
 MAX_LATENCY_SAMPLES = 1000
+# Checks that need a response: a timeout or a refused connection is an error on them.
+TRANSPORT_CHECKS = frozenset({"status_code_documented", "not_a_server_error"})
+
+
+class BudgetExhausted(Exception):
+    """The run's time budget is spent; what is left is reported as not done."""
+
+
 SKIP_NOT_CLAIMED = "optional (MAY) clause not claimed by the candidate"
 
 
@@ -58,6 +72,8 @@ class RunConfig:
     limits: Limits = field(default_factory=Limits)
     base_url: str | None = None  # overrides the candidate's
     max_errors_per_type: int = 100
+    max_duration_s: float | None = None  # time budget for the whole run
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -102,8 +118,11 @@ class Run:
         self.redactor = Redactor([self._secret], auth.shell_headers() if auth else {})
         self.client = Client(config.limits)
         self.operations: list[Operation] = []
+        self.error_envelope_uri: str | None = None
         if config.standard.openapi_path is not None:
             self.operations = load_operations(self.schemas, config.standard.openapi_path)
+            self.error_envelope_uri = error_envelope_uri(self.schemas, config.standard.openapi_path)
+        self.deadline = time.monotonic() + config.max_duration_s if config.max_duration_s else None
 
     # -- planning -------------------------------------------------------------------
 
@@ -218,9 +237,17 @@ class Run:
     def _task_seed(self, target: str) -> int:
         return (self.config.seed + zlib.crc32(target.encode("utf-8"))) % (2**32)
 
+    def _scenario_ids(self, op: Operation) -> list[str]:
+        from conformance.checks.scenarios import SCENARIOS
+
+        return [cid for cid, (_, applies) in SCENARIOS.items() if applies(op, self.operations)]
+
     def _run_operation(self, op: Operation) -> list[CheckResult]:
+        from conformance.checks.scenarios import SCENARIOS
+
         checks = api_checks()
-        entries = self._entries(op.all_clauses(), (c.id for c in checks))
+        scenario_ids = self._scenario_ids(op)
+        entries = self._entries(op.all_clauses(), [c.id for c in checks] + scenario_ids)
         if not entries:
             return []
         active = [
@@ -234,50 +261,130 @@ class Run:
             return self._finish(op.target, entries)
         digest = hashlib.sha256()
 
-        def execute(
-            case: RequestCase, probe: str | None = None, auth: dict[str, str] | None = None
-        ) -> None:
+        def send(
+            target: Operation,
+            case: RequestCase,
+            method: str | None = None,
+            auth: dict[str, str] | None = None,
+        ) -> Exchange | None:
+            self._check_budget()
             headers = self.auth_headers if auth is None else auth
-            request = build_request(self.base_url or "", op, case, headers)
+            request = build_request(self.base_url or "", target, case, headers, method)
             digest.update(request.method.encode() + b" " + request.url.encode() + b"\n")
             digest.update((request.body or b"") + b"\n")
             try:
                 response = self.client.send(request)
             except TransportError as exc:
                 message = f"{exc.kind}: {exc} ({request.method} {self.redactor.text(request.url)})"
-                for clause_id in op.clauses:
-                    for check in checks:
-                        entry = entries.get((clause_id, check.id))
-                        if entry is not None and len(entry.errors) < 5:
-                            entry.errors.append(message)
-                return
+                for entry in entries.values():
+                    if entry.check in TRANSPORT_CHECKS and len(entry.errors) < 5:
+                        entry.errors.append(message)
+                return None
             samples = self.latencies_ms.setdefault(op.target, [])
             if len(samples) < MAX_LATENCY_SAMPLES:
                 samples.append(round(response.elapsed_s * 1000, 2))
-            exchange = Exchange(op, case, request, response, self.schemas, probe=probe)
+            return Exchange(
+                target,
+                case,
+                request,
+                response,
+                self.schemas,
+                error_envelope_uri=self.error_envelope_uri,
+            )
+
+        def execute(
+            case: RequestCase, probe: str | None = None, auth: dict[str, str] | None = None
+        ) -> None:
+            exchange = send(op, case, auth=auth)
+            if exchange is None:
+                return
             if probe is not None:
+                exchange.probe = probe
                 exchange.expected_status = 401
+            elif case.mutation is not None:
+                exchange.expected_status = 400
             self._check_exchange(exchange, checks, entries)
 
         example = example_case(op)
-        if example is not None:
-            execute(example)
-            if op.secured and self.candidate.auth is not None:
-                wrong = self.candidate.auth.headers("wrong-credentials-for-probe")
-                execute(example, "no credentials", {})
-                execute(example, "wrong credentials", wrong)
-        generation_error = self._explore(op, execute)
-        if generation_error:
+        try:
+            if example is not None:
+                execute(example)
+                if op.secured and self.candidate.auth is not None:
+                    wrong = self.candidate.auth.headers("wrong-credentials-for-probe")
+                    execute(example, "no credentials", {})
+                    execute(example, "wrong credentials", wrong)
+            needs_path = any(p.location == "path" for p in op.parameters)
+            if example is not None or not needs_path:
+                base = example or RequestCase(source="boundary")
+                for case in boundary_cases(op, self.schemas, base):
+                    execute(case)
+            for problem in (
+                self._explore(op, execute, valid=True),
+                self._explore(op, execute, valid=False),
+            ):
+                if problem:
+                    for entry in entries.values():
+                        entry.errors.append(problem)
+            for check_id in scenario_ids:
+                targets = [e for e in entries.values() if e.check == check_id]
+                if not targets:
+                    continue
+                self._run_scenario(op, SCENARIOS[check_id][0], targets, example, send)
+        except BudgetExhausted as exc:
             for entry in entries.values():
-                entry.errors.append(generation_error)
+                entry.errors.append(str(exc))
         self.request_digests[op.target] = digest.hexdigest()
         return self._finish(op.target, entries)
 
-    def _explore(self, op: Operation, execute: Callable[[RequestCase], None]) -> str | None:
+    def _check_budget(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise BudgetExhausted(f"run time budget of {self.config.max_duration_s:.0f}s exhausted")
+
+    def _run_scenario(
+        self,
+        op: Operation,
+        func: Callable[[ScenarioContext], Iterable[Problem]],
+        targets: list[_Entry],
+        example: RequestCase | None,
+        send: Callable[..., Exchange | None],
+    ) -> None:
+        last: list[Exchange] = []
+
+        def tracked(target: Operation, case: RequestCase, method: str | None) -> Exchange | None:
+            exchange = send(target, case, method)
+            if exchange is not None:
+                last[:] = [exchange]
+            return exchange
+
+        ctx = ScenarioContext(op, self.operations, example, tracked)
+        try:
+            problems = list(func(ctx))
+        except BudgetExhausted:
+            raise
+        except ScenarioBudgetExceeded as exc:
+            for entry in targets:
+                entry.errors.append(f"scenario stopped: {exc}")
+            return
+        for entry in targets:
+            entry.examined += 1
+        evidence = last[0].evidence(self.redactor) if last else {}
+        for problem in problems:
+            for entry in targets:
+                self._add_failure(entry, op.target, problem, evidence)
+
+    def _explore(
+        self, op: Operation, execute: Callable[[RequestCase], None], *, valid: bool
+    ) -> str | None:
         if self.config.max_examples <= 0:
             return None
         try:
-            strategy = case_strategy(op, self.schemas)
+            if valid:
+                strategy = case_strategy(op, self.schemas)
+            else:
+                maybe = invalid_case_strategy(op, self.schemas)
+                if maybe is None:
+                    return None
+                strategy = maybe
         except Exception as exc:  # a standard the generator cannot serve
             return f"cannot generate requests for {op.target}: {exc}"
 
@@ -291,13 +398,15 @@ class Run:
             print_blob=False,
             report_multiple_bugs=False,
         )
-        @hypothesis_seed(self._task_seed(op.target))
+        @hypothesis_seed(self._task_seed(op.target + ("" if valid else "#invalid")))
         @given(strategy)
         def explore(case: RequestCase) -> None:
             execute(case)
 
         try:
             explore()
+        except BudgetExhausted:
+            raise
         except Exception as exc:
             return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
         return None
@@ -309,7 +418,8 @@ class Run:
         spec = op.response_for(exchange.response.status)
         clause_ids = list(op.clauses) + list(spec.clauses if spec else ())
         if exchange.expected_status is not None:
-            # a probe also serves the clauses of the response it should have got
+            # a probe or an invalid request also serves the clauses of the response it
+            # should have got, so a wrong answer is reported against them
             expected = op.response_for(exchange.expected_status)
             clause_ids += [c for c in (expected.clauses if expected else ()) if c not in clause_ids]
         evidence: dict[str, Any] | None = None
@@ -427,6 +537,20 @@ class Run:
             ][:20],
         }
         return self._finish(target, entries, evidence)
+
+
+def error_envelope_uri(schemas: SchemaSet, openapi_path: Path) -> str | None:
+    """The schema the standard declares for every error body (``x-error-envelope``)."""
+    from urllib.parse import urljoin
+
+    declared = schemas.document(openapi_path).data.get("x-error-envelope")
+    base = schemas.uri(openapi_path)
+    if isinstance(declared, dict) and isinstance(declared.get("$ref"), str) and len(declared) == 1:
+        ref = declared["$ref"]
+        return base + ref if ref.startswith("#") else urljoin(base, ref)
+    if isinstance(declared, dict):
+        return f"{base}#/x-error-envelope"
+    return None
 
 
 def _issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:

@@ -9,18 +9,33 @@
 One implementation serves a live run (:func:`decide`, from a Standard and CheckResults)
 and a finished one (:func:`decide_from_results`, from a results.json dictionary), so
 merged shards and reviewed runs roll up exactly as the run itself did.
+
+A reviewer's :class:`Review` (waivers and attestations, applied as of a date) enters the
+same roll-up through :func:`evaluate`:
+
+- an unexpired waiver (matching by clause and/or check, optionally target) turns each
+  *failed* result it matches into a waived one; errors and skips are never waived;
+- a clause whose failures are all waived is ``waived``; a manual clause with an
+  attestation is ``attested``; both count as passing in the verdict;
+- a waiver past its expiry date stops applying (reported as expired); an unexpired waiver
+  that matches no failed result is reported as stale.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from conformance.results import CheckResult, Outcome
 from conformance.standards.model import Standard
 
 AWAITING = "awaiting-attestation"
+WAIVED = "waived"
+ATTESTED = "attested"
+# worst first: a clause's status is the first of these that any of its results has
+_STATUS_ORDER = (Outcome.ERROR.value, Outcome.FAIL.value, WAIVED, Outcome.PASS.value)
 
 
 @dataclass(frozen=True)
@@ -30,12 +45,125 @@ class ClauseInfo:
     verification: str  # automated, manual
 
 
+@dataclass(frozen=True)
+class ResultRef:
+    """What the roll-up needs of one check result."""
+
+    id: str
+    clause: str
+    check: str
+    target: str
+    status: str  # pass, fail, skip, error
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An approved exception: failed results it matches count as waived until it expires."""
+
+    id: str
+    reason: str
+    approved_by: str
+    expires: date  # the last day on which it applies
+    clause: str | None = None
+    check: str | None = None
+    target: str | None = None
+
+    def matches(self, result: ResultRef) -> bool:
+        return (
+            (self.clause is None or self.clause == result.clause)
+            and (self.check is None or self.check == result.check)
+            and (self.target is None or self.target == result.target)
+        )
+
+    def expired(self, as_of: date) -> bool:
+        return self.expires < as_of
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "reason": self.reason,
+            "approved_by": self.approved_by,
+            "expires": self.expires.isoformat(),
+        }
+        for name in ("clause", "check", "target"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Waiver:
+        return cls(
+            id=str(data["id"]),
+            reason=str(data["reason"]),
+            approved_by=str(data["approved_by"]),
+            expires=date.fromisoformat(str(data["expires"])),
+            clause=data.get("clause"),
+            check=data.get("check"),
+            target=data.get("target"),
+        )
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A reviewer's statement that a manual clause is met, with the evidence seen."""
+
+    clause: str
+    reviewer: str
+    evidence: str
+    date: date
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "reviewer": self.reviewer,
+            "evidence": self.evidence,
+            "date": self.date.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Attestation:
+        return cls(
+            clause=str(data["clause"]),
+            reviewer=str(data["reviewer"]),
+            evidence=str(data["evidence"]),
+            date=date.fromisoformat(str(data["date"])),
+        )
+
+
+@dataclass(frozen=True)
+class Review:
+    """Waivers and attestations applied to a run, as of a date (expiry is judged on it)."""
+
+    as_of: date
+    waivers: tuple[Waiver, ...] = ()
+    attestations: tuple[Attestation, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "waivers": [w.as_dict() for w in self.waivers],
+            "attestations": [a.as_dict() for a in self.attestations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Review:
+        return cls(
+            as_of=date.fromisoformat(str(data["as_of"])),
+            waivers=tuple(Waiver.from_dict(w) for w in data.get("waivers", ())),
+            attestations=tuple(Attestation.from_dict(a) for a in data.get("attestations", ())),
+        )
+
+
 @dataclass
 class Verdict:
     verdict: str  # "pass" or "fail"
     reasons: list[str] = field(default_factory=list)  # why not pass
     warnings: list[str] = field(default_factory=list)  # SHOULD clauses not met
     clause_status: dict[str, str] = field(default_factory=dict)
+    waived: dict[str, str] = field(default_factory=dict)  # result id -> waiver id
+    waiver_states: dict[str, str] = field(default_factory=dict)  # id -> active|expired|stale
+    attested: dict[str, Attestation] = field(default_factory=dict)  # clause id -> attestation
+    notes: list[str] = field(default_factory=list)  # what the review changed or ignored
 
 
 def clause_statuses(
@@ -52,10 +180,7 @@ def clause_statuses(
         if clause.verification == "manual":
             statuses[clause.id] = AWAITING
         else:
-            for status in (Outcome.ERROR, Outcome.FAIL, Outcome.PASS, Outcome.SKIP):
-                if status.value in seen or status is Outcome.SKIP:
-                    statuses[clause.id] = status.value
-                    break
+            statuses[clause.id] = next((s for s in _STATUS_ORDER if s in seen), Outcome.SKIP.value)
     return statuses
 
 
@@ -79,14 +204,72 @@ def roll_up(clauses: Iterable[ClauseInfo], statuses: Mapping[str, str]) -> Verdi
     return verdict
 
 
-def decide(standard: Standard, results: Iterable[CheckResult]) -> Verdict:
+def evaluate(
+    clauses: Iterable[ClauseInfo], results: Iterable[ResultRef], review: Review | None = None
+) -> Verdict:
+    """The one roll-up: clause levels and verification, result statuses, and a review."""
+    clauses = list(clauses)
+    results = list(results)
+    known = {c.id: c for c in clauses}
+    waived: dict[str, str] = {}
+    states: dict[str, str] = {}
+    notes: list[str] = []
+    attested: dict[str, Attestation] = {}
+    if review is not None:
+        for waiver in review.waivers:
+            if waiver.expired(review.as_of):
+                states[waiver.id] = "expired"
+                notes.append(
+                    f"waiver {waiver.id} expired on {waiver.expires.isoformat()}: not applied"
+                )
+                continue
+            matched = [r for r in results if r.status == Outcome.FAIL.value and waiver.matches(r)]
+            for result in matched:
+                waived.setdefault(result.id, waiver.id)
+            states[waiver.id] = "active" if matched else "stale"
+            if not matched:
+                notes.append(f"waiver {waiver.id} matches no failed result: stale")
+        for attestation in review.attestations:
+            clause = known.get(attestation.clause)
+            if clause is None or clause.verification != "manual":
+                notes.append(
+                    f"attestation for {attestation.clause} ignored: not a manual clause "
+                    "(automated clauses are decided by their checks)"
+                )
+                continue
+            attested.setdefault(attestation.clause, attestation)
+    statuses = clause_statuses(
+        clauses, ((r.clause, WAIVED if r.id in waived else r.status) for r in results)
+    )
+    for clause_id in attested:
+        statuses[clause_id] = ATTESTED
+    verdict = roll_up(clauses, statuses)
+    verdict.waived = waived
+    verdict.waiver_states = states
+    verdict.attested = attested
+    verdict.notes = notes
+    return verdict
+
+
+def decide(
+    standard: Standard, results: Iterable[CheckResult], review: Review | None = None
+) -> Verdict:
     clauses = [ClauseInfo(c.id, c.level.value, c.verification.value) for c in standard.clauses]
-    statuses = clause_statuses(clauses, ((r.clause, r.outcome.value) for r in results))
-    return roll_up(clauses, statuses)
+    refs = (ResultRef(r.id, r.clause, r.check, r.target, r.outcome.value) for r in results)
+    return evaluate(clauses, refs, review)
 
 
-def decide_from_results(data: Mapping[str, Any]) -> Verdict:
-    """The verdict of a results.json dictionary, recomputed from its results."""
+def decide_from_results(data: Mapping[str, Any], review: Review | None = None) -> Verdict:
+    """The verdict of a results.json dictionary, recomputed from its results.
+
+    A reviewed dictionary (results.reviewed.json) carries its review; it is applied again
+    unless another one is given.
+    """
     clauses = [ClauseInfo(c["id"], c["level"], c["verification"]) for c in data["clauses"]]
-    statuses = clause_statuses(clauses, ((r["clause"], r["status"]) for r in data["results"]))
-    return roll_up(clauses, statuses)
+    refs = (
+        ResultRef(r["id"], r["clause"], r["check"], r["target"], r["status"])
+        for r in data["results"]
+    )
+    if review is None and data.get("review"):
+        review = Review.from_dict(data["review"])
+    return evaluate(clauses, refs, review)

@@ -1,9 +1,34 @@
 """Hypothesis strategies from JSON Schema 2020-12: valid values, and single-fault invalid ones.
 
-``from_schema`` draws values that validate (formats enforced, patterns with ``regex``
-semantics); ``invalid_from_schema`` draws :class:`Mutation`\\ s: a valid value with exactly
-one constraint broken, saying which keyword and where. Both accept a ``referencing``
-resolver so ``$ref``\\ s to sibling files of a standard resolve.
+:func:`from_schema` draws values that validate (every format in
+:data:`conformance.formats.FORMATS` enforced, patterns with ``regex`` semantics);
+:func:`invalid_from_schema` draws :class:`Mutation`\\ s: a valid value with exactly one
+constraint broken, saying which keyword broke and where. Both take a ``referencing`` resolver
+so ``$ref``\\ s to sibling files of a standard resolve.
+
+Supported keywords: ``type`` (also arrays of types and ``"null"``), ``enum``, ``const``,
+``properties``, ``required``, ``additionalProperties`` (boolean or schema),
+``patternProperties``, ``unevaluatedProperties`` (false or schema, seeing through ``allOf``,
+``$ref``, ``anyOf`` / ``oneOf`` branches, ``if`` / ``then`` / ``else`` and
+``dependentSchemas``), ``dependentRequired``, ``dependentSchemas``, ``propertyNames``,
+``minProperties`` / ``maxProperties``, ``items``, ``prefixItems``, ``unevaluatedItems``,
+``minItems`` / ``maxItems``, ``uniqueItems``, ``contains`` / ``minContains`` /
+``maxContains``, ``minLength`` / ``maxLength`` (code points), ``pattern`` (see
+:mod:`conformance.generation._regex` for the regular expression subset), ``minimum`` /
+``maximum`` / ``exclusiveMinimum`` / ``exclusiveMaximum``, ``multipleOf`` (integers and
+decimals, with python-jsonschema's float arithmetic), ``format`` (names outside the format
+registry are annotations), ``$ref`` (``#/`` pointers, anchors, ``$id``-scoped and relative
+file references through the resolver; recursion is depth-bounded), ``$defs``, ``allOf``
+(merged), ``anyOf`` / ``oneOf`` (a drawn branch, then exactly-one filtering), ``not``,
+``if`` / ``then`` / ``else`` and boolean schemas. Annotations (``title``, ``examples``,
+``contentMediaType``...) are ignored.
+
+Not supported: ``$dynamicRef`` and references the resolver cannot resolve
+(:class:`UnsupportedSchema`). Schemas whose valid values are rare among those the merged
+constraints produce (deeply nested ``not`` of annotation-collecting keywords) may fail
+Hypothesis' filter health check. Unsatisfiable schemas raise :class:`UnsatisfiableSchema`
+when the conflict is visible in one place (``false``, ``minimum > maximum``, a required
+property no value can fill, no satisfiable ``anyOf`` branch...).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import reject
@@ -327,8 +328,6 @@ class _Mutator:
     def _past(
         self, draw: Draw, limit: int | float, exclusive: bool, keyword: str, *, below: bool
     ) -> _Outcome | None:
-        from fractions import Fraction
-
         integral = self._integral()
         candidates: list[int | float] = []
         if integral or self.node.multiples:

@@ -62,7 +62,9 @@ PartKey = tuple[int, str]
 JSON_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 SCALARS = ("null", "boolean", "integer", "number", "string")
 
-SOFT_DEPTH = 3  # deeper than this: only required properties and minimum array lengths
+# Past SOFT_DEPTH levels, or inside a schema already entered once on the way down (recursion),
+# values get only required properties and minimum array lengths.
+SOFT_DEPTH = 8
 HARD_DEPTH = 12  # deeper than this: give up (a required property recursing forever)
 ARRAY_EXTRA = 3  # items beyond minItems
 EXTRA_KEYS = 2  # undeclared properties added when the schema allows them
@@ -246,7 +248,6 @@ class Node:
     branches: tuple[_Branch, ...] = ()
     owners: Mapping[tuple[Any, ...], Part] = field(default_factory=dict)
     needs_check: bool = False
-    trivial: bool = False  # accepts every value
     lenient: bool = False  # see Builder.node
     # caches filled lazily
     enum_values: list[Any] | None = None
@@ -323,6 +324,7 @@ class Builder:
         self.root = Part(schema, resolver, "")
         self._nodes: dict[Any, Node] = {}
         self._compiling: set[Any] = set()
+        self._stack: list[int] = []  # ids of the (unsettled) nodes being drawn, outermost first
         self._validators: dict[PartKey, Any] = {}
         self._strategies: dict[str, st.SearchStrategy[str]] = {}
         self.root_validator = make_validator(schema, resolver, self.checker)
@@ -599,29 +601,6 @@ class Builder:
         node.property_names = tuple(names)
         node.unevaluated_props = tuple(uneval_props)
         node.nots = tuple(self._live_nots(nots))
-        node.trivial = (
-            types == set(JSON_TYPES)
-            and not node.branches
-            and not node.needs_check
-            and node.enum is None
-            and not any(
-                (
-                    lowers,
-                    uppers,
-                    multiples,
-                    patterns,
-                    formats,
-                    node.min_length,
-                    node.max_length is not None,
-                    node.min_items,
-                    node.max_items is not None,
-                    array_sources,
-                    uneval_items,
-                    obj_sources,
-                    required,
-                )
-            )
-        )
         if len(patterns) + len(formats) > 1:
             node.needs_check = True
         if node.enum is not None:
@@ -1001,6 +980,26 @@ class Builder:
             reject()
         # Values traced for mutations favour constrained types everywhere: more to break.
         constrained = constrained or trace is not None
+        self._stack.append(id(node))
+        try:
+            return self._draw_settled(draw, node, depth, path, trace, constrained)
+        finally:
+            self._stack.pop()
+
+    def _deep(self, node: Node, depth: int) -> bool:
+        # The stack top is the node being drawn (before its choices were settled).
+        current = self._stack[-1] if self._stack else id(node)
+        return depth >= SOFT_DEPTH or self._stack.count(current) > 2
+
+    def _draw_settled(
+        self,
+        draw: Draw,
+        node: Node,
+        depth: int,
+        path: Path,
+        trace: list[TraceEntry] | None,
+        constrained: bool,
+    ) -> Any:
         node = self.settle(draw, node)
         attempts = ATTEMPTS if node.needs_check else 1
         for _ in range(attempts):
@@ -1039,7 +1038,7 @@ class Builder:
         types = [t for t in node.types if not (t == "integer" and "number" in node.types)]
         if constrained:
             types = [t for t in types if t in constrained_types(node)] or types
-        if depth >= SOFT_DEPTH and any(t in SCALARS for t in types):
+        if self._deep(node, depth) and any(t in SCALARS for t in types):
             types = [t for t in types if t in SCALARS]
         kind = draw(st.sampled_from(types)) if len(types) > 1 else types[0]
         if kind == "null":
@@ -1174,7 +1173,7 @@ class Builder:
     ) -> list[Any]:
         top = _min_opt(node.max_items, self.array_cap(node))
         low = max([node.min_items] + [min(c, top or c) for _, c, _ in node.contains])
-        soft = low if depth >= SOFT_DEPTH else low + ARRAY_EXTRA
+        soft = low if self._deep(node, depth) else low + ARRAY_EXTRA
         high = soft if top is None else min(top, soft)
         edges = [low] + ([top] if top is not None and top != low and top <= low + 8 else [])
         length = int(draw(st.one_of(st.integers(low, max(low, high)), st.sampled_from(edges))))
@@ -1238,7 +1237,7 @@ class Builder:
     def _draw_object(
         self, draw: Draw, node: Node, depth: int, path: Path, trace: list[TraceEntry] | None
     ) -> dict[str, Any]:
-        shallow = depth < SOFT_DEPTH
+        shallow = not self._deep(node, depth)
         keys: dict[str, None] = dict.fromkeys(node.required)
         declared = [k for src in node.obj_sources for k in src.props]
         optional = [

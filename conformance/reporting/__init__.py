@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
 
 Reporter = Callable[[Path, dict[str, Any]], Path]
 
-REPORTERS: list[Reporter] = [write_junit]
+REPORTERS: list[Reporter] = [write_junit, write_html]

@@ -1,0 +1,279 @@
+"""Scenario checks: small conversations with the candidate, declared by the standard.
+
+Each takes a :class:`ScenarioContext` and yields Problems; it applies only where the
+standard declares what it checks (``x-pagination``, ``x-filters``, OpenAPI ``links``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from conformance.checks import Check, Problem, register
+from conformance.engine.exchange import Exchange, RequestCase
+from conformance.engine.openapi import Operation
+from conformance.engine.scenario import ScenarioContext, pointer_get
+
+ScenarioFn = Callable[[ScenarioContext], Iterator[Problem]]
+SCENARIOS: dict[str, tuple[ScenarioFn, Callable[[Operation, list[Operation]], bool]]] = {}
+MAX_PAGES = 12
+
+
+def scenario(
+    check_id: str, title: str, applies: Callable[[Operation, list[Operation]], bool]
+) -> Callable[[ScenarioFn], ScenarioFn]:
+    def decorate(func: ScenarioFn) -> ScenarioFn:
+        doc = (func.__doc__ or "").strip().splitlines()[0]
+        register(Check(check_id, title, doc, "scenario"))
+        SCENARIOS[check_id] = (func, applies)
+        return func
+
+    return decorate
+
+
+def _json(exchange: Exchange | None) -> Any:
+    if exchange is None or not 200 <= exchange.response.status < 300:
+        return None
+    try:
+        return exchange.json()
+    except ValueError:
+        return None
+
+
+def _first_on_path(op: Operation, operations: list[Operation]) -> bool:
+    return next(o for o in operations if o.path == op.path) is op
+
+
+@scenario("method_not_allowed", "Undocumented method gets 405", _first_on_path)
+def method_not_allowed(ctx: ScenarioContext) -> Iterator[Problem]:
+    """A method the standard does not document on a path is answered with 405."""
+    documented = {o.method for o in ctx.operations if o.path == ctx.operation.path}
+    method = next(
+        m.upper() for m in ("delete", "patch", "put", "post", "get") if m.upper() not in documented
+    )
+    exchange = ctx.send(ctx.base_case(), method=method)
+    if exchange is None:
+        return
+    if exchange.response.status != 405:
+        yield Problem(
+            "Undocumented method not refused",
+            f"{method} {ctx.operation.path} got status={exchange.response.status}, expected 405",
+            cause=f"{method}:{exchange.response.status}",
+        )
+
+
+def _paginated(op: Operation, operations: list[Operation]) -> bool:
+    return isinstance(op.extensions.get("x-pagination"), dict)
+
+
+def _page(
+    ctx: ScenarioContext,
+    spec: dict[str, Any],
+    page: int,
+    size: int,
+    extra: dict[str, Any] | None = None,
+) -> tuple[list[Any], Any] | None:
+    base = ctx.base_case()
+    query = {
+        k: v for k, v in base.query.items() if k not in (spec["page_param"], spec["size_param"])
+    }
+    query.update(extra or {})
+    query[spec["page_param"]] = page
+    query[spec["size_param"]] = size
+    body = _json(ctx.send(RequestCase(base.path_params, query, base.headers, source="scenario")))
+    if body is None:
+        return None
+    try:
+        items = pointer_get(body, spec["items"])
+        total = pointer_get(body, spec["total"])
+    except LookupError:
+        return None
+    return (items if isinstance(items, list) else []), total
+
+
+def _key(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, ensure_ascii=False)
+
+
+@scenario("pagination", "Pagination contract", _paginated)
+def pagination(ctx: ScenarioContext) -> Iterator[Problem]:
+    """Page size honoured, total consistent with the items, no duplicates or gaps, stable order."""
+    spec = ctx.operation.extensions["x-pagination"]
+    size = 3
+    first = _page(ctx, spec, 1, size)
+    if first is None:
+        yield Problem(
+            "Page not readable",
+            "page 1 gave no 2xx JSON body with items and total",
+            cause="unreadable",
+        )
+        return
+    items, total = first
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        yield Problem(
+            "Total is not a count", f"total={total!r}, expected an integer >= 0", cause="total-type"
+        )
+        return
+    if len(items) > size:
+        yield Problem(
+            "Page size not honoured",
+            f"{spec['size_param']}={size} returned {len(items)} items",
+            cause="page-size",
+        )
+        return
+    if len(items) < min(size, total):
+        yield Problem(
+            "Page shorter than it should be",
+            f"total={total}, {spec['size_param']}={size}, page 1 returned {len(items)} items",
+            cause="short-page",
+        )
+    again = _page(ctx, spec, 1, size)
+    if again is not None and [_key(i) for i in again[0]] != [_key(i) for i in items]:
+        yield Problem(
+            "Unstable order",
+            "page 1 read twice returned different items or order",
+            cause="unstable",
+        )
+    pages = -(-total // size) if total else 0
+    seen: dict[str, int] = {}
+    for number in range(1, min(pages, MAX_PAGES) + 1):
+        page = items if number == 1 else (_page(ctx, spec, number, size) or ([], total))[0]
+        for item in page:
+            key = _key(item)
+            if key in seen:
+                yield Problem(
+                    "Duplicate across pages",
+                    f"an item of page {number} already appeared on page {seen[key]}",
+                    cause="duplicate",
+                )
+                return
+            seen[key] = number
+        expected = size if number < pages else total - size * (pages - 1)
+        if len(page) != expected:
+            yield Problem(
+                "Gap in pages",
+                f"page {number} of {pages} returned {len(page)} items, "
+                f"expected {expected} (total={total})",
+                cause="gap",
+            )
+            return
+
+
+def _filtered(op: Operation, operations: list[Operation]) -> bool:
+    return bool(op.extensions.get("x-filters")) and _paginated(op, operations)
+
+
+@scenario("filters", "Declared filters select what they say", _filtered)
+def filters(ctx: ScenarioContext) -> Iterator[Problem]:
+    """Every item a filter returns satisfies it; the unfiltered total is at least the filtered."""
+    spec = ctx.operation.extensions["x-pagination"]
+    unfiltered = _page(ctx, spec, 1, 20)
+    if unfiltered is None:
+        return
+    items, total = unfiltered
+    for declared in ctx.operation.extensions["x-filters"]:
+        param, field = declared["param"], declared["field"]
+        values = []
+        for item in items:
+            try:
+                value = pointer_get(item, field)
+            except LookupError:
+                continue
+            if value is not None and not isinstance(value, (dict, list)) and value not in values:
+                values.append(value)
+        for value in values[:2]:
+            result = _page(ctx, spec, 1, 20, {param: value})
+            if result is None:
+                continue
+            found, filtered_total = result
+            wrong = [i for i in found if _safe_get(i, field) != value]
+            if wrong:
+                yield Problem(
+                    "Filter not applied",
+                    f"{param}={value!r} returned {len(wrong)} item(s) whose {field} differs, e.g. "
+                    f"{_safe_get(wrong[0], field)!r}",
+                    cause=f"filter:{param}",
+                )
+                break
+            if (
+                isinstance(total, int)
+                and isinstance(filtered_total, int)
+                and filtered_total > total
+            ):
+                yield Problem(
+                    "Filtered total above unfiltered total",
+                    f"{param}={value!r}: total={filtered_total} > unfiltered total={total}",
+                    cause=f"filter-total:{param}",
+                )
+                break
+            if not found:
+                yield Problem(
+                    "Filter finds nothing that exists",
+                    f"{param}={value!r} (taken from an unfiltered item) returned no item",
+                    cause=f"filter-empty:{param}",
+                )
+                break
+
+
+def _safe_get(item: Any, pointer: str) -> Any:
+    try:
+        return pointer_get(item, pointer)
+    except LookupError:
+        return None
+
+
+def _linked(op: Operation, operations: list[Operation]) -> bool:
+    return any(r.links for r in op.responses)
+
+
+@scenario("links_lifecycle", "Linked resources are readable", _linked)
+def links_lifecycle(ctx: ScenarioContext) -> Iterator[Problem]:
+    """What an operation's response links to (OpenAPI links) can be read by the linked operation."""
+    case = ctx.base_case()
+    exchange = ctx.send(case)
+    if exchange is None:
+        return
+    spec = ctx.operation.response_for(exchange.response.status)
+    if spec is None or not spec.links or not 200 <= exchange.response.status < 300:
+        return
+    for name, link in spec.links.items():
+        target = ctx.operation_by_id(link.get("operationId", ""))
+        if target is None:
+            continue
+        params: dict[str, Any] = {}
+        for param, expression in (link.get("parameters") or {}).items():
+            params[param] = _evaluate(expression, exchange)
+        location = {p.name: p.location for p in target.parameters}
+        path = {k: v for k, v in params.items() if location.get(k) == "path"}
+        query = {k: v for k, v in params.items() if location.get(k) == "query"}
+        followed = ctx.send(RequestCase(path, query, source="scenario"), target)
+        if followed is None:
+            continue
+        if not 200 <= followed.response.status < 300:
+            yield Problem(
+                "Linked resource not readable",
+                f"link {name!r}: {target.method} {followed.request.url} got "
+                f"status={followed.response.status} right after {ctx.operation.target} succeeded",
+                cause=f"link:{name}:{followed.response.status}",
+            )
+
+
+def _evaluate(expression: Any, exchange: Exchange) -> Any:
+    """OpenAPI runtime expressions used by links (the common forms)."""
+    if not isinstance(expression, str) or not expression.startswith("$"):
+        return expression
+    if expression.startswith("$response.body#"):
+        return _safe_get(_json(exchange), expression.split("#", 1)[1])
+    if expression.startswith("$response.header."):
+        return exchange.response.headers.get(expression.split(".", 2)[2])
+    if expression.startswith("$request.path."):
+        return exchange.case.path_params.get(expression.split(".", 2)[2])
+    if expression.startswith("$request.query."):
+        return exchange.case.query.get(expression.split(".", 2)[2])
+    if expression.startswith("$request.body#"):
+        return _safe_get(exchange.case.body, expression.split("#", 1)[1])
+    return None
+
+
+__all__ = ["SCENARIOS"]

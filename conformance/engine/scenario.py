@@ -1,0 +1,65 @@
+"""What a scenario check may do: send bounded requests to operations and read the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.engine.exchange import Exchange, RequestCase
+from conformance.engine.openapi import Operation
+
+MAX_SCENARIO_REQUESTS = 60
+
+
+class ScenarioBudgetExceeded(Exception):
+    """A scenario tried to send more requests than it may."""
+
+
+@dataclass
+class ScenarioContext:
+    operation: Operation
+    operations: list[Operation]
+    example: RequestCase | None
+    _send: Callable[[Operation, RequestCase, str | None], Exchange | None]
+    sent: int = 0
+
+    def send(
+        self, case: RequestCase, operation: Operation | None = None, *, method: str | None = None
+    ) -> Exchange | None:
+        """Send one request (None when the candidate gave no response: timeout, refused)."""
+        if self.sent >= MAX_SCENARIO_REQUESTS:
+            raise ScenarioBudgetExceeded(f"more than {MAX_SCENARIO_REQUESTS} requests")
+        self.sent += 1
+        return self._send(operation or self.operation, case, method)
+
+    def operation_by_id(self, operation_id: str) -> Operation | None:
+        return next((op for op in self.operations if op.operation_id == operation_id), None)
+
+    def base_case(self) -> RequestCase:
+        """The documented example's required parts (optional filters would narrow results)."""
+        if self.example is None:
+            return RequestCase(source="scenario")
+        required = {p.name for p in self.operation.parameters if p.required}
+        return RequestCase(
+            self.example.path_params,
+            {k: v for k, v in self.example.query.items() if k in required},
+            {k: v for k, v in self.example.headers.items() if k in required},
+            self.example.body,
+            source="scenario",
+        )
+
+
+def pointer_get(document: Any, pointer: str) -> Any:
+    """The value at a JSON pointer, or raise LookupError."""
+    if pointer in ("", "/"):
+        return document
+    for token in pointer.lstrip("/").split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(document, dict) and token in document:
+            document = document[token]
+        elif isinstance(document, list) and token.isdigit() and int(token) < len(document):
+            document = document[int(token)]
+        else:
+            raise LookupError(pointer)
+    return document
