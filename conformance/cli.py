@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from conformance._version import __version__
 from conformance.errors import ConformanceError
@@ -109,59 +110,26 @@ def cmd_formats_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_options(args: argparse.Namespace) -> object:
-    from conformance.engine.prepare import RunOptions
-
-    return RunOptions(
-        standard=args.standard,
-        candidate=Path(args.candidate),
-        seed=args.seed,
-        run_id=args.run_id,
-        reports_dir=Path(args.reports_dir),
-        max_examples=args.max_examples,
-        base_url=args.base_url,
-        timeout_s=args.request_timeout,
-        standards_dirs=[Path(p) for p in args.standards_dir],
-        max_errors_per_type=args.max_errors_per_type,
-    )
-
-
-def run_suite(options: object, *, quiet: bool = False) -> int:
+def run_suite(parsed: dict[str, Any], *, quiet: bool = False) -> int:
     """Run one standard through the pytest plugin (the same engine as ``pytest --standard``)."""
     import pytest
 
-    from conformance import pytest_plugin as plugin
-    from conformance.engine.prepare import RunOptions, prepare
+    from conformance import options
+    from conformance.engine.prepare import prepare
 
-    assert isinstance(options, RunOptions)
-    config = prepare(options)  # bad input stops here, with exit code 2
+    config = prepare(options.run_options(parsed))  # bad input stops here, with exit code 2
     print(
         f"conformance: seed={config.seed} run_id={config.run_id} "
         f"standard={config.standard.ref} (replay with --seed {config.seed})",
         flush=True,
     )
-    argv = [
-        plugin.OPT_STANDARD,
-        config.standard.ref,
-        plugin.OPT_CANDIDATE,
-        str(options.candidate),
-        plugin.OPT_SEED,
-        str(config.seed),
-        plugin.OPT_RUN_ID,
-        config.run_id,
-        plugin.OPT_REPORTS,
-        str(options.reports_dir),
-        plugin.OPT_MAX_EXAMPLES,
-        str(options.max_examples),
-        plugin.OPT_TIMEOUT,
-        str(options.timeout_s),
-        plugin.OPT_MAX_ERRORS,
-        str(options.max_errors_per_type),
-    ]
-    if options.base_url:
-        argv += [plugin.OPT_BASE_URL, options.base_url]
-    for folder in options.standards_dirs:
-        argv += [plugin.OPT_STANDARDS_DIR, str(folder)]
+    fixed = {
+        **parsed,
+        "standard": config.standard.ref,
+        "seed": config.seed,
+        "run_id": config.run_id,
+    }
+    argv = options.to_argv(fixed)
     ini = resources.files("conformance").joinpath("pytest-isolated.ini")
     argv += ["-c", str(ini), "--rootdir", str(Path.cwd()), "--noconftest", "-p", "no:cacheprovider"]
     # the CLI imported Hypothesis before pytest started: nothing to rewrite there
@@ -171,7 +139,10 @@ def run_suite(options: object, *, quiet: bool = False) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return run_suite(run_options(args))
+    from conformance import options
+
+    parsed = options.values(lambda dest: getattr(args, dest))
+    return run_suite(parsed)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -227,24 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     fsub.add_parser("list", help="list every format").set_defaults(func=cmd_formats_list)
 
     run = sub.add_parser("run", help="test a candidate against a standard")
-    run.add_argument(
-        "--standard", metavar="ID@VERSION", help="default: the candidate's only claimed standard"
-    )
-    run.add_argument("--candidate", required=True, metavar="PATH", help="candidate.yaml")
-    run.add_argument("--seed", type=int, help="generation seed (printed and recorded)")
-    run.add_argument("--run-id", help="run id (default: generated)")
-    run.add_argument("--reports-dir", default="reports", metavar="DIR")
-    run.add_argument(
-        "--max-examples",
-        type=int,
-        default=20,
-        metavar="N",
-        help="generated requests per operation (default: 20)",
-    )
-    run.add_argument("--base-url", metavar="URL", help="override the candidate's base_url")
-    run.add_argument("--request-timeout", type=float, default=10.0, metavar="S")
-    run.add_argument("--max-errors-per-type", type=int, default=100, metavar="N")
-    _add_standards_dir(run)
+    from conformance import options
+
+    options.add_arguments(run.add_argument)
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="run the suite against the bundled reference candidate")

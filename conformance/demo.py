@@ -53,8 +53,8 @@ def start_reference_candidate(
 
 
 def run_demo(reports_dir: Path, *, seed: int | None = None, max_examples: int = 20) -> int:
+    from conformance import options
     from conformance.cli import run_suite
-    from conformance.engine.prepare import RunOptions
     from conformance.engine.run import new_run_id, new_seed
 
     candidate_path = FIXTURE / "candidate.yaml"
@@ -71,16 +71,17 @@ def run_demo(reports_dir: Path, *, seed: int | None = None, max_examples: int = 
         for claim in candidate.claims:
             run_id = new_run_id()
             run_dirs.append(reports_dir / run_id)
-            options = RunOptions(
+            parsed = options.defaults()
+            parsed.update(
                 run_id=run_id,
                 standard=claim.standard,
-                candidate=candidate_path,
+                candidate=str(candidate_path),
                 seed=seed,
-                reports_dir=reports_dir,
+                reports_dir=str(reports_dir),
                 max_examples=max_examples,
                 base_url=base_url,
             )
-            codes[claim.standard] = run_suite(options, quiet=True)
+            codes[claim.standard] = run_suite(parsed, quiet=True)
     finally:
         process.terminate()
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conformance import options
 from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run, Task
 from conformance.engine.verdict import Verdict, decide
@@ -21,17 +22,9 @@ from conformance.reporting import REPORTERS
 from conformance.reporting.results_json import build_results, write_results
 from conformance.results import CheckResult, Outcome
 
-# Options, defined once.
+# Options are defined once, in conformance.options.
 OPT_STANDARD = "--standard"
 OPT_CANDIDATE = "--candidate"
-OPT_SEED = "--seed"
-OPT_RUN_ID = "--run-id"
-OPT_REPORTS = "--reports-dir"
-OPT_MAX_EXAMPLES = "--max-examples"
-OPT_BASE_URL = "--base-url"
-OPT_TIMEOUT = "--request-timeout"
-OPT_STANDARDS_DIR = "--standards-dir"
-OPT_MAX_ERRORS = "--max-errors-per-type"
 
 EXIT_CONFORMS = 0
 EXIT_DOES_NOT_CONFORM = 1
@@ -44,71 +37,7 @@ OUTCOME_KEY = pytest.StashKey[dict[str, Any]]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "conformance to an e-government standard")
-    group.addoption(
-        OPT_STANDARD,
-        dest="conformance_standard",
-        metavar="ID@VERSION",
-        help="standard version to test against, e.g. gov.e-licence@1.1.0",
-    )
-    group.addoption(
-        OPT_CANDIDATE,
-        dest="conformance_candidate",
-        metavar="PATH",
-        help="candidate profile (candidate.yaml)",
-    )
-    group.addoption(
-        OPT_SEED,
-        dest="conformance_seed",
-        type=int,
-        metavar="N",
-        help="generation seed; the same seed replays the same requests",
-    )
-    group.addoption(OPT_RUN_ID, dest="conformance_run_id", help="run id (default: generated)")
-    group.addoption(
-        OPT_REPORTS,
-        dest="conformance_reports",
-        default="reports",
-        metavar="DIR",
-        help="folder for reports/<run-id>/ (default: reports)",
-    )
-    group.addoption(
-        OPT_MAX_EXAMPLES,
-        dest="conformance_max_examples",
-        type=int,
-        default=20,
-        metavar="N",
-        help="generated requests per operation (default: 20)",
-    )
-    group.addoption(
-        OPT_BASE_URL,
-        dest="conformance_base_url",
-        metavar="URL",
-        help="override the candidate's base_url",
-    )
-    group.addoption(
-        OPT_TIMEOUT,
-        dest="conformance_timeout",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="timeout per request in seconds (default: 10)",
-    )
-    group.addoption(
-        OPT_STANDARDS_DIR,
-        dest="conformance_standards_dirs",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="where standards live (repeatable)",
-    )
-    group.addoption(
-        OPT_MAX_ERRORS,
-        dest="conformance_max_errors",
-        type=int,
-        default=100,
-        metavar="N",
-        help="export errors listed per error type (default: 100)",
-    )
+    options.add_arguments(group.addoption)
 
 
 def _active(config: pytest.Config) -> bool:
@@ -118,21 +47,11 @@ def _active(config: pytest.Config) -> bool:
 
 
 def options_from(config: pytest.Config) -> RunOptions:
-    candidate = config.getoption("conformance_candidate")
-    if not candidate:
+    parsed = options.values(config.getoption)
+    if not parsed["candidate"]:
         raise pytest.UsageError(f"{OPT_CANDIDATE} is required with {OPT_STANDARD}")
-    return RunOptions(
-        standard=config.getoption("conformance_standard"),
-        candidate=Path(candidate),
-        seed=config.getoption("conformance_seed"),
-        run_id=config.getoption("conformance_run_id"),
-        reports_dir=Path(config.getoption("conformance_reports")),
-        max_examples=config.getoption("conformance_max_examples"),
-        base_url=config.getoption("conformance_base_url"),
-        timeout_s=config.getoption("conformance_timeout"),
-        standards_dirs=[Path(p) for p in config.getoption("conformance_standards_dirs")],
-        max_errors_per_type=config.getoption("conformance_max_errors"),
-    )
+    result: RunOptions = options.run_options(parsed)
+    return result
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -170,6 +89,9 @@ class ConformanceItem(pytest.Item):
 
     def runtest(self) -> None:
         run = self.config.stash[RUN_KEY]
+        if run.config.workers > 1 and self.task.kind == "api" and not run.prefetched:
+            run.prefetched = True
+            run.prefetch(run.tasks(), run.config.workers)
         results = run.execute(self.task)
         bad = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
         if bad:
@@ -266,6 +188,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     tr.write_line(
         f"results: {s['pass']} pass, {s['fail']} fail, {s['skip']} skip, {s['error']} error"
     )
+    from conformance.reporting.terminal import clause_table
+
+    for line, markup in clause_table(data):
+        tr.write_line(line, **markup)
     if data["unreachable"]:
         tr.write_line(f"candidate unreachable: {data['unreachable']}", red=True, bold=True)
     for reason in data["reasons"]:
@@ -279,4 +205,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         red=data["verdict"] != "pass",
         bold=True,
     )
-    tr.write_line(f"reports: {run_dir / 'results.json'}  {run_dir / 'junit.xml'}")
+    tr.write_line(
+        f"reports: {run_dir / 'results.json'}  {run_dir / 'junit.xml'}  {run_dir / 'report.html'}"
+    )

@@ -182,4 +182,4 @@ def test_bad_input_exits_2_with_a_located_message(tmp_path: Path, case: str) -> 
 def test_bad_option_value_exits_2() -> None:
     result = run_cli("run", "--candidate", "x.yaml", "--max-examples", "many")
     assert result.code == 2
-    assert "invalid int value" in result.err
+    assert "--max-examples: expected a whole number, got 'many'" in result.err

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
 
 from conformance.engine.exchange import RequestCase
-from conformance.engine.openapi import MISSING, Operation
+from conformance.engine.openapi import MISSING, Operation, Parameter
 from conformance.validation import SchemaSet
 
 # Header values must stay printable ASCII on the wire.
@@ -168,17 +169,26 @@ def invalid_case_strategy(
                     lambda text: Mutation(text, "", "non-ascii", f"non-ASCII text {text!r}")
                 ),
             )
-        targets.append(
-            mutations.filter(lambda m, sv=still_valid, us=unsendable: not sv(m) and not us(m)).map(
-                lambda m, p=parameter: (
-                    p.location,
-                    p.name,
-                    m.value,
-                    f"{p.location} parameter {p.name}: {m.description}",
-                    f"{p.location}:{p.name}:{m.keyword}",
-                )
+
+        def sendable_and_invalid(
+            mutation: Mutation,
+            valid: Callable[[Any], bool] = still_valid,
+            bad: Callable[[Any], bool] = unsendable,
+        ) -> bool:
+            return not valid(mutation) and not bad(mutation)
+
+        def as_target(
+            mutation: Mutation, p: Parameter = parameter
+        ) -> tuple[str, str, Any, str, str]:
+            return (
+                p.location,
+                p.name,
+                mutation.value,
+                f"{p.location} parameter {p.name}: {mutation.description}",
+                f"{p.location}:{p.name}:{mutation.keyword}",
             )
-        )
+
+        targets.append(mutations.filter(sendable_and_invalid).map(as_target))
     body = operation.body
     if body is not None:
         if body.required:

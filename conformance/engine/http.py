@@ -55,6 +55,27 @@ class HttpResponse:
 class Limits:
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_body: int = DEFAULT_MAX_BODY
+    rate_limit: float | None = None  # requests per second, across all threads
+    retries_429: int = 3
+    max_retry_wait_s: float = 30.0
+
+
+def retry_after_seconds(value: str | None, attempt: int, cap: float) -> float:
+    """Seconds to wait before retrying a 429: Retry-After (seconds or HTTP date), else backoff."""
+    wait = 0.5 * (2**attempt)
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            wait = float(value)
+        else:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                when = parsedate_to_datetime(value)
+                wait = when.timestamp() - time.time()
+            except (TypeError, ValueError):
+                pass
+    return float(max(0.0, min(wait, cap)))
 
 
 class Client:
@@ -63,6 +84,21 @@ class Client:
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
         self._local = threading.local()
+        self._rate_lock = threading.Lock()
+        self._next_slot = 0.0
+        self.sent = 0  # requests on the wire, retries included
+        self.retried = 0
+
+    def _wait_for_slot(self) -> None:
+        rate = self.limits.rate_limit
+        if not rate:
+            return
+        with self._rate_lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + 1.0 / rate
+        if slot > now:
+            time.sleep(slot - now)
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -73,6 +109,22 @@ class Client:
         return session
 
     def send(self, request: HttpRequest) -> HttpResponse:
+        """Send, retrying a 429 up to ``retries_429`` times as Retry-After says (bounded)."""
+        attempt = 0
+        while True:
+            response = self._send_once(request)
+            if response.status != 429 or attempt >= self.limits.retries_429:
+                return response
+            wait = retry_after_seconds(
+                response.headers.get("Retry-After"), attempt, self.limits.max_retry_wait_s
+            )
+            attempt += 1
+            self.retried += 1
+            time.sleep(wait)
+
+    def _send_once(self, request: HttpRequest) -> HttpResponse:
+        self._wait_for_slot()
+        self.sent += 1
         limits = self.limits
         started = time.monotonic()
         deadline = started + limits.timeout_s

@@ -26,6 +26,9 @@ class RunOptions:
     max_body: int = DEFAULT_MAX_BODY
     standards_dirs: Sequence[Path] = ()
     max_errors_per_type: int = 100
+    max_duration_s: float | None = None
+    rate_limit: float | None = None
+    workers: int = 1
 
 
 def _refuse_if_lint_errors(folder: Path) -> None:
@@ -72,6 +75,8 @@ def prepare(options: RunOptions) -> RunConfig:
         )
     if candidate.auth is not None and standard.openapi_path is not None:
         candidate.auth.secret()  # fail now, clearly, when the variable is not set
+    if options.workers < 1:
+        raise UsageError(f"workers={options.workers}, expected 1 or more")
     if options.max_examples < 0:
         raise UsageError(f"max_examples={options.max_examples}, expected 0 or more")
     if options.timeout_s <= 0:
@@ -83,7 +88,11 @@ def prepare(options: RunOptions) -> RunConfig:
         run_id=options.run_id or new_run_id(),
         reports_dir=options.reports_dir,
         max_examples=options.max_examples,
-        limits=Limits(timeout_s=options.timeout_s, max_body=options.max_body),
+        limits=Limits(
+            timeout_s=options.timeout_s, max_body=options.max_body, rate_limit=options.rate_limit
+        ),
         base_url=options.base_url.rstrip("/") if options.base_url else None,
         max_errors_per_type=options.max_errors_per_type,
+        max_duration_s=options.max_duration_s,
+        workers=options.workers,
     )

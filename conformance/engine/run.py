@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -107,6 +108,9 @@ class Run:
         self.base_url = config.base_url or config.candidate.base_url
         self.listeners = list(listeners)
         self.results: list[CheckResult] = []
+        self._done: dict[str, list[CheckResult]] = {}
+        self.prefetched = False
+        self._lock = threading.Lock()
         self.request_digests: dict[str, str] = {}
         self.latencies_ms: dict[str, list[float]] = {}  # per operation, bounded
         self.export_files: dict[str, dict[str, Any]] = {}
@@ -162,7 +166,30 @@ class Run:
 
     # -- execution ------------------------------------------------------------------
 
+    def prefetch(self, tasks: list[Task], workers: int) -> None:
+        """Run API tasks in parallel threads ahead of their items; execute() then returns them.
+
+        Each task's requests depend only on the run seed and its target, so the requests sent
+        are the same as in a sequential run.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pending = [t for t in tasks if t.kind == "api" and t.target not in self._done]
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for task, results in zip(
+                pending, pool.map(self._execute_uncached, pending), strict=True
+            ):
+                self._done[task.target] = results
+
     def execute(self, task: Task) -> list[CheckResult]:
+        results = self._done.pop(task.target, None)
+        if results is None:
+            results = self._execute_uncached(task)
+        with self._lock:
+            self.results.extend(results)
+        return results
+
+    def _execute_uncached(self, task: Task) -> list[CheckResult]:
         self.emit(TaskStarted(task.target))
         started = time.monotonic()
         if task.operation is not None:
@@ -173,7 +200,6 @@ class Run:
         duration = time.monotonic() - started
         for result in results:
             result.duration_s = duration / max(len(results), 1)
-        self.results.extend(results)
         self.emit(TaskFinished(task.target, tuple(results), duration))
         return results
 
@@ -546,7 +572,7 @@ def error_envelope_uri(schemas: SchemaSet, openapi_path: Path) -> str | None:
     declared = schemas.document(openapi_path).data.get("x-error-envelope")
     base = schemas.uri(openapi_path)
     if isinstance(declared, dict) and isinstance(declared.get("$ref"), str) and len(declared) == 1:
-        ref = declared["$ref"]
+        ref: str = declared["$ref"]
         return base + ref if ref.startswith("#") else urljoin(base, ref)
     if isinstance(declared, dict):
         return f"{base}#/x-error-envelope"

@@ -1,0 +1,199 @@
+"""Run options, defined once: the pytest plugin and ``conformance run`` both read this table.
+
+``conformance run`` parses these options, checks the inputs (exit code 2 on bad input),
+then hands the same flags to pytest, where the plugin parses them again.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    name: str  # RunOptions field; the parsed attribute is "conformance_<name>"
+    help: str
+    type: Callable[[str], Any] | None = str
+    default: Any = None
+    metavar: str | None = None
+    append: bool = False  # repeatable
+    switch: bool = False  # a flag without a value
+
+    @property
+    def dest(self) -> str:
+        return f"conformance_{self.name}"
+
+    def kwargs(self) -> dict[str, Any]:
+        if self.switch:
+            return {"dest": self.dest, "action": "store_true", "help": self.help}
+        kwargs: dict[str, Any] = {"dest": self.dest, "help": self.help, "metavar": self.metavar}
+        if self.append:
+            kwargs.update(action="append", default=[])
+        else:
+            kwargs.update(type=self.type, default=self.default)
+        return kwargs
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text}")
+    return value
+
+
+OPTIONS: list[Option] = [
+    Option(
+        "--standard",
+        "standard",
+        "standard version, e.g. gov.e-licence@1.1.0 (default: the candidate's only claim)",
+        metavar="ID@VERSION",
+    ),
+    Option("--candidate", "candidate", "candidate profile (candidate.yaml)", metavar="PATH"),
+    Option(
+        "--seed",
+        "seed",
+        "generation seed; the same seed replays the same requests",
+        type=int,
+        metavar="N",
+    ),
+    Option("--run-id", "run_id", "run id (default: generated)", metavar="ID"),
+    Option(
+        "--reports-dir",
+        "reports_dir",
+        "folder for <run-id>/ reports (default: reports)",
+        default="reports",
+        metavar="DIR",
+    ),
+    Option(
+        "--max-examples",
+        "max_examples",
+        "generated requests per operation and kind, valid and invalid (default: 20)",
+        type=_count,
+        default=20,
+        metavar="N",
+    ),
+    Option("--base-url", "base_url", "override the candidate's base_url", metavar="URL"),
+    Option(
+        "--request-timeout",
+        "timeout_s",
+        "timeout per request in seconds (default: 10)",
+        type=_positive_float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="S",
+    ),
+    Option(
+        "--max-response-bytes",
+        "max_body",
+        "cap on a response body (default: 10 MiB)",
+        type=_count,
+        default=DEFAULT_MAX_BODY,
+        metavar="N",
+    ),
+    Option(
+        "--max-duration",
+        "max_duration_s",
+        "time budget for the whole run in seconds; "
+        "what is left when it runs out is reported as an error",
+        type=_positive_float,
+        metavar="S",
+    ),
+    Option(
+        "--rate-limit",
+        "rate_limit",
+        "at most N requests per second",
+        type=_positive_float,
+        metavar="N",
+    ),
+    Option(
+        "--workers",
+        "workers",
+        "operations probed in parallel (default: 1)",
+        type=int,
+        default=1,
+        metavar="N",
+    ),
+    Option(
+        "--max-errors-per-type",
+        "max_errors_per_type",
+        "export errors listed per error type; counts stay exact (default: 100)",
+        type=_count,
+        default=100,
+        metavar="N",
+    ),
+    Option(
+        "--standards-dir",
+        "standards_dirs",
+        "where standards live (repeatable)",
+        metavar="DIR",
+        append=True,
+    ),
+]
+
+
+def add_arguments(add: Callable[..., Any], *, skip: Sequence[str] = ()) -> None:
+    """Declare every option through ``add`` (argparse's add_argument or pytest's addoption)."""
+    for option in OPTIONS:
+        if option.flag not in skip:
+            add(option.flag, **option.kwargs())
+
+
+def values(get: Callable[[str], Any]) -> dict[str, Any]:
+    """Parsed values by RunOptions field name; ``get(dest)`` reads one parsed attribute."""
+    return {option.name: get(option.dest) for option in OPTIONS}
+
+
+def to_argv(parsed: dict[str, Any]) -> list[str]:
+    """The flags that reproduce ``parsed`` (values by field name), for pytest."""
+    argv: list[str] = []
+    for option in OPTIONS:
+        value = parsed.get(option.name)
+        if value is None or value is False or value == []:
+            continue
+        if option.switch:
+            argv.append(option.flag)
+        elif option.append:
+            for item in value:
+                argv += [option.flag, str(item)]
+        else:
+            argv += [option.flag, str(value)]
+    return argv
+
+
+def defaults() -> dict[str, Any]:
+    """Every option's default value, by RunOptions field name."""
+    return {o.name: ([] if o.append else False if o.switch else o.default) for o in OPTIONS}
+
+
+def run_options(parsed: dict[str, Any]) -> Any:
+    """A RunOptions from values by field name."""
+    from conformance.engine.prepare import RunOptions
+    from conformance.errors import UsageError
+
+    if not parsed.get("candidate"):
+        raise UsageError("--candidate is required: the candidate profile (candidate.yaml)")
+
+    fields = {k: v for k, v in parsed.items() if k in RunOptions.__dataclass_fields__}
+    fields["candidate"] = Path(fields["candidate"])
+    fields["reports_dir"] = Path(fields["reports_dir"])
+    fields["standards_dirs"] = [Path(p) for p in fields.get("standards_dirs") or []]
+    return RunOptions(**fields)
