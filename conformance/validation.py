@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from referencing._core import Resolver  # not re-exported by the package
 from referencing.jsonschema import DRAFT202012
 
+from conformance.regex_validator import RegexValidator
 from conformance.standards._documents import Document, join_pointer, load_document
 
 __all__ = ["SchemaSet", "schema_set", "schema_validator"]
@@ -86,7 +87,7 @@ class SchemaSet:
         if uri not in self._validators:
             from conformance.formats import format_checker
 
-            self._validators[uri] = Draft202012Validator(
+            self._validators[uri] = RegexValidator(
                 {"$ref": uri}, registry=self.registry, format_checker=format_checker()
             )
         return self._validators[uri]

@@ -7,6 +7,7 @@ and a body larger than the cap is cut and flagged.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -147,6 +148,11 @@ class Client:
         chunks: list[bytes] = []
         size = 0
         truncated = False
+        # A trickle of bytes keeps every single read under the timeout; the watchdog shuts
+        # the socket at the deadline so the whole exchange is bounded too.
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shutdown, (raw,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             with raw:
                 for chunk in raw.iter_content(_CHUNK):
@@ -157,11 +163,17 @@ class Client:
                         break
                     chunks.append(chunk)
                     if time.monotonic() > deadline:
-                        raise TransportError(
-                            "timeout", f"body not complete within {limits.timeout_s}s"
-                        )
-        except requests.RequestException as exc:
+                        break
+        except Exception as exc:  # whatever the shut socket raises inside requests/urllib3
+            if time.monotonic() >= deadline - 0.01:
+                raise TransportError(
+                    "timeout", f"body not complete within {limits.timeout_s}s"
+                ) from exc
             raise TransportError("protocol", _reason(exc)) from exc
+        finally:
+            watchdog.cancel()
+        if time.monotonic() > deadline and not truncated:
+            raise TransportError("timeout", f"body not complete within {limits.timeout_s}s")
         return HttpResponse(
             status=raw.status_code,
             headers=raw.headers,
@@ -169,6 +181,17 @@ class Client:
             elapsed_s=time.monotonic() - started,
             truncated=truncated,
         )
+
+
+def _shutdown(raw: requests.Response) -> None:
+    """Wake a read blocked on a slow candidate by shutting its socket down."""
+    import socket
+
+    connection = getattr(raw.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _reason(exc: Exception) -> str:

@@ -29,6 +29,7 @@ class RunOptions:
     max_duration_s: float | None = None
     rate_limit: float | None = None
     workers: int = 1
+    force: bool = False  # certify against a draft or retired version anyway
 
 
 def _refuse_if_lint_errors(folder: Path) -> None:
@@ -60,6 +61,9 @@ def prepare(options: RunOptions) -> RunConfig:
     repository = StandardsRepository(list(options.standards_dirs) or None)
     standard = repository.load(ref)
     _refuse_if_lint_errors(standard.folder)
+    from conformance.standards.versioning import check_certifiable
+
+    check_certifiable(standard, force=options.force)  # draft or retired: refused unless forced
     claim = candidate.claim(standard.ref)
     unknown = sorted(claim.implements - standard.clause_ids)
     if unknown:

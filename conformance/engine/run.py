@@ -9,13 +9,14 @@ requests whatever order or process it runs in.
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
 import socket
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ from conformance.validation import SchemaSet, schema_set
 
 EXPORT_CHECKS = ("export_records", "export_encoding", "export_unique_keys")
 MAX_LATENCY_SAMPLES = 1000
+MAX_SHRINK_PER_OPERATION = 5
+SHRINK_BUDGET = 80  # requests spent shrinking one failure
 # Checks that need a response: a timeout or a refused connection is an error on them.
 TRANSPORT_CHECKS = frozenset({"status_code_documented", "not_a_server_error"})
 
@@ -114,6 +117,9 @@ class Run:
         self.request_digests: dict[str, str] = {}
         self.latencies_ms: dict[str, list[float]] = {}  # per operation, bounded
         self.export_files: dict[str, dict[str, Any]] = {}
+        self.export_jobs = 1  # processes per export file (--jobs)
+        # a progress display per export file (the pytest plugin sets one for the terminal)
+        self.export_progress: Callable[[str], Callable[[int, int], None]] | None = None
         self.unreachable: str | None = None
         self.started_at = datetime.now(UTC)
         auth = config.candidate.auth
@@ -318,6 +324,8 @@ class Run:
                 error_envelope_uri=self.error_envelope_uri,
             )
 
+        first_seen: dict[str, bool] = {}  # failure key -> found by a valid (True) request
+
         def execute(
             case: RequestCase, probe: str | None = None, auth: dict[str, str] | None = None
         ) -> None:
@@ -329,7 +337,9 @@ class Run:
                 exchange.expected_status = 401
             elif case.mutation is not None:
                 exchange.expected_status = 400
-            self._check_exchange(exchange, checks, entries)
+            for key in self._check_exchange(exchange, checks, entries):
+                if case.source == "generated" and key not in first_seen:
+                    first_seen[key] = case.mutation is None
 
         example = example_case(op)
         try:
@@ -351,6 +361,8 @@ class Run:
                 if problem:
                     for entry in entries.values():
                         entry.errors.append(problem)
+            if first_seen:
+                self._shrink(op, first_seen, send, checks, entries)
             for check_id in scenario_ids:
                 targets = [e for e in entries.values() if e.check == check_id]
                 if not targets:
@@ -437,9 +449,10 @@ class Run:
             return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
         return None
 
-    def _check_exchange(
+    def _problems(
         self, exchange: Exchange, checks: list[Any], entries: dict[tuple[str, str], _Entry]
-    ) -> None:
+    ) -> list[tuple[list[_Entry], Problem]]:
+        """What every applicable check finds in one exchange, with the entries it reports to."""
         op = exchange.operation
         spec = op.response_for(exchange.response.status)
         clause_ids = list(op.clauses) + list(spec.clauses if spec else ())
@@ -448,7 +461,7 @@ class Run:
             # should have got, so a wrong answer is reported against them
             expected = op.response_for(exchange.expected_status)
             clause_ids += [c for c in (expected.clauses if expected else ()) if c not in clause_ids]
-        evidence: dict[str, Any] | None = None
+        found: list[tuple[list[_Entry], Problem]] = []
         for check in checks:
             if check.applies is not None and not check.applies(exchange):
                 continue
@@ -457,17 +470,104 @@ class Run:
                 continue
             for entry in targets:
                 entry.examined += 1
-            problems: list[Problem] = list(check.func(exchange))
-            for problem in problems:
-                if evidence is None:
-                    evidence = exchange.evidence(self.redactor)
-                for entry in targets:
-                    self._add_failure(entry, op.target, problem, evidence)
+            found.extend((targets, problem) for problem in check.func(exchange))
+        return found
+
+    def _check_exchange(
+        self, exchange: Exchange, checks: list[Any], entries: dict[tuple[str, str], _Entry]
+    ) -> list[str]:
+        """Record what the checks find; return the failure keys seen."""
+        evidence: dict[str, Any] | None = None
+        keys = []
+        for targets, problem in self._problems(exchange, checks, entries):
+            if evidence is None:
+                evidence = exchange.evidence(self.redactor)
+            for entry in targets:
+                keys.append(self._add_failure(entry, exchange.operation.target, problem, evidence))
+        return keys
+
+    def _shrink(
+        self,
+        op: Operation,
+        first_seen: dict[str, bool],
+        send: Callable[..., Exchange | None],
+        checks: list[Any],
+        entries: dict[tuple[str, str], _Entry],
+    ) -> None:
+        """Replace each failure's evidence by a minimal request that still shows it.
+
+        Hypothesis searches (with a seed derived from the run's) for a request that
+        reproduces the failure, then shrinks it; the request budget per failure is bounded.
+        """
+        from hypothesis import find
+        from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+        for key, valid in list(first_seen.items())[:MAX_SHRINK_PER_OPERATION]:
+            strategy = (
+                case_strategy(op, self.schemas)
+                if valid
+                else invalid_case_strategy(op, self.schemas)
+            )
+            if strategy is None:
+                continue
+            budget = [SHRINK_BUDGET]
+            smallest: list[tuple[Exchange, str]] = []
+
+            def reproduces(
+                case: RequestCase,
+                key: str = key,
+                budget: list[int] = budget,
+                smallest: list[tuple[Exchange, str]] = smallest,
+            ) -> bool:
+                if budget[0] <= 0:
+                    return False
+                budget[0] -= 1
+                exchange = send(op, case)
+                if exchange is None:
+                    return False
+                if case.mutation is not None:
+                    exchange.expected_status = 400
+                scratch = {k: _Entry(e.clause, e.check) for k, e in entries.items()}
+                for targets, problem in self._problems(exchange, checks, scratch):
+                    if _failure_key(targets[0].check, op.target, problem) == key:
+                        smallest[:] = [(exchange, problem.message)]
+                        return True
+                return False
+
+            try:
+                find(
+                    strategy,
+                    reproduces,
+                    settings=settings(
+                        max_examples=max(self.config.max_examples, 10),
+                        database=None,
+                        deadline=None,
+                        phases=[Phase.generate, Phase.shrink],
+                        suppress_health_check=list(HealthCheck),
+                    ),
+                    random=random.Random(self._task_seed(op.target + "#shrink#" + key)),  # noqa: S311
+                )
+            except (NoSuchExample, Unsatisfiable):
+                continue
+            except BudgetExhausted:
+                raise
+            except Exception:  # noqa: S110 - a stateful candidate makes shrinking flaky: keep the best so far
+                pass
+            if not smallest:
+                continue
+            exchange, message = smallest[0]
+            evidence = exchange.evidence(self.redactor)
+            evidence["shrunk"] = True
+            for entry in entries.values():
+                failure = entry.failures.get(key)
+                if failure is not None:
+                    failure.evidence = evidence
+                    failure.message = self.redactor.text(message)
 
     def _add_failure(
         self, entry: _Entry, target: str, problem: Problem, evidence: dict[str, Any]
-    ) -> None:
-        key = f"{entry.check}|{target}|{problem.cause}"
+    ) -> str:
+        key = _failure_key(entry.check, target, problem)
         existing = entry.failures.get(key)
         if existing is not None:
             existing.count += 1
@@ -475,7 +575,7 @@ class Run:
             if len(str(evidence)) < len(str(existing.evidence)):
                 existing.evidence = evidence
                 existing.message = self.redactor.text(problem.message)
-            return
+            return key
         entry.failures[key] = Failure(
             title=problem.title,
             message=self.redactor.text(problem.message),
@@ -487,12 +587,17 @@ class Run:
             schema_path=problem.schema_path,
             evidence=evidence,
         )
+        return key
 
     def _run_export(self, spec: ExportSpec) -> list[CheckResult]:
         from conformance.exports import Severity, validate_export
 
         target = f"export {spec.name}"
         check_ids = [c for c in EXPORT_CHECKS if c != "export_unique_keys" or spec.key]
+        from conformance.exports import apply_rules, export_rules
+
+        rules = export_rules(self.standard).get(spec.name)
+        check_ids += list(rules.checks) if rules is not None else []
         entries = self._entries(spec.clauses, check_ids)
         active = [
             e for e in entries.values() if self._clause_skip(self.standard.clause(e.clause)) is None
@@ -514,14 +619,30 @@ class Run:
                     severity=self.standard.clause(entry.clause).level.value,
                 )
             return self._finish(target, entries)
-        report = validate_export(spec, path, max_per_type=self.config.max_errors_per_type)
+        progress = self.export_progress(spec.name) if self.export_progress else None
+        report = validate_export(
+            spec,
+            path,
+            max_per_type=self.config.max_errors_per_type,
+            progress=progress,
+            jobs=self.export_jobs,
+        )
+        if rules is not None:
+            files = {
+                e.name: (e, self.claim.exports[e.name])
+                for e in self.standard.exports
+                if e.name in self.claim.exports
+            }
+            cap = self.config.max_errors_per_type
+            apply_rules(spec, report, rules, files, self._export_total, cap)
         self.export_files[spec.name] = {
             "path": str(path),
             "sha256": _file_sha256(path),
             "records": report.records,
             "format": spec.format,
         }
-        fatal_kinds = {"unreadable", "missing-file", "not-a-file"}
+        fatal_kinds = {"unreadable", "missing-file", "not-a-file", "total-unavailable"}
+        fatal_kinds.add("count-unknown")
         for entry in entries.values():
             entry.examined = report.records
             for issue in report.issues_for(entry.check):
@@ -564,6 +685,45 @@ class Run:
         }
         return self._finish(target, entries, evidence)
 
+    def _export_total(self, rule: Any) -> int | str:
+        """The integer at ``rule.pointer`` of ``rule.operation``'s answer to its example
+        request, sent once with the candidate's credentials; else why not (a message)."""
+        import json as _json
+
+        op = next((o for o in self.operations if o.operation_id == rule.operation), None)
+        if op is None:
+            return f"no operation {rule.operation!r} in the API"
+        if self.unreachable:
+            return f"candidate unreachable: {self.unreachable}"
+        case = example_case(op)
+        if case is None:
+            return f"operation {rule.operation} has no example request to send"
+        # required parameters only: an optional filter would narrow the total
+        optional = {p.name for p in op.parameters if not p.required and p.location == "query"}
+        case = replace(case, query={k: v for k, v in case.query.items() if k not in optional})
+        request = build_request(self.base_url or "", op, case, self.auth_headers)
+        try:
+            response = self.client.send(request)
+        except TransportError as exc:
+            return f"{exc.kind}: {exc}"
+        if response.status != 200:
+            return f"{request.method} {self.redactor.text(request.url)} answered {response.status}"
+        try:
+            value: Any = _json.loads(response.body)
+            for token in rule.pointer.lstrip("/").split("/") if rule.pointer else []:
+                token = token.replace("~1", "/").replace("~0", "~")
+                value = value[int(token)] if isinstance(value, list) else value[token]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return f"the answer has no {rule.pointer} (expected a JSON body with an integer there)"
+        if type(value) is not int:
+            return f"{rule.pointer} is {value!r}, expected an integer"
+        return value
+
+
+def _failure_key(check: str, target: str, problem: Problem) -> str:
+    """Same check, operation and cause: one failure, counted."""
+    return f"{check}|{target}|{problem.cause}"
+
 
 def error_envelope_uri(schemas: SchemaSet, openapi_path: Path) -> str | None:
     """The schema the standard declares for every error body (``x-error-envelope``)."""
@@ -577,7 +737,6 @@ def error_envelope_uri(schemas: SchemaSet, openapi_path: Path) -> str | None:
     if isinstance(declared, dict):
         return f"{base}#/x-error-envelope"
     return None
-
 
 def _issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:
     data = {

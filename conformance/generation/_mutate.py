@@ -34,7 +34,7 @@ from conformance.generation._schema import (
     json_equal,
     pointer_of,
 )
-from conformance.generation._validator import compile_pattern
+from conformance.regex_validator import compile_pattern
 
 __all__ = ["Mutation", "can_break", "mutations"]
 

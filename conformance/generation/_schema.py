@@ -41,7 +41,7 @@ from conformance.generation._regex import (
     regex_generator,
     text_sampler,
 )
-from conformance.generation._validator import compile_pattern, make_validator
+from conformance.regex_validator import compile_pattern, make_validator
 
 __all__ = [
     "Builder",
