@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from conformance.errors import Location, StandardError, UsageError
-from conformance.standards._documents import Document, join_pointer
+from conformance.standards._documents import Document, join_pointer, load_document
 from conformance.standards.loader import (
     MANIFEST,
     StandardsRepository,
@@ -108,6 +108,10 @@ class _Linter:
             content_digest(self.folder)
         except StandardError as exc:
             self.issues.append(_issue("path-symlink", exc))
+        from conformance.standards.versioning import lint_lifecycle
+
+        if lint_lifecycle(self.folder, self.issues):  # versioning and dates; a profile in full
+            return self.issues
         try:
             standard = load_standard(self.folder)
         except StandardError as exc:
@@ -128,7 +132,22 @@ class _Linter:
                 self._examples(path)
             self._export_examples(standard, doc)
         self._clauses(standard, doc)
+        self._export_rules(standard, doc)
         return self.issues
+
+    def _export_rules(self, standard: Standard, manifest: Document) -> None:
+        """Cross-record rules of exports: referenced exports and operations exist."""
+        from conformance.engine.openapi import load_operations
+        from conformance.exports import lint_rules
+
+        operation_ids: set[str] = set()
+        if standard.openapi_path is not None:
+            try:
+                ops = load_operations(self.schemas, standard.openapi_path)
+                operation_ids = {op.operation_id for op in ops}
+            except StandardError:
+                pass  # reported by the operation checks
+        self.issues += lint_rules(standard, manifest, operation_ids)
 
     def _folder_name(self, doc: Document) -> None:
         data = doc.data
@@ -255,21 +274,27 @@ class _Linter:
                     )
 
     def _openapi(self, path: Path) -> None:
-        from openapi_spec_validator import OpenAPIV31SpecValidator
+        from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-        doc = self.schemas.document(path)
+        doc = load_document(path)  # as written: a 3.0 document is validated before normalising
         version = str(doc.data.get("openapi", ""))
-        if not version.startswith("3.1."):
+        if version.startswith("3.1."):
+            spec_validator: Any = OpenAPIV31SpecValidator
+        elif version.startswith("3.0."):
+            spec_validator = OpenAPIV30SpecValidator
+        else:
             self.add(
-                "openapi-version", f"openapi={version!r}, expected 3.1.x", doc.location("/openapi")
+                "openapi-version",
+                f"openapi={version!r}, expected 3.1.x (or 3.0.x, normalised at load)",
+                doc.location("/openapi"),
             )
             return
-        validator = OpenAPIV31SpecValidator(doc.data, base_uri=path.as_uri())
+        validator = spec_validator(doc.data, base_uri=path.as_uri())
         for error in validator.iter_errors():
             pointer = join_pointer("", *error.absolute_path)
             self.add(
                 "openapi-invalid",
-                f"not a valid OpenAPI 3.1 document: {error.message}",
+                f"not a valid OpenAPI {version} document: {error.message}",
                 doc.location(pointer),
             )
 

@@ -61,6 +61,21 @@ def _count(text: str) -> int:
     return value
 
 
+def _jobs(text: str) -> int:
+    value = _count(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"expected 1 to 64 processes, got {text}")
+    return value
+
+
+def _shard(text: str) -> str:
+    """``I/N`` with 1 <= I <= N; kept as text (it travels as a flag to pytest)."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, e.g. 2/4, got {text!r}")
+    return f"{int(index)}/{int(count)}"
+
+
 OPTIONS: list[Option] = [
     Option(
         "--standard",
@@ -141,11 +156,34 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--jobs",
+        "jobs",
+        "processes per export file: large JSON Lines files are split by byte ranges "
+        "(default: 1)",
+        type=_jobs,
+        default=1,
+        metavar="N",
+    ),
+    Option(
+        "--shard",
+        "shard",
+        "run only slice I of N of the run's tasks (task index % N == I - 1) and write a "
+        "partial results.json; combine the slices with: conformance merge",
+        type=_shard,
+        metavar="I/N",
+    ),
+    Option(
         "--standards-dir",
         "standards_dirs",
         "where standards live (repeatable)",
         metavar="DIR",
         append=True,
+    ),
+    Option(
+        "--force",
+        "force",
+        "run against a draft or retired standard version anyway (the report says it was forced)",
+        switch=True,
     ),
 ]
 

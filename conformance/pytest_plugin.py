@@ -8,6 +8,7 @@ Exit status follows the verdict: 0 conforms, 1 does not, 3 candidate unreachable
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 RUN_KEY = pytest.StashKey[Run]()
+SHARD_KEY = pytest.StashKey[tuple[int, int]]()
 OUTCOME_KEY = pytest.StashKey[dict[str, Any]]()
 
 
@@ -59,9 +61,36 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     try:
         run_config = prepare(options_from(config))
-        config.stash[RUN_KEY] = Run(run_config)
+        config.stash[RUN_KEY] = run = Run(run_config)
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
+    run.export_jobs = int(config.getoption("conformance_jobs", 1) or 1)
+    run.export_progress = _progress_factory(config)
+    shard = config.getoption("conformance_shard", None)
+    if shard:
+        index, count = (int(part) for part in str(shard).split("/"))
+        config.stash[SHARD_KEY] = (index, count)
+
+
+def _progress_factory(config: pytest.Config) -> Any:
+    """Progress of export files on the terminal, past output capture (none when not a tty)."""
+    from conformance.exports.progress import terminal_progress
+
+    capture = config.pluginmanager.getplugin("capturemanager")
+    return lambda name: terminal_progress(name, capture)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On an interactive terminal, a progress bar per phase (operations, exports)."""
+    run = session.config.stash.get(RUN_KEY, None)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if run is None or reporter is None or not sys.stdout.isatty():
+        return
+    from conformance.reporting.terminal import PhaseProgress
+
+    targets = [task.target for task in run.tasks()]
+    run.listeners.append(PhaseProgress(targets, reporter.write, tty=True))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -136,6 +165,9 @@ def pytest_collection(session: pytest.Session) -> bool | None:
     run.preflight()
     suite = ConformanceSuite.from_parent(session, name=run.standard.ref)
     items = suite.collect()
+    shard = session.config.stash.get(SHARD_KEY, None)
+    if shard is not None:  # --shard I/N: the tasks whose index % N == I - 1
+        items = [item for number, item in enumerate(items) if number % shard[1] == shard[0] - 1]
     hook = session.config.hook
     collected: list[pytest.Item | pytest.Collector] = list(items)
     hook.pytest_collectreport(report=pytest.CollectReport(suite.nodeid, "passed", None, collected))
@@ -167,7 +199,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None or exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
-    _, code, data = finish_run(run)
+    shard = session.config.stash.get(SHARD_KEY, None)
+    if shard is not None:
+        from conformance.commands.merge import finish_shard
+
+        code, data = finish_shard(run, shard)
+    else:
+        _, code, data = finish_run(run)
     session.config.stash[OUTCOME_KEY] = data
     session.exitstatus = code
 

@@ -59,7 +59,10 @@ class SchemaSet:
     def document(self, path: Path) -> Document:
         path = path.resolve()
         if path not in self._documents:
-            self._documents[path] = load_document(path)
+            doc = load_document(path)
+            if is_openapi_30(doc.data):
+                doc.data = normalise_openapi_30(doc.data)
+            self._documents[path] = doc
         return self._documents[path]
 
     def _retrieve(self, uri: str) -> referencing.Resource[Any]:
@@ -105,6 +108,53 @@ class SchemaSet:
         uri = self.uri(path)
         resolver: Resolver[Any] = self.registry.with_resource(uri, resource).resolver(base_uri=uri)
         return resolver
+
+
+def is_openapi_30(data: Any) -> bool:
+    return isinstance(data, dict) and str(data.get("openapi", "")).startswith("3.0.")
+
+
+def _normalise_schema(node: dict[str, Any]) -> dict[str, Any]:
+    """One OpenAPI 3.0 schema object as JSON Schema 2020-12 says the same thing."""
+    node = dict(node)
+    for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        flag = node.get(exclusive)
+        if isinstance(flag, bool):
+            del node[exclusive]
+            if flag and bound in node:
+                node[exclusive] = node.pop(bound)
+    if node.pop("nullable", False) is True:
+        declared = node.get("type")
+        if isinstance(declared, str):
+            node["type"] = [declared, "null"]
+        elif isinstance(declared, list) and "null" not in declared:
+            node["type"] = [*declared, "null"]
+        elif declared is None:
+            node = {"anyOf": [node, {"type": "null"}]}
+        if isinstance(node.get("enum"), list) and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
+    return node
+
+
+def normalise_openapi_30(data: Any) -> Any:
+    """Rewrite 3.0-only schema keywords (nullable, boolean exclusive bounds), once, at load."""
+    if isinstance(data, list):
+        return [normalise_openapi_30(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    walked = {
+        key: value
+        if key in ("example", "examples", "enum", "default")
+        else normalise_openapi_30(value)
+        for key, value in data.items()
+    }
+    if (
+        "nullable" in walked
+        or isinstance(walked.get("exclusiveMinimum"), bool)
+        or isinstance(walked.get("exclusiveMaximum"), bool)
+    ):
+        return _normalise_schema(walked)
+    return walked
 
 
 @cache

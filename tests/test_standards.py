@@ -22,11 +22,12 @@ MINIMAL = DATA / "minimal" / "test.minimal" / "1.0.0"
 SAMPLES = sorted(p.parent for p in (ROOT / "standards").glob("*/*/standard.yaml"))
 
 
-def test_four_sample_versions_exist() -> None:
+def test_five_sample_versions_exist() -> None:
     names = {f"{p.parent.name}@{p.name}" for p in SAMPLES}
     assert names == {
         "gov.e-licence@1.0.0",
         "gov.e-licence@1.1.0",
+        "gov.e-licence.zj@1.0.0",  # a provincial profile of gov.e-licence@1.1.0
         "gov.data-catalogue@1.0.0",
         "gov.service-case@1.0.0",
     }
@@ -79,7 +80,7 @@ def test_lint_cli_exits_1_without_traceback(case: str) -> None:
 def test_lint_cli_clean_on_samples() -> None:
     result = run_cli("standards", "lint")
     assert result.code == 0, result.out
-    assert "4 standard version(s) linted: 0 error(s)" in result.out
+    assert "5 standard version(s) linted: 0 error(s)" in result.out
 
 
 def test_load_standard_reads_the_model() -> None:

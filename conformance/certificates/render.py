@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.reporting.html import badge, bi, bi_dict, esc, level_badge, page
+from conformance.reporting.html import STATUS_TEXT, badge, bi, bi_dict, esc, level_badge, page
 
 __all__ = ["render_certificate"]
 
@@ -107,7 +107,13 @@ def render_certificate(document: dict[str, Any]) -> str:
         )
     clause_rows = []
     for clause in payload["clauses"]:
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(clause["results"].items())) or "—"
+        counts = (
+            ", ".join(
+                f"{bi(*STATUS_TEXT.get(k, (k, k)))} {int(v)}"
+                for k, v in sorted(clause["results"].items())
+            )
+            or "—"
+        )
         extra = ""
         if clause.get("waivers"):
             extra = bi("豁免：", "waived by: ") + esc(", ".join(clause["waivers"]))
@@ -116,7 +122,7 @@ def render_certificate(document: dict[str, Any]) -> str:
             extra = bi("证明：", "attested by: ") + esc(f"{a['reviewer']} ({a['date']})")
         clause_rows.append(
             f'<tr><td class="id">{esc(clause["id"])}</td><td>{level_badge(clause["level"])}</td>'
-            f"<td>{badge(clause['status'])}</td><td>{esc(counts)}</td><td>{extra}</td></tr>"
+            f"<td>{badge(clause['status'])}</td><td>{counts}</td><td>{extra}</td></tr>"
         )
     head = "".join(
         f"<th>{bi(zh, en)}</th>"
@@ -136,7 +142,7 @@ def render_certificate(document: dict[str, Any]) -> str:
     )
     if payload["waivers"]:
         rows = "".join(
-            f'<tr><td class="mono">{esc(w["id"])}</td><td>{esc(w.get("clause") or w.get("check"))}'
+            f'<tr><td class="id">{esc(w["id"])}</td><td>{esc(w.get("clause") or w.get("check"))}'
             f"</td><td>{esc(w['reason'])}</td><td>{esc(w['approved_by'])}</td>"
             f"<td>{esc(w['expires'])}</td></tr>"
             for w in payload["waivers"]

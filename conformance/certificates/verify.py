@@ -143,6 +143,37 @@ def _moment(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def check_signature(
+    document: dict[str, Any], trusted: dict[str, Ed25519PublicKey]
+) -> Problem | None:
+    """None when a trusted key signed exactly this payload, else why not."""
+    payload = document["payload"]
+    signature = document["signature"]
+    if signature["key_id"] != payload["issuer"]["key_id"]:
+        return Problem(
+            "key-mismatch",
+            f"signed with key {signature['key_id']} but the payload names "
+            f"{payload['issuer']['key_id']}",
+        )
+    key = trusted.get(signature["key_id"])
+    if key is None:
+        return Problem(
+            "key-untrusted",
+            f"key {signature['key_id']} is not among the {len(trusted)} trusted key(s)",
+        )
+    try:
+        raw = base64.b64decode(signature["value"], validate=True)
+        if base64.b64encode(raw).decode("ascii") != signature["value"]:
+            # the unused bits of the last character are part of the signature too
+            raise InvalidSignature("non-canonical base64")
+        key.verify(raw, canonical_json(payload))
+    except (InvalidSignature, binascii.Error, CanonicalError):
+        return Problem(
+            "signature-invalid", "the signature does not match the certificate's content"
+        )
+    return None
+
+
 def verify_document(
     document: dict[str, Any],
     trusted: dict[str, Ed25519PublicKey],
@@ -162,30 +193,9 @@ def verify_document(
     result = Verification(payload)
     problems = result.problems
     # The signature first: nothing else in an unsigned payload can be believed.
-    if signature["key_id"] != payload["issuer"]["key_id"]:
-        problems.append(
-            Problem(
-                "key-mismatch",
-                f"signed with key {signature['key_id']} but the payload names "
-                f"{payload['issuer']['key_id']}",
-            )
-        )
-        return result
-    key = trusted.get(signature["key_id"])
-    if key is None:
-        problems.append(
-            Problem(
-                "key-untrusted",
-                f"key {signature['key_id']} is not among the {len(trusted)} trusted key(s)",
-            )
-        )
-        return result
-    try:
-        key.verify(base64.b64decode(signature["value"], validate=True), canonical_json(payload))
-    except (InvalidSignature, binascii.Error, CanonicalError):
-        problems.append(
-            Problem("signature-invalid", "the signature does not match the certificate's content")
-        )
+    bad_signature = check_signature(document, trusted)
+    if bad_signature is not None:
+        problems.append(bad_signature)
         return result
     if payload["type"] != "certificate":
         problems.append(

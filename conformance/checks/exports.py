@@ -30,3 +30,21 @@ EXPORT_UNIQUE_KEYS = register(
         "export",
     )
 )
+EXPORT_REFERENCES = register(
+    Check(
+        "export_references",
+        "Export references resolve",
+        "Every value of a field the standard declares as a reference exists as the key of a "
+        "record of the referenced export.",
+        "export",
+    )
+)
+EXPORT_RECORD_COUNT = register(
+    Check(
+        "export_record_count",
+        "Export record count as declared",
+        "The number of records is within the declared bounds and equals the total the API "
+        "reports where the standard says so.",
+        "export",
+    )
+)

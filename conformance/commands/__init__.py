@@ -10,7 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "conformance.commands.certify",
+    "conformance.commands.review",
+    "conformance.commands.registry",
+    "conformance.commands.standards_lifecycle",
+    "conformance.commands.merge",
+]
 
 
 def register_all(

@@ -7,7 +7,13 @@ in bounded chunks (JSON arrays, XML). It reports, for the three export checks:
   formats, or the XSD plus ``field_formats`` for XML); parse errors; bad files;
 - ``export_encoding``: the declared encoding (invalid bytes with offset and line), byte order
   marks, mixed line endings, a truncated last line, the XML declaration;
-- ``export_unique_keys``: duplicate ``key`` tuples, naming both places.
+- ``export_unique_keys``: duplicate ``key`` tuples, naming both places;
+- ``export_references`` and ``export_record_count``: the cross-record rules a standard
+  declares (:mod:`conformance.exports._rules`), applied by the engine with the other files.
+
+Records are checked by a fast path first (orjson, jsonschema-rs, check characters by
+arithmetic; :mod:`conformance.exports._fast`) and by python-jsonschema only when that fails,
+for the located errors. ``jobs`` > 1 validates byte ranges of a JSON Lines file in parallel.
 
 Counts are exact; the issues listed are capped per (check, kind).
 """
@@ -23,6 +29,16 @@ from conformance.exports._model import (
     Severity,
 )
 from conformance.exports._readers import MAX_DEPTH
+from conformance.exports._rules import (
+    RECORD_COUNT,
+    REFERENCES,
+    RULE_CHECKS,
+    ExportRules,
+    TotalFrom,
+    apply_rules,
+    export_rules,
+    lint_rules,
+)
 from conformance.exports._validate import ERRORS_PER_RECORD, validate_export
 
 __all__ = [
@@ -31,10 +47,18 @@ __all__ = [
     "ERRORS_PER_RECORD",
     "MAX_DEPTH",
     "RECORDS",
+    "RECORD_COUNT",
     "RECORD_LIMIT",
+    "REFERENCES",
+    "RULE_CHECKS",
     "UNIQUE_KEYS",
     "ExportIssue",
     "ExportReport",
+    "ExportRules",
     "Severity",
+    "TotalFrom",
+    "apply_rules",
+    "export_rules",
+    "lint_rules",
     "validate_export",
 ]

@@ -78,11 +78,14 @@ class Endings:
         self.crlf = 0
         self.lf = 0
         self.first: str | None = None
+        self.first_line: int | None = None  # the line of the first ending seen
         self.change_line: int | None = None
 
     def add(self, ending: str, line: int) -> None:
         if not ending:
             return
+        if self.first_line is None:
+            self.first_line = line
         if ending == "\r\n":
             self.crlf += 1
         else:
@@ -91,6 +94,32 @@ class Endings:
             self.first = ending
         elif ending != self.first and self.change_line is None:
             self.change_line = line
+
+    def add_many(self, ending: str, count: int, first_line: int) -> None:
+        """``count`` consecutive lines from ``first_line`` on, all ending with ``ending``."""
+        if count <= 0 or not ending:
+            return
+        if ending == "\r\n":
+            self.crlf += count
+        else:
+            self.lf += count
+        if self.first is None:
+            self.first, self.first_line = ending, first_line
+        elif ending != self.first and self.change_line is None:
+            self.change_line = first_line
+
+    def merge(self, other: Endings) -> None:
+        """Append the counts of the lines that follow (a later byte range of the file)."""
+        if other.first is not None:
+            if self.first is None:
+                self.first, self.change_line = other.first, other.change_line
+            elif self.change_line is None:
+                if other.first != self.first:
+                    self.change_line = other.first_line
+                else:
+                    self.change_line = other.change_line
+        self.crlf += other.crlf
+        self.lf += other.lf
 
     def report(self, sink: Sink) -> None:
         if self.crlf and self.lf:
@@ -118,16 +147,19 @@ class Line:
 class LineReader:
     """Physical lines of a byte stream, decoded, each at most RECORD_LIMIT bytes held."""
 
-    def __init__(self, stream: BinaryIO, encoding: str, sink: Sink, offset: int) -> None:
+    def __init__(
+        self, stream: BinaryIO, encoding: str, sink: Sink, offset: int, first_line: int = 1
+    ) -> None:
         self.stream = stream
         self.encoding = encoding
         self.sink = sink
         self.offset = offset  # bytes consumed so far (for progress)
+        self.first_line = first_line
 
     def __iter__(self) -> Iterator[Line]:
         readline = self.stream.readline
         encoding = self.encoding
-        number = 0
+        number = self.first_line - 1
         while True:
             raw = readline(RECORD_LIMIT + 1)
             if not raw:

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import UnknownType
 from lxml import etree
 from referencing.exceptions import Unresolvable
 
-from conformance.exports._encoding import ChunkDecoder, Endings, LineReader, check_bom, codec_name
+from conformance.exports._encoding import (
+    RECORD_LIMIT,
+    ChunkDecoder,
+    Endings,
+    Line,
+    LineReader,
+    _report_invalid,
+    check_bom,
+    codec_name,
+)
+from conformance.exports._fast import FastValidator, build_fast_validator
+from conformance.exports._keys import KeyCollector, KeyHashes, report_duplicates
 from conformance.exports._model import (
     ENCODING,
     RECORDS,
-    UNIQUE_KEYS,
     VALUE_LIMIT,
     ExportReport,
     Severity,
@@ -30,10 +40,18 @@ from conformance.exports._model import (
     clip,
 )
 from conformance.exports._readers import (
+    _DECODER,
+    MAX_DEPTH,
     CsvLayout,
     Record,
     XmlRecord,
     XmlTap,
+    _blank,
+    _depth_message,
+    _jsonl_failure,
+    _parse_line,
+    _too_large,
+    _truncated,
     csv_records,
     json_records,
     jsonl_records,
@@ -55,10 +73,40 @@ ERRORS_PER_RECORD = 50
 PROGRESS_INTERVAL = 0.1  # seconds
 ENCODINGS = ("utf-8", "gb18030")
 FORMATS = ("jsonl", "json", "csv", "xml")
+BLOCK = 1024 * 1024  # bytes read at once by the JSON Lines fast path
 _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 Progress = Callable[[int, int], None]
+_MISSING: Any = object()
+
+
+@dataclass
+class Part:
+    """What one reading covers: the whole file, or a byte range of it (parallel runs).
+
+    A range starts at a line start (``start``, with its absolute ``first_line``) and ends
+    before ``end``. In ``collect`` mode nothing is validated: the reading only gathers the
+    records whose key hash is a candidate duplicate.
+    """
+
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+    collect: frozenset[int] | None = None
+    hashes: KeyHashes | None = None
+    collector: KeyCollector | None = None
+    endings: Endings = field(default_factory=Endings)
+    last_line: int = 0  # the last line number read (ranges report it for the next one)
+    truncated: bool = False
+
+    @property
+    def whole_file(self) -> bool:
+        return self.start == 0 and self.end is None
+
+    @property
+    def last_part(self) -> bool:
+        return self.end is None
 
 
 def validate_export(
@@ -67,25 +115,66 @@ def validate_export(
     *,
     max_per_type: int = 100,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> ExportReport:
     """Validate one export file against ``spec``, streaming; never raises for a bad file.
 
     Every record is checked against the record schema (or the XSD and ``field_formats``),
     the file against its declared encoding, and ``spec.key`` for uniqueness. Issues are
-    counted exactly and listed up to ``max_per_type`` per (check, kind).
+    counted exactly and listed up to ``max_per_type`` per (check, kind). ``jobs`` > 1 splits
+    a large JSON Lines file into byte ranges validated in parallel processes.
     """
     path = Path(path)
+    if jobs > 1:
+        from conformance.exports._parallel import validate_parallel
+
+        return validate_parallel(spec, path, max_per_type=max_per_type, jobs=jobs)
     report = ExportReport(export=spec.name, path=path, format=spec.format, encoding=spec.encoding)
     sink = Sink(report, max_per_type)
     started = time.perf_counter()
     try:
-        _validate(spec, path, sink, progress)
+        part = Part(hashes=KeyHashes() if spec.key else None)
+        _validate(spec, path, sink, progress, part)
+        part.endings.report(sink)
+        if part.hashes is not None:
+            finish_keys(spec, path, sink, part.hashes.candidates(), [Part()])
     finally:
         report.seconds = time.perf_counter() - started
     return report
 
 
-def _validate(spec: ExportSpec, path: Path, sink: Sink, progress: Progress | None) -> None:
+def finish_keys(
+    spec: ExportSpec, path: Path, sink: Sink, candidates: frozenset[int], parts: list[Part]
+) -> None:
+    """Read the parts again for the candidate hashes and report the exact duplicates."""
+    if not candidates:
+        return
+    found: list[tuple[str, list[Any], int | str, dict[str, Any]]] = []
+    for part in parts:
+        found.extend(collect_keys(spec, path, part, candidates))
+    report_duplicates(sink, spec.key, found)
+
+
+def collect_keys(
+    spec: ExportSpec, path: Path, part: Part, candidates: frozenset[int]
+) -> list[tuple[str, list[Any], int | str, dict[str, Any]]]:
+    """The candidate records of one part, in file order (the second reading)."""
+    scratch = ExportReport(export=spec.name, path=path, format=spec.format)
+    collector = KeyCollector(candidates)
+    again = Part(
+        start=part.start,
+        end=part.end,
+        first_line=part.first_line,
+        collect=candidates,
+        collector=collector,
+    )
+    _validate(spec, path, Sink(scratch, 0), None, again)
+    return collector.found
+
+
+def _validate(
+    spec: ExportSpec, path: Path, sink: Sink, progress: Progress | None, part: Part
+) -> None:
     report = sink.report
     if spec.format not in FORMATS:
         _stop(sink, "wrong-format", f"format={spec.format!r} is not one of {', '.join(FORMATS)}")
@@ -116,7 +205,7 @@ def _validate(spec: ExportSpec, path: Path, sink: Sink, progress: Progress | Non
         return
     with stream:
         try:
-            _read(spec, stream, size, encoding, sink, progress)
+            _read(spec, stream, size, encoding, sink, progress, part)
         except OSError as exc:  # e.g. an I/O error half way through
             _stop(sink, "unreadable", f"reading failed at byte {report.bytes_read}: {exc}")
 
@@ -171,55 +260,360 @@ def _read(
     encoding: str,
     sink: Sink,
     progress: Progress | None,
+    part: Part,
 ) -> None:
     report = sink.report
-    head = stream.read(_HEAD)
-    if b"\x00" in head:
-        hint = " (UTF-16?)" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        _stop(
-            sink,
-            "wrong-format",
-            f"file contains NUL bytes: binary data{hint}, not {spec.format} text in {encoding}",
-        )
-        return
-    skip = check_bom(head, encoding, sink)
+    if part.start:
+        skip = part.start
+    else:
+        head = stream.read(_HEAD)
+        if b"\x00" in head:
+            hint = " (UTF-16?)" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            _stop(
+                sink,
+                "wrong-format",
+                f"file contains NUL bytes: binary data{hint}, not {spec.format} text in {encoding}",
+            )
+            return
+        skip = check_bom(head, encoding, sink)
     stream.seek(skip)
-    ticker = _Ticker(progress, size)
-    keys = _KeyIndex(spec.key, sink)
+    ticker = _Ticker(progress, size if part.end is None else part.end)
+    keys = _Keys(spec.key, sink, part)
     if spec.format == "xml":
-        _read_xml(spec, stream, skip, encoding, sink, ticker, keys)
+        _read_xml(spec, stream, skip, encoding, sink, ticker, keys, part)
         return
-    validator = _json_validator(spec, sink)
-    if validator is None:
+    checker = _RecordChecker.build(spec, sink, part)
+    if checker is None:
         return
-    endings = Endings()
+    endings = part.endings
     counter: LineReader | ChunkDecoder
     records: Iterator[Record]
+    if spec.format == "jsonl":
+        counter = LineReader(stream, encoding, sink, skip, part.first_line)
+        if part.whole_file or part.start == 0:
+            records = jsonl_records(counter, sink, endings)
+            switch = encoding == "utf-8"
+        else:
+            records = iter(())
+            switch = True
+        offset, number = skip, part.first_line - 1
+        for record in records:
+            report.records += 1
+            if record.ok:
+                checker.check(record)
+                keys.add_json(record)
+            ticker.tick(counter.offset)
+            offset, number = counter.offset, record.line or number
+            if switch and record.ok:
+                break
+        else:
+            switch = switch and not part.whole_file and part.start > 0
+        if switch:
+            offset = _jsonl_fast(
+                stream, offset, number, encoding, sink, ticker, keys, checker, part
+            )
+        else:
+            offset = counter.offset
+        if report.counts[(RECORDS, "wrong-format")] or report.counts[(RECORDS, "empty-file")]:
+            report.complete = False
+        report.bytes_read = offset - part.start if part.start else offset
+        ticker.finish(offset)
+        return
     if spec.format == "json":
         counter = ChunkDecoder(stream, encoding, sink, skip)
-        endings = counter.endings
+        part.endings = endings = counter.endings
         records = json_records(counter, sink)
     else:
         counter = LineReader(stream, encoding, sink, skip)
-        if spec.format == "jsonl":
-            records = jsonl_records(counter, sink, endings)
-        else:
-            layout = _csv_layout(spec, sink)
-            if layout is None:
-                return
-            records = csv_records(counter, sink, endings, layout)
+        layout = _csv_layout(spec, sink)
+        if layout is None:
+            return
+        records = csv_records(counter, sink, endings, layout)
     for record in records:
         report.records += 1
         if record.ok:
-            if validator is not None and not _check_json_record(validator, record, sink):
-                validator = None
+            checker.check(record)
             keys.add_json(record)
         ticker.tick(counter.offset)
     if report.counts[(RECORDS, "wrong-format")] or report.counts[(RECORDS, "empty-file")]:
         report.complete = False
-    endings.report(sink)
     report.bytes_read = counter.offset
     ticker.finish(counter.offset)
+
+
+# ---------------------------------------------------------------- JSON Lines fast path
+
+
+def _jsonl_fast(
+    stream: BinaryIO,
+    offset: int,
+    number: int,
+    encoding: str,
+    sink: Sink,
+    ticker: _Ticker,
+    keys: _Keys,
+    checker: _RecordChecker,
+    part: Part,
+) -> int:
+    """Read the rest of a UTF-8 JSON Lines file (or range) a block at a time.
+
+    Lines orjson parses are checked by the fast validator; any other line (blank, invalid
+    UTF-8, not JSON, too deep, too large) takes the line-by-line path with the same
+    reports as :func:`jsonl_records`. Returns the byte offset reached.
+    """
+    report = sink.report
+    endings = part.endings
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    fast = checker.fast
+    is_valid = fast.is_valid if fast is not None else _never
+    sites_ok = fast.sites_ok if fast is not None else _never
+    validate = checker.validating
+    field_name = keys.single
+    buckets = keys.buckets
+    collect = part.collector
+    mask = len(buckets) - 1 if buckets else 0
+    # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
+    shallow = checker.fast is not None and checker.fast.max_depth <= MAX_DEPTH
+    end = part.end
+    records = 0
+    last_raw: bytes | None = None
+    while True:
+        want = BLOCK if end is None else min(BLOCK, end - offset)
+        if want <= 0:
+            break
+        block = stream.read(want)
+        if not block:
+            break
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            if len(block) < want:  # the last line of the file, without a line ending
+                last_raw = block
+                offset_last = offset
+                offset += len(block)
+                break
+            # A line longer than a block: read it line by line (it may be too large).
+            stream.seek(offset)
+            reader = LineReader(stream, encoding, sink, offset, number + 1)
+            line = next(iter(reader))
+            number = line.number
+            endings.add(line.ending, line.number)
+            start_offset, offset = offset, reader.offset
+            records += _slow_line(line, sink, checker, keys, start_offset)
+            if not line.ending:
+                part.truncated = True
+                _truncated(sink, line)
+                break
+            continue
+        if cut + 1 < len(block):
+            stream.seek(offset + cut + 1)
+        lines = block[:cut].split(b"\n")
+        count = len(lines)
+        crlf = block.count(b"\r\n", 0, cut + 1)
+        if crlf == 0:
+            endings.add_many("\n", count, number + 1)
+        elif crlf == count:
+            endings.add_many("\r\n", count, number + 1)
+        else:
+            for index, raw in enumerate(lines):
+                endings.add("\r\n" if raw.endswith(b"\r") else "\n", number + 1 + index)
+        for raw in lines:
+            number += 1
+            start = offset
+            offset += len(raw) + 1
+            try:
+                value = loads(raw)
+            except decode_error:
+                records += _slow_raw(raw, b"\n", number, start, encoding, sink, checker, keys)
+                continue
+            if validate:
+                if not (is_valid(value) and sites_ok(value)):
+                    # too deep for the slow path? (a fast-valid record never is: see below)
+                    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                        records += _slow_raw(
+                            raw, b"\n", number, start, encoding, sink, checker, keys
+                        )
+                        continue
+                    checker.check_line(raw, number, start)
+                elif shallow is False and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                    records += _slow_raw(raw, b"\n", number, start, encoding, sink, checker, keys)
+                    continue
+            elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                records += _slow_raw(raw, b"\n", number, start, encoding, sink, checker, keys)
+                continue
+            records += 1
+            if field_name is not None and type(value) is dict:
+                key = value.get(field_name, _MISSING)
+                if key is _MISSING:
+                    pass
+                elif buckets is not None:
+                    try:
+                        h = hash(key)
+                    except TypeError:
+                        where = {"line": number, "row": None, "pointer": "/" + field_name}
+                        keys.add_values([key], number, where)
+                    else:
+                        buckets[h & mask].append(h)
+                elif collect is not None:
+                    where = {"line": number, "row": None, "pointer": "/" + field_name}
+                    collect.add([key], number, where)
+            elif keys.fields and type(value) is dict:
+                keys.add_json(Record(value, line=number, byte_offset=start))
+        ticker.tick(offset)
+    if last_raw is not None:
+        number += 1
+        records += _slow_raw(last_raw, b"", number, offset_last, encoding, sink, checker, keys)
+        part.truncated = True
+        body = last_raw
+        text = body.decode(encoding, "replace")
+        _truncated(sink, Line(number, offset_last, text, ""))
+    report.records += records
+    part.last_line = number
+    return offset
+
+
+def _slow_raw(
+    raw: bytes,
+    ending: bytes,
+    number: int,
+    start: int,
+    encoding: str,
+    sink: Sink,
+    checker: _RecordChecker,
+    keys: _Keys,
+) -> int:
+    """One line the fast path did not take, handled as :func:`jsonl_records` would."""
+    text_ending = ""
+    body = raw
+    if ending:
+        text_ending = "\n"
+        if raw.endswith(b"\r"):
+            body, text_ending = raw[:-1], "\r\n"
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        bad = body[exc.start : exc.end]
+        _report_invalid(sink, encoding, bad, start + exc.start, number)
+        text = body.decode(encoding, "replace")
+    if len(raw) > RECORD_LIMIT:
+        line = Line(number, start, "", text_ending, too_large=True)
+        return _slow_line(line, sink, checker, keys, start)
+    return _slow_line(Line(number, start, text, text_ending), sink, checker, keys, start)
+
+
+def _slow_line(line: Line, sink: Sink, checker: _RecordChecker, keys: _Keys, start: int) -> int:
+    """Records (0 or 1) one line holds, reported as :func:`jsonl_records` reports them."""
+    if not line.too_large and not line.text.strip():
+        _blank(sink, line.number)
+        return 0
+    value, problem = _parse_line(line)
+    if problem is None:
+        record = Record(value, line=line.number, byte_offset=start)
+        checker.check(record)
+        keys.add_json(record)
+    elif isinstance(problem, ValueError):
+        _jsonl_failure(sink, line, problem)
+    elif problem == "too-large":
+        _too_large(sink, f"line {line.number}", line=line.number, byte_offset=start)
+    else:
+        sink.add(RECORDS, "too-deep", _depth_message(), line=line.number)
+    return 1
+
+
+# ---------------------------------------------------------------- records and keys
+
+
+class _RecordChecker:
+    """Validates JSON-shaped records: the fast path, then python-jsonschema for the details."""
+
+    def __init__(
+        self, validator: Draft202012Validator | None, fast: FastValidator | None, sink: Sink
+    ) -> None:
+        self.validator = validator
+        self.fast = fast
+        self.sink = sink
+        self.validating = validator is not None
+        self.fast_check: Callable[[Any], bool] = fast.check if fast is not None else _never
+
+    @classmethod
+    def build(cls, spec: ExportSpec, sink: Sink, part: Part) -> _RecordChecker | None:
+        if part.collect is not None:
+            return cls(None, None, sink)  # the second reading validates nothing
+        validator = _json_validator(spec, sink)
+        if validator is None:
+            return None
+        fast = build_fast_validator(spec.schema_path, _version_folder(spec.schema_path))
+        return cls(validator, fast, sink)
+
+    def check(self, record: Record) -> None:
+        if self.validator is None:
+            return
+        if self.fast_check(record.value):
+            return
+        self.slow(record)
+
+    def check_line(self, raw: bytes, number: int, start: int) -> None:
+        """A line the fast path refused: parse it exactly as the line reader would."""
+        if self.validator is None:
+            return
+        value = _DECODER.decode(raw.decode("utf-8"))
+        self.slow(Record(value, line=number, byte_offset=start))
+
+    def slow(self, record: Record) -> None:
+        assert self.validator is not None
+        if not _check_json_record(self.validator, record, self.sink):
+            self.validator = None
+            self.validating = False
+
+
+def _never(_value: Any) -> bool:
+    return False
+
+
+class _Keys:
+    """The key of each record: hashed (first reading) or collected (second reading)."""
+
+    def __init__(self, fields: tuple[str, ...], sink: Sink, part: Part) -> None:
+        self.fields = fields
+        self.sink = sink
+        self.single = fields[0] if len(fields) == 1 else None
+        self.hashes = part.hashes if fields else None
+        self.collector = part.collector if fields else None
+        self.buckets = self.hashes.buckets if self.hashes is not None else None
+        if self.hashes is None and self.collector is None:
+            self.single = None
+            self.fields = ()
+
+    def add_values(self, values: list[Any], where: int | str, location: dict[str, Any]) -> None:
+        if self.hashes is not None:
+            self.hashes.add(values)
+        elif self.collector is not None:
+            self.collector.add(values, where, location)
+
+    def add_json(self, record: Record) -> None:
+        value = record.value
+        if not self.fields or not isinstance(value, dict):
+            return
+        if any(name not in value for name in self.fields):
+            return  # the missing field is a schema error already
+        where: int | str = f"row {record.row}" if record.row is not None else record.line or 0
+        location = {
+            "line": record.line,
+            "row": record.row,
+            "pointer": "/" + self.fields[0] if len(self.fields) == 1 else "",
+        }
+        self.add_values([value[name] for name in self.fields], where, location)
+
+    def add_xml(self, record: XmlRecord) -> None:
+        if not self.fields:
+            return
+        values: list[Any] = []
+        for name in self.fields:
+            child = _first_child(record.element, name)
+            if child is None:
+                return
+            values.append(child.text or "")
+        self.add_values(values, record.xpath, {"line": record.line, "xpath": record.xpath})
 
 
 # ---------------------------------------------------------------- JSON-shaped records
@@ -359,71 +753,6 @@ def _csv_layout(spec: ExportSpec, sink: Sink) -> CsvLayout | None:
     )
 
 
-# ---------------------------------------------------------------- unique keys
-
-
-class _KeyIndex:
-    """Key tuples seen so far, each with where it was first seen (long keys kept as hashes)."""
-
-    def __init__(self, fields: tuple[str, ...], sink: Sink) -> None:
-        self.fields = fields
-        self.sink = sink
-        self.seen: dict[str | bytes, int | str] = {}
-
-    def _add(self, values: list[Any], where: int | str, **location: Any) -> None:
-        text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
-        token: str | bytes = text
-        if len(text) > 64:
-            token = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-        first = self.seen.get(token)
-        if first is None:
-            self.seen[token] = where
-            return
-        shown = ", ".join(
-            f"{name}={clip(repr(value), 40)}"
-            for name, value in zip(self.fields, values, strict=True)
-        )
-        here = _where_text(where)
-        self.sink.add(
-            UNIQUE_KEYS,
-            "duplicate-key",
-            f"duplicate key {shown} at {here}, first at {_where_text(first)}; "
-            "expected each key once per file",
-            value=clip(shown),
-            **location,
-        )
-
-    def add_json(self, record: Record) -> None:
-        if not self.fields or not isinstance(record.value, dict):
-            return
-        value = record.value
-        if any(name not in value for name in self.fields):
-            return  # the missing field is a schema error already
-        where: int | str = f"row {record.row}" if record.row is not None else record.line or 0
-        self._add(
-            [value[name] for name in self.fields],
-            where,
-            line=record.line,
-            row=record.row,
-            pointer="/" + self.fields[0] if len(self.fields) == 1 else "",
-        )
-
-    def add_xml(self, record: XmlRecord) -> None:
-        if not self.fields:
-            return
-        values: list[Any] = []
-        for name in self.fields:
-            child = _first_child(record.element, name)
-            if child is None:
-                return
-            values.append(child.text or "")
-        self._add(values, record.xpath, line=record.line, xpath=record.xpath)
-
-
-def _where_text(where: int | str) -> str:
-    return f"line {where}" if isinstance(where, int) else where
-
-
 # ---------------------------------------------------------------- XML
 
 
@@ -525,30 +854,33 @@ def _read_xml(
     encoding: str,
     sink: Sink,
     ticker: _Ticker,
-    keys: _KeyIndex,
+    keys: _Keys,
+    part: Part,
 ) -> None:
     report = sink.report
     if not spec.record_element:
         _stop(sink, "schema", "xml export has no record_element; expected the record's name")
         return
-    schema = _load_xsd(spec, sink)
-    formats = _field_formats(spec, sink)
-    if schema is None or formats is None:
+    collect = part.collect is not None
+    schema = None if collect else _load_xsd(spec, sink)
+    formats = [] if collect else _field_formats(spec, sink)
+    if (schema is None and not collect) or formats is None:
         return
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     tap = XmlTap(decoder)
     if xml_prolog_problems(tap.head, encoding, sink):
-        use_xsd = True
+        use_xsd = not collect
         for record in xml_records(tap, spec.record_element, sink):
             report.records += 1
-            if use_xsd:
+            if use_xsd and schema is not None:
                 use_xsd = _check_xsd(schema, record, spec.record_element, sink)
-            _check_field_formats(formats, record, sink)
+            if formats:
+                _check_field_formats(formats, record, sink)
             keys.add_xml(record)
             ticker.tick(decoder.offset)
     else:
         report.complete = False
-    decoder.endings.report(sink)
+    part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)
 
@@ -600,3 +932,49 @@ def _check_field_formats(
                     xpath=xpath,
                     value=repr(text),
                 )
+
+
+# ---------------------------------------------------------------- visiting records
+
+
+def visit_records(spec: ExportSpec, path: Path) -> Iterator[Any]:
+    """Every readable record of an export file (``Record`` or ``XmlRecord``), unvalidated.
+
+    Used by cross-record rules; problems of the file itself are the export checks' to report.
+    """
+    path = Path(path)
+    scratch = Sink(ExportReport(export=spec.name, path=path, format=spec.format), 0)
+    try:
+        encoding = codec_name(spec.encoding)
+        size = os.stat(path).st_size
+        stream = path.open("rb")
+    except (LookupError, OSError):
+        return
+    if encoding not in ENCODINGS or not size:
+        stream.close()
+        return
+    with stream:
+        skip = check_bom(stream.read(_HEAD), encoding, scratch)
+        stream.seek(skip)
+        if spec.format == "xml":
+            decoder = ChunkDecoder(stream, encoding, scratch, skip)
+            tap = XmlTap(decoder)
+            if spec.record_element and xml_prolog_problems(tap.head, encoding, scratch):
+                yield from xml_records(tap, spec.record_element, scratch)
+            return
+        records: Iterator[Record]
+        if spec.format == "json":
+            records = json_records(ChunkDecoder(stream, encoding, scratch, skip), scratch)
+        elif spec.format == "jsonl":
+            records = jsonl_records(LineReader(stream, encoding, scratch, skip), scratch, Endings())
+        elif spec.format == "csv":
+            layout = _csv_layout(spec, scratch)
+            if layout is None:
+                return
+            lines = LineReader(stream, encoding, scratch, skip)
+            records = csv_records(lines, scratch, Endings(), layout)
+        else:
+            return
+        for record in records:
+            if record.ok:
+                yield record

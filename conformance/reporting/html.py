@@ -347,7 +347,7 @@ def _coverage_evidence(
             f"检查了 {examined} 个响应或记录，目标：",
             f"{examined} responses or records examined on: ",
         )
-        + ", ".join(f'<span class="mono">{esc(t)}</span>' for t in targets)
+        + "".join(f'<br><span class="mono target">{esc(t)}</span>' for t in targets)
     ]
     skips = sorted({r["message"] for r in results if r["status"] == "skip"})
     if skips and status == "skip":
@@ -400,7 +400,7 @@ def _coverage_section(data: Mapping[str, Any]) -> str:
             f"<td>{bi_dict(clause.get('text'))}</td>"
             f'<td class="checks">{checks}</td>'
             f"<td>{badge(clause['status'])}</td>"
-            f"<td>{_coverage_evidence(clause, results, review)}</td></tr>"
+            f'<td class="evidence">{_coverage_evidence(clause, results, review)}</td></tr>'
         )
     head = "".join(
         f"<th>{bi(zh, en)}</th>"
@@ -667,7 +667,7 @@ def _review_section(data: Mapping[str, Any]) -> str:
         )
         rows = "".join(
             f'<tr data-waiver-state="{esc(w.get("state", ""))}">'
-            f'<td class="mono">{esc(w["id"])}</td>'
+            f'<td class="id">{esc(w["id"])}</td>'
             f'<td class="mono">{esc(_scope(w))}</td>'
             f"<td>{esc(w['reason'])}</td><td>{esc(w['approved_by'])}</td>"
             f"<td>{esc(w['expires'])}</td><td>{badge(str(w.get('state', '')))}</td>"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance._version import __version__
+from conformance.standards.versioning import extends_chain, lifecycle_warnings
 
 if TYPE_CHECKING:
     from conformance.engine.run import Run
@@ -27,6 +28,17 @@ def _without_userinfo(url: str | None) -> str | None:
     if parts.port:
         host += f":{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _lifecycle(standard: Any) -> dict[str, Any]:
+    """``forced``: the run certified a draft or retired version (only --force gets there)."""
+    from conformance.standards.versioning import base_of, refusal
+
+    extra: dict[str, Any] = {"forced": refusal(standard) is not None}
+    base = base_of(standard)
+    if base is not None:
+        extra["extends"] = base
+    return extra
 
 
 def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
@@ -47,6 +59,7 @@ def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
             "digest": standard.digest,
             "status": standard.status.value,
             "title": standard.title.as_dict(),
+            **_lifecycle(standard),
         },
         "candidate": {
             **run.candidate.identity(),
@@ -56,7 +69,9 @@ def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
         "verdict": verdict.verdict,
         "exit_code": exit_code,
         "reasons": verdict.reasons,
-        "warnings": verdict.warnings,
+        "warnings": verdict.warnings + lifecycle_warnings(standard),
+        # a candidate that conforms to a profile conforms to the standards it extends too
+        "conforms_to": extends_chain(standard) if verdict.verdict == "pass" else [],
         "unreachable": run.unreachable,
         "summary": {k: summary.get(k, 0) for k in ("pass", "fail", "skip", "error")},
         "requests_sha256": hashlib.sha256(digest_listing.encode()).hexdigest(),

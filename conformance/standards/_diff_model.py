@@ -200,6 +200,7 @@ _SCHEMA_KINDS: tuple[_SchemaKind, ...] = (
     _SchemaKind("default-changed", Sense.UNKNOWN, P, C, "默认值改变", "default value changed"),
 )
 
+_OUTPUT_ONLY = frozenset({"element-order-changed"})  # XML records are only ever emitted
 SCHEMA_SENSE: dict[str, Sense] = {k.kind: k.sense for k in _SCHEMA_KINDS}
 
 
@@ -207,6 +208,8 @@ def _schema_rules() -> list[Rule]:
     rules = []
     for kind in _SCHEMA_KINDS:
         for direction, classification in (("input", kind.input), ("output", kind.output)):
+            if direction == "input" and kind.kind in _OUTPUT_ONLY:
+                continue
             rules.append(
                 Rule(
                     id=f"{direction}-{kind.kind}",

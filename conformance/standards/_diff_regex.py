@@ -16,6 +16,7 @@ Relation = Literal["equal", "narrowed", "widened", "changed", "unknown"]
 
 MAX_PATTERN_LENGTH = 300
 MAX_REPEAT = 64  # {m,n} bounds above this make machines too large to build quickly
+MAX_REPEAT_TOTAL = 160
 _REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 
 
@@ -40,13 +41,15 @@ def _unanchored(pattern: str) -> str | None:
 def _fsm(regex: str) -> object | None:
     if len(regex) > MAX_PATTERN_LENGTH:
         return None
-    for low, high in _REPEAT.findall(regex):
-        if int(low) > MAX_REPEAT or (high and int(high) > MAX_REPEAT):
-            return None
+    bounds = [int(n) for pair in _REPEAT.findall(regex) for n in pair if n]
+    # nested repeats multiply the machine's size: bound each and their sum
+    if any(n > MAX_REPEAT for n in bounds) or sum(bounds) > MAX_REPEAT_TOTAL:
+        return None
     try:
         from greenery import parse
 
-        return parse(regex.replace("(?:", "(")).to_fsm()
+        machine: object = parse(regex.replace("(?:", "(")).to_fsm()
+        return machine
     except Exception:  # greenery raises its own parse errors for unsupported syntax
         return None
 

@@ -129,7 +129,7 @@ def _base(uri: str, node: Any) -> str:
 
 
 def ref_uri(node: dict[str, Any], uri: str) -> str:
-    ref = node["$ref"]
+    ref = str(node["$ref"])
     full = uri.split("#", 1)[0] + ref if ref.startswith("#") else urljoin(_base(uri, node), ref)
     return full if "#" in full else full + "#"
 

@@ -10,7 +10,7 @@ Records are what a candidate emits: every rule is reported in the output directi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,8 +230,10 @@ class XsdDiffer:
                 result.enum_node = restriction
             patterns = [p.get("value", "") for p in restriction.findall(f"{XS}pattern")]
             if patterns:
-                result.patterns.append("|".join(f"({p})" for p in patterns))
-                result.pattern_node = result.pattern_node or restriction
+                joined = patterns[0] if len(patterns) == 1 else "|".join(f"({p})" for p in patterns)
+                result.patterns.append(joined)
+                if result.pattern_node is None:
+                    result.pattern_node = restriction
             for facet in _FACET_BOUNDS:
                 element = restriction.find(f"{XS}{facet}")
                 if element is not None and facet not in result.facets:
@@ -252,7 +254,8 @@ class XsdDiffer:
                 kind = "type-changed"
             self._change(kind, path, old_at, new_at, f"xs:{old.base} → xs:{new.base}")
         if old.enum != new.enum:
-            o_at, n_at = old.enum_node or old_at, new.enum_node or new_at
+            o_at = old.enum_node if old.enum_node is not None else old_at
+            n_at = new.enum_node if new.enum_node is not None else new_at
             if old.enum is None:
                 self._change("enum-added", path, o_at, n_at, ", ".join(new.enum or []))
             elif new.enum is None:
@@ -265,7 +268,8 @@ class XsdDiffer:
                 if removed:
                     self._change("enum-value-removed", path, o_at, n_at, ", ".join(removed))
         if old.patterns != new.patterns:
-            o_at, n_at = old.pattern_node or old_at, new.pattern_node or new_at
+            o_at = old.pattern_node if old.pattern_node is not None else old_at
+            n_at = new.pattern_node if new.pattern_node is not None else new_at
             detail = f"{' & '.join(old.patterns) or '-'} → {' & '.join(new.patterns) or '-'}"
             if not old.patterns:
                 self._change("pattern-added", path, o_at, n_at, detail)
@@ -291,7 +295,7 @@ class XsdDiffer:
                 tightened = False
             else:
                 a, b = _orderable(old_value[0]), _orderable(new_value[0])
-                tightened = b > a if lower else b < a  # type: ignore[operator]
+                tightened = bool(b > a if lower else b < a)
             self._change(
                 "constraint-tightened" if tightened else "constraint-relaxed",
                 path,
@@ -474,7 +478,3 @@ def _orderable(value: str) -> Any:
         return float(value)
     except ValueError:
         return value  # dates and times in their lexical form compare in order
-
-
-def iter_elements(doc: XsdDocument) -> Iterator[str]:
-    yield from doc.elements

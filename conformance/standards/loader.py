@@ -143,6 +143,10 @@ def load_standard(folder: Path) -> Standard:
         raise error
     for error in duplicate_clause_errors(doc):
         raise error
+    if doc.data.get("extends"):
+        from conformance.standards.profiles import load_profile
+
+        return load_profile(folder, doc)  # a profile: the base with the profile laid over it
     data: dict[str, Any] = doc.data
     openapi_path = None
     if "api" in data:

@@ -1,0 +1,130 @@
+"""``conformance registry add | list | index``: follow certified systems over time."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conformance.errors import Location, UsageError
+from conformance.registry import DEFAULT_DB, Registry, RegistryError, flag_entries, write_index
+
+EXIT_OK = 0
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    return Registry(Path(args.db))
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    if args.at is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(args.at)
+    except ValueError:
+        raise UsageError(f"--at {args.at!r}; expected an ISO date or date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from conformance.certificates.keys import load_trusted_keys
+    from conformance.certificates.verify import check_signature, read_document
+
+    registry = _registry(args)
+    trusted = load_trusted_keys([Path(p) for p in args.trust]) if args.trust else None
+    for name in args.documents:
+        path = Path(name)
+        document, problem = read_document(path)
+        if document is None:
+            raise RegistryError(
+                f"not a signed certificate or failure record: {problem}", Location(path)
+            )
+        if trusted is not None:
+            # only the signature and the key here: expired or failed documents are history too
+            bad = check_signature(document, trusted)
+            if bad is not None:
+                raise RegistryError(f"refused: {bad}", Location(path))
+        added = registry.add(path, document)
+        payload = document["payload"]
+        state = "added" if added else "already registered"
+        print(
+            f"{state}: {payload['id']} {payload['type']} {payload['candidate']['system']} "
+            f"{payload['candidate']['version']} {payload['standard']['ref']}"
+        )
+    print(f"registry: {registry.path}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    now = _now(args)
+    dirs = [Path(p) for p in args.standards_dir] or None
+    entries = flag_entries(registry.entries(latest_only=not args.all), now=now, standards_dirs=dirs)
+    if args.format == "json":
+        print(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not entries:
+        print(f"no certificates or failure records in {registry.path}")
+        return EXIT_OK
+    header = f"{'SYSTEM':<34} {'STANDARD':<28} {'VERDICT':<8} {'VALID UNTIL':<26} FLAGS"
+    print(header)
+    for entry in entries:
+        system = f"{entry.system} {entry.system_version}"
+        verdict = "pass" if entry.kind == "certificate" else "fail"
+        print(
+            f"{system:<34} {entry.standard_ref:<28} {verdict:<8} "
+            f"{entry.valid_until or '-':<26} {','.join(entry.flags) or '-'}"
+        )
+    return EXIT_OK
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    now = _now(args)
+    dirs = [Path(p) for p in args.standards_dir] or None
+    entries = flag_entries(registry.entries(latest_only=not args.all), now=now, standards_dirs=dirs)
+    out = Path(args.out) if args.out else registry.path.parent / "index.html"
+    write_index(entries, out, now=now)
+    print(f"index of {len(entries)} record(s): {out}")
+    return EXIT_OK
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    standards_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    registry = sub.add_parser("registry", help="the registry of issued certificates (SQLite)")
+    rsub = registry.add_subparsers(dest="registry_command", required=True, metavar="ACTION")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db", default=str(DEFAULT_DB), metavar="FILE", help=f"default: {DEFAULT_DB}"
+        )
+
+    def listing(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--all", action="store_true", help="every record, not only the latest")
+        p.add_argument("--at", metavar="TIME", help="judge expiry as of this time")
+        p.add_argument(
+            "--standards-dir", action="append", default=[], metavar="DIR", help="repeatable"
+        )
+
+    p = rsub.add_parser("add", help="register certificate.json / failure-record.json files")
+    p.add_argument("documents", nargs="+", metavar="DOC")
+    p.add_argument(
+        "--trust", nargs="+", action="extend", metavar="KEY", help="refuse bad signatures"
+    )
+    common(p)
+    p.set_defaults(func=cmd_add)
+
+    p = rsub.add_parser("list", help="systems with standard, verdict, expiry and flags")
+    common(p)
+    listing(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_list)
+
+    p = rsub.add_parser("index", help="write an HTML index page linking each report")
+    common(p)
+    listing(p)
+    p.add_argument("--out", metavar="FILE", help="default: index.html beside the database")
+    p.set_defaults(func=cmd_index)

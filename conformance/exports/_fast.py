@@ -1,0 +1,537 @@
+"""The fast path of record validation: jsonschema-rs plus compiled check-character sites.
+
+A record is first checked by :class:`FastValidator`, which only answers *valid or not*:
+
+- jsonschema-rs validates a copy of the record schema in which every ``format`` the suite
+  can express as a regular expression is replaced by an anchored ``pattern`` that accepts only
+  values the format's own ``check`` accepts (exactly, or a safe subset: a leap second, a birth
+  date in the current year, fall back);
+- ``cn-id-number`` and ``cn-uscc`` get a pattern for their structure, and their check
+  characters are verified in Python at the places ("sites") the schema puts them
+  unconditionally (reached through ``properties``, ``items``, ``prefixItems``, ``allOf`` and
+  ``$ref`` only), by arithmetic that needs no per-character loop;
+- any other format (or one under a conditional keyword) stays a ``format`` checked by the
+  project's own function as a jsonschema-rs callback.
+
+When the fast path says *valid*, python-jsonschema would find no error either; when it says
+*invalid*, the caller runs python-jsonschema (the slow path) for the located, detailed errors,
+so error output is exactly what it always was. A schema the fast path cannot mirror safely
+(``$id``, anchors, dynamic references, regular expressions whose meaning differs between
+Python and ECMA-262) gets no fast path at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urldefrag, urljoin
+
+import jsonschema_rs
+
+from conformance.standards._documents import load_document
+
+__all__ = ["FastValidator", "build_fast_validator", "id_number_check_ok", "uscc_check_ok"]
+
+_MAX_DEPTH = 64  # schema nesting followed when looking for sites
+_MAX_DOCUMENTS = 256
+
+# ---------------------------------------------------------------- format patterns
+
+_Y = "[0-9]{4}"
+_MD = (
+    "(?:(?:0[1-9]|1[0-2]){sep}(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2]){sep}(?:29|30)"
+    "|(?:0[13578]|1[02]){sep}31)"
+)
+_MD_COMMON = _MD.format(sep="-")
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+_DATE = f"(?:{_Y}-{_MD_COMMON}|{_LEAP_YEAR}-02-29)"
+# Leap seconds (ss = 60) depend on the offset: they take the slow path.
+_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?"
+_OFFSET = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+_PROVINCES = "(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])"
+_USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _birth_dates(last_year: int) -> str:
+    """YYYYMMDD from 1900 through ``last_year`` (calendar-exact), as one alternation."""
+    years = "|".join(str(y) for y in range(1900, last_year + 1))
+    leap = "|".join(str(y) for y in range(1900, last_year + 1) if _leap(y))
+    md = _MD.format(sep="")
+    return f"(?:(?:{years}){md}|(?:{leap})0229)"
+
+
+def format_patterns(today_year: int) -> dict[str, str]:
+    """Anchored ECMA-262 patterns accepting only values each format's check accepts.
+
+    ``cn-id-number`` and ``cn-uscc`` patterns cover the structure only: the check character
+    is verified separately (:func:`id_number_check_ok`, :func:`uscc_check_ok`). Birth dates
+    stop at the end of last year (China time), so "not in the future" holds whatever the day.
+    """
+    return {
+        "date": f"^{_DATE}$",
+        "date-time": f"^{_DATE}[Tt]{_TIME}{_OFFSET}$",
+        "cn-division-code": f"^{_PROVINCES}[0-9]{{4}}$",
+        "cn-mobile": "^1[3-9][0-9]{9}$",
+        "cn-postcode": "^[0-8][0-9]{5}$",
+        "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        "cn-id-number": f"^{_PROVINCES}[0-9]{{4}}{_birth_dates(today_year - 1)}[0-9]{{3}}[0-9X]$",
+        "cn-uscc": f"^[1-9ANY]{_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}$",
+    }
+
+
+# ---------------------------------------------------------------- check characters
+
+_ID_CHECK = "10X98765432"
+_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# Each USCC character as the base-36 digit of its value (0..30), so int(..., 34) can sum.
+_USCC_TO_DIGITS = str.maketrans(_USCC_CHARSET, "0123456789ABCDEFGHIJKLMNOPQRSTU")
+
+
+def id_number_check_ok(value: str) -> bool:
+    """GB 11643 MOD 11-2 check character of a structurally valid ID number.
+
+    The weights are 2^(18-i) mod 11; as 13 = 2 (mod 11), the weighted sum is twice the
+    first 17 digits read in base 13, which ``int`` computes in C.
+    """
+    return value[17] == _ID_CHECK[(2 * int(value[:17], 13)) % 11]
+
+
+def uscc_check_ok(value: str) -> bool:
+    """GB 32100 check character of a structurally valid USCC.
+
+    The weights are 3^(i-1) mod 31; as 34 = 3 (mod 31), the weighted sum is the first 17
+    characters, reversed and mapped to their values, read in base 34.
+    """
+    total = int(value[16::-1].translate(_USCC_TO_DIGITS), 34)
+    return value[17] == _USCC_CHARSET[(31 - total % 31) % 31]
+
+
+CHECK_CHARACTERS: Mapping[str, Callable[[str], bool]] = {
+    "cn-id-number": id_number_check_ok,
+    "cn-uscc": uscc_check_ok,
+}
+
+
+def _today_year() -> int:
+    return datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).year
+
+
+# ---------------------------------------------------------------- schema analysis
+
+# Keywords whose value is one schema / a list of schemas / a map of schemas (2020-12).
+_ONE: tuple[str, ...] = (
+    "additionalProperties",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "not",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+    "items",
+)
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+_UNSUPPORTED = frozenset(
+    {"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"}
+)
+# Regex syntax whose meaning differs between Python's re (the slow path) and ECMA-262.
+_UNSAFE_REGEX = re.compile(r"\\[dDwWsSbBAZzGpPN]|\(\?|\\[0-9]")
+
+Step = str | int | tuple[int]  # property name; array index; (start,) = every item from start
+
+
+class NoFastPath(Exception):
+    """The schema uses something the fast path cannot mirror exactly."""
+
+
+@dataclass
+class _Node:
+    """A format-bearing schema object, where it is, and the instance paths that reach it."""
+
+    uri: str
+    pointer: str
+    format: str
+    paths: set[tuple[Step, ...]] = field(default_factory=set)
+    conditional: bool = False
+
+
+class _Documents:
+    """The record schema's documents, loaded from inside the version folder only."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
+        self.folder = folder.resolve()
+        self.root_uri = root.resolve().as_uri()
+        self.data: dict[str, Any] = {}
+        self.load(self.root_uri)
+
+    def load(self, uri: str) -> Any:
+        if uri in self.data:
+            return self.data[uri]
+        if len(self.data) >= _MAX_DOCUMENTS or not uri.startswith("file://"):
+            raise NoFastPath(f"$ref to {uri}")
+        path = Path(unquote(uri[len("file://") :])).resolve()
+        if not path.is_relative_to(self.folder) or not path.is_file():
+            raise NoFastPath(f"$ref outside the folder: {uri}")
+        data = load_document(path).data
+        self.data[uri] = data
+        return data
+
+    def resolve(self, base: str, ref: str) -> tuple[str, str, Any]:
+        target = urljoin(base, ref)
+        uri, fragment = urldefrag(target)
+        node = self.load(uri)
+        pointer = unquote(fragment)
+        for token in pointer.lstrip("/").split("/") if pointer else []:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise NoFastPath(f"$ref {ref} names nothing")
+        return uri, pointer, node
+
+
+def _subschemas(node: dict[str, Any], pointer: str) -> Iterator[tuple[str, str, Any]]:
+    """(keyword, pointer, subschema) of every schema-valued keyword of ``node``."""
+    for keyword in _ONE:
+        if keyword in node:
+            yield keyword, f"{pointer}/{keyword}", node[keyword]
+    for keyword in _LIST:
+        value = node.get(keyword)
+        if isinstance(value, list):
+            for index, sub in enumerate(value):
+                yield keyword, f"{pointer}/{keyword}/{index}", sub
+    for keyword in _MAP:
+        value = node.get(keyword)
+        if isinstance(value, dict):
+            for name, sub in value.items():
+                escaped = str(name).replace("~", "~0").replace("/", "~1")
+                yield f"{keyword}:{name}", f"{pointer}/{keyword}/{escaped}", sub
+
+
+class _Analysis:
+    def __init__(self, documents: _Documents) -> None:
+        self.documents = documents
+        self.nodes: dict[tuple[str, str], _Node] = {}
+        self.seen: set[tuple[str, str, tuple[Step, ...], bool]] = set()
+
+    def walk(
+        self,
+        uri: str,
+        pointer: str,
+        node: Any,
+        path: tuple[Step, ...],
+        conditional: bool,
+        stack: tuple[tuple[str, str], ...],
+    ) -> None:
+        if not isinstance(node, dict):
+            return
+        here = (uri, pointer)
+        if here in stack or len(stack) > _MAX_DEPTH:
+            conditional = True  # recursive schema: paths are unbounded
+            if (uri, pointer, (), True) in self.seen:
+                return
+            path = ()
+        key = (uri, pointer, path, conditional)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        stack = (*stack, here)
+        if _UNSUPPORTED & node.keys():
+            raise NoFastPath("schema uses $id, anchors or dynamic references")
+        pattern = node.get("pattern")
+        if isinstance(pattern, str) and _UNSAFE_REGEX.search(pattern):
+            raise NoFastPath(f"pattern {pattern!r} means different things in Python and ECMA")
+        for name in node.get("patternProperties") or {}:
+            if _UNSAFE_REGEX.search(str(name)):
+                raise NoFastPath(f"patternProperties {name!r}")
+        fmt = node.get("format")
+        if isinstance(fmt, str):
+            entry = self.nodes.setdefault(here, _Node(uri, pointer, fmt))
+            entry.conditional |= conditional
+            if not conditional:
+                entry.paths.add(path)
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            target_uri, target_pointer, target = self.documents.resolve(uri, ref)
+            self.walk(target_uri, target_pointer, target, path, conditional, stack)
+        prefix = node.get("prefixItems")
+        start = len(prefix) if isinstance(prefix, list) else 0
+        for keyword, sub_pointer, sub in _subschemas(node, pointer):
+            if keyword.startswith(("$defs:", "definitions:")):
+                continue  # definitions apply only where a $ref names them
+            if keyword.startswith("properties:"):
+                step: Step = keyword.split(":", 1)[1]
+                self.walk(uri, sub_pointer, sub, (*path, step), conditional, stack)
+            elif keyword == "items":
+                self.walk(uri, sub_pointer, sub, (*path, (start,)), conditional, stack)
+            elif keyword == "prefixItems":
+                index = int(sub_pointer.rsplit("/", 1)[1])
+                self.walk(uri, sub_pointer, sub, (*path, index), conditional, stack)
+            elif keyword == "allOf":
+                self.walk(uri, sub_pointer, sub, path, conditional, stack)
+            else:  # applies depending on the instance: formats there stay callbacks
+                self.walk(uri, sub_pointer, sub, path, True, stack)
+
+
+_UNBOUNDED = 1 << 30
+_SCALARS = frozenset({"string", "number", "integer", "boolean", "null"})
+
+
+def _value_depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_value_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_value_depth(v) for v in value), default=0)
+    return 0
+
+
+class _DepthBound:
+    """An upper bound of the container nesting of any value a schema accepts."""
+
+    def __init__(self, documents: _Documents) -> None:
+        self.documents = documents
+        self.active: set[tuple[str, str]] = set()
+
+    def of(self, uri: str, pointer: str, node: Any) -> int:
+        if node is False:
+            return 0
+        if not isinstance(node, dict):
+            return _UNBOUNDED
+        here = (uri, pointer)
+        if here in self.active or len(self.active) > _MAX_DEPTH:
+            return _UNBOUNDED  # recursive: no bound
+        self.active.add(here)
+        try:
+            return self._of(uri, pointer, node)
+        finally:
+            self.active.discard(here)
+
+    def _of(self, uri: str, pointer: str, node: dict[str, Any]) -> int:
+        bounds = [self._own(uri, pointer, node)]
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            target_uri, target_pointer, target = self.documents.resolve(uri, ref)
+            bounds.append(self.of(target_uri, target_pointer, target))
+        for index, member in enumerate(node.get("allOf") or []):
+            bounds.append(self.of(uri, f"{pointer}/allOf/{index}", member))
+        for keyword in ("anyOf", "oneOf"):
+            members = node.get(keyword)
+            if isinstance(members, list) and members:
+                bounds.append(
+                    max(self.of(uri, f"{pointer}/{keyword}/{i}", m) for i, m in enumerate(members))
+                )
+        return min(bounds)
+
+    def _own(self, uri: str, pointer: str, node: dict[str, Any]) -> int:
+        if "const" in node:
+            return _value_depth(node["const"])
+        if isinstance(node.get("enum"), list):
+            return max((_value_depth(v) for v in node["enum"]), default=0)
+        declared = node.get("type")
+        types = {declared} if isinstance(declared, str) else set(declared or ())
+        if not types:
+            types = {"object", "array", *_SCALARS}
+        depth = 0
+        if "object" in types:
+            children = [
+                self.of(uri, f"{pointer}/properties/{name}", sub)
+                for name, sub in (node.get("properties") or {}).items()
+            ]
+            closed = node.get("additionalProperties", True) is False or (
+                node.get("unevaluatedProperties", True) is False
+            )
+            if node.get("patternProperties") or not closed:
+                children.append(_UNBOUNDED)
+            depth = max(depth, 1 + max(children, default=0))
+        if "array" in types:
+            items = node.get("items", True)
+            children = [self.of(uri, f"{pointer}/items", items)]
+            for index, sub in enumerate(node.get("prefixItems") or []):
+                children.append(self.of(uri, f"{pointer}/prefixItems/{index}", sub))
+            depth = max(depth, 1 + max(children))
+        return min(depth, _UNBOUNDED)
+
+
+def _node_at(data: Any, pointer: str) -> Any:
+    for token in pointer.lstrip("/").split("/") if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        data = data[int(token)] if isinstance(data, list) else data[token]
+    return data
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _add_pattern(node: dict[str, Any], pattern: str) -> None:
+    del node["format"]
+    if "pattern" not in node:
+        node["pattern"] = pattern
+    else:
+        node["allOf"] = [*node.get("allOf", []), {"pattern": pattern}]
+
+
+# ---------------------------------------------------------------- site code
+
+
+_CACHE_LIMIT = 4096  # values remembered as valid per format (issuer codes repeat a lot)
+
+
+def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
+    """Python source of ``def sites_ok(v0)``: False when a check character is wrong.
+
+    Values found valid are remembered (bounded), so a code that repeats costs a set lookup.
+    """
+    lines = ["def sites_ok(v0):"]
+    tree: dict[Any, Any] = {}
+    for path, fmt in sorted(sites.items(), key=repr):
+        node = tree
+        for step in path:
+            node = node.setdefault(step, {})
+        node.setdefault(None, []).append(fmt)
+    formats = sorted(set(sites.values()))
+
+    def emit(node: dict[Any, Any], var: int, indent: str) -> None:
+        name = f"v{var}"
+        for fmt in node.get(None, []):
+            index = formats.index(fmt)
+            lines.append(
+                f"{indent}if type({name}) is str and {name} not in OK{index} "
+                f"and not remember(OK{index}, CHECK{index}, {name}): return False"
+            )
+        for step, child in node.items():
+            if step is None:
+                continue
+            sub = f"v{var + 1}"
+            if isinstance(step, str):
+                lines.append(f"{indent}if type({name}) is dict:")
+                lines.append(f"{indent}    {sub} = {name}.get({step!r})")
+                emit(child, var + 1, indent + "    ")
+            elif isinstance(step, int):
+                lines.append(f"{indent}if type({name}) is list and len({name}) > {step}:")
+                lines.append(f"{indent}    {sub} = {name}[{step}]")
+                emit(child, var + 1, indent + "    ")
+            else:
+                lines.append(f"{indent}if type({name}) is list:")
+                lines.append(f"{indent}    for {sub} in {name}[{step[0]}:]:")
+                emit(child, var + 1, indent + "        ")
+
+    emit(tree, 0, "    ")
+    lines.append("    return True")
+    return "\n".join(lines) + "\n"
+
+
+def _remember(valid: set[str], check: Callable[[str], bool], value: str) -> bool:
+    if not check(value):
+        return False
+    if len(valid) < _CACHE_LIMIT:  # the first values seen stay: codes that repeat do early
+        valid.add(value)
+    return True
+
+
+def _site_namespace(sites: dict[tuple[Step, ...], str]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"remember": _remember}
+    for index, fmt in enumerate(sorted(set(sites.values()))):
+        namespace[f"OK{index}"] = set()
+        namespace[f"CHECK{index}"] = CHECK_CHARACTERS[fmt]
+    return namespace
+
+
+def _always(_value: Any) -> bool:
+    return True
+
+
+# ---------------------------------------------------------------- the validator
+
+
+@dataclass
+class FastValidator:
+    """``check(record)``: True only when the slow path would report no error for it."""
+
+    is_valid: Callable[[Any], bool]
+    sites_ok: Callable[[Any], bool]
+    sites: dict[tuple[Step, ...], str]
+    max_depth: int = _UNBOUNDED  # no valid record nests deeper than this
+
+    def check(self, value: Any) -> bool:
+        return self.is_valid(value) and self.sites_ok(value)
+
+
+def _callbacks() -> dict[str, Callable[[str], bool]]:
+    from conformance.formats import FORMATS
+
+    def exact(check: Callable[[str], str | None]) -> Callable[[str], bool]:
+        return lambda value: check(value) is None
+
+    return {name: exact(fmt.check) for name, fmt in FORMATS.items()}
+
+
+def build_fast_validator(schema_path: Path, folder: Path) -> FastValidator | None:
+    """The fast validator for a record schema, or None when it cannot be exact."""
+    try:
+        return _build(schema_path, folder)
+    except (NoFastPath, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    except Exception:  # jsonschema-rs refusing the schema: the slow path reports it
+        return None
+
+
+def _build(schema_path: Path, folder: Path) -> FastValidator:
+    documents = _Documents(schema_path, folder)
+    root_uri = documents.root_uri
+    analysis = _Analysis(documents)
+    analysis.walk(root_uri, "", documents.data[root_uri], (), False, ())
+    patterns = format_patterns(_today_year())
+    copies = {uri: _copy(data) for uri, data in documents.data.items()}
+    sites: dict[tuple[Step, ...], str] = {}
+    for (uri, pointer), entry in analysis.nodes.items():
+        node = _node_at(copies[uri], pointer)
+        if entry.format in CHECK_CHARACTERS:
+            if entry.conditional:
+                continue  # stays a format, checked by the exact callback
+            _add_pattern(node, patterns[entry.format])
+            for path in entry.paths:
+                sites[path] = entry.format
+        elif entry.format in patterns:
+            _add_pattern(node, patterns[entry.format])
+    registry = jsonschema_rs.Registry(
+        [(uri, data) for uri, data in copies.items() if uri != root_uri]
+    )
+    root = copies[root_uri]
+    if not isinstance(root, (dict, bool)):
+        raise NoFastPath("record schema is not a schema")
+    left = {e.format for e in analysis.nodes.values() if e.conditional or e.format not in patterns}
+    callbacks = {name: check for name, check in _callbacks().items() if name in left}
+    validator = jsonschema_rs.validator_for(
+        root,
+        registry=registry,
+        base_uri=root_uri,
+        validate_formats=True,
+        formats=callbacks or None,
+        offline=True,
+    )
+    if sites:
+        namespace = _site_namespace(sites)
+        exec(_site_source(sites), namespace)  # noqa: S102 - generated from repr()'d names
+        sites_ok: Callable[[Any], bool] = namespace["sites_ok"]
+    else:
+        sites_ok = _always
+    depth = _DepthBound(documents).of(root_uri, "", documents.data[root_uri])
+    return FastValidator(validator.is_valid, sites_ok, sites, depth)

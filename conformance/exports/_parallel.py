@@ -1,0 +1,187 @@
+"""``--jobs N``: validate a large JSON Lines file as byte ranges in parallel processes.
+
+The file is cut at line starts into at most ``jobs`` ranges (each at least
+:data:`MIN_RANGE_BYTES`); the line number each range starts at is counted first, so every
+issue carries its absolute line. Worker processes (``spawn``, bounded in number) validate one
+range each; the parent merges counts exactly, keeps the first issues per kind in file order
+up to the cap, joins line-ending statistics, and merges key hashes. Candidate duplicate keys
+are then collected by the same workers (they share one ``PYTHONHASHSEED``, so their hashes
+agree) and reported with both places. JSON arrays, CSV and XML are validated whole, in one
+process: their record boundaries cannot be found without parsing from the start.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from conformance.exports._encoding import Endings
+from conformance.exports._keys import KeyHashes, report_duplicates
+from conformance.exports._model import RECORDS, ExportIssue, ExportReport, Severity, Sink
+from conformance.standards.model import ExportSpec
+
+MIN_RANGE_BYTES = 8 * 1024 * 1024
+MAX_JOBS = 64
+_SCAN = 1024 * 1024
+
+
+def plan_ranges(path: Path, jobs: int) -> list[tuple[int, int | None, int]]:
+    """(start, end, first line) of each range; one range when the file is small."""
+    size = path.stat().st_size
+    count = max(1, min(jobs, MAX_JOBS, size // MIN_RANGE_BYTES))
+    if count == 1:
+        return [(0, None, 1)]
+    cuts = [0]
+    with path.open("rb") as stream:
+        for index in range(1, count):
+            stream.seek(max(size * index // count, cuts[-1]))
+            stream.readline()  # to the next line start
+            position = stream.tell()
+            if position >= size:
+                break
+            if position > cuts[-1]:
+                cuts.append(position)
+        lines = [1]
+        stream.seek(0)
+        newlines = 0
+        done = 0
+        for cut in cuts[1:]:
+            while done < cut:
+                block = stream.read(min(_SCAN, cut - done))
+                if not block:
+                    break
+                newlines += block.count(b"\n")
+                done += len(block)
+            lines.append(newlines + 1)
+    ends: list[int | None] = [*cuts[1:], None]
+    return list(zip(cuts, ends, lines, strict=True))
+
+
+@contextmanager
+def _pool(jobs: int) -> Iterator[Any]:
+    """A spawn pool whose workers share one random hash seed (key hashes must agree)."""
+    context = multiprocessing.get_context("spawn")
+    saved = os.environ.get("PYTHONHASHSEED")
+    os.environ["PYTHONHASHSEED"] = str(secrets.randbelow(2**32 - 1) + 1)
+    try:
+        pool = context.Pool(processes=jobs)
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONHASHSEED", None)
+        else:
+            os.environ["PYTHONHASHSEED"] = saved
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _validate_range(args: tuple[ExportSpec, Path, int, int | None, int, int]) -> dict[str, Any]:
+    """Worker: validate one byte range; return what the parent merges (picklable)."""
+    from conformance.exports._validate import Part, _validate
+
+    spec, path, start, end, first_line, cap = args
+    report = ExportReport(export=spec.name, path=path, format=spec.format, encoding=spec.encoding)
+    part = Part(
+        start=start,
+        end=end,
+        first_line=first_line,
+        hashes=KeyHashes() if spec.key else None,
+    )
+    _validate(spec, path, Sink(report, cap), None, part)
+    return {
+        "report": report,
+        "endings": part.endings,
+        "hashes": part.hashes.to_bytes() if part.hashes is not None else None,
+    }
+
+
+def _collect_range(
+    args: tuple[ExportSpec, Path, int, int | None, int, frozenset[int]],
+) -> list[tuple[str, list[Any], int | str, dict[str, Any]]]:
+    from conformance.exports._validate import Part, collect_keys
+
+    spec, path, start, end, first_line, candidates = args
+    return collect_keys(spec, path, Part(start=start, end=end, first_line=first_line), candidates)
+
+
+def validate_parallel(
+    spec: ExportSpec, path: Path, *, max_per_type: int, jobs: int
+) -> ExportReport:
+    """Validate ``path`` with up to ``jobs`` processes; the same report as one process gives."""
+    from conformance.exports._validate import validate_export
+
+    jobs = max(1, min(jobs, MAX_JOBS))
+    try:
+        eligible = spec.format == "jsonl" and path.is_file()
+        ranges = plan_ranges(path, jobs) if eligible else [(0, None, 1)]
+    except OSError:
+        ranges = [(0, None, 1)]
+    if len(ranges) == 1:
+        return validate_export(spec, path, max_per_type=max_per_type)
+    started = time.perf_counter()
+    with _pool(min(jobs, len(ranges))) as pool:
+        tasks = [(spec, path, start, end, line, max_per_type) for start, end, line in ranges]
+        parts: list[dict[str, Any]] = pool.map(_validate_range, tasks, chunksize=1)
+        first: ExportReport = parts[0]["report"]
+        if not first.complete and (
+            first.counts[(RECORDS, "wrong-format")] or first.counts[(RECORDS, "empty-file")]
+        ):
+            # Not JSON Lines at all: what the start of the file says is the whole story.
+            first.seconds = time.perf_counter() - started
+            parts[0]["endings"].report(Sink(first, max_per_type))
+            return first
+        report = ExportReport(
+            export=spec.name, path=path, format=spec.format, encoding=first.encoding
+        )
+        sink = Sink(report, max_per_type)
+        endings = Endings()
+        hashes = KeyHashes() if spec.key else None
+        for part in parts:
+            _merge(report, part["report"], max_per_type)
+            endings.merge(part["endings"])
+            if hashes is not None and part["hashes"] is not None:
+                hashes.merge(KeyHashes.from_bytes(part["hashes"]))
+        endings.report(sink)
+        if hashes is not None:
+            candidates = hashes.candidates()
+            if candidates:
+                found: list[Any] = []
+                collect = [(spec, path, s, e, line, candidates) for s, e, line in ranges]
+                for chunk in pool.map(_collect_range, collect, chunksize=1):
+                    found.extend(chunk)
+                report_duplicates(sink, spec.key, found)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _merge(report: ExportReport, part: ExportReport, cap: int) -> None:
+    """Add a later range's findings: exact counts, issues in file order up to the cap."""
+    report.records += part.records
+    report.bytes_read += part.bytes_read
+    report.complete = report.complete and part.complete
+    for key, count in part.counts.items():
+        report.counts[key] += count
+    for key, severity in part.severities.items():
+        if report.severities.get(key) is not Severity.ERROR:
+            report.severities[key] = severity
+    listed: dict[tuple[str, str], int] = {}
+    for issue in report.issues:
+        listed[(issue.check, issue.kind)] = listed.get((issue.check, issue.kind), 0) + 1
+    kept: list[ExportIssue] = []
+    for issue in part.issues:
+        key = (issue.check, issue.kind)
+        if listed.get(key, 0) < cap:
+            listed[key] = listed.get(key, 0) + 1
+            kept.append(issue)
+    report.issues.extend(kept)
+    for key, count in report.counts.items():
+        if count > cap:
+            report.capped.add(key)

@@ -1,0 +1,249 @@
+"""The fast path agrees with the slow one: formats, check characters, records, ranges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
+from conformance.exports._fast import (
+    build_fast_validator,
+    format_patterns,
+    id_number_check_ok,
+    uscc_check_ok,
+)
+from conformance.exports._keys import KeyHashes, key_hash
+from conformance.exports._parallel import plan_ranges
+from conformance.exports.progress import TerminalProgress
+from conformance.formats import FORMATS
+from conformance.standards.loader import load_standard
+from conformance.validation import schema_validator
+
+ROOT = Path(__file__).resolve().parents[1]
+LICENCE = ROOT / "standards" / "gov.e-licence" / "1.1.0"
+PATTERNS = format_patterns(2026)
+EXACT = ("date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid")
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _pattern(name: str) -> Any:
+    return jsonschema_rs.validator_for({"pattern": PATTERNS[name]})
+
+
+def _values(name: str) -> st.SearchStrategy[str]:
+    fmt = FORMATS[name]
+    return st.one_of(fmt.valid(), fmt.invalid(), st.text(max_size=30))
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_pattern_never_accepts_what_the_format_rejects(name: str) -> None:
+    validator = _pattern(name)
+    extra = {"cn-id-number": id_number_check_ok, "cn-uscc": uscc_check_ok}.get(name)
+
+    @FAST
+    @given(_values(name))
+    def agree(value: str) -> None:
+        fast = validator.is_valid(value) and (extra is None or extra(value))
+        if fast:
+            assert FORMATS[name].check(value) is None, value
+        if name in EXACT:
+            assert fast == (FORMATS[name].check(value) is None), value
+
+    agree()
+
+
+def test_check_characters_by_arithmetic_match_the_formats() -> None:
+    @FAST
+    @given(st.one_of(FORMATS["cn-id-number"].valid(), FORMATS["cn-id-number"].invalid()))
+    def ids(value: str) -> None:
+        if _pattern("cn-id-number").is_valid(value):
+            assert id_number_check_ok(value) == (FORMATS["cn-id-number"].check(value) is None)
+
+    @FAST
+    @given(st.one_of(FORMATS["cn-uscc"].valid(), FORMATS["cn-uscc"].invalid()))
+    def usccs(value: str) -> None:
+        if _pattern("cn-uscc").is_valid(value):
+            assert uscc_check_ok(value) == (FORMATS["cn-uscc"].check(value) is None)
+
+    ids()
+    usccs()
+    assert id_number_check_ok("11010519491231002X")
+    assert not id_number_check_ok("110105194912310021")
+    assert uscc_check_ok("91110000600037341L")
+    assert not uscc_check_ok("91110000600037341M")
+
+
+def _licence_records() -> list[dict[str, Any]]:
+    path = LICENCE / "examples" / "licences.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_fast_validator_of_the_licence_schema_agrees_with_python_jsonschema() -> None:
+    schema = LICENCE / "schemas" / "licence.schema.json"
+    fast = build_fast_validator(schema, LICENCE)
+    assert fast is not None
+    assert set(fast.sites.values()) == {"cn-id-number", "cn-uscc"}
+    assert fast.max_depth == 2  # no record nests deeper: no depth count needed
+    slow = schema_validator(schema)
+    base = _licence_records()
+
+    mutations = st.sampled_from(
+        [
+            ("holder", "id_number", lambda v: v[:-1] + ("0" if v[-1] != "0" else "1")),
+            ("holder", "uscc", lambda v: v[:-1] + ("0" if v[-1] != "0" else "1")),
+            ("issuer", "uscc", lambda v: v[:-1] + ("A" if v[-1] != "A" else "B")),
+            (None, "issue_date", lambda v: v[:8] + "31"),
+            (None, "updated_at", lambda v: v.replace("T", " ")),
+            (None, "division_code", lambda v: "99" + v[2:]),
+            (None, "status", lambda v: v.upper()),
+        ]
+    )
+
+    @FAST
+    @given(st.sampled_from(base), mutations, st.booleans())
+    def agree(record: dict[str, Any], mutation: Any, mutate: bool) -> None:
+        record = json.loads(json.dumps(record))
+        parent_name, name, change = mutation
+        parent = record if parent_name is None else record[parent_name]
+        if mutate and name in parent and isinstance(parent[name], str):
+            parent[name] = change(parent[name])
+        valid = not list(slow.iter_errors(record))
+        if fast.check(record):
+            assert valid, record
+        elif valid:  # conservative refusals are allowed, but not for these values
+            pytest.fail(f"fast path refused a valid record: {record}")
+
+    agree()
+
+
+def test_unsafe_patterns_get_no_fast_path(tmp_path: Path) -> None:
+    (tmp_path / "standard.yaml").write_text("id: x\n", encoding="utf-8")
+    schema = tmp_path / "r.schema.json"
+    schema.write_text(json.dumps({"properties": {"a": {"pattern": "^\\w+$"}}}), encoding="utf-8")
+    assert build_fast_validator(schema, tmp_path) is None
+    schema.write_text(json.dumps({"$id": "urn:x", "type": "object"}), encoding="utf-8")
+    assert build_fast_validator(schema, tmp_path) is None
+    schema.write_text(json.dumps({"properties": {"a": {"pattern": "^[a-z]+$"}}}), encoding="utf-8")
+    assert build_fast_validator(schema, tmp_path) is not None
+
+
+def test_conditional_formats_stay_exact_callbacks(tmp_path: Path) -> None:
+    (tmp_path / "standard.yaml").write_text("id: x\n", encoding="utf-8")
+    schema = tmp_path / "r.schema.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "anyOf": [
+                    {"properties": {"id": {"format": "cn-id-number"}}},
+                    {"required": ["never"]},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    fast = build_fast_validator(schema, tmp_path)
+    assert fast is not None
+    assert fast.sites == {}
+    assert fast.check({"id": "11010519491231002X"})
+    assert not fast.check({"id": "110105194912310021"})
+
+
+def test_key_hashes_find_candidates_and_tokens_keep_types_apart() -> None:
+    hashes = KeyHashes()
+    for values in (["a"], ["b"], ["a"], [1], [1.0], [True], [[1, 2]], [[1, 2]]):
+        hashes.add(values)
+    candidates = hashes.candidates()
+    assert key_hash(["a"]) in candidates
+    assert key_hash([1]) in candidates  # 1, 1.0 and True collide: only tokens decide
+    assert key_hash(["b"]) not in candidates
+    merged = KeyHashes.from_bytes(hashes.to_bytes())
+    assert merged.candidates() == candidates
+
+
+def _write_jsonl(path: Path, records: list[dict[str, Any]], extra: dict[int, str]) -> Path:
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    for index, text in extra.items():
+        lines[index] = text
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_parallel_ranges_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import _parallel
+
+    monkeypatch.setattr(_parallel, "MIN_RANGE_BYTES", 64 * 1024)
+    spec = load_standard(LICENCE).export("licences-jsonl")
+    base = _licence_records()
+    records = []
+    for number in range(3000):
+        record = json.loads(json.dumps(base[number % len(base)]))
+        record["licence_id"] = f"BL-2020-{number:06d}"
+        records.append(record)
+    records[2500]["licence_id"] = records[10]["licence_id"]  # a duplicate across ranges
+    records[1700]["holder"] = {**records[1700]["holder"], "name": ""}
+    path = _write_jsonl(tmp_path / "l.jsonl", records, {1200: "  ", 2900: '{"cut'})
+    assert len(plan_ranges(path, 3)) == 3
+    one = validate_export(spec, path)
+    three = validate_export(spec, path, jobs=3)
+    assert one.records == three.records == 2999
+    assert one.counts == three.counts
+    assert [(i.kind, i.line, i.message) for i in one.issues] == [
+        (i.kind, i.line, i.message) for i in three.issues
+    ]
+    dup = next(i for i in three.issues if i.check == UNIQUE_KEYS)
+    assert (dup.line, "first at line 11") == (2501, "first at line 11")
+    assert "first at line 11" in dup.message
+    assert three.counts[(RECORDS, "blank-line")] == 1
+
+
+def test_range_plan_lines_are_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.exports import _parallel
+
+    monkeypatch.setattr(_parallel, "MIN_RANGE_BYTES", 100)
+    path = tmp_path / "l.jsonl"
+    path.write_bytes(b"".join(b'{"n": %d}\n' % i for i in range(200)))
+    plan = plan_ranges(path, 4)
+    assert len(plan) == 4
+    data = path.read_bytes()
+    for start, _end, line in plan:
+        assert start == 0 or data[start - 1 : start] == b"\n"
+        assert line == data.count(b"\n", 0, start) + 1
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_appears_only_for_slow_files() -> None:
+    import io
+
+    out = io.StringIO()
+    clock = _Clock()
+    progress = TerminalProgress("licences-jsonl", stream=out, clock=clock)
+    progress(10, 100)
+    assert out.getvalue() == ""  # the first seconds are quiet
+    clock.now = 20.0
+    progress(50, 100)
+    clock.now = 21.0
+    progress(100, 100)
+    lines = out.getvalue().splitlines()
+    assert "licences-jsonl" in lines[0]
+    assert " 50.0%" in lines[0]
+    assert "100.0%" in lines[-1]
+    quick = io.StringIO()
+    fast = TerminalProgress("x", stream=quick, clock=_Clock())
+    fast(100, 100)
+    assert quick.getvalue() == ""
