@@ -96,9 +96,19 @@ def cmd_standards_lint(args: argparse.Namespace) -> int:
 def cmd_checks_list(args: argparse.Namespace) -> int:
     from conformance.checks import all_checks
 
+    served: dict[str, list[str]] = {}
+    if args.standard:
+        from conformance.standards.loader import StandardsRepository
+
+        standard = StandardsRepository(_standards_dirs(args)).load(args.standard)
+        for check in all_checks():
+            served[check.id] = [c.id for c in standard.clauses if c.checks and check.id in c.checks]
     for check in all_checks():
-        print(f"{check.id:<26} {check.kind:<7} {check.title}")
-        print(f"{'':<26} {'':<7} {check.doc}")
+        print(f"{check.id:<26} {check.kind:<8} {check.severity:<8} {check.title}")
+        print(f"{'':<44}{check.doc}")
+        if args.standard:
+            clauses = ", ".join(served[check.id]) or "(no clause of this standard)"
+            print(f"{'':<44}clauses in {args.standard}: {clauses}")
     return EXIT_OK
 
 
@@ -191,7 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     checks = sub.add_parser("checks", help="the catalogue of checks")
     csub = checks.add_subparsers(dest="checks_command", required=True, metavar="ACTION")
-    csub.add_parser("list", help="list every check").set_defaults(func=cmd_checks_list)
+    p = csub.add_parser("list", help="list every check (with --standard: the clauses it serves)")
+    p.add_argument("--standard", metavar="ID@VERSION", help="show which clauses use each check")
+    _add_standards_dir(p)
+    p.set_defaults(func=cmd_checks_list)
 
     formats = sub.add_parser("formats", help="the string formats standards may use")
     fsub = formats.add_subparsers(dest="formats_command", required=True, metavar="ACTION")

@@ -271,7 +271,7 @@ def test_service_case_operations_are_covered_for_every_api_check() -> None:
     assert automated == named
     assert {i for i, c in clauses.items() if c["verification"] == "manual"} == {"CASE-OPS-001"}
     assert clauses["CASE-OPS-001"]["level"] == "SHOULD"
-    assert 10 <= len(clauses) <= 15
+    assert len(clauses) >= 10
 
 
 @pytest.mark.parametrize("folder", [SERVICE_CASE, CATALOGUE], ids=["service-case", "catalogue"])
@@ -295,7 +295,7 @@ def test_catalogue_clauses_are_named_when_automated() -> None:
     assert automated == named
     manual = {i: c["level"] for i, c in clauses.items() if c["verification"] == "manual"}
     assert "SHOULD" in manual.values()
-    assert 8 <= len(clauses) <= 12
+    assert len(clauses) >= 8
     assert "api" not in CATALOGUE.manifest
 
 

@@ -172,7 +172,7 @@ def test_manifest_and_openapi_are_valid(versions: dict[str, Version], version: s
     assert [e.message for e in meta.iter_errors(v.manifest)] == []
     assert v.manifest["version"] == version == v.openapi["info"]["version"]
     validate_openapi(v.openapi, base_uri=v.openapi_path.as_uri())
-    assert 10 <= len(v.manifest["requirements"]) <= 15
+    assert len(v.manifest["requirements"]) >= 10
     levels = {c["level"] for c in v.manifest["requirements"]}
     assert {"MUST", "SHOULD"} <= levels
     assert any(
@@ -244,7 +244,9 @@ def test_version_1_1_0_only_adds_to_1_0_0(versions: dict[str, Version]) -> None:
     old_clauses, new_clauses = old.clauses(), new.clauses()
     assert set(old_clauses) < set(new_clauses)
     added = [new_clauses[i] for i in set(new_clauses) - set(old_clauses)]
-    assert [c["level"] for c in added] == ["MAY"]
+    # a new optional operation (MAY) and a response-time budget (SHOULD): neither can fail
+    # a candidate that conformed to 1.0.0
+    assert sorted(c["level"] for c in added) == ["MAY", "SHOULD"]
     for clause_id, clause in old_clauses.items():
         assert new_clauses[clause_id]["level"] == clause["level"]
         assert new_clauses[clause_id].get("checks") == clause.get("checks")

@@ -43,6 +43,8 @@ class Check:
     # Whether the check looks at this exchange at all; one that does not, does not count
     # it as examined (so a probe-only check never passes vacuously).
     applies: Callable[[Exchange], bool] | None = None
+    # How bad a failure is on its own; the clause's level (MUST/SHOULD/MAY) decides the verdict.
+    severity: Literal["error", "warning"] = "error"
 
 
 CHECKS: dict[str, Check] = {}
@@ -56,13 +58,16 @@ def register(check: Check) -> Check:
 
 
 def api_check(
-    check_id: str, title: str, applies: Callable[[Exchange], bool] | None = None
+    check_id: str,
+    title: str,
+    applies: Callable[[Exchange], bool] | None = None,
+    severity: Literal["error", "warning"] = "error",
 ) -> Callable[[ApiCheckFn], ApiCheckFn]:
     """Register an API check; its docstring's first line is its doc line."""
 
     def decorate(func: ApiCheckFn) -> ApiCheckFn:
         doc = (func.__doc__ or "").strip().splitlines()[0]
-        register(Check(check_id, title, doc, "api", func, applies))
+        register(Check(check_id, title, doc, "api", func, applies, severity))
         return func
 
     return decorate

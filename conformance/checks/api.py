@@ -235,7 +235,9 @@ def _within_budget(exchange: Exchange) -> bool:
     return "x-response-time-ms" in exchange.operation.extensions
 
 
-@api_check("response_time", "Response within the time budget", applies=_within_budget)
+@api_check(
+    "response_time", "Response within the time budget", applies=_within_budget, severity="warning"
+)
 def response_time(exchange: Exchange) -> Iterator[Problem]:
     """The response arrives within the operation's x-response-time-ms budget (a SHOULD)."""
     budget = float(exchange.operation.extensions["x-response-time-ms"])

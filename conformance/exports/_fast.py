@@ -535,3 +535,29 @@ def _build(schema_path: Path, folder: Path) -> FastValidator:
         sites_ok = _always
     depth = _DepthBound(documents).of(root_uri, "", documents.data[root_uri])
     return FastValidator(validator.is_valid, sites_ok, sites, depth)
+
+
+def xml_value_check(fmt: Any) -> Callable[[str], bool]:
+    """A fast exact predicate for one format's values (XML field_formats), cached.
+
+    The pattern (compiled for Python: the patterns use no syntax whose meaning differs) and
+    the check character decide when they accept; anything else asks the format itself.
+    """
+    pattern_text = format_patterns(_today_year()).get(fmt.name)
+    pattern = re.compile(pattern_text[1:-1]) if pattern_text else None
+    extra = CHECK_CHARACTERS.get(fmt.name)
+    valid: set[str] = set()
+    check = fmt.check
+
+    def ok(value: str) -> bool:
+        if value in valid:
+            return True
+        if pattern is not None and pattern.fullmatch(value) and (extra is None or extra(value)):
+            good = True
+        else:
+            good = check(value) is None
+        if good and len(valid) < _CACHE_LIMIT:
+            valid.add(value)
+        return good
+
+    return ok

@@ -784,3 +784,93 @@ def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRec
 def _parent_path(element: etree._Element) -> str:
     names = [local_name(a.tag) or "?" for a in element.iterancestors()]
     return "/" + "/".join(reversed(names)) if names else ""
+
+
+BATCH_RECORDS = 256
+BATCH_BYTES = 4 * 1024 * 1024
+
+
+def xml_record_batches(
+    tap: XmlTap, record_element: str, sink: Sink, size: int = BATCH_RECORDS
+) -> Iterator[tuple[etree._Element, list[XmlRecord]]]:
+    """Record elements in batches, each moved into a detached wrapper element.
+
+    The wrapper is a copy of the records' parent (same tag, namespaces and attributes), so
+    a batch can be validated and searched in single calls; records are moved out of the tree
+    as they end (with any non-record elements before them dropped), so memory stays bounded
+    by the batch (at most ``size`` records and about BATCH_BYTES of text).
+    """
+    events = etree.iterparse(
+        tap,
+        events=("end",),
+        tag=f"{{*}}{record_element}",
+        encoding="utf-8",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+    ordinals: dict[str, int] = {}
+    first = True
+    batch: list[XmlRecord] = []
+    wrapper: etree._Element | None = None
+    last_parent: etree._Element | None = None
+    parent_path = ""
+    started = tap.served
+    try:
+        for _event, element in events:
+            if first:
+                first = False
+                dtd = element.getroottree().docinfo.internalDTD
+                if dtd is not None and any(True for _ in dtd.iterentities()):
+                    sink.add(
+                        RECORDS,
+                        "doctype-entities",
+                        "DOCTYPE declares entities; expected none (not expanded, the file is "
+                        "not read further)",
+                        line=1,
+                    )
+                    return
+            parent = element.getparent()
+            if parent is not last_parent or wrapper is None:
+                if batch:  # records under another parent start a new batch
+                    yield wrapper, batch  # type: ignore[misc]
+                    batch = []
+                last_parent = parent
+                parent_path = _parent_path(element)
+                wrapper = etree.Element("wrapper") if parent is None else _like(parent)
+                started = tap.served
+            ordinal = ordinals.get(parent_path, 0) + 1
+            ordinals[parent_path] = ordinal
+            line = source_line(element)
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
+                wrapper.append(element)
+            batch.append(XmlRecord(element, line, f"{parent_path}/{record_element}[{ordinal}]"))
+            tap.mark = tap.served
+            if len(batch) >= size or tap.served - started > BATCH_BYTES:
+                yield wrapper, batch
+                batch = []
+                wrapper = _like(wrapper)
+                started = tap.served
+        if batch and wrapper is not None:
+            yield wrapper, batch
+    except XmlTooLarge:
+        if batch and wrapper is not None:
+            yield wrapper, batch
+        _too_large(sink, f"a <{record_element}> record (or the text before it)", line=None)
+        sink.report.complete = False
+    except etree.XMLSyntaxError as exc:
+        if batch and wrapper is not None:
+            yield wrapper, batch
+        sink.add(RECORDS, "parse", f"not well-formed XML: {exc.msg}", line=exc.lineno or None)
+        sink.report.complete = False
+
+
+def _like(element: etree._Element) -> etree._Element:
+    """A new, empty element with the tag, attributes and namespaces of ``element``."""
+    nsmap: Any = element.nsmap
+    attrib: Any = dict(element.attrib)
+    return etree.Element(element.tag, attrib=attrib, nsmap=nsmap)

@@ -58,7 +58,8 @@ class ExportRules:
 
 
 def _manifest(standard: Standard) -> Document:
-    return load_document(standard.manifest_path)
+    # The folder's manifest: for a profile, the effective one, with the base's exports merged.
+    return load_document(standard.folder / "standard.yaml")
 
 
 def export_rules(standard: Standard) -> dict[str, ExportRules]:

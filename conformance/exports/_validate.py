@@ -58,6 +58,7 @@ from conformance.exports._readers import (
     local_name,
     source_line,
     xml_prolog_problems,
+    xml_record_batches,
     xml_records,
 )
 from conformance.standards.model import ExportSpec
@@ -866,23 +867,168 @@ def _read_xml(
     formats = [] if collect else _field_formats(spec, sink)
     if (schema is None and not collect) or formats is None:
         return
+    fast = None if collect else _XmlFast.build(spec, formats, keys)
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     tap = XmlTap(decoder)
     if xml_prolog_problems(tap.head, encoding, sink):
         use_xsd = not collect
-        for record in xml_records(tap, spec.record_element, sink):
-            report.records += 1
-            if use_xsd and schema is not None:
-                use_xsd = _check_xsd(schema, record, spec.record_element, sink)
+        for wrapper, batch in xml_record_batches(tap, spec.record_element, sink):
+            report.records += len(batch)
+            whole = fast is not None and len(wrapper) == len(batch)
+            if (
+                use_xsd
+                and schema is not None
+                and not (whole and fast is not None and fast.xsd_ok(schema, wrapper))
+            ):
+                for record in batch:
+                    use_xsd = use_xsd and _check_xsd(schema, record, spec.record_element, sink)
             if formats:
-                _check_field_formats(formats, record, sink)
-            keys.add_xml(record)
+                if whole and fast is not None:
+                    for record in fast.format_failures(wrapper, batch):
+                        _check_field_formats(formats, record, sink)
+                else:
+                    for record in batch:
+                        _check_field_formats(formats, record, sink)
+            if whole and fast is not None and fast.key_path is not None and keys.hashes:
+                fast.add_keys(wrapper, keys.hashes)
+            else:
+                for record in batch:
+                    keys.add_xml(record)
             ticker.tick(decoder.offset)
     else:
         report.complete = False
     part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)
+
+
+def _local_step(name: str) -> str:
+    return f"*[local-name()={_xpath_literal(name)}]"
+
+
+def _xpath_literal(text: str) -> str:
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat(" + ', "\'", '.join(f"'{p}'" for p in text.split("'")) + ")"
+
+
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_NOT_NIL = "[not(@xsi:nil='true' or @xsi:nil='1')]"
+
+
+class _XmlFast:
+    """Whole-batch work for XML records: one XSD call, one XPath per field format and key.
+
+    Each is only an "all fine?" answer; a batch that is not fine is checked record by record
+    by the same code as before, so every issue is the one it always was.
+    """
+
+    def __init__(
+        self,
+        record_element: str,
+        fields: list[tuple[etree.XPath, Callable[[str], bool]]],
+        key_path: etree.XPath | None,
+        parent_ok: Callable[[str], bool],
+    ) -> None:
+        self.record_element = record_element
+        self.fields = fields
+        self.key_path = key_path
+        self.parent_ok = parent_ok
+
+    @classmethod
+    def build(
+        cls, spec: ExportSpec, formats: list[tuple[str, tuple[str, ...], Any]], keys: _Keys
+    ) -> _XmlFast | None:
+        from conformance.exports._fast import xml_value_check
+
+        record = spec.record_element or ""
+        try:
+            fields = []
+            for _path, steps, fmt in formats:
+                expression = "/".join(_local_step(step) for step in (record, *steps))
+                xpath = etree.XPath(expression + _NOT_NIL, namespaces={"xsi": _XSI})
+                fields.append((xpath, xml_value_check(fmt)))
+            key_path = None
+            if len(keys.fields) == 1:
+                key_path = etree.XPath(f"{_local_step(record)}/{_local_step(keys.fields[0])}[1]")
+            parent_ok = _xsd_batch_parents(spec)
+        except (etree.XPathSyntaxError, etree.XMLSyntaxError, OSError):
+            return None
+        return cls(record, fields, key_path, parent_ok)
+
+    def xsd_ok(self, schema: etree.XMLSchema, wrapper: etree._Element) -> bool:
+        """True when the wrapper (a copy of the records' parent) holding the batch is valid
+        and the XSD validates every record there as the global record element."""
+        if not self.parent_ok(str(wrapper.tag)):
+            return False
+        return bool(schema.validate(wrapper))
+
+    def format_failures(self, wrapper: etree._Element, batch: list[XmlRecord]) -> list[XmlRecord]:
+        """The records of the batch holding a field whose format check fails."""
+        bad: list[etree._Element] = []
+        for xpath, ok in self.fields:
+            for element in cast(list[etree._Element], xpath(wrapper)):
+                if not ok(element.text or ""):
+                    bad.append(element)
+        if not bad:
+            return []
+        owners: set[int] = set()
+        for element in bad:
+            node = element
+            while node.getparent() is not None and node.getparent() is not wrapper:
+                node = node.getparent()  # type: ignore[assignment]
+            owners.add(id(node))
+        return [record for record in batch if id(record.element) in owners]
+
+    def add_keys(self, wrapper: etree._Element, hashes: KeyHashes) -> None:
+        assert self.key_path is not None
+        for element in cast(list[etree._Element], self.key_path(wrapper)):
+            hashes.add([element.text or ""])
+
+
+def _xsd_batch_parents(spec: ExportSpec) -> Callable[[str], bool]:
+    """Which parent tags the XSD declares globally with the record element by reference.
+
+    Validating such a parent validates each record child as the global record element, so a
+    valid batch needs no record-by-record validation. Anything less plain (wildcards, groups,
+    derivation, a local element of the record's name) keeps record-by-record validation.
+    """
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.parse(str(spec.schema_path), parser).getroot()
+    namespace = root.get("targetNamespace")
+    record = spec.record_element or ""
+    types = {t.get("name"): t for t in root.findall(f"{xs}complexType")}
+    allowed: set[str] = set()
+    for element in root.findall(f"{xs}element"):
+        name = element.get("name")
+        if not name or name == record:
+            continue
+        body = element.find(f"{xs}complexType")
+        if body is None and element.get("type"):
+            body = types.get(str(element.get("type")).rpartition(":")[2])
+        if body is None:
+            continue
+        nodes = list(body.iter())
+        if any(
+            isinstance(n.tag, str)
+            and n.tag
+            in (f"{xs}any", f"{xs}group", f"{xs}extension", f"{xs}restriction", f"{xs}anyAttribute")
+            for n in nodes
+        ):
+            continue
+        refs = [n for n in nodes if n.tag == f"{xs}element" and n.get("ref")]
+        locals_ = [n for n in nodes if n.tag == f"{xs}element" and n.get("name") == record]
+        if locals_:
+            continue
+        for ref in refs:
+            prefix, _, local = str(ref.get("ref")).rpartition(":")
+            uri = ref.nsmap.get(prefix or None) if prefix else ref.nsmap.get(None)
+            if local == record and uri == namespace:
+                allowed.add(f"{{{namespace}}}{name}" if namespace else name)
+    return allowed.__contains__
 
 
 def _check_xsd(schema: etree.XMLSchema, record: XmlRecord, name: str, sink: Sink) -> bool:
