@@ -55,7 +55,7 @@ def cmd_standards_show(args: argparse.Namespace) -> int:
     print(f"  {standard.title.zh}")
     print(f"  {standard.title.en}")
     print(f"  digest:  {standard.digest}")
-    print(f"  folder:  {standard.folder}")
+    print(f"  folder:  {standard.manifest_path.parent}")  # a profile's own, not its effective one
     dates = ", ".join(f"{k} {v}" for k, v in standard.dates.items())
     print(f"  dates:   {dates}")
     if standard.extends:

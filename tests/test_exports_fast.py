@@ -247,3 +247,116 @@ def test_progress_appears_only_for_slow_files() -> None:
     fast = TerminalProgress("x", stream=quick, clock=_Clock())
     fast(100, 100)
     assert quick.getvalue() == ""
+
+
+def test_many_files_side_by_side_match_one_by_one(tmp_path: Path) -> None:
+    from conformance.exports import validate_many
+
+    standard = load_standard(LICENCE)
+    jsonl = standard.export("licences-jsonl")
+    xml = standard.export("licences-xml")
+    records = _licence_records()
+    records[1]["status"] = "lost"
+    bad = _write_jsonl(tmp_path / "bad.jsonl", records, {})
+    items = [
+        (jsonl, LICENCE / "examples" / "licences.jsonl"),
+        (xml, LICENCE / "examples" / "licences.xml"),
+        (jsonl, bad),
+        (jsonl, tmp_path / "missing.jsonl"),
+    ]
+    together = validate_many(items, max_per_type=10, jobs=2)
+    alone = [validate_export(spec, path, max_per_type=10) for spec, path in items]
+    assert [(r.records, r.counts, [i.message for i in r.issues]) for r in together] == [
+        (r.records, r.counts, [i.message for i in r.issues]) for r in alone
+    ]
+    assert together[2].counts[(RECORDS, "enum")] == 1
+    assert together[3].counts[(RECORDS, "unreadable")] == 1
+
+
+@pytest.mark.slow
+def test_run_with_jobs_gives_the_same_results(tmp_path: Path) -> None:
+    from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
+
+    outcomes = {}
+    for jobs in ("1", "2"):
+        done = run_cli(
+            "run",
+            "--standard",
+            "gov.data-catalogue@1.0.0",
+            "--candidate",
+            str(FIXTURE / "candidate.yaml"),
+            "--jobs",
+            jobs,
+            "--reports-dir",
+            str(tmp_path),
+            "--run-id",
+            f"jobs{jobs}",
+            env={TOKEN_ENV: "not-used-without-an-api"},
+        )
+        assert done.code == 0, done.out + done.err
+        data = json.loads((tmp_path / f"jobs{jobs}" / "results.json").read_text("utf-8"))
+        outcomes[jobs] = [(r["id"], r["status"], r["examined"]) for r in data["results"]]
+    assert outcomes["1"] == outcomes["2"]
+    done = run_cli("run", "--candidate", str(FIXTURE / "candidate.yaml"), "--jobs", "0")
+    assert done.code == 2
+    assert "--jobs" in done.err
+
+
+def _csv_spec(tmp_path: Path) -> Any:
+    from conformance.standards.model import CsvOptions, ExportSpec, Text
+
+    schema = tmp_path / "row.schema.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "required": ["id", "holder_id"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "holder_id": {"type": "string", "format": "cn-id-number"},
+                    "count": {"type": "integer"},
+                    "note": {"type": "string"},
+                },
+                "additionalProperties": False,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return ExportSpec(
+        name="rows",
+        title=Text("行", "Rows"),
+        format="csv",
+        schema_path=schema,
+        clauses=("X-001",),
+        key=("id",),
+        csv=CsvOptions(empty="absent"),
+    )
+
+
+def test_csv_blocks_report_bad_bytes_and_oversized_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import ENCODING, _readers
+
+    monkeypatch.setattr(_readers, "RECORD_LIMIT", 4096)
+    spec = _csv_spec(tmp_path)
+    good = "11010519491231002X"
+    head = f"id,holder_id,count,note\nA1,{good},1,x\n".encode()
+    bad_row = f"A2,{good},2,caf".encode() + b"\xff" + b"\n"
+    huge = f"A3,{good},3,{'y' * 5000}\n".encode()
+    tail = f"A4,{good[:-1]}1,four,z\nA1,{good},5,\n".encode()
+    path = tmp_path / "rows.csv"
+    path.write_bytes(head + bad_row + huge + tail)
+    report = validate_export(spec, path)
+    invalid = next(i for i in report.issues if i.kind == "invalid-bytes")
+    assert invalid.check == ENCODING
+    assert invalid.line == 3
+    assert invalid.byte_offset == len(head) + bad_row.index(b"\xff")
+    too_large = next(i for i in report.issues if i.kind == "record-too-large")
+    assert too_large.line == 4
+    kinds = {(i.kind, i.row) for i in report.issues if i.check == RECORDS}
+    assert ("format:cn-id-number", 3) in kinds  # rows after the skipped line still checked
+    assert ("type", 3) in kinds
+    duplicate = next(i for i in report.issues if i.check == UNIQUE_KEYS)
+    assert "first at row 1" in duplicate.message
+    assert duplicate.row == 4

@@ -101,3 +101,25 @@ def test_correct_candidate_has_no_failure_over_many_seeds(
         ]
         assert bad == [], f"seed={seed}: {bad}"
         assert verdict == "pass"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "case-unknown-field-accepted",
+        "out-of-range-accepted",
+        "auth-not-enforced",
+        "page-size-ignored",
+    ],
+)
+def test_deterministic_probes_catch_faults_without_generation(
+    fault: str,
+    faulty_server: Callable[..., str],
+    engine: Callable[..., tuple[list[CheckResult], str]],
+) -> None:
+    """Examples, auth probes, boundary and body probes and scenarios need no random luck."""
+    standard, check, clause = FAULTS[fault]
+    results, _ = engine(standard, faulty_server(fault), seed=0, max_examples=0)
+    failed = {(r.check, r.clause) for r in results if r.outcome is Outcome.FAIL}
+    assert (check, clause) in failed, sorted(failed)

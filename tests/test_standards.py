@@ -106,6 +106,23 @@ def test_digest_is_stable_and_changes_with_any_byte(tmp_path: Path) -> None:
     assert content_digest(copy) != changed  # renaming a file changes the digest too
 
 
+def test_digest_ignores_lifecycle_fields_only(tmp_path: Path) -> None:
+    copy = tmp_path / "test.minimal" / "1.0.0"
+    shutil.copytree(MINIMAL, copy)
+    manifest = copy / "standard.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(
+        text.replace("status: published", "status: deprecated").replace(
+            "effective: '2026-01-01'}", "effective: '2026-01-01', sunset: '2030-01-01'}"
+        ),
+        encoding="utf-8",
+    )
+    assert "deprecated" in manifest.read_text(encoding="utf-8")
+    assert content_digest(copy) == content_digest(MINIMAL)
+    manifest.write_text(text.replace("Export records match", "Exported records match"), "utf-8")
+    assert content_digest(copy) != content_digest(MINIMAL)
+
+
 def test_digest_refuses_symlinks(tmp_path: Path) -> None:
     copy = tmp_path / "v"
     shutil.copytree(MINIMAL, copy)

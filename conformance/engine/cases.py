@@ -290,4 +290,46 @@ def boundary_cases(
                     mutation_kind=kind,
                 )
             )
+    cases.extend(_body_cases(operation, schemas, base))
     return cases
+
+
+UNKNOWN_PROPERTY = "x_unknown_property"
+
+
+def _body_cases(operation: Operation, schemas: SchemaSet, base: RequestCase) -> list[RequestCase]:
+    """The example body with one required property removed, or one unknown property added
+    to a closed body: the invalid bodies a candidate most often accepts by mistake."""
+    body = operation.body
+    if body is None or body.schema_uri is None or not isinstance(base.body, dict):
+        return []
+    schema, resolver = schemas.lookup(body.schema_uri)
+    for _ in range(8):  # follow a top-level $ref chain, bounded
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+            break
+        resolved = resolver.lookup(schema["$ref"])
+        schema, resolver = resolved.contents, resolved.resolver
+    if not isinstance(schema, dict):
+        return []
+    validator = schemas.validator_for(body.schema_uri)
+    variants: list[tuple[dict[str, Any], str, str]] = []
+    for name in schema.get("required", []):
+        if name in base.body:
+            smaller = {k: v for k, v in base.body.items() if k != name}
+            variants.append((smaller, f"body: required property {name!r} missing", "body:required"))
+    if schema.get("additionalProperties") is False or schema.get("unevaluatedProperties") is False:
+        larger = {**base.body, UNKNOWN_PROPERTY: "x"}
+        variants.append((larger, f"body: unknown property {UNKNOWN_PROPERTY!r}", "body:unknown"))
+    return [
+        RequestCase(
+            dict(base.path_params),
+            dict(base.query),
+            dict(base.headers),
+            payload,
+            source="boundary",
+            mutation=description,
+            mutation_kind=kind,
+        )
+        for payload, description, kind in variants
+        if not validator.is_valid(payload)
+    ]

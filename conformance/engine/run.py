@@ -27,6 +27,7 @@ from hypothesis import seed as hypothesis_seed
 
 from conformance.candidate import Candidate, Claim
 from conformance.checks import CHECKS, Problem, api_checks
+from conformance.engine._hypothesis import seed_only_generation
 from conformance.engine.cases import (
     boundary_cases,
     case_strategy,
@@ -118,6 +119,8 @@ class Run:
         self.latencies_ms: dict[str, list[float]] = {}  # per operation, bounded
         self.export_files: dict[str, dict[str, Any]] = {}
         self.export_jobs = 1  # processes per export file (--jobs)
+        self._prevalidated: dict[str, Any] = {}  # export reports made ahead, side by side
+        self._prevalidated_all = False
         # a progress display per export file (the pytest plugin sets one for the terminal)
         self.export_progress: Callable[[str], Callable[[int, int], None]] | None = None
         self.unreachable: str | None = None
@@ -442,7 +445,8 @@ class Run:
             execute(case)
 
         try:
-            explore()
+            with seed_only_generation():
+                explore()
         except BudgetExhausted:
             raise
         except Exception as exc:
@@ -535,18 +539,19 @@ class Run:
                 return False
 
             try:
-                find(
-                    strategy,
-                    reproduces,
-                    settings=settings(
-                        max_examples=max(self.config.max_examples, 10),
-                        database=None,
-                        deadline=None,
-                        phases=[Phase.generate, Phase.shrink],
-                        suppress_health_check=list(HealthCheck),
-                    ),
-                    random=random.Random(self._task_seed(op.target + "#shrink#" + key)),  # noqa: S311
-                )
+                with seed_only_generation():
+                    find(
+                        strategy,
+                        reproduces,
+                        settings=settings(
+                            max_examples=max(self.config.max_examples, 10),
+                            database=None,
+                            deadline=None,
+                            phases=[Phase.generate, Phase.shrink],
+                            suppress_health_check=list(HealthCheck),
+                        ),
+                        random=random.Random(self._task_seed(f"{op.target}#shrink#{key}")),  # noqa: S311
+                    )
             except (NoSuchExample, Unsatisfiable):
                 continue
             except BudgetExhausted:
@@ -619,14 +624,19 @@ class Run:
                     severity=self.standard.clause(entry.clause).level.value,
                 )
             return self._finish(target, entries)
-        progress = self.export_progress(spec.name) if self.export_progress else None
-        report = validate_export(
-            spec,
-            path,
-            max_per_type=self.config.max_errors_per_type,
-            progress=progress,
-            jobs=self.export_jobs,
-        )
+        report = self._prevalidated.pop(spec.name, None)
+        if report is None and self.export_jobs > 1 and not self._prevalidated_all:
+            self._prevalidate_exports()
+            report = self._prevalidated.pop(spec.name, None)
+        if report is None:
+            progress = self.export_progress(spec.name) if self.export_progress else None
+            report = validate_export(
+                spec,
+                path,
+                max_per_type=self.config.max_errors_per_type,
+                progress=progress,
+                jobs=self.export_jobs,
+            )
         if rules is not None:
             files = {
                 e.name: (e, self.claim.exports[e.name])
@@ -685,6 +695,20 @@ class Run:
         }
         return self._finish(target, entries, evidence)
 
+    def _prevalidate_exports(self) -> None:
+        """--jobs N: validate every export file of the claim side by side, once."""
+        from conformance.exports import validate_many
+
+        self._prevalidated_all = True
+        names = [e.name for e in self.standard.exports if e.name in self.claim.exports]
+        items = [(self.standard.export(n), Path(self.claim.exports[n])) for n in names]
+        if len(items) < 2:
+            return
+        reports = validate_many(
+            items, max_per_type=self.config.max_errors_per_type, jobs=self.export_jobs
+        )
+        self._prevalidated.update(zip(names, reports, strict=True))
+
     def _export_total(self, rule: Any) -> int | str:
         """The integer at ``rule.pointer`` of ``rule.operation``'s answer to its example
         request, sent once with the candidate's credentials; else why not (a message)."""
@@ -705,7 +729,7 @@ class Run:
         try:
             response = self.client.send(request)
         except TransportError as exc:
-            return f"{exc.kind}: {exc}"
+            return self.redactor.text(f"{exc.kind}: {exc}")
         if response.status != 200:
             return f"{request.method} {self.redactor.text(request.url)} answered {response.status}"
         try:
@@ -737,6 +761,7 @@ def error_envelope_uri(schemas: SchemaSet, openapi_path: Path) -> str | None:
     if isinstance(declared, dict):
         return f"{base}#/x-error-envelope"
     return None
+
 
 def _issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:
     data = {

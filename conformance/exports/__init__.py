@@ -28,6 +28,7 @@ from conformance.exports._model import (
     ExportReport,
     Severity,
 )
+from conformance.exports._parallel import validate_many
 from conformance.exports._readers import MAX_DEPTH
 from conformance.exports._rules import (
     RECORD_COUNT,
@@ -61,4 +62,5 @@ __all__ = [
     "export_rules",
     "lint_rules",
     "validate_export",
+    "validate_many",
 ]

@@ -185,3 +185,43 @@ def _merge(report: ExportReport, part: ExportReport, cap: int) -> None:
     for key, count in report.counts.items():
         if count > cap:
             report.capped.add(key)
+
+
+def _validate_file(args: tuple[ExportSpec, Path, int]) -> ExportReport:
+    from conformance.exports._validate import validate_export
+
+    spec, path, cap = args
+    return validate_export(spec, path, max_per_type=cap)
+
+
+def validate_many(
+    items: list[tuple[ExportSpec, Path]], *, max_per_type: int, jobs: int
+) -> list[ExportReport]:
+    """Several export files with up to ``jobs`` processes, reports in the order given.
+
+    Files are validated side by side, one per process; a JSON Lines file large enough to be
+    split is then validated alone, by byte ranges across the processes.
+    """
+    jobs = max(1, min(jobs, MAX_JOBS))
+    reports: list[ExportReport | None] = [None] * len(items)
+    whole: list[int] = []
+    split: list[int] = []
+    for index, (spec, path) in enumerate(items):
+        try:
+            large = spec.format == "jsonl" and len(plan_ranges(Path(path), jobs)) > 1
+        except OSError:
+            large = False
+        (split if large else whole).append(index)
+    if len(whole) > 1 and jobs > 1:
+        with _pool(min(jobs, len(whole))) as pool:
+            tasks = [(items[i][0], Path(items[i][1]), max_per_type) for i in whole]
+            done = pool.map(_validate_file, tasks, chunksize=1)
+            for index, report in zip(whole, done, strict=True):
+                reports[index] = report
+    else:
+        for index in whole:
+            reports[index] = _validate_file((items[index][0], Path(items[index][1]), max_per_type))
+    for index in split:
+        spec, path = items[index]
+        reports[index] = validate_parallel(spec, Path(path), max_per_type=max_per_type, jobs=jobs)
+    return [report for report in reports if report is not None]

@@ -13,12 +13,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from lxml import etree
 
 from conformance.exports._encoding import (
     CHUNK,
+    LINE_STEP,
     RECORD_LIMIT,
     ChunkDecoder,
     Endings,
@@ -457,10 +458,13 @@ class _CsvLines:
     last: Line | None = None
     row_first: int | None = None
     blanks: list[int] = field(default_factory=list)
+    last_number: int = 0
+    last_ending: str = ""
 
     def __iter__(self) -> Iterator[str]:
         for line in self.lines:
             self.last = line
+            self.last_number, self.last_ending = line.number, line.ending
             if self.row_first is None:
                 self.row_first = line.number
             if line.too_large:
@@ -469,12 +473,134 @@ class _CsvLines:
             yield line.text + line.ending
 
 
+CSV_BLOCK = 1024 * 1024
+
+
+class CsvBlockLines:
+    """The physical lines of a CSV file for csv.reader, decoded a block at a time.
+
+    Reports what :class:`LineReader` and :class:`_CsvLines` report (invalid bytes with
+    their offset and line, oversized lines), with far less work per line.
+    """
+
+    def __init__(self, stream: BinaryIO, encoding: str, sink: Sink, offset: int) -> None:
+        self.stream = stream
+        self.encoding = encoding
+        self.sink = sink
+        self.offset = offset  # bytes consumed so far (for progress)
+        self.row_first: int | None = None
+        self.blanks: list[int] = []
+        self.last_number = 0
+        self.last_ending = ""
+        self.last_text = ""
+        self.last_offset = offset
+
+    @property
+    def last(self) -> Line | None:
+        if not self.last_number:
+            return None
+        return Line(self.last_number, self.last_offset, self.last_text, self.last_ending)
+
+    def __iter__(self) -> Iterator[str]:
+        stream = self.stream
+        number = 0
+        while True:
+            start = self.offset
+            block = stream.read(min(CSV_BLOCK, RECORD_LIMIT))  # whole lines inside: in bounds
+            if not block:
+                return
+            oversized = completed = False
+            if not block.endswith(b"\n"):
+                more = stream.readline(RECORD_LIMIT + 1)
+                oversized = len(more) > RECORD_LIMIT and not more.endswith(b"\n")
+                completed = more.endswith(b"\n")
+                block += more
+            self.offset += len(block)
+            try:
+                lines = block.decode(self.encoding).split("\n")
+            except UnicodeDecodeError:
+                lines = self._decoded(block, start, number)
+            tail = lines.pop()
+            if completed and lines and len(lines[-1]) > RECORD_LIMIT // 4 and _too_long(lines[-1]):
+                big = lines.pop()  # a whole line, but longer than a record may be
+                yield from self._lines(lines, number)
+                number += len(lines) + 1
+                self.last_number, self.last_text = number, ""
+                self.last_ending = "\r\n" if big.endswith("\r") else "\n"
+                if self.row_first is None:
+                    self.row_first = number
+                _too_large(self.sink, f"line {number}", line=number)
+                continue
+            if oversized or (tail and len(tail) > RECORD_LIMIT // 4 and _too_long(tail)):
+                yield from self._lines(lines, number)
+                number += len(lines) + 1
+                self.last_number = number
+                self.last_ending = self._skip_rest() if oversized else ""
+                self.last_text = ""
+                if self.row_first is None:
+                    self.row_first = number
+                _too_large(self.sink, f"line {number}", line=number)
+                continue
+            yield from self._lines(lines, number)
+            number += len(lines)
+            if tail:
+                number += 1
+                self.last_number, self.last_ending, self.last_text = number, "", tail
+                self.last_offset = self.offset - len(tail.encode(self.encoding, "replace"))
+                if self.row_first is None:
+                    self.row_first = number
+                yield tail
+
+    def _lines(self, lines: list[str], number: int) -> Iterator[str]:
+        for piece in lines:
+            number += 1
+            self.last_number = number
+            self.last_ending = "\r\n" if piece.endswith("\r") else "\n"
+            if self.row_first is None:
+                self.row_first = number
+            yield piece + "\n"
+
+    def _decoded(self, block: bytes, start: int, number: int) -> list[str]:
+        """Lines of a block holding invalid bytes: each reported, replaced, the rest kept."""
+        from conformance.exports._encoding import _report_invalid
+
+        texts = []
+        offset = start
+        for index, raw in enumerate(block.split(b"\n")):
+            body = raw[:-1] if raw.endswith(b"\r") else raw
+            try:
+                text = body.decode(self.encoding)
+            except UnicodeDecodeError as exc:
+                bad = body[exc.start : exc.end]
+                _report_invalid(
+                    self.sink, self.encoding, bad, offset + exc.start, number + index + 1
+                )
+                text = body.decode(self.encoding, "replace")
+            texts.append(text + ("\r" if body is not raw else ""))
+            offset += len(raw) + 1
+        return texts
+
+    def _skip_rest(self) -> str:
+        while True:
+            more = self.stream.readline(LINE_STEP)
+            self.offset += len(more)
+            if not more:
+                return ""
+            if more.endswith(b"\n"):
+                return "\r\n" if more.endswith(b"\r\n") else "\n"
+
+
+def _too_long(text: str) -> bool:
+    return len(text.encode("utf-8", "replace")) > RECORD_LIMIT
+
+
 def csv_records(
-    lines: LineReader, sink: Sink, endings: Endings, layout: CsvLayout
+    lines: LineReader | CsvBlockLines, sink: Sink, endings: Endings, layout: CsvLayout
 ) -> Iterator[Record]:
-    source = _CsvLines(lines, sink)
+    source = lines if isinstance(lines, CsvBlockLines) else _CsvLines(lines, sink)
     reader = csv.reader(source, delimiter=layout.delimiter, strict=True)
     header: list[str] | None = None
+    columns: _CsvColumns | None = None
     row_number = 0
     parse_errors = 0
     while True:
@@ -493,8 +619,8 @@ def csv_records(
                 yield Record(None, line=start, row=row_number, ok=False)
             continue
         start = source.row_first
-        if source.last is not None:
-            endings.add(source.last.ending, source.last.number)
+        if source.last_number:
+            endings.add(source.last_ending, source.last_number)
         if not cells or (header is None and not "".join(cells).strip()):
             source.blanks.append(start or 0)
             continue
@@ -507,15 +633,18 @@ def csv_records(
                 return
             continue
         row_number += 1
-        yield _csv_record(header, cells, layout, sink, start, row_number)
+        if columns is None or columns.header is not header:
+            columns = _columns(header, layout)
+        yield _csv_record(header, cells, layout, sink, start, row_number, columns)
     if header is None:
         if not parse_errors:
             sink.add(RECORDS, "empty-file", "file has no header row; expected CSV with a header")
         return
     for number in source.blanks:
         _blank(sink, number)
-    if source.last is not None and not source.last.ending and source.last.text:
-        _truncated(sink, source.last)
+    last = source.last
+    if last is not None and not last.ending and last.text:
+        _truncated(sink, last)
 
 
 def _check_header(header: list[str], layout: CsvLayout, sink: Sink, line: int) -> bool:
@@ -568,6 +697,27 @@ def _check_header(header: list[str], layout: CsvLayout, sink: Sink, line: int) -
     return True
 
 
+@dataclass
+class _CsvColumns:
+    """Per header: which columns need converting, and whether dict(zip()) is exact."""
+
+    header: list[str]
+    typed: list[tuple[int, str, tuple[str, ...]]]  # (index, name, types) of non-string columns
+    plain: bool  # no duplicate names: a dict of the zipped cells is the record
+
+
+_STRING_ONLY = frozenset({(), ("string",)})
+
+
+def _columns(header: list[str], layout: CsvLayout) -> _CsvColumns:
+    typed = []
+    for index, name in enumerate(header):
+        types = tuple(layout.types.get(name, ()))
+        if types not in _STRING_ONLY and any(t in types for t in ("integer", "number", "boolean")):
+            typed.append((index, name, types))
+    return _CsvColumns(header, typed, len(set(header)) == len(header))
+
+
 def _csv_record(
     header: list[str],
     cells: list[str],
@@ -575,6 +725,7 @@ def _csv_record(
     sink: Sink,
     line: int | None,
     row: int,
+    columns: _CsvColumns | None = None,
 ) -> Record:
     if len(cells) != len(header):
         sink.add(
@@ -584,7 +735,28 @@ def _csv_record(
             line=line,
             row=row,
         )
-    record: dict[str, Any] = {}
+    elif columns is not None and columns.plain:
+        # The common case, in C: zip the row, then fix the few empty and typed cells.
+        record: dict[str, Any] = dict(zip(header, cells, strict=True))
+        if "" in cells:
+            empty = layout.empty
+            index = cells.index("")
+            while True:
+                name = header[index]
+                if empty == "absent":
+                    del record[name]
+                elif empty == "null":
+                    record[name] = None
+                try:
+                    index = cells.index("", index + 1)
+                except ValueError:
+                    break
+        for index, name, types in columns.typed:
+            cell = cells[index]
+            if cell != "":
+                record[name] = convert_cell(cell, types)
+        return Record(record, line=line, row=row)
+    record = {}
     empty = layout.empty
     for name, cell in zip(header, cells, strict=False):
         if cell == "":

@@ -42,6 +42,7 @@ from conformance.exports._model import (
 from conformance.exports._readers import (
     _DECODER,
     MAX_DEPTH,
+    CsvBlockLines,
     CsvLayout,
     Record,
     XmlRecord,
@@ -287,7 +288,7 @@ def _read(
     if checker is None:
         return
     endings = part.endings
-    counter: LineReader | ChunkDecoder
+    counter: LineReader | ChunkDecoder | CsvBlockLines
     records: Iterator[Record]
     if spec.format == "jsonl":
         counter = LineReader(stream, encoding, sink, skip, part.first_line)
@@ -325,10 +326,10 @@ def _read(
         part.endings = endings = counter.endings
         records = json_records(counter, sink)
     else:
-        counter = LineReader(stream, encoding, sink, skip)
         layout = _csv_layout(spec, sink)
         if layout is None:
             return
+        counter = CsvBlockLines(stream, encoding, sink, skip)
         records = csv_records(counter, sink, endings, layout)
     for record in records:
         report.records += 1
@@ -595,6 +596,17 @@ class _Keys:
         value = record.value
         if not self.fields or not isinstance(value, dict):
             return
+        if self.buckets is not None and self.single is not None:  # hashing, one field
+            key = value.get(self.single, _MISSING)
+            if key is _MISSING:
+                return
+            try:
+                h = hash(key)
+            except TypeError:
+                pass
+            else:
+                self.buckets[h & (len(self.buckets) - 1)].append(h)
+                return
         if any(name not in value for name in self.fields):
             return  # the missing field is a schema error already
         where: int | str = f"row {record.row}" if record.row is not None else record.line or 0
@@ -882,17 +894,16 @@ def _read_xml(
             ):
                 for record in batch:
                     use_xsd = use_xsd and _check_xsd(schema, record, spec.record_element, sink)
-            if formats:
-                if whole and fast is not None:
-                    for record in fast.format_failures(wrapper, batch):
-                        _check_field_formats(formats, record, sink)
-                else:
+            if whole and fast is not None:
+                hashes = keys.hashes if fast.key_name is not None else None
+                for record in fast.walk(wrapper, batch, hashes):
+                    _check_field_formats(formats, record, sink)
+                if hashes is None:
                     for record in batch:
-                        _check_field_formats(formats, record, sink)
-            if whole and fast is not None and fast.key_path is not None and keys.hashes:
-                fast.add_keys(wrapper, keys.hashes)
+                        keys.add_xml(record)
             else:
                 for record in batch:
+                    _check_field_formats(formats, record, sink)
                     keys.add_xml(record)
             ticker.tick(decoder.offset)
     else:
@@ -919,7 +930,7 @@ _NOT_NIL = "[not(@xsi:nil='true' or @xsi:nil='1')]"
 
 
 class _XmlFast:
-    """Whole-batch work for XML records: one XSD call, one XPath per field format and key.
+    """Whole-batch work for XML records: one XSD call, one tree walk for fields and keys.
 
     Each is only an "all fine?" answer; a batch that is not fine is checked record by record
     by the same code as before, so every issue is the one it always was.
@@ -928,14 +939,16 @@ class _XmlFast:
     def __init__(
         self,
         record_element: str,
-        fields: list[tuple[etree.XPath, Callable[[str], bool]]],
-        key_path: etree.XPath | None,
+        fields: dict[str, list[tuple[tuple[str, ...], Callable[[str], bool]]]],
+        key_name: str | None,
         parent_ok: Callable[[str], bool],
     ) -> None:
         self.record_element = record_element
-        self.fields = fields
-        self.key_path = key_path
+        self.fields = fields  # by the field's own local name: (steps to it, check)
+        self.key_name = key_name
         self.parent_ok = parent_ok
+        names = set(fields) | ({key_name} if key_name else set())
+        self.tags = tuple(f"{{*}}{name}" for name in sorted(names))
 
     @classmethod
     def build(
@@ -943,20 +956,15 @@ class _XmlFast:
     ) -> _XmlFast | None:
         from conformance.exports._fast import xml_value_check
 
-        record = spec.record_element or ""
+        fields: dict[str, list[tuple[tuple[str, ...], Callable[[str], bool]]]] = {}
+        for _path, steps, fmt in formats:
+            fields.setdefault(steps[-1], []).append((steps, xml_value_check(fmt)))
+        key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
         try:
-            fields = []
-            for _path, steps, fmt in formats:
-                expression = "/".join(_local_step(step) for step in (record, *steps))
-                xpath = etree.XPath(expression + _NOT_NIL, namespaces={"xsi": _XSI})
-                fields.append((xpath, xml_value_check(fmt)))
-            key_path = None
-            if len(keys.fields) == 1:
-                key_path = etree.XPath(f"{_local_step(record)}/{_local_step(keys.fields[0])}[1]")
             parent_ok = _xsd_batch_parents(spec)
-        except (etree.XPathSyntaxError, etree.XMLSyntaxError, OSError):
+        except (etree.XMLSyntaxError, OSError):
             return None
-        return cls(record, fields, key_path, parent_ok)
+        return cls(spec.record_element or "", fields, key_name, parent_ok)
 
     def xsd_ok(self, schema: etree.XMLSchema, wrapper: etree._Element) -> bool:
         """True when the wrapper (a copy of the records' parent) holding the batch is valid
@@ -965,27 +973,59 @@ class _XmlFast:
             return False
         return bool(schema.validate(wrapper))
 
-    def format_failures(self, wrapper: etree._Element, batch: list[XmlRecord]) -> list[XmlRecord]:
-        """The records of the batch holding a field whose format check fails."""
-        bad: list[etree._Element] = []
-        for xpath, ok in self.fields:
-            for element in cast(list[etree._Element], xpath(wrapper)):
-                if not ok(element.text or ""):
-                    bad.append(element)
-        if not bad:
+    def walk(
+        self, wrapper: etree._Element, batch: list[XmlRecord], hashes: KeyHashes | None
+    ) -> list[XmlRecord]:
+        """Check the batch's field formats and hash its keys in one walk of the tree.
+
+        Returns the records holding a field whose format check fails (to be reported by
+        the record-by-record code).
+        """
+        if not self.tags:
             return []
+        record_name = self.record_element
+        key_name = self.key_name
+        fields = self.fields
+        keyed: set[int] = set()
         owners: set[int] = set()
-        for element in bad:
-            node = element
-            while node.getparent() is not None and node.getparent() is not wrapper:
-                node = node.getparent()  # type: ignore[assignment]
-            owners.add(id(node))
+        for element in wrapper.iter(*self.tags):
+            name = str(element.tag).rpartition("}")[2]
+            parent = element.getparent()
+            if (
+                name == key_name
+                and hashes is not None
+                and parent is not None
+                and parent.getparent() is wrapper
+                and id(parent) not in keyed
+            ):
+                keyed.add(id(parent))
+                hashes.add([element.text or ""])
+            for steps, ok in fields.get(name, ()):
+                record = _record_of(element, steps, wrapper, record_name)
+                if record is None or element.get(_XSI_NIL) in ("true", "1"):
+                    continue
+                if not ok(element.text or ""):
+                    owners.add(id(record))
+        if not owners:
+            return []
         return [record for record in batch if id(record.element) in owners]
 
-    def add_keys(self, wrapper: etree._Element, hashes: KeyHashes) -> None:
-        assert self.key_path is not None
-        for element in cast(list[etree._Element], self.key_path(wrapper)):
-            hashes.add([element.text or ""])
+
+def _record_of(
+    element: etree._Element, steps: tuple[str, ...], wrapper: etree._Element, record_name: str
+) -> etree._Element | None:
+    """The record holding ``element`` when it sits exactly at ``steps`` below one."""
+    node = element
+    for step in reversed(steps[:-1]):
+        node = node.getparent()  # type: ignore[assignment]
+        if node is None or not isinstance(node.tag, str) or node.tag.rpartition("}")[2] != step:
+            return None
+    record = node.getparent()
+    if record is None or record.getparent() is not wrapper:
+        return None
+    if not isinstance(record.tag, str) or record.tag.rpartition("}")[2] != record_name:
+        return None
+    return record
 
 
 def _xsd_batch_parents(spec: ExportSpec) -> Callable[[str], bool]:

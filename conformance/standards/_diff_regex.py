@@ -16,7 +16,7 @@ Relation = Literal["equal", "narrowed", "widened", "changed", "unknown"]
 
 MAX_PATTERN_LENGTH = 300
 MAX_REPEAT = 64  # {m,n} bounds above this make machines too large to build quickly
-MAX_REPEAT_TOTAL = 160
+MAX_EXPANDED = 120  # atoms after expanding counted repeats (nested repeats multiply)
 _REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 
 
@@ -38,12 +38,52 @@ def _unanchored(pattern: str) -> str | None:
     return ("" if start else ".*") + body + ("" if end else ".*")
 
 
+def _expanded_size(regex: str) -> int:
+    """About how many atoms the regex has once counted repeats are written out."""
+    stack: list[int] = [0]
+    last = 0  # size of the last atom or group, which a quantifier repeats
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            index += 2
+            last = 1
+            stack[-1] += 1
+            continue
+        if char == "[":
+            end = index + 1
+            while end < len(regex) and regex[end] != "]":
+                end += 2 if regex[end] == "\\" else 1
+            index = end + 1
+            last = 1
+            stack[-1] += 1
+            continue
+        if char == "(":
+            stack.append(0)
+        elif char == ")" and len(stack) > 1:
+            last = stack.pop()
+            stack[-1] += last
+        elif char == "{":
+            match = _REPEAT.match(regex, index)
+            if match:
+                high = int(match.group(2) or match.group(1))
+                stack[-1] += last * (max(high, 1) - 1)
+                last *= max(high, 1)
+                index = match.end()
+                continue
+            stack[-1] += 1
+        elif char not in "|*+?^$":
+            last = 1
+            stack[-1] += 1
+        index += 1
+    return sum(stack)
+
+
 def _fsm(regex: str) -> object | None:
     if len(regex) > MAX_PATTERN_LENGTH:
         return None
     bounds = [int(n) for pair in _REPEAT.findall(regex) for n in pair if n]
-    # nested repeats multiply the machine's size: bound each and their sum
-    if any(n > MAX_REPEAT for n in bounds) or sum(bounds) > MAX_REPEAT_TOTAL:
+    if any(n > MAX_REPEAT for n in bounds) or _expanded_size(regex) > MAX_EXPANDED:
         return None
     try:
         from greenery import parse

@@ -64,8 +64,13 @@ def content_digest(folder: Path) -> str:
     """sha256 over the canonical listing of the version folder.
 
     The listing has one line per regular file, sorted by the UTF-8 bytes of its
-    POSIX path relative to the folder: ``<sha256 hex of the bytes>  <path>\\n``.
+    POSIX path relative to the folder: ``<sha256 hex of the bytes>  <path>\n``.
     The digest is ``sha256:`` and the hex sha256 of that listing.
+
+    One exception: ``standard.yaml`` is hashed as its canonical JSON (keys sorted, no
+    whitespace, UTF-8) without ``status`` and ``dates``.  Moving a version through its
+    lifecycle (published, deprecated, retired) changes neither what it requires nor the
+    certificates that pin it; any other change to any file changes the digest.
     """
     folder = folder.resolve()
     entries: list[tuple[bytes, str]] = []
@@ -80,10 +85,24 @@ def content_digest(folder: Path) -> str:
         for name in files:
             path = Path(root) / name
             relative = path.relative_to(folder).as_posix()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            content = path.read_bytes()
+            if relative == MANIFEST:
+                content = _manifest_content(path)
+            digest = hashlib.sha256(content).hexdigest()
             entries.append((relative.encode("utf-8"), digest))
     listing = "".join(f"{digest}  {rel.decode('utf-8')}\n" for rel, digest in sorted(entries))
     return "sha256:" + hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+LIFECYCLE_FIELDS = ("status", "dates")
+
+
+def _manifest_content(path: Path) -> bytes:
+    data = load_document(path).data
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in LIFECYCLE_FIELDS}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical.encode("utf-8")
 
 
 def _exports(folder: Path, doc: Document, data: dict[str, Any]) -> tuple[ExportSpec, ...]:
