@@ -158,8 +158,8 @@ OPTIONS: list[Option] = [
     Option(
         "--jobs",
         "jobs",
-        "processes per export file: large JSON Lines files are split by byte ranges "
-        "(default: 1)",
+        "processes for export files: files side by side, large JSON Lines files by byte "
+        "ranges (default: 1)",
         type=_jobs,
         default=1,
         metavar="N",
@@ -167,7 +167,7 @@ OPTIONS: list[Option] = [
     Option(
         "--shard",
         "shard",
-        "run only slice I of N of the run's tasks (task index % N == I - 1) and write a "
+        "run only slice I of N of the run's tasks (those whose index mod N is I - 1); write a "
         "partial results.json; combine the slices with: conformance merge",
         type=_shard,
         metavar="I/N",

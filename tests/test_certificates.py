@@ -453,8 +453,13 @@ def test_standard_digest_must_equal_the_published_standard(
     certificate: Path, keys: dict[str, Path], standards: Path
 ) -> None:
     assert _verify(certificate, keys, standards) == []
-    manifest = standards / "test.review" / "1.0.0" / "standard.yaml"
+    folder = standards / "test.review" / "1.0.0"
+    manifest = folder / "standard.yaml"
+    # comments and lifecycle fields carry no requirement: the digest stays
     manifest.write_text(manifest.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert _verify(certificate, keys, standards) == []
+    # any other byte of the version folder does change it
+    (folder / "notes.txt").write_text("a new file in the version folder\n", encoding="utf-8")
     assert _verify(certificate, keys, standards) == ["standard-digest"]
     assert _verify(certificate, keys, standards.parent / "elsewhere") == ["standard-unknown"]
 

@@ -134,3 +134,13 @@ def test_merge_cli_errors_are_clean(tmp_path: Path) -> None:
         assert done.code == 2
         assert text in done.err
         assert "Traceback" not in done.err
+
+
+def test_run_help_lists_shard_and_jobs() -> None:
+    done = run_cli("run", "--help")
+    assert done.code == 0, done.err
+    assert "--shard I/N" in done.out
+    assert "--jobs N" in done.out
+    done = run_cli("run", "--candidate", str(CANDIDATE), "--shard", "3/2")
+    assert done.code == 2
+    assert "I/N" in done.err
