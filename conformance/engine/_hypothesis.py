@@ -17,11 +17,12 @@ from typing import Any
 _lock = threading.Lock()
 _depth = 0
 _saved: Any = None
+_saved_cache: Any = None
 
 
 @contextmanager
 def seed_only_generation() -> Iterator[None]:
-    global _depth, _saved
+    global _depth, _saved, _saved_cache
     try:
         from hypothesis.internal.conjecture import providers
     except ImportError:  # pragma: no cover - a Hypothesis without that module: nothing to do
@@ -35,6 +36,11 @@ def seed_only_generation() -> Iterator[None]:
             _saved = providers._get_local_constants
             empty = providers.Constants()  # type: ignore[attr-defined]
             providers._get_local_constants = lambda: empty
+            # Constant pools already cached (per thread) may hold local constants from
+            # generation that ran before: start from an empty cache.
+            _saved_cache = getattr(providers, "CONSTANTS_CACHE", None)
+            if _saved_cache is not None:
+                providers.CONSTANTS_CACHE = type(_saved_cache)(1024)
         _depth += 1
     try:
         yield
@@ -43,3 +49,5 @@ def seed_only_generation() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 providers._get_local_constants = _saved
+                if _saved_cache is not None:
+                    providers.CONSTANTS_CACHE = _saved_cache
