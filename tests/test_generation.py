@@ -102,7 +102,8 @@ def _reaches(schema: Any, *keywords: str, resolver: Any = None) -> list[Mutation
 
 # --- JSON-Schema-Test-Suite -----------------------------------------------------------------
 
-SUITE = Path("/work/shared/json-schema-test-suite/draft2020-12")
+# shared/ lies beside the project checkout (in CI beside its clone)
+SUITE = Path(__file__).resolve().parents[2] / "shared/json-schema-test-suite/draft2020-12"
 SUITE_FILES = sorted(SUITE.glob("*.json")) if SUITE.is_dir() else []
 
 # Whole files the generator does not claim: remote refs and $dynamicRef / $vocabulary.
