@@ -246,7 +246,7 @@ def _link(target: str | None, base: Path, label: tuple[str, str]) -> str:
 
 def write_index(entries: list[Entry], out: Path, *, now: datetime) -> Path:
     """An HTML page listing the entries, linking each document's view and run report."""
-    from conformance.reporting.html import badge, bi, esc, page
+    from conformance.reporting.html import badge, bi, esc, header_cells, page
 
     base = out.resolve().parent
     rows = []
@@ -271,9 +271,8 @@ def write_index(entries: list[Entry], out: Path, *, now: datetime) -> Path:
             f"<td>{_link(entry.view_path, base, ('证书', 'certificate'))}<br>"
             f"{_link(entry.report_path, base, ('测试报告', 'report'))}</td></tr>"
         )
-    head = "".join(
-        f"<th>{bi(zh, en)}</th>"
-        for zh, en in (
+    head = header_cells(
+        (
             ("系统", "System"),
             ("标准", "Standard"),
             ("结论", "Verdict"),

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.reporting.html import STATUS_TEXT, badge, bi, bi_dict, esc, level_badge, page
+from conformance.reporting.html import (
+    STATUS_TEXT,
+    badge,
+    bi,
+    bi_dict,
+    esc,
+    header_cells,
+    level_badge,
+    page,
+)
 
 __all__ = ["render_certificate"]
 
@@ -90,9 +99,8 @@ def render_certificate(document: dict[str, Any]) -> str:
             f'<td class="mono">{esc(e["sha256"] or "—")}</td></tr>'
             for e in candidate["exports"]
         )
-        head = "".join(
-            f"<th>{bi(zh, en)}</th>"
-            for zh, en in (
+        head = header_cells(
+            (
                 ("导出", "Export"),
                 ("文件", "File"),
                 ("格式", "Format"),
@@ -124,9 +132,8 @@ def render_certificate(document: dict[str, Any]) -> str:
             f'<tr><td class="id">{esc(clause["id"])}</td><td>{level_badge(clause["level"])}</td>'
             f"<td>{badge(clause['status'])}</td><td>{counts}</td><td>{extra}</td></tr>"
         )
-    head = "".join(
-        f"<th>{bi(zh, en)}</th>"
-        for zh, en in (
+    head = header_cells(
+        (
             ("条款", "Clause"),
             ("级别", "Level"),
             ("状态", "Status"),

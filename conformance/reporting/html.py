@@ -59,6 +59,11 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def header_cells(columns: tuple[tuple[str, str], ...]) -> str:
+    """A table's header cells, each bilingual: ``((zh, en), ...)``."""
+    return "".join(f"<th>{bi(zh, en)}</th>" for zh, en in columns)
+
+
 def bi(zh: str, en: str) -> str:
     """Both languages; CSS shows the one selected.  Both arguments are plain text."""
     return (
@@ -402,9 +407,8 @@ def _coverage_section(data: Mapping[str, Any]) -> str:
             f"<td>{badge(clause['status'])}</td>"
             f'<td class="evidence">{_coverage_evidence(clause, results, review)}</td></tr>'
         )
-    head = "".join(
-        f"<th>{bi(zh, en)}</th>"
-        for zh, en in (
+    head = header_cells(
+        (
             ("条款", "Clause"),
             ("级别", "Level"),
             ("验证方式", "Verification"),
@@ -619,9 +623,8 @@ def _exports_section(data: Mapping[str, Any]) -> str:
             f"<td>{esc(info.get('format', ''))}</td><td>{esc(info.get('records', ''))}</td>"
             f'<td class="mono">{esc(info.get("sha256") or "—")}</td><td>{esc(errors)}</td></tr>'
         )
-    head = "".join(
-        f"<th>{bi(zh, en)}</th>"
-        for zh, en in (
+    head = header_cells(
+        (
             ("导出", "Export"),
             ("文件", "File"),
             ("格式", "Format"),
@@ -653,9 +656,8 @@ def _review_section(data: Mapping[str, Any]) -> str:
     ]
     waivers = review.get("waivers") or []
     if waivers:
-        head = "".join(
-            f"<th>{bi(zh, en)}</th>"
-            for zh, en in (
+        head = header_cells(
+            (
                 ("编号", "Id"),
                 ("范围", "Scope"),
                 ("理由", "Reason"),
@@ -677,9 +679,8 @@ def _review_section(data: Mapping[str, Any]) -> str:
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     attestations = review.get("attestations") or []
     if attestations:
-        head = "".join(
-            f"<th>{bi(zh, en)}</th>"
-            for zh, en in (
+        head = header_cells(
+            (
                 ("条款", "Clause"),
                 ("审核员", "Reviewer"),
                 ("证据说明", "Evidence"),
@@ -815,9 +816,8 @@ def latency_chart(latency: Mapping[str, Sequence[float]]) -> str:
             f"<td>{percentile(ordered, 50):.1f}</td><td>{percentile(ordered, 95):.1f}</td>"
             f"<td>{ordered[-1]:.1f}</td></tr>"
         )
-    head = "".join(
-        f"<th>{bi(zh, en)}</th>"
-        for zh, en in (
+    head = header_cells(
+        (
             ("接口", "Operation"),
             ("样本", "Samples"),
             ("P50 毫秒", "P50 ms"),
