@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from conformance.candidate import Candidate, Claim
-from conformance.checks import CHECKS, Problem, api_checks
+from conformance.checks import Problem, api_checks
 from conformance.engine._hypothesis import seed_only_generation
 from conformance.engine.cases import (
     boundary_cases,
@@ -790,10 +790,3 @@ def _file_sha256(path: Path) -> str | None:
         return digest.hexdigest()
     except OSError:
         return None
-
-
-def known_check(check_id: str) -> bool:
-    from conformance.checks import all_checks
-
-    all_checks()
-    return check_id in CHECKS
