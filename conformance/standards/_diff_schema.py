@@ -138,6 +138,16 @@ def child(uri: str, *tokens: str | int) -> str:
     return uri + "".join("/" + escape_pointer_token(t) for t in tokens)
 
 
+def _at(
+    o: dict[str, Any], o_uri: str, n: dict[str, Any], n_uri: str, keyword: str
+) -> tuple[str, str]:
+    """Where a keyword is in each version: at the keyword, or at its schema when absent."""
+    return (
+        child(o_uri, keyword) if keyword in o else o_uri,
+        child(n_uri, keyword) if keyword in n else n_uri,
+    )
+
+
 def _types(node: dict[str, Any]) -> set[str] | None:
     value = node.get("type")
     if value is None:
@@ -295,8 +305,7 @@ class SchemaDiffer:
                 self._change(
                     "keyword-changed",
                     *args,
-                    child(o_uri, keyword) if keyword in o else o_uri,
-                    child(n_uri, keyword) if keyword in n else n_uri,
+                    *_at(o, o_uri, n, n_uri, keyword),
                     keyword,
                 )
 
@@ -368,10 +377,7 @@ class SchemaDiffer:
         old, new = _types(o), _types(n)
         if old == new:
             return
-        where = (
-            (child(o_uri, "type") if "type" in o else o_uri),
-            (child(n_uri, "type") if "type" in n else n_uri),
-        )
+        where = _at(o, o_uri, n, n_uri, "type")
         detail = f"{sorted(old) if old else 'any'} → {sorted(new) if new else 'any'}"
         if old is None:
             self._change("type-narrowed", direction, subject, path, *where, detail)
@@ -465,8 +471,7 @@ class SchemaDiffer:
                 direction,
                 subject,
                 path,
-                child(o_uri, keyword) if keyword in o else o_uri,
-                child(n_uri, keyword) if keyword in n else n_uri,
+                *_at(o, o_uri, n, n_uri, keyword),
                 f"{keyword} {_text(old)} → {_text(new)}",
             )
         old_unique, new_unique = bool(o.get("uniqueItems")), bool(n.get("uniqueItems"))
@@ -476,8 +481,7 @@ class SchemaDiffer:
                 direction,
                 subject,
                 path,
-                child(o_uri, "uniqueItems") if "uniqueItems" in o else o_uri,
-                child(n_uri, "uniqueItems") if "uniqueItems" in n else n_uri,
+                *_at(o, o_uri, n, n_uri, "uniqueItems"),
                 f"uniqueItems {old_unique} → {new_unique}",
             )
         old_multiple, new_multiple = o.get("multipleOf"), n.get("multipleOf")
@@ -492,8 +496,7 @@ class SchemaDiffer:
                 direction,
                 subject,
                 path,
-                child(o_uri, "multipleOf") if "multipleOf" in o else o_uri,
-                child(n_uri, "multipleOf") if "multipleOf" in n else n_uri,
+                *_at(o, o_uri, n, n_uri, "multipleOf"),
                 f"multipleOf {_text(old_multiple)} → {_text(new_multiple)}",
             )
 
@@ -510,10 +513,7 @@ class SchemaDiffer:
         old, new = o.get("pattern"), n.get("pattern")
         if old == new:
             return
-        locations = (
-            child(o_uri, "pattern") if "pattern" in o else o_uri,
-            child(n_uri, "pattern") if "pattern" in n else n_uri,
-        )
+        locations = _at(o, o_uri, n, n_uri, "pattern")
         detail = f"{old!r} → {new!r}" if old and new else repr(old or new)
         if not isinstance(old, str):
             self._change("pattern-added", direction, subject, path, *locations, detail)
@@ -548,8 +548,7 @@ class SchemaDiffer:
             direction,
             subject,
             path,
-            child(o_uri, "format") if "format" in o else o_uri,
-            child(n_uri, "format") if "format" in n else n_uri,
+            *_at(o, o_uri, n, n_uri, "format"),
             f"{old or '-'} → {new or '-'}",
         )
 
@@ -597,8 +596,7 @@ class SchemaDiffer:
                 direction,
                 subject,
                 f"{path}/{name}",
-                child(o_uri, "required") if "required" in o else o_uri,
-                child(n_uri, "required") if "required" in n else n_uri,
+                *_at(o, o_uri, n, n_uri, "required"),
                 name,
             )
         if _closed(o) != _closed(n):
@@ -612,8 +610,7 @@ class SchemaDiffer:
                 direction,
                 subject,
                 path,
-                child(o_uri, keyword) if keyword in o else o_uri,
-                child(n_uri, keyword) if keyword in n else n_uri,
+                *_at(o, o_uri, n, n_uri, keyword),
             )
         elif isinstance(o.get("additionalProperties"), dict) or isinstance(
             n.get("additionalProperties"), dict
@@ -708,8 +705,7 @@ class SchemaDiffer:
                 direction,
                 subject,
                 path,
-                child(o_uri, keyword) if keyword in o else o_uri,
-                child(n_uri, keyword) if keyword in n else n_uri,
+                *_at(o, o_uri, n, n_uri, keyword),
                 keyword,
             )
             return
