@@ -900,9 +900,9 @@ class XmlRecord:
     xpath: str
 
 
-def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRecord]:
-    """Record elements, one at a time, each cleared once the caller is done with it."""
-    events = etree.iterparse(
+def _record_events(tap: XmlTap, record_element: str) -> Any:
+    """A hardened iterparse over the record elements: no entities, DTDs or network."""
+    return etree.iterparse(
         tap,
         events=("end",),
         tag=f"{{*}}{record_element}",
@@ -913,21 +913,32 @@ def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRec
         huge_tree=False,
         remove_blank_text=False,
     )
+
+
+def _declares_entities(element: etree._Element, sink: Sink) -> bool:
+    """Flag a DOCTYPE that declares entities (never expanded); the file is not read further."""
+    dtd = element.getroottree().docinfo.internalDTD
+    if dtd is None or not any(True for _ in dtd.iterentities()):  # type: ignore[attr-defined]  # lxml-stubs lag lxml
+        return False
+    sink.add(
+        RECORDS,
+        "doctype-entities",
+        "DOCTYPE declares entities; expected none (not expanded, the file is not read further)",
+        line=1,
+    )
+    return True
+
+
+def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRecord]:
+    """Record elements, one at a time, each cleared once the caller is done with it."""
+    events = _record_events(tap, record_element)
     ordinals: dict[str, int] = {}
     first = True
     try:
         for _event, element in events:
             if first:
                 first = False
-                dtd = element.getroottree().docinfo.internalDTD
-                if dtd is not None and any(True for _ in dtd.iterentities()):
-                    sink.add(
-                        RECORDS,
-                        "doctype-entities",
-                        "DOCTYPE declares entities; expected none (not expanded, the file is "
-                        "not read further)",
-                        line=1,
-                    )
+                if _declares_entities(element, sink):
                     return
             parent = _parent_path(element)
             ordinal = ordinals.get(parent, 0) + 1
@@ -972,17 +983,7 @@ def xml_record_batches(
     as they end (with any non-record elements before them dropped), so memory stays bounded
     by the batch (at most ``size`` records and about BATCH_BYTES of text).
     """
-    events = etree.iterparse(
-        tap,
-        events=("end",),
-        tag=f"{{*}}{record_element}",
-        encoding="utf-8",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_blank_text=False,
-    )
+    events = _record_events(tap, record_element)
     ordinals: dict[str, int] = {}
     first = True
     batch: list[XmlRecord] = []
@@ -994,15 +995,7 @@ def xml_record_batches(
         for _event, element in events:
             if first:
                 first = False
-                dtd = element.getroottree().docinfo.internalDTD
-                if dtd is not None and any(True for _ in dtd.iterentities()):
-                    sink.add(
-                        RECORDS,
-                        "doctype-entities",
-                        "DOCTYPE declares entities; expected none (not expanded, the file is "
-                        "not read further)",
-                        line=1,
-                    )
+                if _declares_entities(element, sink):
                     return
             parent = element.getparent()
             if parent is not last_parent or wrapper is None:
