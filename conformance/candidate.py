@@ -67,6 +67,7 @@ class Candidate:
     auth: Auth | None
     claims: tuple[Claim, ...]
     path: Path
+    ca_bundle: Path | None = None  # CAs trusted for an https base_url (relative to the file)
 
     def claim(self, ref: str) -> Claim:
         for claim in self.claims:
@@ -115,4 +116,5 @@ def load_candidate(path: Path) -> Candidate:
         auth=auth,
         claims=claims,
         path=path.resolve(),
+        ca_bundle=base / data["ca_bundle"] if "ca_bundle" in data else None,
     )

@@ -125,6 +125,13 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--ca-bundle",
+        "ca_bundle",
+        "PEM file of the CAs trusted for an https candidate, instead of the bundled ones "
+        "(overrides ca_bundle in candidate.yaml); verification is never switched off",
+        metavar="PATH",
+    ),
+    Option(
         "--max-duration",
         "max_duration_s",
         "time budget for the whole run in seconds; "
@@ -233,5 +240,7 @@ def run_options(parsed: dict[str, Any]) -> Any:
     fields = {k: v for k, v in parsed.items() if k in RunOptions.__dataclass_fields__}
     fields["candidate"] = Path(fields["candidate"])
     fields["reports_dir"] = Path(fields["reports_dir"])
+    if fields.get("ca_bundle"):
+        fields["ca_bundle"] = Path(fields["ca_bundle"])
     fields["standards_dirs"] = [Path(p) for p in fields.get("standards_dirs") or []]
     return RunOptions(**fields)

@@ -75,8 +75,10 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
     )
     if schema_uri is None:
         return
-    if exchange.response.truncated:
-        yield Problem("Body too large", "the body exceeded the size cap", cause="truncated")
+    if exchange.response.problem:
+        title = "Body too large" if exchange.response.truncated else "Body cannot be decoded"
+        cause = "truncated" if exchange.response.truncated else "undecodable"
+        yield Problem(title, exchange.response.problem, cause=cause)
         return
     try:
         instance = exchange.json()

@@ -6,6 +6,7 @@ evidence (headers, curl lines, bodies echoed back) is built from the redacted fo
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
 from dataclasses import dataclass, field
@@ -84,8 +85,12 @@ class Redactor:
     """Replaces every known secret value in text shown to anyone."""
 
     def __init__(self, secrets: list[str], shell_headers: dict[str, str]) -> None:
-        self.secrets = [s for s in secrets if s]
+        # A hostile candidate may reflect the secret encoded: redact those forms too,
+        # longest first so a form containing another is replaced whole.
+        forms = {form for s in secrets if s for form in secret_forms(s)}
+        self.secrets = sorted(forms, key=lambda f: (-len(f), f))
         self.shell_headers = shell_headers
+        self.longest = len(self.secrets[0]) if self.secrets else 0
 
     def text(self, value: str) -> str:
         for secret in self.secrets:
@@ -108,10 +113,36 @@ class Redactor:
         return " ".join(parts)
 
 
+# Control characters (ANSI escapes, NUL, C1) shown as \xNN: a report or a terminal showing
+# an excerpt must not be driven by the candidate's bytes. Tab and line breaks are kept.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"}
+
+
+def secret_forms(secret: str) -> list[str]:
+    """The secret, URL-encoded, and the part of its base64 encodings that it alone decides.
+
+    Base64 of a longer text containing the secret (``Bearer <token>``, ``user:<password>``)
+    depends on where the secret starts modulo 3: for each offset, the characters encoding
+    only the secret's bytes are kept (both alphabets, no padding).
+    """
+    forms = {secret, quote(secret, safe="")}
+    raw = secret.encode("utf-8")
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        start = -(-offset * 4 // 3)  # characters touched by the offset's bytes
+        end = (offset + len(raw)) // 3 * 4  # whole groups of the secret only
+        core = encoded[start:end] if end - start >= 8 else ""
+        if core:
+            forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return sorted(form for form in forms if form)
+
+
 def excerpt(body: bytes, redactor: Redactor) -> str:
-    text = body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    # Redact before cutting: a secret straddling the cut would otherwise leave its start.
+    text = body[: EXCERPT_BYTES + 4 * redactor.longest].decode("utf-8", errors="replace")
+    text = redactor.text(text)[:EXCERPT_BYTES]
     suffix = f"... ({len(body)} bytes)" if len(body) > EXCERPT_BYTES else ""
-    return redactor.text(text) + suffix
+    return text.translate(_CONTROLS) + suffix
 
 
 @dataclass
@@ -133,10 +164,18 @@ class Exchange:
         return self.case.mutation
 
     def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError on a body that is not JSON."""
+        """The body parsed as JSON; raises ValueError saying where a body is not JSON."""
         if self._json is _UNSET:
+            if self.response.problem:  # cut at the cap, or not decodable: not the real body
+                raise ValueError(self.response.problem)
             try:
                 self._json = json.loads(self.response.body.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"
+                ) from None
             except RecursionError:
                 raise ValueError("JSON nested too deeply") from None
         return self._json

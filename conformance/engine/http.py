@@ -2,30 +2,39 @@
 
 The candidate is hostile input, so nothing here trusts it: redirects are not followed
 (credentials never travel to another host), proxies from the environment are ignored,
-and a body larger than the cap is cut and flagged.
+and a body larger than the cap is cut and flagged. Content-Encoding is undone here, not
+by urllib3, so the cap holds for the decompressed size too (a gzip bomb expands ~1000:1).
+An https candidate must present a certificate the trusted CAs sign; verification is
+never switched off, only the CA bundle can be named.
 """
 
 from __future__ import annotations
 
 import contextlib
+import socket
+import ssl
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 _CHUNK = 64 * 1024
+# Codings this client undoes itself (and the only ones it asks for).
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 class TransportError(Exception):
     """The exchange did not complete: refused, reset, timed out."""
 
     def __init__(self, kind: str, message: str) -> None:
-        self.kind = kind  # connection, timeout, protocol
+        self.kind = kind  # connection, timeout, protocol, tls
         super().__init__(message)
 
 
@@ -44,6 +53,9 @@ class HttpResponse:
     body: bytes
     elapsed_s: float
     truncated: bool = False
+    # Why the body is not the one the candidate meant to send: over the cap, an unknown
+    # Content-Encoding, corrupt compressed data. None when the body is complete.
+    problem: str | None = None
     _json: Any = field(default=None, repr=False)
 
     @property
@@ -59,6 +71,48 @@ class Limits:
     rate_limit: float | None = None  # requests per second, across all threads
     retries_429: int = 3
     max_retry_wait_s: float = 30.0
+    ca_bundle: str | None = None  # PEM file of the CAs trusted for https (default: certifi's)
+
+    @property
+    def verify(self) -> str:
+        return self.ca_bundle or DEFAULT_CA_BUNDLE_PATH
+
+
+def tls_context(limits: Limits) -> ssl.SSLContext:
+    """The trust requests applies: the CA bundle given, else certifi's; hostnames checked."""
+    return ssl.create_default_context(cafile=limits.verify)
+
+
+def probe(base_url: str, limits: Limits) -> str | None:
+    """None when ``base_url`` accepts a connection (and, for https, a trusted TLS handshake)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=5) as sock:
+            if parts.scheme == "https":
+                sock.settimeout(min(5.0, limits.timeout_s))
+                with tls_context(limits).wrap_socket(sock, server_hostname=host):
+                    pass
+    except ssl.SSLError as exc:
+        return f"base_url={base_url} {tls_reason(exc)}"
+    except OSError as exc:
+        return f"base_url={base_url} accepts no connection ({exc.strerror or exc})"
+    return None
+
+
+def tls_reason(exc: BaseException) -> str:
+    """A TLS failure in words a user can act on."""
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc, ssl.SSLCertVerificationError):
+        detail = getattr(exc, "verify_message", None) or text.rsplit(": ", 1)[-1].strip("()'\"")
+        return (
+            f"TLS certificate not trusted: {detail} "
+            "(give the CA that signed it with --ca-bundle PATH)"
+        )
+    return f"TLS handshake failed: {_reason(exc) if isinstance(exc, Exception) else text}"
 
 
 def retry_after_seconds(value: str | None, attempt: int, cap: float) -> float:
@@ -106,6 +160,8 @@ class Client:
         if session is None:
             session = requests.Session()
             session.trust_env = False  # no proxies or netrc credentials from the environment
+            session.headers["Accept-Encoding"] = ACCEPT_ENCODING
+            session.headers["Connection"] = "close"  # each exchange on its own connection
             self._local.session = session
         return session
 
@@ -138,63 +194,172 @@ class Client:
                 timeout=(min(5.0, limits.timeout_s), limits.timeout_s),
                 allow_redirects=False,
                 stream=True,
+                verify=limits.verify,
             )
+        except requests.exceptions.SSLError as exc:
+            raise TransportError("tls", tls_reason(_innermost(exc))) from exc
         except requests.Timeout as exc:
             raise TransportError("timeout", f"no response within {limits.timeout_s}s") from exc
         except requests.ConnectionError as exc:
             raise TransportError("connection", _reason(exc)) from exc
         except requests.RequestException as exc:
             raise TransportError("protocol", _reason(exc)) from exc
-        chunks: list[bytes] = []
-        size = 0
-        truncated = False
+        body = _Body(limits.max_body, raw.headers.get("Content-Encoding"))
         # A trickle of bytes keeps every single read under the timeout; the watchdog shuts
         # the socket at the deadline so the whole exchange is bounded too.
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shutdown, (raw,))
+        sock = getattr(getattr(raw.raw, "connection", None), "sock", None)
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shutdown, (sock,))
         watchdog.daemon = True
         watchdog.start()
         try:
             with raw:
-                for chunk in raw.iter_content(_CHUNK):
-                    size += len(chunk)
-                    if size > limits.max_body:
-                        truncated = True
-                        chunks.append(chunk[: len(chunk) - (size - limits.max_body)])
+                # undecoded: _Body decompresses with the cap on what comes out
+                for chunk in raw.raw.stream(_CHUNK, decode_content=False):
+                    if body.add(chunk) or time.monotonic() > deadline:
                         break
-                    chunks.append(chunk)
-                    if time.monotonic() > deadline:
-                        break
+                else:
+                    body.finish()
         except Exception as exc:  # whatever the shut socket raises inside requests/urllib3
             if time.monotonic() >= deadline - 0.01:
                 raise TransportError(
                     "timeout", f"body not complete within {limits.timeout_s}s"
                 ) from exc
-            raise TransportError("protocol", _reason(exc)) from exc
+            raise TransportError("protocol", _body_reason(exc)) from exc
         finally:
             watchdog.cancel()
-        if time.monotonic() > deadline and not truncated:
+            # One exchange per connection: bytes a candidate sends after its Content-Length
+            # (at once or a moment later) would otherwise be read as the next request's answer.
+            _shutdown(sock)
+        if time.monotonic() > deadline and not body.over:
             raise TransportError("timeout", f"body not complete within {limits.timeout_s}s")
         return HttpResponse(
             status=raw.status_code,
             headers=raw.headers,
-            body=b"".join(chunks),
+            body=body.content(),
             elapsed_s=time.monotonic() - started,
-            truncated=truncated,
+            truncated=body.over,
+            problem=body.problem,
         )
 
 
-def _shutdown(raw: requests.Response) -> None:
-    """Wake a read blocked on a slow candidate by shutting its socket down."""
-    import socket
+class _Body:
+    """A body kept up to ``cap`` bytes, gzip or deflate undone with the cap on the output.
 
-    connection = getattr(raw.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
+    ``add`` returns True when reading should stop: the cap is passed or the data is corrupt.
+    """
+
+    def __init__(self, cap: int, encoding: str | None) -> None:
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.over = False
+        self.problem: str | None = None
+        self._inflate: Any = None
+        codings = [c.strip().lower() for c in (encoding or "").split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        self.coding = codings[0] if len(codings) == 1 else None
+        if self.coding == "x-gzip":
+            self.coding = "gzip"
+        if codings and self.coding not in ("gzip", "deflate"):
+            # kept as sent (capped); the checks say why it cannot be read
+            self.coding = None
+            self.problem = (
+                f"Content-Encoding {encoding!r} not supported: expected gzip, deflate or identity"
+            )
+
+    def content(self) -> bytes:
+        return b"".join(self.parts)
+
+    def _keep(self, data: bytes) -> bool:
+        room = self.cap - self.size
+        if len(data) > room:
+            self.parts.append(data[:room])
+            self.size = self.cap
+            self.over = True
+            how = f" after {self.coding} decompression" if self.coding else ""
+            self.problem = f"body over {self.cap} bytes{how}: cut at the cap"
+            return True
+        self.parts.append(data)
+        self.size += len(data)
+        return False
+
+    def add(self, data: bytes) -> bool:
+        if self.coding is None:
+            return self._keep(data)
+        try:
+            while data:
+                if self._inflate is None:
+                    self._inflate = zlib.decompressobj(self._wbits(data))
+                # one byte past the room tells "over the cap" without inflating further
+                out = self._inflate.decompress(data, self.cap - self.size + 1)
+                if self._keep(out):
+                    return True
+                data = self._inflate.unconsumed_tail
+                if self._inflate.eof:
+                    data = self._inflate.unused_data  # a next gzip member, if any
+                    self._inflate = None
+        except zlib.error as exc:
+            self.problem = f"{self.coding} body cannot be decompressed: {exc}"
+            return True
+        return False
+
+    def _wbits(self, first: bytes) -> int:
+        if self.coding == "gzip":
+            return 47  # gzip, or zlib as some servers send
+        # "deflate" is zlib-wrapped by the RFC; some servers send it raw
+        zlib_header = (
+            len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+        )
+        return zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
+
+    def finish(self) -> None:
+        """The stream ended: a compressed body must end with its stream's end."""
+        if self._inflate is not None and not self._inflate.eof and self.problem is None:
+            self.problem = f"{self.coding} body ends before its compressed stream does"
+
+
+def _shutdown(sock: socket.socket | None) -> None:
+    """Shut an exchange's socket: wakes a blocked read; the pool then never reuses it."""
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    # urllib3 nests reasons; the last clause is the one a user can act on.
-    return text.rsplit(": ", 1)[-1].strip("()'\"") if text else type(exc).__name__
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the causes requests and urllib3 wrap inside it, outermost first."""
+    chain = [exc]
+    while len(chain) < 12:
+        current = chain[-1]
+        inner = next((a for a in current.args if isinstance(a, BaseException)), None)
+        reason = getattr(current, "reason", None)
+        for candidate in (inner, reason, current.__cause__, current.__context__):
+            if isinstance(candidate, BaseException) and candidate not in chain:
+                chain.append(candidate)
+                break
+        else:
+            break
+    return chain
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The ssl error under requests' and urllib3's wrappers."""
+    return next((e for e in _chain(exc) if isinstance(e, ssl.SSLError)), exc)
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause a user can act on: the socket error's words, not nested reprs."""
+    chain = _chain(exc)
+    for inner in reversed(chain):
+        if isinstance(inner, OSError) and inner.strerror:
+            return inner.strerror
+    text = str(chain[-1])
+    return text.rsplit(": ", 1)[-1].strip("()'\"") if text else type(chain[-1]).__name__
+
+
+def _body_reason(exc: BaseException) -> str:
+    chain = _chain(exc)
+    if any(isinstance(e, ConnectionResetError) for e in chain):
+        return "connection reset in the middle of the body"
+    if any("IncompleteRead" in str(e) or type(e).__name__ == "IncompleteRead" for e in chain):
+        return "connection closed in the middle of the body (before its Content-Length)"
+    return f"body not read: {_reason(exc)}"

@@ -6,10 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.candidate import load_candidate
+from conformance.candidate import Candidate, load_candidate
 from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S, Limits
 from conformance.engine.run import RunConfig, new_run_id, new_seed
-from conformance.errors import CandidateError, StandardError, UsageError
+from conformance.errors import (
+    CandidateError,
+    ConformanceError,
+    Location,
+    StandardError,
+    UsageError,
+)
 from conformance.standards.loader import StandardsRepository
 
 
@@ -30,6 +36,7 @@ class RunOptions:
     rate_limit: float | None = None
     workers: int = 1
     force: bool = False  # certify against a draft or retired version anyway
+    ca_bundle: Path | None = None  # CAs trusted for https (else the candidate's, else certifi's)
 
 
 def _refuse_if_lint_errors(folder: Path) -> None:
@@ -45,6 +52,33 @@ def _refuse_if_lint_errors(folder: Path) -> None:
             + (more if len(errors) > 1 else ""),
             first.location,
         )
+
+
+def _ca_bundle(options: RunOptions, candidate: Candidate) -> str | None:
+    """The CA bundle to trust, checked now: a file that is missing or holds no CA is bad input."""
+    import ssl
+
+    error: type[ConformanceError] = UsageError
+    where: Location | None = None
+    if options.ca_bundle is not None:
+        path = options.ca_bundle
+    elif candidate.ca_bundle is not None:
+        path, error = candidate.ca_bundle, CandidateError
+        where = Location(candidate.path, None, "/ca_bundle")
+    else:
+        return None
+    if not path.is_file():
+        raise error(
+            f"ca_bundle={path}: no such file; expected a PEM file of CA certificates",
+            where,
+        )
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise error(
+            f"ca_bundle={path}: cannot be read as PEM CA certificates ({exc})", where
+        ) from None
+    return str(path.resolve())
 
 
 def prepare(options: RunOptions) -> RunConfig:
@@ -85,6 +119,7 @@ def prepare(options: RunOptions) -> RunConfig:
         raise UsageError(f"max_examples={options.max_examples}, expected 0 or more")
     if options.timeout_s <= 0:
         raise UsageError(f"timeout={options.timeout_s}, expected a positive number of seconds")
+    ca_bundle = _ca_bundle(options, candidate)
     return RunConfig(
         standard=standard,
         candidate=candidate,
@@ -93,7 +128,10 @@ def prepare(options: RunOptions) -> RunConfig:
         reports_dir=options.reports_dir,
         max_examples=options.max_examples,
         limits=Limits(
-            timeout_s=options.timeout_s, max_body=options.max_body, rate_limit=options.rate_limit
+            timeout_s=options.timeout_s,
+            max_body=options.max_body,
+            rate_limit=options.rate_limit,
+            ca_bundle=ca_bundle,
         ),
         base_url=options.base_url.rstrip("/") if options.base_url else None,
         max_errors_per_type=options.max_errors_per_type,
