@@ -384,6 +384,7 @@ def _available(module: str | None) -> bool:
 
 def _warm_suite() -> None:
     import conformance.exports
+    import conformance.formats
     import conformance.standards.loader
     import conformance.validation  # noqa: F401
 

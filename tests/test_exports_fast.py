@@ -360,3 +360,117 @@ def test_csv_blocks_report_bad_bytes_and_oversized_lines(
     duplicate = next(i for i in report.issues if i.check == UNIQUE_KEYS)
     assert "first at row 1" in duplicate.message
     assert duplicate.row == 4
+
+
+def _record_schemas() -> list[tuple[Path, Path]]:
+    found = []
+    for manifest in sorted((ROOT / "standards").glob("*/*/standard.yaml")):
+        standard = load_standard(manifest.parent)
+        for spec in standard.exports:
+            if spec.format != "xml":
+                found.append((manifest.parent, spec.schema_path))
+    return sorted(set(found))
+
+
+RECORD_SCHEMAS = _record_schemas()
+
+
+def _wording(errors: list[Any]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (
+            str(e.validator),
+            repr(e.validator_value),
+            tuple(e.absolute_path),
+            tuple(e.absolute_schema_path),
+            e.message,
+            repr(e.instance),
+        )
+        for e in errors
+    )
+
+
+@pytest.mark.parametrize(
+    "item", RECORD_SCHEMAS, ids=[f"{f.parent.name}@{f.name}/{s.name}" for f, s in RECORD_SCHEMAS]
+)
+def test_located_errors_are_worded_as_a_whole_record_validation(item: tuple[Path, Path]) -> None:
+    from conformance.exports._fast import build_error_locator
+    from conformance.generation import invalid_from_schema
+    from conformance.validation import SchemaSet, _version_folder
+
+    _, schema_path = item
+    folder = _version_folder(schema_path)  # a profile's merged copy lives elsewhere
+    slow = schema_validator(schema_path)
+    locator = build_error_locator(schema_path, folder, slow, 50)
+    assert locator is not None
+    schemas = SchemaSet(folder)
+    schema, resolver = schemas.lookup(schemas.uri(schema_path))
+    located = 0
+
+    def agree(value: Any) -> None:
+        nonlocal located
+        errors = locator.errors(value)
+        expected = list(slow.iter_errors(value))
+        if errors is None:
+            return  # the caller words the record with python-jsonschema
+        located += 1
+        assert _wording(errors) == _wording(expected), value
+
+    @settings(
+        max_examples=60,
+        database=None,
+        derandomize=True,  # one fixed draw per schema: a profile's narrowed patterns filter a lot
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        invalid_from_schema(schema, resolver=resolver),
+        invalid_from_schema(schema, resolver=resolver),
+    )
+    def single_and_double_faults(first: Any, second: Any) -> None:
+        agree(first.value)
+        # two faults in one record: the second mutation's broken place copied into the first
+        if isinstance(first.value, dict) and isinstance(second.value, dict):
+            agree({**second.value, **first.value})
+
+    single_and_double_faults()
+    assert located > 0  # the located wording is really used for this schema
+
+
+def test_block_path_reports_exactly_what_the_line_path_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import _validate
+
+    spec = load_standard(LICENCE).export("licences-jsonl")
+    base = _licence_records()
+    lines = []
+    for number in range(900):
+        record = json.loads(json.dumps(base[number % len(base)]))
+        record["licence_id"] = f"BL-2020-{number:06d}"
+        if number % 37 == 0:
+            record["status"] = "cancelled"  # invalid: worded by the error locator
+        if number % 91 == 0:
+            record["holder"] = {"type": "person", "name": "x", "uscc": "91110000600037341L"}
+        lines.append(json.dumps(record, ensure_ascii=False))
+    lines[5] = lines[4]  # a duplicate key
+    lines[300] = "[" * 300 + "]" * 300  # too deep
+    lines[301] = "{not json"
+    lines[302] = ""  # blank
+    lines[400] = json.dumps({**json.loads(lines[400]), "licence_id": ["unhashable"]})
+    lines[500] = json.dumps(json.loads(lines[500])) + "\r"  # one CRLF line among LF lines
+    path = tmp_path / "l.jsonl"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    blocks = summary()
+    monkeypatch.setattr(_validate, "_block_at_once", lambda *args: None)
+    assert blocks == summary()
+    records, counts, _ = blocks
+    assert records == 899
+    assert counts[(RECORDS, "enum")] == len(range(0, 900, 37))
+    assert counts[(RECORDS, "too-deep")] == 1
+    assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1

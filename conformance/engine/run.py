@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
-import socket
 import threading
 import time
 import zlib
@@ -20,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -36,9 +34,10 @@ from conformance.engine.cases import (
 )
 from conformance.engine.events import Event, Listener, TaskFinished, TaskStarted
 from conformance.engine.exchange import Exchange, Redactor, RequestCase, build_request
-from conformance.engine.http import Client, Limits, TransportError
+from conformance.engine.http import Client, Limits, TransportError, probe
 from conformance.engine.openapi import Operation, load_operations
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
+from conformance.errors import StandardError
 from conformance.results import CheckResult, Failure, Outcome
 from conformance.standards.model import Clause, ExportSpec, Level, Standard, Verification
 from conformance.validation import SchemaSet, schema_set
@@ -54,6 +53,12 @@ TRANSPORT_CHECKS = frozenset({"status_code_documented", "not_a_server_error"})
 
 class BudgetExhausted(Exception):
     """The run's time budget is spent; what is left is reported as not done."""
+
+
+# A candidate that stops answering would otherwise cost every planned request a full
+# timeout (hundreds per operation): after this many transport errors in a row, the
+# operation stops, and what is left of it is reported as not done.
+MAX_TRANSPORT_ERRORS_IN_A_ROW = 3
 
 
 SKIP_NOT_CLAIMED = "optional (MAY) clause not claimed by the candidate"
@@ -156,16 +161,9 @@ class Run:
         if not self.base_url:
             self.unreachable = "candidate.yaml has no base_url and none was given"
             return self.unreachable
-        parts = urlsplit(self.base_url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            with socket.create_connection((parts.hostname or "", port), timeout=5):
-                return None
-        except OSError as exc:
-            self.unreachable = (
-                f"base_url={self.base_url} accepts no connection ({exc.strerror or exc})"
-            )
-            return self.unreachable
+        # refused, or (https) a certificate the trusted CAs do not sign
+        self.unreachable = probe(self.base_url, self.config.limits)
+        return self.unreachable
 
     def _clause_skip(self, clause: Clause) -> str | None:
         if clause.verification is Verification.MANUAL:
@@ -296,6 +294,7 @@ class Run:
                 entry.errors.append(f"candidate unreachable: {self.unreachable}")
             return self._finish(op.target, entries)
         digest = hashlib.sha256()
+        errors_in_a_row = [0]
 
         def send(
             target: Operation,
@@ -315,7 +314,14 @@ class Run:
                 for entry in entries.values():
                     if entry.check in TRANSPORT_CHECKS and len(entry.errors) < 5:
                         entry.errors.append(message)
+                errors_in_a_row[0] += 1
+                if errors_in_a_row[0] >= MAX_TRANSPORT_ERRORS_IN_A_ROW:
+                    raise BudgetExhausted(
+                        f"{op.target} stopped: {errors_in_a_row[0]} requests in a row got no "
+                        f"complete response (last: {message})"
+                    ) from None
                 return None
+            errors_in_a_row[0] = 0
             samples = self.latencies_ms.setdefault(op.target, [])
             if len(samples) < MAX_LATENCY_SAMPLES:
                 samples.append(round(response.elapsed_s * 1000, 2))
@@ -478,7 +484,12 @@ class Run:
                 continue
             for entry in targets:
                 entry.examined += 1
-            found.extend((targets, problem) for problem in check.func(exchange))
+            try:
+                found.extend((targets, problem) for problem in check.func(exchange))
+            except StandardError as exc:  # the standard's fault (a runaway pattern): an error
+                for entry in targets:
+                    if str(exc) not in entry.errors and len(entry.errors) < 5:
+                        entry.errors.append(str(exc))
         return found
 
     def _check_exchange(
@@ -686,6 +697,13 @@ class Run:
                 examples.append(_issue_dict(issue, self.redactor))
             if entry.examined == 0 and not entry.errors and not entry.failures:
                 entry.examined = 1  # an empty but readable file was examined
+            stopped = not report.complete and not report.counts[("export_records", "empty-file")]
+            if stopped and entry.check != "export_records" and not entry.failures:
+                # What was not read was not checked: never a pass (export_records says why).
+                entry.errors.append(
+                    f"not verified: reading {path.name} stopped after {report.records} "
+                    "records (see export_records); expected the whole file read"
+                )
         evidence = {
             "file": str(path),
             "records": report.records,

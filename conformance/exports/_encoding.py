@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from conformance.exports._model import ENCODING, Severity, Sink
+from conformance.exports._model import ENCODING, Severity, Sink, clip
 
 RECORD_LIMIT = 16 * 1024 * 1024  # bytes of one line or record
 CHUNK = 256 * 1024
@@ -25,6 +25,13 @@ LINE_STEP = 1024 * 1024  # read size while skipping an oversized line
 
 _BOMS = {"utf-8": b"\xef\xbb\xbf", "gb18030": "\ufeff".encode("gb18030")}
 _UTF8_BOM = _BOMS["utf-8"]
+# Byte order marks of encodings no export declares (UTF-32 first: it starts like UTF-16).
+_FOREIGN_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xff\xfe", "UTF-16 LE"),
+    (b"\xfe\xff", "UTF-16 BE"),
+)
 
 
 def codec_name(encoding: str) -> str:
@@ -46,6 +53,18 @@ def check_bom(head: bytes, encoding: str, sink: Sink) -> int:
             byte_offset=0,
         )
         return len(own)
+    for bom, name in _FOREIGN_BOMS:
+        if head.startswith(bom):
+            sink.add(
+                ENCODING,
+                "bom",
+                f"file starts with a {name} byte order mark ({bom.hex(' ')}) but "
+                f"encoding={encoding!r} is declared; expected {encoding} text without one",
+                line=1,
+                byte_offset=0,
+                value=repr(bom),
+            )
+            return len(bom)
     if encoding != "utf-8" and head.startswith(_UTF8_BOM):
         sink.add(
             ENCODING,
@@ -60,15 +79,56 @@ def check_bom(head: bytes, encoding: str, sink: Sink) -> int:
 
 
 def _report_invalid(sink: Sink, encoding: str, bad: bytes, offset: int, line: int) -> None:
+    where = f"byte offset {offset}"
+    if sink.report.compression:  # offsets count the bytes the readers saw
+        where += f" of the {sink.report.compression}-decompressed data"
     sink.add(
         ENCODING,
         "invalid-bytes",
-        f"invalid {encoding} byte sequence {bad.hex(' ')} at byte offset {offset} (line {line}); "
+        f"invalid {encoding} byte sequence {bad.hex(' ')} at {where} (line {line}); "
         f"expected {encoding} text",
         line=line,
         byte_offset=offset,
         value=repr(bad),
     )
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_TWO_CJK = re.compile("[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
+
+
+def utf8_in_gb18030(data: bytes, offset: int, first_line: int, sink: Sink) -> None:
+    """Warn about lines of GB 18030-declared ``data`` that are UTF-8 Chinese text instead.
+
+    Much UTF-8 also decodes as GB 18030 (to other characters), so decoding alone misses a
+    UTF-8 line in a GB 18030 file. A line that is valid UTF-8 with two or more CJK
+    characters is almost never GB 18030 text: it is reported (a warning, since decoding
+    succeeded) at the line's first non-ASCII byte.
+    """
+    if data.isascii():
+        return
+    position = 0
+    for index, raw in enumerate(data.split(b"\n")):
+        if not raw.isascii():
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = ""
+            found = _NON_ASCII.search(raw)
+            if found is not None and _TWO_CJK.search(text):
+                where = offset + position + found.start()
+                sink.add(
+                    ENCODING,
+                    "mixed-encoding",
+                    f"line {first_line + index} is UTF-8 text (from byte offset {where}) in a "
+                    "file declared gb18030: it decodes as GB 18030 only to other characters; "
+                    "expected every line in gb18030",
+                    severity=Severity.WARNING,
+                    line=first_line + index,
+                    byte_offset=where,
+                    value=repr(clip(text)),
+                )
+        position += len(raw) + 1
 
 
 class Endings:
@@ -159,6 +219,7 @@ class LineReader:
     def __iter__(self) -> Iterator[Line]:
         readline = self.stream.readline
         encoding = self.encoding
+        gb18030 = encoding == "gb18030"
         number = self.first_line - 1
         while True:
             raw = readline(RECORD_LIMIT + 1)
@@ -182,6 +243,9 @@ class LineReader:
                 bad = body[exc.start : exc.end]
                 _report_invalid(self.sink, encoding, bad, start + exc.start, number)
                 text = body.decode(encoding, "replace")
+            else:
+                if gb18030 and not body.isascii():
+                    utf8_in_gb18030(body, start, number, self.sink)
             yield Line(number, start, text, ending)
 
     def _skip_rest(self) -> str:
@@ -247,6 +311,8 @@ class ChunkDecoder:
                 text = self._decoder.decode(data, final)
             finally:
                 _ERRORS.reset(token)
+            if self.encoding == "gb18030" and data:
+                utf8_in_gb18030(data, self.offset, self._line, self.sink)
             for object_len, start, bad in errors:
                 # The decoder's object is its pending bytes followed by this chunk.
                 position = self.offset + len(data) - object_len + start

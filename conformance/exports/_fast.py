@@ -32,9 +32,15 @@ from urllib.parse import unquote, urldefrag, urljoin
 
 import jsonschema_rs
 
-from conformance.standards._documents import load_document
+from conformance.standards._documents import load_data
 
-__all__ = ["FastValidator", "build_fast_validator", "id_number_check_ok", "uscc_check_ok"]
+__all__ = [
+    "ErrorLocator",
+    "FastValidator",
+    "build_fast_validator",
+    "id_number_check_ok",
+    "uscc_check_ok",
+]
 
 _MAX_DEPTH = 64  # schema nesting followed when looking for sites
 _MAX_DOCUMENTS = 256
@@ -183,7 +189,7 @@ class _Documents:
         path = Path(unquote(uri[len("file://") :])).resolve()
         if not path.is_relative_to(self.folder) or not path.is_file():
             raise NoFastPath(f"$ref outside the folder: {uri}")
-        data = load_document(path).data
+        data = load_data(path)
         self.data[uri] = data
         return data
 
@@ -393,11 +399,23 @@ def _add_pattern(node: dict[str, Any], pattern: str) -> None:
 
 _CACHE_LIMIT = 4096  # values remembered as valid per format (issuer codes repeat a lot)
 
+# The check-character test of each format, as an expression over a structurally valid
+# value ``{v}`` (same arithmetic as the functions above), inlined in the site code
+# because a function call per value costs as much as the test itself.
+_CHECK_EXPRESSIONS = {
+    "cn-id-number": "{v}[17] == ID_CHECK[2 * int({v}[:17], 13) % 11]",
+    "cn-uscc": (
+        "{v}[17] == USCC_CHARSET[(31 - int({v}[16::-1].translate(USCC_DIGITS), 34) % 31) % 31]"
+    ),
+}
+
 
 def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
     """Python source of ``def sites_ok(v0)``: False when a check character is wrong.
 
-    Values found valid are remembered (bounded), so a code that repeats costs a set lookup.
+    It is called only for values jsonschema-rs accepted, whose site values therefore match
+    their format's pattern. Values found valid are remembered (bounded), so a code that
+    repeats costs a set lookup.
     """
     lines = ["def sites_ok(v0):"]
     tree: dict[Any, Any] = {}
@@ -412,23 +430,25 @@ def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
         name = f"v{var}"
         for fmt in node.get(None, []):
             index = formats.index(fmt)
-            lines.append(
-                f"{indent}if type({name}) is str and {name} not in OK{index} "
-                f"and not remember(OK{index}, CHECK{index}, {name}): return False"
-            )
-        for step, child in node.items():
-            if step is None:
-                continue
+            test = _CHECK_EXPRESSIONS[fmt].format(v=name)
+            lines.append(f"{indent}if type({name}) is str and {name} not in OK{index}:")
+            lines.append(f"{indent}    if not ({test}): return False")
+            lines.append(f"{indent}    if len(OK{index}) < LIMIT: OK{index}.add({name})")
+        children = [(step, child) for step, child in node.items() if step is not None]
+        keys = [(step, child) for step, child in children if isinstance(step, str)]
+        if keys:
+            lines.append(f"{indent}if type({name}) is dict:")
+        for step, child in keys:
             sub = f"v{var + 1}"
-            if isinstance(step, str):
-                lines.append(f"{indent}if type({name}) is dict:")
-                lines.append(f"{indent}    {sub} = {name}.get({step!r})")
-                emit(child, var + 1, indent + "    ")
-            elif isinstance(step, int):
+            lines.append(f"{indent}    {sub} = {name}.get({step!r})")
+            emit(child, var + 1, indent + "    ")
+        for step, child in children:
+            sub = f"v{var + 1}"
+            if isinstance(step, int):
                 lines.append(f"{indent}if type({name}) is list and len({name}) > {step}:")
                 lines.append(f"{indent}    {sub} = {name}[{step}]")
                 emit(child, var + 1, indent + "    ")
-            else:
+            elif isinstance(step, tuple):
                 lines.append(f"{indent}if type({name}) is list:")
                 lines.append(f"{indent}    for {sub} in {name}[{step[0]}:]:")
                 emit(child, var + 1, indent + "        ")
@@ -438,19 +458,15 @@ def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _remember(valid: set[str], check: Callable[[str], bool], value: str) -> bool:
-    if not check(value):
-        return False
-    if len(valid) < _CACHE_LIMIT:  # the first values seen stay: codes that repeat do early
-        valid.add(value)
-    return True
-
-
 def _site_namespace(sites: dict[tuple[Step, ...], str]) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"remember": _remember}
-    for index, fmt in enumerate(sorted(set(sites.values()))):
+    namespace: dict[str, Any] = {
+        "LIMIT": _CACHE_LIMIT,
+        "ID_CHECK": _ID_CHECK,
+        "USCC_CHARSET": _USCC_CHARSET,
+        "USCC_DIGITS": _USCC_TO_DIGITS,
+    }
+    for index, _fmt in enumerate(sorted(set(sites.values()))):
         namespace[f"OK{index}"] = set()
-        namespace[f"CHECK{index}"] = CHECK_CHARACTERS[fmt]
     return namespace
 
 
@@ -469,9 +485,112 @@ class FastValidator:
     sites_ok: Callable[[Any], bool]
     sites: dict[tuple[Step, ...], str]
     max_depth: int = _UNBOUNDED  # no valid record nests deeper than this
+    locator: ErrorLocator | None = None
 
     def check(self, value: Any) -> bool:
         return self.is_valid(value) and self.sites_ok(value)
+
+
+# Keywords whose python-jsonschema function looks at the instance alone: given the schema
+# object and the value, it yields exactly the errors a whole-record validation yields there.
+_LEAF_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "required",
+        "minProperties",
+        "maxProperties",
+        "dependentRequired",
+    }
+)
+
+
+class ErrorLocator:
+    """The located errors of an invalid record, found by jsonschema-rs, worded by python-jsonschema.
+
+    jsonschema-rs (every format an exact callback) finds where each error is: the instance
+    path, the path through the schema and the keyword's own location. The keyword's
+    python-jsonschema function is then applied to that value and that schema object alone,
+    so message, keyword, value and paths are what a whole-record python-jsonschema run
+    reports, at a small part of its cost. ``errors`` answers None, and the caller validates
+    the whole record with python-jsonschema, whenever that equivalence is not certain: an
+    error under an applicator (``anyOf``, ``not``, ``unevaluatedProperties``...), a format
+    the project does not define, more errors than ``limit``, or no error at all.
+    """
+
+    def __init__(self, exact: Any, documents: dict[str, Any], wording: Any, limit: int) -> None:
+        self.exact = exact
+        self.documents = documents
+        self.wording = wording  # the python-jsonschema validator (formats included)
+        self.limit = limit
+        self.keywords: Mapping[str, Any] = wording.VALIDATORS
+        from conformance.formats import FORMATS
+
+        self.formats = frozenset(FORMATS)
+
+    def errors(self, value: Any) -> list[Any] | None:
+        groups: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = {}
+        for error in self.exact.iter_errors(value):
+            tokens = tuple(error.evaluation_path)
+            keyword = tokens[-1] if tokens else None
+            if keyword not in _LEAF_KEYWORDS:
+                return None
+            where = (error.absolute_keyword_location, tuple(error.instance_path))
+            groups.setdefault(where, tokens)
+            if len(groups) > self.limit:
+                return None
+        if not groups:
+            return None
+        found: list[Any] = []
+        for (location, instance_path), tokens in groups.items():
+            produced = self._worded(location, instance_path, tokens, value)
+            if not produced:
+                return None
+            found.extend(produced)
+        return found if len(found) <= self.limit else None
+
+    def _worded(
+        self, location: str, instance_path: tuple[Any, ...], tokens: tuple[Any, ...], value: Any
+    ) -> list[Any] | None:
+        uri, _, fragment = location.partition("#")
+        node = self.documents.get(uri)
+        pointer = [t.replace("~1", "/").replace("~0", "~") for t in unquote(fragment).split("/")]
+        for token in pointer[1:-1]:
+            if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            elif isinstance(node, dict) and token in node:
+                node = node[token]
+            else:
+                return None
+        keyword = pointer[-1]
+        if not isinstance(node, dict) or keyword not in node or keyword != tokens[-1]:
+            return None
+        if keyword == "format" and node[keyword] not in self.formats:
+            return None
+        instance = value
+        for step in instance_path:
+            instance = instance[step]
+        schema_path = [t for t in tokens if t != "$ref"]
+        expected = node[keyword]
+        errors = list(self.keywords[keyword](self.wording, expected, instance, node))
+        for error in errors:
+            error._set(validator=keyword, validator_value=expected, instance=instance, schema=node)
+            error.path.extend(instance_path)
+            error.schema_path.extend(schema_path)
+        return errors
 
 
 def _callbacks() -> dict[str, Callable[[str], bool]]:
@@ -537,8 +656,36 @@ def _build(schema_path: Path, folder: Path) -> FastValidator:
     return FastValidator(validator.is_valid, sites_ok, sites, depth)
 
 
-def xml_value_check(fmt: Any) -> Callable[[str], bool]:
-    """A fast exact predicate for one format's values (XML field_formats), cached.
+def build_error_locator(
+    schema_path: Path, folder: Path, wording: Any, limit: int
+) -> ErrorLocator | None:
+    """The error locator for a record schema (see :class:`ErrorLocator`), or None."""
+    from conformance.formats import FORMATS
+
+    try:
+        documents = _Documents(schema_path, folder)
+        _Analysis(documents).walk(
+            documents.root_uri, "", documents.data[documents.root_uri], (), False, ()
+        )
+        root_uri = documents.root_uri
+        registry = jsonschema_rs.Registry(
+            [(uri, data) for uri, data in documents.data.items() if uri != root_uri]
+        )
+        exact = jsonschema_rs.validator_for(
+            documents.data[root_uri],
+            registry=registry,
+            base_uri=root_uri,
+            validate_formats=True,
+            formats={name: cached_format_check(fmt) for name, fmt in FORMATS.items()},
+            offline=True,
+        )
+    except Exception:  # no locator: python-jsonschema words every invalid record
+        return None
+    return ErrorLocator(exact, documents.data, wording, limit)
+
+
+def cached_format_check(fmt: Any) -> Callable[[str], bool]:
+    """A fast exact predicate for one format's values (XML fields, located errors), cached.
 
     The pattern (compiled for Python: the patterns use no syntax whose meaning differs) and
     the check character decide when they accept; anything else asks the format itself.

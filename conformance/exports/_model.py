@@ -73,6 +73,7 @@ class ExportReport:
     encoding: str = "utf-8"
     bytes_read: int = 0
     complete: bool = True  # False when reading stopped early (bad file, fatal parse error)
+    compression: str = ""  # "gzip" when the file was read through decompression
     seconds: float = 0.0
 
     def failed(self, check: str) -> bool:

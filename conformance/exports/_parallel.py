@@ -7,7 +7,8 @@ range each; the parent merges counts exactly, keeps the first issues per kind in
 up to the cap, joins line-ending statistics, and merges key hashes. Candidate duplicate keys
 are then collected by the same workers (they share one ``PYTHONHASHSEED``, so their hashes
 agree) and reported with both places. JSON arrays, CSV and XML are validated whole, in one
-process: their record boundaries cannot be found without parsing from the start.
+process: their record boundaries cannot be found without parsing from the start; so is a
+gzip'd file of any format (decompression cannot start in the middle).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from conformance.exports._compressed import is_gzip
 from conformance.exports._encoding import Endings
 from conformance.exports._keys import KeyHashes, report_duplicates
 from conformance.exports._model import RECORDS, ExportIssue, ExportReport, Severity, Sink
@@ -32,9 +34,14 @@ _SCAN = 1024 * 1024
 
 
 def plan_ranges(path: Path, jobs: int) -> list[tuple[int, int | None, int]]:
-    """(start, end, first line) of each range; one range when the file is small."""
+    """(start, end, first line) of each range; one range when the file is small.
+
+    A gzip'd file is one range whatever its size: its decompressed offsets cannot be sought.
+    """
     size = path.stat().st_size
     count = max(1, min(jobs, MAX_JOBS, size // MIN_RANGE_BYTES))
+    if count > 1 and is_gzip(path):
+        count = 1
     if count == 1:
         return [(0, None, 1)]
     cuts = [0]

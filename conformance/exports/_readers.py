@@ -26,6 +26,7 @@ from conformance.exports._encoding import (
     Line,
     LineReader,
     codec_name,
+    utf8_in_gb18030,
 )
 from conformance.exports._model import ENCODING, RECORDS, Severity, Sink, clip
 
@@ -183,7 +184,22 @@ def _parse_line(line: Line) -> tuple[Any, ValueError | str | None]:
 
 
 def _jsonl_failure(sink: Sink, line: Line, exc: ValueError) -> Record:
-    sink.add(RECORDS, "parse", _parse_message(exc), line=line.number, value=repr(clip(line.text)))
+    nul = line.text.find("\x00")
+    if nul >= 0:  # binary data inside a text file: say where, in bytes
+        offset = line.offset + len(line.text[:nul].encode(sink.report.encoding, "replace"))
+        sink.add(
+            RECORDS,
+            "parse",
+            f"not valid JSON: a NUL byte at byte offset {offset} (line {line.number}); "
+            "expected text without NUL bytes",
+            line=line.number,
+            byte_offset=offset,
+            value=repr(clip(line.text)),
+        )
+    else:
+        sink.add(
+            RECORDS, "parse", _parse_message(exc), line=line.number, value=repr(clip(line.text))
+        )
     return Record(None, line=line.number, byte_offset=line.offset, ok=False)
 
 
@@ -423,10 +439,12 @@ class CsvLayout:
     delimiter: str = ","
 
     def allows(self, name: str) -> bool:
+        from conformance.regex_validator import pattern_search  # bounded in time, regex semantics
+
         return (
             self.open
             or name in self.types
-            or any(re.search(pattern, name) for pattern in self.patterns)
+            or any(pattern_search(pattern, name) for pattern in self.patterns)
         )
 
 
@@ -516,10 +534,15 @@ class CsvBlockLines:
                 completed = more.endswith(b"\n")
                 block += more
             self.offset += len(block)
+            if b"\x00" in block:
+                self._nul_bytes(block, start, number)
             try:
                 lines = block.decode(self.encoding).split("\n")
             except UnicodeDecodeError:
                 lines = self._decoded(block, start, number)
+            else:
+                if self.encoding == "gb18030":
+                    utf8_in_gb18030(block, start, number + 1, self.sink)
             tail = lines.pop()
             if completed and lines and len(lines[-1]) > RECORD_LIMIT // 4 and _too_long(lines[-1]):
                 big = lines.pop()  # a whole line, but longer than a record may be
@@ -580,6 +603,24 @@ class CsvBlockLines:
             offset += len(raw) + 1
         return texts
 
+    def _nul_bytes(self, block: bytes, start: int, number: int) -> None:
+        """Report the first NUL byte of each line (csv reads them as data without a word)."""
+        at = block.find(b"\x00")
+        while at >= 0:
+            line = number + block.count(b"\n", 0, at) + 1
+            self.sink.add(
+                RECORDS,
+                "nul-byte",
+                f"NUL byte at byte offset {start + at} (line {line}); expected CSV text "
+                "without NUL bytes",
+                line=line,
+                byte_offset=start + at,
+            )
+            end = block.find(b"\n", at)
+            if end < 0:
+                return
+            at = block.find(b"\x00", end)
+
     def _skip_rest(self) -> str:
         while True:
             more = self.stream.readline(LINE_STEP)
@@ -635,6 +676,8 @@ def csv_records(
         row_number += 1
         if columns is None or columns.header is not header:
             columns = _columns(header, layout)
+        if _FORMULA_HINT.search("\x1f".join(cells)):
+            _formula_cells(header, cells, sink, start, row_number)
         yield _csv_record(header, cells, layout, sink, start, row_number, columns)
     if header is None:
         if not parse_errors:
@@ -645,6 +688,36 @@ def csv_records(
     last = source.last
     if last is not None and not last.ending and last.text:
         _truncated(sink, last)
+
+
+# A cell a spreadsheet would evaluate (CSV injection): = + - @ tab or CR first. The hint
+# finds candidates in one search per row; _formula_cells then judges each cell.
+_FORMULA_HINT = re.compile(r"(?:\A|\x1f)[=+\-@\t\r]")
+_SIGNED_NUMBER = re.compile(r"[+-](?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+
+def _formula_cells(
+    header: list[str], cells: list[str], sink: Sink, line: int | None, row: int
+) -> None:
+    for index, cell in enumerate(cells):
+        first = cell[:1]
+        if not first or first not in "=+-@\t\r":
+            continue
+        if first in "+-" and (len(cell) == 1 or _SIGNED_NUMBER.match(cell)):
+            continue  # a sign alone or a signed number is data to a spreadsheet too
+        name = header[index] if index < len(header) else f"#{index + 1}"
+        sink.add(
+            RECORDS,
+            "formula-cell",
+            f"row {row} column {name!r} starts with {first!r}: a spreadsheet opening this file "
+            "would run it as a formula (CSV injection); expected no cell starting with "
+            "= + - @ tab or CR, or one prefixed with an apostrophe",
+            severity=Severity.WARNING,
+            line=line,
+            row=row,
+            pointer="/" + name.replace("~", "~0").replace("/", "~1"),
+            value=repr(cell),
+        )
 
 
 def _check_header(header: list[str], layout: CsvLayout, sink: Sink, line: int) -> bool:
@@ -869,16 +942,58 @@ def xml_prolog_problems(head: str, encoding: str, sink: Sink) -> bool:
         bracket, close = rest.find("["), rest.find(">")
         end = rest.find("]>") if 0 <= bracket < close or close < 0 else close
         subset = rest if end < 0 else rest[:end]
+        line = head.count("\n", 0, doctype.start()) + 1
+        external = _EXTERNAL_ID.match(rest)
+        if external is not None:
+            literal = external.group(2) or external.group(3) or ""
+            _external_dtd(sink, external.group(1), literal, line)
         if "<!ENTITY" in subset:
             sink.add(
                 RECORDS,
                 "doctype-entities",
                 "DOCTYPE declares entities; expected none (entities are never expanded, "
                 "the file is not read further)",
-                line=head.count("\n", 0, doctype.start()) + 1,
+                line=line,
             )
             return False
     return True
+
+
+# <!DOCTYPE name SYSTEM "uri"> or <!DOCTYPE name PUBLIC "id" "uri">
+_EXTERNAL_ID = re.compile(
+    r"<!DOCTYPE\s+[^\s\[>]+\s+(SYSTEM|PUBLIC)\s*"  # the keyword, then its first literal
+    r"""(?:"([^"]*)"|'([^']*)')?"""
+)
+
+
+def _external_dtd(sink: Sink, keyword: str, identifier: str, line: int | None) -> None:
+    sink.add(
+        RECORDS,
+        "doctype-external",
+        f"DOCTYPE refers to an external DTD ({keyword} {clip(repr(identifier), 120)}); expected "
+        "none: it is never loaded (no file or network access) and records are checked against "
+        "the XSD only",
+        line=line,
+        value=repr(identifier),
+    )
+
+
+def _xml_syntax(sink: Sink, exc: etree.XMLSyntaxError, record_element: str) -> None:
+    """A parse error; libxml2's resource limits (depth, text size) named as such."""
+    line = exc.lineno or None
+    message = str(exc.msg or exc)
+    if "Excessive depth" in message:
+        sink.add(
+            RECORDS,
+            "too-deep",
+            "elements nest more than 256 levels deep (the XML parser's limit); expected a "
+            "shallower document (not read further)",
+            line=line,
+        )
+    elif "Resource limit exceeded" in message or "huge text node" in message:
+        _too_large(sink, f"a text node of a <{record_element}> record (or near it)", line=line)
+    else:
+        sink.add(RECORDS, "parse", f"not well-formed XML: {message}", line=line)
 
 
 def local_name(tag: object) -> str | None:
@@ -916,8 +1031,16 @@ def _record_events(tap: XmlTap, record_element: str) -> Any:
 
 
 def _declares_entities(element: etree._Element, sink: Sink) -> bool:
-    """Flag a DOCTYPE that declares entities (never expanded); the file is not read further."""
-    dtd = element.getroottree().docinfo.internalDTD
+    """Flag a DOCTYPE that declares entities (never expanded); the file is not read further.
+
+    An external DTD the prolog check missed (after a long prolog) is flagged here too.
+    """
+    docinfo = element.getroottree().docinfo
+    system_url = getattr(docinfo, "system_url", None)  # lxml-stubs lag lxml
+    if system_url and not sink.report.counts[(RECORDS, "doctype-external")]:
+        keyword = "PUBLIC" if docinfo.public_id else "SYSTEM"
+        _external_dtd(sink, keyword, str(system_url), None)
+    dtd = docinfo.internalDTD
     if dtd is None or not any(True for _ in dtd.iterentities()):  # type: ignore[attr-defined]  # lxml-stubs lag lxml
         return False
     sink.add(
@@ -959,8 +1082,7 @@ def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRec
         )
         sink.report.complete = False
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or None
-        sink.add(RECORDS, "parse", f"not well-formed XML: {exc.msg}", line=line)
+        _xml_syntax(sink, exc, record_element)
         sink.report.complete = False
 
 
@@ -1030,7 +1152,7 @@ def xml_record_batches(
     except etree.XMLSyntaxError as exc:
         if batch and wrapper is not None:
             yield wrapper, batch
-        sink.add(RECORDS, "parse", f"not well-formed XML: {exc.msg}", line=exc.lineno or None)
+        _xml_syntax(sink, exc, record_element)
         sink.report.complete = False
 
 

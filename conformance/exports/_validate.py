@@ -8,7 +8,8 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import accumulate, compress, islice
+from operator import not_
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -18,6 +19,12 @@ from jsonschema.exceptions import UnknownType
 from lxml import etree
 from referencing.exceptions import Unresolvable
 
+from conformance.exports._compressed import (
+    CompressedError,
+    GzipStream,
+    compression_of,
+    gzip_size_hint,
+)
 from conformance.exports._encoding import (
     RECORD_LIMIT,
     ChunkDecoder,
@@ -28,7 +35,7 @@ from conformance.exports._encoding import (
     check_bom,
     codec_name,
 )
-from conformance.exports._fast import FastValidator, build_fast_validator
+from conformance.exports._fast import FastValidator, build_error_locator, build_fast_validator
 from conformance.exports._keys import KeyCollector, KeyHashes, report_duplicates
 from conformance.exports._model import (
     ENCODING,
@@ -62,6 +69,7 @@ from conformance.exports._readers import (
     xml_record_batches,
     xml_records,
 )
+from conformance.regex_validator import PatternTimeout
 from conformance.standards.model import ExportSpec
 from conformance.validation import (
     _version_folder,
@@ -76,6 +84,9 @@ PROGRESS_INTERVAL = 0.1  # seconds
 ENCODINGS = ("utf-8", "gb18030")
 FORMATS = ("jsonl", "json", "csv", "xml")
 BLOCK = 1024 * 1024  # bytes read at once by the JSON Lines fast path
+# Lines parsed and checked together: few enough that their records never trigger a
+# garbage collection (objects a batch keeps alive count towards it; single lines do not).
+SUB_BLOCK = 128
 _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
@@ -201,15 +212,62 @@ def _validate(
         _stop(sink, "empty-file", "file is empty (0 bytes); expected records")
         return
     try:
-        stream = path.open("rb")
+        opened = _open_export(path, size, spec.format, sink)
     except OSError as exc:
         _stop(sink, "unreadable", f"cannot open the file: {exc.strerror or exc}")
         return
+    if opened is None:
+        return
+    stream, size = opened
     with stream:
         try:
             _read(spec, stream, size, encoding, sink, progress, part)
+        except CompressedError as exc:  # a decompression cap, or corrupt gzip data
+            _stop(sink, exc.kind, exc.message)
+        except PatternTimeout as exc:  # the standard's pattern, not the file: stop, located
+            if exc.location is None:
+                where = schema_set(_version_folder(spec.schema_path)).locate_pattern(exc.pattern)
+                exc = PatternTimeout(exc.pattern, exc.length, where, earlier=exc.earlier)
+            _stop(sink, "pattern-timeout", f"record schema unusable: {exc}")
+        except RecursionError:  # records are depth-capped: a $ref chain of the schema
+            _stop(sink, "schema", "record schema nests too deeply (through $ref) to validate")
         except OSError as exc:  # e.g. an I/O error half way through
             _stop(sink, "unreadable", f"reading failed at byte {report.bytes_read}: {exc}")
+
+
+def _open_export(path: Path, size: int, fmt: str, sink: Sink) -> tuple[BinaryIO, int] | None:
+    """The stream to read: the file, or its decompressed data when it is gzip'd.
+
+    Magic bytes decide, not the name. Returns the stream and a progress total; None when
+    the file is compressed some other way (reported as wrong-format).
+    """
+    with path.open("rb") as probe:
+        head = probe.read(_HEAD)
+    compression = compression_of(head)
+    if compression == "gzip":
+        sink.report.compression = "gzip"
+        return cast(BinaryIO, GzipStream(path)), gzip_size_hint(path, size)
+    if compression is not None:
+        nul = head.find(b"\x00")
+        binary = f", binary data with NUL bytes from byte offset {nul}" if nul >= 0 else ""
+        _stop(
+            sink,
+            "wrong-format",
+            f"file is {compression}-compressed{binary}; only gzip-compressed exports are "
+            f"decompressed; expected {fmt} text, or that text gzip'd",
+            byte_offset=0,
+        )
+        return None
+    if path.name.lower().endswith(".gz"):
+        sink.add(
+            ENCODING,
+            "not-compressed",
+            "file name ends in .gz but the file holds no gzip data (no 1f 8b magic bytes); "
+            "it was read as plain text",
+            severity=Severity.WARNING,
+            byte_offset=0,
+        )
+    return path.open("rb"), size
 
 
 def _stop(sink: Sink, kind: str, message: str, **where: Any) -> None:
@@ -269,12 +327,17 @@ def _read(
         skip = part.start
     else:
         head = stream.read(_HEAD)
-        if b"\x00" in head:
+        nul = head.find(b"\x00")
+        if nul >= 0:
             hint = " (UTF-16?)" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            line = head.count(b"\n", 0, nul) + 1
             _stop(
                 sink,
                 "wrong-format",
-                f"file contains NUL bytes: binary data{hint}, not {spec.format} text in {encoding}",
+                f"file contains NUL bytes (the first at byte offset {nul}, line {line}): "
+                f"binary data{hint}, not {spec.format} text in {encoding}",
+                line=line,
+                byte_offset=nul,
             )
             return
         skip = check_bom(head, encoding, sink)
@@ -331,11 +394,11 @@ def _read(
             return
         counter = CsvBlockLines(stream, encoding, sink, skip)
         records = csv_records(counter, sink, endings, layout)
-    for record in records:
-        report.records += 1
-        if record.ok:
-            checker.check(record)
-            keys.add_json(record)
+    while batch := list(islice(records, SUB_BLOCK)):
+        report.records += len(batch)
+        checker.check_batch(batch)
+        good = [record for record in batch if record.ok]
+        keys.add_many([r.value for r in good], _places(good))
         ticker.tick(counter.offset)
     if report.counts[(RECORDS, "wrong-format")] or report.counts[(RECORDS, "empty-file")]:
         report.complete = False
@@ -378,100 +441,162 @@ def _jsonl_fast(
     # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
     shallow = checker.fast is not None and checker.fast.max_depth <= MAX_DEPTH
     end = part.end
+    # The common case, a shallow schema and no key or a single-field key being hashed,
+    # takes whole blocks at once; any other block goes line by line below.
+    at_once = (
+        validate
+        and shallow
+        and fast is not None
+        and (not keys.fields or (field_name is not None and buckets is not None))
+    )
     records = 0
     last_raw: bytes | None = None
-    while True:
-        want = BLOCK if end is None else min(BLOCK, end - offset)
-        if want <= 0:
-            break
-        block = stream.read(want)
-        if not block:
-            break
-        cut = block.rfind(b"\n")
-        if cut < 0:
-            if len(block) < want:  # the last line of the file, without a line ending
-                last_raw = block
-                offset_last = offset
-                offset += len(block)
+    try:  # a decompression cap may stop the reading: the records read still count
+        while True:
+            want = BLOCK if end is None else min(BLOCK, end - offset)
+            if want <= 0:
                 break
-            # A line longer than a block: read it line by line (it may be too large).
-            stream.seek(offset)
-            reader = LineReader(stream, encoding, sink, offset, number + 1)
-            line = next(iter(reader))
-            number = line.number
-            endings.add(line.ending, line.number)
-            start_offset, offset = offset, reader.offset
-            records += _slow_line(line, sink, checker, keys, start_offset)
-            if not line.ending:
-                part.truncated = True
-                _truncated(sink, line)
+            block = stream.read(want)
+            if not block:
                 break
-            continue
-        if cut + 1 < len(block):
-            stream.seek(offset + cut + 1)
-        lines = block[:cut].split(b"\n")
-        count = len(lines)
-        crlf = block.count(b"\r\n", 0, cut + 1)
-        if crlf == 0:
-            endings.add_many("\n", count, number + 1)
-        elif crlf == count:
-            endings.add_many("\r\n", count, number + 1)
-        else:
-            for index, raw in enumerate(lines):
-                endings.add("\r\n" if raw.endswith(b"\r") else "\n", number + 1 + index)
-        for raw in lines:
-            number += 1
-            start = offset
-            offset += len(raw) + 1
-            try:
-                value = loads(raw)
-            except decode_error:
-                records += _slow_raw(raw, b"\n", number, start, encoding, sink, checker, keys)
+            cut = block.rfind(b"\n")
+            if cut < 0:
+                if len(block) < want:  # the last line of the file, without a line ending
+                    last_raw = block
+                    offset_last = offset
+                    offset += len(block)
+                    break
+                # A line longer than a block: read it line by line (it may be too large).
+                stream.seek(offset)
+                reader = LineReader(stream, encoding, sink, offset, number + 1)
+                line = next(iter(reader))
+                number = line.number
+                endings.add(line.ending, line.number)
+                start_offset, offset = offset, reader.offset
+                records += _slow_line(line, sink, checker, keys, start_offset)
+                if not line.ending:
+                    part.truncated = True
+                    _truncated(sink, line)
+                    break
                 continue
-            if validate:
-                if not (is_valid(value) and sites_ok(value)):
-                    # too deep for the slow path? (a fast-valid record never is: see below)
-                    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+            if cut + 1 < len(block):
+                stream.seek(offset + cut + 1)
+            lines = block[:cut].split(b"\n")
+            count = len(lines)
+            crlf = block.count(b"\r\n", 0, cut + 1)
+            if crlf == 0:
+                endings.add_many("\n", count, number + 1)
+            elif crlf == count:
+                endings.add_many("\r\n", count, number + 1)
+            else:
+                for index, raw in enumerate(lines):
+                    endings.add("\r\n" if raw.endswith(b"\r") else "\n", number + 1 + index)
+            for first in range(0, count, SUB_BLOCK):
+                chunk = lines[first : first + SUB_BLOCK]
+                if at_once:
+                    done = _block_at_once(chunk, number, offset, sink, checker, keys)
+                    if done is not None:
+                        records += done
+                        number += len(chunk)
+                        offset += sum(map(len, chunk)) + len(chunk)
+                        continue
+                for raw in chunk:
+                    number += 1
+                    start = offset
+                    offset += len(raw) + 1
+                    try:
+                        value = loads(raw)
+                    except decode_error:
                         records += _slow_raw(
                             raw, b"\n", number, start, encoding, sink, checker, keys
                         )
                         continue
-                    checker.check_line(raw, number, start)
-                elif shallow is False and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
-                    records += _slow_raw(raw, b"\n", number, start, encoding, sink, checker, keys)
-                    continue
-            elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
-                records += _slow_raw(raw, b"\n", number, start, encoding, sink, checker, keys)
-                continue
-            records += 1
-            if field_name is not None and type(value) is dict:
-                key = value.get(field_name, _MISSING)
-                if key is _MISSING:
-                    pass
-                elif buckets is not None:
-                    try:
-                        h = hash(key)
-                    except TypeError:
-                        where = {"line": number, "row": None, "pointer": "/" + field_name}
-                        keys.add_values([key], number, where)
-                    else:
-                        buckets[h & mask].append(h)
-                elif collect is not None:
-                    where = {"line": number, "row": None, "pointer": "/" + field_name}
-                    collect.add([key], number, where)
-            elif keys.fields and type(value) is dict:
-                keys.add_json(Record(value, line=number, byte_offset=start))
-        ticker.tick(offset)
-    if last_raw is not None:
-        number += 1
-        records += _slow_raw(last_raw, b"", number, offset_last, encoding, sink, checker, keys)
-        part.truncated = True
-        body = last_raw
-        text = body.decode(encoding, "replace")
-        _truncated(sink, Line(number, offset_last, text, ""))
-    report.records += records
-    part.last_line = number
+                    if validate:
+                        if not (is_valid(value) and sites_ok(value)):
+                            # too deep for the slow path? (a fast-valid record never is: see below)
+                            if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                                records += _slow_raw(
+                                    raw, b"\n", number, start, encoding, sink, checker, keys
+                                )
+                                continue
+                            checker.check_line(raw, number, start)
+                        elif shallow is False and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                            records += _slow_raw(
+                                raw, b"\n", number, start, encoding, sink, checker, keys
+                            )
+                            continue
+                    elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                        records += _slow_raw(
+                            raw, b"\n", number, start, encoding, sink, checker, keys
+                        )
+                        continue
+                    records += 1
+                    if field_name is not None and type(value) is dict:
+                        key = value.get(field_name, _MISSING)
+                        if key is _MISSING:
+                            pass
+                        elif buckets is not None:
+                            try:
+                                h = hash(key)
+                            except TypeError:
+                                where = {"line": number, "row": None, "pointer": "/" + field_name}
+                                keys.add_values([key], number, where)
+                            else:
+                                buckets[h & mask].append(h)
+                        elif collect is not None:
+                            where = {"line": number, "row": None, "pointer": "/" + field_name}
+                            collect.add([key], number, where)
+                    elif keys.fields and type(value) is dict:
+                        keys.add_json(Record(value, line=number, byte_offset=start))
+            ticker.tick(offset)
+        if last_raw is not None:
+            number += 1
+            records += _slow_raw(last_raw, b"", number, offset_last, encoding, sink, checker, keys)
+            part.truncated = True
+            body = last_raw
+            text = body.decode(encoding, "replace")
+            _truncated(sink, Line(number, offset_last, text, ""))
+    finally:
+        report.records += records
+        part.last_line = number
     return offset
+
+
+def _block_at_once(
+    lines: list[bytes],
+    number: int,
+    offset: int,
+    sink: Sink,
+    checker: _RecordChecker,
+    keys: _Keys,
+) -> int | None:
+    """Parse, check and hash a block of lines with C-level loops; None when a line is not
+    JSON (the caller then goes line by line). Lines are numbered from ``number + 1``.
+
+    Only refused records need their line number and byte offset, computed from the prefix
+    sums of the line lengths.
+    """
+    try:
+        values = list(map(orjson.loads, lines))
+    except orjson.JSONDecodeError:
+        return None
+    accepted = checker.accepted(values)
+    records = len(values)
+    if False in accepted:
+        starts = list(accumulate(map(len, lines), initial=0))
+        for index in compress(range(len(lines)), map(not_, accepted)):
+            raw = lines[index]
+            start = offset + starts[index] + index
+            if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the slow path
+                values[index] = _MISSING  # keyed by the slow path instead
+                records -= 1
+                records += _slow_raw(
+                    raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
+                )
+            else:
+                checker.check_line(raw, number + 1 + index, start)
+    keys.add_many(values, lambda index: (number + 1 + index, None))
+    return records
 
 
 def _slow_raw(
@@ -544,7 +669,12 @@ class _RecordChecker:
         validator = _json_validator(spec, sink)
         if validator is None:
             return None
-        fast = build_fast_validator(spec.schema_path, _version_folder(spec.schema_path))
+        folder = _version_folder(spec.schema_path)
+        fast = build_fast_validator(spec.schema_path, folder)
+        if fast is not None:
+            fast.locator = build_error_locator(
+                spec.schema_path, folder, validator, ERRORS_PER_RECORD
+            )
         return cls(validator, fast, sink)
 
     def check(self, record: Record) -> None:
@@ -553,6 +683,27 @@ class _RecordChecker:
         if self.fast_check(record.value):
             return
         self.slow(record)
+
+    def accepted(self, values: list[Any]) -> list[bool]:
+        """Per value, whether the fast path accepts it (C-level loops over a batch)."""
+        fast = self.fast
+        if self.validator is None:
+            return [True] * len(values)
+        if fast is None:
+            return [False] * len(values)
+        accepted = list(map(fast.is_valid, values))
+        if False not in accepted:
+            return list(map(fast.sites_ok, values))
+        kept = list(compress(range(len(values)), accepted))  # site code expects valid shapes
+        for index, ok in zip(kept, map(fast.sites_ok, [values[i] for i in kept]), strict=True):
+            accepted[index] = ok
+        return accepted
+
+    def check_batch(self, records: list[Record]) -> None:
+        good = [record for record in records if record.ok]
+        for record, ok in zip(good, self.accepted([r.value for r in good]), strict=True):
+            if not ok and self.validator is not None:
+                self.slow(record)
 
     def check_line(self, raw: bytes, number: int, start: int) -> None:
         """A line the fast path refused: parse it exactly as the line reader would."""
@@ -563,9 +714,18 @@ class _RecordChecker:
 
     def slow(self, record: Record) -> None:
         assert self.validator is not None
-        if not _check_json_record(self.validator, record, self.sink):
+        locator = self.fast.locator if self.fast is not None else None
+        located = locator.errors(record.value) if locator is not None else None
+        if located is not None:
+            _report_record_errors(located, record, self.sink)
+        elif not _check_json_record(self.validator, record, self.sink):
             self.validator = None
             self.validating = False
+
+
+def _places(records: list[Record]) -> Callable[[int], tuple[int | None, int | None]]:
+    """(line, row) of the i-th record of a batch."""
+    return lambda index: (records[index].line, records[index].row)
 
 
 def _never(_value: Any) -> bool:
@@ -617,6 +777,30 @@ class _Keys:
         }
         self.add_values([value[name] for name in self.fields], where, location)
 
+    def add_many(
+        self, values: list[Any], where: Callable[[int], tuple[int | None, int | None]]
+    ) -> None:
+        """Key the JSON values of a batch (``_MISSING`` = skip); ``where(i)`` is (line, row)."""
+        name, buckets = self.single, self.buckets
+        if name is None or buckets is None:
+            for index, value in enumerate(values):
+                if value is not _MISSING:
+                    line, row = where(index)
+                    self.add_json(Record(value, line=line, row=row))
+            return
+        found = [v.get(name, _MISSING) if type(v) is dict else _MISSING for v in values]
+        try:
+            hashes = list(map(hash, [key for key in found if key is not _MISSING]))
+        except TypeError:  # an unhashable key somewhere: one by one
+            for index, value in enumerate(values):
+                if found[index] is not _MISSING:
+                    line, row = where(index)
+                    self.add_json(Record(value, line=line, row=row))
+            return
+        mask = len(buckets) - 1
+        for h in hashes:
+            buckets[h & mask].append(h)
+
     def add_xml(self, record: XmlRecord) -> None:
         if not self.fields:
             return
@@ -662,6 +846,13 @@ def _check_json_record(validator: Draft202012Validator, record: Record, sink: Si
     except (Unresolvable, UnknownType) as exc:
         _stop(sink, "schema", f"record schema cannot be applied: {_reason(exc)}")
         return False
+    _report_record_errors(errors, record, sink)
+    return True
+
+
+def _report_record_errors(errors: list[Any], record: Record, sink: Sink) -> None:
+    """One finding per schema error of a record, in instance then schema order."""
+    errors.sort(key=_error_order)
     for index, error in enumerate(errors):
         if index == ERRORS_PER_RECORD:
             sink.add(
@@ -692,7 +883,15 @@ def _check_json_record(validator: Draft202012Validator, record: Record, sink: Si
             schema_path=schema_error_path(error),
             value=shown,
         )
-    return True
+
+
+def _error_order(error: Any) -> tuple[list[str], list[str], str]:
+    # Both wordings (whole-record and located) list a record's errors in this one order.
+    return (
+        [str(step) for step in error.absolute_path],
+        [str(step) for step in error.absolute_schema_path],
+        error.message,
+    )
 
 
 _MAX_REF_HOPS = 16
@@ -954,11 +1153,11 @@ class _XmlFast:
     def build(
         cls, spec: ExportSpec, formats: list[tuple[str, tuple[str, ...], Any]], keys: _Keys
     ) -> _XmlFast | None:
-        from conformance.exports._fast import xml_value_check
+        from conformance.exports._fast import cached_format_check
 
         fields: dict[str, list[tuple[tuple[str, ...], Callable[[str], bool]]]] = {}
         for _path, steps, fmt in formats:
-            fields.setdefault(steps[-1], []).append((steps, xml_value_check(fmt)))
+            fields.setdefault(steps[-1], []).append((steps, cached_format_check(fmt)))
         key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
         try:
             parent_ok = _xsd_batch_parents(spec)
@@ -1133,34 +1332,44 @@ def visit_records(spec: ExportSpec, path: Path) -> Iterator[Any]:
     try:
         encoding = codec_name(spec.encoding)
         size = os.stat(path).st_size
-        stream = path.open("rb")
+        opened = _open_export(path, size, spec.format, scratch) if size else None
     except (LookupError, OSError):
         return
-    if encoding not in ENCODINGS or not size:
+    if opened is None:
+        return
+    stream = opened[0]
+    if encoding not in ENCODINGS:
         stream.close()
         return
     with stream:
-        skip = check_bom(stream.read(_HEAD), encoding, scratch)
-        stream.seek(skip)
-        if spec.format == "xml":
-            decoder = ChunkDecoder(stream, encoding, scratch, skip)
-            tap = XmlTap(decoder)
-            if spec.record_element and xml_prolog_problems(tap.head, encoding, scratch):
-                yield from xml_records(tap, spec.record_element, scratch)
+        try:
+            yield from _visit(spec, stream, encoding, scratch)
+        except OSError:  # a decompression cap or an I/O error: the export checks report it
             return
-        records: Iterator[Record]
-        if spec.format == "json":
-            records = json_records(ChunkDecoder(stream, encoding, scratch, skip), scratch)
-        elif spec.format == "jsonl":
-            records = jsonl_records(LineReader(stream, encoding, scratch, skip), scratch, Endings())
-        elif spec.format == "csv":
-            layout = _csv_layout(spec, scratch)
-            if layout is None:
-                return
-            lines = LineReader(stream, encoding, scratch, skip)
-            records = csv_records(lines, scratch, Endings(), layout)
-        else:
+
+
+def _visit(spec: ExportSpec, stream: BinaryIO, encoding: str, scratch: Sink) -> Iterator[Any]:
+    skip = check_bom(stream.read(_HEAD), encoding, scratch)
+    stream.seek(skip)
+    if spec.format == "xml":
+        decoder = ChunkDecoder(stream, encoding, scratch, skip)
+        tap = XmlTap(decoder)
+        if spec.record_element and xml_prolog_problems(tap.head, encoding, scratch):
+            yield from xml_records(tap, spec.record_element, scratch)
+        return
+    records: Iterator[Record]
+    if spec.format == "json":
+        records = json_records(ChunkDecoder(stream, encoding, scratch, skip), scratch)
+    elif spec.format == "jsonl":
+        records = jsonl_records(LineReader(stream, encoding, scratch, skip), scratch, Endings())
+    elif spec.format == "csv":
+        layout = _csv_layout(spec, scratch)
+        if layout is None:
             return
-        for record in records:
-            if record.ok:
-                yield record
+        lines = LineReader(stream, encoding, scratch, skip)
+        records = csv_records(lines, scratch, Endings(), layout)
+    else:
+        return
+    for record in records:
+        if record.ok:
+            yield record

@@ -608,11 +608,16 @@ def _exports_section(data: Mapping[str, Any]) -> str:
     if not exports:
         return ""
     counts: dict[str, dict[str, int]] = {}
+    warnings: dict[str, list[Mapping[str, Any]]] = {}
     for result in data["results"]:
         if result["target"].startswith("export "):
             name = result["target"][len("export ") :]
             for key, n in ((result.get("evidence") or {}).get("counts") or {}).items():
                 counts.setdefault(name, {})[key] = int(n)
+            # Every result of a file carries the file's warnings; show them once.
+            found = (result.get("evidence") or {}).get("warnings") or []
+            if found and name not in warnings:
+                warnings[name] = found
     rows = []
     for name, info in sorted(exports.items()):
         kinds = counts.get(name, {})
@@ -633,11 +638,19 @@ def _exports_section(data: Mapping[str, Any]) -> str:
             ("错误计数", "Error counts"),
         )
     )
+    # Warnings do not fail a check, but a reviewer should see them (e.g. formula-like
+    # cells); shown as escaped text like every value from a file.
+    notes = "".join(
+        f'<h4>{bi("导出文件警告：", "Warnings of export ")}<span class="mono">{esc(name)}</span>'
+        f"</h4>{_example_rows(found)}"
+        for name, found in sorted(warnings.items())
+    )
     return (
         '<section class="card" id="exports"><h2>'
         + bi("导出文件", "Export files")
         + f"</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</section>"
+        + notes
+        + "</section>"
     )
 
 

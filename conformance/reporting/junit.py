@@ -36,6 +36,7 @@ def write_junit(run_dir: Path, data: dict[str, Any]) -> Path:
         ("verdict", data["verdict"]),
     ):
         etree.SubElement(properties, "property", name=name, value=value)
+    warned: set[str] = set()
     for result in results:
         case = etree.SubElement(
             suite,
@@ -60,6 +61,17 @@ def write_junit(run_dir: Path, data: dict[str, Any]) -> Path:
             )
         elif status == "skip":
             etree.SubElement(case, "skipped", message=_text(result["message"][:500]))
+        warnings = (result.get("evidence") or {}).get("warnings") or []
+        if warnings and result["target"] not in warned:
+            # An export file's warnings (they fail nothing), once, on its first test case.
+            warned.add(result["target"])
+            etree.SubElement(case, "system-out").text = _text(
+                "\n".join(
+                    f"warning {w.get('kind', '')} at {w.get('location', '')}: "
+                    f"{w.get('message', '')}" + (f" value={w['value']}" if "value" in w else "")
+                    for w in warnings
+                )
+            )
     path = run_dir / "junit.xml"
     path.write_bytes(
         etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True)
