@@ -19,6 +19,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from conformance.errors import Location, StandardError, UsageError
+from conformance.regex_validator import PROBE_TIMEOUT_S, PatternTimeout, find_runaway
 from conformance.standards._documents import Document, join_pointer, load_document
 from conformance.standards.loader import (
     MANIFEST,
@@ -36,6 +37,7 @@ EXPORT_CORE_CHECKS = ("export_records", "export_encoding")
 # Keywords whose values are instance data, not schemas: never walked for keywords.
 _DATA_KEYWORDS = frozenset({"example", "examples", "enum", "const", "default"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SCHEMA_URI = re.compile(r"file://(?P<path>[^#\s]+)#(?P<pointer>[^\s:)]*)")
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,33 @@ class _Linter:
         self.folder = folder.resolve()
         self.issues: list[LintIssue] = []
         self.schemas = SchemaSet(self.folder)
+        self.current: Path = self.folder / MANIFEST  # the document being checked
 
     def add(self, rule: str, message: str, location: Location, severity: str = "error") -> None:
         self.issues.append(LintIssue(rule, message, location, severity))
 
     def run(self) -> list[LintIssue]:
+        try:
+            return self._run()
+        except RecursionError:
+            # Documents are depth-capped at load; a chain of thousands of $refs can still
+            # nest a schema beyond what validators and generators can walk.
+            self.add(
+                "schema-too-deep",
+                "schemas nest (through $ref) too deeply to validate or generate from: the "
+                "recursion limit was reached; flatten the chain of references",
+                Location(self.current),
+            )
+        except StandardError as exc:  # a document that failed to load in a later step
+            self._parse_issue(exc)
+        return self.issues
+
+    def _parse_issue(self, exc: StandardError) -> None:
+        issue = _issue("document-parse", exc)
+        if issue not in self.issues:  # one document may be reached by several $refs
+            self.issues.append(issue)
+
+    def _run(self) -> list[LintIssue]:
         manifest = self.folder / MANIFEST
         try:
             doc = self.schemas.document(manifest)
@@ -108,6 +132,7 @@ class _Linter:
             content_digest(self.folder)
         except StandardError as exc:
             self.issues.append(_issue("path-symlink", exc))
+            return self.issues  # loading would only refuse the same link again
         from conformance.standards.versioning import lint_lifecycle
 
         if lint_lifecycle(self.folder, self.issues):  # versioning and dates; a profile in full
@@ -120,17 +145,24 @@ class _Linter:
             return self.issues
         documents = self._documents(standard)
         ref_errors = self._refs(documents)
-        for path in documents:
+        parsed = [d for d in documents if not any(i.location.path == d for i in self.issues)]
+        for path in parsed:
+            self.current = path
             self._schemas_valid(standard, path)
         for spec in standard.exports:
             if spec.format == "xml":
                 self._xsd(spec.schema_path, spec.record_element or "", doc, standard)
         if standard.openapi_path is not None and not ref_errors:
+            self.current = standard.openapi_path
             self._openapi(standard.openapi_path)
         if not ref_errors:
             for path in documents:
+                self.current = path
+                self._satisfiable(path)
                 self._examples(path)
+            self.current = manifest
             self._export_examples(standard, doc)
+        self.current = manifest
         self._clauses(standard, doc)
         self._export_rules(standard, doc)
         return self.issues
@@ -175,7 +207,7 @@ class _Linter:
             try:
                 doc = self.schemas.document(path)
             except StandardError as exc:
-                self.issues.append(_issue("document-parse", exc))
+                self._parse_issue(exc)
                 errors += 1
                 continue
             for pointer, node in _walk(doc.data):
@@ -208,7 +240,7 @@ class _Linter:
                 try:
                     target_doc = self.schemas.document(target)
                 except StandardError as exc:
-                    self.issues.append(_issue("document-parse", exc))
+                    self._parse_issue(exc)
                     errors += 1
                     continue
                 if _pointer_value(target_doc.data, fragment) is _NOT_FOUND:
@@ -272,6 +304,17 @@ class _Linter:
                         f"pattern={pattern!r} does not compile: {exc}",
                         doc.location(f"{pointer}/{where}"),
                     )
+                    continue
+                probe = find_runaway(pattern)
+                if probe is not None:
+                    self.add(
+                        "pattern-backtracking",
+                        f"pattern={pattern!r} backtracks catastrophically: searching "
+                        f"{probe!r} ({len(probe)} characters) took more than "
+                        f"{PROBE_TIMEOUT_S:g}s; validation and generation would stall on "
+                        "such values. Rewrite it without nested or overlapping repetition",
+                        doc.location(join_pointer(pointer, *where.split("/", 1))),
+                    )
 
     def _openapi(self, path: Path) -> None:
         from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
@@ -297,6 +340,43 @@ class _Linter:
                 f"not a valid OpenAPI {version} document: {error.message}",
                 doc.location(pointer),
             )
+
+    def _satisfiable(self, path: Path) -> None:
+        """Schemas no value can satisfy: generation has nothing to draw, every response fails."""
+        from conformance.generation import UnsatisfiableSchema, from_schema
+
+        doc = self.schemas.document(path)
+        pointers = list(self._schema_pointers(path))
+        if not pointers or pointers == [""]:
+            defs = doc.data.get("$defs") if isinstance(doc.data, dict) else None
+            pointers += [join_pointer("", "$defs", name) for name in defs or {}]
+        for pointer in pointers:
+            uri = f"{self.schemas.uri(path)}#{pointer}"
+            try:
+                from_schema({"$ref": uri}, resolver=self.schemas.registry.resolver())
+            except UnsatisfiableSchema as exc:
+                message, location = self._located(str(exc), doc.location(pointer))
+                issue = LintIssue(
+                    "schema-unsatisfiable", f"no value can satisfy this schema: {message}", location
+                )
+                if issue not in self.issues:
+                    self.issues.append(issue)
+            except RecursionError:
+                raise  # reported by run() as schema-too-deep
+            except Exception:  # noqa: S112 - what generation cannot build is not lint's to judge
+                continue
+
+    def _located(self, message: str, fallback: Location) -> tuple[str, Location]:
+        """The message with file URIs made relative, and the innermost place it names."""
+        found = list(_SCHEMA_URI.finditer(message))
+        location = fallback
+        if found:
+            path = Path(unquote(found[-1]["path"]))
+            pointer = unquote(found[-1]["pointer"])
+            if path.resolve().is_relative_to(self.folder) and path.is_file():
+                location = self.schemas.document(path).location(pointer)
+        prefix = self.folder.as_uri() + "/"
+        return message.replace(prefix, ""), location
 
     def _examples(self, path: Path) -> None:
         doc = self.schemas.document(path)
@@ -331,7 +411,21 @@ class _Linter:
                 continue
             validator = self.schemas.validator_at(path, target_schema)
             for where, value in examples:
-                for error in validator.iter_errors(value):
+                try:
+                    errors = list(validator.iter_errors(value))
+                except PatternTimeout as exc:
+                    location = exc.location or doc.location(where)
+                    if not any(
+                        i.rule == "pattern-backtracking" and i.location == location
+                        for i in self.issues
+                    ):  # the probe may have found it already
+                        self.add(
+                            "pattern-backtracking",
+                            f"{exc.message} (validating the example at {where})",
+                            location,
+                        )
+                    continue
+                for error in errors:
                     inner = join_pointer("", *error.absolute_path)
                     self.add(
                         "example-invalid",

@@ -5,21 +5,63 @@ bookkeeping behind ``additionalProperties`` / ``unevaluatedProperties``) with th
 standard-library ``re``, which rejects ``\\p{Han}`` and the other Unicode property
 classes Chinese standards need. These four keywords are re-implemented here with
 ``regex``; everything else is python-jsonschema's own code.
+
+A standard's pattern may backtrack catastrophically (``^(a|a)+$``), so every search is
+bounded in time (PATTERN_TIMEOUT_S) and a pattern that ran away raises
+:class:`PatternTimeout`, located in its file, at once afterwards.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import attrs
 import jsonschema
 import regex
 from jsonschema import ValidationError
-from jsonschema.validators import Draft202012Validator, extend
+from jsonschema.validators import Draft202012Validator, extend, validator_for
 from referencing._core import Resolver
 
-__all__ = ["RegexValidator", "compile_pattern", "make_validator"]
+from conformance.errors import Location, StandardError
+
+__all__ = [
+    "PATTERN_TIMEOUT_S",
+    "PROBE_TIMEOUT_S",
+    "PatternTimeout",
+    "RegexValidator",
+    "compile_pattern",
+    "find_runaway",
+    "make_validator",
+    "pattern_search",
+]
+
+# One search may take this long; a pattern that needs more backtracks catastrophically.
+PATTERN_TIMEOUT_S = 1.0
+# Patterns that timed out once fail at once afterwards, so a run or an export pays the
+# timeout once per pattern, not once per value.
+_RUNAWAY: set[str] = set()
+
+
+class PatternTimeout(StandardError):
+    """A standard's pattern took longer than PATTERN_TIMEOUT_S on one value."""
+
+    def __init__(
+        self, pattern: str, length: int, location: Location | None = None, *, earlier: bool = False
+    ) -> None:
+        self.pattern = pattern
+        self.length = length
+        self.earlier = earlier
+        on = "an earlier value" if earlier else f"a string of {length} characters"
+        super().__init__(
+            f"pattern={pattern!r} took more than {PATTERN_TIMEOUT_S:g}s on {on} "
+            "(catastrophic backtracking); rewrite it without nested or overlapping repetition",
+            location,
+        )
 
 
 @lru_cache(maxsize=1024)
@@ -28,8 +70,105 @@ def compile_pattern(pattern: str) -> Any:
     return regex.compile(pattern)
 
 
-def _search(pattern: str, text: str) -> bool:
-    return compile_pattern(pattern).search(text) is not None
+def pattern_search(
+    pattern: str, text: str, timeout: float | None = None, *, remember: bool = True
+) -> bool:
+    """Whether ``pattern`` matches somewhere in ``text``, bounded in time.
+
+    Raises :class:`PatternTimeout` (without a location) when the search takes longer than
+    ``timeout`` (default PATTERN_TIMEOUT_S), and at once for a pattern that did before.
+    ``remember=False`` (generation: Hypothesis replays a failing draw and needs it to fail
+    the same way) does not mark the pattern for later calls.
+    """
+    if pattern in _RUNAWAY:
+        raise PatternTimeout(pattern, len(text), earlier=True)
+    limit = PATTERN_TIMEOUT_S if timeout is None else timeout
+    try:
+        return compile_pattern(pattern).search(text, timeout=limit) is not None
+    except TimeoutError:
+        if timeout is None and remember:
+            _RUNAWAY.add(pattern)
+        raise PatternTimeout(pattern, len(text)) from None
+
+
+PROBE_TIMEOUT_S = 0.1
+_PROBE_LENGTH = 64
+_PROBE_CHARS = "a0A _-.中"
+# A literal start the probe must get past, e.g. ``x-`` in ``^x-(a|a)+$``.
+_LITERAL_PREFIX = re.compile(r"[\w\- :/.]*(?![*+?{])")
+
+
+@lru_cache(maxsize=1024)
+def find_runaway(pattern: str) -> str | None:
+    """A short string on which ``pattern`` backtracks for longer than PROBE_TIMEOUT_S.
+
+    Runaway patterns nest or overlap repetitions of the same characters (``(a|a)+``,
+    ``(a|aa)+``): a run of one character the pattern accepts, then one it refuses, makes
+    them try every way of splitting the run. The characters tried are the pattern's own
+    letters and digits and a few common ones, after its literal start. Lint reports what
+    this finds; generation refuses such a pattern before drawing anything.
+    """
+    own = [c for c in pattern if c.isalnum()]
+    prefix = _LITERAL_PREFIX.match(pattern.removeprefix("^"))
+    starts = dict.fromkeys(["", prefix[0] if prefix else ""])
+    for char in list(dict.fromkeys([*own, *_PROBE_CHARS]))[:24]:
+        for start in starts:
+            for end in ("!", "\x00", ""):
+                text: str = start + char * _PROBE_LENGTH + end
+                try:
+                    pattern_search(pattern, text, timeout=PROBE_TIMEOUT_S)
+                except PatternTimeout:
+                    return text
+                except regex.error:
+                    return None  # not a pattern: reported as such elsewhere
+    return None
+
+
+def _find(node: Any, target: Any, pointer: str = "", depth: int = 0) -> str | None:
+    """The JSON pointer of ``target`` (by identity) inside ``node``."""
+    if node is target:
+        return pointer
+    if depth > 200:
+        return None
+    if not isinstance(node, (dict, list)):
+        return None
+    items: Any = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            token = str(key).replace("~", "~0").replace("/", "~1")
+            found = _find(value, target, f"{pointer}/{token}", depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _locate(validator: Any, schema: Any, tokens: tuple[str, ...]) -> Location | None:
+    """Where the pattern at ``tokens`` inside ``schema`` is: file, line and pointer."""
+    try:
+        resolver = validator._resolver
+        base = str(getattr(resolver, "_base_uri", ""))
+        contents = resolver.lookup(base).contents
+        pointer = _find(contents, schema)
+        parts = urlsplit(base)
+        if pointer is None or parts.scheme != "file":
+            return None
+        path = Path(unquote(parts.path))
+        pointer += "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+        from conformance.standards._documents import load_document
+
+        return Location(path, load_document(path).line(pointer), pointer)
+    except Exception:  # locating is best effort; the message still names the pattern
+        return None
+
+
+def _search_in(validator: Any, schema: Any, pattern: str, text: str, *, prop: bool) -> bool:
+    """pattern_search, with the pattern located in its file when it runs away."""
+    try:
+        return pattern_search(pattern, text)
+    except PatternTimeout as exc:
+        tokens = ("patternProperties", pattern) if prop else ("pattern",)
+        where = _locate(validator, schema, tokens)
+        raise PatternTimeout(pattern, exc.length, where, earlier=exc.earlier) from None
 
 
 def _is_valid(errors: Iterator[ValidationError]) -> bool:
@@ -42,7 +181,9 @@ def _extras(extras: list[str]) -> tuple[str, str]:
 
 
 def _pattern(validator: Any, patrn: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
-    if validator.is_type(instance, "string") and not _search(patrn, instance):
+    if validator.is_type(instance, "string") and not _search_in(
+        validator, schema, patrn, instance, prop=False
+    ):
         yield ValidationError(f"{instance!r} does not match {patrn!r}")
 
 
@@ -53,17 +194,20 @@ def _pattern_properties(
         return
     for pattern, subschema in pattern_properties.items():
         for key, value in instance.items():
-            if _search(pattern, key):
+            if _search_in(validator, schema, pattern, key, prop=True):
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-def _additional(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+def _additional(
+    validator: Any, instance: Mapping[str, Any], schema: Mapping[str, Any]
+) -> list[str]:
     properties = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
     return [
         key
         for key in instance
-        if key not in properties and not any(_search(p, key) for p in patterns)
+        if key not in properties
+        and not any(_search_in(validator, schema, p, key, prop=True) for p in patterns)
     ]
 
 
@@ -72,7 +216,7 @@ def _additional_properties(
 ) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
-    extras = _additional(instance, schema)
+    extras = _additional(validator, instance, schema)
     if validator.is_type(additional, "object"):
         for extra in extras:
             yield from validator.descend(instance[extra], additional, path=extra)
@@ -114,7 +258,7 @@ def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any) ->
             key for key, value in instance.items() if _is_valid(validator.descend(value, subschema))
         }
     for pattern in schema.get("patternProperties", {}):
-        keys |= {key for key in instance if _search(pattern, key)}
+        keys |= {key for key in instance if _search_in(validator, schema, pattern, key, prop=True)}
     for key, subschema in schema.get("dependentSchemas", {}).items():
         if key in instance:
             keys |= _evaluated_keys(validator, instance, subschema)
@@ -165,6 +309,26 @@ RegexValidator: Any = extend(
         "unevaluatedProperties": _unevaluated_properties,
     },
 )
+
+
+_EVOLVE_FIELDS = [(f.name, f.alias) for f in attrs.fields(RegexValidator) if f.init]
+
+
+def _evolve(self: Any, **changes: Any) -> Any:
+    # python-jsonschema picks the class from a subschema's "$schema" when it descends
+    # (through a $ref into a schema file, say); a 2020-12 "$schema" would hand validation
+    # back to the stock class and its unbounded, `re`-based patterns. Keep this class.
+    schema = changes.setdefault("schema", self.schema)
+    cls = validator_for(schema, default=RegexValidator)
+    if cls is Draft202012Validator:
+        cls = RegexValidator
+    for name, alias in _EVOLVE_FIELDS:
+        if alias not in changes:
+            changes[alias] = getattr(self, name)
+    return cls(**changes)
+
+
+RegexValidator.evolve = _evolve
 
 
 def make_validator(

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from referencing._core import Resolver  # not re-exported by the package
 from referencing.jsonschema import DRAFT202012
 
+from conformance.errors import Location
 from conformance.regex_validator import RegexValidator
 from conformance.standards._documents import Document, join_pointer, load_document
 
@@ -99,6 +100,23 @@ class SchemaSet:
         """The contents ``uri`` names, and a resolver based where they live."""
         resolved = self.registry.resolver().lookup(uri)
         return resolved.contents, resolved.resolver
+
+    def locate_pattern(self, pattern: str) -> Location | None:
+        """Where ``pattern`` is declared (``pattern`` or a ``patternProperties`` key) among
+        the documents loaded so far: for errors raised where the schema object is unknown."""
+        for doc in self._documents.values():
+            stack: list[tuple[Any, str]] = [(doc.data, "")]
+            while stack:
+                node, pointer = stack.pop()
+                if isinstance(node, dict):
+                    if node.get("pattern") == pattern:
+                        return doc.location(join_pointer(pointer, "pattern"))
+                    if pattern in (node.get("patternProperties") or {}):
+                        return doc.location(join_pointer(pointer, "patternProperties", pattern))
+                    stack.extend((v, join_pointer(pointer, k)) for k, v in node.items())
+                elif isinstance(node, list):
+                    stack.extend((v, join_pointer(pointer, i)) for i, v in enumerate(node))
+        return None
 
     def resolver(self, path: Path) -> Resolver[Any]:
         """A resolver based at ``path``, for generators that follow ``$ref``."""

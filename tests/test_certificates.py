@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -13,12 +14,14 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conformance.certificates._canonical import CanonicalError, canonical_json, parse_strict
 from conformance.certificates.issue import CertificateError, certify_run, valid_until
 from conformance.certificates.keys import (
     KeyFileError,
     generate_keypair,
+    key_id,
     load_private_key,
     load_trusted_keys,
 )
@@ -554,4 +557,118 @@ def test_real_run_certificate_holds_export_digests_and_no_secret(
     for path in results.parent.iterdir():
         assert token not in path.read_text(encoding="utf-8", errors="replace"), path
     done = run_cli("verify", str(certificate), "--trust", str(keys["public"]))
+    assert done.code == 0, done.out + done.err
+
+
+# -- every attack through the CLI, each with its own reason --------------------------------
+
+
+def _resign(document: dict[str, Any], private: Ed25519PrivateKey, key: str | None = None) -> None:
+    """Sign the payload with ``private``; ``key`` is the key id both blocks then name."""
+    if key is not None:
+        document["payload"]["issuer"]["key_id"] = key
+        document["signature"]["key_id"] = key
+    signature = private.sign(canonical_json(document["payload"]))
+    document["signature"]["value"] = base64.b64encode(signature).decode("ascii")
+
+
+def _attack(
+    name: str, document: dict[str, Any], keys: dict[str, Path], standards: Path
+) -> list[str]:
+    """Apply attack ``name`` to ``document`` in place; return extra `verify` arguments."""
+    payload = document["payload"]
+    if name == "forged-signature":
+        document["signature"]["value"] = base64.b64encode(os.urandom(64)).decode("ascii")
+    elif name == "same-key-id-other-key-material":
+        _resign(document, Ed25519PrivateKey.generate())  # the trusted key's id, another key
+    elif name == "field-altered":
+        payload["candidate"]["system"] = "another-system"
+    elif name == "signed-field-added":
+        payload["warnings"].append("injected after signing")
+    elif name == "unsigned-field-added":
+        document["approved"] = True  # beside payload and signature: covered by no signature
+    elif name == "unsigned-signature-field-added":
+        document["signature"]["note"] = "trust me"
+    elif name == "signed-by-untrusted-key":
+        old = load_private_key(keys["old_private"])
+        _resign(document, old, key_id(old.public_key()))
+    elif name == "key-id-swapped":
+        document["signature"]["key_id"] = "0" * 32
+    elif name == "replayed-for-another-system":
+        return ["--system", "other-system"]
+    elif name == "replayed-for-another-standard-version":
+        return ["--standard", "test.review@2.0.0"]
+    elif name == "standard-changed-since":
+        (standards / "test.review" / "1.0.0" / "notes.txt").write_text("changed\n", "utf-8")
+    elif name == "expired":
+        return ["--at", "2028-01-01"]
+    elif name == "not-yet-valid":
+        return ["--at", "2026-01-01"]
+    elif name == "revoked":
+        listing = standards.parent / "revoked.yaml"
+        entry = {"certificate": payload["id"], "reason": "数据造假", "date": "2026-11-29"}
+        listing.write_text(yaml.safe_dump({"revoked": [entry]}, allow_unicode=True), "utf-8")
+        return ["--revoked", str(listing)]
+    elif name == "signing-key-revoked":
+        listing = standards.parent / "revoked.yaml"
+        entry = {
+            "key_id": document["signature"]["key_id"],
+            "reason": "leaked",
+            "date": "2026-11-29",
+        }
+        listing.write_text(yaml.safe_dump({"revoked": [entry]}), "utf-8")
+        return ["--revoked", str(listing)]
+    else:
+        raise AssertionError(name)
+    return []
+
+
+# Forging a signature, altering or adding a signed field, and signing with other key material
+# under the trusted key's id are one fact to a verifier (the signature does not match this
+# content under this key): one reason, signature-invalid. Every other attack has its own.
+ATTACKS = [
+    ("forged-signature", "signature-invalid"),
+    ("same-key-id-other-key-material", "signature-invalid"),
+    ("field-altered", "signature-invalid"),
+    ("signed-field-added", "signature-invalid"),
+    ("unsigned-field-added", "malformed"),
+    ("unsigned-signature-field-added", "malformed"),
+    ("signed-by-untrusted-key", "key-untrusted"),
+    ("key-id-swapped", "key-mismatch"),
+    ("replayed-for-another-system", "system-mismatch"),
+    ("replayed-for-another-standard-version", "standard-mismatch"),
+    ("standard-changed-since", "standard-digest"),
+    ("expired", "expired"),
+    ("not-yet-valid", "not-yet-valid"),
+    ("revoked", "revoked"),
+    ("signing-key-revoked", "revoked"),
+]
+
+
+@pytest.mark.parametrize(("attack", "reason"), ATTACKS, ids=[a for a, _ in ATTACKS])
+def test_verify_cli_refuses_each_attack_with_its_reason(
+    attack: str, reason: str, certificate: Path, keys: dict[str, Path], standards: Path
+) -> None:
+    document = json.loads(certificate.read_text(encoding="utf-8"))
+    extra = _attack(attack, document, keys, standards)
+    forged = certificate.with_name("presented.json")
+    forged.write_bytes(canonical_json(document))
+    at = [] if "--at" in extra else ["--at", "2027-01-01"]
+    common = ["--trust", str(keys["public"]), "--standards-dir", str(standards), *at]
+    done = run_cli("verify", str(forged), *common, *extra)
+    assert done.code == 1, done.out + done.err
+    assert "Traceback" not in done.out + done.err
+    lines = done.out.splitlines()
+    assert lines[0].startswith("invalid: ")
+    assert [line.strip().split(":")[0] for line in lines[1:]] == [reason], done.out
+
+
+def test_the_unforged_certificate_passes_the_same_cli_check(
+    certificate: Path, keys: dict[str, Path], standards: Path
+) -> None:
+    done = run_cli(
+        *("verify", str(certificate), "--trust", str(keys["public"])),
+        *("--standards-dir", str(standards), "--at", "2027-01-01"),
+        *("--system", "people-hub", "--standard", "test.review@1.0.0"),
+    )
     assert done.code == 0, done.out + done.err

@@ -34,7 +34,7 @@ from conformance.generation._schema import (
     json_equal,
     pointer_of,
 )
-from conformance.regex_validator import compile_pattern
+from conformance.regex_validator import pattern_search
 
 __all__ = ["Mutation", "can_break", "mutations"]
 
@@ -271,11 +271,11 @@ class _Mutator:
         candidates = [c * size for c in "#Z0a中 -"]
         if text:
             candidates += ["#" + text[1:], text[:-1] + "#", "中" + text[1:], text + "#", "#" + text]
-        compiled = compile_pattern(pattern)
         fitting = [
             c
             for c in dict.fromkeys(candidates)
-            if not compiled.search(c) and self._string_fits(c, skip_pattern=pattern)
+            if not pattern_search(pattern, c, remember=False)
+            and self._string_fits(c, skip_pattern=pattern)
         ]
         if not fitting:
             return None
@@ -300,7 +300,7 @@ class _Mutator:
         if node.max_length is not None and len(text) > node.max_length:
             return False
         for pattern, _ in node.patterns:
-            if pattern != skip_pattern and not compile_pattern(pattern).search(text):
+            if pattern != skip_pattern and not pattern_search(pattern, text, remember=False):
                 return False
         return all(
             name == skip_format or self.b.formats[name].check(text) is None
@@ -598,7 +598,9 @@ class _Mutator:
         evaluated = []
         for src in self.node.obj_sources:
             declared = [src.props[name]] if name in src.props else []
-            declared += [part for p, part in src.patterns if compile_pattern(p).search(name)]
+            declared += [
+                part for p, part in src.patterns if pattern_search(p, name, remember=False)
+            ]
             if any(part.schema is False for part in declared):
                 return "false"
             matched = bool(declared)

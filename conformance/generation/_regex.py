@@ -33,6 +33,8 @@ from typing import Any
 import regex
 from hypothesis import strategies as st
 
+from conformance.regex_validator import pattern_search
+
 __all__ = [
     "CharSampler",
     "PatternError",
@@ -463,7 +465,7 @@ class RegexGenerator:
         self.min_len, self.max_len = self._root.lo, self._root.hi
 
     def matches(self, text: str) -> bool:
-        return self.compiled.search(text) is not None
+        return pattern_search(self.pattern, text, remember=False)
 
     def draw(self, draw: Draw, lo: int = 0, hi: int = INF) -> str:
         """One candidate (not yet checked against lookarounds or the length window)."""

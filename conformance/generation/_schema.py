@@ -41,7 +41,12 @@ from conformance.generation._regex import (
     regex_generator,
     text_sampler,
 )
-from conformance.regex_validator import compile_pattern, make_validator
+from conformance.regex_validator import (
+    PROBE_TIMEOUT_S,
+    find_runaway,
+    make_validator,
+    pattern_search,
+)
 
 __all__ = [
     "Builder",
@@ -358,6 +363,15 @@ class Builder:
                 regex_generator(pattern)
             except PatternError as exc:
                 raise UnsupportedSchema(f"{part.child(keyword).where()}: {exc}") from None
+            runaway = find_runaway(pattern)
+            if runaway is not None:
+                # Refused before any draw: a search timing out half way through a draw would
+                # make Hypothesis' replay of that draw depend on the machine's load.
+                raise UnsupportedSchema(
+                    f"{part.child(keyword).where()}: pattern {pattern!r} backtracks "
+                    f"catastrophically (searching {len(runaway)} characters took more than "
+                    f"{PROBE_TIMEOUT_S:g}s)"
+                )
         children = [part.child(k) for k in self._ONE if k in schema]
         children += [part.child(k, i) for k in self._MANY for i in range(len(schema.get(k, ())))]
         children += [part.child(k, n) for k in self._NAMED for n in schema.get(k, {})]
@@ -877,7 +891,7 @@ class Builder:
                 out.append(src.props[name])
                 matched = True
             for pattern, part in src.patterns:
-                if compile_pattern(pattern).search(name):
+                if pattern_search(pattern, name, remember=False):
                     out.append(part)
                     matched = True
             if not matched and src.additional is not None:
@@ -1146,7 +1160,7 @@ class Builder:
         if node.max_length is not None and len(text) > node.max_length:
             return False
         for pattern, _ in node.patterns:
-            if not compile_pattern(pattern).search(text):
+            if not pattern_search(pattern, text, remember=False):
                 return False
         for name, _ in node.formats:
             if name != skip_format and self.formats[name].check(text) is not None:

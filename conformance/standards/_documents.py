@@ -17,6 +17,12 @@ import yaml
 from conformance.errors import Location, StandardError
 
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+# Nesting of mappings and sequences. Standards nest a dozen levels; validators, generators
+# and lint walk documents recursively, so a hostile depth must stop here, located.
+MAX_DOCUMENT_DEPTH = 64
+# Nodes YAML aliases may add on top of the document's own (a billion-laughs document
+# expands exponentially when walked).
+MAX_ALIAS_NODES = 100_000
 
 
 class _Loader(yaml.SafeLoader):
@@ -113,25 +119,120 @@ def _string_keys(value: Any) -> Any:
     return value
 
 
+def _too_deep(path: Path, line: int | None = None, pointer: str | None = None) -> StandardError:
+    return StandardError(
+        f"nested more than {MAX_DOCUMENT_DEPTH} levels deep; expected a flatter document "
+        "(use $ref to $defs for shared structure)",
+        Location(path, line, pointer),
+    )
+
+
+def _check_depth(data: Any, path: Path) -> None:
+    """Refuse parsed data nested deeper than MAX_DOCUMENT_DEPTH (iteratively)."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    while stack:
+        value, depth, pointer = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth >= MAX_DOCUMENT_DEPTH:
+                raise _too_deep(path, pointer=pointer)
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((child, depth + 1, join_pointer(pointer, key)) for key, child in items)
+
+
+def _parse_json(text: str, path: Path) -> Any:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StandardError(f"malformed JSON: {exc.msg}", Location(path, exc.lineno)) from None
+    except RecursionError:
+        raise _too_deep(path) from None
+    _check_depth(data, path)
+    return data
+
+
+def _check_graph(root: yaml.Node, path: Path) -> None:
+    """Refuse a composed YAML graph that is too deep, recursive, or alias-expanded too far.
+
+    Aliases share nodes, so the graph is small while the tree it stands for may be
+    exponential; sizes are computed per distinct node (post-order, without recursion).
+    """
+    size: dict[int, int] = {}
+    own = 0
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    open_: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        children = _children(node)
+        if done:
+            open_.discard(id(node))
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            continue
+        if id(node) in size:
+            continue
+        if id(node) in open_:
+            raise StandardError(
+                "recursive YAML alias (a node contains itself)",
+                Location(path, node.start_mark.line + 1),
+            )
+        if depth >= MAX_DOCUMENT_DEPTH and children:
+            raise _too_deep(path, node.start_mark.line + 1)
+        own += 1
+        open_.add(id(node))
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in size)
+    if size[id(root)] > own + MAX_ALIAS_NODES:
+        raise StandardError(
+            f"YAML aliases expand the document to {size[id(root)]} nodes from {own} written "
+            f"(more than {MAX_ALIAS_NODES} added); expected plain YAML (a billion-laughs "
+            "document?)",
+            Location(path, root.start_mark.line + 1),
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _compose(text: str, path: Path) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        raise _too_deep(path) from None
+
+
+def load_data(path: Path) -> Any:
+    """The data of a .json file (no line map: for readers that report no locations), or
+    of any other document as :func:`load_document` reads it."""
+    if path.suffix != ".json":
+        return load_document(path).data
+    return _parse_json(read_text(path), path)
+
+
 def load_document(path: Path) -> Document:
     """Load a .json, .yaml or .yml file. Raise StandardError naming file and line."""
     text = read_text(path)
+    node: yaml.Node | None = None
     if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StandardError(f"malformed JSON: {exc.msg}", Location(path, exc.lineno)) from None
+        data = _parse_json(text, path)
     else:
         try:
+            node = _compose(text, path)
+            if node is not None:
+                _check_graph(node, path)  # before anything walks the expanded tree
             data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
         except yaml.YAMLError as exc:
             raise _yaml_error(path, exc) from None
     data = _string_keys(data)
     lines: dict[str, int] = {}
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        node = None  # JSON that YAML 1.1 cannot read: no line numbers, values still fine
+    if path.suffix == ".json":
+        try:
+            node = _compose(text, path)
+        except (yaml.YAMLError, StandardError):
+            node = None  # JSON that YAML 1.1 cannot read: no line numbers, values still fine
     if node is not None:
         _index_lines(node, "", lines, path)
     return Document(path=path, data=data, lines=lines)

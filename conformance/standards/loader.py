@@ -85,16 +85,22 @@ def content_digest(folder: Path) -> str:
         for name in files:
             path = Path(root) / name
             relative = path.relative_to(folder).as_posix()
-            content = path.read_bytes()
             if relative == MANIFEST:
-                content = _manifest_content(path)
-            digest = hashlib.sha256(content).hexdigest()
+                digest = hashlib.sha256(_manifest_content(path)).hexdigest()
+            else:
+                digest = _file_digest(path)
             entries.append((relative.encode("utf-8"), digest))
     listing = "".join(f"{digest}  {rel.decode('utf-8')}\n" for rel, digest in sorted(entries))
     return "sha256:" + hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
 
 LIFECYCLE_FIELDS = ("status", "dates")
+
+
+def _file_digest(path: Path) -> str:
+    """sha256 of a file, read in blocks: a large file in the folder costs no memory."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _manifest_content(path: Path) -> bytes:
