@@ -401,6 +401,11 @@ def _child(tool: str, folder: str) -> None:
     records, errors = function(Path(folder))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     figures = {"records": records, "errors": errors, "work_cpu_s": cpu, "work_wall_s": wall}
+    # Its own peak (VmHWM): ru_maxrss from wait4 would start at this bench's own peak,
+    # which Linux carries into a child across fork and exec.
+    with open("/proc/self/status", encoding="ascii") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    figures["peak_mb"] = kib / 1024
     print(json.dumps(figures))
 
 

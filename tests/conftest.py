@@ -42,6 +42,25 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     return Cli(done.returncode, done.stdout, done.stderr)
 
 
+# A child's peak memory is its VmHWM. Its ru_maxrss (wait4, getrusage) would start at the
+# pytest process's peak, which Linux carries into a child across fork and exec.
+PEAK_FILE_ENV = "CONFORMANCE_TEST_PEAK_FILE"
+OWN_PEAK_KIB = (
+    "def own_peak_kib():\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        return next(int(l.split()[1]) for l in status if l.startswith('VmHWM:'))\n"
+)
+# ``python -c MEASURED_CLI ARGS...`` runs ``python -m conformance ARGS...`` and, at exit,
+# writes its peak (KiB) to the file named by PEAK_FILE_ENV.
+MEASURED_CLI = (
+    "import atexit, os, runpy, sys\n"
+    + OWN_PEAK_KIB
+    + f"atexit.register(lambda: open(os.environ[{PEAK_FILE_ENV!r}], 'w')"
+    ".write(str(own_peak_kib())))\n" + "sys.argv = ['conformance', *sys.argv[1:]]\n"
+    "runpy.run_module('conformance', run_name='__main__', alter_sys=True)\n"
+)
+
+
 @pytest.fixture(scope="session")
 def token() -> str:
     return secrets.token_urlsafe(24)

@@ -17,7 +17,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -33,7 +32,7 @@ from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
 from conformance.errors import CandidateError
 from conformance.pytest_plugin import finish_run
-from tests.conftest import FIXTURE, ROOT, TOKEN_ENV
+from tests.conftest import FIXTURE, MEASURED_CLI, PEAK_FILE_ENV, ROOT, TOKEN_ENV
 from tests.hostile_server import HostileServer, Request, hostile, reset, response
 
 pytestmark = pytest.mark.slow
@@ -227,10 +226,11 @@ def run_cli(
     budget_s: float = 60,
     timeout_s: float = TIMEOUT_S,
 ) -> Outcome:
-    """``conformance run`` in a child process; its peak RSS read with wait4."""
+    """``conformance run`` in a child process, which reports its own peak memory."""
     out_path = reports.parent / f"{reports.name}.out"
+    peak_path = reports.parent / f"{reports.name}.peak"
     reports.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "conformance", "run", "--standard", STANDARD]
+    args = [sys.executable, "-c", MEASURED_CLI, "run", "--standard", STANDARD]
     args += ["--candidate", str(candidate), "--reports-dir", str(reports), "--seed", "5"]
     args += ["--max-examples", "2", "--request-timeout", str(timeout_s)]
     args += ["--max-response-bytes", str(CAP), *extra]
@@ -241,22 +241,20 @@ def run_cli(
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
-            env={**os.environ, TOKEN_ENV: token},
+            env={**os.environ, TOKEN_ENV: token, PEAK_FILE_ENV: str(peak_path)},
         )
-        killer = threading.Timer(budget_s * 3, child.kill)  # a hung run must not hang the tests
-        killer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            killer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
+        try:  # a hung run must not hang the tests
+            child.wait(timeout=budget_s * 3)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
     seconds = time.monotonic() - started
     text = out_path.read_text(encoding="utf-8", errors="replace")
     assert seconds < budget_s, f"run took {seconds:.1f}s, budget {budget_s}s\n{text[-3000:]}"
     found = list(reports.glob("*/results.json"))
     data = json.loads(found[0].read_text(encoding="utf-8")) if found else {}
     run_dir = found[0].parent if found else reports
-    rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    rss_mb = int(peak_path.read_text()) / 1024 if peak_path.exists() else float("inf")
     return Outcome(child.returncode, seconds, data, run_dir, text, rss_mb)
 
 

@@ -33,7 +33,7 @@ from conformance.exports import (
     validate_export,
 )
 from conformance.standards.model import ExportFormat
-from tests.conftest import FIXTURE, ROOT, TOKEN_ENV, run_cli
+from tests.conftest import FIXTURE, OWN_PEAK_KIB, ROOT, TOKEN_ENV, run_cli
 from tests.test_exports import id_number, jsonl, make_spec, only, rec, write, xml_doc, xml_rows
 
 MIB = 1024 * 1024
@@ -190,30 +190,33 @@ def test_unclosed_json_nesting_100000_deep(tmp_path: Path, opener: str) -> None:
 
 # ---------------------------------------------------------------- lines of hundreds of MB
 
-_MEASURE = """
-import json, resource, sys, time
+_MEASURE = (
+    OWN_PEAK_KIB
+    + """
+import json, sys, time
 from pathlib import Path
 from tests.test_exports import make_spec
 from conformance.exports import validate_export
 fmt, path, folder = sys.argv[1:4]
 spec = make_spec(Path(folder), fmt)
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+baseline = own_peak_kib()
 started = time.perf_counter()
 report = validate_export(spec, Path(path))
 print(json.dumps({
     "seconds": time.perf_counter() - started,
     "baseline_mib": baseline / 1024,
-    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mib": own_peak_kib() / 1024,
     "records": report.records,
     "complete": report.complete,
     "counts": {f"{c}:{k}": n for (c, k), n in report.counts.items()},
     "issues": [[i.kind, i.line, i.message] for i in report.issues],
 }))
 """
+)
 
 
 def measure(fmt: str, path: Path, folder: Path) -> dict[str, Any]:
-    """Validate in a fresh process; its time and peak resident memory (ru_maxrss)."""
+    """Validate in a fresh process; its time and its own peak resident memory (VmHWM)."""
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, fmt, str(path), str(folder)],
         capture_output=True,
