@@ -168,19 +168,29 @@ class ReviewFile:
         return data
 
 
+def _unique_items(
+    doc: Document, name: str, key: str, duplicate: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, item) of the list ``name``; ``duplicate`` (formatted with ``value`` and
+    ``first``) is the error for an item whose ``key`` an earlier item has."""
+    seen: dict[Any, int] = {}
+    for index, raw in enumerate(doc.data[name]):
+        pointer = join_pointer("", name, index)
+        value = raw[key]
+        if value in seen:
+            raise ReviewError(
+                duplicate.format(value=value, first=seen[value]),
+                doc.location(join_pointer(pointer, key)),
+            )
+        seen[value] = index
+        yield pointer, raw
+
+
 def load_waivers(path: Path) -> tuple[list[Waiver], ReviewFile, Document]:
     doc = _load(path, "waivers.schema.json", "waivers")
     waivers: list[Waiver] = []
-    seen: dict[str, int] = {}
-    for index, raw in enumerate(doc.data["waivers"]):
-        pointer = join_pointer("", "waivers", index)
-        if raw["id"] in seen:
-            raise ReviewError(
-                f"duplicate waiver id={raw['id']!r} (first at item {seen[raw['id']]}); "
-                "expected each id once",
-                doc.location(join_pointer(pointer, "id")),
-            )
-        seen[raw["id"]] = index
+    duplicate = "duplicate waiver id={value!r} (first at item {first}); expected each id once"
+    for pointer, raw in _unique_items(doc, "waivers", "id", duplicate):
         waivers.append(
             Waiver(
                 id=raw["id"],
@@ -199,16 +209,11 @@ def load_waivers(path: Path) -> tuple[list[Waiver], ReviewFile, Document]:
 def load_attestations(path: Path) -> tuple[list[Attestation], ReviewFile, Document]:
     doc = _load(path, "attestations.schema.json", "attestations")
     attestations: list[Attestation] = []
-    seen: dict[str, int] = {}
-    for index, raw in enumerate(doc.data["attestations"]):
-        pointer = join_pointer("", "attestations", index)
-        if raw["clause"] in seen:
-            raise ReviewError(
-                f"clause={raw['clause']!r} is attested twice (first at item "
-                f"{seen[raw['clause']]}); expected one attestation per clause",
-                doc.location(join_pointer(pointer, "clause")),
-            )
-        seen[raw["clause"]] = index
+    duplicate = (
+        "clause={value!r} is attested twice (first at item {first}); "
+        "expected one attestation per clause"
+    )
+    for pointer, raw in _unique_items(doc, "attestations", "clause", duplicate):
         attestations.append(
             Attestation(
                 clause=raw["clause"],
