@@ -282,6 +282,10 @@ def test_bad_waivers_file_is_refused_with_file_and_line(
         ),
         (ATTESTATIONS.replace("2026-11-20", "2026-12-20"), "is after the review date"),
         (ATTESTATIONS.replace("    reviewer: 李四\n", ""), "'reviewer' is a required property"),
+        (
+            ATTESTATIONS + ATTESTATIONS.split("attestations:\n", 1)[1],
+            r"a.yaml:7 at /attestations/1/clause: clause='T-OPS-001' is attested twice \(first",
+        ),
     ],
 )
 def test_bad_attestations_file_is_refused(
