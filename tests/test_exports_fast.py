@@ -393,15 +393,16 @@ def _wording(errors: list[Any]) -> list[tuple[Any, ...]]:
     "item", RECORD_SCHEMAS, ids=[f"{f.parent.name}@{f.name}/{s.name}" for f, s in RECORD_SCHEMAS]
 )
 def test_located_errors_are_worded_as_a_whole_record_validation(item: tuple[Path, Path]) -> None:
-    from conformance.exports._fast import build_error_locator
     from conformance.generation import invalid_from_schema
     from conformance.validation import SchemaSet, _version_folder
 
     _, schema_path = item
     folder = _version_folder(schema_path)  # a profile's merged copy lives elsewhere
     slow = schema_validator(schema_path)
-    locator = build_error_locator(schema_path, folder, slow, 50)
-    assert locator is not None
+    fast = build_fast_validator(schema_path, folder, slow, 50)
+    assert fast is not None
+    assert fast.locator is not None
+    locator = fast.locator
     schemas = SchemaSet(folder)
     schema, resolver = schemas.lookup(schemas.uri(schema_path))
     located = 0

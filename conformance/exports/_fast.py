@@ -593,26 +593,34 @@ class ErrorLocator:
         return errors
 
 
-def _callbacks() -> dict[str, Callable[[str], bool]]:
+def _exact_formats(names: set[str] | None = None) -> dict[str, Callable[[str], bool]]:
+    """jsonschema-rs format callbacks answering exactly as each format's own check."""
     from conformance.formats import FORMATS
 
-    def exact(check: Callable[[str], str | None]) -> Callable[[str], bool]:
-        return lambda value: check(value) is None
+    return {
+        name: cached_format_check(fmt)
+        for name, fmt in FORMATS.items()
+        if names is None or name in names
+    }
 
-    return {name: exact(fmt.check) for name, fmt in FORMATS.items()}
 
+def build_fast_validator(
+    schema_path: Path, folder: Path, wording: Any = None, limit: int = 0
+) -> FastValidator | None:
+    """The fast validator for a record schema, or None when it cannot be exact.
 
-def build_fast_validator(schema_path: Path, folder: Path) -> FastValidator | None:
-    """The fast validator for a record schema, or None when it cannot be exact."""
+    Given ``wording`` (the python-jsonschema validator of the same schema), it carries an
+    :class:`ErrorLocator` too, for records of at most ``limit`` errors.
+    """
     try:
-        return _build(schema_path, folder)
+        return _build(schema_path, folder, wording, limit)
     except (NoFastPath, ValueError, KeyError, TypeError, RecursionError):
         return None
     except Exception:  # jsonschema-rs refusing the schema: the slow path reports it
         return None
 
 
-def _build(schema_path: Path, folder: Path) -> FastValidator:
+def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastValidator:
     documents = _Documents(schema_path, folder)
     root_uri = documents.root_uri
     analysis = _Analysis(documents)
@@ -637,13 +645,12 @@ def _build(schema_path: Path, folder: Path) -> FastValidator:
     if not isinstance(root, (dict, bool)):
         raise NoFastPath("record schema is not a schema")
     left = {e.format for e in analysis.nodes.values() if e.conditional or e.format not in patterns}
-    callbacks = {name: check for name, check in _callbacks().items() if name in left}
     validator = jsonschema_rs.validator_for(
         root,
         registry=registry,
         base_uri=root_uri,
         validate_formats=True,
-        formats=callbacks or None,
+        formats=_exact_formats(left) or None,
         offline=True,
     )
     if sites:
@@ -653,30 +660,22 @@ def _build(schema_path: Path, folder: Path) -> FastValidator:
     else:
         sites_ok = _always
     depth = _DepthBound(documents).of(root_uri, "", documents.data[root_uri])
-    return FastValidator(validator.is_valid, sites_ok, sites, depth)
+    locator = _locator(documents, wording, limit) if wording is not None else None
+    return FastValidator(validator.is_valid, sites_ok, sites, depth, locator)
 
 
-def build_error_locator(
-    schema_path: Path, folder: Path, wording: Any, limit: int
-) -> ErrorLocator | None:
-    """The error locator for a record schema (see :class:`ErrorLocator`), or None."""
-    from conformance.formats import FORMATS
-
+def _locator(documents: _Documents, wording: Any, limit: int) -> ErrorLocator | None:
+    """An error locator over the original documents, every format an exact callback."""
+    root_uri = documents.root_uri
     try:
-        documents = _Documents(schema_path, folder)
-        _Analysis(documents).walk(
-            documents.root_uri, "", documents.data[documents.root_uri], (), False, ()
-        )
-        root_uri = documents.root_uri
-        registry = jsonschema_rs.Registry(
-            [(uri, data) for uri, data in documents.data.items() if uri != root_uri]
-        )
         exact = jsonschema_rs.validator_for(
             documents.data[root_uri],
-            registry=registry,
+            registry=jsonschema_rs.Registry(
+                [(uri, data) for uri, data in documents.data.items() if uri != root_uri]
+            ),
             base_uri=root_uri,
             validate_formats=True,
-            formats={name: cached_format_check(fmt) for name, fmt in FORMATS.items()},
+            formats=_exact_formats(),
             offline=True,
         )
     except Exception:  # no locator: python-jsonschema words every invalid record

@@ -35,7 +35,7 @@ from conformance.exports._encoding import (
     check_bom,
     codec_name,
 )
-from conformance.exports._fast import FastValidator, build_error_locator, build_fast_validator
+from conformance.exports._fast import FastValidator, build_fast_validator
 from conformance.exports._keys import KeyCollector, KeyHashes, report_duplicates
 from conformance.exports._model import (
     ENCODING,
@@ -670,11 +670,7 @@ class _RecordChecker:
         if validator is None:
             return None
         folder = _version_folder(spec.schema_path)
-        fast = build_fast_validator(spec.schema_path, folder)
-        if fast is not None:
-            fast.locator = build_error_locator(
-                spec.schema_path, folder, validator, ERRORS_PER_RECORD
-            )
+        fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
         return cls(validator, fast, sink)
 
     def check(self, record: Record) -> None:
