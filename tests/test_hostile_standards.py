@@ -47,7 +47,7 @@ from conformance.results import Outcome
 from conformance.standards.loader import load_standard
 from conformance.standards.model import CsvOptions, ExportSpec, Text
 from conformance.validation import SchemaSet
-from tests.conftest import FIXTURE, ROOT, run_cli
+from tests.conftest import FIXTURE, OWN_PEAK_KIB, ROOT, run_cli
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
@@ -294,13 +294,11 @@ def test_a_huge_file_in_the_folder_is_digested_in_bounded_memory(tmp_path: Path)
     folder = _copy(tmp_path)
     with (folder / "examples" / "huge.bin").open("wb") as out:
         out.truncate(512 * 1024 * 1024)  # sparse: no disk, but 512 MB to read and hash
-    code = (
-        "import sys; from pathlib import Path;"
-        "from conformance.standards.loader import content_digest;"
-        "print(content_digest(Path(sys.argv[1])));"
-        # VmHWM, not ru_maxrss: Linux copies ru_maxrss from the parent at fork
-        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0];"
-        "print(int(hwm.split()[1]) // 1024)"
+    code = OWN_PEAK_KIB + (
+        "import sys; from pathlib import Path\n"
+        "from conformance.standards.loader import content_digest\n"
+        "print(content_digest(Path(sys.argv[1])))\n"
+        "print(own_peak_kib() // 1024)\n"
     )
     started = time.perf_counter()
     done = subprocess.run(
