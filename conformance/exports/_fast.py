@@ -98,7 +98,8 @@ def format_patterns(today_year: int) -> dict[str, str]:
 _ID_CHECK = "10X98765432"
 _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # Each USCC character as the base-36 digit of its value (0..30), so int(..., 34) can sum.
-_USCC_TO_DIGITS = str.maketrans(_USCC_CHARSET, "0123456789ABCDEFGHIJKLMNOPQRSTU")
+# A bytes table: the pattern has made the value ASCII, and bytes.translate is 3x str's.
+_USCC_TO_DIGITS = bytes.maketrans(_USCC_CHARSET.encode(), b"0123456789ABCDEFGHIJKLMNOPQRSTU")
 
 
 def id_number_check_ok(value: str) -> bool:
@@ -116,8 +117,8 @@ def uscc_check_ok(value: str) -> bool:
     The weights are 3^(i-1) mod 31; as 34 = 3 (mod 31), the weighted sum is the first 17
     characters, reversed and mapped to their values, read in base 34.
     """
-    total = int(value[16::-1].translate(_USCC_TO_DIGITS), 34)
-    return value[17] == _USCC_CHARSET[(31 - total % 31) % 31]
+    total = int(value.encode()[16::-1].translate(_USCC_TO_DIGITS), 34)
+    return value[17] == _USCC_CHARSET[-total % 31]
 
 
 CHECK_CHARACTERS: Mapping[str, Callable[[str], bool]] = {
@@ -405,7 +406,7 @@ _CACHE_LIMIT = 4096  # values remembered as valid per format (issuer codes repea
 _CHECK_EXPRESSIONS = {
     "cn-id-number": "{v}[17] == ID_CHECK[2 * int({v}[:17], 13) % 11]",
     "cn-uscc": (
-        "{v}[17] == USCC_CHARSET[(31 - int({v}[16::-1].translate(USCC_DIGITS), 34) % 31) % 31]"
+        "{v}[17] == USCC_CHARSET[-int({v}.encode()[16::-1].translate(USCC_DIGITS), 34) % 31]"
     ),
 }
 
@@ -424,12 +425,12 @@ def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
         for step in path:
             node = node.setdefault(step, {})
         node.setdefault(None, []).append(fmt)
-    formats = sorted(set(sites.values()))
+    caches = iter(range(len(sites)))
 
     def emit(node: dict[Any, Any], var: int, indent: str) -> None:
         name = f"v{var}"
         for fmt in node.get(None, []):
-            index = formats.index(fmt)
+            index = next(caches)
             test = _CHECK_EXPRESSIONS[fmt].format(v=name)
             lines.append(f"{indent}if type({name}) is str and {name} not in OK{index}:")
             lines.append(f"{indent}    if not ({test}): return False")
@@ -465,7 +466,7 @@ def _site_namespace(sites: dict[tuple[Step, ...], str]) -> dict[str, Any]:
         "USCC_CHARSET": _USCC_CHARSET,
         "USCC_DIGITS": _USCC_TO_DIGITS,
     }
-    for index, _fmt in enumerate(sorted(set(sites.values()))):
+    for index in range(len(sites)):
         namespace[f"OK{index}"] = set()
     return namespace
 
