@@ -475,3 +475,84 @@ def test_block_path_reports_exactly_what_the_line_path_reports(
     assert counts[(RECORDS, "enum")] == len(range(0, 900, 37))
     assert counts[(RECORDS, "too-deep")] == 1
     assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
+
+
+def _xml_licences(count: int) -> str:
+    """``count`` licence records (one valid organisation record, renumbered) with seeded faults."""
+    template = (
+        "<Licence><LicenceId>{id}</LicenceId><LicenceType>BL</LicenceType><Name>营业执照</Name>"
+        "<Holder><Type>organisation</Type><Name>云帆餐饮</Name><Uscc>{uscc}</Uscc></Holder>"
+        "<Issuer><Name>市场监督管理局</Name><Uscc>11330106FEDKF30CWX</Uscc></Issuer>"
+        "<DivisionCode{nil}>{division}</DivisionCode><IssueDate>2025-11-30</IssueDate>"
+        "<Status>{status}</Status><UpdatedAt>2025-11-30T09:45:00+08:00</UpdatedAt></Licence>"
+    )
+    records = []
+    for number in range(count):
+        fields = {
+            "id": f"BL-2025-{number:06d}",
+            "uscc": "91330106MA2H7Q4K09",
+            "nil": "",
+            "division": "330106",
+            "status": "valid",
+        }
+        if number % 37 == 0:
+            fields["status"] = "cancelled"  # XSD: not in the enumeration
+        if number % 53 == 0:
+            fields["uscc"] = "91330106MA2H7Q4K08"  # format: wrong check character
+        if number % 41 == 0:
+            fields["division"] = "990106"  # format: no such province
+        if number == 100:
+            fields["id"] = "BL-2025-000099"  # a duplicate key
+        if number == 200:
+            fields["division"] = "<!-- c -->330106"  # .text is empty: a format error
+        if number == 500:
+            fields["nil"] = ' xsi:nil="true"'  # not nillable: an XSD error
+        record = template.format(**fields)
+        if number == 300:
+            record = record.replace("<Licence>", '<Licence xmlns="urn:elsewhere">', 1)
+        if number == 400:
+            record = record.replace(f"<LicenceId>{fields['id']}</LicenceId>", "")
+        records.append(record)
+    body = "\n".join(
+        # two records on one line now and then: errors are placed by path, not line
+        f"  {record}" + ("" if number % 97 == 5 else "\n")
+        for number, record in enumerate(records)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Licences xmlns="urn:gov-conformance:e-licence:1" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        f"{body}</Licences>\n"
+    )
+
+
+def test_xml_batches_report_exactly_what_record_by_record_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import _validate
+
+    spec = load_standard(LICENCE).export("licences-xml")
+    path = tmp_path / "l.xml"
+    path.write_text(_xml_licences(700), encoding="utf-8")
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    batches = summary()
+    monkeypatch.setattr(_validate.XmlBatches, "build", classmethod(lambda *args: None))
+    assert batches == summary()
+    records, counts, issues = batches
+    assert records == 700
+    assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
+    assert counts[(RECORDS, "format:cn-uscc")] == len(range(0, 700, 53))
+    assert counts[(RECORDS, "format:cn-division-code")] == len(range(0, 700, 41)) + 1
+    xsd = [issue for issue in issues if issue[1] == "xsd"]
+    # the enumeration, the foreign namespace, the missing key, the nil: each in its record
+    assert {issue[3] for issue in xsd} >= {
+        "/Licences/Licence[38]/Status",
+        "/Licences/Licence[301]",
+        "/Licences/Licence[401]/LicenceType",
+        "/Licences/Licence[501]/DivisionCode",
+    }

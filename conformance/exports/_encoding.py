@@ -331,7 +331,7 @@ class ChunkDecoder:
         endings = self.endings
         newlines = text.count("\n")
         if newlines:
-            crlf = text.count("\r\n")
+            crlf = text.count("\r\n") if "\r" in text else 0  # the pair search is slow
             split_crlf = self._prev_cr and text.startswith("\n")
             crlf += split_crlf
             lf = newlines - crlf

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import compress
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
@@ -708,3 +709,33 @@ def cached_format_check(fmt: Any) -> Callable[[str], bool]:
         return good
 
     return ok
+
+
+def format_batch_check(fmt: Any) -> Callable[[list[str]], set[str]]:
+    """The values of a batch the format refuses, in C-level loops over the values not seen
+    before: pattern and check character first, then the format itself for what they refuse
+    (it may accept what its pattern does not)."""
+    pattern_text = format_patterns(_today_year()).get(fmt.name)
+    fullmatch = re.compile(pattern_text[1:-1]).fullmatch if pattern_text else None
+    extra = CHECK_CHARACTERS.get(fmt.name)
+    check = cached_format_check(fmt)
+    seen: set[str] = set()
+
+    def refused(values: list[str]) -> set[str]:
+        fresh = list(set(values).difference(seen))
+        good = fresh
+        if fullmatch is None:
+            good = []
+        else:
+            good = list(compress(good, map(fullmatch, good)))
+            if extra is not None:
+                good = list(compress(good, map(extra, good)))
+        bad = set(fresh).difference(good)
+        if bad:
+            bad = {value for value in bad if not check(value)}
+        if len(seen) + len(fresh) <= _CACHE_LIMIT:
+            seen.update(fresh)
+            seen.difference_update(bad)
+        return bad
+
+    return refused

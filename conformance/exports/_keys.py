@@ -72,6 +72,13 @@ class KeyHashes:
         self.buckets[h & _MASK].append(h)
         self.count += 1
 
+    def add_texts(self, texts: list[str]) -> None:
+        """Single string keys: ``add([text])`` for each, without a call per key."""
+        buckets = self.buckets
+        for h in map(hash, texts):
+            buckets[h & _MASK].append(h)
+        self.count += len(texts)
+
     def merge(self, other: KeyHashes) -> None:
         for mine, theirs in zip(self.buckets, other.buckets, strict=True):
             mine.extend(theirs)

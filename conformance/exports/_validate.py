@@ -69,6 +69,7 @@ from conformance.exports._readers import (
     xml_record_batches,
     xml_records,
 )
+from conformance.exports._xml_batches import SEGMENT, XmlBatches, global_element_names
 from conformance.regex_validator import PatternTimeout
 from conformance.standards.model import ExportSpec
 from conformance.validation import (
@@ -993,9 +994,6 @@ def _first_child(element: etree._Element, name: str) -> etree._Element | None:
     return None
 
 
-_SEGMENT = re.compile(r"(?:[^:/\[\]]+:)?([^:/\[\]]+)(?:\[(\d+)\])?")
-
-
 def _children_named(element: etree._Element, name: str) -> list[etree._Element]:
     return [
         child
@@ -1022,7 +1020,7 @@ def _error_xpath(record: XmlRecord, libxml_path: str | None) -> str:
     node = record.element
     steps: list[str] = []
     for segment in libxml_path.strip("/").split("/")[1:]:
-        match = _SEGMENT.fullmatch(segment)
+        match = SEGMENT.fullmatch(segment)
         if match is None:
             break
         candidates = _children_named(node, match.group(1))
@@ -1096,7 +1094,9 @@ def _read_xml(
     formats = [] if collect else _field_formats(spec, sink)
     if (schema is None and not collect) or formats is None:
         return
-    fast = None if collect else _XmlFast.build(spec, formats, keys)
+    key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
+    fast = None if collect else XmlBatches.build(spec, formats, key_name)
+    declared = not collect and spec.record_element in global_element_names(spec)
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     tap = XmlTap(decoder)
     if xml_prolog_problems(tap.head, encoding, sink):
@@ -1104,20 +1104,27 @@ def _read_xml(
         for wrapper, batch in xml_record_batches(tap, spec.record_element, sink):
             report.records += len(batch)
             whole = fast is not None and len(wrapper) == len(batch)
-            if (
-                use_xsd
-                and schema is not None
-                and not (whole and fast is not None and fast.xsd_ok(schema, wrapper))
-            ):
+            # The records checked one by one; all of them unless the batch's XSD errors
+            # name each record they concern (the others are then known valid).
+            suspects: list[XmlRecord] | None = None
+            if use_xsd and schema is not None:
+                if whole and fast is not None:
+                    suspects = fast.suspects(schema, wrapper, batch)
+                for record in batch if suspects is None else suspects:
+                    use_xsd = use_xsd and _check_xsd(
+                        schema, record, spec.record_element, sink, declared
+                    )
+            if fast is not None and whole and suspects is not None and use_xsd:
+                for record in suspects:
+                    wrapper.remove(record.element)
+                hashes = keys.hashes if key_name is not None else None
+                owners, keyed = fast.valid_records(wrapper, hashes, len(batch) - len(suspects))
+                owners.update(id(record.element) for record in suspects)
                 for record in batch:
-                    use_xsd = use_xsd and _check_xsd(schema, record, spec.record_element, sink)
-            if whole and fast is not None:
-                hashes = keys.hashes if fast.key_name is not None else None
-                for record in fast.walk(wrapper, batch, hashes):
-                    _check_field_formats(formats, record, sink)
-                if hashes is None:
-                    for record in batch:
-                        keys.add_xml(record)
+                    if id(record.element) in owners:
+                        _check_field_formats(formats, record, sink)
+                for record in suspects if keyed else batch:
+                    keys.add_xml(record)
             else:
                 for record in batch:
                     _check_field_formats(formats, record, sink)
@@ -1130,166 +1137,14 @@ def _read_xml(
     ticker.finish(decoder.offset)
 
 
-def _local_step(name: str) -> str:
-    return f"*[local-name()={_xpath_literal(name)}]"
+def _check_xsd(
+    schema: etree.XMLSchema, record: XmlRecord, name: str, sink: Sink, declared: bool = False
+) -> bool:
+    """Validate one record element; False when the XSD cannot validate records at all.
 
-
-def _xpath_literal(text: str) -> str:
-    if "'" not in text:
-        return f"'{text}'"
-    if '"' not in text:
-        return f'"{text}"'
-    return "concat(" + ', "\'", '.join(f"'{p}'" for p in text.split("'")) + ")"
-
-
-_XSI = "http://www.w3.org/2001/XMLSchema-instance"
-_NOT_NIL = "[not(@xsi:nil='true' or @xsi:nil='1')]"
-
-
-class _XmlFast:
-    """Whole-batch work for XML records: one XSD call, one tree walk for fields and keys.
-
-    Each is only an "all fine?" answer; a batch that is not fine is checked record by record
-    by the same code as before, so every issue is the one it always was.
+    ``declared``: the XSD declares a global element of the record's local name, so a record
+    matching no global declaration is in a wrong namespace (its own error, not the XSD's).
     """
-
-    def __init__(
-        self,
-        record_element: str,
-        fields: dict[str, list[tuple[tuple[str, ...], Callable[[str], bool]]]],
-        key_name: str | None,
-        parent_ok: Callable[[str], bool],
-    ) -> None:
-        self.record_element = record_element
-        self.fields = fields  # by the field's own local name: (steps to it, check)
-        self.key_name = key_name
-        self.parent_ok = parent_ok
-        names = set(fields) | ({key_name} if key_name else set())
-        self.tags = tuple(f"{{*}}{name}" for name in sorted(names))
-
-    @classmethod
-    def build(
-        cls, spec: ExportSpec, formats: list[tuple[str, tuple[str, ...], Any]], keys: _Keys
-    ) -> _XmlFast | None:
-        from conformance.exports._fast import cached_format_check
-
-        fields: dict[str, list[tuple[tuple[str, ...], Callable[[str], bool]]]] = {}
-        for _path, steps, fmt in formats:
-            fields.setdefault(steps[-1], []).append((steps, cached_format_check(fmt)))
-        key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
-        try:
-            parent_ok = _xsd_batch_parents(spec)
-        except (etree.XMLSyntaxError, OSError):
-            return None
-        return cls(spec.record_element or "", fields, key_name, parent_ok)
-
-    def xsd_ok(self, schema: etree.XMLSchema, wrapper: etree._Element) -> bool:
-        """True when the wrapper (a copy of the records' parent) holding the batch is valid
-        and the XSD validates every record there as the global record element."""
-        if not self.parent_ok(str(wrapper.tag)):
-            return False
-        return bool(schema.validate(wrapper))
-
-    def walk(
-        self, wrapper: etree._Element, batch: list[XmlRecord], hashes: KeyHashes | None
-    ) -> list[XmlRecord]:
-        """Check the batch's field formats and hash its keys in one walk of the tree.
-
-        Returns the records holding a field whose format check fails (to be reported by
-        the record-by-record code).
-        """
-        if not self.tags:
-            return []
-        record_name = self.record_element
-        key_name = self.key_name
-        fields = self.fields
-        keyed: set[int] = set()
-        owners: set[int] = set()
-        for element in wrapper.iter(*self.tags):
-            name = str(element.tag).rpartition("}")[2]
-            parent = element.getparent()
-            if (
-                name == key_name
-                and hashes is not None
-                and parent is not None
-                and parent.getparent() is wrapper
-                and id(parent) not in keyed
-            ):
-                keyed.add(id(parent))
-                hashes.add([element.text or ""])
-            for steps, ok in fields.get(name, ()):
-                record = _record_of(element, steps, wrapper, record_name)
-                if record is None or element.get(_XSI_NIL) in ("true", "1"):
-                    continue
-                if not ok(element.text or ""):
-                    owners.add(id(record))
-        if not owners:
-            return []
-        return [record for record in batch if id(record.element) in owners]
-
-
-def _record_of(
-    element: etree._Element, steps: tuple[str, ...], wrapper: etree._Element, record_name: str
-) -> etree._Element | None:
-    """The record holding ``element`` when it sits exactly at ``steps`` below one."""
-    node = element
-    for step in reversed(steps[:-1]):
-        node = node.getparent()  # type: ignore[assignment]
-        if node is None or not isinstance(node.tag, str) or node.tag.rpartition("}")[2] != step:
-            return None
-    record = node.getparent()
-    if record is None or record.getparent() is not wrapper:
-        return None
-    if not isinstance(record.tag, str) or record.tag.rpartition("}")[2] != record_name:
-        return None
-    return record
-
-
-def _xsd_batch_parents(spec: ExportSpec) -> Callable[[str], bool]:
-    """Which parent tags the XSD declares globally with the record element by reference.
-
-    Validating such a parent validates each record child as the global record element, so a
-    valid batch needs no record-by-record validation. Anything less plain (wildcards, groups,
-    derivation, a local element of the record's name) keeps record-by-record validation.
-    """
-    xs = "{http://www.w3.org/2001/XMLSchema}"
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    root = etree.parse(str(spec.schema_path), parser).getroot()
-    namespace = root.get("targetNamespace")
-    record = spec.record_element or ""
-    types = {t.get("name"): t for t in root.findall(f"{xs}complexType")}
-    allowed: set[str] = set()
-    for element in root.findall(f"{xs}element"):
-        name = element.get("name")
-        if not name or name == record:
-            continue
-        body = element.find(f"{xs}complexType")
-        if body is None and element.get("type"):
-            body = types.get(str(element.get("type")).rpartition(":")[2])
-        if body is None:
-            continue
-        nodes = list(body.iter())
-        if any(
-            isinstance(n.tag, str)
-            and n.tag
-            in (f"{xs}any", f"{xs}group", f"{xs}extension", f"{xs}restriction", f"{xs}anyAttribute")
-            for n in nodes
-        ):
-            continue
-        refs = [n for n in nodes if n.tag == f"{xs}element" and n.get("ref")]
-        locals_ = [n for n in nodes if n.tag == f"{xs}element" and n.get("name") == record]
-        if locals_:
-            continue
-        for ref in refs:
-            prefix, _, local = str(ref.get("ref")).rpartition(":")
-            uri = ref.nsmap.get(prefix or None) if prefix else ref.nsmap.get(None)
-            if local == record and uri == namespace:
-                allowed.add(f"{{{namespace}}}{name}" if namespace else name)
-    return allowed.__contains__
-
-
-def _check_xsd(schema: etree.XMLSchema, record: XmlRecord, name: str, sink: Sink) -> bool:
-    """Validate one record element; False when the XSD cannot validate records at all."""
     try:
         valid = schema.validate(record.element)
     except etree.XMLSchemaValidateError as exc:
@@ -1299,7 +1154,7 @@ def _check_xsd(schema: etree.XMLSchema, record: XmlRecord, name: str, sink: Sink
         return True
     log = cast(Iterable[Any], schema.error_log)  # the stubs omit __iter__
     for entry in islice(log, ERRORS_PER_RECORD):
-        if entry.type_name == "SCHEMAV_CVC_ELT_1":
+        if entry.type_name == "SCHEMAV_CVC_ELT_1" and not declared:
             _stop(
                 sink,
                 "schema",
