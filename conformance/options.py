@@ -7,6 +7,7 @@ then hands the same flags to pytest, where the plugin parses them again.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,9 @@ def _count(text: str) -> int:
 
 
 def _jobs(text: str) -> int:
+    if text == "auto":  # the CPUs this process may run on, as pytest-xdist's -n auto
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, min(64, cpus or 1))
     value = _count(text)
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError(f"expected 1 to 64 processes, got {text}")
@@ -166,7 +170,7 @@ OPTIONS: list[Option] = [
         "--jobs",
         "jobs",
         "processes for export files: files side by side, large JSON Lines files by byte "
-        "ranges (default: 1)",
+        "ranges; auto = one per CPU (default: 1)",
         type=_jobs,
         default=1,
         metavar="N",
