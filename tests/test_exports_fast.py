@@ -278,7 +278,7 @@ def test_run_with_jobs_gives_the_same_results(tmp_path: Path) -> None:
     from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
 
     outcomes = {}
-    for jobs in ("1", "2"):
+    for jobs in ("1", "2", "auto"):  # auto: one process per CPU
         done = run_cli(
             "run",
             "--standard",
@@ -296,7 +296,7 @@ def test_run_with_jobs_gives_the_same_results(tmp_path: Path) -> None:
         assert done.code == 0, done.out + done.err
         data = json.loads((tmp_path / f"jobs{jobs}" / "results.json").read_text("utf-8"))
         outcomes[jobs] = [(r["id"], r["status"], r["examined"]) for r in data["results"]]
-    assert outcomes["1"] == outcomes["2"]
+    assert outcomes["1"] == outcomes["2"] == outcomes["auto"]
     done = run_cli("run", "--candidate", str(FIXTURE / "candidate.yaml"), "--jobs", "0")
     assert done.code == 2
     assert "--jobs" in done.err
@@ -556,3 +556,153 @@ def test_xml_batches_report_exactly_what_record_by_record_reports(
         "/Licences/Licence[401]/LicenceType",
         "/Licences/Licence[501]/DivisionCode",
     }
+
+
+def _rows_spec(tmp_path: Path, empty: str, encoding: str = "utf-8") -> Any:
+    from conformance.standards.model import CsvOptions, ExportSpec, Text
+
+    schema = tmp_path / "row.schema.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "required": ["id", "holder_id", "status"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "holder_id": {"type": "string", "format": "cn-id-number"},
+                    "status": {"enum": ["valid", "expired"]},
+                    "count": {"type": ["integer", "null"]},
+                    "note": {"type": ["string", "null"]},
+                },
+                "additionalProperties": False,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return ExportSpec(
+        name="rows",
+        title=Text("行", "Rows"),
+        format="csv",
+        encoding=encoding,
+        schema_path=schema,
+        clauses=("X-001",),
+        key=("id",),
+        csv=CsvOptions(empty=empty),  # type: ignore[arg-type]
+    )
+
+
+def _mixed_csv_lines(note: str = "note") -> list[str]:
+    """A CSV file's lines (without endings): valid and invalid rows, and every oddity.
+
+    Row n is on line n + 1 up to row 200 (its cell holds a newline), n + 2 up to row 299,
+    and n + 4 after the two blank lines.
+    """
+    good, bad_check = "11010519491231002X", "110105194912310021"
+    lines = ["id,holder_id,status,count,note"]
+    for n in range(1, 1301):
+        status = "cancelled" if n % 37 == 0 else "valid"  # enum
+        holder = bad_check if n % 53 == 0 else good  # check character
+        holder = "" if n % 71 == 0 else holder  # required (or format / type, by empty mode)
+        text = "" if n % 97 == 0 else f"{note} {n}"
+        lines.append(f"R{n:05d},{holder},{status},{n},{text}")
+    lines[200] = f'R00200,{good},valid,200,"two\nlines"'  # a quoted cell with a newline
+    lines[201] = f'R00201,{good},valid,201,"say ""hi"""'  # a doubled quote
+    lines[400] += "\r"  # one CRLF line among LF lines
+    lines[500] = f"R00500,{good},valid,500,=SUM(A1)"  # formula cells (and data that is not)
+    lines[501] = f"R00501,{good},valid,-501,-5"
+    lines[502] = f"R00502,{good},expired,502,@cmd"
+    lines[503] = f"+R00503,{good},valid,503,x"
+    lines[600] += ",extra"  # too many cells
+    lines[601] = f"R00601,{good},valid"  # too few
+    lines[650] = "   "  # only spaces: one cell
+    lines[700] = lines[699]  # a duplicate key
+    lines[800] = f"R00800,{good},valid,x12,typed"  # not an integer
+    lines[950] = f'R00950,{good},valid,950,"x"y'  # not valid CSV
+    lines[1000:1200] = [line + "\r" for line in lines[1000:1200]]  # a run of CRLF lines
+    lines[300:300] = ["", ""]  # blank lines
+    return lines
+
+
+def _csv_runs(
+    spec: Any, path: Path, monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...]
+) -> list[tuple[Any, ...]]:
+    """The report of each block size, by the block path, then with it disabled."""
+    from conformance.exports import _readers
+
+    taken: list[int | None] = []
+    take = _readers.CsvBlockLines.take
+
+    def counted(self: Any) -> int | None:
+        start = take(self)
+        taken.append(start)
+        return start
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [
+            (i.check, i.kind, i.line, i.row, i.pointer, i.byte_offset, i.message)
+            for i in report.issues
+        ]
+        return report.records, dict(report.counts), issues, report.bytes_read
+
+    summaries = []
+    for size in sizes:
+        monkeypatch.setattr(_readers, "CSV_BLOCK", size)
+        with monkeypatch.context() as patched:
+            patched.setattr(_readers.CsvBlockLines, "take", counted)
+            blocks = summary()
+            patched.setattr(_readers.CsvBlockLines, "take", lambda self: None)
+            assert summary() == blocks, f"block size {size}"
+        summaries.append(blocks)
+    assert any(start is not None for start in taken)  # the block path really ran
+    assert None in taken  # and so did the line path
+    return summaries
+
+
+@pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
+def test_csv_block_path_reports_exactly_what_the_line_path_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+) -> None:
+    spec = _rows_spec(tmp_path, empty)
+    lines = [*_mixed_csv_lines(), "", ""]  # a blank line at the end
+    path = tmp_path / "rows.csv"
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    summaries = _csv_runs(spec, path, monkeypatch, (4096, 1000, 333, 1024 * 1024))
+    assert all(s[:2] == summaries[0][:2] for s in summaries)  # block size changes nothing
+    records, counts, issues, _ = summaries[0]
+    assert records == 1300
+    assert counts[(RECORDS, "enum")] == len(range(37, 1301, 37))
+    assert counts[(RECORDS, "csv-row")] == 3
+    assert counts[(RECORDS, "parse")] == 1
+    assert counts[(RECORDS, "type")] >= 1
+    assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
+    blanks = [i[2] for i in issues if i[1] == "blank-line"]
+    assert blanks == [302, 303, len(lines)]
+    mixed = next(i for i in issues if i[1] == "mixed-line-endings")
+    assert mixed[2] == 404  # the first CRLF line
+    formula = [(i[2], i[3], i[4]) for i in issues if i[1] == "formula-cell"]
+    assert formula == [(504, 500, "/note"), (506, 502, "/note"), (507, 503, "/id")]
+
+
+def test_csv_block_path_keeps_encoding_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = _rows_spec(tmp_path, "absent", "gb18030")
+    lines = _mixed_csv_lines("备注")
+    data = [line.encode("gb18030") for line in lines]
+    data[120] = lines[120].encode("utf-8")  # UTF-8 Chinese in a GB 18030 file
+    data[900] = data[900].replace(b"R", b"\xff")  # not GB 18030 at all
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"\n".join(data))  # the last line without an ending
+    summaries = _csv_runs(spec, path, monkeypatch, (4096, 777))
+    counts, issues = summaries[0][1], summaries[0][2]
+    assert counts[("export_encoding", "mixed-encoding")] == 1
+    invalid = next(i for i in issues if i[1] == "invalid-bytes")
+    assert (invalid[2], invalid[5]) == (902, sum(map(len, data[:900])) + 900)
+    truncated = next(i for i in issues if i[1] == "truncated-last-line")
+    assert truncated[2] == len(data) + 1  # a quoted cell holds a newline
+
+    spec = _rows_spec(tmp_path, "null")
+    path.write_bytes(b"\n".join(line.encode("utf-8") for line in lines[:400]) + b"\xff\n")
+    counts = _csv_runs(spec, path, monkeypatch, (2048,))[0][1]
+    assert counts[("export_encoding", "invalid-bytes")] == 1

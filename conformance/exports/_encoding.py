@@ -300,6 +300,10 @@ class ChunkDecoder:
         self._line = 1  # line number at the start of the next chunk
         self._last_bad_line = 0
         self._prev_cr = False
+        # UTF-8 bytes of the text last yielded, when they are the file's own bytes (a UTF-8
+        # chunk without invalid bytes): a reader wanting bytes is spared the re-encoding.
+        self.raw: bytes | None = None
+        self._utf8 = codecs.lookup(encoding).name == "utf-8"
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -307,10 +311,16 @@ class ChunkDecoder:
             final = not data
             errors: list[tuple[int, int, bytes]] = []
             token = _ERRORS.set(errors)
+            pending = self._decoder.getstate()[0]
             try:
                 text = self._decoder.decode(data, final)
             finally:
                 _ERRORS.reset(token)
+            self.raw = None
+            if self._utf8 and not errors:
+                left = len(self._decoder.getstate()[0])  # bytes kept for the next chunk
+                if left <= len(data):
+                    self.raw = pending + data[: len(data) - left]
             if self.encoding == "gb18030" and data:
                 utf8_in_gb18030(data, self.offset, self._line, self.sink)
             for object_len, start, bad in errors:

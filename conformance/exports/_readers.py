@@ -11,8 +11,8 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 
 from lxml import etree
@@ -475,7 +475,6 @@ class _CsvLines:
     sink: Sink
     last: Line | None = None
     row_first: int | None = None
-    blanks: list[int] = field(default_factory=list)
     last_number: int = 0
     last_ending: str = ""
 
@@ -498,7 +497,8 @@ class CsvBlockLines:
     """The physical lines of a CSV file for csv.reader, decoded a block at a time.
 
     Reports what :class:`LineReader` and :class:`_CsvLines` report (invalid bytes with
-    their offset and line, oversized lines), with far less work per line.
+    their offset and line, oversized lines), with far less work per line. Between rows,
+    :meth:`take` hands the rest of a clean block to the block path instead.
     """
 
     def __init__(self, stream: BinaryIO, encoding: str, sink: Sink, offset: int) -> None:
@@ -507,11 +507,24 @@ class CsvBlockLines:
         self.sink = sink
         self.offset = offset  # bytes consumed so far (for progress)
         self.row_first: int | None = None
-        self.blanks: list[int] = []
         self.last_number = 0
         self.last_ending = ""
         self.last_text = ""
         self.last_offset = offset
+        # The current block: its lines (without "\n"), how many were handed out, the line
+        # number before its first, what follows its lines (a tail, an oversized line).
+        self.pending: list[str] = []
+        self.taken = 0
+        self.first = 0
+        self.suffix = "\n"  # "\r\n" when a clean block's lines were split at CRLF
+        self.clean = False  # one row per line: no quote, NUL, stray CR or decoding problem
+        self.raw = b""  # a clean block's bytes (searched for formula cells)
+        self._end = ""  # "", "tail", "big" (a whole line too long), "cut" (no end in reach)
+        self._cut_at_limit = False
+        self._big_ending = ""
+        self._tail = ""
+        self._number = 0  # lines of the blocks read so far
+        self._eof = False
 
     @property
     def last(self) -> Line | None:
@@ -520,68 +533,125 @@ class CsvBlockLines:
         return Line(self.last_number, self.last_offset, self.last_text, self.last_ending)
 
     def __iter__(self) -> Iterator[str]:
-        stream = self.stream
-        number = 0
+        # State lives on self: take() may consume lines between two rows.
         while True:
-            start = self.offset
-            block = stream.read(min(CSV_BLOCK, RECORD_LIMIT))  # whole lines inside: in bounds
-            if not block:
-                return
-            oversized = completed = False
-            if not block.endswith(b"\n"):
-                more = stream.readline(RECORD_LIMIT + 1)
-                oversized = len(more) > RECORD_LIMIT and not more.endswith(b"\n")
-                completed = more.endswith(b"\n")
-                block += more
-            self.offset += len(block)
-            if b"\x00" in block:
-                self._nul_bytes(block, start, number)
-            try:
-                lines = block.decode(self.encoding).split("\n")
-            except UnicodeDecodeError:
-                lines = self._decoded(block, start, number)
-            else:
-                if self.encoding == "gb18030":
-                    utf8_in_gb18030(block, start, number + 1, self.sink)
-            tail = lines.pop()
-            if completed and lines and len(lines[-1]) > RECORD_LIMIT // 4 and _too_long(lines[-1]):
-                big = lines.pop()  # a whole line, but longer than a record may be
-                yield from self._lines(lines, number)
-                number += len(lines) + 1
-                self.last_number, self.last_text = number, ""
-                self.last_ending = "\r\n" if big.endswith("\r") else "\n"
+            while self.taken < len(self.pending):
+                piece = self.pending[self.taken]
+                self.taken += 1
+                self.last_number = self.first + self.taken
+                crlf = self.suffix == "\r\n" or piece.endswith("\r")
+                self.last_ending = "\r\n" if crlf else "\n"
                 if self.row_first is None:
-                    self.row_first = number
-                _too_large(self.sink, f"line {number}", line=number)
-                continue
-            if oversized or (tail and len(tail) > RECORD_LIMIT // 4 and _too_long(tail)):
-                yield from self._lines(lines, number)
-                number += len(lines) + 1
-                self.last_number = number
-                self.last_ending = self._skip_rest() if oversized else ""
-                self.last_text = ""
-                if self.row_first is None:
-                    self.row_first = number
-                _too_large(self.sink, f"line {number}", line=number)
-                continue
-            yield from self._lines(lines, number)
-            number += len(lines)
+                    self.row_first = self.last_number
+                yield piece + self.suffix
+            tail = self._finish()
             if tail:
-                number += 1
-                self.last_number, self.last_ending, self.last_text = number, "", tail
-                self.last_offset = self.offset - len(tail.encode(self.encoding, "replace"))
-                if self.row_first is None:
-                    self.row_first = number
                 yield tail
+            if not self.read_block():
+                return
 
-    def _lines(self, lines: list[str], number: int) -> Iterator[str]:
-        for piece in lines:
-            number += 1
-            self.last_number = number
-            self.last_ending = "\r\n" if piece.endswith("\r") else "\n"
-            if self.row_first is None:
-                self.row_first = number
-            yield piece + "\n"
+    def take(self) -> int | None:
+        """Hand the rest of the current block (or of the next one, when the current one is
+        used up) to the block path: the index of its first line in ``pending``; None when
+        those lines must go through csv.reader. Call only between rows."""
+        if self.taken >= len(self.pending) and (self._end or not self.read_block()):
+            return None
+        if not self.clean:
+            return None
+        start = self.taken
+        self.taken = len(self.pending)
+        self.last_number = self.first + self.taken
+        self.last_ending = self.suffix
+        return start
+
+    def read_block(self) -> bool:
+        """Read and decode the next block, reporting its bad bytes; False at the end."""
+        if self._eof:
+            return False
+        stream = self.stream
+        number = self._number
+        start = self.offset
+        block = stream.read(min(CSV_BLOCK, RECORD_LIMIT))  # whole lines inside: in bounds
+        if not block:
+            self._eof = True
+            self.pending, self.taken, self.raw = [], 0, b""
+            return False
+        oversized = completed = False
+        if not block.endswith(b"\n"):
+            more = stream.readline(RECORD_LIMIT + 1)
+            oversized = len(more) > RECORD_LIMIT and not more.endswith(b"\n")
+            completed = more.endswith(b"\n")
+            block += more
+        self.offset += len(block)
+        nul = b"\x00" in block
+        if nul:
+            self._nul_bytes(block, start, number)
+        text = ""
+        self.clean = False
+        try:
+            text = block.decode(self.encoding)
+        except UnicodeDecodeError:
+            lines = self._decoded(block, start, number)
+        else:
+            if self.encoding == "gb18030":
+                utf8_in_gb18030(block, start, number + 1, self.sink)
+            lines = self._split(text, nul)
+        self.raw = block if self.clean else b""
+        tail = lines.pop()
+        self._end = ""
+        if completed and lines and len(lines[-1]) > RECORD_LIMIT // 4 and _too_long(lines[-1]):
+            big = lines.pop()  # a whole line, but longer than a record may be
+            self._end, self._big_ending = "big", "\r\n" if big.endswith("\r") else "\n"
+        elif oversized or (tail and len(tail) > RECORD_LIMIT // 4 and _too_long(tail)):
+            self._end, self._cut_at_limit = "cut", oversized
+        elif tail:
+            self._end, self._tail = "tail", tail
+        self.pending, self.taken, self.first = lines, 0, number
+        self._number = number + len(lines) + (1 if self._end else 0)
+        return True
+
+    def _split(self, text: str, nul: bool) -> list[str]:
+        """The block's lines; at CRLF when the block is clean and every line ends so."""
+        self.clean = self.clean_text(text, nul)
+        self.suffix = "\n"
+        if self.clean and "\r" in text:
+            self.suffix = "\r\n"
+            return text.split("\r\n")
+        return text.split("\n")
+
+    @staticmethod
+    def clean_text(text: str, nul: bool) -> bool:
+        """Whether every line of a decoded block is exactly one CSV row of plain cells."""
+        if nul or not text.endswith("\n") or '"' in text:
+            return False
+        # csv refuses a field at its size limit; RECORD_LIMIT // 4 keeps any line short
+        if len(text) > RECORD_LIMIT // 4 or len(text) >= csv.field_size_limit():
+            return False
+        if "\r" not in text:
+            return True
+        crlf = text.count("\r\n")  # every line ends with CRLF and no other CR
+        return crlf == text.count("\r") == text.count("\n")
+
+    def _finish(self) -> str:
+        """What follows the block's lines: the last line without an ending (returned), or
+        an oversized line (reported and skipped). Runs once the lines are handed out."""
+        end, self._end = self._end, ""
+        if not end:
+            return ""
+        number = self.first + len(self.pending) + 1
+        if self.row_first is None:
+            self.row_first = number
+        if end == "tail":
+            self.last_number, self.last_ending, self.last_text = number, "", self._tail
+            self.last_offset = self.offset - len(self._tail.encode(self.encoding, "replace"))
+            return self._tail
+        self.last_number, self.last_text = number, ""
+        if end == "big":
+            self.last_ending = self._big_ending
+        else:
+            self.last_ending = self._skip_rest() if self._cut_at_limit else ""
+        _too_large(self.sink, f"line {number}", line=number)
+        return ""
 
     def _decoded(self, block: bytes, start: int, number: int) -> list[str]:
         """Lines of a block holding invalid bytes: each reported, replaced, the rest kept."""
@@ -635,59 +705,128 @@ def _too_long(text: str) -> bool:
     return len(text.encode("utf-8", "replace")) > RECORD_LIMIT
 
 
+@dataclass(slots=True)
+class CsvRows:
+    """Consecutive CSV records read at once: ``values[i]`` is on line ``line + i``, row
+    ``row + i``."""
+
+    values: list[dict[str, Any]]
+    line: int
+    row: int
+
+    def place(self, index: int) -> tuple[int | None, int | None]:
+        """(line, row) of ``values[index]``."""
+        return self.line + index, self.row + index
+
+
+class CsvReading:
+    """Where a CSV reading stands (header, rows, blank lines waiting for a verdict), and
+    the rules for one row, shared by the line path and the block path."""
+
+    def __init__(self, sink: Sink, layout: CsvLayout) -> None:
+        self.sink = sink
+        self.layout = layout
+        self.header: list[str] | None = None
+        self.row_number = 0
+        self.parse_errors = 0
+        self.blanks: list[int] = []
+        self.stopped = False  # the header shows this is not the expected CSV
+        self._columns: _CsvColumns | None = None
+
+    def columns(self, header: list[str]) -> _CsvColumns:
+        if self._columns is None or self._columns.header is not header:
+            self._columns = _columns(header, self.layout)
+        return self._columns
+
+    def flush_blanks(self) -> None:
+        """Report the blank lines before a row (a blank line at the end is reported last)."""
+        for number in self.blanks:
+            _blank(self.sink, number)
+        self.blanks.clear()
+
+    def parse_error(self, exc: csv.Error, start: int | None) -> Record | None:
+        self.parse_errors += 1
+        row = self.row_number + 1 if self.header is not None else 0
+        self.sink.add(RECORDS, "parse", f"not valid CSV: {exc}", line=start, row=row)
+        if self.header is None:
+            return None
+        self.row_number += 1
+        return Record(None, line=start, row=self.row_number, ok=False)
+
+    def row(self, cells: list[str], start: int | None) -> Record | None:
+        """The record of one row csv.reader returned; None for a blank line or the header."""
+        header = self.header
+        if not cells or (header is None and not "".join(cells).strip()):
+            self.blanks.append(start or 0)
+            return None
+        self.flush_blanks()
+        if header is None:
+            self.header = cells
+            self.stopped = not _check_header(cells, self.layout, self.sink, start or 1)
+            return None
+        self.row_number += 1
+        if _FORMULA_HINT.search("\x1f".join(cells)):
+            _formula_cells(header, cells, self.sink, start, self.row_number)
+        return _csv_record(
+            header, cells, self.layout, self.sink, start, self.row_number, self.columns(header)
+        )
+
+    def finish(self, last: Line | None) -> None:
+        if self.header is None:
+            if not self.parse_errors:
+                self.sink.add(
+                    RECORDS, "empty-file", "file has no header row; expected CSV with a header"
+                )
+            return
+        self.flush_blanks()
+        if last is not None and not last.ending and last.text:
+            _truncated(self.sink, last)
+
+
+TakeBlocks = Callable[[CsvReading], Iterator[Record | CsvRows]]
+
+
 def csv_records(
     lines: LineReader | CsvBlockLines, sink: Sink, endings: Endings, layout: CsvLayout
 ) -> Iterator[Record]:
+    for item in csv_items(lines, sink, endings, layout):
+        assert isinstance(item, Record)  # no block path: one record at a time
+        yield item
+
+
+def csv_items(
+    lines: LineReader | CsvBlockLines,
+    sink: Sink,
+    endings: Endings,
+    layout: CsvLayout,
+    take: TakeBlocks | None = None,
+) -> Iterator[Record | CsvRows]:
+    """Records of a CSV file, row by row through csv.reader; between rows, once the header
+    is known, ``take`` may read whole blocks at once (see ``_csv_blocks``)."""
     source = lines if isinstance(lines, CsvBlockLines) else _CsvLines(lines, sink)
     reader = csv.reader(source, delimiter=layout.delimiter, strict=True)
-    header: list[str] | None = None
-    columns: _CsvColumns | None = None
-    row_number = 0
-    parse_errors = 0
+    reading = CsvReading(sink, layout)
     while True:
+        if take is not None and reading.header is not None:
+            yield from take(reading)
         source.row_first = None
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            parse_errors += 1
-            start = source.row_first
-            row = row_number + 1 if header is not None else 0
-            sink.add(RECORDS, "parse", f"not valid CSV: {exc}", line=start, row=row)
-            if header is not None:
-                row_number += 1
-                yield Record(None, line=start, row=row_number, ok=False)
+            failed = reading.parse_error(exc, source.row_first)
+            if failed is not None:
+                yield failed
             continue
-        start = source.row_first
         if source.last_number:
             endings.add(source.last_ending, source.last_number)
-        if not cells or (header is None and not "".join(cells).strip()):
-            source.blanks.append(start or 0)
-            continue
-        for number in source.blanks:
-            _blank(sink, number)
-        source.blanks.clear()
-        if header is None:
-            header = cells
-            if not _check_header(header, layout, sink, start or 1):
-                return
-            continue
-        row_number += 1
-        if columns is None or columns.header is not header:
-            columns = _columns(header, layout)
-        if _FORMULA_HINT.search("\x1f".join(cells)):
-            _formula_cells(header, cells, sink, start, row_number)
-        yield _csv_record(header, cells, layout, sink, start, row_number, columns)
-    if header is None:
-        if not parse_errors:
-            sink.add(RECORDS, "empty-file", "file has no header row; expected CSV with a header")
-        return
-    for number in source.blanks:
-        _blank(sink, number)
-    last = source.last
-    if last is not None and not last.ending and last.text:
-        _truncated(sink, last)
+        record = reading.row(cells, source.row_first)
+        if reading.stopped:
+            return
+        if record is not None:
+            yield record
+    reading.finish(source.last)
 
 
 # A cell a spreadsheet would evaluate (CSV injection): = + - @ tab or CR first. The hint
@@ -862,6 +1001,7 @@ class XmlTap:
     """
 
     def __init__(self, decoder: ChunkDecoder) -> None:
+        self._decoder = decoder
         self._chunks = iter(decoder)
         self._buf = b""
         self._pos = 0
@@ -889,7 +1029,8 @@ class XmlTap:
             chunk = next(self._chunks, None)
             if chunk is None:
                 return b""
-            self._buf = chunk.encode("utf-8")
+            raw = self._decoder.raw  # the file's own bytes when they are this chunk's UTF-8
+            self._buf = chunk.encode("utf-8") if raw is None else raw
             self._pos = 0
         if size < 0:
             size = len(self._buf)

@@ -25,6 +25,7 @@ from conformance.exports._compressed import (
     compression_of,
     gzip_size_hint,
 )
+from conformance.exports._csv_blocks import csv_blocks
 from conformance.exports._encoding import (
     RECORD_LIMIT,
     ChunkDecoder,
@@ -51,6 +52,7 @@ from conformance.exports._readers import (
     MAX_DEPTH,
     CsvBlockLines,
     CsvLayout,
+    CsvRows,
     Record,
     XmlRecord,
     XmlTap,
@@ -386,26 +388,61 @@ def _read(
         report.bytes_read = offset - part.start if part.start else offset
         ticker.finish(offset)
         return
+    items: Iterator[Record | CsvRows]
     if spec.format == "json":
         counter = ChunkDecoder(stream, encoding, sink, skip)
         part.endings = endings = counter.endings
-        records = json_records(counter, sink)
+        items = json_records(counter, sink)
     else:
         layout = _csv_layout(spec, sink)
         if layout is None:
             return
         counter = CsvBlockLines(stream, encoding, sink, skip)
-        records = csv_records(counter, sink, endings, layout)
-    while batch := list(islice(records, SUB_BLOCK)):
-        report.records += len(batch)
-        checker.check_batch(batch)
-        good = [record for record in batch if record.ok]
-        keys.add_many([r.value for r in good], _places(good))
+        items = csv_blocks(counter, sink, endings, layout, SUB_BLOCK)
+    # Windows of SUB_BLOCK records, each checked once read (after what reading it reported),
+    # whether its records came one by one or a run at a time.
+    window: list[Record | CsvRows] = []
+    size = 0
+    for item in items:
+        window.append(item)
+        size += len(item.values) if isinstance(item, CsvRows) else 1
+        if size >= SUB_BLOCK:
+            report.records += size
+            _check_window(window, checker, keys)
+            ticker.tick(counter.offset)
+            window, size = [], 0
+    if window:
+        report.records += size
+        _check_window(window, checker, keys)
         ticker.tick(counter.offset)
     if report.counts[(RECORDS, "wrong-format")] or report.counts[(RECORDS, "empty-file")]:
         report.complete = False
     report.bytes_read = counter.offset
     ticker.finish(counter.offset)
+
+
+def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys: _Keys) -> None:
+    """Validate and key a window's records in file order."""
+    batch: list[Record] = []
+    for item in [*window, None]:
+        if isinstance(item, Record):
+            batch.append(item)
+            continue
+        if batch:
+            checker.check_batch(batch)
+            good = [record for record in batch if record.ok]
+            keys.add_many([r.value for r in good], _places(good))
+            batch = []
+        if item is None:
+            break
+        values = item.values
+        accepted = checker.accepted(values)
+        if False in accepted:
+            for index in compress(range(len(values)), map(not_, accepted)):
+                if checker.validator is not None:  # None once the schema proved unusable
+                    line, row = item.place(index)
+                    checker.slow(Record(values[index], line=line, row=row))
+        keys.add_many(values, item.place)
 
 
 # ---------------------------------------------------------------- JSON Lines fast path
@@ -614,6 +651,7 @@ def _slow_raw(
     keys: _Keys,
 ) -> int:
     """One line the fast path did not take, handled as :func:`jsonl_records` would."""
+    checker.flush()  # the lines refused before this one are reported before it
     text_ending = ""
     body = raw
     if ending:

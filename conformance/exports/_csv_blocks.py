@@ -1,0 +1,168 @@
+"""The CSV block path: the rows of a clean block made into records with C-level loops.
+
+A clean block (see :meth:`CsvBlockLines.clean_text`: no quote character, NUL byte or stray
+CR, decoded without a problem) holds one row per physical line, and splitting a line at the
+delimiter gives exactly the cells csv.reader gives. Rows that need a word said about them
+(blank lines, a wrong cell count, a cell that may be a formula) go through the line path's
+own rules (:meth:`CsvReading.row`) in file order, so every report is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import compress, repeat
+from typing import Any
+
+from conformance.exports._encoding import Endings
+from conformance.exports._model import Sink
+from conformance.exports._readers import (
+    CsvBlockLines,
+    CsvLayout,
+    CsvReading,
+    CsvRows,
+    Record,
+    _CsvColumns,
+    convert_cell,
+    csv_items,
+)
+
+_FORMULA_FIRST = "=+-@\t"  # CR too on the line path, but a clean block has none inside rows
+_NULL: Callable[[str, str], str | None] = {"": None}.get  # an empty cell's value for "null"
+
+
+def csv_blocks(
+    lines: CsvBlockLines, sink: Sink, endings: Endings, layout: CsvLayout, window: int
+) -> Iterator[Record | CsvRows]:
+    """Records of a CSV file, clean blocks at once; no item spans a multiple of ``window``
+    records, so the caller can check the same windows the line path gives it."""
+    delimiter = layout.delimiter
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n\x00':
+        return csv_items(lines, sink, endings, layout)
+    take = partial(_take, lines, endings, window, _marking(delimiter))
+    return csv_items(lines, sink, endings, layout, take)
+
+
+def _marking(delimiter: str) -> bytes:
+    """A bytes.translate table: cell starts (delimiter, newline) to 1, formula firsts to 0.
+
+    The bytes are searched, not the text: ASCII bytes are themselves in UTF-8, and in
+    GB 18030 a trail byte is never a newline or a formula first (a delimiter that can be a
+    trail byte only adds candidates, each judged on its cells).
+    """
+    table = bytearray(range(256))
+    table[0] = table[1] = 2  # neither may fake a mark
+    for char in _FORMULA_FIRST:
+        table[ord(char)] = 0
+    table[ord(delimiter)] = table[ord("\n")] = 1
+    return bytes(table)
+
+
+def _take(
+    source: CsvBlockLines, endings: Endings, window: int, marking: bytes, reading: CsvReading
+) -> Iterator[Record | CsvRows]:
+    header = reading.header
+    assert header is not None
+    columns = reading.columns(header)
+    if not columns.plain:  # duplicate column names: the line path's generic record
+        return
+    while (start := source.take()) is not None:
+        lines = source.pending
+        endings.add_many(source.suffix, len(lines) - start, source.first + start + 1)
+        formulas = _formula_lines(source.raw, marking, start)
+        yield from _rows(lines, start, source.first, formulas, reading, columns, window)
+
+
+def _formula_lines(raw: bytes, marking: bytes, start: int) -> set[int]:
+    """Indexes (from ``start``) of the lines holding a cell that starts like a formula."""
+    marked = raw.translate(marking)
+    found = {0} if marked[:1] == b"\x00" and start == 0 else set()
+    line = previous = 0
+    at = marked.find(b"\x01\x00")
+    while at >= 0:  # counted on from the previous mark: linear however many there are
+        line += raw.count(b"\n", previous, at + 1)
+        previous = at + 1
+        if line >= start:
+            found.add(line)
+        at = marked.find(b"\x01\x00", at + 2)
+    return found
+
+
+def _rows(
+    lines: list[str],
+    start: int,
+    first: int,
+    formulas: set[int],
+    reading: CsvReading,
+    columns: _CsvColumns,
+    window: int,
+) -> Iterator[Record | CsvRows]:
+    """The records of ``lines[start:]`` (line ``first + 1`` is ``lines[0]``), in runs that
+    end at the window boundaries."""
+    header = columns.header
+    width = len(header)
+    delimiter = reading.layout.delimiter
+    position = start
+    while position < len(lines):
+        stop = min(position + window - reading.row_number % window, len(lines))
+        chunk = lines[position:stop]
+        rows = list(map(str.split, chunk, repeat(delimiter)))
+        plain = (
+            "" not in chunk
+            and list(map(len, rows)).count(width) == len(rows)
+            and (not formulas or formulas.isdisjoint(range(position, stop)))
+        )
+        if plain:
+            yield _plain(rows, first + position + 1, reading, columns)
+        else:
+            yield from _mixed(chunk, rows, position, first, formulas, reading, columns)
+        position = stop
+
+
+def _mixed(
+    chunk: list[str],
+    rows: list[list[str]],
+    position: int,
+    first: int,
+    formulas: set[int],
+    reading: CsvReading,
+    columns: _CsvColumns,
+) -> Iterator[Record | CsvRows]:
+    """A chunk with rows the line path must word: those one by one, the runs between at
+    once."""
+    width = len(columns.header)
+    run = 0  # where the current run of plain rows began in the chunk
+    for index, (text, cells) in enumerate(zip(chunk, rows, strict=True)):
+        if text and len(cells) == width and position + index not in formulas:
+            continue
+        if run < index:
+            yield _plain(rows[run:index], first + position + run + 1, reading, columns)
+        run = index + 1
+        record = reading.row(cells if text else [], first + position + index + 1)
+        if record is not None:
+            yield record
+    if run < len(rows):
+        yield _plain(rows[run:], first + position + run + 1, reading, columns)
+
+
+def _plain(rows: list[list[str]], line: int, reading: CsvReading, columns: _CsvColumns) -> CsvRows:
+    """Records of rows with one cell per column, built as :func:`_csv_record` builds them."""
+    reading.flush_blanks()  # blank lines before these rows are reported now, as in order
+    header = columns.header
+    empty = reading.layout.empty
+    values: list[dict[str, Any]]
+    if empty == "absent":
+        values = list(map(dict, map(compress, map(zip, repeat(header), rows), rows)))
+    elif empty == "null":
+        nulls: Iterator[Iterator[str | None]] = map(map, repeat(_NULL), rows, rows)
+        values = list(map(dict, map(zip, repeat(header), nulls)))
+    else:
+        values = list(map(dict, map(zip, repeat(header), rows)))
+    for index, name, types in columns.typed:
+        for value, cells in zip(values, rows, strict=True):
+            cell = cells[index]
+            if cell:
+                value[name] = convert_cell(cell, types)
+    row = reading.row_number + 1
+    reading.row_number += len(rows)
+    return CsvRows(values, line, row)
