@@ -538,7 +538,9 @@ def test_xml_batches_report_exactly_what_record_by_record_reports(
     def summary() -> tuple[Any, ...]:
         report = validate_export(spec, path)
         issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
-        return report.records, dict(report.counts), issues
+        # each kind's issues in file order (what the capped listing keeps); how kinds
+        # interleave follows the batches, which differ between the two ways
+        return report.records, dict(report.counts), sorted(issues, key=lambda i: (i[0], i[1]))
 
     batches = summary()
     monkeypatch.setattr(_validate.XmlBatches, "build", classmethod(lambda *args: None))
@@ -706,3 +708,59 @@ def test_csv_block_path_keeps_encoding_reports(
     path.write_bytes(b"\n".join(line.encode("utf-8") for line in lines[:400]) + b"\xff\n")
     counts = _csv_runs(spec, path, monkeypatch, (2048,))[0][1]
     assert counts[("export_encoding", "invalid-bytes")] == 1
+
+
+def _odd_xml(count: int) -> str:
+    """Licence records with what the compiled record must leave to lxml, and a stop."""
+    text = _xml_licences(count)
+    lines = text.split("\n")  # a record on every other line
+    swaps = {
+        12: lambda line: line.replace("<Licence>", '<Licence id="a">', 1),  # an attribute
+        20: lambda line: line.replace("<Name>营业执照</Name>", "<Name>营业&amp;执照</Name>"),
+        36: lambda line: line + "  <Licence/>",  # an empty record sharing a line
+        52: lambda line: line.replace("</Licence>", "</Licence >", 1),
+        60: lambda line: line + "\r",  # a CRLF line
+        # the scanner stops at a CDATA section (lxml takes the rest)
+        290: lambda line: line.replace(
+            "<Status>valid</Status>", "<Status><![CDATA[valid]]></Status>", 1
+        ),
+        300: lambda line: "  <!-- a comment -->\n" + line,
+    }
+    for number, change in swaps.items():
+        lines[number] = change(lines[number])
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("chunk", [1000, 4096, 256 * 1024])
+def test_compiled_records_report_exactly_what_lxml_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    from conformance.exports import _encoding, _validate, _xml_compiled
+
+    monkeypatch.setattr(_encoding, "CHUNK", chunk)
+    spec = load_standard(LICENCE).export("licences-xml")
+    path = tmp_path / "l.xml"
+    path.write_text(_odd_xml(400), encoding="utf-8")
+    taken: list[int] = []
+    real = _xml_compiled.RecordScanner.chunks
+
+    def spy(self: Any, source: Any) -> Any:
+        yield from real(self, source)
+        taken.append(self.taken)
+
+    monkeypatch.setattr(_xml_compiled.RecordScanner, "chunks", spy)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
+        return report.records, dict(report.counts), sorted(issues, key=lambda i: (i[0], i[1]))
+
+    compiled = summary()
+    assert taken and 100 < taken[0] < 145  # taken up to the CDATA (record 145), none after
+    monkeypatch.setattr(_validate, "compile_record", lambda *args: None)
+    assert compiled == summary()  # the batches alone
+    monkeypatch.setattr(_validate.XmlBatches, "build", classmethod(lambda *args: None))
+    assert compiled == summary()  # record by record
+    records, counts, issues = compiled
+    assert records == 401  # the empty record too
+    assert counts[(RECORDS, "format:cn-uscc")] == len(range(0, 400, 53))

@@ -1000,9 +1000,10 @@ class XmlTap:
     RECORD_LIMIT, so memory stays bounded whatever the file holds.
     """
 
-    def __init__(self, decoder: ChunkDecoder) -> None:
-        self._decoder = decoder
-        self._chunks = iter(decoder)
+    def __init__(self, decoder: ChunkDecoder, chunks: Iterator[str] | None = None) -> None:
+        """``chunks``: the decoder's text as changed on its way to lxml (taken records)."""
+        self._decoder: ChunkDecoder | None = decoder if chunks is None else None
+        self._chunks = iter(decoder) if chunks is None else chunks
         self._buf = b""
         self._pos = 0
         self.head = ""  # the first decoded text (at least the prolog, at most ~1 MiB)
@@ -1029,7 +1030,8 @@ class XmlTap:
             chunk = next(self._chunks, None)
             if chunk is None:
                 return b""
-            raw = self._decoder.raw  # the file's own bytes when they are this chunk's UTF-8
+            # the file's own bytes, when they are this chunk's UTF-8 and it is unchanged
+            raw = self._decoder.raw if self._decoder is not None else None
             self._buf = chunk.encode("utf-8") if raw is None else raw
             self._pos = 0
         if size < 0:
@@ -1237,7 +1239,11 @@ BATCH_BYTES = 4 * 1024 * 1024
 
 
 def xml_record_batches(
-    tap: XmlTap, record_element: str, sink: Sink, size: int = BATCH_RECORDS
+    tap: XmlTap,
+    record_element: str,
+    sink: Sink,
+    size: int = BATCH_RECORDS,
+    taken_before: Callable[[], int] | None = None,
 ) -> Iterator[tuple[etree._Element, list[XmlRecord]]]:
     """Record elements in batches, each moved into a detached wrapper element.
 
@@ -1276,7 +1282,10 @@ def xml_record_batches(
                 while element.getprevious() is not None:
                     del parent[0]
                 wrapper.append(element)
-            batch.append(XmlRecord(element, line, f"{parent_path}/{record_element}[{ordinal}]"))
+            index = ordinal
+            if taken_before is not None and parent is not None and parent.getparent() is None:
+                index += taken_before()  # records of the root taken out of lxml's text
+            batch.append(XmlRecord(element, line, f"{parent_path}/{record_element}[{index}]"))
             tap.mark = tap.served
             if len(batch) >= size or tap.served - started > BATCH_BYTES:
                 yield wrapper, batch

@@ -72,6 +72,7 @@ from conformance.exports._readers import (
     xml_records,
 )
 from conformance.exports._xml_batches import SEGMENT, XmlBatches, global_element_names
+from conformance.exports._xml_compiled import RecordScanner, compile_record
 from conformance.regex_validator import PatternTimeout
 from conformance.standards.model import ExportSpec
 from conformance.validation import (
@@ -1136,10 +1137,22 @@ def _read_xml(
     fast = None if collect else XmlBatches.build(spec, formats, key_name)
     declared = not collect and spec.record_element in global_element_names(spec)
     decoder = ChunkDecoder(stream, encoding, sink, skip)
-    tap = XmlTap(decoder)
+    compiled = None
+    if schema is not None and fast is not None and declared:
+        compiled = compile_record(str(spec.schema_path), spec.record_element, formats, key_name)
+    scanner = RecordScanner(compiled, keys.hashes) if compiled is not None else None
+    tap = XmlTap(decoder, scanner.chunks(iter(decoder)) if scanner is not None else None)
+    taken_before = None
+    if scanner is not None:
+        before, scanned = scanner.before, scanner
+
+        def taken_before() -> int:
+            return before.popleft() if before else scanned.taken
+
     if xml_prolog_problems(tap.head, encoding, sink):
         use_xsd = not collect
-        for wrapper, batch in xml_record_batches(tap, spec.record_element, sink):
+        batches = xml_record_batches(tap, spec.record_element, sink, taken_before=taken_before)
+        for wrapper, batch in batches:
             report.records += len(batch)
             whole = fast is not None and len(wrapper) == len(batch)
             # The records checked one by one; all of them unless the batch's XSD errors
@@ -1170,6 +1183,8 @@ def _read_xml(
             ticker.tick(decoder.offset)
     else:
         report.complete = False
+    if scanner is not None:
+        report.records += scanner.taken
     part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)

@@ -1,0 +1,533 @@
+"""XML records taken without a parser: a plain XSD compiled into one regular expression.
+
+For a plain XSD (one target namespace, local elements qualified, no attributes, no identity
+constraints; content models of sequences and choices of elements occurring at most once;
+simple types of string, date or dateTime restricted by enumerations, lengths and simple
+patterns), the text of a valid record written plainly (no attributes, comments, CDATA or
+references; the root's default namespace) is a regular language. The expression built here
+is *sound*, not complete: a record it matches is well-formed and valid against the XSD;
+anything it does not match is left to lxml, the way every record went before. A matched
+record whose field formats all pass is *taken*: counted, its key hashed, and its text
+replaced by as many newlines as it held, so lxml still sees every other record on its own
+line, and the records it reports carry their true line and ordinal.
+
+The scanner stops for the rest of the file (everything then goes to lxml) at anything it
+does not follow between records: a comment, a processing instruction, another element, a
+prefixed record, a record nesting a record, a DOCTYPE before the root.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterator
+from operator import itemgetter
+from typing import Any
+
+from lxml import etree
+
+from conformance.exports._fast import _DATE, format_batch_check
+from conformance.exports._keys import KeyHashes
+
+XS_NS = "http://www.w3.org/2001/XMLSchema"
+XS = f"{{{XS_NS}}}"
+_SPACE = "[ \t\r\n]*"
+# Characters the text of a plain record may hold: no markup, reference, CR (the parser
+# changes it) or "]" (so "]]>" cannot occur), and only characters XML allows.
+_UNSAFE = "<&\\]\\r\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff"
+_CHAR = f"[^{_UNSAFE}]"
+_UNSAFE_CHARS = re.compile(f"[{_UNSAFE}]")
+_XSD_DATE = f"(?!0000){_DATE}"  # XSD 1.0 has no year 0
+_XSD_DATE_TIME = (
+    f"{_XSD_DATE}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?"
+    "(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
+)
+_BUILTIN = {"string": f"{_CHAR}*", "date": _XSD_DATE, "dateTime": _XSD_DATE_TIME}
+_PENDING_LIMIT = 1024 * 1024  # text held waiting for a record's end before giving up
+_PROLOG_LIMIT = 64 * 1024
+_ELEMENT_KEYS = frozenset({"name", "type", "minOccurs", "maxOccurs"})
+_FACETS = frozenset({"enumeration", "pattern", "minLength", "maxLength", "length"})
+
+
+class _NotPlain(Exception):
+    """The XSD uses something the compiled expression does not follow."""
+
+
+# ---------------------------------------------------------------- XSD patterns
+
+
+def _class_item(pattern: str, index: int) -> tuple[str, int]:
+    """One character of a character class (escaped for Python), and the next index."""
+    char = pattern[index]
+    if char == "\\":
+        if index + 1 >= len(pattern):
+            raise _NotPlain("dangling escape")
+        escaped = pattern[index + 1]
+        if escaped == "d":
+            return "0-9", index + 2
+        if escaped in "nrt":
+            raise _NotPlain("whitespace escape in a class")
+        if escaped not in "\\|.-^?*+{}()[]":
+            raise _NotPlain(f"escape \\{escaped}")
+        return re.escape(escaped), index + 2
+    if char in "[":
+        raise _NotPlain("class subtraction or nesting")
+    return re.escape(char), index + 1
+
+
+def _class(pattern: str, index: int) -> tuple[str, int]:
+    """A character class starting after "[": Python text restricted to plain characters."""
+    negated = pattern.startswith("^", index)
+    index += negated
+    items: list[str] = []
+    first = True
+    while index < len(pattern) and (pattern[index] != "]" or first):
+        first = False
+        item, index = _class_item(pattern, index)
+        if pattern.startswith("-", index) and not pattern.startswith("-]", index):
+            high, index = _class_item(pattern, index + 1)
+            if len(item) > 2 or len(high) > 2:
+                raise _NotPlain("range over a class escape")
+            low_char, high_char = item[-1], high[-1]
+            if any(low_char <= c <= high_char for c in "<&]\r") or low_char < " ":
+                raise _NotPlain("range over markup characters")
+            items.append(f"{item}-{high}")
+        else:
+            if not negated and _UNSAFE_CHARS.match(item[-1]) and item != "0-9":
+                raise _NotPlain("markup character in a class")
+            items.append(item)
+    if index >= len(pattern):
+        raise _NotPlain("unclosed class")
+    body = "".join(items)
+    return (f"[^{body}{_UNSAFE}]" if negated else f"[{body}]"), index + 1
+
+
+_QUANTIFIER = re.compile(r"[?*+]|\{[0-9]+(?:,[0-9]*)?\}")
+
+
+def xsd_pattern(pattern: str) -> str:
+    """A Python expression matching a subset of what an XSD pattern matches, none of it
+    markup; no quantified group holding a quantifier (so no runaway backtracking)."""
+    out: list[str] = []
+    # per open group: (whether it holds a quantifier or an alternation)
+    groups: list[bool] = [False]
+    index = 0
+    last_group_busy = False
+    while index < len(pattern):
+        char = pattern[index]
+        quantifier = _QUANTIFIER.match(pattern, index)
+        if quantifier:
+            if out and out[-1] == ")" and last_group_busy and quantifier.group() != "?":
+                raise _NotPlain("nested quantifier")  # only "at most once" cannot run away
+            if pattern.startswith("?", quantifier.end()) or not out:
+                raise _NotPlain("quantifier misplaced")
+            out.append(quantifier.group())
+            groups[-1] = True
+            index = quantifier.end()
+            continue
+        last_group_busy = False
+        if char == "\\":
+            if index + 1 >= len(pattern):
+                raise _NotPlain("dangling escape")
+            escaped = pattern[index + 1]
+            if escaped == "d":
+                out.append("[0-9]")
+            elif escaped in "\\|.-^?*+{}()[]$":
+                out.append(re.escape(escaped))
+            else:
+                raise _NotPlain(f"escape \\{escaped}")
+            index += 2
+        elif char == "[":
+            text, index = _class(pattern, index + 1)
+            out.append(text)
+        elif char == ".":
+            out.append(_CHAR)
+            index += 1
+        elif char == "(":
+            out.append("(?:")
+            groups.append(False)
+            index += 1
+        elif char == ")":
+            if len(groups) == 1:
+                raise _NotPlain("unbalanced group")
+            last_group_busy = groups.pop()
+            groups[-1] = groups[-1] or last_group_busy
+            out.append(")")
+            index += 1
+        elif char == "|":
+            groups[-1] = True
+            out.append("|")
+            index += 1
+        elif _UNSAFE_CHARS.match(char) or char in "]{}":
+            raise _NotPlain(f"character {char!r} in a pattern")
+        else:
+            out.append(re.escape(char))
+            index += 1
+    if len(groups) != 1:
+        raise _NotPlain("unbalanced group")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- the XSD compiler
+
+
+class _Compiler:
+    def __init__(self, root: etree._Element, wanted: dict[tuple[str, ...], str]) -> None:
+        self.namespace = root.get("targetNamespace") or ""
+        if not self.namespace or root.get("elementFormDefault") != "qualified":
+            raise _NotPlain("local elements are not qualified in one target namespace")
+        self.prefixes = {prefix: uri for prefix, uri in root.nsmap.items()}
+        self.named: dict[tuple[str, str], etree._Element] = {}
+        for node in root:
+            if not isinstance(node.tag, str) or node.tag == f"{XS}annotation":
+                continue
+            if node.tag not in (f"{XS}element", f"{XS}complexType", f"{XS}simpleType"):
+                raise _NotPlain(f"top-level {node.tag}")  # imports, groups, attributes...
+            self.named[(node.tag, str(node.get("name")))] = node
+        for node in root.iter(etree.Element):
+            if node.tag in (f"{XS}unique", f"{XS}key", f"{XS}keyref"):
+                raise _NotPlain("identity constraints")
+        self.wanted = wanted  # record-relative path -> group name
+        self.found: dict[tuple[str, ...], int] = {}
+
+    def record(self, name: str) -> str:
+        declaration = self.named.get((f"{XS}element", name))
+        if declaration is None:
+            raise _NotPlain("no global record element")
+        return self._element(declaration, ())
+
+    def _qualified(self, value: str) -> tuple[str, str]:
+        prefix, _, local = value.rpartition(":")
+        uri = self.prefixes.get(prefix or None)
+        if uri is None:
+            raise _NotPlain(f"unknown prefix in {value!r}")
+        return uri, local
+
+    def _element(self, node: etree._Element, parent: tuple[str, ...]) -> str:
+        if set(node.attrib) - _ELEMENT_KEYS:
+            raise _NotPlain(f"element attributes {sorted(node.attrib)}")
+        name = str(node.get("name"))
+        path = (*parent, name)
+        is_record = not parent
+        children = [c for c in node if isinstance(c.tag, str) and c.tag != f"{XS}annotation"]
+        if node.get("type") is not None:
+            if children:
+                raise _NotPlain("type and content")
+            uri, local = self._qualified(str(node.get("type")))
+            if uri == XS_NS:
+                return self._simple_element(name, path, self._builtin(local), is_record)
+            if uri != self.namespace:
+                raise _NotPlain("foreign type")
+            simple = self.named.get((f"{XS}simpleType", local))
+            if simple is not None:
+                return self._simple_element(name, path, self._simple(simple), is_record)
+            complex_ = self.named.get((f"{XS}complexType", local))
+            if complex_ is None:
+                raise _NotPlain(f"unknown type {local!r}")
+            return self._complex_element(name, path, complex_)
+        if len(children) != 1:
+            raise _NotPlain("element without one type")
+        if children[0].tag == f"{XS}simpleType":
+            return self._simple_element(name, path, self._simple(children[0]), is_record)
+        if children[0].tag == f"{XS}complexType":
+            return self._complex_element(name, path, children[0])
+        raise _NotPlain(f"element content {children[0].tag}")
+
+    def _simple_element(self, name: str, path: tuple[str, ...], content: str, record: bool) -> str:
+        if record:
+            raise _NotPlain("simple record")
+        tag = re.escape(name)
+        group = self.wanted.get(path[1:])
+        if group is not None:
+            self.found[path[1:]] = self.found.get(path[1:], 0) + 1
+            content = f"(?P<{group}>{content})"
+        return f"<{tag}>{content}</{tag}>{_SPACE}"
+
+    def _complex_element(self, name: str, path: tuple[str, ...], node: etree._Element) -> str:
+        if set(node.attrib) - {"name"}:
+            raise _NotPlain("complexType attributes (mixed, abstract...)")
+        if path[1:] in self.wanted:
+            raise _NotPlain("a field or key of complex content")
+        children = [c for c in node if isinstance(c.tag, str) and c.tag != f"{XS}annotation"]
+        if len(children) != 1:
+            raise _NotPlain("complex content other than one particle")
+        tag = re.escape(name)
+        return f"<{tag}>{_SPACE}{self._particle(children[0], path)}</{tag}>{_SPACE}"
+
+    def _particle(self, node: etree._Element, path: tuple[str, ...]) -> str:
+        low, high = node.get("minOccurs", "1"), node.get("maxOccurs", "1")
+        if high != "1" or low not in ("0", "1"):
+            raise _NotPlain("repeated particle")
+        if node.tag == f"{XS}element":
+            body = self._element(node, path)
+        elif node.tag in (f"{XS}sequence", f"{XS}choice"):
+            if set(node.attrib) - {"minOccurs", "maxOccurs"}:
+                raise _NotPlain("particle attributes")
+            parts = [
+                self._particle(c, path)
+                for c in node
+                if isinstance(c.tag, str) and c.tag != f"{XS}annotation"
+            ]
+            if not parts:
+                raise _NotPlain("empty particle")
+            joiner = "" if node.tag == f"{XS}sequence" else "|"
+            body = "(?:" + joiner.join(parts) + ")"
+        else:
+            raise _NotPlain(f"particle {node.tag}")
+        return f"(?:{body})?" if low == "0" else body
+
+    def _builtin(self, local: str) -> str:
+        if local not in _BUILTIN:
+            raise _NotPlain(f"built-in type {local}")
+        return _BUILTIN[local]
+
+    def _simple(self, node: etree._Element) -> str:
+        children = [c for c in node if isinstance(c.tag, str) and c.tag != f"{XS}annotation"]
+        if set(node.attrib) - {"name"} or len(children) != 1:
+            raise _NotPlain("simpleType form")
+        restriction = children[0]
+        if restriction.tag != f"{XS}restriction" or restriction.get("base") is None:
+            raise _NotPlain("list or union")
+        uri, base = self._qualified(str(restriction.get("base")))
+        if uri != XS_NS or base not in _BUILTIN:
+            raise _NotPlain("derived from a derived type")
+        facets: dict[str, list[str]] = {}
+        for facet in restriction:
+            if not isinstance(facet.tag, str) or facet.tag == f"{XS}annotation":
+                continue
+            local = facet.tag.removeprefix(XS)
+            if local not in _FACETS or set(facet.attrib) != {"value"}:
+                raise _NotPlain(f"facet {local}")
+            facets.setdefault(local, []).append(str(facet.get("value")))
+        checks: list[str] = []
+        if facets.get("pattern"):
+            alternatives = "|".join(xsd_pattern(p) for p in facets["pattern"])
+            checks.append(f"(?=(?:{alternatives})</)")
+        lengths = [facets.get(k, [None])[-1] for k in ("minLength", "maxLength", "length")]
+        if any(v is not None for v in lengths):
+            if base != "string":
+                raise _NotPlain("length of a date")
+            low, high, exact = lengths
+            low = exact if exact is not None else low or "0"
+            high = exact if exact is not None else high or ""
+            if not (low.isdigit() and (high == "" or high.isdigit())):
+                raise _NotPlain("length not a number")
+            checks.append(f"(?={_CHAR}{{{int(low)},{high}}}</)")
+        core = _BUILTIN[base]
+        if "enumeration" in facets:
+            if base != "string":
+                raise _NotPlain("enumerated dates")
+            plain = [v for v in facets["enumeration"] if not _UNSAFE_CHARS.search(v)]
+            core = "(?:" + "|".join(re.escape(v) for v in plain) + ")" if plain else "(?!)"
+        return "".join(checks) + core
+
+
+# ---------------------------------------------------------------- the compiled record
+
+
+class CompiledRecord:
+    """The expression of a plain, valid record, with a group per field and the key."""
+
+    def __init__(
+        self,
+        expression: re.Pattern[str],
+        fields: list[tuple[int, Callable[[list[str]], set[str]]]],
+        key: int | None,
+        name: str,
+        namespace: str,
+    ) -> None:
+        self.expression = expression
+        self.fields = fields  # (index in match.groups(), the format's batch check)
+        self.key = key
+        self.name = name
+        self.namespace = namespace
+
+
+def compile_record(
+    schema_path: str,
+    record: str,
+    formats: list[tuple[str, tuple[str, ...], Any]],
+    key: str | None,
+) -> CompiledRecord | None:
+    """The compiled record of a plain XSD, or None (the XSD is not plain: lxml does it all)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.parse(schema_path, parser).getroot()
+        wanted = {steps: f"f{index}" for index, (_p, steps, _f) in enumerate(formats)}
+        if key is not None:
+            wanted.setdefault((key,), "key")
+        compiler = _Compiler(root, wanted)
+        expression = re.compile(compiler.record(record))
+    except (_NotPlain, etree.XMLSyntaxError, OSError, re.error, RecursionError):
+        return None
+    if any(count > 1 for count in compiler.found.values()):
+        return None  # a path met twice: the record-by-record code checks every one
+    groups = expression.groupindex  # name -> number; match.groups() is 0-based
+    fields = [
+        (groups[wanted[steps]] - 1, format_batch_check(fmt))
+        for _path, steps, fmt in formats
+        if wanted[steps] in groups
+    ]
+    key_index = None
+    if key is not None:
+        if wanted[(key,)] not in groups:
+            return None  # no key element: the one-by-one code knows what to do
+        key_index = groups[wanted[(key,)]] - 1
+    return CompiledRecord(expression, fields, key_index, record, compiler.namespace)
+
+
+# ---------------------------------------------------------------- the scanner
+
+
+class RecordScanner:
+    """Takes the valid plain records out of the text lxml is given (see the module docstring).
+
+    ``before`` holds, for each record left in the text at the root's level, how many records
+    were taken before it (its ordinal among all records is its own count plus that); once
+    the scanner has stopped, ``taken`` is final and counts for every later record.
+    """
+
+    def __init__(self, compiled: CompiledRecord, hashes: KeyHashes | None) -> None:
+        self.compiled = compiled
+        self.hashes = hashes if compiled.key is not None else None
+        self.taken = 0
+        self.before: deque[int] = deque()
+        self.active = True
+        name = re.escape(compiled.name)
+        self._open = f"<{compiled.name}>"
+        self._start = re.compile(
+            f"<{name}(?:[ \t\r\n]+[^\\s=<>/\"']+[ \t\r\n]*=[ \t\r\n]*(?:\"[^\"<]*\"|'[^'<]*'))*"
+            f"[ \t\r\n]*(/?)>"
+        )
+        self._close = re.compile(f"</{name}[ \t\r\n]*>")
+        self._nested = re.compile(f"<!|<\\?|<(?:[^\\s<>/!?]+:)?{name}[\\s/>]")
+        self._prolog = re.compile(
+            "\\A(?:<\\?xml[^<>]*\\?>)?(?:[ \t\r\n]+|<!--(?:[^-]|-(?!-))*-->)*"
+            "<[A-Za-z_][\\w.-]*((?:[ \t\r\n]+[^\\s=<>/\"']+[ \t\r\n]*=[ \t\r\n]*"
+            "(?:\"[^\"<]*\"|'[^'<]*'))*)[ \t\r\n]*>"
+        )
+        self._default_ns = re.compile(
+            "[ \t\r\n]xmlns[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"<]*)\"|'([^'<]*)')"
+        )
+        self._space = re.compile("[ \t\r\n]*")
+
+    def chunks(self, source: Iterator[str]) -> Iterator[str]:
+        """The text lxml is given: ``source`` with the taken records blanked."""
+        pending = ""
+        in_root = False
+        for text in source:
+            if not self.active:
+                yield text
+                continue
+            pending += text
+            if not in_root:
+                pending, out, in_root = self._root(pending, final=False)
+                if out:
+                    yield out
+                if not in_root:
+                    continue
+            out, pending = self._records(pending)
+            if out:
+                yield out
+        if pending:
+            yield pending
+        self.active = False
+
+    def _root(self, text: str, final: bool) -> tuple[str, str, bool]:
+        """(text left, text to pass, inside the root): the root start tag must make the
+        target namespace the default one, with no DOCTYPE before it."""
+        match = self._prolog.match(text)
+        if match is None:
+            if len(text) > _PROLOG_LIMIT or final:
+                self.active = False
+                return "", text, False
+            return text, "", False
+        defaults = self._default_ns.findall(match.group(1))
+        if len(defaults) != 1 or (defaults[0][0] or defaults[0][1]) != self.compiled.namespace:
+            self.active = False
+            return "", text, False
+        return text[match.end() :], text[: match.end()], True
+
+    def _stop(self, text: str, at: int, out: list[str]) -> tuple[str, str]:
+        self.active = False
+        out.append(text[at:])
+        return "".join(out), ""
+
+    def _records(self, text: str) -> tuple[str, str]:
+        """(text to pass, text held for the next chunk)."""
+        out: list[str] = []
+        found: list[tuple[int, int, Any]] = []  # (start, end, match or None) in text order
+        at = 0
+        match_at = self.compiled.expression.match
+        while True:
+            at = self._space.match(text, at).end()  # type: ignore[union-attr]
+            if at >= len(text):
+                break
+            if not text.startswith(self._open, at) and not self._start.match(text, at):
+                if text.startswith("<", at) and len(text) - at < 256 and "<" not in text[at + 1 :]:
+                    break  # a tag cut by the chunk's end: wait for the rest
+                self._flush(text, found, out, at)
+                return self._stop(text, at, out)
+            record = match_at(text, at) if text.startswith(self._open, at) else None
+            if record is not None:
+                found.append((at, record.end(), record))
+                at = record.end()
+                continue
+            start = self._start.match(text, at)
+            if start is None:
+                if len(text) - at > _PENDING_LIMIT:
+                    self._flush(text, found, out, at)
+                    return self._stop(text, at, out)
+                break  # the start tag is not all here yet
+            if start.group(1):  # <Record/>: lxml's to judge
+                found.append((at, start.end(), None))
+                at = start.end()
+                continue
+            close = self._close.search(text, start.end())
+            if close is None:
+                if len(text) - at > _PENDING_LIMIT:
+                    self._flush(text, found, out, at)
+                    return self._stop(text, at, out)
+                break  # the record is not all here yet
+            if self._nested.search(text, start.end(), close.start()):
+                self._flush(text, found, out, at)
+                return self._stop(text, at, out)
+            found.append((at, close.end(), None))
+            at = close.end()
+        keep = self._flush(text, found, out, at)
+        return "".join(out), text[keep:]
+
+    def _flush(self, text: str, found: list[tuple[int, int, Any]], out: list[str], at: int) -> int:
+        """Pass the text before ``at``, taken records blanked; returns where it stopped."""
+        matches = [match for _s, _e, match in found if match is not None]
+        refused: set[int] = set()
+        if matches:
+            groups = [match.groups() for match in matches]
+            for index, check in self.compiled.fields:
+                values = list(map(itemgetter(index), groups))
+                present = [value for value in values if value is not None]
+                bad = check(present) if present else set()
+                if bad:
+                    refused.update(i for i, value in enumerate(values) if value in bad)
+            if self.hashes is not None and self.compiled.key is not None:
+                keys = [g[self.compiled.key] for i, g in enumerate(groups) if i not in refused]
+                self.hashes.add_texts([key for key in keys if key is not None])
+        done = 0
+        position = 0
+        for start, end, match in found:
+            taken = match is not None and position not in refused
+            if match is not None:
+                position += 1
+            out.append(text[done:start])
+            if taken:
+                out.append("\n" * text.count("\n", start, end))
+                self.taken += 1
+            else:
+                out.append(text[start:end])
+                self.before.append(self.taken)
+            done = end
+        found.clear()
+        if done < at:
+            out.append(text[done:at])
+            done = at
+        return done
