@@ -764,3 +764,26 @@ def test_compiled_records_report_exactly_what_lxml_reports(
     records, counts, issues = compiled
     assert records == 401  # the empty record too
     assert counts[(RECORDS, "format:cn-uscc")] == len(range(0, 400, 53))
+
+
+def test_compiled_records_count_only_what_lxml_read_before_a_syntax_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import _validate
+
+    spec = load_standard(LICENCE).export("licences-xml")
+    lines = _xml_licences(400).split("\n")
+    lines[201] = lines[201].replace("<Name>营业执照</Name>", "<Name>营业&执照</Name>")  # bare &
+    path = tmp_path / "l.xml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        return report.records, dict(report.counts), report.complete
+
+    compiled = summary()
+    monkeypatch.setattr(_validate, "compile_record", lambda *args: None)
+    assert compiled == summary()
+    assert compiled[0] == 100  # line 202 holds record 101
+    assert compiled[1][(RECORDS, "parse")] == 1
+    assert compiled[2] is False

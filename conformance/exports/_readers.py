@@ -1009,6 +1009,7 @@ class XmlTap:
         self.head = ""  # the first decoded text (at least the prolog, at most ~1 MiB)
         self.served = 0  # UTF-8 bytes handed to lxml
         self.mark = 0  # value of served at the end of the previous record
+        self.failed_line: int | None = None  # where the parser stopped on a syntax error
         self._prefetch()
 
     def _prefetch(self) -> None:
@@ -1304,6 +1305,7 @@ def xml_record_batches(
             yield wrapper, batch
         _xml_syntax(sink, exc, record_element)
         sink.report.complete = False
+        tap.failed_line = exc.lineno or 0
 
 
 def _like(element: etree._Element) -> etree._Element:

@@ -1183,8 +1183,9 @@ def _read_xml(
             ticker.tick(decoder.offset)
     else:
         report.complete = False
-    if scanner is not None:
-        report.records += scanner.taken
+    if scanner is not None:  # the records taken out of lxml's text, up to where it stopped
+        failed = tap.failed_line
+        report.records += scanner.taken if failed is None else scanner.taken_before_line(failed)
     part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)

@@ -19,6 +19,7 @@ prefixed record, a record nesting a record, a DOCTYPE before the root.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from operator import itemgetter
@@ -393,6 +394,11 @@ class RecordScanner:
         self.taken = 0
         self.before: deque[int] = deque()
         self.active = True
+        self._line = 1  # line at the start of the text not passed yet
+        # start lines of the records taken from the last few chunks (lxml may yet stop
+        # before them), and how many were taken before those
+        self._recent: deque[array[int]] = deque()
+        self._settled = 0
         name = re.escape(compiled.name)
         self._open = f"<{compiled.name}>"
         self._start = re.compile(
@@ -410,6 +416,12 @@ class RecordScanner:
             "[ \t\r\n]xmlns[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"<]*)\"|'([^'<]*)')"
         )
         self._space = re.compile("[ \t\r\n]*")
+
+    def taken_before_line(self, line: int) -> int:
+        """Records taken that start before ``line``: where lxml stopped, if it did."""
+        return self._settled + sum(
+            sum(1 for start in lines if start < line) for lines in self._recent
+        )
 
     def chunks(self, source: Iterator[str]) -> Iterator[str]:
         """The text lxml is given: ``source`` with the taken records blanked."""
@@ -446,6 +458,7 @@ class RecordScanner:
         if len(defaults) != 1 or (defaults[0][0] or defaults[0][1]) != self.compiled.namespace:
             self.active = False
             return "", text, False
+        self._line += text.count("\n", 0, match.end())
         return text[match.end() :], text[: match.end()], True
 
     def _stop(self, text: str, at: int, out: list[str]) -> tuple[str, str]:
@@ -514,20 +527,31 @@ class RecordScanner:
                 self.hashes.add_texts([key for key in keys if key is not None])
         done = 0
         position = 0
+        line = self._line
+        lines = array("I")
         for start, end, match in found:
             taken = match is not None and position not in refused
             if match is not None:
                 position += 1
             out.append(text[done:start])
+            line += text.count("\n", done, start)
+            newlines = text.count("\n", start, end)
             if taken:
-                out.append("\n" * text.count("\n", start, end))
+                out.append("\n" * newlines)
+                lines.append(line)
                 self.taken += 1
             else:
                 out.append(text[start:end])
                 self.before.append(self.taken)
+            line += newlines
             done = end
         found.clear()
         if done < at:
             out.append(text[done:at])
+            line += text.count("\n", done, at)
             done = at
+        self._line = line
+        self._recent.append(lines)
+        if len(self._recent) > 4:
+            self._settled += len(self._recent.popleft())
         return done
