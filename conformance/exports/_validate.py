@@ -752,8 +752,9 @@ class _RecordChecker:
     def defer(self, raw: bytes, number: int, start: int) -> None:
         """A line the fast path refused, reported at the next :meth:`flush`.
 
-        Reporting the refused lines of a block together keeps the slow path's code and data
-        in the CPU caches: it halves their cost (measured: 27 against 60 µs a line).
+        Reporting refused lines together keeps the slow path's code and data in the CPU
+        caches (measured at 1% refused: 0.15 µs less per record read, about 15 µs per
+        refused line).
         """
         self.refused.append((raw, number, start))
         self.refused_bytes += len(raw)
