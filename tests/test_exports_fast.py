@@ -303,33 +303,42 @@ def test_run_with_jobs_gives_the_same_results(tmp_path: Path) -> None:
 
 
 def _csv_spec(tmp_path: Path) -> Any:
+    properties = {
+        "id": {"type": "string"},
+        "holder_id": {"type": "string", "format": "cn-id-number"},
+        "count": {"type": "integer"},
+        "note": {"type": "string"},
+    }
+    return _spec_of_rows(tmp_path, ["id", "holder_id"], properties, "absent")
+
+
+def _spec_of_rows(
+    tmp_path: Path,
+    required: list[str],
+    properties: dict[str, Any],
+    empty: str,
+    encoding: str = "utf-8",
+) -> Any:
+    """A CSV export named rows, keyed by id, of a flat schema written into ``tmp_path``."""
     from conformance.standards.model import CsvOptions, ExportSpec, Text
 
     schema = tmp_path / "row.schema.json"
-    schema.write_text(
-        json.dumps(
-            {
-                "type": "object",
-                "required": ["id", "holder_id"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "holder_id": {"type": "string", "format": "cn-id-number"},
-                    "count": {"type": "integer"},
-                    "note": {"type": "string"},
-                },
-                "additionalProperties": False,
-            }
-        ),
-        encoding="utf-8",
-    )
+    body = {
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    schema.write_text(json.dumps(body), encoding="utf-8")
     return ExportSpec(
         name="rows",
         title=Text("行", "Rows"),
         format="csv",
+        encoding=encoding,
         schema_path=schema,
         clauses=("X-001",),
         key=("id",),
-        csv=CsvOptions(empty="absent"),
+        csv=CsvOptions(empty=empty),  # type: ignore[arg-type]
     )
 
 
@@ -561,36 +570,14 @@ def test_xml_batches_report_exactly_what_record_by_record_reports(
 
 
 def _rows_spec(tmp_path: Path, empty: str, encoding: str = "utf-8") -> Any:
-    from conformance.standards.model import CsvOptions, ExportSpec, Text
-
-    schema = tmp_path / "row.schema.json"
-    schema.write_text(
-        json.dumps(
-            {
-                "type": "object",
-                "required": ["id", "holder_id", "status"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "holder_id": {"type": "string", "format": "cn-id-number"},
-                    "status": {"enum": ["valid", "expired"]},
-                    "count": {"type": ["integer", "null"]},
-                    "note": {"type": ["string", "null"]},
-                },
-                "additionalProperties": False,
-            }
-        ),
-        encoding="utf-8",
-    )
-    return ExportSpec(
-        name="rows",
-        title=Text("行", "Rows"),
-        format="csv",
-        encoding=encoding,
-        schema_path=schema,
-        clauses=("X-001",),
-        key=("id",),
-        csv=CsvOptions(empty=empty),  # type: ignore[arg-type]
-    )
+    properties = {
+        "id": {"type": "string"},
+        "holder_id": {"type": "string", "format": "cn-id-number"},
+        "status": {"enum": ["valid", "expired"]},
+        "count": {"type": ["integer", "null"]},
+        "note": {"type": ["string", "null"]},
+    }
+    return _spec_of_rows(tmp_path, ["id", "holder_id", "status"], properties, empty, encoding)
 
 
 def _mixed_csv_lines(note: str = "note") -> list[str]:
