@@ -101,7 +101,9 @@ def _licence_xml() -> tuple[re.Pattern[str], list[str], etree.XMLSchema]:
     spec = load_standard(LICENCE).export("licences-xml")
     formats = _field_formats(spec, Sink(ExportReport(export="x", path=Path("x"), format="xml"), 1))
     assert formats is not None
-    compiled = compile_record(str(spec.schema_path), "Licence", formats, "LicenceId")
+    compiled = compile_record(
+        etree.parse(str(spec.schema_path)).getroot(), "Licence", formats, "LicenceId"
+    )
     assert compiled is not None  # the sample XSD is plain
     example = (LICENCE / "examples" / "licences.xml").read_text("utf-8")
     records = re.findall(r"<Licence>.*?</Licence>", example, re.S)

@@ -1073,13 +1073,14 @@ def _error_xpath(record: XmlRecord, libxml_path: str | None) -> str:
     return "/".join([record.xpath, *steps])
 
 
-def _load_xsd(spec: ExportSpec, sink: Sink) -> etree.XMLSchema | None:
+def _load_xsd(spec: ExportSpec, sink: Sink) -> tuple[etree.XMLSchema, etree._Element] | None:
+    """The XSD, and its document's root (read once for the fast paths too)."""
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
         document = etree.parse(str(spec.schema_path), parser)
-        return etree.XMLSchema(document)
+        return etree.XMLSchema(document), document.getroot()
     except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         _stop(sink, "schema", f"XSD {spec.schema_path.name} is unusable: {_reason(exc)}")
         return None
@@ -1130,17 +1131,18 @@ def _read_xml(
         _stop(sink, "schema", "xml export has no record_element; expected the record's name")
         return
     collect = part.collect is not None
-    schema = None if collect else _load_xsd(spec, sink)
+    loaded = None if collect else _load_xsd(spec, sink)
     formats = [] if collect else _field_formats(spec, sink)
-    if (schema is None and not collect) or formats is None:
+    if (loaded is None and not collect) or formats is None:
         return
+    schema = loaded[0] if loaded is not None else None
     key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
-    fast = None if collect else XmlBatches.build(spec, formats, key_name)
-    declared = not collect and spec.record_element in global_element_names(spec)
+    fast = XmlBatches.build(spec, loaded[1], formats, key_name) if loaded is not None else None
+    declared = loaded is not None and spec.record_element in global_element_names(loaded[1])
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     compiled = None
-    if schema is not None and fast is not None and declared:
-        compiled = compile_record(str(spec.schema_path), spec.record_element, formats, key_name)
+    if loaded is not None and fast is not None and declared:
+        compiled = compile_record(loaded[1], spec.record_element, formats, key_name)
     scanner = RecordScanner(compiled, keys.hashes) if compiled is not None else None
     tap = XmlTap(decoder, scanner.chunks(iter(decoder)) if scanner is not None else None)
     taken_before = None

@@ -107,16 +107,14 @@ class XmlBatches:
     def build(
         cls,
         spec: ExportSpec,
+        root: etree._Element,
         formats: list[tuple[str, tuple[str, ...], Any]],
         key_name: str | None,
     ) -> XmlBatches | None:
+        """The batch checks for the XSD whose document root is ``root``."""
         from conformance.exports._fast import format_batch_check
 
         fields = [(steps, format_batch_check(fmt)) for _path, steps, fmt in formats]
-        try:
-            root = _parse_xsd(spec)
-        except (etree.XMLSyntaxError, OSError):
-            return None
         plain = not any(
             node.tag in _NOT_PLAIN or "substitutionGroup" in node.attrib or "form" in node.attrib
             for node in root.iter(etree.Element)
@@ -188,18 +186,9 @@ class XmlBatches:
         return owners, True
 
 
-def global_element_names(spec: ExportSpec) -> frozenset[str]:
-    """Local names of the elements the XSD declares globally (none when it cannot be read)."""
-    try:
-        root = _parse_xsd(spec)
-    except (etree.XMLSyntaxError, OSError):
-        return frozenset()
+def global_element_names(root: etree._Element) -> frozenset[str]:
+    """Local names of the elements the XSD whose document root is ``root`` declares globally."""
     return frozenset(str(e.get("name")) for e in root.findall(f"{XS}element") if e.get("name"))
-
-
-def _parse_xsd(spec: ExportSpec) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.parse(str(spec.schema_path), parser).getroot()
 
 
 def _batch_parents(root: etree._Element, record: str) -> Callable[[str], bool]:

@@ -345,21 +345,20 @@ class CompiledRecord:
 
 
 def compile_record(
-    schema_path: str,
+    root: etree._Element,
     record: str,
     formats: list[tuple[str, tuple[str, ...], Any]],
     key: str | None,
 ) -> CompiledRecord | None:
-    """The compiled record of a plain XSD, or None (the XSD is not plain: lxml does it all)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    """The compiled record of a plain XSD (its document's root), or None (the XSD is not
+    plain: lxml does it all)."""
     try:
-        root = etree.parse(schema_path, parser).getroot()
         wanted = {steps: f"f{index}" for index, (_p, steps, _f) in enumerate(formats)}
         if key is not None:
             wanted.setdefault((key,), "key")
         compiler = _Compiler(root, wanted)
         expression = re.compile(compiler.record(record))
-    except (_NotPlain, etree.XMLSyntaxError, OSError, re.error, RecursionError):
+    except (_NotPlain, re.error, RecursionError):
         return None
     if any(count > 1 for count in compiler.found.values()):
         return None  # a path met twice: the record-by-record code checks every one
