@@ -723,13 +723,9 @@ def format_batch_check(fmt: Any) -> Callable[[list[str]], set[str]]:
 
     def refused(values: list[str]) -> set[str]:
         fresh = list(set(values).difference(seen))
-        good = fresh
-        if fullmatch is None:
-            good = []
-        else:
-            good = list(compress(good, map(fullmatch, good)))
-            if extra is not None:
-                good = list(compress(good, map(extra, good)))
+        good = list(compress(fresh, map(fullmatch, fresh))) if fullmatch is not None else []
+        if extra is not None:
+            good = list(compress(good, map(extra, good)))
         bad = set(fresh).difference(good)
         if bad:
             bad = {value for value in bad if not check(value)}
