@@ -31,9 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[1]
 LICENCE = ROOT / "standards" / "gov.e-licence" / "1.1.0"
@@ -332,7 +333,7 @@ def tool_lxml_whole_xsd(folder: Path) -> tuple[int, int]:
     document = etree.parse(str(folder / "licences.xml"))
     schema.validate(document)
     count = len(document.getroot())
-    return count, len(schema.error_log)
+    return count, sum(1 for _entry in cast(Iterable[Any], schema.error_log))  # stubs: no len
 
 
 def tool_suite_jsonl(folder: Path) -> tuple[int, int]:
