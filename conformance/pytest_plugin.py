@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -51,9 +51,15 @@ def _active(config: pytest.Config) -> bool:
 def options_from(config: pytest.Config) -> RunOptions:
     parsed = options.values(config.getoption)
     if not parsed["candidate"]:
-        raise pytest.UsageError(f"{OPT_CANDIDATE} is required with {OPT_STANDARD}")
+        _usage_error(f"{OPT_CANDIDATE} is required with {OPT_STANDARD}")
     result: RunOptions = options.run_options(parsed)
     return result
+
+
+def _usage_error(message: str) -> NoReturn:
+    """End the session with ``conformance run``'s exit code for bad input (pytest's own
+    usage errors exit 4)."""
+    pytest.exit(message, returncode=EXIT_USAGE)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         run_config = prepare(options_from(config))
         config.stash[RUN_KEY] = run = Run(run_config)
     except ConformanceError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        _usage_error(str(exc))
     run.export_jobs = int(config.getoption("conformance_jobs", 1) or 1)
     run.export_progress = _progress_factory(config)
     shard = config.getoption("conformance_shard", None)

@@ -227,3 +227,31 @@ def test_demo_exits_0(tmp_path: Path) -> None:
     runs = list(tmp_path.glob("*/results.json"))
     assert len(runs) == 3
     assert all(json.loads(p.read_text())["verdict"] == "pass" for p in runs)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("--standard", "gov.e-licence@9.9.9", "--candidate", str(FIXTURE / "candidate.yaml")),
+        ("--standard", LICENCE),  # no --candidate
+    ],
+)
+def test_pytest_front_door_exits_2_on_bad_input(tmp_path: Path, arguments: tuple[str, ...]) -> None:
+    """The same exit code as ``conformance run`` (README), not pytest's own 4."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, TOKEN_ENV: "not-used"},
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "not found" in output or "--candidate is required" in output
+    assert "Traceback" not in output
