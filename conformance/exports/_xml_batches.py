@@ -21,7 +21,8 @@ from conformance.exports._keys import KeyHashes
 from conformance.exports._readers import XmlRecord
 from conformance.standards.model import ExportSpec
 
-XS = "{http://www.w3.org/2001/XMLSchema}"
+XS_NS = "http://www.w3.org/2001/XMLSchema"
+XS = f"{{{XS_NS}}}"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _NOT_NIL = "[not(@xsi:nil='true' or @xsi:nil='1')]"
 # One step of a libxml2 node path: an optional prefix, a name or *, an optional [index].

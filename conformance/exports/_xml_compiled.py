@@ -29,9 +29,8 @@ from lxml import etree
 
 from conformance.exports._fast import _DATE, format_batch_check
 from conformance.exports._keys import KeyHashes
+from conformance.exports._xml_batches import XS, XS_NS
 
-XS_NS = "http://www.w3.org/2001/XMLSchema"
-XS = f"{{{XS_NS}}}"
 _SPACE = "[ \t\r\n]*"
 # Characters the text of a plain record may hold: no markup, reference, CR (the parser
 # changes it) or "]" (so "]]>" cannot occur), and only characters XML allows.
