@@ -1,0 +1,513 @@
+"""The typed fast path of JSON Lines records: msgspec parses and checks each line in one pass.
+
+The record schema, when it stays within a plain subset, is translated into msgspec types
+(``Struct`` classes with ``forbid_unknown_fields``, tagged unions, ``Literal`` enums, length
+and range constraints, ``datetime.date``). Leaf values msgspec cannot check exactly
+(patterns, formats, check characters) become *columns*: the values of a block, gathered per
+leaf, checked by one jsonschema-rs call per block against a copy of the leaf schema, and
+their check characters by arithmetic.
+
+Soundness is the rule: a line the typed path accepts is a line the fast path (orjson,
+jsonschema-rs and the check-character sites) accepts, with the same key. Any line it refuses
+goes that way, so errors are found and worded exactly as before. A schema outside the subset
+gets no typed path (:class:`NoTypedPath`); lines with a surrogate escape never take it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import compress, islice
+from operator import attrgetter
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import jsonschema_rs
+import msgspec
+import numpy as np
+
+from conformance.exports._fast import (
+    CHECK_CHARACTERS,
+    NoFastPath,
+    _add_pattern,
+    _copy,
+    _Documents,
+    _exact_formats,
+    _today_year,
+    format_patterns,
+)
+
+__all__ = ["NoTypedPath", "TypedRecords", "build_typed_records"]
+
+# Lines holding a surrogate escape: msgspec and orjson may disagree on them.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+_ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$defs",  # definitions apply only where a $ref names them
+        "definitions",
+    }
+)
+# Keywords of a leaf schema msgspec checks exactly by itself.
+_NATIVE_LEAF = frozenset({"type", "enum", "const", "minLength", "maxLength", "minimum", "maximum"})
+# Keywords a leaf column may hold: jsonschema-rs checks them on the value alone.
+_COLUMN_LEAF = _NATIVE_LEAF | {
+    "pattern",
+    "format",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+}
+_SCALAR_TYPES: dict[str, Any] = {"string": str, "integer": int, "boolean": bool, "null": None}
+_MAX_DEPTH = 16
+
+# ---------------------------------------------------------------- check characters, in arrays
+
+CHECKED_WIDTH = 18  # both codes with a check character are 18 characters long
+_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+_ID_CHECK = np.frombuffer(b"10X98765432", np.uint8)
+_USCC_CHARSET = b"0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = np.zeros(256, dtype=np.int64)
+_USCC_VALUES[np.frombuffer(_USCC_CHARSET, np.uint8)] = np.arange(len(_USCC_CHARSET))
+_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+_USCC_CHECK = np.frombuffer(_USCC_CHARSET, np.uint8)
+
+
+def id_numbers_wrong(rows: Any) -> Any:
+    """Per row of ASCII codes (structurally valid ID numbers): is the check character wrong?
+    GB 11643 MOD 11-2: weights 2^(17-i) mod 11 over the first 17 digits."""
+    total = (rows[:, :17].astype(np.int64) - 48) @ _ID_WEIGHTS % 11
+    return _ID_CHECK[total] != rows[:, 17]
+
+
+def usccs_wrong(rows: Any) -> Any:
+    """Per row of ASCII codes (structurally valid USCCs): is the check character wrong?
+    GB 32100: weights 3^i mod 31, the check is the value making the sum 0 mod 31."""
+    total = _USCC_VALUES[rows[:, :17]] @ _USCC_WEIGHTS % 31
+    return _USCC_CHECK[-total % 31] != rows[:, 17]
+
+
+WRONG_CHECK_CHARACTERS: dict[str, Callable[[Any], Any]] = {
+    "cn-id-number": id_numbers_wrong,
+    "cn-uscc": usccs_wrong,
+}
+
+
+class NoTypedPath(Exception):
+    """The record schema uses something the typed path does not translate exactly."""
+
+
+@dataclass
+class _Column:
+    """The values at one leaf of the record, checked a block at a time."""
+
+    gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]]
+    validator: Any  # jsonschema-rs, of an array of the leaf's values
+    # rows (an array of 18 ASCII codes each) whose check character is wrong
+    wrong_check: Callable[[Any], Any] | None
+    strings_only: bool  # the leaf admits strings alone (no null beside them)
+
+
+@dataclass
+class TypedRecords:
+    """``accepted(lines)``: the decoded lines the typed path accepts, and the refused ones."""
+
+    decode: Callable[[bytes], Any]
+    columns: list[_Column]
+    key: Callable[[Any], Any] | None
+    key_optional: bool = False  # a record may lack it (msgspec.UNSET)
+
+    def accepted(self, lines: Sequence[bytes]) -> tuple[list[Any], list[int]]:
+        """(records accepted, in order; indices of the lines refused, ascending)."""
+        decode = self.decode
+        records: list[Any] = []
+        refused: list[int] = []
+        start = 0
+        while True:
+            try:
+                # extend keeps what was decoded before a failing line
+                records.extend(map(decode, islice(lines, start, None)))
+                break
+            except ValueError:  # msgspec's errors, and invalid UTF-8
+                failed = len(records)
+                refused.append(failed)
+                records.append(None)
+                start = failed + 1
+        if refused:
+            places = [index for index, record in enumerate(records) if record is not None]
+            records = [record for record in records if record is not None]
+        else:
+            places = None
+        bad = self._column_failures(records)
+        if not bad:
+            return records, refused
+        lines_bad = {places[i] if places is not None else i for i in bad}
+        kept = [i not in bad for i in range(len(records))]
+        return list(compress(records, kept)), sorted(lines_bad.union(refused))
+
+    def _column_failures(self, records: list[Any]) -> set[int]:
+        """Indices (into ``records``) of the records a column refuses."""
+        if not self.columns or not records:
+            return set()
+        gathered = [column.gather(records) for column in self.columns]
+        bad: set[int] = set()
+        for column, (values, where) in zip(self.columns, gathered, strict=True):
+            # one column at a time: a block with a bad value rarely has one in every column,
+            # and listing errors costs twice a yes/no answer
+            if column.validator.is_valid(values):
+                continue
+            for error in column.validator.iter_errors(values):
+                path = list(error.instance_path)
+                if not path or not isinstance(path[0], int):
+                    return set(range(len(records)))  # not about one value: refuse the block
+                bad.add(where[path[0]] if where is not None else path[0])
+        for column, (values, where) in zip(self.columns, gathered, strict=True):
+            if column.wrong_check is not None and values:
+                _check_characters(column, values, where, bad)
+        return bad
+
+
+def _check_characters(
+    column: _Column, values: list[Any], where: list[int] | None, bad: set[int]
+) -> None:
+    """Add to ``bad`` the records whose value has a wrong check character.
+
+    The values of records not yet bad matched their format's pattern: 18 ASCII characters
+    each, so the block's values form one array and the arithmetic runs over all at once.
+    """
+    assert column.wrong_check is not None
+    rows = where if where is not None else range(len(values))
+    if bad or not column.strings_only:
+        kept = [
+            type(value) is str and row not in bad for value, row in zip(values, rows, strict=True)
+        ]
+        values = list(compress(values, kept))
+        rows = list(compress(rows, kept))
+    data = "".join(values).encode()
+    if len(data) != CHECKED_WIDTH * len(values):  # not what the patterns promise: refuse all
+        bad.update(rows)
+        return
+    array = np.frombuffer(data, np.uint8).reshape(len(values), CHECKED_WIDTH)
+    for index in np.flatnonzero(column.wrong_check(array)).tolist():
+        bad.add(rows[index])
+
+
+def build_typed_records(
+    schema_path: Path, folder: Path, key_field: str | None
+) -> TypedRecords | None:
+    """The typed path for a record schema, or None when it cannot be exact."""
+    try:
+        return _Translator(_Documents(schema_path, folder), key_field).build()
+    except (NoTypedPath, NoFastPath, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    except Exception:  # msgspec or jsonschema-rs refusing what was built: no typed path
+        return None
+
+
+# A step from a value to a value inside it: ("attr", name, "" or "optional") or a variant
+# test ("is", class name, "").
+_Step = tuple[str, str, str]
+
+
+class _Translator:
+    def __init__(self, documents: _Documents, key_field: str | None) -> None:
+        self.documents = documents
+        self.key_field = key_field
+        self.patterns = format_patterns(_today_year())
+        self.columns: list[tuple[tuple[_Step, ...], dict[str, Any], str | None]] = []
+        self.classes: dict[str, Any] = {}  # variant class names used by the gather code
+        self.left_formats: set[str] = set()
+        self.count = 0
+
+    def build(self) -> TypedRecords:
+        root_uri = self.documents.root_uri
+        root = self.documents.data[root_uri]
+        record_type = self.translate(root_uri, root, (), 0, top=True)
+        decoder = msgspec.json.Decoder(record_type)
+        key = None
+        key_optional = False
+        if self.key_field is not None:
+            name = self.python_name(self.key_field)
+            if name not in getattr(record_type, "__struct_fields__", ()):
+                raise NoTypedPath("the key is not a property of every record")
+            key = attrgetter(name)
+            _, root = self.concrete(root_uri, root)
+            key_optional = self.key_field not in (root.get("required") or [])
+        formats = _exact_formats(self.left_formats) or None
+        columns: list[_Column] = []
+        for path, leaf, check_format in self.columns:
+            validator = jsonschema_rs.validator_for(
+                {"type": "array", "items": leaf},
+                validate_formats=True,
+                formats=formats,
+                offline=True,
+            )
+            check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
+            strings_only = leaf.get("type") == "string"
+            columns.append(_Column(self.gather(path), validator, check, strings_only))
+        return TypedRecords(decoder.decode, columns, key, key_optional)
+
+    # ------------------------------------------------------------ schema to types
+
+    def concrete(self, uri: str, node: Any) -> tuple[str, Any]:
+        """Follow a node that is only a ``$ref`` (and annotations) to what it names."""
+        for _ in range(_MAX_DEPTH):
+            if not (isinstance(node, dict) and "$ref" in node):
+                return uri, node
+            if set(node) - _ANNOTATIONS - {"$ref"}:
+                raise NoTypedPath("$ref beside other keywords")
+            uri, _, node = self.documents.resolve(uri, node["$ref"])
+        raise NoTypedPath("$ref chain too long")
+
+    def translate(
+        self, uri: str, node: Any, path: tuple[_Step, ...], depth: int, top: bool = False
+    ) -> Any:
+        if depth > _MAX_DEPTH:
+            raise NoTypedPath("too deep")
+        uri, node = self.concrete(uri, node)
+        if not isinstance(node, dict):
+            raise NoTypedPath("boolean schema")
+        if node.get("type") == "object":
+            return self.object_type(uri, node, path, depth)
+        if top:
+            raise NoTypedPath("records are not objects")
+        return self.leaf_type(node, path)
+
+    def object_type(
+        self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
+    ) -> Any:
+        allowed = {"type", "properties", "required", "additionalProperties", "allOf"}
+        if set(node) - _ANNOTATIONS - allowed or node.get("additionalProperties") is not False:
+            raise NoTypedPath("object beyond properties, required and closed")
+        properties = node.get("properties") or {}
+        required = node.get("required") or []
+        if not isinstance(properties, dict) or not isinstance(required, list):
+            raise NoTypedPath("malformed object schema")
+        if not set(required) <= set(properties):
+            raise NoTypedPath("a required property no record may have")
+        if "allOf" not in node:
+            return self.struct(uri, properties, set(required), None, path, depth)
+        tag, branches = self.tagged(uri, node, properties, set(required))
+        variants = []
+        for value, (extra, forbidden) in branches.items():
+            fields = {k: v for k, v in properties.items() if k != tag and k not in forbidden}
+            variants.append(
+                self.struct(uri, fields, set(required) | extra, (tag, value), path, depth)
+            )
+        return Union[tuple(variants)]  # noqa: UP007 - a runtime union of classes
+
+    def tagged(
+        self, uri: str, node: dict[str, Any], properties: dict[str, Any], required: set[str]
+    ) -> tuple[str, dict[str, tuple[set[str], set[str]]]]:
+        """The tag property and, per tag value, (extra required, forbidden) of a schema
+        whose ``allOf`` is ``if tag == value then require/forbid properties``."""
+        tag = None
+        branches: dict[str, tuple[set[str], set[str]]] = {}
+        for member in node["allOf"]:
+            if not isinstance(member, dict) or set(member) - _ANNOTATIONS != {"if", "then"}:
+                raise NoTypedPath("allOf other than if/then on a tag")
+            condition, then = member["if"], member["then"]
+            if not (
+                isinstance(condition, dict)
+                and set(condition) == {"properties", "required"}
+                and isinstance(condition["properties"], dict)
+                and len(condition["properties"]) == 1
+            ):
+                raise NoTypedPath("if other than a tag test")
+            ((name, test),) = condition["properties"].items()
+            if condition["required"] != [name] or not (
+                isinstance(test, dict) and set(test) == {"const"} and isinstance(test["const"], str)
+            ):
+                raise NoTypedPath("if other than a tag test")
+            if tag not in (None, name) or test["const"] in branches:
+                raise NoTypedPath("tests on two tags, or twice on one value")
+            tag = name
+            if not isinstance(then, dict) or set(then) - {"required", "properties"}:
+                raise NoTypedPath("then other than required and forbidden properties")
+            extra = set(then.get("required", []))
+            forbidden_map = then.get("properties", {})
+            if not isinstance(forbidden_map, dict) or any(
+                v is not False for v in forbidden_map.values()
+            ):
+                raise NoTypedPath("then other than required and forbidden properties")
+            forbidden = set(forbidden_map)
+            if not extra <= set(properties) or (extra | required) & forbidden or name in forbidden:
+                raise NoTypedPath("then requires what it forbids")
+            branches[test["const"]] = (extra, forbidden)
+        if tag is None or tag not in required or tag == self.key_field:
+            raise NoTypedPath("the tag is optional, or the key")
+        _, tag_schema = self.concrete(uri, properties[tag])
+        values = tag_schema.get("enum") if isinstance(tag_schema, dict) else None
+        if (
+            not isinstance(values, list)
+            or set(tag_schema) - _ANNOTATIONS - {"enum", "type"}
+            or tag_schema.get("type", "string") != "string"
+            or not all(isinstance(v, str) for v in values)
+            or not set(branches) <= set(values)
+        ):
+            raise NoTypedPath("the tag is not an enum of strings")
+        for value in values:
+            branches.setdefault(value, (set(), set()))
+        return tag, branches
+
+    def struct(
+        self,
+        uri: str,
+        properties: dict[str, Any],
+        required: set[str],
+        tag: tuple[str, str] | None,
+        path: tuple[_Step, ...],
+        depth: int,
+    ) -> Any:
+        self.count += 1
+        class_name = f"T{self.count}"
+        if tag is not None:
+            path = (*path, ("is", class_name, ""))
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        rename: dict[str, str] = {}
+        for name, sub in properties.items():
+            python = self.python_name(name)
+            rename[python] = name
+            sub_path = (*path, ("attr", python, "" if name in required else "optional"))
+            kind = self.translate(uri, sub, sub_path, depth + 1)
+            if name in required:
+                fields.append((python, kind))
+            else:
+                fields.append((python, Union[kind, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
+        options: dict[str, Any] = {"forbid_unknown_fields": True, "kw_only": True, "gc": False}
+        if tag is not None:
+            options["tag_field"], options["tag"] = tag
+        cls = msgspec.defstruct(class_name, fields, rename=rename, **options)
+        self.classes[class_name] = cls
+        return cls
+
+    def python_name(self, name: str) -> str:
+        return "f_" + name.encode().hex()
+
+    def leaf_type(self, node: dict[str, Any], path: tuple[_Step, ...]) -> Any:
+        keywords = set(node) - _ANNOTATIONS
+        if keywords - _COLUMN_LEAF:
+            raise NoTypedPath(f"leaf keywords {sorted(keywords - _COLUMN_LEAF)}")
+        declared = node.get("type")
+        types = [declared] if isinstance(declared, str) else declared
+        enum = node.get("enum", [node["const"]] if "const" in node else None)
+        if types is None:
+            if not (isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum)):
+                raise NoTypedPath("a leaf of any type")
+            types = ["string"]
+        if not isinstance(types, list) or not types or any(t not in _SCALAR_TYPES for t in types):
+            raise NoTypedPath(f"leaf type {declared!r}")
+        key = path == (("attr", self.python_name(self.key_field or ""), ""),) or path == (
+            ("attr", self.python_name(self.key_field or ""), "optional"),
+        )
+        native = self.native(node, types, enum, key)
+        if native is not None:
+            return native
+        self.add_column(node, path)
+        return _union([_SCALAR_TYPES[t] for t in types])
+
+    def native(self, node: dict[str, Any], types: list[str], enum: Any, key: bool) -> Any | None:
+        """The msgspec type checking ``node`` exactly by itself, or None."""
+        keywords = set(node) - _ANNOTATIONS
+        if enum is not None:
+            if keywords - {"type", "enum", "const"} or ("enum" in node and "const" in node):
+                return None
+            if not (isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum)):
+                return None
+            if "string" not in types:
+                raise NoTypedPath("an enum no value of the type satisfies")
+            # Literal of the strings; any null allowed by the type is not in the enum
+            return Literal[tuple(enum)]
+        if (
+            node.get("format") == "date"
+            and not key
+            and keywords <= {"type", "format"}
+            and set(types) <= {"string", "null"}
+            and "string" in types
+        ):
+            return _union([dt.date, *([None] if "null" in types else [])])
+        if keywords - _NATIVE_LEAF:
+            return None
+        meta: dict[str, Any] = {}
+        if types == ["string"]:
+            for keyword, option in (("minLength", "min_length"), ("maxLength", "max_length")):
+                if keyword in node:
+                    if not _plain_int(node[keyword]):
+                        return None
+                    meta[option] = node[keyword]
+        elif types == ["integer"]:
+            for keyword, option in (("minimum", "ge"), ("maximum", "le")):
+                if keyword in node:
+                    if not _plain_int(node[keyword]):
+                        return None
+                    meta[option] = node[keyword]
+        elif keywords - {"type"}:
+            return None
+        base = _union([_SCALAR_TYPES[t] for t in types])
+        return Annotated[base, msgspec.Meta(**meta)] if meta else base
+
+    def add_column(self, node: dict[str, Any], path: tuple[_Step, ...]) -> None:
+        leaf = _copy(node)
+        check_format = None
+        fmt = leaf.get("format")
+        if isinstance(fmt, str):
+            if fmt in CHECK_CHARACTERS:
+                check_format = fmt
+                _add_pattern(leaf, self.patterns[fmt])
+            elif fmt in self.patterns:
+                _add_pattern(leaf, self.patterns[fmt])
+            else:
+                self.left_formats.add(fmt)
+        self.columns.append((path, leaf, check_format))
+
+    # ------------------------------------------------------------ gather code
+
+    def gather(
+        self, path: tuple[_Step, ...]
+    ) -> Callable[[list[Any]], tuple[list[Any], list[int] | None]]:
+        """A function returning (values at ``path``, their record indices or None when
+        every record has one), compiled from generated source."""
+        namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "compress": compress}
+        namespace.update(self.classes)
+        tests = []
+        value = "r"
+        for kind, name, how in path:
+            if kind == "is":
+                tests.append(f"type({value}) is {name}")
+            else:
+                value = f"{value}.{name}"
+                if how == "optional":
+                    tests.append(f"{value} is not UNSET")
+        if not tests:
+            source = f"def gather(records):\n    return [{value} for r in records], None\n"
+        else:  # two comprehensions: cheaper than one building (index, value) pairs
+            source = (
+                "def gather(records):\n"
+                f"    mask = [{' and '.join(tests)} for r in records]\n"
+                f"    return [{value} for r in compress(records, mask)],"
+                " list(compress(range(len(records)), mask))\n"
+            )
+        exec(source, namespace)  # noqa: S102 - generated from checked identifiers
+        gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]] = namespace["gather"]
+        return gather
+
+
+def _plain_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _union(kinds: list[Any]) -> Any:
+    if len(kinds) == 1:
+        return kinds[0]
+    return Union[tuple(kinds)]  # noqa: UP007 - built at run time

@@ -1,0 +1,387 @@
+"""The typed path of JSON Lines records (msgspec) accepts only what the slow path accepts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
+from conformance.exports._fast import build_fast_validator, id_number_check_ok, uscc_check_ok
+from conformance.exports._typed import build_typed_records, id_numbers_wrong, usccs_wrong
+from conformance.formats import FORMATS
+from conformance.standards.loader import load_standard
+from conformance.validation import schema_validator
+
+ROOT = Path(__file__).resolve().parents[1]
+LICENCE = ROOT / "standards" / "gov.e-licence" / "1.1.0"
+SCHEMA = LICENCE / "schemas" / "licence.schema.json"
+CHECKS = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _licence_records() -> list[dict[str, Any]]:
+    path = LICENCE / "examples" / "licences.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_licence_schema_gets_a_typed_path_with_its_columns() -> None:
+    typed = build_typed_records(SCHEMA, LICENCE, "licence_id")
+    assert typed is not None
+    checked = sorted(c.wrong_check.__name__ for c in typed.columns if c.wrong_check is not None)
+    # holder.id_number, holder.uscc and issuer.uscc carry check characters
+    assert checked == ["id_numbers_wrong", "usccs_wrong", "usccs_wrong"]
+    lines = [json.dumps(r, ensure_ascii=False).encode() for r in _licence_records()]
+    accepted, refused = typed.accepted(lines)
+    assert refused == []
+    assert len(accepted) == len(lines)
+    assert [typed.key(r) for r in accepted] == [r["licence_id"] for r in _licence_records()]
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["person", "organisation", "valid", "BL", "2024-02-29", "2023-02-29", "", "x" * 101]
+    ),
+    st.sampled_from(["2024-01-01 00:00:00+08:00", "2024-01-01T00:00:00+0800"]),
+    st.sampled_from(["2024-01-01T23:59:60Z", "330106198803150027", "91330106MA2H7Q4K08"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+PLACES = [
+    (),
+    ("holder",),
+    ("issuer",),
+]
+NAMES = [
+    "licence_id",
+    "licence_type",
+    "name",
+    "holder",
+    "issuer",
+    "division_code",
+    "issue_date",
+    "valid_until",
+    "status",
+    "updated_at",
+    "type",
+    "id_number",
+    "uscc",
+    "extra",
+]
+
+
+@st.composite
+def mutated_lines(draw: st.DrawFn) -> bytes:
+    """A licence record, changed in a few places, written in one of several spellings."""
+    record = json.loads(json.dumps(draw(st.sampled_from(_licence_records()))))
+    for _ in range(draw(st.integers(0, 3))):
+        place = record
+        for step in draw(st.sampled_from(PLACES)):
+            place = place.get(step) if isinstance(place, dict) else None
+        if not isinstance(place, dict):
+            continue
+        name = draw(st.sampled_from(NAMES))
+        if draw(st.booleans()):
+            place.pop(name, None)
+        else:
+            place[name] = draw(values)
+    spelling = draw(st.sampled_from(["plain", "ascii", "duplicate", "float", "spaces"]))
+    if spelling == "ascii":
+        return json.dumps(record).encode()
+    text = json.dumps(record, ensure_ascii=False)
+    if spelling == "duplicate" and record:
+        name = draw(st.sampled_from(sorted(record)))
+        other = json.dumps(draw(values), ensure_ascii=False)
+        first = draw(st.booleans())
+        pair = f'"{name}": {other}'
+        text = "{" + pair + ", " + text[1:] if first else text[:-1] + ", " + pair + "}"
+    elif spelling == "float":
+        text = text.replace(": 0", ": 0.0", 1)
+    elif spelling == "spaces":
+        text = " " + text.replace(", ", " ,\t") + " \r"
+    return text.encode()
+
+
+def test_typed_path_accepts_only_what_python_jsonschema_accepts() -> None:
+    typed = build_typed_records(SCHEMA, LICENCE, "licence_id")
+    fast = build_fast_validator(SCHEMA, LICENCE)
+    assert typed is not None
+    assert fast is not None
+    slow = schema_validator(SCHEMA)
+    outcomes = {"accepted": 0, "refused": 0}
+
+    @CHECKS
+    @given(st.lists(mutated_lines(), min_size=1, max_size=6))
+    def sound(lines: list[bytes]) -> None:
+        accepted, refused = typed.accepted(lines)
+        taken = [i for i in range(len(lines)) if i not in refused]
+        assert len(taken) == len(accepted)
+        for index, record in zip(taken, accepted, strict=True):
+            value = orjson.loads(lines[index])  # the fast path parses what msgspec took
+            assert fast.check(value), lines[index]
+            assert not list(slow.iter_errors(value)), lines[index]
+            assert typed.key(record) == value["licence_id"]
+        outcomes["accepted"] += len(accepted)
+        outcomes["refused"] += len(refused)
+
+    sound()
+    assert outcomes["accepted"] > 50
+    assert outcomes["refused"] > 50
+
+
+def test_typed_path_refuses_lines_the_parsers_disagree_on() -> None:
+    typed = build_typed_records(SCHEMA, LICENCE, "licence_id")
+    assert typed is not None
+    good = json.dumps(_licence_records()[0], ensure_ascii=False)
+    lines = [
+        good.encode(),
+        good.replace('"name": "', '"name": "\\ud800', 1).encode(),  # lone surrogate
+        good.replace('"name": "', '"name": "\xff', 1).encode("latin-1", "replace"),
+        good.encode()[:-1],  # truncated
+        b"",
+        good.replace('"name": "', '"name": "\x01', 1).encode(),  # control character
+    ]
+    accepted, refused = typed.accepted(lines)
+    assert len(accepted) == 1
+    assert refused == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "scalar", "alphabet", "last"),
+    [
+        (id_numbers_wrong, id_number_check_ok, "0123456789", "0123456789X"),
+        (usccs_wrong, uscc_check_ok, "0123456789ABCDEFGHJKLMNPQRTUWXY", None),
+    ],
+)
+def test_check_characters_in_arrays_match_one_by_one(
+    wrong: Any, scalar: Any, alphabet: str, last: str | None
+) -> None:
+    @CHECKS
+    @given(
+        st.lists(
+            st.tuples(
+                st.text(alphabet, min_size=17, max_size=17),
+                st.sampled_from(last or alphabet),
+            ),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    def agree(parts: list[tuple[str, str]]) -> None:
+        codes = [head + tail for head, tail in parts]
+        rows = np.frombuffer("".join(codes).encode(), np.uint8).reshape(len(codes), 18)
+        assert wrong(rows).tolist() == [not scalar(code) for code in codes]
+
+    agree()
+
+
+def test_msgspec_dates_accept_only_what_the_date_format_accepts() -> None:
+    import datetime as dt
+
+    decode = msgspec.json.Decoder(dt.date).decode
+
+    @CHECKS
+    @given(
+        st.one_of(
+            FORMATS["date"].valid(),
+            FORMATS["date"].invalid(),
+            st.text("0123456789-+T: Z", max_size=12),
+        )
+    )
+    def agree(text: str) -> None:
+        try:
+            decode(json.dumps(text).encode())
+        except msgspec.ValidationError:
+            return
+        assert FORMATS["date"].check(text) is None, text
+
+    agree()
+
+
+def _write(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"type": "string"}}},  # open object
+        {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "number"}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+        },
+        {"type": "object", "additionalProperties": False, "properties": {"a": {}}},
+        {"type": "array"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["b"],
+            "properties": {"a": {"type": "string"}},
+        },
+    ],
+)
+def test_schemas_beyond_the_subset_get_no_typed_path(
+    tmp_path: Path, schema: dict[str, Any]
+) -> None:
+    path = _write(tmp_path, "s.schema.json", schema)
+    assert build_typed_records(path, tmp_path, None) is None
+
+
+def test_typed_path_reports_exactly_what_the_other_paths_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import _validate
+
+    spec = load_standard(LICENCE).export("licences-jsonl")
+    base = _licence_records()
+    lines = []
+    for number in range(3000):
+        record = json.loads(json.dumps(base[number % len(base)]))
+        record["licence_id"] = f"BL-2020-{number:06d}"
+        if number % 37 == 0:
+            record["status"] = "cancelled"
+        if number % 53 == 0 and record["holder"]["type"] == "person":
+            record["holder"]["id_number"] = record["holder"]["id_number"][:17] + "0"
+        if number % 59 == 0:
+            record["issuer"]["uscc"] = record["issuer"]["uscc"][:17] + "Z"
+        if number % 61 == 0:
+            record["updated_at"] = record["updated_at"].replace("T", " ")
+        if number % 67 == 0:
+            record["holder"]["uscc"] = "91110000600037341L"  # forbidden beside id_number?
+        lines.append(json.dumps(record, ensure_ascii=number % 97 == 0))
+    lines[5] = lines[4]  # a duplicate key
+    lines[300] = "[" * 300 + "]" * 300  # too deep
+    lines[301] = "{not json"
+    lines[302] = ""  # blank
+    lines[400] = json.dumps({**json.loads(lines[400]), "licence_id": ["unhashable"]})
+    lines[500] = lines[500] + "\r"  # one CRLF line among LF lines
+    lines[600] = lines[600].replace('"name": "', '"name": "\\udc00', 1)  # a lone surrogate
+    lines[700] = lines[700][:-1] + ', "name": ""}'  # a duplicate property, the last one invalid
+    lines[800] = lines[800].replace('"licence_type": "', '"licence_type": 1, "x": "', 1)
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    data = data.replace(b'"BL-2020-000900"', b'"BL-2020-000900\xff"')  # invalid UTF-8
+    path = tmp_path / "l.jsonl"
+    path.write_bytes(data)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    used = []
+    real = _validate._typed_block
+    monkeypatch.setattr(_validate, "_typed_block", lambda *a: used.append(1) or real(*a))
+    typed = summary()
+    assert used  # the typed path really ran
+    monkeypatch.setattr(_validate, "build_typed_records", lambda *args: None)
+    assert typed == summary()  # orjson and jsonschema-rs a block at a time
+    monkeypatch.setattr(_validate, "_block_at_once", lambda *args: None)
+    assert typed == summary()  # line by line
+    records, counts, _ = typed
+    assert records == 2999
+    assert counts[(RECORDS, "enum")] >= len(range(0, 3000, 37))
+    assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
+
+
+GENERAL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z]{1,4}$"},
+        "kind": {"enum": ["a", "b"]},
+        "n": {"type": "integer", "minimum": 0, "maximum": 10},
+        "flag": {"type": "boolean"},
+        "code": {"type": ["string", "null"], "format": "cn-uscc"},
+        "when": {"type": ["string", "null"], "format": "date"},
+        "name": {"type": "string", "minLength": 2, "maxLength": 3},
+        "sub": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "p": {"type": "string", "format": "cn-id-number"},
+                "q": {"const": "x"},
+            },
+        },
+    },
+}
+CANDIDATES: dict[str, list[Any]] = {
+    "id": ["ab", "abcde", "", "AB", 1, None],
+    "kind": ["a", "b", "c", None],
+    "n": [0, 10, 11, -1, 1.0, 5.5, True, "1", 2**65],
+    "flag": [True, False, 0, "true"],
+    "code": ["91110000600037341L", "91110000600037341M", None, "", 5],
+    "when": ["2024-02-29", "2023-02-29", None, "2024-1-1"],
+    "name": ["ab", "abc", "a", "abcd", "\U0001f600\U0001f600", None],
+    "sub": [
+        {},
+        {"p": "11010519491231002X"},
+        {"p": "110105194912310021"},
+        {"q": "x"},
+        {"q": "y"},
+        {"p": None},
+        {"r": 1},
+        [],
+        None,
+    ],
+}
+
+
+def test_typed_path_of_a_general_schema_is_sound(tmp_path: Path) -> None:
+    path = _write(tmp_path, "g.schema.json", GENERAL)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    assert typed.key_optional
+    assert len(typed.columns) == 3  # id (pattern), code (check character), sub.p
+    slow = schema_validator(path)
+    seen = {"accepted": 0, "refused": 0}
+
+    @CHECKS
+    @given(
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(sorted(CANDIDATES)), st.integers(0, 8), max_size=len(CANDIDATES)
+            ).map(
+                lambda picks: {
+                    name: CANDIDATES[name][pick % len(CANDIDATES[name])]
+                    for name, pick in picks.items()
+                }
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    def sound(records: list[dict[str, Any]]) -> None:
+        lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+        accepted, refused = typed.accepted(lines)
+        taken = [i for i in range(len(lines)) if i not in refused]
+        for index, record in zip(taken, accepted, strict=True):
+            assert not list(slow.iter_errors(records[index])), records[index]
+            key = typed.key(record)
+            assert key == records[index].get("id", msgspec.UNSET)
+        seen["accepted"] += len(accepted)
+        seen["refused"] += len(refused)
+
+    sound()
+    assert seen["accepted"] > 20
+    assert seen["refused"] > 20
