@@ -385,3 +385,19 @@ def test_typed_path_of_a_general_schema_is_sound(tmp_path: Path) -> None:
     sound()
     assert seen["accepted"] > 20
     assert seen["refused"] > 20
+
+
+def test_check_characters_stay_aligned_when_bad_values_have_other_lengths() -> None:
+    typed = build_typed_records(SCHEMA, LICENCE, "licence_id")
+    assert typed is not None
+    organisation = next(r for r in _licence_records() if r["holder"]["type"] == "organisation")
+    good = organisation["issuer"]["uscc"]
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    lines = []
+    for uscc in (good, good[:17], wrong, good + "0", good):
+        record = json.loads(json.dumps(organisation))
+        record["issuer"]["uscc"] = uscc
+        lines.append(json.dumps(record, ensure_ascii=False).encode())
+    accepted, refused = typed.accepted(lines)
+    assert refused == [1, 2, 3]  # 17 + 19 characters add up, the wrong one in between is found
+    assert len(accepted) == 2

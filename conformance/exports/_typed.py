@@ -75,26 +75,28 @@ _MAX_DEPTH = 16
 # ---------------------------------------------------------------- check characters, in arrays
 
 CHECKED_WIDTH = 18  # both codes with a check character are 18 characters long
-_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+# Weighted sums as float64 matrix products (BLAS): exact, every sum is below 2^53.
+_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.float64)
+_ID_OFFSET = 48 * _ID_WEIGHTS.sum()  # the ASCII code of "0" in every place
 _ID_CHECK = np.frombuffer(b"10X98765432", np.uint8)
 _USCC_CHARSET = b"0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUES = np.zeros(256, dtype=np.int64)
+_USCC_VALUES = np.zeros(256, dtype=np.uint8)
 _USCC_VALUES[np.frombuffer(_USCC_CHARSET, np.uint8)] = np.arange(len(_USCC_CHARSET))
-_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.float64)
 _USCC_CHECK = np.frombuffer(_USCC_CHARSET, np.uint8)
 
 
 def id_numbers_wrong(rows: Any) -> Any:
     """Per row of ASCII codes (structurally valid ID numbers): is the check character wrong?
     GB 11643 MOD 11-2: weights 2^(17-i) mod 11 over the first 17 digits."""
-    total = (rows[:, :17].astype(np.int64) - 48) @ _ID_WEIGHTS % 11
+    total = (rows[:, :17] @ _ID_WEIGHTS - _ID_OFFSET).astype(np.int64) % 11
     return _ID_CHECK[total] != rows[:, 17]
 
 
 def usccs_wrong(rows: Any) -> Any:
     """Per row of ASCII codes (structurally valid USCCs): is the check character wrong?
     GB 32100: weights 3^i mod 31, the check is the value making the sum 0 mod 31."""
-    total = _USCC_VALUES[rows[:, :17]] @ _USCC_WEIGHTS % 31
+    total = (np.take(_USCC_VALUES, rows[:, :17]) @ _USCC_WEIGHTS).astype(np.int64) % 31
     return _USCC_CHECK[-total % 31] != rows[:, 17]
 
 
@@ -188,18 +190,29 @@ def _check_characters(
     """
     assert column.wrong_check is not None
     rows = where if where is not None else range(len(values))
-    if bad or not column.strings_only:
-        kept = [
-            type(value) is str and row not in bad for value, row in zip(values, rows, strict=True)
-        ]
-        values = list(compress(values, kept))
-        rows = list(compress(rows, kept))
+    if column.strings_only and set(map(len, values)) == {CHECKED_WIDTH}:
+        # Every value at once, when each is 18 characters and all are ASCII (so the rows
+        # line up): a value of a bad record may not be a code, but a wrong answer about it
+        # only names a record already bad.
+        data = "".join(values).encode()
+        if len(data) == CHECKED_WIDTH * len(values):
+            _mark_wrong(column.wrong_check, data, rows, bad)
+            return
+    kept = [type(value) is str and row not in bad for value, row in zip(values, rows, strict=True)]
+    values = list(compress(values, kept))
+    rows = list(compress(rows, kept))
     data = "".join(values).encode()
     if len(data) != CHECKED_WIDTH * len(values):  # not what the patterns promise: refuse all
         bad.update(rows)
         return
-    array = np.frombuffer(data, np.uint8).reshape(len(values), CHECKED_WIDTH)
-    for index in np.flatnonzero(column.wrong_check(array)).tolist():
+    _mark_wrong(column.wrong_check, data, rows, bad)
+
+
+def _mark_wrong(
+    wrong_check: Callable[[Any], Any], data: bytes, rows: Sequence[int], bad: set[int]
+) -> None:
+    array = np.frombuffer(data, np.uint8).reshape(len(data) // CHECKED_WIDTH, CHECKED_WIDTH)
+    for index in np.flatnonzero(wrong_check(array)).tolist():
         bad.add(rows[index])
 
 
