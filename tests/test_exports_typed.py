@@ -403,3 +403,85 @@ def test_check_characters_stay_aligned_when_bad_values_have_other_lengths() -> N
     accepted, refused = typed.accepted(lines)
     assert refused == [1, 2, 3]  # 17 + 19 characters add up, the wrong one in between is found
     assert len(accepted) == 2
+
+
+ROW_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "holder_id", "status"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^R[0-9]{5}$"},
+        "holder_id": {"type": "string", "format": "cn-id-number"},
+        "status": {"enum": ["valid", "expired"]},
+        "code": {"type": ["string", "null"], "format": "cn-uscc"},
+        "when": {"type": "string", "format": "date"},
+        "note": {"type": ["string", "null"], "maxLength": 8},
+    },
+}
+
+
+def _row_lines() -> list[str]:
+    good_id, bad_id = "11010519491231002X", "110105194912310021"
+    good_code, bad_code = "91110000600037341L", "91110000600037341M"
+    lines = ["id,holder_id,status,code,when,note"]
+    for n in range(1, 2601):
+        holder = bad_id if n % 53 == 0 else good_id
+        holder = "" if n % 71 == 0 else holder  # required: absent, null or "" by mode
+        holder = holder[:17] if n % 89 == 0 else holder  # 17 characters
+        code = bad_code if n % 59 == 0 else good_code
+        code = "" if n % 7 == 0 else code
+        code = code + "0" if n % 83 == 0 else code  # 19 characters
+        status = "cancelled" if n % 37 == 0 else "valid"
+        when = "2023-02-29" if n % 61 == 0 else "2024-02-29"
+        when = "" if n % 11 == 0 else when
+        note = "" if n % 5 == 0 else ("x" * 9 if n % 67 == 0 else f"n{n}")
+        lines.append(f"R{n:05d},{holder},{status},{code},{when},{note}")
+    lines[700] = lines[699]  # a duplicate key
+    lines[800] = "R00800,,valid"  # too few cells
+    lines[900] = 'R00900,11010519491231002X,valid,,,"quoted"'  # a quoted cell: the line path
+    lines[1000] = "R01000,11010519491231002X,valid,,,=1+1"  # a formula
+    lines[1100:1100] = ["", ""]  # blank lines
+    lines[1500] = "R1500,11010519491231002X,valid,,,x"  # the id's pattern
+    return lines
+
+
+@pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
+def test_csv_columns_report_exactly_what_records_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+) -> None:
+    from conformance.exports import _readers, _validate
+    from conformance.standards.model import CsvOptions, ExportSpec, Text
+
+    schema = _write(tmp_path, "row.schema.json", ROW_SCHEMA)
+    spec = ExportSpec(
+        name="rows",
+        title=Text("行", "Rows"),
+        format="csv",
+        schema_path=schema,
+        clauses=("X-001",),
+        key=("id",),
+        csv=CsvOptions(empty=empty),  # type: ignore[arg-type]
+    )
+    path = tmp_path / "rows.csv"
+    path.write_bytes(("\n".join(_row_lines()) + "\n").encode("utf-8"))
+    monkeypatch.setattr(_readers, "CSV_BLOCK", 4096)  # blocks without the quoted line
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.row, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    used: list[bool] = []
+    real = _validate._check_columns
+    monkeypatch.setattr(_validate, "_check_columns", lambda *a: used.append(real(*a)) or used[-1])
+    columns = summary()
+    assert any(used)  # the column checks really ran
+    monkeypatch.setattr(_validate, "build_csv_checks", lambda *args: None)
+    assert columns == summary()  # records built, checked by the fast validator
+    monkeypatch.setattr(_readers.CsvBlockLines, "take", lambda self: None)
+    assert columns == summary()  # the line path
+    records, counts, _ = columns
+    assert records == 2600
+    assert counts[(RECORDS, "enum")] == len(range(37, 2601, 37))
+    assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
+    assert counts[(RECORDS, "format:cn-id-number")] >= len(range(53, 2601, 53)) - 2

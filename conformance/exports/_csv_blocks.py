@@ -150,6 +150,10 @@ def _plain(rows: list[list[str]], line: int, reading: CsvReading, columns: _CsvC
     reading.flush_blanks()  # blank lines before these rows are reported now, as in order
     header = columns.header
     empty = reading.layout.empty
+    row = reading.row_number + 1
+    if not columns.typed:  # string columns: the checker builds the records it needs
+        reading.row_number += len(rows)
+        return CsvRows([], line, row, rows, header, empty)
     values: list[dict[str, Any]]
     if empty == "absent":
         values = list(map(dict, map(compress, map(zip, repeat(header), rows), rows)))
@@ -163,6 +167,5 @@ def _plain(rows: list[list[str]], line: int, reading: CsvReading, columns: _CsvC
             cell = cells[index]
             if cell:
                 value[name] = convert_cell(cell, types)
-    row = reading.row_number + 1
     reading.row_number += len(rows)
     return CsvRows(values, line, row)

@@ -713,10 +713,39 @@ class CsvRows:
     values: list[dict[str, Any]]
     line: int
     row: int
+    # The rows' cells when ``values`` is not built yet (string columns only): the checker
+    # may check the cells a column at a time and build only the records it must word.
+    cells: list[list[str]] | None = None
+    header: list[str] | None = None
+    empty: str = "absent"
 
     def place(self, index: int) -> tuple[int | None, int | None]:
         """(line, row) of ``values[index]``."""
         return self.line + index, self.row + index
+
+    @property
+    def size(self) -> int:
+        return len(self.cells) if self.cells is not None else len(self.values)
+
+    def record(self, index: int) -> dict[str, Any]:
+        """The record of row ``index`` of ``cells``, as :func:`_csv_record` builds it."""
+        assert self.cells is not None
+        assert self.header is not None
+        cells = self.cells[index]
+        if self.empty == "absent":
+            return {name: cell for name, cell in zip(self.header, cells, strict=True) if cell}
+        if self.empty == "null":
+            return {
+                name: (cell if cell else None)
+                for name, cell in zip(self.header, cells, strict=True)
+            }
+        return dict(zip(self.header, cells, strict=True))
+
+    def built(self) -> list[dict[str, Any]]:
+        """Every record, built once."""
+        if self.cells is not None and not self.values:
+            self.values = [self.record(index) for index in range(len(self.cells))]
+        return self.values
 
 
 class CsvReading:

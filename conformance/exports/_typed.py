@@ -39,7 +39,13 @@ from conformance.exports._fast import (
     format_patterns,
 )
 
-__all__ = ["NoTypedPath", "TypedRecords", "build_typed_records"]
+__all__ = [
+    "CsvColumnChecks",
+    "NoTypedPath",
+    "TypedRecords",
+    "build_csv_checks",
+    "build_typed_records",
+]
 
 # Lines holding a surrogate escape: msgspec and orjson may disagree on them.
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -114,7 +120,6 @@ class NoTypedPath(Exception):
 class _Column:
     """The values at one leaf of the record, checked a block at a time."""
 
-    gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]]
     validator: Any  # jsonschema-rs, of an array of the leaf's values
     # rows (an array of 18 ASCII codes each) whose check character is wrong
     wrong_check: Callable[[Any], Any] | None
@@ -127,6 +132,8 @@ class TypedRecords:
 
     decode: Callable[[bytes], Any]
     columns: list[_Column]
+    # per column: (the values at its leaf, their record indices or None if every record's)
+    gathers: list[Callable[[list[Any]], tuple[list[Any], list[int] | None]]]
     key: Callable[[Any], Any] | None
     key_optional: bool = False  # a record may lack it (msgspec.UNSET)
 
@@ -162,26 +169,43 @@ class TypedRecords:
         """Indices (into ``records``) of the records a column refuses."""
         if not self.columns or not records:
             return set()
-        gathered = [column.gather(records) for column in self.columns]
+        gathered = [gather(records) for gather in self.gathers]
         bad: set[int] = set()
         for column, (values, where) in zip(self.columns, gathered, strict=True):
-            # one column at a time: a block with a bad value rarely has one in every column,
-            # and listing errors costs twice a yes/no answer
-            if column.validator.is_valid(values):
-                continue
-            for error in column.validator.iter_errors(values):
-                path = list(error.instance_path)
-                if not path or not isinstance(path[0], int):
-                    return set(range(len(records)))  # not about one value: refuse the block
-                bad.add(where[path[0]] if where is not None else path[0])
-        for column, (values, where) in zip(self.columns, gathered, strict=True):
-            if column.wrong_check is not None and values:
-                _check_characters(column, values, where, bad)
+            if not _check_column(column, values, where, bad):
+                return set(range(len(records)))
         return bad
 
 
+def _check_column(
+    column: _Column,
+    values: Sequence[Any],
+    where: Sequence[int] | None,
+    bad: set[int],
+    strings: bool = True,
+) -> bool:
+    """Add to ``bad`` the records (``where[i]``, or ``i``) whose value the leaf refuses;
+    False when an error is not about one value (the caller refuses every record).
+    ``strings``: False when a value may be other than a string though the leaf says not."""
+    # one column at a time: a block with a bad value rarely has one in every column, and
+    # listing errors costs twice a yes/no answer
+    if not column.validator.is_valid(values):
+        for error in column.validator.iter_errors(values):
+            path = list(error.instance_path)
+            if not path or not isinstance(path[0], int):
+                return False
+            bad.add(where[path[0]] if where is not None else path[0])
+    if column.wrong_check is not None and values:
+        _check_characters(column, values, where, bad, strings and column.strings_only)
+    return True
+
+
 def _check_characters(
-    column: _Column, values: list[Any], where: list[int] | None, bad: set[int]
+    column: _Column,
+    values: Sequence[Any],
+    where: Sequence[int] | None,
+    bad: set[int],
+    strings: bool,
 ) -> None:
     """Add to ``bad`` the records whose value has a wrong check character.
 
@@ -190,7 +214,7 @@ def _check_characters(
     """
     assert column.wrong_check is not None
     rows = where if where is not None else range(len(values))
-    if column.strings_only and set(map(len, values)) == {CHECKED_WIDTH}:
+    if strings and set(map(len, values)) == {CHECKED_WIDTH}:
         # Every value at once, when each is 18 characters and all are ASCII (so the rows
         # line up): a value of a bad record may not be a code, but a wrong answer about it
         # only names a record already bad.
@@ -228,6 +252,71 @@ def build_typed_records(
         return None
 
 
+@dataclass
+class CsvColumnChecks:
+    """The rows of a CSV file with string columns, checked a column at a time.
+
+    A row is valid when every required column has a cell (``empty`` = "absent") and every
+    cell, as the record holds it (absent, None or "" when empty), satisfies its property's
+    leaf schema: exactly what validating the record built from the row says, when the
+    record schema is a closed object of leaf properties and the header names only them.
+    """
+
+    columns: list[tuple[int, _Column]]  # (cell index, its property's checks)
+    required: list[int]  # cell indices of required properties
+    empty: str
+    key: int | None  # cell index of the key
+
+    def refused(self, rows: list[list[str]]) -> tuple[set[int], list[tuple[str, ...]]]:
+        """Indices of the rows whose record is (or may be) invalid, and the columns."""
+        cells = list(zip(*rows, strict=True))
+        holes = ["" in column for column in cells]
+        bad: set[int] = set()
+        absent = self.empty == "absent"
+        if absent:
+            for index in self.required:
+                if holes[index]:
+                    bad.update(i for i, cell in enumerate(cells[index]) if not cell)
+        for index, checks in self.columns:
+            column = cells[index]
+            values: Sequence[Any] = column
+            where: Sequence[int] | None = None
+            strings = True
+            if holes[index]:
+                if absent:
+                    kept = list(map(bool, column))
+                    values = list(compress(column, kept))
+                    where = list(compress(range(len(column)), kept))
+                elif self.empty == "null":
+                    values = [cell if cell else None for cell in column]
+                    strings = False
+            if not _check_column(checks, values, where, bad, strings):
+                return set(range(len(rows))), cells
+        return bad, cells
+
+    def keys(self, cells: list[tuple[str, ...]]) -> Sequence[Any]:
+        """The key of every row that has one, as the record holds it."""
+        assert self.key is not None
+        found = cells[self.key]
+        if self.empty == "empty-string" or "" not in found:
+            return found
+        if self.empty == "null":
+            return [cell if cell else None for cell in found]
+        return [cell for cell in found if cell]
+
+
+def build_csv_checks(
+    schema_path: Path, folder: Path, header: list[str], empty: str, key_field: str | None
+) -> CsvColumnChecks | None:
+    """Column checks for rows under ``header``, or None when they cannot be exact."""
+    try:
+        return _Translator(_Documents(schema_path, folder), key_field).csv(header, empty)
+    except (NoTypedPath, NoFastPath, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    except Exception:  # jsonschema-rs refusing what was built: no column checks
+        return None
+
+
 # A step from a value to a value inside it: ("attr", name, "" or "optional") or a variant
 # test ("is", class name, "").
 _Step = tuple[str, str, str]
@@ -259,17 +348,70 @@ class _Translator:
             key_optional = self.key_field not in (root.get("required") or [])
         formats = _exact_formats(self.left_formats) or None
         columns: list[_Column] = []
-        for path, leaf, check_format in self.columns:
-            validator = jsonschema_rs.validator_for(
-                {"type": "array", "items": leaf},
-                validate_formats=True,
-                formats=formats,
-                offline=True,
-            )
-            check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
-            strings_only = leaf.get("type") == "string"
-            columns.append(_Column(self.gather(path), validator, check, strings_only))
-        return TypedRecords(decoder.decode, columns, key, key_optional)
+        for _, leaf, check_format in self.columns:
+            columns.append(self.column(leaf, check_format, formats))
+        gathers = [self.gather(path) for path, _, _ in self.columns]
+        return TypedRecords(decoder.decode, columns, gathers, key, key_optional)
+
+    def csv(self, header: list[str], empty: str) -> CsvColumnChecks:
+        uri, root = self.concrete(
+            self.documents.root_uri, self.documents.data[self.documents.root_uri]
+        )
+        if not isinstance(root, dict) or root.get("type") != "object":
+            raise NoTypedPath("records are not objects")
+        allowed = {"type", "properties", "required", "additionalProperties"}
+        if set(root) - _ANNOTATIONS - allowed or root.get("additionalProperties") is not False:
+            raise NoTypedPath("object beyond properties, required and closed")
+        properties = root.get("properties") or {}
+        required = root.get("required") or []
+        if len(set(header)) != len(header) or not set(header) <= set(properties):
+            raise NoTypedPath("a column no property names")
+        if not set(required) <= set(header):
+            raise NoTypedPath("a required property no column holds")
+        columns = []
+        formats: set[str] = set()
+        for index, name in enumerate(header):
+            _, node = self.concrete(uri, properties[name])
+            if not isinstance(node, dict) or set(node) - _ANNOTATIONS - _COLUMN_LEAF:
+                raise NoTypedPath(f"property {name!r} is not a leaf")
+            leaf, check_format, left = self.column_leaf(node)
+            formats |= left
+            columns.append((index, leaf, check_format))
+        exact = _exact_formats(formats) or None
+        checks = [(index, self.column(leaf, fmt, exact)) for index, leaf, fmt in columns]
+        key = header.index(self.key_field) if self.key_field in header else None
+        if self.key_field is not None and key is None:
+            raise NoTypedPath("no column holds the key")
+        return CsvColumnChecks(checks, [header.index(n) for n in required], empty, key)
+
+    def column_leaf(self, node: dict[str, Any]) -> tuple[dict[str, Any], str | None, set[str]]:
+        """A copy of a leaf schema with formats as patterns where exact, the format whose
+        check characters are left to check, and the formats left as callbacks."""
+        leaf = _copy(node)
+        check_format = None
+        left = set()
+        fmt = leaf.get("format")
+        if isinstance(fmt, str):
+            if fmt in CHECK_CHARACTERS:
+                check_format = fmt
+                _add_pattern(leaf, self.patterns[fmt])
+            elif fmt in self.patterns:
+                _add_pattern(leaf, self.patterns[fmt])
+            else:
+                left.add(fmt)
+        return leaf, check_format, left
+
+    def column(
+        self, leaf: dict[str, Any], check_format: str | None, formats: dict[str, Any] | None
+    ) -> _Column:
+        validator = jsonschema_rs.validator_for(
+            {"type": "array", "items": leaf},
+            validate_formats=True,
+            formats=formats,
+            offline=True,
+        )
+        check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
+        return _Column(validator, check, leaf.get("type") == "string")
 
     # ------------------------------------------------------------ schema to types
 
@@ -471,17 +613,8 @@ class _Translator:
         return Annotated[base, msgspec.Meta(**meta)] if meta else base
 
     def add_column(self, node: dict[str, Any], path: tuple[_Step, ...]) -> None:
-        leaf = _copy(node)
-        check_format = None
-        fmt = leaf.get("format")
-        if isinstance(fmt, str):
-            if fmt in CHECK_CHARACTERS:
-                check_format = fmt
-                _add_pattern(leaf, self.patterns[fmt])
-            elif fmt in self.patterns:
-                _add_pattern(leaf, self.patterns[fmt])
-            else:
-                self.left_formats.add(fmt)
+        leaf, check_format, left = self.column_leaf(node)
+        self.left_formats |= left
         self.columns.append((path, leaf, check_format))
 
     # ------------------------------------------------------------ gather code

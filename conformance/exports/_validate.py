@@ -72,7 +72,13 @@ from conformance.exports._readers import (
     xml_record_batches,
     xml_records,
 )
-from conformance.exports._typed import SURROGATE_ESCAPE, TypedRecords, build_typed_records
+from conformance.exports._typed import (
+    SURROGATE_ESCAPE,
+    CsvColumnChecks,
+    TypedRecords,
+    build_csv_checks,
+    build_typed_records,
+)
 from conformance.exports._xml_batches import SEGMENT, XmlBatches, global_element_names
 from conformance.exports._xml_compiled import RecordScanner, compile_record
 from conformance.regex_validator import PatternTimeout
@@ -408,7 +414,7 @@ def _read(
     size = 0
     for item in items:
         window.append(item)
-        size += len(item.values) if isinstance(item, CsvRows) else 1
+        size += item.size if isinstance(item, CsvRows) else 1
         if size >= SUB_BLOCK:
             report.records += size
             _check_window(window, checker, keys)
@@ -438,7 +444,9 @@ def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys:
             batch = []
         if item is None:
             break
-        values = item.values
+        if item.cells is not None and _check_columns(item, checker, keys):
+            continue
+        values = item.built()
         accepted = checker.accepted(values)
         if False in accepted:
             for index in compress(range(len(values)), map(not_, accepted)):
@@ -446,6 +454,30 @@ def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys:
                     line, row = item.place(index)
                     checker.slow(Record(values[index], line=line, row=row))
         keys.add_many(values, item.place)
+
+
+def _check_columns(item: CsvRows, checker: _RecordChecker, keys: _Keys) -> bool:
+    """Check and key rows of string cells a column at a time, building only the records
+    the columns refuse; False when the columns cannot be checked so (nothing done)."""
+    assert item.cells is not None
+    assert item.header is not None
+    checks = checker.csv_checks(item.header, item.empty)
+    if checks is None or (keys.fields and (checks.key is None or keys.buckets is None)):
+        return False
+    refused, columns = checks.refused(item.cells)
+    for index in sorted(refused):
+        if checker.validator is None:  # the schema proved unusable
+            break
+        value = item.record(index)
+        if not checker.fast_check(value):
+            line, row = item.place(index)
+            checker.slow(Record(value, line=line, row=row))
+    if keys.fields and keys.buckets is not None:
+        buckets = keys.buckets
+        mask = len(buckets) - 1
+        for h in map(hash, checks.keys(columns)):
+            buckets[h & mask].append(h)
+    return True
 
 
 # ---------------------------------------------------------------- JSON Lines fast path
@@ -754,6 +786,8 @@ class _RecordChecker:
         self.validator = validator
         self.fast = fast
         self.typed = typed  # JSON Lines only: msgspec's one-pass parse and check
+        self.schema: tuple[Path, Path, str | None] | None = None  # for the CSV column checks
+        self.columns: dict[tuple[tuple[str, ...], str], CsvColumnChecks | None] = {}
         self.sink = sink
         self.validating = validator is not None
         self.refused: list[tuple[bytes, int, int]] = []  # (raw line, line number, offset)
@@ -773,7 +807,20 @@ class _RecordChecker:
         if fast is not None and spec.format == "jsonl" and len(spec.key) <= 1:
             key = spec.key[0] if spec.key else None
             typed = build_typed_records(spec.schema_path, folder, key)
-        return cls(validator, fast, sink, typed)
+        checker = cls(validator, fast, sink, typed)
+        if fast is not None and spec.format == "csv" and len(spec.key) <= 1:
+            checker.schema = (spec.schema_path, folder, spec.key[0] if spec.key else None)
+        return checker
+
+    def csv_checks(self, header: list[str], empty: str) -> CsvColumnChecks | None:
+        """The column checks of rows under ``header``, built once per header."""
+        if self.schema is None or self.validator is None:
+            return None
+        place = (tuple(header), empty)
+        if place not in self.columns:
+            schema_path, folder, key = self.schema
+            self.columns[place] = build_csv_checks(schema_path, folder, header, empty, key)
+        return self.columns[place]
 
     def check(self, record: Record) -> None:
         if self.validator is None:
