@@ -1,11 +1,15 @@
-"""The typed fast path of JSON Lines records: msgspec parses and checks each line in one pass.
+"""Typed fast paths: JSON Lines records parsed and checked by msgspec, CSV rows a column at a time.
 
 The record schema, when it stays within a plain subset, is translated into msgspec types
 (``Struct`` classes with ``forbid_unknown_fields``, tagged unions, ``Literal`` enums, length
 and range constraints, ``datetime.date``). Leaf values msgspec cannot check exactly
 (patterns, formats, check characters) become *columns*: the values of a block, gathered per
 leaf, checked by one jsonschema-rs call per block against a copy of the leaf schema, and
-their check characters by arithmetic.
+their check characters by arithmetic over all of them at once (numpy).
+
+CSV rows of string columns need no parsing: when the record schema is a closed object of
+leaf properties, each column of a block of rows is checked the same way, and records are
+built only for the rows a column refuses.
 
 Soundness is the rule: a line the typed path accepts is a line the fast path (orjson,
 jsonschema-rs and the check-character sites) accepts, with the same key. Any line it refuses
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from itertools import compress, islice
 from operator import attrgetter
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeVar, Union
 
 import jsonschema_rs
 import msgspec
@@ -46,6 +50,8 @@ __all__ = [
     "build_csv_checks",
     "build_typed_records",
 ]
+
+_Built = TypeVar("_Built")
 
 # Lines holding a surrogate escape: msgspec and orjson may disagree on them.
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -244,12 +250,7 @@ def build_typed_records(
     schema_path: Path, folder: Path, key_field: str | None
 ) -> TypedRecords | None:
     """The typed path for a record schema, or None when it cannot be exact."""
-    try:
-        return _Translator(_Documents(schema_path, folder), key_field).build()
-    except (NoTypedPath, NoFastPath, ValueError, KeyError, TypeError, RecursionError):
-        return None
-    except Exception:  # msgspec or jsonschema-rs refusing what was built: no typed path
-        return None
+    return _translated(lambda: _Translator(_Documents(schema_path, folder), key_field).build())
 
 
 @dataclass
@@ -309,11 +310,17 @@ def build_csv_checks(
     schema_path: Path, folder: Path, header: list[str], empty: str, key_field: str | None
 ) -> CsvColumnChecks | None:
     """Column checks for rows under ``header``, or None when they cannot be exact."""
+    return _translated(
+        lambda: _Translator(_Documents(schema_path, folder), key_field).csv(header, empty)
+    )
+
+
+def _translated(build: Callable[[], _Built]) -> _Built | None:
     try:
-        return _Translator(_Documents(schema_path, folder), key_field).csv(header, empty)
+        return build()
     except (NoTypedPath, NoFastPath, ValueError, KeyError, TypeError, RecursionError):
         return None
-    except Exception:  # jsonschema-rs refusing what was built: no column checks
+    except Exception:  # msgspec or jsonschema-rs refusing what was built: no typed path
         return None
 
 
