@@ -1,8 +1,8 @@
 """Unique keys in flat memory: hashes while reading, exact comparison only for candidates.
 
-While a file is read, :class:`KeyHashes` keeps one 64-bit hash per record in 4096 bucket
-arrays (8 bytes a record, no Python object per key). At the end, buckets holding a hash
-twice name the *candidate* hashes; only when there are some is the file read a second time
+While a file is read, :class:`KeyHashes` keeps one 64-bit hash per record in one flat array
+(8 bytes a record, no Python object per key). At the end, sorted, the hashes seen twice are
+the *candidate* hashes; only when there are some is the file read a second time
 (:class:`KeyCollector`), keeping the exact key text of candidate records, so duplicates are
 reported with both places and their values, and a hash collision is never reported.
 
@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from conformance.exports._model import UNIQUE_KEYS, Sink, clip
 
-BUCKETS = 4096
-_MASK = BUCKETS - 1
 _INT64 = (-(2**63), 2**64)
 
 
@@ -61,47 +60,41 @@ def key_hash(values: list[Any]) -> int:
 
 
 class KeyHashes:
-    """One hash per record, bucketed; mergeable across byte ranges of one file."""
+    """One hash per record, in one flat array; mergeable across byte ranges of one file."""
 
     def __init__(self) -> None:
-        self.buckets = [array("q") for _ in range(BUCKETS)]
-        self.count = 0
+        self.flat = array("q")  # appended to directly by the fast paths
+
+    @property
+    def count(self) -> int:
+        return len(self.flat)
 
     def add(self, values: list[Any]) -> None:
-        h = key_hash(values)
-        self.buckets[h & _MASK].append(h)
-        self.count += 1
+        self.flat.append(key_hash(values))
 
     def add_texts(self, texts: list[str]) -> None:
-        """Single string keys: ``add([text])`` for each, without a call per key."""
-        buckets = self.buckets
-        for h in map(hash, texts):
-            buckets[h & _MASK].append(h)
-        self.count += len(texts)
+        """Single string keys: ``add([text])`` for each, in one C-level loop."""
+        self.flat.extend(map(hash, texts))
 
     def merge(self, other: KeyHashes) -> None:
-        for mine, theirs in zip(self.buckets, other.buckets, strict=True):
-            mine.extend(theirs)
-        self.count += other.count
+        self.flat.extend(other.flat)
 
-    def to_bytes(self) -> list[bytes]:
-        return [bucket.tobytes() for bucket in self.buckets]
+    def to_bytes(self) -> bytes:
+        return self.flat.tobytes()
 
     @classmethod
-    def from_bytes(cls, data: list[bytes]) -> KeyHashes:
+    def from_bytes(cls, data: bytes) -> KeyHashes:
         hashes = cls()
-        for bucket, raw in zip(hashes.buckets, data, strict=True):
-            bucket.frombytes(raw)
-            hashes.count += len(bucket)
+        hashes.flat.frombytes(data)
         return hashes
 
     def candidates(self) -> frozenset[int]:
         """Hashes seen more than once (a duplicate, or rarely a collision)."""
-        found: set[int] = set()
-        for bucket in self.buckets:
-            if len(bucket) > 1 and len(set(bucket)) != len(bucket):
-                found.update(h for h, n in Counter(bucket).items() if n > 1)
-        return frozenset(found)
+        if len(self.flat) < 2:
+            return frozenset()
+        ordered = np.sort(np.frombuffer(self.flat, dtype=np.int64))
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        return frozenset(np.unique(repeated).tolist())
 
 
 def where_text(where: int | str) -> str:

@@ -462,7 +462,7 @@ def _check_columns(item: CsvRows, checker: _RecordChecker, keys: _Keys) -> bool:
     assert item.cells is not None
     assert item.header is not None
     checks = checker.csv_checks(item.header, item.empty)
-    if checks is None or (keys.fields and (checks.key is None or keys.buckets is None)):
+    if checks is None or (keys.fields and (checks.key is None or keys.flat is None)):
         return False
     refused, columns = checks.refused(item.cells)
     for index in sorted(refused):
@@ -472,11 +472,8 @@ def _check_columns(item: CsvRows, checker: _RecordChecker, keys: _Keys) -> bool:
         if not checker.fast_check(value):
             line, row = item.place(index)
             checker.slow(Record(value, line=line, row=row))
-    if keys.fields and keys.buckets is not None:
-        buckets = keys.buckets
-        mask = len(buckets) - 1
-        for h in map(hash, checks.keys(columns)):
-            buckets[h & mask].append(h)
+    if keys.fields and keys.flat is not None:
+        keys.flat.extend(map(hash, checks.keys(columns)))
     return True
 
 
@@ -509,9 +506,8 @@ def _jsonl_fast(
     sites_ok = fast.sites_ok if fast is not None else _never
     validate = checker.validating
     field_name = keys.single
-    buckets = keys.buckets
+    flat = keys.flat
     collect = part.collector
-    mask = len(buckets) - 1 if buckets else 0
     # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
     shallow = checker.fast is not None and checker.fast.max_depth <= MAX_DEPTH
     end = part.end
@@ -521,7 +517,7 @@ def _jsonl_fast(
         validate
         and shallow
         and fast is not None
-        and (not keys.fields or (field_name is not None and buckets is not None))
+        and (not keys.fields or (field_name is not None and flat is not None))
     )
     typed = checker.typed if at_once else None
     records = 0
@@ -620,14 +616,14 @@ def _jsonl_fast(
                         key = value.get(field_name, _MISSING)
                         if key is _MISSING:
                             pass
-                        elif buckets is not None:
+                        elif flat is not None:
                             try:
                                 h = hash(key)
                             except TypeError:
                                 where = {"line": number, "row": None, "pointer": "/" + field_name}
                                 keys.add_values([key], number, where)
                             else:
-                                buckets[h & mask].append(h)
+                                flat.append(h)
                         elif collect is not None:
                             where = {"line": number, "row": None, "pointer": "/" + field_name}
                             collect.add([key], number, where)
@@ -661,14 +657,11 @@ def _typed_block(
     :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
-    buckets = keys.buckets
-    if buckets is not None and typed.key is not None:
+    if keys.flat is not None and typed.key is not None:
         found = list(map(typed.key, accepted))
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
-        mask = len(buckets) - 1
-        for h in map(hash, found):
-            buckets[h & mask].append(h)
+        keys.flat.extend(map(hash, found))
     if refused:
         starts = list(accumulate(map(len, lines), initial=0))
         for index in refused:
@@ -903,7 +896,7 @@ class _Keys:
         self.single = fields[0] if len(fields) == 1 else None
         self.hashes = part.hashes if fields else None
         self.collector = part.collector if fields else None
-        self.buckets = self.hashes.buckets if self.hashes is not None else None
+        self.flat = self.hashes.flat if self.hashes is not None else None
         if self.hashes is None and self.collector is None:
             self.single = None
             self.fields = ()
@@ -918,7 +911,7 @@ class _Keys:
         value = record.value
         if not self.fields or not isinstance(value, dict):
             return
-        if self.buckets is not None and self.single is not None:  # hashing, one field
+        if self.flat is not None and self.single is not None:  # hashing, one field
             key = value.get(self.single, _MISSING)
             if key is _MISSING:
                 return
@@ -927,7 +920,7 @@ class _Keys:
             except TypeError:
                 pass
             else:
-                self.buckets[h & (len(self.buckets) - 1)].append(h)
+                self.flat.append(h)
                 return
         if any(name not in value for name in self.fields):
             return  # the missing field is a schema error already
@@ -943,8 +936,8 @@ class _Keys:
         self, values: list[Any], where: Callable[[int], tuple[int | None, int | None]]
     ) -> None:
         """Key the JSON values of a batch (``_MISSING`` = skip); ``where(i)`` is (line, row)."""
-        name, buckets = self.single, self.buckets
-        if name is None or buckets is None:
+        name, flat = self.single, self.flat
+        if name is None or flat is None:
             for index, value in enumerate(values):
                 if value is not _MISSING:
                     line, row = where(index)
@@ -959,9 +952,7 @@ class _Keys:
                     line, row = where(index)
                     self.add_json(Record(value, line=line, row=row))
             return
-        mask = len(buckets) - 1
-        for h in hashes:
-            buckets[h & mask].append(h)
+        flat.extend(hashes)
 
     def add_xml(self, record: XmlRecord) -> None:
         if not self.fields:

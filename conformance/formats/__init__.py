@@ -12,13 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import jsonschema
-from hypothesis.strategies import SearchStrategy
 from jsonschema.exceptions import FormatError
 
 from conformance.errors import ConformanceError
 from conformance.formats import _cn, _common
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 __all__ = ["FORMATS", "Format", "UnknownFormat", "format_checker", "get_format"]
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from hypothesis import strategies as st
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
+else:
+    from conformance.formats._strategies import st
 
 __all__ = [
     "PROVINCE_PREFIXES",

@@ -9,9 +9,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from hypothesis import strategies as st
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
+else:
+    from conformance.formats._strategies import st
 
 __all__ = [
     "check_date",
