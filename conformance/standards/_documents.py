@@ -204,6 +204,17 @@ def _compose(text: str, path: Path) -> yaml.Node | None:
         raise _too_deep(path) from None
 
 
+def _construct(node: yaml.Node | None) -> Any:
+    """The data of a composed document (what ``yaml.load`` gives, without parsing again)."""
+    if node is None:
+        return None
+    loader = _Loader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_data(path: Path) -> Any:
     """The data of a .json file (no line map: for readers that report no locations), or
     of any other document as :func:`load_document` reads it."""
@@ -223,7 +234,7 @@ def load_document(path: Path) -> Document:
             node = _compose(text, path)
             if node is not None:
                 _check_graph(node, path)  # before anything walks the expanded tree
-            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+            data = _construct(node)
         except yaml.YAMLError as exc:
             raise _yaml_error(path, exc) from None
     data = _string_keys(data)

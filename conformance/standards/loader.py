@@ -60,7 +60,10 @@ def resolve_inside(folder: Path, relative: str, where: Location) -> Path:
     return candidate
 
 
-def content_digest(folder: Path) -> str:
+_UNREAD: Any = object()  # the manifest is to be read
+
+
+def content_digest(folder: Path, manifest: Any = _UNREAD) -> str:
     """sha256 over the canonical listing of the version folder.
 
     The listing has one line per regular file, sorted by the UTF-8 bytes of its
@@ -71,6 +74,7 @@ def content_digest(folder: Path) -> str:
     whitespace, UTF-8) without ``status`` and ``dates``.  Moving a version through its
     lifecycle (published, deprecated, retired) changes neither what it requires nor the
     certificates that pin it; any other change to any file changes the digest.
+    ``manifest``: the manifest's data when the caller has just read it.
     """
     folder = folder.resolve()
     entries: list[tuple[bytes, str]] = []
@@ -86,7 +90,7 @@ def content_digest(folder: Path) -> str:
             path = Path(root) / name
             relative = path.relative_to(folder).as_posix()
             if relative == MANIFEST:
-                digest = hashlib.sha256(_manifest_content(path)).hexdigest()
+                digest = hashlib.sha256(_manifest_content(path, manifest)).hexdigest()
             else:
                 digest = _file_digest(path)
             entries.append((relative.encode("utf-8"), digest))
@@ -103,8 +107,9 @@ def _file_digest(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def _manifest_content(path: Path) -> bytes:
-    data = load_document(path).data
+def _manifest_content(path: Path, data: Any = _UNREAD) -> bytes:
+    if data is _UNREAD:
+        data = load_document(path).data
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k not in LIFECYCLE_FIELDS}
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -200,7 +205,7 @@ def load_standard(folder: Path) -> Standard:
         folder=folder,
         manifest_path=manifest,
         openapi_path=openapi_path,
-        digest=content_digest(folder),
+        digest=content_digest(folder, data),
     )
 
 

@@ -115,7 +115,7 @@ def load_profile(folder: Path, doc: Document) -> Standard:
             f"a profile has its own id; id={data['id']!r} is the id of the base it extends",
             doc.location("/id"),
         )
-    digest = content_digest(folder)
+    digest = content_digest(folder, doc.data)
     key = (str(folder), digest, base.digest)
     with _lock:
         effective = _cache.get(key)
