@@ -65,10 +65,6 @@ class KeyHashes:
     def __init__(self) -> None:
         self.flat = array("q")  # appended to directly by the fast paths
 
-    @property
-    def count(self) -> int:
-        return len(self.flat)
-
     def add(self, values: list[Any]) -> None:
         self.flat.append(key_hash(values))
 

@@ -81,6 +81,11 @@ _COLUMN_LEAF = _NATIVE_LEAF | {
     "exclusiveMaximum",
     "multipleOf",
 }
+# The constraints msgspec's Meta says exactly, per type: keyword to Meta option.
+_META_OPTIONS: dict[str, dict[str, str]] = {
+    "string": {"minLength": "min_length", "maxLength": "max_length"},
+    "integer": {"minimum": "ge", "maximum": "le"},
+}
 _SCALAR_TYPES: dict[str, Any] = {"string": str, "integer": int, "boolean": bool, "null": None}
 _MAX_DEPTH = 16
 
@@ -366,11 +371,7 @@ class _Translator:
         )
         if not isinstance(root, dict) or root.get("type") != "object":
             raise NoTypedPath("records are not objects")
-        allowed = {"type", "properties", "required", "additionalProperties"}
-        if set(root) - _ANNOTATIONS - allowed or root.get("additionalProperties") is not False:
-            raise NoTypedPath("object beyond properties, required and closed")
-        properties = root.get("properties") or {}
-        required = root.get("required") or []
+        properties, required = _closed_object(root, allow_tags=False)
         if len(set(header)) != len(header) or not set(header) <= set(properties):
             raise NoTypedPath("a column no property names")
         if not set(required) <= set(header):
@@ -449,15 +450,7 @@ class _Translator:
     def object_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
     ) -> Any:
-        allowed = {"type", "properties", "required", "additionalProperties", "allOf"}
-        if set(node) - _ANNOTATIONS - allowed or node.get("additionalProperties") is not False:
-            raise NoTypedPath("object beyond properties, required and closed")
-        properties = node.get("properties") or {}
-        required = node.get("required") or []
-        if not isinstance(properties, dict) or not isinstance(required, list):
-            raise NoTypedPath("malformed object schema")
-        if not set(required) <= set(properties):
-            raise NoTypedPath("a required property no record may have")
+        properties, required = _closed_object(node, allow_tags=True)
         if "allOf" not in node:
             return self.struct(uri, properties, set(required), None, path, depth)
         tag, branches = self.tagged(uri, node, properties, set(required))
@@ -570,8 +563,10 @@ class _Translator:
             types = ["string"]
         if not isinstance(types, list) or not types or any(t not in _SCALAR_TYPES for t in types):
             raise NoTypedPath(f"leaf type {declared!r}")
-        key = path == (("attr", self.python_name(self.key_field or ""), ""),) or path == (
-            ("attr", self.python_name(self.key_field or ""), "optional"),
+        key = (
+            self.key_field is not None
+            and len(path) == 1
+            and path[0][1] == self.python_name(self.key_field)
         )
         native = self.native(node, types, enum, key)
         if native is not None:
@@ -599,23 +594,14 @@ class _Translator:
             and "string" in types
         ):
             return _union([dt.date, *([None] if "null" in types else [])])
-        if keywords - _NATIVE_LEAF:
+        options = _META_OPTIONS.get(types[0], {}) if len(types) == 1 else {}
+        if keywords - {"type"} - options.keys():
             return None
         meta: dict[str, Any] = {}
-        if types == ["string"]:
-            for keyword, option in (("minLength", "min_length"), ("maxLength", "max_length")):
-                if keyword in node:
-                    if not _plain_int(node[keyword]):
-                        return None
-                    meta[option] = node[keyword]
-        elif types == ["integer"]:
-            for keyword, option in (("minimum", "ge"), ("maximum", "le")):
-                if keyword in node:
-                    if not _plain_int(node[keyword]):
-                        return None
-                    meta[option] = node[keyword]
-        elif keywords - {"type"}:
-            return None
+        for keyword in keywords & options.keys():
+            if not _plain_int(node[keyword]):
+                return None
+            meta[options[keyword]] = node[keyword]
         base = _union([_SCALAR_TYPES[t] for t in types])
         return Annotated[base, msgspec.Meta(**meta)] if meta else base
 
@@ -654,6 +640,23 @@ class _Translator:
         exec(source, namespace)  # noqa: S102 - generated from checked identifiers
         gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]] = namespace["gather"]
         return gather
+
+
+def _closed_object(node: dict[str, Any], allow_tags: bool) -> tuple[dict[str, Any], list[str]]:
+    """(properties, required) of an object schema that says nothing else, is closed and
+    requires only properties it names (``allOf`` of tag tests too, if ``allow_tags``)."""
+    allowed = {"type", "properties", "required", "additionalProperties"}
+    if allow_tags:
+        allowed.add("allOf")
+    if set(node) - _ANNOTATIONS - allowed or node.get("additionalProperties") is not False:
+        raise NoTypedPath("object beyond properties, required and closed")
+    properties = node.get("properties") or {}
+    required = node.get("required") or []
+    if not isinstance(properties, dict) or not isinstance(required, list):
+        raise NoTypedPath("malformed object schema")
+    if not set(required) <= set(properties):
+        raise NoTypedPath("a required property no record may have")
+    return properties, required
 
 
 def _plain_int(value: Any) -> bool:
