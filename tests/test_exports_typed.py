@@ -19,16 +19,17 @@ from conformance.exports._typed import build_typed_records, id_numbers_wrong, us
 from conformance.formats import FORMATS
 from conformance.standards.loader import load_standard
 from conformance.validation import schema_validator
+from tests.test_exports_fast import LICENCE, _licence_records, _spec_of_rows
 
-ROOT = Path(__file__).resolve().parents[1]
-LICENCE = ROOT / "standards" / "gov.e-licence" / "1.1.0"
 SCHEMA = LICENCE / "schemas" / "licence.schema.json"
 CHECKS = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-def _licence_records() -> list[dict[str, Any]]:
-    path = LICENCE / "examples" / "licences.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def _taken(typed: Any, lines: list[bytes]) -> tuple[list[tuple[int, Any]], int]:
+    """(line index, record) of each line the typed path accepts; how many it refused."""
+    accepted, refused = typed.accepted(lines)
+    taken = [i for i in range(len(lines)) if i not in refused]
+    return list(zip(taken, accepted, strict=True)), len(refused)
 
 
 def test_the_licence_schema_gets_a_typed_path_with_its_columns() -> None:
@@ -129,16 +130,14 @@ def test_typed_path_accepts_only_what_python_jsonschema_accepts() -> None:
     @CHECKS
     @given(st.lists(mutated_lines(), min_size=1, max_size=6))
     def sound(lines: list[bytes]) -> None:
-        accepted, refused = typed.accepted(lines)
-        taken = [i for i in range(len(lines)) if i not in refused]
-        assert len(taken) == len(accepted)
-        for index, record in zip(taken, accepted, strict=True):
+        taken, refused = _taken(typed, lines)
+        for index, record in taken:
             value = orjson.loads(lines[index])  # the fast path parses what msgspec took
             assert fast.check(value), lines[index]
             assert not list(slow.iter_errors(value)), lines[index]
             assert typed.key(record) == value["licence_id"]
-        outcomes["accepted"] += len(accepted)
-        outcomes["refused"] += len(refused)
+        outcomes["accepted"] += len(taken)
+        outcomes["refused"] += refused
 
     sound()
     assert outcomes["accepted"] > 50
@@ -375,14 +374,13 @@ def test_typed_path_of_a_general_schema_is_sound(tmp_path: Path) -> None:
     )
     def sound(records: list[dict[str, Any]]) -> None:
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
-        accepted, refused = typed.accepted(lines)
-        taken = [i for i in range(len(lines)) if i not in refused]
-        for index, record in zip(taken, accepted, strict=True):
+        taken, refused = _taken(typed, lines)
+        for index, record in taken:
             assert not list(slow.iter_errors(records[index])), records[index]
             key = typed.key(record)
             assert key == records[index].get("id", msgspec.UNSET)
-        seen["accepted"] += len(accepted)
-        seen["refused"] += len(refused)
+        seen["accepted"] += len(taken)
+        seen["refused"] += refused
 
     sound()
     assert seen["accepted"] > 20
@@ -405,18 +403,14 @@ def test_check_characters_stay_aligned_when_bad_values_have_other_lengths() -> N
     assert len(accepted) == 2
 
 
-ROW_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["id", "holder_id", "status"],
-    "properties": {
-        "id": {"type": "string", "pattern": "^R[0-9]{5}$"},
-        "holder_id": {"type": "string", "format": "cn-id-number"},
-        "status": {"enum": ["valid", "expired"]},
-        "code": {"type": ["string", "null"], "format": "cn-uscc"},
-        "when": {"type": "string", "format": "date"},
-        "note": {"type": ["string", "null"], "maxLength": 8},
-    },
+ROW_REQUIRED = ["id", "holder_id", "status"]
+ROW_PROPERTIES = {
+    "id": {"type": "string", "pattern": "^R[0-9]{5}$"},
+    "holder_id": {"type": "string", "format": "cn-id-number"},
+    "status": {"enum": ["valid", "expired"]},
+    "code": {"type": ["string", "null"], "format": "cn-uscc"},
+    "when": {"type": "string", "format": "date"},
+    "note": {"type": ["string", "null"], "maxLength": 8},
 }
 
 
@@ -450,18 +444,8 @@ def test_csv_columns_report_exactly_what_records_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
 ) -> None:
     from conformance.exports import _readers, _validate
-    from conformance.standards.model import CsvOptions, ExportSpec, Text
 
-    schema = _write(tmp_path, "row.schema.json", ROW_SCHEMA)
-    spec = ExportSpec(
-        name="rows",
-        title=Text("行", "Rows"),
-        format="csv",
-        schema_path=schema,
-        clauses=("X-001",),
-        key=("id",),
-        csv=CsvOptions(empty=empty),  # type: ignore[arg-type]
-    )
+    spec = _spec_of_rows(tmp_path, ROW_REQUIRED, ROW_PROPERTIES, empty)
     path = tmp_path / "rows.csv"
     path.write_bytes(("\n".join(_row_lines()) + "\n").encode("utf-8"))
     monkeypatch.setattr(_readers, "CSV_BLOCK", 4096)  # blocks without the quoted line
