@@ -416,6 +416,39 @@ def test_xml_not_well_formed_mid_file(folder: Path, tmp_path: Path) -> None:
     assert report.records == 2
 
 
+@pytest.mark.parametrize("layout", ["one-per-line", "one-line", "indented"])
+@pytest.mark.parametrize(
+    "defect",
+    [
+        ("<Name>持证人7</Name>", "<Name>持证&人7</Name>"),  # recoverable in libxml2 2.14
+        ("<No>L0007</No>", "<No>L0007</Nope>"),  # mismatched tag
+        ("<Name>持证人7</Name>", "<Name>持证<人7</Name>"),  # bad start tag
+        ("<Licence><No>L0007", '<Licence a="1" a="2"><No>L0007'),  # attribute twice
+    ],
+)
+def test_xml_records_before_a_syntax_error_are_read_and_checked(
+    folder: Path, tmp_path: Path, layout: str, defect: tuple[str, str]
+) -> None:
+    """Whatever the lxml version (CI runs the lowest and the newest), the records before the
+    broken one are counted and their findings kept; the broken one and those after are not."""
+    spec = make_spec(folder, "xml")
+    rows = xml_rows(9)
+    wrong = rows[2][2][:-1] + ("0" if rows[2][2][-1] != "0" else "1")  # check character
+    rows[2] = (rows[2][0], rows[2][1], wrong, "3")
+    text = xml_doc(rows)
+    if layout == "one-line":
+        text = text.replace("\n  <Licence>", "<Licence>")
+    elif layout == "indented":
+        text = text.replace("<Holder>", "\n    <Holder>").replace("</Holder>", "</Holder>\n  ")
+    broken = text.replace(defect[0], defect[1])
+    assert broken != text
+    report = validate_export(spec, write(tmp_path / "a.xml", broken))
+    assert report.records == 6
+    assert report.counts[(RECORDS, "format:cn-id-number")] == 1  # record 3, before the error
+    assert report.counts[(RECORDS, "parse")] == 1
+    assert not report.complete
+
+
 def test_xml_record_too_large_stops_bounded(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 from lxml import etree
 
@@ -1188,10 +1188,21 @@ class XmlRecord:
     xpath: str
 
 
-def _record_events(tap: XmlTap, record_element: str) -> Any:
-    """A hardened iterparse over the record elements: no entities, DTDs or network."""
-    return etree.iterparse(
-        tap,
+XML_FEED = 64 * 1024  # bytes handed to the parser at a time
+
+
+def _record_elements(tap: XmlTap, record_element: str) -> Iterator[etree._Element]:
+    """A hardened pull parser over the record elements: no entities, DTDs or network.
+
+    Every record that ended before a syntax error is yielded before the error is raised, and
+    no record the error cut short, whatever the lxml version. ``iterparse`` promises neither:
+    from lxml 6.2 it drops the events of the chunk that holds the error, and a failing
+    ``close()`` reports an "end" for every element still open (its ``flushEvents``). So the
+    events of a failed feed are kept (libxml2 reports each end tag as the feed reaches it),
+    and those of a failed ``close()`` are dropped: by then every end tag the parser read has
+    been reported by a feed, so what a failed ``close()`` adds was never closed.
+    """
+    parser = etree.XMLPullParser(
         events=("end",),
         tag=f"{{*}}{record_element}",
         encoding="utf-8",  # the tap always hands over UTF-8
@@ -1201,6 +1212,20 @@ def _record_events(tap: XmlTap, record_element: str) -> Any:
         huge_tree=False,
         remove_blank_text=False,
     )
+    while data := tap.read(XML_FEED):
+        try:
+            parser.feed(data)
+        except etree.XMLSyntaxError:
+            yield from _ended(parser)
+            raise
+        yield from _ended(parser)
+    parser.close()  # a syntax error here leaves the events it made unread
+    yield from _ended(parser)
+
+
+def _ended(parser: etree.XMLPullParser) -> Iterator[etree._Element]:
+    for _event, element in parser.read_events():
+        yield cast(etree._Element, element)  # only "end" events were asked for
 
 
 def _declares_entities(element: etree._Element, sink: Sink) -> bool:
@@ -1227,11 +1252,11 @@ def _declares_entities(element: etree._Element, sink: Sink) -> bool:
 
 def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRecord]:
     """Record elements, one at a time, each cleared once the caller is done with it."""
-    events = _record_events(tap, record_element)
+    events = _record_elements(tap, record_element)
     ordinals: dict[str, int] = {}
     first = True
     try:
-        for _event, element in events:
+        for element in events:
             if first:
                 first = False
                 if _declares_entities(element, sink):
@@ -1240,7 +1265,7 @@ def xml_records(tap: XmlTap, record_element: str, sink: Sink) -> Iterator[XmlRec
             ordinal = ordinals.get(parent, 0) + 1
             ordinals[parent] = ordinal
             yield XmlRecord(element, source_line(element), f"{parent}/{record_element}[{ordinal}]")
-            element.clear(keep_tail=True)
+            element.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lag lxml
             previous = element.getprevious()
             owner = element.getparent()
             while previous is not None and owner is not None:
@@ -1282,7 +1307,7 @@ def xml_record_batches(
     as they end (with any non-record elements before them dropped), so memory stays bounded
     by the batch (at most ``size`` records and about BATCH_BYTES of text).
     """
-    events = _record_events(tap, record_element)
+    events = _record_elements(tap, record_element)
     ordinals: dict[str, int] = {}
     first = True
     batch: list[XmlRecord] = []
@@ -1291,7 +1316,7 @@ def xml_record_batches(
     parent_path = ""
     started = tap.served
     try:
-        for _event, element in events:
+        for element in events:
             if first:
                 first = False
                 if _declares_entities(element, sink):
