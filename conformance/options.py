@@ -190,6 +190,16 @@ OPTIONS: list[Option] = [
         metavar="DIR",
         append=True,
     ),
+    # issue 16 (evidence): the runner's signing key. Not a RunOptions field: only the end of
+    # the run reads it (conformance.certificates.attest); its text is never stored or shown.
+    Option(
+        "--runner-key",
+        "runner_key",
+        "the runner's Ed25519 private key (PEM, made by `conformance keygen`): sign "
+        "run-attestation.json over the run's files at its end (default: the PEM text in "
+        "$CONFORMANCE_RUNNER_KEY); without either the run is not attested and cannot be certified",
+        metavar="PATH",
+    ),
     Option(
         "--force",
         "force",

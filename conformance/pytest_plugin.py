@@ -33,6 +33,8 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 
 RUN_KEY = pytest.StashKey[Run]()
+RUNNER_KEY = pytest.StashKey[Any]()  # issue 16: the runner's signing key (or None)
+ATTESTED_KEY = pytest.StashKey[str]()  # issue 16: the attestation line for the terminal
 SHARD_KEY = pytest.StashKey[tuple[int, int]]()
 OUTCOME_KEY = pytest.StashKey[dict[str, Any]]()
 
@@ -68,6 +70,10 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run_config = prepare(options_from(config))
         config.stash[RUN_KEY] = run = Run(run_config)
+        # issue 16: read the runner key now, so a bad key stops the run before it starts
+        from conformance.certificates.attest import load_runner_key
+
+        config.stash[RUNNER_KEY] = load_runner_key(config.getoption("conformance_runner_key"))
     except ConformanceError as exc:
         _usage_error(str(exc))
     run.export_jobs = int(config.getoption("conformance_jobs", 1) or 1)
@@ -212,6 +218,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         code, data = finish_shard(run, shard)
     else:
         _, code, data = finish_run(run)
+        # issue 16: the runner signs an attestation over every file the run wrote
+        from conformance.certificates.attest import attest_finished_run
+
+        run_dir = run.config.reports_dir / run.config.run_id
+        key = session.config.stash.get(RUNNER_KEY, None)
+        session.config.stash[ATTESTED_KEY] = attest_finished_run(run_dir, data, key)
     session.config.stash[OUTCOME_KEY] = data
     session.exitstatus = code
 
@@ -252,3 +264,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     tr.write_line(
         f"reports: {run_dir / 'results.json'}  {run_dir / 'junit.xml'}  {run_dir / 'report.html'}"
     )
+    attested = config.stash.get(ATTESTED_KEY, None)  # issue 16
+    if attested is not None:
+        tr.write_line(attested, yellow=attested.startswith("attestation: none"))

@@ -27,6 +27,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "load_trusted_keys",
+    "private_key_from_pem",
 ]
 
 KEY_ID_HEX = 32
@@ -66,27 +67,31 @@ def _passphrase(env: str | None) -> bytes | None:
     return value.encode("utf-8")
 
 
-def load_private_key(path: Path, passphrase_env: str | None = None) -> Ed25519PrivateKey:
-    data = _read(path)
+def private_key_from_pem(
+    data: bytes, passphrase: bytes | None, where: Location, hint: str = "--passphrase-env"
+) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PEM bytes; errors name ``where``, never the key's text."""
     try:
-        key = serialization.load_pem_private_key(data, password=_passphrase(passphrase_env))
+        key = serialization.load_pem_private_key(data, password=passphrase)
     except TypeError as exc:  # encrypted without a passphrase, or the reverse
-        hint = "--passphrase-env" if "encrypted" in str(exc) and passphrase_env is None else ""
+        missing = "encrypted" in str(exc) and passphrase is None
         raise KeyFileError(
-            f"cannot open the private key: {exc}" + (f" (give {hint})" if hint else ""),
-            Location(path),
+            f"cannot open the private key: {exc}" + (f" (give {hint})" if missing else ""),
+            where,
         ) from None
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise KeyFileError(
-            f"not a PEM private key or wrong passphrase: {str(exc).splitlines()[0]}",
-            Location(path),
+            f"not a PEM private key or wrong passphrase: {str(exc).splitlines()[0]}", where
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyFileError(
-            f"a {type(key).__name__.lstrip('_')} key; expected an Ed25519 private key",
-            Location(path),
+            f"a {type(key).__name__.lstrip('_')} key; expected an Ed25519 private key", where
         )
     return key
+
+
+def load_private_key(path: Path, passphrase_env: str | None = None) -> Ed25519PrivateKey:
+    return private_key_from_pem(_read(path), _passphrase(passphrase_env), Location(path))
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
