@@ -15,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from conformance.certificates.attest import (
+    ATTESTATION_NAME,
+    RunClaims,
+    Runner,
+    RunnerPolicy,
+    attest_run,
+)
+from conformance.certificates.keys import key_id
 from conformance.engine.verdict import decide_from_results
 from conformance.standards.loader import load_standard
 from conformance.standards.model import Standard
@@ -286,9 +296,42 @@ FAILING = [
 ]
 
 
-def write_run(folder: Path, data: dict[str, Any]) -> Path:
-    """A run folder holding results.json (as the suite writes it)."""
+# The tests' runner: one Ed25519 key, trusted as a reviewer's runner by RUNNER_POLICY.
+RUNNER_KEY = Ed25519PrivateKey.generate()
+RUNNER_ID = key_id(RUNNER_KEY.public_key())
+RUNNER_POLICY = RunnerPolicy(
+    {RUNNER_ID: Runner("test runner", "reviewer", None, RUNNER_KEY.public_key(), RUNNER_ID)},
+    False,
+    "the tests' runner",
+)
+
+
+def write_run_key(folder: Path, key: Ed25519PrivateKey = RUNNER_KEY, name: str = "runner") -> Path:
+    """The public key file of a runner key (for ``--trust-runner`` and policy files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.pub.pem"
+    path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return path
+
+
+def attest(folder: Path, key: Ed25519PrivateKey = RUNNER_KEY) -> Path:
+    """Sign the run folder as a runner does at the end of a run (replacing an earlier one)."""
+    (folder / ATTESTATION_NAME).unlink(missing_ok=True)
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    return attest_run(folder, RunClaims.from_results(data), key)
+
+
+def write_run(
+    folder: Path, data: dict[str, Any], runner: Ed25519PrivateKey | None = RUNNER_KEY
+) -> Path:
+    """A run folder holding results.json (as the suite writes it), attested by RUNNER."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "results.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if runner is not None:
+        attest(folder, runner)
     return folder

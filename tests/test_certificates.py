@@ -34,7 +34,15 @@ from conformance.certificates.verify import (
 )
 from conformance.review import review_run
 from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
-from tests.review_data import ALL_PASS, FAILING, make_results, make_standard, write_run
+from tests.review_data import (
+    ALL_PASS,
+    FAILING,
+    RUNNER_POLICY,
+    make_results,
+    make_standard,
+    write_run,
+    write_run_key,
+)
 
 NOW = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC)
 
@@ -50,6 +58,7 @@ def keys(tmp_path: Path) -> dict[str, Path]:
         "old_private": old.private,
         "old_public": old.public,
         "folder": folder,
+        "runner": write_run_key(tmp_path / "runner"),
     }
 
 
@@ -72,6 +81,7 @@ def certificate(tmp_path: Path, standards: Path, keys: dict[str, Path]) -> Path:
         run,
         load_private_key(keys["private"]),
         issuer="省数据局 Reviewer",
+        policy=RUNNER_POLICY,
         standards_dirs=[standards],
         now=NOW,
     )
@@ -189,7 +199,12 @@ def test_certificate_is_capped_at_sunset(tmp_path: Path, keys: dict[str, Path]) 
     standard = make_standard(root, manual_level="SHOULD", sunset="2027-02-01")
     run = write_run(tmp_path / "run", make_results(standard, ALL_PASS))
     issued = certify_run(
-        run, load_private_key(keys["private"]), issuer="x", standards_dirs=[root], now=NOW
+        run,
+        load_private_key(keys["private"]),
+        issuer="x",
+        policy=RUNNER_POLICY,
+        standards_dirs=[root],
+        now=NOW,
     )
     assert issued.document["payload"]["valid_until"] == "2027-02-01T00:00:00+00:00"
 
@@ -199,7 +214,8 @@ def test_failing_run_gets_a_signed_failure_record_never_a_certificate(
 ) -> None:
     run = _run(tmp_path, standards, FAILING)
     done = run_cli(
-        "certify", str(run), "--key", str(keys["private"]), "--standards-dir", str(standards)
+        *("certify", str(run), "--key", str(keys["private"]), "--standards-dir", str(standards)),
+        *("--trust-runner", str(keys["runner"])),
     )
     assert done.code == 1, done.out + done.err
     assert "failure record" in done.out
@@ -230,18 +246,18 @@ def test_certify_refuses_what_cannot_be_certified(
 ) -> None:
     key = load_private_key(keys["private"])
     run = _run(tmp_path, standards, ALL_PASS)
-    # a hand-edited verdict
+    # results whose verdict is not what they roll up to, even from a trusted runner
     data = json.loads((run / "results.json").read_text(encoding="utf-8"))
     data["results"][0]["status"] = "fail"
-    (run / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    write_run(run, data)
     with pytest.raises(CertificateError, match="roll up to 'fail'"):
-        certify_run(run, key, issuer="x", standards_dirs=[standards], now=NOW)
+        certify_run(run, key, issuer="x", policy=RUNNER_POLICY, standards_dirs=[standards], now=NOW)
     # the standard changed since the run
     run = _run(tmp_path, standards, ALL_PASS)
     schema = standards / "test.review" / "1.0.0" / "schemas" / "person.schema.json"
     schema.write_text(schema.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     with pytest.raises(CertificateError, match="run it again"):
-        certify_run(run, key, issuer="x", standards_dirs=[standards], now=NOW)
+        certify_run(run, key, issuer="x", policy=RUNNER_POLICY, standards_dirs=[standards], now=NOW)
     # a draft standard, and one past its sunset
     for kwargs, message in (
         ({"status": "draft"}, "status=draft"),
@@ -250,7 +266,9 @@ def test_certify_refuses_what_cannot_be_certified(
         standard = make_standard(standards, manual_level="SHOULD", **kwargs)
         run = write_run(tmp_path / "run", make_results(standard, ALL_PASS))
         with pytest.raises(CertificateError, match=message):
-            certify_run(run, key, issuer="x", standards_dirs=[standards], now=NOW)
+            certify_run(
+                run, key, issuer="x", policy=RUNNER_POLICY, standards_dirs=[standards], now=NOW
+            )
     assert not (run / "certificate.json").exists()
 
 
@@ -263,6 +281,8 @@ def test_certify_never_overwrites_an_issued_document(
         str(certificate.parent),
         "--key",
         str(keys["private"]),
+        "--trust-runner",
+        str(keys["runner"]),
         "--standards-dir",
         str(standards),
     )
@@ -511,7 +531,12 @@ def test_reviewed_run_certificate_lists_waivers_attestations_and_warnings(
     )
     review_run(run, waivers=waivers, attestations=attestations, as_of=NOW.date())
     issued = certify_run(
-        run, load_private_key(keys["private"]), issuer="x", standards_dirs=[root], now=NOW
+        run,
+        load_private_key(keys["private"]),
+        issuer="x",
+        policy=RUNNER_POLICY,
+        standards_dirs=[root],
+        now=NOW,
     )
     payload = issued.document["payload"]
     assert payload["type"] == "certificate"
@@ -538,6 +563,8 @@ def test_real_run_certificate_holds_export_digests_and_no_secret(
     tmp_path: Path, reference_url: str, token: str, keys: dict[str, Path]
 ) -> None:
     reports = tmp_path / "reports"
+    runner = generate_keypair(tmp_path / "runner-keys", "ci-runner")
+    runner_pem = runner.private.read_text(encoding="utf-8")
     done = run_cli(
         "run",
         "--standard",
@@ -552,11 +579,18 @@ def test_real_run_certificate_holds_export_digests_and_no_secret(
         "3",
         "--seed",
         "5",
-        env={TOKEN_ENV: token},
+        env={TOKEN_ENV: token, "CONFORMANCE_RUNNER_KEY": runner_pem},  # the key as CI gives it
     )
     assert done.code == 0, done.out + done.err
+    assert f"(runner key {runner.key_id})" in done.out
+    secret_line = runner_pem.splitlines()[1]  # the base64 of the private key
+    assert secret_line not in done.out + done.err
     (results,) = reports.glob("*/results.json")
-    done = run_cli("certify", str(results), "--key", str(keys["private"]))
+    assert (results.parent / "run-attestation.json").is_file()
+    done = run_cli(
+        *("certify", str(results), "--key", str(keys["private"])),
+        *("--trust-runner", str(runner.public)),
+    )
     assert done.code == 0, done.out + done.err
     certificate = results.parent / "certificate.json"
     payload = json.loads(certificate.read_text(encoding="utf-8"))["payload"]
@@ -565,7 +599,9 @@ def test_real_run_certificate_holds_export_digests_and_no_secret(
     assert exports["licences-jsonl"]["sha256"] == data["exports"]["licences-jsonl"]["sha256"]
     assert payload["standard"]["digest"] == data["standard"]["digest"]
     for path in results.parent.iterdir():
-        assert token not in path.read_text(encoding="utf-8", errors="replace"), path
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert token not in text, path
+        assert secret_line not in text, path
     done = run_cli("verify", str(certificate), "--trust", str(keys["public"]))
     assert done.code == 0, done.out + done.err
 

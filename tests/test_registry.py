@@ -15,7 +15,14 @@ from conformance.certificates.keys import generate_keypair, load_private_key
 from conformance.registry import Registry, flag_entries
 from conformance.reporting.html import write_html
 from tests.conftest import run_cli
-from tests.review_data import ALL_PASS, FAILING, make_results, make_standard, write_run
+from tests.review_data import (
+    ALL_PASS,
+    FAILING,
+    RUNNER_POLICY,
+    make_results,
+    make_standard,
+    write_run,
+)
 
 ISSUED = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC)
 
@@ -33,7 +40,9 @@ def issued(tmp_path: Path) -> dict[str, Path]:
         data["candidate"]["system"] = system
         run = write_run(tmp_path / "runs" / name, data)
         write_html(run, data)
-        document = certify_run(run, key, issuer="省数据局", standards_dirs=[root], now=ISSUED)
+        document = certify_run(
+            run, key, issuer="省数据局", policy=RUNNER_POLICY, standards_dirs=[root], now=ISSUED
+        )
         paths[name] = document.json_path
     return paths
 

@@ -19,7 +19,14 @@ from conformance.certificates.issue import certify_run
 from conformance.certificates.keys import generate_keypair, load_private_key
 from conformance.reporting.html import write_html
 from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
-from tests.review_data import ALL_PASS, FAILING, make_results, make_standard, write_run
+from tests.review_data import (
+    ALL_PASS,
+    FAILING,
+    RUNNER_POLICY,
+    make_results,
+    make_standard,
+    write_run,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -185,7 +192,11 @@ def test_certificate_view_renders_without_errors(
     run = write_run(tmp_path / "run", make_results(standard, ALL_PASS))
     pair = generate_keypair(tmp_path / "keys", "issuer")
     issued = certify_run(
-        run, load_private_key(pair.private), issuer="省数据局", standards_dirs=[root]
+        run,
+        load_private_key(pair.private),
+        issuer="省数据局",
+        policy=RUNNER_POLICY,
+        standards_dirs=[root],
     )
     view = open_page(issued.html_path)
     assert (

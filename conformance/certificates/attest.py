@@ -435,6 +435,13 @@ def _signer(envelope: dict[str, Any], body: bytes, policy: RunnerPolicy, path: P
                 runner.key.verify(raw, message)
             except InvalidSignature:
                 continue
+            if hint and hint != runner.key_id:
+                # only a hint to DSSE, but a record that names the wrong key is not accepted
+                raise AttestationError(
+                    f"keyid={hint} but runner key {runner.key_id} ({runner.name}) made the "
+                    "signature",
+                    Location(path, None, f"/signatures/{index}/keyid"),
+                )
             return runner
     known = [k for k in named if k in policy.runners]
     if known:

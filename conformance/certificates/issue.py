@@ -1,9 +1,21 @@
 """Issuing: a passing run gets a signed certificate, a failing run a signed failure record.
 
-The run's results (``results.reviewed.json`` when the folder has one, else ``results.json``)
-are validated against their schema and their verdict recomputed with the roll-up rule; the
-standard is loaded from the standards repository and must still have the digest the run
-tested, be published or deprecated, and not be past its sunset.
+Only what a trusted runner observed is certified:
+
+1. the run folder's ``run-attestation.json`` is signed by a runner the policy trusts, and
+   every file it lists (results.json, junit.xml, report.html) has the digest it records,
+   byte for byte (:func:`conformance.certificates.attest.verify_run_attestation`);
+2. results.json says what the attestation's predicate says (standard digest, candidate,
+   base URL, run id, seed, ``requests_sha256``, tool, start and end);
+3. a reviewed copy (``results.reviewed.json``) is the attested results.json with its review
+   applied again, nothing else changed;
+4. the verdict, each clause's status and the summary are recomputed from the results with
+   the roll-up rule (:func:`conformance.engine.verdict.evaluate`) and must equal what the
+   file records;
+5. the standard is loaded from the standards repository and must still have the digest the
+   run tested, be published or deprecated, and not be past its sunset.
+
+Anything else is refused with one line naming the file and the mismatch.
 """
 
 from __future__ import annotations
@@ -23,10 +35,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jsonschema import Draft202012Validator
 
 from conformance.certificates._canonical import canonical_json
+from conformance.certificates.attest import (
+    AttestedRun,
+    RunnerPolicy,
+    check_claims,
+    verify_run_attestation,
+)
 from conformance.certificates.keys import key_id
-from conformance.engine.verdict import decide_from_results
+from conformance.engine.verdict import Review, Verdict, decide_from_results
 from conformance.errors import ConformanceError, Location
-from conformance.review import file_sha256, load_run
+from conformance.review import RESULTS_NAME, REVIEWED_NAME, apply_review, file_sha256, load_run
 from conformance.standards.model import Standard
 
 __all__ = [
@@ -217,6 +235,24 @@ def _check_standard(data: dict[str, Any], standard: Standard, path: Path, now: d
             "(run it again)",
             Location(path, None, "/standard/digest"),
         )
+    # the roll-up is the standard's: its clauses, levels and verification, not the file's
+    declared = [(c.id, c.level.value, c.verification.value) for c in standard.clauses]
+    recorded = [(c["id"], c["level"], c["verification"]) for c in data["clauses"]]
+    if declared != recorded:
+        index = next(
+            (
+                i
+                for i, pair in enumerate(zip(declared, recorded, strict=False))
+                if pair[0] != pair[1]
+            ),
+            min(len(declared), len(recorded)),
+        )
+        raise CertificateError(
+            f"clauses recorded as {recorded[index : index + 1] or 'absent'}, but {standard.ref} "
+            f"declares {declared[index : index + 1] or 'none'} there; expected the standard's "
+            "own clauses",
+            Location(path, None, f"/clauses/{index}"),
+        )
     if standard.status.value not in CERTIFIABLE_STATUSES:
         raise CertificateError(
             f"standard {standard.ref} has status={standard.status.value}; expected one of "
@@ -232,11 +268,98 @@ def _check_standard(data: dict[str, Any], standard: Standard, path: Path, now: d
         )
 
 
+def _first_difference(expected: Any, actual: Any, pointer: str = "") -> tuple[str, Any, Any]:
+    """The JSON pointer of the first place two JSON values differ, and both values there."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual)):
+            if expected.get(key, _MISSING) != actual.get(key, _MISSING):
+                return _first_difference(
+                    expected.get(key, _MISSING), actual.get(key, _MISSING), f"{pointer}/{key}"
+                )
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for index, (a, b) in enumerate(zip(expected, actual, strict=True)):
+            if a != b:
+                return _first_difference(a, b, f"{pointer}/{index}")
+    return pointer or "/", expected, actual
+
+
+_MISSING: Any = "(absent)"
+
+
+def _check_reviewed(path: Path, data: dict[str, Any], attested: AttestedRun, run_dir: Path) -> None:
+    """results.reviewed.json is the attested results.json with its own review applied again."""
+    original_path, original = load_run(run_dir / RESULTS_NAME)
+    source = (data.get("review") or {}).get("source") or {}
+    if source.get("sha256") != attested.subjects[RESULTS_NAME]:
+        raise CertificateError(
+            f"review.source.sha256={source.get('sha256')!r}, but the attested results.json "
+            f"has {attested.subjects[RESULTS_NAME]}; expected a review of this run's results",
+            Location(path, None, "/review/source/sha256"),
+        )
+    expected, _ = apply_review(original, Review.from_dict(data["review"]))
+    expected["review"] = data["review"]
+    if expected != data:
+        pointer, want, got = _first_difference(expected, data)
+        raise CertificateError(
+            f"{got!r} here, but {original_path.name} with this review gives {want!r}: the "
+            "reviewed results were edited",
+            Location(path, None, pointer),
+        )
+
+
+def _check_roll_up(path: Path, data: dict[str, Any], recomputed: Verdict) -> None:
+    """The recorded verdict, clause statuses and summary are what the results roll up to."""
+    if recomputed.verdict != data["verdict"]:
+        raise CertificateError(
+            f"verdict={data['verdict']!r} recorded, but its results roll up to "
+            f"{recomputed.verdict!r}; expected results as the suite wrote them",
+            Location(path, None, "/verdict"),
+        )
+    for index, clause in enumerate(data["clauses"]):
+        status = recomputed.clause_status.get(clause["id"])
+        if status != clause["status"]:
+            raise CertificateError(
+                f"clause {clause['id']} status={clause['status']!r} recorded, but its results "
+                f"roll up to {status!r}",
+                Location(path, None, f"/clauses/{index}/status"),
+            )
+    counts: dict[str, int] = {}
+    for result in data["results"]:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    for status in ("pass", "fail", "skip", "error"):
+        if int(data["summary"].get(status, 0)) != counts.get(status, 0):
+            raise CertificateError(
+                f"summary.{status}={data['summary'].get(status)} recorded, but the results "
+                f"hold {counts.get(status, 0)}",
+                Location(path, None, f"/summary/{status}"),
+            )
+
+
+def check_run(run: Path, policy: RunnerPolicy) -> tuple[Path, dict[str, Any], AttestedRun, Verdict]:
+    """Every check of the module docstring except the standard's; what certify signs from."""
+    path, data = load_run(run, prefer_reviewed=True)
+    run_dir = path.parent
+    if path.name not in (RESULTS_NAME, REVIEWED_NAME):
+        raise CertificateError(
+            f"a results file named {path.name}; expected the run folder's {RESULTS_NAME} or "
+            f"{REVIEWED_NAME} (its attestation names them)",
+            Location(path),
+        )
+    attested = verify_run_attestation(run_dir, policy)
+    if path.name == REVIEWED_NAME:
+        _check_reviewed(path, data, attested, run_dir)
+    check_claims(attested, data, path)
+    recomputed = decide_from_results(data)
+    _check_roll_up(path, data, recomputed)
+    return path, data, attested, recomputed
+
+
 def certify_run(
     run: Path,
     private_key: Ed25519PrivateKey,
     *,
     issuer: str,
+    policy: RunnerPolicy,
     standards_dirs: list[Path] | None = None,
     out_dir: Path | None = None,
     days: int = DEFAULT_VALID_DAYS,
@@ -249,14 +372,7 @@ def certify_run(
     if days < 1:
         raise CertificateError(f"valid days={days}; expected at least 1")
     now = now or datetime.now(UTC)
-    path, data = load_run(run, prefer_reviewed=True)
-    recomputed = decide_from_results(data)
-    if recomputed.verdict != data["verdict"]:
-        raise CertificateError(
-            f"verdict={data['verdict']!r} recorded, but its results roll up to "
-            f"{recomputed.verdict!r}; expected results as the suite wrote them",
-            Location(path, None, "/verdict"),
-        )
+    path, data, attested, _ = check_run(run, policy)
     standard = StandardsRepository(standards_dirs).load(data["standard"]["ref"])
     _check_standard(data, standard, path, now)
     payload = build_payload(
@@ -268,6 +384,15 @@ def certify_run(
         issued_at=now,
         days=days,
     )
+    payload["run"]["attestation"] = {
+        "file": attested.path.name,
+        "sha256": file_sha256(attested.path),
+        "runner": {
+            "name": attested.runner.name,
+            "role": attested.runner.role,
+            "key_id": attested.runner.key_id,
+        },
+    }
     document = sign_payload(payload, private_key)
     folder = out_dir or path.parent
     stem = CERTIFICATE_NAME if payload["type"] == "certificate" else FAILURE_RECORD_NAME

@@ -11,8 +11,12 @@ import argparse
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
+
+if TYPE_CHECKING:
+    from conformance.certificates.attest import RunnerPolicy
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -44,6 +48,21 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _policy(args: argparse.Namespace) -> RunnerPolicy:
+    from conformance.certificates.attest import RunnerPolicy
+
+    if args.policy and args.trust_runner:
+        raise UsageError("give --policy FILE or --trust-runner KEY, not both")
+    if args.policy:
+        return RunnerPolicy.load(Path(args.policy))
+    if args.trust_runner:
+        return RunnerPolicy.of_keys([Path(p) for p in args.trust_runner])
+    raise UsageError(
+        "certify needs the runners it trusts: --policy FILE (schema runner-policy.schema.json) "
+        "or --trust-runner RUNNER.pub.pem (your own runner)"
+    )
+
+
 def cmd_certify(args: argparse.Namespace) -> int:
     from conformance.certificates.issue import certify_run
     from conformance.certificates.keys import load_private_key
@@ -53,6 +72,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
         Path(args.run),
         key,
         issuer=args.issuer,
+        policy=_policy(args),
         standards_dirs=_dirs(args),
         out_dir=Path(args.out) if args.out else None,
         days=args.valid_days,
@@ -75,6 +95,8 @@ def cmd_certify(args: argparse.Namespace) -> int:
             print(f"  - {reason}")
     print(f"  {issued.json_path}")
     print(f"  {issued.html_path}")
+    runner = payload["run"]["attestation"]["runner"]
+    print(f"  from a run attested by {runner['name']} ({runner['role']}, key {runner['key_id']})")
     print(f"  signed with key {issued.document['signature']['key_id']}")
     return EXIT_OK if issued.is_certificate else EXIT_FAIL
 
@@ -193,6 +215,20 @@ def register(
         help="validity (default: 365 days, never past the standard's sunset)",
     )
     p.add_argument("--out", metavar="DIR", help="write here instead of the run folder")
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="runner policy: the runner keys whose run attestations are trusted, and whether "
+        "a vendor's CI runner may attest its own systems (schema runner-policy.schema.json)",
+    )
+    p.add_argument(
+        "--trust-runner",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY",
+        help="instead of --policy: your own runners' public keys (reviewer runners)",
+    )
     _standards_dir(p)
     p.set_defaults(func=cmd_certify)
 
