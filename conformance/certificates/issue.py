@@ -42,6 +42,7 @@ from conformance.certificates.attest import (
     verify_run_attestation,
 )
 from conformance.certificates.keys import key_id
+from conformance.certificates.tlog import TransparencyLog, transparency_block
 from conformance.engine.verdict import Review, Verdict, decide_from_results
 from conformance.errors import ConformanceError, Location
 from conformance.review import RESULTS_NAME, REVIEWED_NAME, apply_review, file_sha256, load_run
@@ -364,8 +365,13 @@ def certify_run(
     out_dir: Path | None = None,
     days: int = DEFAULT_VALID_DAYS,
     now: datetime | None = None,
+    log: TransparencyLog | None = None,
+    log_key: Ed25519PrivateKey | None = None,
 ) -> Issued:
-    """Sign RUN: certificate.json/.html when it passes, failure-record.json/.html otherwise."""
+    """Sign RUN: certificate.json/.html when it passes, failure-record.json/.html otherwise.
+
+    With LOG, the signed document is appended to the transparency log (tree heads signed by
+    LOG_KEY, by default the issuer's key) and carries its inclusion proof and tree head."""
     from conformance.certificates.render import render_certificate
     from conformance.standards.loader import StandardsRepository
 
@@ -404,6 +410,9 @@ def certify_run(
                 "already exists; refusing to overwrite an issued document (give --out DIR)",
                 Location(target),
             )
+    if log is not None:
+        entry, head, proof = log.append(payload["type"], document, log_key or private_key)
+        document["transparency"] = transparency_block(entry, head, proof)
     folder.mkdir(parents=True, exist_ok=True)
     json_path.write_bytes(canonical_json(document))
     html_path.write_text(render_certificate(document), encoding="utf-8")

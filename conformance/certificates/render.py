@@ -71,6 +71,24 @@ def render_certificate(document: dict[str, Any]) -> str:
         ),
         (("工具版本", "Suite"), f"{payload['suite']['name']} {payload['suite']['version']}"),
     ]
+    attestation = payload["run"].get("attestation")
+    if attestation:
+        runner = attestation["runner"]
+        meta.append(
+            (
+                ("运行证明", "Run attested by"),
+                f"{runner['name']} ({runner['role']}, {runner['key_id']})",
+            )
+        )
+    log = document.get("transparency")
+    if log:
+        head = log["tree_head"]
+        meta.append(
+            (
+                ("透明日志", "Transparency log"),
+                f"#{log['index']} / {head['size']}, root {head['root']} ({head['log_id']})",
+            )
+        )
     parts = [
         f'<section class="card verdict {"pass" if is_certificate else "fail"}" id="verdict">'
         f'<p class="headline" id="verdict-headline">{headline}</p>'

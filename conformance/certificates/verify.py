@@ -16,6 +16,20 @@ A certificate is valid when all of these hold (each failure has its own reason c
 ``standard-retired``     the standard is not retired or a draft
 ``system-mismatch``      (when asked) it names the expected system
 ``standard-mismatch``    (when asked) it names the expected standard version
+
+With trusted log keys (``--log-trust``), offline:
+
+``not-logged``           it carries an inclusion proof (a never-logged certificate, such as
+                         one made with a stolen issuer key, has none)
+``log-invalid``          its tree head is signed by a trusted log key and the inclusion proof
+                         leads from the document to that head's root
+
+With the log file too (``--log``):
+
+``log-invalid``          the log itself verifies (every signed head matches its entries)
+``log-inconsistent``     the certificate's tree head is consistent with the log's latest one
+                         (the log it was issued from was only appended to, never forked)
+``revoked``              the log holds no revocation of it or of its signing key
 """
 
 from __future__ import annotations
@@ -36,6 +50,12 @@ from jsonschema import Draft202012Validator
 
 from conformance.certificates._canonical import CanonicalError, canonical_json, parse_strict
 from conformance.certificates.issue import certificate_validator
+from conformance.certificates.tlog import (
+    LogIntegrityError,
+    TransparencyLog,
+    check_consistency,
+    verify_logged_document,
+)
 from conformance.errors import ConformanceError, Location
 from conformance.standards._documents import join_pointer, load_document
 
@@ -183,6 +203,8 @@ def verify_document(
     standards_dirs: list[Path] | None = None,
     expect_system: str | None = None,
     expect_standard: str | None = None,
+    log_trusted: dict[str, Ed25519PublicKey] | None = None,
+    log: TransparencyLog | None = None,
 ) -> Verification:
     """Every check of the module docstring, on a document already read and schema-valid."""
     from conformance.standards.loader import StandardsRepository
@@ -257,7 +279,48 @@ def verify_document(
         problems.append(
             Problem("standard-mismatch", f"issued for {ref}, expected {expect_standard}")
         )
+    if log_trusted is not None:
+        problems.extend(check_log(document, log_trusted, log))
     return result
+
+
+def check_log(
+    document: dict[str, Any],
+    trusted: dict[str, Ed25519PublicKey],
+    log: TransparencyLog | None = None,
+) -> list[Problem]:
+    """The log checks of the module docstring (offline without LOG)."""
+    try:
+        head = verify_logged_document(document, trusted)
+    except LogIntegrityError as exc:
+        code = "not-logged" if exc.message.startswith("not logged") else "log-invalid"
+        return [Problem(code, exc.message)]
+    if log is None:
+        return []
+    try:
+        state = log.verify(trusted)
+    except LogIntegrityError as exc:
+        return [Problem("log-invalid", str(exc))]
+    latest = state.heads[-1][0]
+    try:
+        check_consistency(head, latest, log)
+    except LogIntegrityError as exc:
+        return [Problem("log-inconsistent", exc.message)]
+    problems = []
+    payload = document["payload"]
+    for entry in state.entries:
+        if entry.kind == "revocation" and entry.data.get("target") in (
+            payload["id"],
+            document["signature"]["key_id"],
+        ):
+            problems.append(
+                Problem(
+                    "revoked",
+                    f"{entry.data.get('reason')} (revoked {entry.data.get('date')}, log entry "
+                    f"{entry.index})",
+                )
+            )
+    return problems
 
 
 def verify_file(path: Path, trusted: dict[str, Ed25519PublicKey], **options: Any) -> Verification:

@@ -16,6 +16,7 @@ COMMAND_MODULES: list[str] = [
     "conformance.commands.registry",
     "conformance.commands.standards_lifecycle",
     "conformance.commands.merge",
+    "conformance.commands.transparency",
 ]
 
 

@@ -11,12 +11,15 @@ import argparse
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from conformance.certificates.attest import RunnerPolicy
+    from conformance.certificates.tlog import TransparencyLog
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -63,11 +66,23 @@ def _policy(args: argparse.Namespace) -> RunnerPolicy:
     )
 
 
+def _log(args: argparse.Namespace) -> tuple[TransparencyLog | None, Ed25519PrivateKey | None]:
+    """The transparency log to append to and its key (None, None with --no-log)."""
+    from conformance.certificates.keys import load_private_key
+    from conformance.certificates.tlog import TransparencyLog
+
+    if args.no_log:
+        return None, None
+    key = load_private_key(Path(args.log_key), args.log_passphrase_env) if args.log_key else None
+    return TransparencyLog(Path(args.log)), key
+
+
 def cmd_certify(args: argparse.Namespace) -> int:
     from conformance.certificates.issue import certify_run
     from conformance.certificates.keys import load_private_key
 
     key = load_private_key(Path(args.key), args.passphrase_env)
+    log, log_key = _log(args)
     issued = certify_run(
         Path(args.run),
         key,
@@ -76,6 +91,8 @@ def cmd_certify(args: argparse.Namespace) -> int:
         standards_dirs=_dirs(args),
         out_dir=Path(args.out) if args.out else None,
         days=args.valid_days,
+        log=log,
+        log_key=log_key,
     )
     payload = issued.document["payload"]
     source = f"{payload['run']['results_file']} of run {payload['run']['run_id']}"
@@ -98,15 +115,28 @@ def cmd_certify(args: argparse.Namespace) -> int:
     runner = payload["run"]["attestation"]["runner"]
     print(f"  from a run attested by {runner['name']} ({runner['role']}, key {runner['key_id']})")
     print(f"  signed with key {issued.document['signature']['key_id']}")
+    logged = issued.document.get("transparency")
+    if logged:
+        head = logged["tree_head"]
+        print(
+            f"  logged as entry {logged['index']} of {args.log} (tree size {head['size']}, "
+            f"root {head['root'][:16]}..., log key {head['log_id']})"
+        )
+    else:
+        print("  not logged (--no-log): a gate that requires logged certificates refuses it")
     return EXIT_OK if issued.is_certificate else EXIT_FAIL
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from conformance.certificates.keys import load_trusted_keys
+    from conformance.certificates.tlog import TransparencyLog
     from conformance.certificates.verify import load_revocations, verify_file
 
     trusted = load_trusted_keys([Path(p) for p in args.trust])
     revocations = load_revocations([Path(p) for p in args.revoked])
+    if args.log and not args.log_trust:
+        raise UsageError("--log needs --log-trust LOG.pub.pem: the key that signs its tree heads")
+    log_trusted = load_trusted_keys([Path(p) for p in args.log_trust]) if args.log_trust else None
     result = verify_file(
         Path(args.certificate),
         trusted,
@@ -115,6 +145,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         standards_dirs=_dirs(args),
         expect_system=args.system,
         expect_standard=args.standard,
+        log_trusted=log_trusted,
+        log=TransparencyLog(Path(args.log)) if args.log else None,
     )
     payload = result.payload
     if result.valid and payload is not None:
@@ -134,6 +166,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_FAIL
 
 
+def _about(document: dict[str, Any] | None) -> dict[str, str]:
+    """Whom a revoked document concerned (so a monitor lists it with the vendor's records)."""
+    if document is None:
+        return {}
+    candidate = document["payload"]["candidate"]
+    return {"vendor": candidate["vendor"], "system": candidate["system"]}
+
+
+def _revocation_log(
+    args: argparse.Namespace,
+) -> tuple[TransparencyLog | None, Ed25519PrivateKey | None]:
+    from conformance.certificates.keys import load_private_key
+    from conformance.certificates.tlog import TransparencyLog
+
+    if args.no_log:
+        return None, None
+    if not args.log_key:
+        raise UsageError(
+            f"every revocation is appended to the transparency log ({args.log}): give its key "
+            "with --log-key KEY (or --no-log to only write the revocation list)"
+        )
+    return TransparencyLog(Path(args.log)), load_private_key(
+        Path(args.log_key), args.log_passphrase_env
+    )
+
+
 def cmd_revoke(args: argparse.Namespace) -> int:
     """Add a certificate (or a key) to a JSON revocation list, creating the list if needed."""
     from conformance.certificates.verify import load_revocations, read_document
@@ -144,6 +202,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--list {path}: expected a .json revocation list (YAML ones are edited by hand)"
         )
+    document: dict[str, Any] | None = None
     if Path(target).is_file():
         document, problem = read_document(Path(target))
         if document is None:
@@ -162,6 +221,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     if path.exists():
         load_revocations([path])  # refuses a malformed list before it is rewritten
         data = json.loads(path.read_text(encoding="utf-8"))
+    log, key = _revocation_log(args)
+    if log is not None and key is not None:
+        kind = "certificate" if "certificate" in entry else "key"
+        logged, head, _ = log.append(
+            "revocation", {"target": target, "type": kind} | _about(document) | entry, key
+        )
+        print(f"logged as entry {logged.index} of {log.path} (tree size {head.size})")
     data["revoked"].append(entry)
     scratch = path.with_name(path.name + ".tmp")
     scratch.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -229,6 +295,12 @@ def register(
         metavar="KEY",
         help="instead of --policy: your own runners' public keys (reviewer runners)",
     )
+    _log_options(p, "append the issued document to (default: %(default)s)")
+    p.add_argument(
+        "--log-key",
+        metavar="KEY",
+        help="the private key that signs the log's tree heads (default: the issuer's --key)",
+    )
     _standards_dir(p)
     p.set_defaults(func=cmd_certify)
 
@@ -252,6 +324,20 @@ def register(
     p.add_argument("--at", metavar="TIME", help="verify as of this ISO time (default: now)")
     p.add_argument("--system", metavar="SYSTEM", help="require this system (or VENDOR/SYSTEM)")
     p.add_argument("--standard", metavar="ID@VERSION", help="require this standard version")
+    p.add_argument(
+        "--log-trust",
+        nargs="+",
+        action="extend",
+        metavar="KEY",
+        help="require a logged certificate: its inclusion proof and a tree head signed by one "
+        "of these log keys (checked offline)",
+    )
+    p.add_argument(
+        "--log",
+        metavar="FILE",
+        help="also check against this transparency log: it verifies, the certificate's tree "
+        "head is consistent with its latest one, and it holds no revocation of the certificate",
+    )
     _standards_dir(p)
     p.set_defaults(func=cmd_verify)
 
@@ -259,4 +345,18 @@ def register(
     p.add_argument("target", metavar="CERT", help="certificate file, certificate id or key id")
     p.add_argument("--list", required=True, metavar="FILE", help="revocations.json")
     p.add_argument("--reason", required=True)
+    _log_options(p, "append the revocation to (default: %(default)s)")
+    p.add_argument("--log-key", metavar="KEY", help="the private key of the log's tree heads")
     p.set_defaults(func=cmd_revoke)
+
+
+def _log_options(p: argparse.ArgumentParser, what: str) -> None:
+    from conformance.certificates.tlog import DEFAULT_LOG
+
+    p.add_argument(
+        "--log", default=str(DEFAULT_LOG), metavar="FILE", help=f"transparency log to {what}"
+    )
+    p.add_argument("--no-log", action="store_true", help="do not append to the transparency log")
+    p.add_argument(
+        "--log-passphrase-env", metavar="VAR", help="variable holding the log key's passphrase"
+    )
