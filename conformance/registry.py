@@ -87,6 +87,19 @@ class Entry:
     view_path: str | None
     report_path: str | None
     flags: list[str] = field(default_factory=list)
+    revoked: dict[str, str] | None = None  # date, reason, source
+
+    def details(self) -> list[str]:
+        """Each flag that has a date and a reason, as a line of text."""
+        lines = []
+        if self.revoked:
+            lines.append(
+                f"revoked {self.revoked['date']}: {self.revoked['reason']} "
+                f"({self.revoked['source']})"
+            )
+        if "expired" in self.flags:
+            lines.append(f"expired {self.valid_until}")
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -181,10 +194,58 @@ class Registry:
         return entries
 
 
+Revocation = dict[str, str]  # date, reason, source
+
+
+def load_revocation_records(lists: list[Path], log: Path | None = None) -> dict[str, Revocation]:
+    """Revoked certificate ids and key ids, with date, reason and where it was said.
+
+    From revocation lists and from the transparency log's revocation entries.  A revocation
+    only withdraws trust, so the log's entries are read without its key: a forged one could
+    only hide a certificate, never vouch for one (``conformance log verify`` checks the log).
+    """
+    from conformance.certificates.tlog import LogError, TransparencyLog
+    from conformance.certificates.verify import load_revocations
+    from conformance.standards._documents import load_document
+
+    records: dict[str, Revocation] = {}
+    for path in lists:
+        load_revocations([path])  # a malformed list is refused with its line
+        for entry in load_document(path).data["revoked"]:
+            target = entry.get("certificate") or entry.get("key_id")
+            records[target] = {
+                "date": str(entry["date"]),
+                "reason": str(entry["reason"]),
+                "source": path.name,
+            }
+    if log is not None and log.is_file():
+        try:
+            state = TransparencyLog(log).read()
+        except LogError as exc:
+            raise RegistryError(
+                f"the transparency log is unreadable: {exc.message}", exc.location
+            ) from None
+        for item in state.entries:
+            if item.kind == "revocation":
+                records.setdefault(
+                    str(item.data.get("target")),
+                    {
+                        "date": str(item.data.get("date")),
+                        "reason": str(item.data.get("reason")),
+                        "source": f"{log.name} entry {item.index}",
+                    },
+                )
+    return records
+
+
 def flag_entries(
-    entries: list[Entry], *, now: datetime, standards_dirs: list[Path] | None = None
+    entries: list[Entry],
+    *,
+    now: datetime,
+    standards_dirs: list[Path] | None = None,
+    revocations: dict[str, Revocation] | None = None,
 ) -> list[Entry]:
-    """Set each entry's flags against today's standards repository and clock."""
+    """Set each entry's flags against today's standards repository, clock and revocations."""
     from conformance.standards.loader import StandardsRepository
 
     repository = StandardsRepository(standards_dirs)
@@ -206,6 +267,10 @@ def flag_entries(
                 flags.append(f"standard-{status}")
             if digest != entry.standard_digest:
                 flags.append("standard-changed")
+        revoked = (revocations or {}).get(entry.id) or (revocations or {}).get(entry.key_id)
+        entry.revoked = revoked
+        if revoked:
+            flags.append("revoked")
         if entry.kind == "certificate" and entry.valid_until:
             until = datetime.fromisoformat(entry.valid_until)
             if until <= now:
@@ -222,6 +287,7 @@ FLAG_TEXT = {
     "standard-changed": ("标准内容已变更", "standard content changed"),
     "standard-unknown": ("标准版本未找到", "standard version not found"),
     "expired": ("证书已过期", "expired"),
+    "revoked": ("已吊销", "revoked"),
     "expires-soon": (
         f"{EXPIRY_WARNING_DAYS} 天内到期",
         f"expires within {EXPIRY_WARNING_DAYS} days",
@@ -230,7 +296,7 @@ FLAG_TEXT = {
 
 
 def _flag_class(flag: str) -> str:
-    return "fail" if flag in ("expired", "standard-retired") else "awaiting-attestation"
+    return "fail" if flag in ("expired", "revoked", "standard-retired") else "awaiting-attestation"
 
 
 def _link(target: str | None, base: Path, label: tuple[str, str]) -> str:
@@ -256,8 +322,30 @@ def write_index(entries: list[Entry], out: Path, *, now: datetime) -> Path:
             f"{bi(*FLAG_TEXT.get(f, (f, f)))}</span>"
             for f in entry.flags
         )
+        if entry.revoked:
+            flags += (
+                f'<br><span class="revoked" data-revoked="{esc(entry.revoked["date"])}">'
+                + bi("吊销于 ", "revoked on ")
+                + f"{esc(entry.revoked['date'])}: {esc(entry.revoked['reason'])} "
+                f'<span class="muted">({esc(entry.revoked["source"])})</span></span>'
+            )
+        if "expired" in entry.flags:
+            flags += (
+                f'<br><span class="expired">{bi("过期于 ", "expired on ")}'
+                f"{esc(entry.valid_until or '')}</span>"
+            )
         kind = badge("pass") if entry.kind == "certificate" else badge("fail")
+        if entry.revoked or "expired" in entry.flags:
+            kind = f"<s>{kind}</s>"
         bad = "1" if entry.flags or entry.kind != "certificate" else "0"
+        label = (
+            ("证书", "certificate")
+            if entry.kind == "certificate"
+            else (
+                "不通过记录",
+                "failure record",
+            )
+        )
         rows.append(
             f'<tr class="filterable" data-level="all" data-bad="{bad}">'
             f"<td>{esc(entry.vendor)}<br><strong>{esc(entry.system)}</strong> "
@@ -268,7 +356,7 @@ def write_index(entries: list[Entry], out: Path, *, now: datetime) -> Path:
             f'<td class="mono">{esc(entry.valid_until or "—")}</td>'
             f"<td>{flags}</td>"
             f'<td class="mono">{esc(entry.id)}</td>'
-            f"<td>{_link(entry.view_path, base, ('证书', 'certificate'))}<br>"
+            f"<td>{_link(entry.view_path, base, label)}<br>"
             f"{_link(entry.report_path, base, ('测试报告', 'report'))}</td></tr>"
         )
     head = header_cells(

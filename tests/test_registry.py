@@ -63,7 +63,10 @@ def test_add_and_list_systems_with_standard_verdict_and_expiry(
     )
     assert done.code == 0, done.out + done.err
     assert done.out.count("added:") == 2
-    done = run_cli("registry", "add", str(issued["good"]), "--db", str(db))
+    done = run_cli(
+        *("registry", "add", str(issued["good"]), "--db", str(db)),
+        *("--trust", str(issued["public"])),
+    )
     assert "already registered" in done.out
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM records").fetchone() == (2,)
@@ -124,10 +127,11 @@ def test_index_page_links_each_report_and_certificate(
     tmp_path: Path, issued: dict[str, Path]
 ) -> None:
     db = tmp_path / "reports" / "registry.sqlite"
-    assert (
-        run_cli("registry", "add", str(issued["good"]), str(issued["bad"]), "--db", str(db)).code
-        == 0
+    done = run_cli(
+        *("registry", "add", str(issued["good"]), str(issued["bad"]), "--db", str(db)),
+        *("--trust", str(issued["public"])),
     )
+    assert done.code == 0, done.out + done.err
     done = run_cli(
         "registry",
         "index",
@@ -168,3 +172,121 @@ def test_bad_signature_is_refused_by_a_trusting_registry(
     done = run_cli("registry", "list", "--db", str(tmp_path / "junk.sqlite"))
     assert done.code == 2
     assert "not a usable registry database" in done.err
+
+
+# -- a registry that checks (issue 16) -----------------------------------------------------
+
+
+def _count(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as connection:
+        return int(connection.execute("SELECT count(*) FROM records").fetchone()[0])
+
+
+def test_add_without_trusted_issuer_keys_is_a_usage_error(
+    tmp_path: Path, issued: dict[str, Path]
+) -> None:
+    db = tmp_path / "registry.sqlite"
+    done = run_cli("registry", "add", str(issued["good"]), "--db", str(db))
+    assert done.code == 2
+    assert "--trust" in done.err
+    assert _count(db) == 0
+
+
+def test_add_checks_every_document_before_storing_any(
+    tmp_path: Path, issued: dict[str, Path]
+) -> None:
+    db = tmp_path / "registry.sqlite"
+    trust = ("--trust", str(issued["public"]))
+    both = (str(issued["bad"]), str(issued["good"]))
+    # expired: the failure record first in line is fine, but nothing is stored
+    done = run_cli("registry", "add", *both, "--db", str(db), *trust, "--at", "2028-01-01")
+    assert done.code == 2
+    assert f"{issued['good']}: refused, nothing registered: expired: valid_until" in done.err
+    assert _count(db) == 0
+    # not yet valid
+    done = run_cli("registry", "add", *both, "--db", str(db), *trust, "--at", "2026-01-01")
+    assert done.code == 2
+    assert "not-yet-valid" in done.err
+    # revoked, by a revocation list
+    certificate_id = json.loads(issued["good"].read_text(encoding="utf-8"))["payload"]["id"]
+    listing = tmp_path / "revocations.json"
+    entry = {"certificate": certificate_id, "reason": "数据造假", "date": "2026-12-01"}
+    listing.write_text(json.dumps({"revoked": [entry]}, ensure_ascii=False), encoding="utf-8")
+    done = run_cli("registry", "add", *both, "--db", str(db), *trust, "--revoked", str(listing))
+    assert done.code == 2
+    assert "revoked: certificate revoked 2026-12-01: 数据造假 (revocations.json)" in done.err
+    assert _count(db) == 0
+    # signed by a key nobody trusts
+    other = generate_keypair(tmp_path / "other", "other")
+    done = run_cli("registry", "add", *both, "--db", str(db), "--trust", str(other.public))
+    assert done.code == 2
+    assert "key-untrusted" in done.err
+    assert _count(db) == 0
+    done = run_cli("registry", "add", *both, "--db", str(db), *trust)
+    assert done.code == 0, done.err
+    assert _count(db) == 2
+
+
+def test_revoked_and_expired_entries_show_with_date_and_reason(
+    tmp_path: Path, issued: dict[str, Path]
+) -> None:
+    reports = tmp_path / "reports"
+    db = reports / "registry.sqlite"
+    trust = ("--trust", str(issued["public"]))
+    done = run_cli(
+        "registry", "add", str(issued["good"]), str(issued["bad"]), "--db", str(db), *trust
+    )
+    assert done.code == 0, done.err
+    log_key = generate_keypair(tmp_path / "log", "log")
+    done = run_cli(
+        *("revoke", str(issued["good"]), "--list", str(tmp_path / "revocations.json")),
+        *("--reason", "接口数据造假", "--log", str(reports / "transparency-log.jsonl")),
+        *("--log-key", str(log_key.private)),
+    )
+    assert done.code == 0, done.err
+    today = datetime.now(UTC).date().isoformat()
+    common = ("--db", str(db), "--standards-dir", str(issued["standards"]))
+    done = run_cli("registry", "list", *common)
+    assert done.code == 0, done.err
+    row = next(line for line in done.out.splitlines() if line.startswith("people-hub"))
+    assert row.split()[-1] == "revoked"
+    assert f"revoked {today}: 接口数据造假 (transparency-log.jsonl entry 0)" in done.out
+    done = run_cli("registry", "list", *common, "--at", "2028-01-01", "--format", "json")
+    rows = {r["system"]: r for r in json.loads(done.out)}
+    assert rows["people-hub"]["flags"] == ["revoked", "expired"]
+    assert rows["people-hub"]["revoked"]["reason"] == "接口数据造假"
+    assert rows["case-hub"]["flags"] == []
+    done = run_cli("registry", "list", *common, "--at", "2028-01-01")
+    assert "expired 2027-11-29T08:00:00+00:00" in done.out
+    done = run_cli("registry", "index", *common, "--at", "2028-01-01")
+    assert done.code == 0, done.err
+    html = (reports / "index.html").read_text(encoding="utf-8")
+    assert 'data-flag="revoked"' in html
+    assert 'data-flag="expired"' in html
+    assert f'data-revoked="{today}"' in html
+    assert "接口数据造假" in html
+    assert "2027-11-29T08:00:00+00:00" in html
+
+
+def test_index_labels_say_what_each_link_is(tmp_path: Path, issued: dict[str, Path]) -> None:
+    db = tmp_path / "reports" / "registry.sqlite"
+    done = run_cli(
+        *("registry", "add", str(issued["good"]), str(issued["bad"]), "--db", str(db)),
+        *("--trust", str(issued["public"])),
+    )
+    assert done.code == 0, done.err
+    done = run_cli(
+        "registry", "index", "--db", str(db), "--standards-dir", str(issued["standards"])
+    )
+    assert done.code == 0, done.err
+    html = (db.parent / "index.html").read_text(encoding="utf-8")
+    labels = {
+        Path(href).name: text for href, text in re.findall(r'<a href="([^"]+)">(.*?)</a>', html)
+    }
+    assert "证书" in labels["certificate.html"]
+    assert "certificate" in labels["certificate.html"]
+    assert "证书" not in labels["failure-record.html"]
+    assert "不通过记录" in labels["failure-record.html"]
+    assert "failure record" in labels["failure-record.html"]

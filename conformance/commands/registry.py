@@ -6,9 +6,17 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from conformance.errors import Location, UsageError
-from conformance.registry import DEFAULT_DB, Registry, RegistryError, flag_entries, write_index
+from conformance.registry import (
+    DEFAULT_DB,
+    Registry,
+    RegistryError,
+    flag_entries,
+    load_revocation_records,
+    write_index,
+)
 
 EXIT_OK = 0
 
@@ -27,12 +35,51 @@ def _now(args: argparse.Namespace) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _log_path(args: argparse.Namespace, registry: Registry) -> Path:
+    """The transparency log: --log, else the one beside the registry."""
+    from conformance.certificates.tlog import DEFAULT_LOG
+
+    return Path(args.log) if args.log else registry.path.parent / DEFAULT_LOG.name
+
+
+def _revocations(args: argparse.Namespace, registry: Registry) -> dict[str, dict[str, str]]:
+    return load_revocation_records([Path(p) for p in args.revoked], _log_path(args, registry))
+
+
+def _refusal(document: dict[str, Any], trusted: Any, now: datetime, revoked: Any) -> str | None:
+    """Why a signed document may not enter the registry, or None."""
+    from conformance.certificates.verify import check_signature
+
+    bad = check_signature(document, trusted)
+    if bad is not None:
+        return str(bad)
+    payload = document["payload"]
+    if datetime.fromisoformat(payload["issued_at"]) > now:
+        return f"not-yet-valid: issued_at {payload['issued_at']} is ahead"
+    until = payload.get("valid_until")
+    if until and datetime.fromisoformat(until) <= now:
+        return f"expired: valid_until {until} has passed"
+    for target in (payload["id"], document["signature"]["key_id"]):
+        if target in revoked:
+            record = revoked[target]
+            what = "certificate" if target == payload["id"] else f"signing key {target}"
+            return (
+                f"revoked: {what} revoked {record['date']}: {record['reason']} ({record['source']})"
+            )
+    return None
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     from conformance.certificates.keys import load_trusted_keys
-    from conformance.certificates.verify import check_signature, read_document
+    from conformance.certificates.verify import check_log, read_document
 
     registry = _registry(args)
-    trusted = load_trusted_keys([Path(p) for p in args.trust]) if args.trust else None
+    now = _now(args)
+    trusted = load_trusted_keys([Path(p) for p in args.trust])
+    log_trusted = load_trusted_keys([Path(p) for p in args.log_trust]) if args.log_trust else None
+    revoked = _revocations(args, registry)
+    accepted = []
+    # every document is checked before anything is stored
     for name in args.documents:
         path = Path(name)
         document, problem = read_document(path)
@@ -40,11 +87,14 @@ def cmd_add(args: argparse.Namespace) -> int:
             raise RegistryError(
                 f"not a signed certificate or failure record: {problem}", Location(path)
             )
-        if trusted is not None:
-            # only the signature and the key here: expired or failed documents are history too
-            bad = check_signature(document, trusted)
-            if bad is not None:
-                raise RegistryError(f"refused: {bad}", Location(path))
+        reason = _refusal(document, trusted, now, revoked)
+        if reason is None and log_trusted is not None:
+            problems = check_log(document, log_trusted)
+            reason = str(problems[0]) if problems else None
+        if reason is not None:
+            raise RegistryError(f"refused, nothing registered: {reason}", Location(path))
+        accepted.append((path, document))
+    for path, document in accepted:
         added = registry.add(path, document)
         payload = document["payload"]
         state = "added" if added else "already registered"
@@ -60,7 +110,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     registry = _registry(args)
     now = _now(args)
     dirs = [Path(p) for p in args.standards_dir] or None
-    entries = flag_entries(registry.entries(latest_only=not args.all), now=now, standards_dirs=dirs)
+    entries = flag_entries(
+        registry.entries(latest_only=not args.all),
+        now=now,
+        standards_dirs=dirs,
+        revocations=_revocations(args, registry),
+    )
     if args.format == "json":
         print(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -76,6 +131,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{system:<34} {entry.standard_ref:<28} {verdict:<8} "
             f"{entry.valid_until or '-':<26} {','.join(entry.flags) or '-'}"
         )
+        for line in entry.details():
+            print(f"{'':<4}{line}")
     return EXIT_OK
 
 
@@ -83,7 +140,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     registry = _registry(args)
     now = _now(args)
     dirs = [Path(p) for p in args.standards_dir] or None
-    entries = flag_entries(registry.entries(latest_only=not args.all), now=now, standards_dirs=dirs)
+    entries = flag_entries(
+        registry.entries(latest_only=not args.all),
+        now=now,
+        standards_dirs=dirs,
+        revocations=_revocations(args, registry),
+    )
     out = Path(args.out) if args.out else registry.path.parent / "index.html"
     write_index(entries, out, now=now)
     print(f"index of {len(entries)} record(s): {out}")
@@ -102,18 +164,48 @@ def register(
             "--db", default=str(DEFAULT_DB), metavar="FILE", help=f"default: {DEFAULT_DB}"
         )
 
+    def revocations(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--revoked",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="revocation list (repeatable); the transparency log's revocations count too",
+        )
+        p.add_argument(
+            "--log", metavar="FILE", help="transparency log (default: the one beside --db)"
+        )
+        p.add_argument("--at", metavar="TIME", help="judge expiry as of this time (default: now)")
+
     def listing(p: argparse.ArgumentParser) -> None:
         p.add_argument("--all", action="store_true", help="every record, not only the latest")
-        p.add_argument("--at", metavar="TIME", help="judge expiry as of this time")
+        revocations(p)
         p.add_argument(
             "--standards-dir", action="append", default=[], metavar="DIR", help="repeatable"
         )
 
-    p = rsub.add_parser("add", help="register certificate.json / failure-record.json files")
+    p = rsub.add_parser(
+        "add",
+        help="register certificate.json / failure-record.json files, each checked first "
+        "(signature by a trusted issuer, not expired, not revoked)",
+    )
     p.add_argument("documents", nargs="+", metavar="DOC")
     p.add_argument(
-        "--trust", nargs="+", action="extend", metavar="KEY", help="refuse bad signatures"
+        "--trust",
+        required=True,
+        nargs="+",
+        action="extend",
+        metavar="KEY",
+        help="the issuers' public keys: a document signed by any other key is refused",
     )
+    p.add_argument(
+        "--log-trust",
+        nargs="+",
+        action="extend",
+        metavar="KEY",
+        help="also require each document to carry a valid inclusion proof of this log key",
+    )
+    revocations(p)
     common(p)
     p.set_defaults(func=cmd_add)
 
