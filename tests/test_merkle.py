@@ -16,6 +16,7 @@ from conformance.certificates.merkle import (
     leaf_hash,
     node_hash,
     root_hash,
+    roots_by_size,
     verify_consistency,
     verify_inclusion,
 )
@@ -38,6 +39,12 @@ def test_prefixes_separate_leaves_from_nodes() -> None:
         leaf_hash(b"").hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
     )
     assert node_hash(LEAVES[0], LEAVES[1]) != leaf_hash(LEAVES[0] + LEAVES[1])
+
+
+def test_roots_of_every_prefix_at_once_equal_the_recursive_definition() -> None:
+    assert roots_by_size(LEAVES) == ROOTS
+    leaves = [leaf_hash(str(n).encode()) for n in range(70)]
+    assert roots_by_size(leaves) == [root_hash(leaves[:n]) for n in range(71)]
 
 
 @pytest.mark.parametrize("size", range(9))

@@ -25,6 +25,7 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "root_hash",
+    "roots_by_size",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -63,6 +64,24 @@ def root_hash(leaves: Sequence[bytes]) -> bytes:
         return leaves[0]
     k = _split(len(leaves))
     return node_hash(root_hash(leaves[:k]), root_hash(leaves[k:]))
+
+
+def roots_by_size(leaves: Sequence[bytes]) -> list[bytes]:
+    """The root of every prefix (index = size, 0..n) in O(n log n): the perfect subtrees of
+    a prefix, folded right to left, are RFC 9162's split at the largest power of two."""
+    roots = [empty_root()]
+    stack: list[tuple[int, bytes]] = []  # (leaf count, hash) of perfect subtrees, left first
+    for leaf in leaves:
+        size, value = 1, leaf
+        while stack and stack[-1][0] == size:
+            left = stack.pop()[1]
+            size, value = size * 2, node_hash(left, value)
+        stack.append((size, value))
+        root = stack[-1][1]
+        for _, left in reversed(stack[:-1]):
+            root = node_hash(left, root)
+        roots.append(root)
+    return roots
 
 
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:

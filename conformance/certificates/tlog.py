@@ -42,6 +42,7 @@ from conformance.certificates.merkle import (
     inclusion_proof,
     leaf_hash,
     root_hash,
+    roots_by_size,
     verify_consistency,
     verify_inclusion,
 )
@@ -255,18 +256,22 @@ class TransparencyLog:
         """Every head signed by a trusted key, its root that of the entries before it, sizes
         never shrinking: an entry edited, removed or reordered, or a fork, is refused."""
         state = self.read()
-        leaves = state.leaves
+        self._verify_state(state, trusted)
+        return state
+
+    def _verify_state(self, state: LogState, trusted: Mapping[str, Ed25519PublicKey]) -> None:
+        roots = roots_by_size(state.leaves)
         previous: TreeHead | None = None
         for head, line in state.heads:
             where = Location(self.path, line)
             head.check(trusted, where)
-            if head.size > len(leaves):
+            if head.size >= len(roots):
                 raise LogIntegrityError(
-                    f"tree head of size {head.size}, but the log holds {len(leaves)} entries: "
-                    "entries were removed",
+                    f"tree head of size {head.size}, but the log holds {len(roots) - 1} "
+                    "entries: entries were removed",
                     where,
                 )
-            actual = root_hash(leaves[: head.size]).hex()
+            actual = roots[head.size].hex()
             if actual != head.root:
                 raise LogIntegrityError(
                     f"tree head of size {head.size} records root {head.root}, but the entries "
@@ -286,7 +291,6 @@ class TransparencyLog:
                 f"{previous.size if previous else 0}: entries without a signed head",
                 Location(self.path, state.entry_lines[-1]),
             )
-        return state
 
     def append(
         self, kind: str, data: Mapping[str, Any], key: Ed25519PrivateKey
@@ -321,23 +325,18 @@ class TransparencyLog:
         return entry, head, inclusion_proof(entry.index, leaves)
 
     def _check_state(self, state: LogState, trusted: Mapping[str, Ed25519PublicKey]) -> None:
-        if not state.heads:
-            raise LogIntegrityError("entries without any signed tree head", Location(self.path))
-        last, line = state.heads[-1]
-        where = Location(self.path, line)
-        if last.log_id not in trusted:
+        if state.heads and state.heads[-1][0].log_id not in trusted:
             raise LogIntegrityError(
-                f"the log is signed by log key {last.log_id}, not by the key given "
-                f"({', '.join(trusted)}); give the log's own key",
-                where,
+                f"the log is signed by log key {state.heads[-1][0].log_id}, not by the key "
+                f"given ({', '.join(trusted)}); give the log's own key",
+                Location(self.path, state.heads[-1][1]),
             )
-        last.check(trusted, where)
-        if last.size != len(state.entries) or root_hash(state.leaves).hex() != last.root:
+        try:
+            self._verify_state(state, trusted)
+        except LogIntegrityError as exc:
             raise LogIntegrityError(
-                "the entries do not give the last signed tree head: refusing to extend a "
-                "tampered log (see `conformance log verify`)",
-                where,
-            )
+                f"refusing to extend a log that does not verify: {exc.message}", exc.location
+            ) from None
 
     def head(self) -> TreeHead:
         state = self.read()
