@@ -513,3 +513,50 @@ def test_swapped_envelopes_and_a_replay_for_another_candidate_are_refused(
     assert _certify(good, standards).is_certificate
     attest(bad)
     assert not _certify(bad, standards).is_certificate
+
+
+# -- the runner key at the front door ----------------------------------------------------
+
+
+def _run_reference(reports: Path, url: str, env: dict[str, str], *extra: str) -> Any:
+    from tests.conftest import FIXTURE, TOKEN_ENV
+
+    return run_cli(
+        *("run", "--standard", "gov.e-licence@1.1.0"),
+        *("--candidate", str(FIXTURE / "candidate.yaml"), "--base-url", url),
+        *("--reports-dir", str(reports), "--max-examples", "1", "--seed", "3"),
+        *extra,
+        env={TOKEN_ENV: env.pop("token"), **env},
+    )
+
+
+@pytest.mark.slow
+def test_a_run_without_a_runner_key_says_it_cannot_be_certified(
+    tmp_path: Path, reference_url: str, token: str
+) -> None:
+    env = {"token": token, "CONFORMANCE_RUNNER_KEY": ""}
+    done = _run_reference(tmp_path / "reports", reference_url, env)
+    assert done.code == 0, done.out + done.err
+    assert "attestation: none (no --runner-key or CONFORMANCE_RUNNER_KEY)" in done.out
+    assert "cannot be certified" in done.out
+    (run,) = (tmp_path / "reports").iterdir()
+    assert not (run / ATTESTATION_NAME).exists()
+
+
+@pytest.mark.slow
+def test_a_bad_runner_key_stops_the_run_before_it_starts_and_is_never_shown(
+    tmp_path: Path, reference_url: str, token: str
+) -> None:
+    # an RSA-looking PEM body that is not a key: the text must not be echoed anywhere
+    secret = "-----BEGIN PRIVATE KEY-----\nTUlJU0VDUkVUS0VZVEVYVA==\n-----END PRIVATE KEY-----\n"
+    env = {"token": token, "CONFORMANCE_RUNNER_KEY": secret}
+    done = _run_reference(tmp_path / "reports", reference_url, env)
+    assert done.code == 2, done.out + done.err
+    assert "environment variable CONFORMANCE_RUNNER_KEY" in done.out + done.err
+    assert "TUlJU0VDUkVUS0VZVEVYVA" not in done.out + done.err
+    assert not list((tmp_path / "reports").glob("*/results.json"))
+    pair = generate_keypair(tmp_path / "k", "issuer")
+    env = {"token": token}
+    done = _run_reference(tmp_path / "r2", reference_url, env, "--runner-key", str(pair.public))
+    assert done.code == 2
+    assert f"{pair.public}" in done.out + done.err
