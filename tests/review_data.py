@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,18 @@ CLAUSES: list[dict[str, Any]] = [
         "text": {"zh-CN": "导出记录符合模式。", "en": "Export records match the schema."},
     },
 ]
+
+
+def json_leaves(value: Any, pointer: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The path of every leaf (string, number, boolean, null) of a JSON value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from json_leaves(item, (*pointer, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from json_leaves(item, (*pointer, index))
+    else:
+        yield pointer
 
 
 def make_standard(

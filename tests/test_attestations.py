@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from tests.review_data import (
     RUNNER_KEY,
     RUNNER_POLICY,
     attest,
+    json_leaves,
     make_results,
     make_standard,
     write_run,
@@ -342,17 +342,6 @@ def test_reviewed_results_must_be_the_attested_results_reviewed(
 # -- item 5: the tamper matrix of the attestation ----------------------------------------
 
 
-def _leaves(value: Any, pointer: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, (*pointer, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _leaves(item, (*pointer, index))
-    else:
-        yield pointer
-
-
 def _altered(value: Any) -> Any:
     if isinstance(value, bool):
         return not value
@@ -393,7 +382,7 @@ def test_every_statement_field_changed_is_refused_signed_or_not(
     run = _make_run(tmp_path / "run", standards, ALL_PASS)
     envelope = json.loads((run / ATTESTATION_NAME).read_text(encoding="utf-8"))
     statement = _statement(run)
-    pointers = list(_leaves(statement))
+    pointers = list(json_leaves(statement))
     assert len(pointers) == STATEMENT_FIELDS
     unsigned = resigned = 0
     for pointer in pointers:

@@ -7,7 +7,6 @@ import copy
 import json
 import os
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from tests.review_data import (
     ALL_PASS,
     FAILING,
     RUNNER_POLICY,
+    json_leaves,
     make_results,
     make_standard,
     write_run,
@@ -215,7 +215,7 @@ def test_failing_run_gets_a_signed_failure_record_never_a_certificate(
     run = _run(tmp_path, standards, FAILING)
     done = run_cli(
         *("certify", str(run), "--key", str(keys["private"]), "--standards-dir", str(standards)),
-        *("--trust-runner", str(keys["runner"])),
+        *("--trust-runner", str(keys["runner"]), "--log", str(tmp_path / "log.jsonl")),
     )
     assert done.code == 1, done.out + done.err
     assert "failure record" in done.out
@@ -311,17 +311,6 @@ def test_valid_certificate_verifies_with_exit_0(
     assert done.out.startswith("valid: cert-")
 
 
-def _leaves(value: Any, pointer: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, (*pointer, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _leaves(item, (*pointer, index))
-    else:
-        yield pointer
-
-
 def _altered(value: Any) -> Any:
     if isinstance(value, bool):
         return not value
@@ -339,7 +328,7 @@ def test_changing_any_field_makes_verification_fail(
     document = json.loads(certificate.read_text(encoding="utf-8"))
     trusted = load_trusted_keys([keys["public"]])
     assert verify_document(document, trusted, now=NOW, standards_dirs=[standards]).valid
-    leaves = list(_leaves(document["payload"]))
+    leaves = list(json_leaves(document["payload"]))
     assert len(leaves) > 40
     for pointer in leaves:
         tampered = copy.deepcopy(document)
@@ -436,7 +425,10 @@ def test_revoked_certificate_and_revoked_key(
     certificate: Path, keys: dict[str, Path], standards: Path, tmp_path: Path
 ) -> None:
     revocations = tmp_path / "revocations.json"
-    done = run_cli("revoke", str(certificate), "--list", str(revocations), "--reason", "数据造假")
+    done = run_cli(
+        *("revoke", str(certificate), "--list", str(revocations), "--reason", "数据造假"),
+        "--no-log",  # the list only (the logged revocation: tests/test_transparency.py)
+    )
     assert done.code == 0, done.err
     assert _verify(certificate, keys, standards, revocations=load_revocations([revocations])) == [
         "revoked"
@@ -589,7 +581,7 @@ def test_real_run_certificate_holds_export_digests_and_no_secret(
     assert (results.parent / "run-attestation.json").is_file()
     done = run_cli(
         *("certify", str(results), "--key", str(keys["private"])),
-        *("--trust-runner", str(runner.public)),
+        *("--trust-runner", str(runner.public), "--log", str(tmp_path / "log.jsonl")),
     )
     assert done.code == 0, done.out + done.err
     certificate = results.parent / "certificate.json"

@@ -159,9 +159,12 @@ def session(
     done = Session(root, token)
     good, good_url = serve_in_thread(token=token)
     bad, bad_url = serve_in_thread(token=token, faults=frozenset(FAULTS))
+    keys = root / "keys"
+    runner = ("--runner-key", str(keys / "runner.key.pem"))  # runs are attested (issue 16)
     try:
-        passing = done.run("run-pass", good_url, code=0)
-        failing = done.run("run-fail", bad_url, code=1)
+        done.cli("keygen-runner", "keygen", "--out", str(keys), "--name", "runner", code=0)
+        passing = done.run("run-pass", good_url, *runner, code=0)
+        failing = done.run("run-fail", bad_url, *runner, code=1)
         done.run("run-echo", echo_url, code=1)
         shards = [done.run(f"shard-{i}", good_url, "--shard", f"{i}/2", code=0) for i in (1, 2)]
         done.cli(
@@ -169,10 +172,10 @@ def session(
             *("merge", *(str(s) for s in shards), "--reports-dir", str(root / "merged")),
             code=0,
         )
-        keys = root / "keys"
         done.cli("keygen", "keygen", "--out", str(keys), code=0)
         key = keys / "issuer.key.pem"
-        done.cli("certify-pass", "certify", str(passing), "--key", str(key), code=0)
+        trusted = ("--trust-runner", str(keys / "runner.pub.pem"), "--log", str(root / "log.jsonl"))
+        done.cli("certify-pass", "certify", str(passing), "--key", str(key), *trusted, code=0)
         (certificate,) = passing.glob("certificate.json")
         done.cli(
             "verify", "verify", str(certificate), "--trust", str(keys / "issuer.pub.pem"), code=0
@@ -182,7 +185,7 @@ def session(
         review = ("review", str(failing), "--waivers", str(waivers), "--as-of", "2026-11-29")
         done.cli("review", *review, code=None)
         assert (failing / "results.reviewed.json").is_file()
-        done.cli("certify-fail", "certify", str(failing), "--key", str(key), code=None)
+        done.cli("certify-fail", "certify", str(failing), "--key", str(key), *trusted, code=None)
         records = [*failing.glob("certificate.json"), *failing.glob("failure-record.json")]
         assert records
         db = root / "registry.sqlite"

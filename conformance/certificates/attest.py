@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -49,6 +48,7 @@ from conformance.certificates.keys import (
     private_key_from_pem,
 )
 from conformance.errors import ConformanceError, Location
+from conformance.review import file_sha256
 from conformance.standards._documents import join_pointer, load_document
 
 __all__ = [
@@ -188,14 +188,6 @@ CLAIM_POINTERS = {
 # -- signing at the end of a run -----------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _run_files(run_dir: Path) -> Iterator[tuple[str, Path]]:
     for path in sorted(run_dir.rglob("*")):
         if path.is_symlink() or not path.is_file():
@@ -207,7 +199,8 @@ def _run_files(run_dir: Path) -> Iterator[tuple[str, Path]]:
 
 def build_statement(run_dir: Path, claims: RunClaims, runner_key_id: str) -> dict[str, Any]:
     subjects = [
-        {"name": name, "digest": {"sha256": _sha256(path)}} for name, path in _run_files(run_dir)
+        {"name": name, "digest": {"sha256": file_sha256(path)}}
+        for name, path in _run_files(run_dir)
     ]
     return {
         "_type": STATEMENT_TYPE,
@@ -544,7 +537,7 @@ def verify_run_attestation(run_dir: Path, policy: RunnerPolicy) -> AttestedRun:
                 "folder has no such file",
                 Location(target),
             )
-        actual = _sha256(target)
+        actual = file_sha256(target)
         if actual != digest:
             raise AttestationError(
                 f"sha256 {actual}, but the run attestation records {digest}: the file was "

@@ -117,6 +117,15 @@ def consistency_proof(size1: int, leaves: Sequence[bytes]) -> list[bytes]:
     return _subproof(size1, leaves, True)
 
 
+def _shift_to_odd(fn: int, sn: int) -> tuple[int, int]:
+    """Right-shift both until fn's lowest bit is set or fn is 0 (RFC 9162 §2.1.3.2, 2.1.4.2)."""
+    while True:
+        fn >>= 1
+        sn >>= 1
+        if fn & 1 or fn == 0:
+            return fn, sn
+
+
 def _check_hashes(proof: Sequence[bytes]) -> None:
     for item in proof:
         if len(item) != HASH_SIZE:
@@ -138,11 +147,7 @@ def verify_inclusion(
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
+                fn, sn = _shift_to_odd(fn, sn)
         else:
             r = node_hash(r, p)
         fn >>= 1
@@ -190,11 +195,7 @@ def verify_consistency(
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
             if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
+                fn, sn = _shift_to_odd(fn, sn)
         else:
             sr = node_hash(sr, c)
         fn >>= 1

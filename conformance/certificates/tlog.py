@@ -71,9 +71,8 @@ class LogError(ConformanceError, ValueError):
 
 
 class LogIntegrityError(LogError):
-    """The log, a tree head or a proof does not show what it claims: a finding, exit 1."""
-
-    exit_code = 1
+    """The log, a tree head or a proof does not show what it claims (``conformance log``
+    reports it as a finding, exit 1; a command that cannot go on exits 2)."""
 
 
 def _now() -> str:

@@ -34,14 +34,22 @@ def _invalid(exc: Exception) -> int:
     return EXIT_FAIL
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def _verified(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The log and its verified state; the state is None (reported) when it does not verify."""
     from conformance.certificates.tlog import LogIntegrityError
 
     log = _log(args)
     try:
-        state = log.verify(_trusted(args))
+        return log, log.verify(_trusted(args))
     except LogIntegrityError as exc:
-        return _invalid(exc)
+        print(f"invalid: {exc}")
+        return log, None
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    log, state = _verified(args)
+    if state is None:
+        return EXIT_FAIL
     if not state.heads:
         print(f"valid: {log.path} is empty")
         return EXIT_OK
@@ -118,13 +126,9 @@ def cmd_consistency(args: argparse.Namespace) -> int:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from conformance.certificates.tlog import LogIntegrityError
-
-    log = _log(args)
-    try:
-        state = log.verify(_trusted(args))
-    except LogIntegrityError as exc:
-        return _invalid(exc)
+    log, state = _verified(args)
+    if state is None:
+        return EXIT_FAIL
     issued = []
     revoked: dict[str, dict[str, Any]] = {}
     for entry in state.entries:
