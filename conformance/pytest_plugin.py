@@ -218,12 +218,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         code, data = finish_shard(run, shard)
     else:
         _, code, data = finish_run(run)
-        # issue 16: the runner signs an attestation over every file the run wrote
-        from conformance.certificates.attest import attest_finished_run
+    # issue 16: the runner signs an attestation over every file the run (or shard) wrote
+    from conformance.certificates.attest import attest_finished_run
 
-        run_dir = run.config.reports_dir / run.config.run_id
-        key = session.config.stash.get(RUNNER_KEY, None)
-        session.config.stash[ATTESTED_KEY] = attest_finished_run(run_dir, data, key)
+    run_dir = run.config.reports_dir / run.config.run_id
+    key = session.config.stash.get(RUNNER_KEY, None)
+    session.config.stash[ATTESTED_KEY] = attest_finished_run(run_dir, data, key)
     session.config.stash[OUTCOME_KEY] = data
     session.exitstatus = code
 

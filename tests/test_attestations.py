@@ -549,3 +549,47 @@ def test_a_bad_runner_key_stops_the_run_before_it_starts_and_is_never_shown(
     done = _run_reference(tmp_path / "r2", reference_url, env, "--runner-key", str(pair.public))
     assert done.code == 2
     assert f"{pair.public}" in done.out + done.err
+
+
+@pytest.mark.slow
+def test_merged_shards_are_attested_only_when_this_runner_attested_every_shard(
+    tmp_path: Path, reference_url: str, token: str
+) -> None:
+    runner = generate_keypair(tmp_path / "k", "runner")
+    key = ("--runner-key", str(runner.private))
+    shards = []
+    for index in (1, 2):
+        reports = tmp_path / f"s{index}"
+        extra = ("--run-id", "run", "--shard", f"{index}/2")
+        done = _run_reference(reports, reference_url, {"token": token}, *key, *extra)
+        assert done.code == 0, done.out + done.err
+        assert (reports / "run" / ATTESTATION_NAME).is_file()
+        shards.append(str(reports / "run"))
+    done = run_cli("merge", *shards, "--reports-dir", str(tmp_path / "merged"), *key)
+    assert done.code == 0, done.out + done.err
+    assert f"(runner key {runner.key_id})" in done.out
+    merged = tmp_path / "merged" / "run"
+    issuer = generate_keypair(tmp_path / "k", "issuer")
+    done = run_cli(
+        *("certify", str(merged), "--key", str(issuer.private)),
+        *("--trust-runner", str(runner.public), "--log", str(tmp_path / "log.jsonl")),
+    )
+    assert done.code == 0, done.out + done.err
+    # a shard attested by another key: the merged run is not attested
+    other = generate_keypair(tmp_path / "k", "other")
+    (Path(shards[1]) / ATTESTATION_NAME).unlink()
+    data = json.loads((Path(shards[1]) / "results.json").read_text(encoding="utf-8"))
+    attest_run(Path(shards[1]), RunClaims.from_results(data), _private(other.private))
+    done = run_cli(
+        *("merge", *shards, "--reports-dir", str(tmp_path / "merged2")),
+        *("--runner-key", str(runner.private)),
+    )
+    assert done.code == 0, done.out + done.err
+    assert "attestation: none: a shard is not attested by this runner's key" in done.out
+    assert not (tmp_path / "merged2" / "run" / ATTESTATION_NAME).exists()
+
+
+def _private(path: Path) -> Ed25519PrivateKey:
+    from conformance.certificates.keys import load_private_key
+
+    return load_private_key(path)

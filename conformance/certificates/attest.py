@@ -62,6 +62,7 @@ __all__ = [
     "Runner",
     "RunnerPolicy",
     "attest_finished_run",
+    "attest_merged_run",
     "attest_run",
     "load_runner_key",
     "pae",
@@ -275,6 +276,40 @@ def attest_finished_run(
         )
     path = attest_run(run_dir, RunClaims.from_results(data), private_key)
     return f"attestation: {path} (runner key {key_id(private_key.public_key())})"
+
+
+def attest_merged_run(
+    run_dir: Path,
+    data: Mapping[str, Any],
+    shard_dirs: list[Path],
+    private_key: Ed25519PrivateKey | None,
+) -> str:
+    """Attest a merged run only when this runner's key attested every shard; the terminal line.
+
+    The merging runner vouches for the merged files; it does so only for shards it ran (or
+    that ran with its key), each intact and saying what its attestation says."""
+    if private_key is None:
+        return (
+            "attestation: none (no --runner-key or CONFORMANCE_RUNNER_KEY): the merged run "
+            "cannot be certified"
+        )
+    public = private_key.public_key()
+    own = RunnerPolicy(
+        {key_id(public): Runner("this runner", "reviewer", None, public, key_id(public))},
+        False,
+        "the merging runner's own key",
+    )
+    for shard in shard_dirs:
+        try:
+            attested = verify_run_attestation(shard, own)
+            shard_data = json.loads((shard / "results.json").read_text(encoding="utf-8"))
+            check_claims(attested, shard_data, shard / "results.json")
+        except (AttestationError, OSError, ValueError) as exc:
+            return (
+                f"attestation: none: a shard is not attested by this runner's key ({exc}); "
+                "the merged run cannot be certified"
+            )
+    return attest_finished_run(run_dir, data, private_key)
 
 
 # -- the policy of trusted runners ---------------------------------------------------------

@@ -208,6 +208,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"  - {reason}")
     print(f"verdict: {verdict}")
     print(f"reports: {run_dir / 'results.json'}")
+    # issue 16: the merging runner attests the merged run when its key attested every shard
+    from conformance.certificates.attest import attest_merged_run, load_runner_key
+
+    shard_dirs = [Path(data["_path"]).parent for data in shards]
+    key = load_runner_key(args.runner_key)
+    print(attest_merged_run(run_dir, merged, shard_dirs, key))
     return int(merged["exit_code"])
 
 
@@ -226,4 +232,11 @@ def register(
         help="a shard's results.json (or its run folder), one per shard",
     )
     parser.add_argument("--reports-dir", default="reports", metavar="DIR")
+    # issue 16: the same runner key as `run --runner-key` (default: $CONFORMANCE_RUNNER_KEY)
+    parser.add_argument(
+        "--runner-key",
+        metavar="PATH",
+        help="attest the merged run (each shard must be attested by this key); default: the "
+        "PEM text in $CONFORMANCE_RUNNER_KEY",
+    )
     parser.set_defaults(func=cmd_merge)
