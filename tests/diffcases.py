@@ -13,7 +13,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "diff"
 BASE = DATA / "test.diff" / "1.0.0"
-_OUTPUT_ONLY = {"element-order-changed"}
 
 
 @dataclass(frozen=True)
@@ -24,18 +23,31 @@ class Case:
     both: tuple[Any, ...] = ()
     reverse: bool = False
     xpath: str | None = None
+    also: tuple[str, ...] = ()  # other rules the pair may report (and no others)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def load_cases() -> list[Case]:
     raw = yaml.safe_load((DATA / "cases.yaml").read_text(encoding="utf-8"))
     cases = []
-    for kind, patch in raw["schema"].items():
-        directions = [("output", "schemas/out.schema.json")]
-        if kind not in _OUTPUT_ONLY:
-            directions.insert(0, ("input", "schemas/in.schema.json"))
-        for direction, file in directions:
-            cases.append(Case(f"{direction}-{kind}", file, tuple(patch)))
+    from conformance.standards.diff import RULES
+
+    for kind, value in raw["schema"].items():
+        spec = value if isinstance(value, dict) else {"patch": value}
+        for direction in ("input", "output"):
+            if f"{direction}-{kind}" not in RULES:
+                continue  # a kind of one direction only (XML order, readOnly, writeOnly)
+            cases.append(
+                Case(
+                    f"{direction}-{kind}",
+                    {"input": "schemas/in.schema.json", "output": "schemas/out.schema.json"}[
+                        direction
+                    ],
+                    tuple(spec.get("patch", ())),
+                    both=tuple(spec.get("both", ())),
+                    reverse=bool(spec.get("reverse", False)),
+                )
+            )
     for item in raw["cases"]:
         cases.append(
             Case(
@@ -45,6 +57,7 @@ def load_cases() -> list[Case]:
                 both=tuple(item.get("both", ())),
                 reverse=bool(item.get("reverse", False)),
                 xpath=item.get("xpath"),
+                also=tuple(item.get("also", ())),
             )
         )
     return cases

@@ -29,8 +29,12 @@ def test_rule(case: Case, tmp_path: Path) -> None:
     diff = diff_standards(load_standard(old), load_standard(new))
     found = [c for c in diff.changes if c.rule == case.rule]
     assert found, f"{case.rule} not reported; got {[c.rule for c in diff.changes]}"
+    # nothing else: a renamed path parameter is not also a removal, a range not a removal...
+    assert {c.rule for c in diff.changes} <= {case.rule, *case.also}, diff.changes
     change = found[0]
     rule = RULES[case.rule]
+    if not case.also:
+        assert diff.required_bump() is rule.bump
     assert change.classification is rule.classification
     assert change.as_dict()["classification"] == rule.classification.value
     # bilingual, and located in both versions where the thing exists in both

@@ -14,6 +14,7 @@ accepts unchanged, so that every candidate conforming to the profile conforms to
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -56,7 +57,7 @@ class Rule:
     profile_ok: bool  # may a profile make this change relative to its base?
     zh: str
     en: str
-    group: str  # clauses, api, exports, schemas
+    group: str  # clauses, api, exports, schemas, docs
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class _SchemaKind:
     output: Classification
     zh: str
     en: str
+    profile: bool | None = None  # may a profile make it (None: output and narrowed only)
+    bump: Bump | None = None  # None: major unless compatible (then minor)
 
 
 # One row per kind of schema change; each gives an input-* and an output-* rule.
@@ -198,9 +201,84 @@ _SCHEMA_KINDS: tuple[_SchemaKind, ...] = (
         "constraint changed; whether it widens or narrows could not be decided",
     ),
     _SchemaKind("default-changed", Sense.UNKNOWN, P, C, "默认值改变", "default value changed"),
+    # readOnly binds requests only (a client should not send the property), writeOnly binds
+    # responses only (a candidate does not return it): each is a rule in one direction.
+    _SchemaKind(
+        "read-only-added",
+        Sense.NARROWED,
+        B,
+        C,
+        "字段改为只读（客户端不应再发送）",
+        "property made readOnly (clients should no longer send it)",
+    ),
+    _SchemaKind(
+        "read-only-removed",
+        Sense.WIDENED,
+        C,
+        C,
+        "字段不再只读（客户端可以发送）",
+        "property no longer readOnly (clients may send it)",
+    ),
+    _SchemaKind(
+        "write-only-added",
+        Sense.NARROWED,
+        C,
+        B,
+        "字段改为只写（响应不再返回）",
+        "property made writeOnly (no longer returned)",
+        profile=False,
+    ),
+    _SchemaKind(
+        "write-only-removed",
+        Sense.WIDENED,
+        C,
+        C,
+        "字段不再只写（响应可能返回）",
+        "property no longer writeOnly (it may be returned)",
+        profile=True,
+    ),
+    # x-extensible-enum: the values known today of an open set; consumers must accept values
+    # not listed, so a new value is compatible everywhere, a removed one breaks requests.
+    _SchemaKind(
+        "extensible-enum-value-added",
+        Sense.WIDENED,
+        C,
+        C,
+        "可扩展枚举（x-extensible-enum）新增取值",
+        "extensible enum (x-extensible-enum) value added",
+        profile=False,
+    ),
+    _SchemaKind(
+        "extensible-enum-value-removed",
+        Sense.NARROWED,
+        B,
+        C,
+        "可扩展枚举（x-extensible-enum）删除取值",
+        "extensible enum (x-extensible-enum) value removed",
+    ),
+    _SchemaKind(
+        "deprecated",
+        Sense.UNKNOWN,
+        C,
+        C,
+        "字段标记为弃用",
+        "property deprecated",
+        profile=True,
+    ),
+    _SchemaKind(
+        "reactivated",
+        Sense.UNKNOWN,
+        C,
+        C,
+        "字段取消弃用",
+        "property no longer deprecated",
+        profile=False,
+    ),
 )
 
-_OUTPUT_ONLY = frozenset({"element-order-changed"})  # XML records are only ever emitted
+# XML records are only ever emitted; readOnly only binds requests, writeOnly only responses
+_OUTPUT_ONLY = frozenset({"element-order-changed", "write-only-added", "write-only-removed"})
+_INPUT_ONLY = frozenset({"read-only-added", "read-only-removed"})
 SCHEMA_SENSE: dict[str, Sense] = {k.kind: k.sense for k in _SCHEMA_KINDS}
 
 
@@ -210,13 +288,18 @@ def _schema_rules() -> list[Rule]:
         for direction, classification in (("input", kind.input), ("output", kind.output)):
             if direction == "input" and kind.kind in _OUTPUT_ONLY:
                 continue
+            if direction == "output" and kind.kind in _INPUT_ONLY:
+                continue
+            # a profile narrows what is emitted and leaves what is accepted alone
+            profile_ok = direction == "output" and (
+                kind.sense is Sense.NARROWED if kind.profile is None else kind.profile
+            )
             rules.append(
                 Rule(
                     id=f"{direction}-{kind.kind}",
                     classification=classification,
-                    bump=Bump.MAJOR if classification is not C else Bump.MINOR,
-                    # a profile narrows what is emitted and leaves what is accepted alone
-                    profile_ok=direction == "output" and kind.sense is Sense.NARROWED,
+                    bump=kind.bump or (Bump.MAJOR if classification is not C else Bump.MINOR),
+                    profile_ok=profile_ok,
                     zh=("输入（请求）" if direction == "input" else "输出（响应、导出）") + kind.zh,
                     en=("input (requests): " if direction == "input" else "output: ") + kind.en,
                     group="schemas",
@@ -237,6 +320,65 @@ def _r(
     if bump is None:
         bump = Bump.MINOR if classification is C else Bump.MAJOR
     return Rule(rule_id, classification, bump, profile_ok, zh, en, group)
+
+
+def _deprecation_rules(what: str, zh: str, removed: Classification) -> tuple[Rule, ...]:
+    """Deprecation and sunset (``deprecated``, ``x-sunset``) of operations and parameters."""
+    return (
+        _r(f"{what}-deprecated", C, False, f"{zh}标记为弃用", f"{what} deprecated", "api"),
+        _r(
+            f"{what}-reactivated",
+            C,
+            False,
+            f"{zh}取消弃用",
+            f"{what} no longer deprecated",
+            "api",
+        ),
+        _r(
+            f"{what}-sunset-too-soon",
+            B,
+            False,
+            f"{zh}弃用未给足标准要求的通知期（x-sunset 缺失或过早）",
+            f"{what} deprecated without the notice period the standard requires "
+            "(x-sunset missing or too soon)",
+            "api",
+        ),
+        _r(
+            f"{what}-sunset-earlier",
+            B,
+            False,
+            f"{zh}停用日期（x-sunset）提前或取消",
+            f"{what} sunset date (x-sunset) brought forward or removed",
+            "api",
+        ),
+        _r(
+            f"{what}-sunset-later",
+            C,
+            False,
+            f"{zh}停用日期（x-sunset）推迟或首次公布",
+            f"{what} sunset date (x-sunset) postponed or first announced",
+            "api",
+            Bump.PATCH,
+        ),
+        _r(
+            f"{what}-removed-after-deprecation",
+            C,
+            False,
+            f"删除已弃用且已过停用日期（或通知期）的{zh}",
+            f"deprecated {what} removed after its sunset date (or notice period)",
+            "api",
+            Bump.MAJOR,
+        ),
+        _r(
+            f"{what}-removed-before-sunset",
+            removed,
+            False,
+            f"删除已弃用但未到停用日期（或通知期）的{zh}",
+            f"deprecated {what} removed before its sunset date (or notice period)",
+            "api",
+            Bump.MAJOR,
+        ),
+    )
 
 
 _OTHER_RULES: tuple[Rule, ...] = (
@@ -457,6 +599,213 @@ _OTHER_RULES: tuple[Rule, ...] = (
     _r("filter-removed", B, False, "列表删除筛选条件", "list filter removed", "api"),
     _r("pagination-changed", B, False, "分页约定改变", "pagination convention changed", "api"),
     _r("extension-changed", P, False, "扩展字段（x-）改变", "extension (x-) changed", "api"),
+    # security: requirements are alternatives (any one suffices), each naming schemes (all
+    # needed) with scopes; schemes are defined under components.securitySchemes
+    _r(
+        "security-requirement-added",
+        C,
+        False,
+        "接口操作新增可选认证方式（原有方式仍可用）",
+        "security requirement added (another way to authenticate; the old ones still work)",
+        "api",
+    ),
+    _r(
+        "security-requirement-removed",
+        B,
+        False,
+        "接口操作删除或改变认证方式（按原方式认证的调用方被拒绝）",
+        "security requirement removed or changed (clients authenticating that way are refused)",
+        "api",
+    ),
+    _r(
+        "security-scopes-added",
+        B,
+        False,
+        "认证要求新增授权范围（scope）",
+        "scopes added to a security requirement",
+        "api",
+    ),
+    _r(
+        "security-scopes-removed",
+        C,
+        False,
+        "认证要求减少授权范围（scope）",
+        "scopes removed from a security requirement",
+        "api",
+    ),
+    _r(
+        "security-scheme-changed",
+        B,
+        False,
+        "在用认证方案的定义改变（类型、位置、名称或地址）",
+        "security scheme in use changed (type, location, name or URL)",
+        "api",
+    ),
+    # parameter serialization (OpenAPI style, explode, allowReserved)
+    _r(
+        "parameter-serialization-changed",
+        B,
+        False,
+        "参数序列化方式（style/explode）改变，线上格式不同",
+        "parameter serialization (style/explode) changed; the value is written differently",
+        "api",
+    ),
+    _r(
+        "parameter-allow-reserved-added",
+        C,
+        False,
+        "参数允许未编码的保留字符（allowReserved）",
+        "parameter now allows reserved characters unencoded (allowReserved)",
+        "api",
+    ),
+    _r(
+        "parameter-allow-reserved-removed",
+        B,
+        False,
+        "参数不再允许未编码的保留字符（allowReserved）",
+        "parameter no longer allows reserved characters unencoded (allowReserved)",
+        "api",
+    ),
+    _r(
+        "path-parameter-renamed",
+        C,
+        False,
+        "路径参数改名（同一接口，线上格式不变）",
+        "path parameter renamed (the same endpoint; nothing changes on the wire)",
+        "api",
+        Bump.PATCH,
+    ),
+    # response headers
+    _r(
+        "response-required-header-removed",
+        B,
+        False,
+        "响应删除必有头部",
+        "required response header removed",
+        "api",
+    ),
+    _r(
+        "response-header-made-optional",
+        B,
+        False,
+        "响应头部改为可选",
+        "response header made optional",
+        "api",
+    ),
+    _r(
+        "response-header-made-required",
+        C,
+        True,
+        "响应头部改为必有",
+        "response header made required",
+        "api",
+    ),
+    # media types: ranges (application/*), parameters (charset) and schemas
+    _r(
+        "request-media-type-widened",
+        C,
+        False,
+        "请求体媒体类型放宽（如 application/json → application/*）",
+        "request media type widened (e.g. application/json → application/*)",
+        "api",
+    ),
+    _r(
+        "request-media-type-narrowed",
+        B,
+        False,
+        "请求体媒体类型收窄（如 application/* → application/json）",
+        "request media type narrowed (e.g. application/* → application/json)",
+        "api",
+    ),
+    _r(
+        "response-media-type-widened",
+        B,
+        False,
+        "响应媒体类型放宽（如 application/json → application/*）",
+        "response media type widened (e.g. application/json → application/*)",
+        "api",
+    ),
+    _r(
+        "response-media-type-narrowed",
+        C,
+        True,
+        "响应媒体类型收窄（如 application/* → application/json）",
+        "response media type narrowed (e.g. application/* → application/json)",
+        "api",
+    ),
+    _r(
+        "request-media-type-parameters-changed",
+        P,
+        False,
+        "请求体媒体类型参数改变（如 charset）",
+        "request media type parameters changed (e.g. charset)",
+        "api",
+    ),
+    _r(
+        "response-media-type-parameters-changed",
+        P,
+        False,
+        "响应媒体类型参数改变（如 charset）",
+        "response media type parameters changed (e.g. charset)",
+        "api",
+    ),
+    _r(
+        "request-media-type-schema-added",
+        B,
+        False,
+        "请求体媒体类型新增模式（此前任何内容都可接受）",
+        "schema added to a request media type (anything was accepted before)",
+        "api",
+    ),
+    _r(
+        "request-media-type-schema-removed",
+        C,
+        False,
+        "请求体媒体类型删除模式（任何内容都须接受）",
+        "schema removed from a request media type (anything is accepted now)",
+        "api",
+    ),
+    _r(
+        "response-media-type-schema-added",
+        C,
+        True,
+        "响应媒体类型新增模式",
+        "schema added to a response media type",
+        "api",
+    ),
+    _r(
+        "response-media-type-schema-removed",
+        B,
+        False,
+        "响应媒体类型删除模式（可能返回任何内容）",
+        "schema removed from a response media type (anything may be returned)",
+        "api",
+    ),
+    # webhooks and callbacks: requests the candidate sends; not analysed further
+    _r("webhook-added", C, True, "新增 webhook", "webhook added", "api"),
+    _r("webhook-removed", B, False, "删除 webhook", "webhook removed", "api"),
+    _r(
+        "webhook-changed",
+        P,
+        False,
+        "webhook 定义改变（未逐项分析）",
+        "webhook changed (not analysed further)",
+        "api",
+    ),
+    _r(
+        "callback-changed",
+        P,
+        False,
+        "接口操作的回调（callbacks）改变（未逐项分析）",
+        "operation callbacks changed (not analysed further)",
+        "api",
+    ),
+    *(
+        rule
+        # removing a parameter is possibly breaking (a candidate may ignore it), deprecated or not
+        for what, zh_what, removed in (("operation", "接口操作", B), ("parameter", "参数", P))
+        for rule in _deprecation_rules(what, zh_what, removed)
+    ),
     # exports
     _r("export-added", C, True, "新增导出", "export added", "exports"),
     _r("export-removed", B, False, "删除导出", "export removed", "exports"),
@@ -550,6 +899,33 @@ _OTHER_RULES: tuple[Rule, ...] = (
         "导出不再适用某条款",
         "clause no longer applied to an export",
         "exports",
+    ),  # documentation only: nothing a candidate or a consumer does changes
+    _r(
+        "standard-doc-changed",
+        C,
+        True,
+        "标准说明文字修改（标题、摘要、负责单位、导出标题）",
+        "standard documentation changed (title, summary, owner, export titles)",
+        "docs",
+        Bump.PATCH,
+    ),
+    _r(
+        "api-doc-changed",
+        C,
+        True,
+        "接口说明文字修改（摘要、描述、示例、标题、标签）",
+        "API documentation changed (summaries, descriptions, examples, titles, tags)",
+        "docs",
+        Bump.PATCH,
+    ),
+    _r(
+        "schema-doc-changed",
+        C,
+        True,
+        "模式说明文字修改（标题、描述、示例、注释）",
+        "schema documentation changed (titles, descriptions, examples, comments)",
+        "docs",
+        Bump.PATCH,
     ),
 )
 
@@ -592,6 +968,7 @@ class Change:
     new: Loc | None
     path: str = ""  # instance path inside a schema (/holder/id_number, Licence/Holder)
     used_by: list[str] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)  # the standard's clauses it touches
 
     @property
     def spec(self) -> Rule:
@@ -612,8 +989,19 @@ class Change:
     def key(self) -> tuple[str, str, str, str]:
         return (self.rule, str(self.old), str(self.new), self.path)
 
+    @property
+    def id(self) -> str:
+        """A stable id: the same change has it in every run, whatever moved around it.
+
+        It hashes what changed (rule, subject, instance path, values), never line numbers,
+        so an ignore file's entry keeps matching while unrelated edits shift the files.
+        """
+        text = "\x1f".join((self.rule, self.subject_en, self.path, self.detail))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
     def as_dict(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "rule": self.rule,
             "classification": self.classification.value,
             "bump": self.spec.bump.value,
@@ -624,4 +1012,5 @@ class Change:
             "old": self.old.as_dict() if self.old else None,
             "new": self.new.as_dict() if self.new else None,
             "used_by": list(self.used_by),
+            "clauses": list(self.clauses),
         }

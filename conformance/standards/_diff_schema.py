@@ -49,8 +49,23 @@ ANNOTATIONS = frozenset(
         "externalDocs",
     }
 )
-_LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
-_UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
+_LOWER_BOUNDS = (
+    "minLength",
+    "minimum",
+    "exclusiveMinimum",
+    "minItems",
+    "minProperties",
+    "minContains",
+)
+_UPPER_BOUNDS = (
+    "maxLength",
+    "maximum",
+    "exclusiveMaximum",
+    "maxItems",
+    "maxProperties",
+    "maxContains",
+)
+EXTENSIBLE_ENUM = "x-extensible-enum"
 _HANDLED = frozenset(
     {
         "$ref",
@@ -276,6 +291,7 @@ class SchemaDiffer:
         n = {} if n is True else ({"not": {}} if n is False else n)
         if not isinstance(o, dict) or not isinstance(n, dict):
             return
+        self._flags(o, o_uri, n, n_uri, direction, subject, path)
         text = canonical(_assertions(o))
         if text == canonical(_assertions(n)) and '"$ref"' not in text:
             return  # identical constraints (annotations aside), and no refs to follow
@@ -308,6 +324,40 @@ class SchemaDiffer:
                     *_at(o, o_uri, n, n_uri, keyword),
                     keyword,
                 )
+
+    def _flags(
+        self,
+        o: dict[str, Any],
+        o_uri: str,
+        n: dict[str, Any],
+        n_uri: str,
+        direction: str,
+        subject: tuple[str, str],
+        path: str,
+    ) -> None:
+        """Annotations with an effect: readOnly (requests), writeOnly (responses),
+        deprecated, and x-extensible-enum (the known values of an open set)."""
+        args = (direction, subject, path)
+        flag = {"input": "readOnly", "output": "writeOnly"}[direction]
+        kind = {"input": "read-only", "output": "write-only"}[direction]
+        if (o.get(flag) is True) != (n.get(flag) is True):
+            suffix = "added" if n.get(flag) is True else "removed"
+            self._change(f"{kind}-{suffix}", *args, *_at(o, o_uri, n, n_uri, flag), flag)
+        if (o.get("deprecated") is True) != (n.get("deprecated") is True):
+            rule = "deprecated" if n.get("deprecated") is True else "reactivated"
+            self._change(rule, *args, *_at(o, o_uri, n, n_uri, "deprecated"))
+        old_values = o.get(EXTENSIBLE_ENUM)
+        new_values = n.get(EXTENSIBLE_ENUM)
+        if isinstance(old_values, list) and isinstance(new_values, list):
+            old_keys = {canonical(v): v for v in old_values}
+            new_keys = {canonical(v): v for v in new_values}
+            where = _at(o, o_uri, n, n_uri, EXTENSIBLE_ENUM)
+            added = [short(v) for k, v in new_keys.items() if k not in old_keys]
+            removed = [short(v) for k, v in old_keys.items() if k not in new_keys]
+            if added:
+                self._change("extensible-enum-value-added", *args, *where, ", ".join(added))
+            if removed:
+                self._change("extensible-enum-value-removed", *args, *where, ", ".join(removed))
 
     def _sub(
         self,
@@ -586,8 +636,8 @@ class SchemaDiffer:
             self._change(
                 kind, direction, subject, f"{path}/{name}", child(o_uri, "properties", name), n_uri
             )
-        old_req = set(o.get("required") or ())
-        new_req = set(n.get("required") or ())
+        old_req = self._effective_required(self.old, o, old_props, o_uri, direction)
+        new_req = self._effective_required(self.new, n, new_props, n_uri, direction)
         for name, kind in [(x, "required-added") for x in sorted(new_req - old_req)] + [
             (x, "required-removed") for x in sorted(old_req - new_req)
         ]:
@@ -618,6 +668,22 @@ class SchemaDiffer:
             self._sub(
                 "additionalProperties", o, o_uri, n, n_uri, direction, subject, f"{path}/*", depth
             )
+
+    @staticmethod
+    def _effective_required(
+        side: Side, node: dict[str, Any], props: dict[str, Any], uri: str, direction: str
+    ) -> set[str]:
+        """Required properties as they bind this direction: a readOnly property is not
+        required in a request, a writeOnly one not in a response."""
+        flag = "readOnly" if direction == "input" else "writeOnly"
+        required = {str(x) for x in node.get("required") or ()}
+        for name in list(required):
+            if name not in props:
+                continue
+            resolved = side.resolve(props[name], child(uri, "properties", name))
+            if resolved is not None and isinstance(resolved[0], dict) and resolved[0].get(flag):
+                required.discard(name)
+        return required
 
     def _combinators(
         self,

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.errors import ConformanceError, UsageError
-from conformance.standards._diff_model import Classification
-from conformance.standards.diff import HEADINGS, StandardDiff, diff_standards
+from conformance.standards.diff import StandardDiff, diff_standards
 from conformance.standards.loader import MANIFEST, load_standard
 from conformance.standards.model import Standard
 from conformance.standards.versioning import Version, bump_between
@@ -43,11 +42,11 @@ def render_changelog(standard_id: str, standards: list[Standard]) -> str:
         f"{MARKER} {standard_id}`; do not edit by hand -->",
         f"# {standard_id} 变更记录 / Changelog",
         "",
-        "本文件根据相邻版本之间的差异自动生成；每项变更注明规则编号及其分类（破坏性、可能破坏、兼容），"
-        "规则见 docs/breaking-change-rules.md。",
-        "Generated from the diffs between consecutive versions; each change names its rule id and "
-        "classification (breaking, possibly breaking, compatible), as listed in "
-        "docs/breaking-change-rules.md.",
+        "本文件根据相邻版本之间的差异自动生成；每项变更注明规则编号及其分类（破坏性、可能破坏、兼容、"
+        "仅文档），以及所涉及的条款，规则见 docs/breaking-change-rules.md。",
+        "Generated from the diffs between consecutive versions; each change names its rule id, "
+        "its classification (breaking, possibly breaking, compatible, documentation only) and "
+        "the clauses it touches, as listed in docs/breaking-change-rules.md.",
     ]
     for index in range(len(standards) - 1, -1, -1):
         standard = standards[index]
@@ -74,19 +73,17 @@ def _section(diff: StandardDiff, previous: Standard, standard: Standard) -> list
     ]
     if not diff.changes:
         lines += ["", "无变更。 / No changes."]
-    for classification in (
-        Classification.BREAKING,
-        Classification.POSSIBLY_BREAKING,
-        Classification.COMPATIBLE,
-    ):
-        changes = diff.by_classification(classification)
-        if not changes:
-            continue
-        zh, en = HEADINGS[classification]
+    elif diff.documentation_only():
+        lines += ["", "仅文档变更。 / Documentation-only changes."]
+    for (zh, en), changes in diff.sections():
         lines += ["", f"### {zh} / {en}", ""]
         for change in changes:
             lines.append(f"- {_md(change.message_zh())}（`{change.rule}`）  ")
-            lines.append(f"  {_md(change.message_en())}")
+            if change.clauses:
+                lines.append(f"  {_md(change.message_en())}  ")
+                lines.append(f"  条款 / Clauses: {_md(', '.join(change.clauses))}")
+            else:
+                lines.append(f"  {_md(change.message_en())}")
     return lines
 
 

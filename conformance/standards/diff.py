@@ -11,12 +11,39 @@ version bump it needs, a location in both versions, and a bilingual message.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.standards._diff_api import (
+    Lifecycle,
+    Requirement,
+    anonymous,
+    describe_scheme,
+    lifecycle,
+    match_media,
+    parse_date,
+    path_renames,
+    requirements,
+    scheme_summary,
+    serialization_differs,
+    serialization_text,
+)
+from conformance.standards._diff_api import (
+    notice_days as document_notice_days,
+)
+from conformance.standards._diff_docs import (
+    OPENAPI_DOC_KEYS,
+    SCHEMA_DOC_KEYS,
+    describe,
+    doc_differences,
+    group_of,
+    strip_docs,
+    xsd_documentation,
+)
 from conformance.standards._diff_model import (
     RULES,
     Bump,
@@ -46,7 +73,8 @@ __all__ = [
 
 DIFF_FORMAT = 1
 _LEVEL_RANK = {Level.MAY: 0, Level.SHOULD: 1, Level.MUST: 2}
-_ENGINE_EXTENSIONS = ("x-clauses", "x-response-time-ms", "x-filters", "x-pagination")
+# extensions with rules of their own (the engine's, and the sunset date)
+_ENGINE_EXTENSIONS = ("x-clauses", "x-response-time-ms", "x-filters", "x-pagination", "x-sunset")
 _SEVERITY_ORDER = (
     Classification.BREAKING,
     Classification.POSSIBLY_BREAKING,
@@ -57,6 +85,7 @@ HEADINGS = {
     Classification.POSSIBLY_BREAKING: ("可能破坏的变更", "Possibly breaking changes"),
     Classification.COMPATIBLE: ("兼容变更", "Compatible changes"),
 }
+DOC_HEADING = ("仅文档变更", "Documentation-only changes")
 
 
 @dataclass
@@ -80,6 +109,31 @@ class StandardDiff:
     def by_classification(self, classification: Classification) -> list[Change]:
         return [c for c in self.changes if c.classification is classification]
 
+    def documentation_only(self) -> bool:
+        """Whether every change is to documentation (a patch bump)."""
+        return bool(self.changes) and all(c.spec.group == "docs" for c in self.changes)
+
+    def sections(self) -> list[tuple[tuple[str, str], list[Change]]]:
+        """(heading, changes) to show, in order: breaking, possibly breaking, compatible,
+        documentation only; empty sections left out."""
+        found = []
+        for classification in _SEVERITY_ORDER:
+            changes = [
+                c
+                for c in self.by_classification(classification)
+                if c.spec.group != "docs" or classification is not Classification.COMPATIBLE
+            ]
+            if changes:
+                found.append((HEADINGS[classification], changes))
+        docs = [
+            c
+            for c in self.changes
+            if c.spec.group == "docs" and c.classification is Classification.COMPATIBLE
+        ]
+        if docs:
+            found.append((DOC_HEADING, docs))
+        return found
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "format": DIFF_FORMAT,
@@ -87,6 +141,7 @@ class StandardDiff:
             "new": _version_dict(self.new),
             "summary": self.counts(),
             "required_bump": self.required_bump().value,
+            "documentation_only": self.documentation_only(),
             "changes": [c.as_dict() for c in self.changes],
         }
 
@@ -100,16 +155,30 @@ def _version_dict(standard: Standard) -> dict[str, Any]:
     }
 
 
-def diff_standards(old: Standard, new: Standard) -> StandardDiff:
-    """Every change from ``old`` to ``new``, breaking ones first."""
-    differ = _Differ(old, new)
+def diff_standards(
+    old: Standard,
+    new: Standard,
+    *,
+    today: dt.date | None = None,
+    notice_days: int = 0,
+) -> StandardDiff:
+    """Every change from ``old`` to ``new``, breaking ones first.
+
+    ``today``: the date a draft version (one without ``dates.effective`` or
+    ``dates.published``) is judged at, for sunset dates (default: today, UTC).
+    ``notice_days``: a deprecation notice period to require on top of the one the standard's
+    OpenAPI document sets (``x-deprecation-notice-days``).
+    """
+    differ = _Differ(old, new, today or dt.datetime.now(dt.UTC).date(), notice_days)
     differ.run()
     order = {c: i for i, c in enumerate(_SEVERITY_ORDER)}
-    groups = {"clauses": 0, "api": 1, "exports": 2, "schemas": 3}
+    groups = {"clauses": 0, "api": 1, "exports": 2, "schemas": 3, "docs": 4}
     changes = sorted(
         differ.changes.values(),
         key=lambda c: (order[c.classification], groups[c.spec.group], c.subject_en, c.path),
     )
+    for change in changes:
+        change.clauses = differ.clauses_of(change)
     return StandardDiff(old, new, changes)
 
 
@@ -121,8 +190,76 @@ def _text_of(text: Any) -> str:
     return " ".join(str(text).split())
 
 
+def _union(*groups: Any) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for group in groups:
+        seen.update(dict.fromkeys(str(x) for x in group or ()))
+    return tuple(seen)
+
+
+def _x_clauses(response: Any) -> tuple[str, ...]:
+    value = response.get("x-clauses") if isinstance(response, dict) else None
+    return tuple(str(x) for x in value) if isinstance(value, list) else ()
+
+
+def _param_required(param: dict[str, Any]) -> bool:
+    return param.get("in") == "path" or param.get("required") is True
+
+
+def _no_docs(value: Any) -> str:
+    """A value's canonical text with its documentation keywords left out."""
+    return canonical(strip_docs(value, OPENAPI_DOC_KEYS))
+
+
+def _alternatives(alternatives: list[Requirement]) -> str:
+    if not alternatives:
+        return "none"
+    return " | ".join(_requirement(a) or "anonymous" for a in alternatives)
+
+
+def _requirement(requirement: Requirement) -> str:
+    return " + ".join(
+        name + (f" [{' '.join(scopes)}]" if scopes else "")
+        for name, scopes in sorted(requirement.items())
+    )
+
+
+def _standard_date(standard: Standard) -> dt.date | None:
+    """The date a version takes effect (else its publication date)."""
+    for key in ("effective", "published"):
+        found = parse_date(standard.dates.get(key))
+        if found is not None:
+            return found
+    return None
+
+
+# Which checks a change of each rule family concerns: its clauses are those of the site
+# (an operation, a response, an export) that these checks verify, when there are any.
+_RULE_CHECKS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("operation-security-", "security-"), ("auth_enforced",)),
+    (
+        ("parameter-", "path-parameter-", "request-", "input-"),
+        ("valid_input_accepted", "invalid_input_rejected"),
+    ),
+    (("response-status-", "response-success-status-"), ("status_code_documented",)),
+    (("response-media-type-schema-",), ("response_schema",)),
+    (("response-media-type-",), ("content_type_documented",)),
+    (("response-header-", "response-required-header-"), ("response_headers",)),
+    (("response-time-budget-",), ("response_time",)),
+    (("filter-",), ("filters",)),
+    (("pagination-",), ("pagination",)),
+)
+
+
+def _rule_checks(rule: str) -> tuple[str, ...]:
+    for prefixes, checks in _RULE_CHECKS:
+        if rule.startswith(prefixes):
+            return checks
+    return ()
+
+
 class _Differ:
-    def __init__(self, old: Standard, new: Standard) -> None:
+    def __init__(self, old: Standard, new: Standard, today: dt.date, notice_days: int) -> None:
         self.old_std = old
         self.new_std = new
         self.old = Side(old.folder, SchemaSet(old.folder))
@@ -131,6 +268,45 @@ class _Differ:
         self.schemas = SchemaDiffer(self.old, self.new, self.emit)
         self.old_manifest = _manifest(old)
         self.new_manifest = _manifest(new)
+        # the date the new version is judged at: when it takes effect, else today
+        self.release_date = _standard_date(new) or today
+        self.notice_override = max(0, notice_days)
+        self.notice = self.notice_override
+        self.old_doc: Any = {}
+        self.new_doc: Any = {}
+        # usage site (subject) -> (clauses that apply there, checks the site concerns)
+        self.sites: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def site(
+        self, subject: tuple[str, str], clauses: Any, checks: tuple[str, ...] = ()
+    ) -> tuple[str, str]:
+        """Record which clauses apply at a usage site; returns the subject."""
+        known = self.sites.get(subject[1])
+        if known is not None:
+            clauses = _union(known[0], clauses)
+            checks = checks or known[1]
+        self.sites[subject[1]] = (_union(clauses), checks)
+        return subject
+
+    def clauses_of(self, change: Change) -> list[str]:
+        """The standard's clauses a change touches: those of its usage sites, narrowed to the
+        ones verified by the checks the change concerns (when any clause is)."""
+        if change.rule.endswith(("-clause-added", "-clause-removed")):
+            return [change.detail]  # the clause newly applied, or no longer applied
+        found: dict[str, None] = {}
+        for name in (change.subject_en, *change.used_by):
+            clauses, checks = self.sites.get(name, ((), ()))
+            checks = checks or _rule_checks(change.rule)
+            narrowed = [c for c in clauses if checks and self._verifies(c, checks)]
+            found.update(dict.fromkeys(narrowed or clauses))
+        return list(found)
+
+    def _verifies(self, clause_id: str, checks: tuple[str, ...]) -> bool:
+        for standard in (self.new_std, self.old_std):
+            if clause_id in standard.clause_ids:
+                clause = standard.clause(clause_id)
+                return any(clause.verified_by(check) for check in checks)
+        return False
 
     def emit(self, change: Change) -> Change:
         existing = self.changes.get(change.key())
@@ -157,6 +333,7 @@ class _Differ:
         self._clauses()
         self._api()
         self._exports()
+        self._documentation()
 
     # -- clauses ------------------------------------------------------------------------
 
@@ -180,7 +357,7 @@ class _Differ:
             )
 
         for clause_id, clause in new.items():
-            subject = (f"条款 {clause_id}", f"clause {clause_id}")
+            subject = self.site((f"条款 {clause_id}", f"clause {clause_id}"), (clause_id,))
             if clause_id not in old:
                 rule = "clause-added-must" if clause.level is Level.MUST else "clause-added"
                 self.add(rule, subject, *locs(clause_id), f"{clause.level.value}")
@@ -188,7 +365,7 @@ class _Differ:
             self._clause_pair(old[clause_id], clause, subject, locs(clause_id))
         for clause_id, clause in old.items():
             if clause_id not in new:
-                subject = (f"条款 {clause_id}", f"clause {clause_id}")
+                subject = self.site((f"条款 {clause_id}", f"clause {clause_id}"), (clause_id,))
                 self.add("clause-removed", subject, *locs(clause_id), clause.level.value)
 
     def _clause_pair(
@@ -258,18 +435,24 @@ class _Differ:
             (o.method, _norm_path(o.path)): o for o in load_operations(self.new.schemas, new_path)
         }
         old_uri, new_uri = self.old.schemas.uri(old_path), self.new.schemas.uri(new_path)
+        self.old_doc = self.old.schemas.document(old_path).data
+        self.new_doc = self.new.schemas.document(new_path).data
+        self.notice = max(document_notice_days(self.new_doc), self.notice_override)
         for key, op in new_ops.items():
             if key not in old_ops:
-                subject = (f"接口 {op.target}", op.target)
+                subject = self.site((f"接口 {op.target}", op.target), op.all_clauses())
                 self.add("operation-added", subject, None, self.new.loc(f"{new_uri}#{op.pointer}"))
         for key, op in old_ops.items():
             if key not in new_ops:
-                subject = (f"接口 {op.target}", op.target)
-                self.add(
-                    "operation-removed", subject, self.old.loc(f"{old_uri}#{op.pointer}"), None
-                )
+                subject = self.site((f"接口 {op.target}", op.target), op.all_clauses())
+                o_uri = f"{old_uri}#{op.pointer}"
+                state = lifecycle(self._raw(self.old, o_uri))
+                rule = self._removal("operation", state)
+                self.add(rule, subject, self.old.loc(o_uri), None, state.describe())
                 continue
             self._operation(op, new_ops[key], old_uri, new_uri)
+        self._webhooks(old_uri, new_uri)
+        self._api_docs(old_path, new_path, old_ops, new_ops)
 
     def _file_loc(self, side: Side, path: Path | None) -> Loc | None:
         if path is None:
@@ -279,7 +462,10 @@ class _Differ:
     def _operation(self, old: Any, new: Any, old_doc: str, new_doc: str) -> None:
         o_uri, n_uri = f"{old_doc}#{old.pointer}", f"{new_doc}#{new.pointer}"
         o_loc, n_loc = self.old.loc(o_uri), self.new.loc(n_uri)
-        subject = (f"接口 {new.target}", new.target)
+        clauses = _union(old.all_clauses(), new.all_clauses())
+        subject = self.site((f"接口 {new.target}", new.target), clauses)
+        old_raw = self._raw(self.old, o_uri) or {}
+        new_raw = self._raw(self.new, n_uri) or {}
         if old.operation_id != new.operation_id:
             detail = f"{old.operation_id} → {new.operation_id}"
             self.add("operation-id-changed", subject, o_loc, n_loc, detail)
@@ -288,47 +474,272 @@ class _Differ:
             self.add("operation-clause-added", subject, o_loc, n_loc, clause_id)
         for clause_id in sorted(old_clauses - new_clauses):
             self.add("operation-clause-removed", subject, o_loc, n_loc, clause_id)
-        if old.secured != new.secured:
-            rule = "operation-security-added" if new.secured else "operation-security-removed"
-            self.add(rule, subject, o_loc, n_loc)
-        self._parameters(old, new, subject)
-        self._request_body(old, new, o_uri, n_uri, subject)
-        self._responses(old, new, o_uri, n_uri)
+        self._deprecation(
+            "operation", lifecycle(old_raw), lifecycle(new_raw), subject, o_loc, n_loc
+        )
+        self._security(old_raw, new_raw, o_uri, n_uri, subject)
+        op_clauses = _union(old.clauses, new.clauses)
+        self._parameters(old, new, o_uri, n_uri, op_clauses)
+        self._request_body(new, old_raw, new_raw, o_uri, n_uri, op_clauses)
+        self._responses(new, old_raw, new_raw, o_uri, n_uri, op_clauses)
         self._extensions(old, new, o_loc, n_loc, subject)
-
-    def _parameters(self, old: Any, new: Any, subject: tuple[str, str]) -> None:
-        old_params = {(p.name, p.location): p for p in old.parameters}
-        new_params = {(p.name, p.location): p for p in new.parameters}
-
-        def loc(side: Side, param: Any) -> Loc | None:
-            uri = param.schema_uri[: -len("/schema")] if param.schema_uri else None
-            return side.loc(uri) if uri else None
-
-        for key, param in new_params.items():
-            where = (
-                f"接口 {new.target} 参数 {param.name}（{param.location}）",
-                f"{new.target} parameter {param.name} ({param.location})",
+        if _no_docs(old_raw.get("callbacks")) != _no_docs(new_raw.get("callbacks")):
+            self.add(
+                "callback-changed",
+                subject,
+                *self._pair_locs(o_uri, n_uri, "callbacks", old_raw, new_raw),
             )
-            if key not in old_params:
-                rule = "parameter-added-required" if param.required else "parameter-added-optional"
-                self.add(rule, where, None, loc(self.new, param))
+
+    def _pair_locs(
+        self, o_uri: str, n_uri: str, key: str, old: dict[str, Any], new: dict[str, Any]
+    ) -> tuple[Loc | None, Loc | None]:
+        return (
+            self.old.loc(child(o_uri, key) if key in old else o_uri),
+            self.new.loc(child(n_uri, key) if key in new else n_uri),
+        )
+
+    # -- deprecation and sunset -----------------------------------------------------------
+
+    def _deprecation(
+        self,
+        what: str,
+        old: Lifecycle,
+        new: Lifecycle,
+        subject: tuple[str, str],
+        o_loc: Loc | None,
+        n_loc: Loc | None,
+    ) -> None:
+        detail = f"{old.describe()} → {new.describe()}"
+        if not old.deprecated and new.deprecated:
+            rule = f"{what}-sunset-too-soon" if self._short_notice(new) else f"{what}-deprecated"
+        elif old.deprecated and not new.deprecated:
+            rule = f"{what}-reactivated"
+        elif old.deprecated and new.deprecated and old.sunset != new.sunset:
+            if new.sunset is None or (old.sunset is not None and new.sunset < old.sunset):
+                rule = f"{what}-sunset-earlier"
+            elif self._short_notice(new):
+                rule = f"{what}-sunset-too-soon"
+            else:
+                rule = f"{what}-sunset-later"
+        else:
+            return
+        if self.notice and rule.endswith("too-soon"):
+            detail += f"; notice {self.notice} days from {self.release_date.isoformat()}"
+        self.add(rule, subject, o_loc, n_loc, detail)
+
+    def _short_notice(self, state: Lifecycle) -> bool:
+        """Whether a deprecation gives less notice than the standard requires."""
+        if not self.notice:
+            return False
+        if state.sunset is None:
+            return True
+        return (state.sunset - self.release_date).days < self.notice
+
+    def _removal(self, what: str, old: Lifecycle) -> str:
+        """The rule for removing an operation or parameter, given its state before."""
+        if not old.deprecated:
+            return f"{what}-removed"
+        if old.sunset is not None:
+            passed = old.sunset <= self.release_date
+        elif not self.notice:
+            passed = True  # deprecated without a sunset, and no notice period required
+        else:
+            announced = _standard_date(self.old_std)
+            passed = announced is not None and ((self.release_date - announced).days >= self.notice)
+        return f"{what}-removed-after-deprecation" if passed else f"{what}-removed-before-sunset"
+
+    # -- security -------------------------------------------------------------------------
+
+    def _effective_security(
+        self, raw: dict[str, Any], uri: str, document: Any, doc_uri: str
+    ) -> tuple[list[Requirement] | None, str]:
+        if "security" in raw:
+            return requirements(raw["security"]), child(uri, "security")
+        if isinstance(document, dict) and "security" in document:
+            return requirements(document["security"]), doc_uri.split("#", 1)[0] + "#/security"
+        return [], uri
+
+    def _security(
+        self,
+        old_raw: dict[str, Any],
+        new_raw: dict[str, Any],
+        o_uri: str,
+        n_uri: str,
+        subject: tuple[str, str],
+    ) -> None:
+        old, o_at = self._effective_security(old_raw, o_uri, self.old_doc, o_uri)
+        new, n_at = self._effective_security(new_raw, n_uri, self.new_doc, n_uri)
+        if old is None or new is None:
+            return  # malformed: lint reports it
+        o_loc, n_loc = self.old.loc(o_at), self.new.loc(n_at)
+        old_anonymous, new_anonymous = anonymous(old), anonymous(new)
+        if old_anonymous != new_anonymous:
+            rule = "operation-security-removed" if new_anonymous else "operation-security-added"
+            self.add(rule, subject, o_loc, n_loc, f"{_alternatives(old)} → {_alternatives(new)}")
+            return
+        old_by = {frozenset(a): a for a in old if a}
+        new_by = {frozenset(a): a for a in new if a}
+        for names in sorted(new_by.keys() - old_by.keys(), key=sorted):
+            self.add(
+                "security-requirement-added", subject, o_loc, n_loc, _requirement(new_by[names])
+            )
+        for names in sorted(old_by.keys() - new_by.keys(), key=sorted):
+            self.add(
+                "security-requirement-removed", subject, o_loc, n_loc, _requirement(old_by[names])
+            )
+        for names in sorted(old_by.keys() & new_by.keys(), key=sorted):
+            for scheme in sorted(names):
+                before, after = set(old_by[names][scheme]), set(new_by[names][scheme])
+                if after - before:
+                    detail = f"{scheme}: " + ", ".join(sorted(after - before))
+                    self.add("security-scopes-added", subject, o_loc, n_loc, detail)
+                if before - after:
+                    detail = f"{scheme}: " + ", ".join(sorted(before - after))
+                    self.add("security-scopes-removed", subject, o_loc, n_loc, detail)
+        used = {s for a in old for s in a} & {s for a in new for s in a}
+        for scheme in sorted(used):
+            self._scheme(scheme, subject)
+
+    def _scheme(self, name: str, subject: tuple[str, str]) -> None:
+        pointer = join_pointer("/components/securitySchemes", name)
+        old_uri = self.old.schemas.uri(self.old_std.openapi_path or Path()) + "#" + pointer
+        new_uri = self.new.schemas.uri(self.new_std.openapi_path or Path()) + "#" + pointer
+        old_resolved = self.old.resolve(self._raw(self.old, old_uri), old_uri)
+        new_resolved = self.new.resolve(self._raw(self.new, new_uri), new_uri)
+        if old_resolved is None or new_resolved is None:
+            return
+        before, after = scheme_summary(old_resolved[0]), scheme_summary(new_resolved[0])
+        if canonical(before) != canonical(after):
+            detail = f"{name}: {describe_scheme(before)} → {describe_scheme(after)}"
+            self.add(
+                "security-scheme-changed",
+                subject,
+                self.old.loc(old_resolved[1]),
+                self.new.loc(new_resolved[1]),
+                detail,
+            )
+
+    # -- parameters -----------------------------------------------------------------------
+
+    def _raw_parameters(
+        self, side: Side, op_uri: str
+    ) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
+        """The parameters of an operation and its path item, by (name, in), $refs followed."""
+        found: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+        item_uri = op_uri.rsplit("/", 1)[0]
+        for source_uri in (child(item_uri, "parameters"), child(op_uri, "parameters")):
+            listed = self._raw(side, source_uri)
+            if not isinstance(listed, list):
                 continue
-            before = old_params[key]
-            if before.required != param.required:
+            for index, raw in enumerate(listed):
+                resolved = side.resolve(raw, child(source_uri, index))
+                if resolved is None or not isinstance(resolved[0], dict):
+                    continue
+                obj, uri = resolved
+                if isinstance(obj.get("name"), str) and isinstance(obj.get("in"), str):
+                    found[(obj["name"], obj["in"])] = (obj, uri)
+        return found
+
+    def _parameters(
+        self, old: Any, new: Any, o_uri: str, n_uri: str, clauses: tuple[str, ...]
+    ) -> None:
+        old_params = self._raw_parameters(self.old, o_uri)
+        new_params = self._raw_parameters(self.new, n_uri)
+        renames = path_renames(old.path, new.path)
+        # old path parameters under their new names: a renamed one is the same parameter
+        paired = {
+            (renames.get(name, name) if where == "path" else name, where): (name, value)
+            for (name, where), value in old_params.items()
+        }
+
+        def where_of(name: str, location: str) -> tuple[str, str]:
+            return self.site(
+                (
+                    f"接口 {new.target} 参数 {name}（{location}）",
+                    f"{new.target} parameter {name} ({location})",
+                ),
+                clauses,
+            )
+
+        for (name, location), (param, uri) in new_params.items():
+            where = where_of(name, location)
+            if (name, location) not in paired:
                 rule = (
-                    "parameter-required-added" if param.required else "parameter-required-removed"
+                    "parameter-added-required"
+                    if _param_required(param)
+                    else "parameter-added-optional"
                 )
-                self.add(rule, where, loc(self.old, before), loc(self.new, param))
-            if before.schema_uri and param.schema_uri:
-                self.schemas.compare(before.schema_uri, param.schema_uri, "input", where)
-        for key, param in old_params.items():
-            if key not in new_params:
-                where = (
-                    f"接口 {new.target} 参数 {param.name}（{param.location}）",
-                    f"{new.target} parameter {param.name} ({param.location})",
+                self.add(rule, where, None, self.new.loc(uri))
+                continue
+            old_name, (before, before_uri) = paired[(name, location)]
+            self._parameter(old_name, before, before_uri, param, uri, where)
+        for (name, location), (param, uri) in old_params.items():
+            if (renames.get(name, name) if location == "path" else name, location) in new_params:
+                continue
+            where = where_of(name, location)
+            state = lifecycle(param)
+            rule = self._removal("parameter", state)
+            self.add(
+                rule, where, self.old.loc(uri), None, state.describe() if state.deprecated else ""
+            )
+
+    def _parameter(
+        self,
+        old_name: str,
+        before: dict[str, Any],
+        before_uri: str,
+        param: dict[str, Any],
+        uri: str,
+        where: tuple[str, str],
+    ) -> None:
+        o_loc, n_loc = self.old.loc(before_uri), self.new.loc(uri)
+        if old_name != param["name"]:
+            self.add("path-parameter-renamed", where, o_loc, n_loc, f"{old_name} → {param['name']}")
+        old_required, new_required = _param_required(before), _param_required(param)
+        if old_required != new_required:
+            rule = "parameter-required-added" if new_required else "parameter-required-removed"
+            self.add(rule, where, o_loc, n_loc)
+        old_schema = self._param_schema(self.old, before, before_uri)
+        new_schema = self._param_schema(self.new, param, uri)
+        if serialization_differs(
+            before,
+            old_schema[0] if old_schema else None,
+            param,
+            new_schema[0] if new_schema else None,
+        ):
+            detail = f"{serialization_text(before)} → {serialization_text(param)}"
+            self.add("parameter-serialization-changed", where, o_loc, n_loc, detail)
+        if param.get("in") == "query":
+            old_reserved, new_reserved = (
+                before.get("allowReserved") is True,
+                param.get("allowReserved") is True,
+            )
+            if old_reserved != new_reserved:
+                rule = (
+                    "parameter-allow-reserved-added"
+                    if new_reserved
+                    else "parameter-allow-reserved-removed"
                 )
-                self.add("parameter-removed", where, loc(self.old, param), None)
-        del subject
+                self.add(rule, where, o_loc, n_loc)
+        self._deprecation("parameter", lifecycle(before), lifecycle(param), where, o_loc, n_loc)
+        if old_schema and new_schema:
+            self.schemas.compare(old_schema[1], new_schema[1], "input", where)
+
+    def _param_schema(self, side: Side, param: dict[str, Any], uri: str) -> tuple[Any, str] | None:
+        """A parameter's schema (resolved) and its URI, from ``schema`` or ``content``."""
+        if "schema" in param:
+            schema_uri = child(uri, "schema")
+        elif isinstance(param.get("content"), dict) and param["content"]:
+            media, media_obj = next(iter(param["content"].items()))
+            if not isinstance(media_obj, dict) or "schema" not in media_obj:
+                return None
+            schema_uri = child(uri, "content", media, "schema")
+        else:
+            return None
+        resolved = side.resolve({"$ref": schema_uri}, schema_uri)
+        return (resolved[0], schema_uri) if resolved else None
+
+    # -- request bodies and responses -------------------------------------------------------
 
     def _content(self, side: Side, node: Any, uri: str) -> tuple[dict[str, str], Any, str]:
         """The media type -> schema URI map of a request body or response, after $refs."""
@@ -354,14 +765,18 @@ class _Differ:
         return contents
 
     def _request_body(
-        self, old: Any, new: Any, o_uri: str, n_uri: str, subject: tuple[str, str]
+        self,
+        new: Any,
+        old_raw: dict[str, Any],
+        new_raw: dict[str, Any],
+        o_uri: str,
+        n_uri: str,
+        clauses: tuple[str, ...],
     ) -> None:
-        old_raw = self._raw(self.old, o_uri) or {}
-        new_raw = self._raw(self.new, n_uri) or {}
         old_body, new_body = old_raw.get("requestBody"), new_raw.get("requestBody")
         if old_body is None and new_body is None:
             return
-        where = (f"接口 {new.target} 请求体", f"{new.target} request body")
+        where = self.site((f"接口 {new.target} 请求体", f"{new.target} request body"), clauses)
         o_body_uri, n_body_uri = child(o_uri, "requestBody"), child(n_uri, "requestBody")
         if old_body is None or new_body is None:
             if old_body is None:
@@ -381,48 +796,173 @@ class _Differ:
                 else "request-body-required-removed"
             )
             self.add(rule, where, o_loc, n_loc)
-        for media in sorted(new_media.keys() - old_media.keys()):
-            self.add("request-media-type-added", where, o_loc, n_loc, media)
-        for media in sorted(old_media.keys() - new_media.keys()):
-            self.add("request-media-type-removed", where, o_loc, n_loc, media)
-        for media in sorted(old_media.keys() & new_media.keys()):
-            if old_media[media] and new_media[media]:
-                site = (f"{where[0]} {media}", f"{where[1]} {media}")
-                self.schemas.compare(old_media[media], new_media[media], "input", site)
-        del subject
+        self._media_types("request", "input", old_media, new_media, where, o_loc, n_loc, clauses)
 
-    def _responses(self, old: Any, new: Any, o_uri: str, n_uri: str) -> None:
-        old_raw = (self._raw(self.old, o_uri) or {}).get("responses") or {}
-        new_raw = (self._raw(self.new, n_uri) or {}).get("responses") or {}
-        for status in sorted(set(old_raw) | set(new_raw)):
-            where = (f"接口 {new.target} 响应 {status}", f"{new.target} response {status}")
+    def _media_types(
+        self,
+        kind: str,
+        direction: str,
+        old_media: dict[str, str],
+        new_media: dict[str, str],
+        where: tuple[str, str],
+        o_loc: Loc | None,
+        n_loc: Loc | None,
+        clauses: tuple[str, ...],
+        checks: tuple[str, ...] = (),
+    ) -> None:
+        """Media types of a request body or response: pairs, ranges, schemas."""
+        pairs, added, removed = match_media(list(old_media), list(new_media))
+        for media in added:
+            self.add(f"{kind}-media-type-added", where, o_loc, n_loc, media)
+        for media in removed:
+            self.add(f"{kind}-media-type-removed", where, o_loc, n_loc, media)
+        for pair in pairs:
+            detail = pair.new if pair.old == pair.new else f"{pair.old} → {pair.new}"
+            if pair.relation == "parameters":
+                self.add(f"{kind}-media-type-parameters-changed", where, o_loc, n_loc, detail)
+            elif pair.relation in ("widened", "narrowed"):
+                self.add(f"{kind}-media-type-{pair.relation}", where, o_loc, n_loc, detail)
+            old_schema, new_schema = old_media[pair.old], new_media[pair.new]
+            if bool(old_schema) != bool(new_schema):
+                rule = f"{kind}-media-type-schema-{'added' if new_schema else 'removed'}"
+                self.add(
+                    rule,
+                    where,
+                    self.old.loc(old_schema) if old_schema else o_loc,
+                    self.new.loc(new_schema) if new_schema else n_loc,
+                    pair.new,
+                )
+            elif old_schema and new_schema:
+                site = self.site(
+                    (f"{where[0]} {pair.new}", f"{where[1]} {pair.new}"), clauses, checks
+                )
+                self.schemas.compare(old_schema, new_schema, direction, site)
+
+    def _responses(
+        self,
+        new: Any,
+        old_raw: dict[str, Any],
+        new_raw: dict[str, Any],
+        o_uri: str,
+        n_uri: str,
+        clauses: tuple[str, ...],
+    ) -> None:
+        old_responses = old_raw.get("responses") or {}
+        new_responses = new_raw.get("responses") or {}
+        for status in sorted(set(old_responses) | set(new_responses)):
+            status_clauses = _union(
+                clauses,
+                _x_clauses(old_responses.get(status)),
+                _x_clauses(new_responses.get(status)),
+            )
+            where = self.site(
+                (f"接口 {new.target} 响应 {status}", f"{new.target} response {status}"),
+                status_clauses,
+            )
             o_status_uri = child(o_uri, "responses", status)
             n_status_uri = child(n_uri, "responses", status)
-            if status not in old_raw:
+            if status not in old_responses:
                 self.add("response-status-added", where, None, self.new.loc(n_status_uri), status)
                 continue
-            if status not in new_raw:
+            if status not in new_responses:
                 success = status.startswith("2") or status.upper() == "2XX"
                 rule = "response-success-status-removed" if success else "response-status-removed"
                 self.add(rule, where, self.old.loc(o_status_uri), None, status)
                 continue
-            old_media, old_obj, old_obj_uri = self._content(self.old, old_raw[status], o_status_uri)
-            new_media, new_obj, new_obj_uri = self._content(self.new, new_raw[status], n_status_uri)
+            old_media, old_obj, old_obj_uri = self._content(
+                self.old, old_responses[status], o_status_uri
+            )
+            new_media, new_obj, new_obj_uri = self._content(
+                self.new, new_responses[status], n_status_uri
+            )
             o_loc, n_loc = self.old.loc(old_obj_uri), self.new.loc(new_obj_uri)
-            for media in sorted(new_media.keys() - old_media.keys()):
-                self.add("response-media-type-added", where, o_loc, n_loc, media)
-            for media in sorted(old_media.keys() - new_media.keys()):
-                self.add("response-media-type-removed", where, o_loc, n_loc, media)
-            for media in sorted(old_media.keys() & new_media.keys()):
-                if old_media[media] and new_media[media]:
-                    site = (f"{where[0]} {media}", f"{where[1]} {media}")
-                    self.schemas.compare(old_media[media], new_media[media], "output", site)
-            old_headers = {k.lower() for k in (old_obj.get("headers") or {})}
-            new_headers = {k.lower() for k in (new_obj.get("headers") or {})}
-            for name in sorted(new_headers - old_headers):
-                self.add("response-header-added", where, o_loc, n_loc, name)
-            for name in sorted(old_headers - new_headers):
-                self.add("response-header-removed", where, o_loc, n_loc, name)
+            checks = (
+                ("response_schema",)
+                if status.startswith("2")
+                else ("response_schema", "error_envelope")
+            )
+            self._media_types(
+                "response",
+                "output",
+                old_media,
+                new_media,
+                where,
+                o_loc,
+                n_loc,
+                status_clauses,
+                checks,
+            )
+            self._headers(old_obj, old_obj_uri, new_obj, new_obj_uri, where, status_clauses)
+
+    def _headers(
+        self,
+        old_obj: dict[str, Any],
+        old_uri: str,
+        new_obj: dict[str, Any],
+        new_uri: str,
+        where: tuple[str, str],
+        clauses: tuple[str, ...],
+    ) -> None:
+        def headers(
+            side: Side, obj: dict[str, Any], uri: str
+        ) -> dict[str, tuple[dict[str, Any], str]]:
+            found: dict[str, tuple[dict[str, Any], str]] = {}
+            raw = obj.get("headers") if isinstance(obj.get("headers"), dict) else {}
+            for name, header in (raw or {}).items():
+                resolved = side.resolve(header, child(uri, "headers", name))
+                if resolved is not None and isinstance(resolved[0], dict):
+                    found[str(name).lower()] = resolved
+            return found
+
+        old_headers = headers(self.old, old_obj, old_uri)
+        new_headers = headers(self.new, new_obj, new_uri)
+        o_loc, n_loc = self.old.loc(old_uri), self.new.loc(new_uri)
+        for name in sorted(new_headers.keys() - old_headers.keys()):
+            self.add(
+                "response-header-added", where, o_loc, self.new.loc(new_headers[name][1]), name
+            )
+        for name in sorted(old_headers.keys() - new_headers.keys()):
+            required = old_headers[name][0].get("required") is True
+            rule = "response-required-header-removed" if required else "response-header-removed"
+            self.add(rule, where, self.old.loc(old_headers[name][1]), n_loc, name)
+        for name in sorted(old_headers.keys() & new_headers.keys()):
+            (before, before_uri), (after, after_uri) = old_headers[name], new_headers[name]
+            if (before.get("required") is True) != (after.get("required") is True):
+                rule = (
+                    "response-header-made-required"
+                    if after.get("required") is True
+                    else "response-header-made-optional"
+                )
+                self.add(rule, where, self.old.loc(before_uri), self.new.loc(after_uri), name)
+            if "schema" in before and "schema" in after:
+                site = self.site(
+                    (f"{where[0]} 头部 {name}", f"{where[1]} header {name}"),
+                    clauses,
+                    ("response_headers",),
+                )
+                self.schemas.compare(
+                    child(before_uri, "schema"), child(after_uri, "schema"), "output", site
+                )
+
+    def _webhooks(self, old_uri: str, new_uri: str) -> None:
+        old_hooks = self.old_doc.get("webhooks") if isinstance(self.old_doc, dict) else None
+        new_hooks = self.new_doc.get("webhooks") if isinstance(self.new_doc, dict) else None
+        old_hooks = old_hooks if isinstance(old_hooks, dict) else {}
+        new_hooks = new_hooks if isinstance(new_hooks, dict) else {}
+        for name in sorted(set(old_hooks) | set(new_hooks), key=str):
+            subject = (f"webhook {name}", f"webhook {name}")
+            o_loc = (
+                self.old.loc(child(old_uri + "#", "webhooks", name)) if name in old_hooks else None
+            )
+            n_loc = (
+                self.new.loc(child(new_uri + "#", "webhooks", name)) if name in new_hooks else None
+            )
+            if name not in old_hooks:
+                self.add("webhook-added", subject, None, n_loc)
+            elif name not in new_hooks:
+                self.add("webhook-removed", subject, o_loc, None)
+            elif _no_docs(old_hooks[name]) != _no_docs(new_hooks[name]):
+                self.add("webhook-changed", subject, o_loc, n_loc)
 
     def _extensions(
         self, old: Any, new: Any, o_loc: Loc | None, n_loc: Loc | None, subject: tuple[str, str]
@@ -468,7 +1008,8 @@ class _Differ:
         old = {e.name: e for e in self.old_std.exports}
         new = {e.name: e for e in self.new_std.exports}
         for name in new:
-            subject = (f"导出 {name}", f"export {name}")
+            clauses = _union(new[name].clauses, old[name].clauses if name in old else ())
+            subject = self.site((f"导出 {name}", f"export {name}"), clauses)
             new_loc = self._export_loc(self.new_manifest, name)
             if name not in old:
                 self.add("export-added", subject, None, new_loc, new[name].format)
@@ -477,7 +1018,7 @@ class _Differ:
             self._export(old[name], new[name], subject, old_loc, new_loc)
         for name in old:
             if name not in new:
-                subject = (f"导出 {name}", f"export {name}")
+                subject = self.site((f"导出 {name}", f"export {name}"), old[name].clauses)
                 loc = self._export_loc(self.old_manifest, name)
                 self.add("export-removed", subject, loc, None, old[name].format)
 
@@ -531,7 +1072,9 @@ class _Differ:
             self.add("export-clause-added", subject, o_loc, n_loc, clause_id)
         for clause_id in sorted(set(old.clauses) - set(new.clauses)):
             self.add("export-clause-removed", subject, o_loc, n_loc, clause_id)
-        site = (f"导出 {new.name} 记录", f"export {new.name} record")
+        site = self.site(
+            (f"导出 {new.name} 记录", f"export {new.name} record"), _union(old.clauses, new.clauses)
+        )
         if old.format == "xml" and new.format == "xml":
             self._xsd(old, new, site)
         elif old.format != "xml" and new.format != "xml":
@@ -572,6 +1115,156 @@ class _Differ:
         differ = XsdDiffer(old_doc, new_doc, self.emit, site)
         differ.compare_record(old.record_element or "", new.record_element or "")
 
+    # -- documentation ------------------------------------------------------------------
+
+    def _api_docs(self, old_path: Path, new_path: Path, old_ops: Any, new_ops: Any) -> None:
+        """Summaries, descriptions, examples, titles and tags of the OpenAPI document."""
+        targets = {op.pointer: op for op in (*old_ops.values(), *new_ops.values())}
+        pointers = doc_differences(self.old_doc, self.new_doc, OPENAPI_DOC_KEYS)
+        old_uri = self.old.schemas.uri(old_path) + "#"
+        new_uri = self.new.schemas.uri(new_path) + "#"
+        for group, found in _grouped(pointers).items():
+            op = targets.get(group)
+            if op is not None:
+                subject = self.site((f"接口 {op.target}", op.target), op.all_clauses())
+            else:
+                subject = (f"接口文档 {group or '/'}", f"API document {group or '/'}")
+            self.add(
+                "api-doc-changed",
+                subject,
+                self.old.loc(old_uri + group),
+                self.new.loc(new_uri + group),
+                describe(found, group),
+            )
+
+    def _documentation(self) -> None:
+        self._manifest_docs()
+        skip = {self.old_std.manifest_path.resolve(), self.new_std.manifest_path.resolve()}
+        for standard in (self.old_std, self.new_std):
+            if standard.openapi_path is not None:
+                skip.add(standard.openapi_path.resolve())
+            for export in standard.exports:
+                skip.update(p.resolve() for p in export.examples)
+        old_files = _files(self.old_std.folder)
+        new_files = _files(self.new_std.folder)
+        for rel in sorted(old_files.keys() & new_files.keys())[:MAX_DOC_FILES]:
+            old_path, new_path = old_files[rel], new_files[rel]
+            if old_path in skip or new_path in skip:
+                continue
+            if rel.endswith(".xsd"):
+                self._xsd_docs(rel, old_path, new_path)
+            elif rel.endswith((".json", ".yaml", ".yml")):
+                self._schema_docs(rel, old_path, new_path)
+
+    def _manifest_docs(self) -> None:
+        if self.old_manifest is None or self.new_manifest is None:
+            return
+        old, new = self.old_manifest.data, self.new_manifest.data
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            return
+        subject = ("标准", "standard")
+        for key in ("title", "summary", "owner"):
+            if canonical(old.get(key)) != canonical(new.get(key)):
+                self.add(
+                    "standard-doc-changed",
+                    subject,
+                    Loc("standard.yaml", f"/{key}", None, self.old_manifest.line(f"/{key}")),
+                    Loc("standard.yaml", f"/{key}", None, self.new_manifest.line(f"/{key}")),
+                    key,
+                )
+        old_exports = {e.name: e for e in self.old_std.exports}
+        for export in self.new_std.exports:
+            before = old_exports.get(export.name)
+            if before is not None and before.title != export.title:
+                o_loc = self._export_loc(self.old_manifest, export.name)
+                n_loc = self._export_loc(self.new_manifest, export.name)
+                subject = self.site(
+                    (f"导出 {export.name}", f"export {export.name}"), export.clauses
+                )
+                self.add("standard-doc-changed", subject, o_loc, n_loc, "title")
+
+    def _schema_docs(self, rel: str, old_path: Path, new_path: Path) -> None:
+        try:
+            old = self.old.schemas.document(old_path).data
+            new = self.new.schemas.document(new_path).data
+        except Exception:  # not a document this version reads; lint reports broken ones
+            return
+        if not (_schema_like(old) and _schema_like(new)):
+            return
+        pointers = doc_differences(old, new, SCHEMA_DOC_KEYS)
+        if not pointers:
+            return
+        group = _common_parent(pointers)
+        subject = (f"模式 {rel}", f"schema {rel}")
+        self.add(
+            "schema-doc-changed",
+            subject,
+            self.old.loc(self.old.schemas.uri(old_path) + "#" + group),
+            self.new.loc(self.new.schemas.uri(new_path) + "#" + group),
+            describe(pointers, group),
+        )
+
+    def _xsd_docs(self, rel: str, old_path: Path, new_path: Path) -> None:
+        from conformance.standards._diff_xsd import XsdDocument
+
+        try:
+            old_doc = XsdDocument(old_path, self.old.folder)
+            new_doc = XsdDocument(new_path, self.new.folder)
+        except Exception:  # lint reports XSDs that do not parse
+            return
+        old, new = xsd_documentation(old_doc.tree), xsd_documentation(new_doc.tree)
+        changed = sorted(k for k in old.keys() | new.keys() if _text_at(old, k) != _text_at(new, k))
+        if not changed:
+            return
+        first = changed[0]
+        o_loc = old_doc.loc(old[first][0]) if first in old else Loc(rel)
+        n_loc = new_doc.loc(new[first][0]) if first in new else Loc(rel)
+        detail = ", ".join(changed[:5]) + (f" (+{len(changed) - 5})" if len(changed) > 5 else "")
+        self.add("schema-doc-changed", (f"模式 {rel}", f"schema {rel}"), o_loc, n_loc, detail)
+
+
+MAX_DOC_FILES = 500
+_SCHEMA_KEYS = frozenset(
+    {"$schema", "type", "properties", "$defs", "definitions", "allOf", "anyOf", "oneOf", "$ref"}
+)
+
+
+def _schema_like(data: Any) -> bool:
+    return isinstance(data, dict) and bool(_SCHEMA_KEYS & set(data))
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    """Regular files of a version folder by relative POSIX path (bounded)."""
+    found: dict[str, Path] = {}
+    root = folder.resolve()
+    for path in sorted(root.rglob("*"))[: MAX_DOC_FILES * 4]:
+        if path.is_file() and not path.is_symlink():
+            found[path.relative_to(root).as_posix()] = path.resolve()
+    return found
+
+
+def _grouped(pointers: list[str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for pointer in pointers:
+        groups.setdefault(group_of(pointer), []).append(pointer)
+    return groups
+
+
+def _common_parent(pointers: list[str]) -> str:
+    parts = [p.split("/")[1:] for p in pointers]
+    common: list[str] = []
+    for tokens in zip(*parts, strict=False):
+        if len(set(tokens)) != 1:
+            break
+        common.append(tokens[0])
+    if len(common) == min(len(p) for p in parts):
+        common = common[:-1]  # a parent, not the documentation keyword itself
+    return "".join("/" + t for t in common)
+
+
+def _text_at(found: dict[str, tuple[Any, str]], key: str) -> str | None:
+    return found[key][1] if key in found else None
+
 
 def _filters(value: Any) -> dict[str, str]:
     found: dict[str, str] = {}
@@ -602,11 +1295,7 @@ def render_text(diff: StandardDiff, *, bump_made: str | None = None) -> str:
         f"兼容 {counts['compatible']} / breaking {counts['breaking']}, possibly breaking "
         f"{counts['possibly-breaking']}, compatible {counts['compatible']}"
     )
-    for classification in _SEVERITY_ORDER:
-        changes = diff.by_classification(classification)
-        if not changes:
-            continue
-        zh, en = HEADINGS[classification]
+    for (zh, en), changes in diff.sections():
         lines.append("")
         lines.append(f"{zh} / {en} ({len(changes)})")
         for change in changes:
@@ -618,9 +1307,14 @@ def render_text(diff: StandardDiff, *, bump_made: str | None = None) -> str:
                 lines.append(f"    new {diff.new.ref}: {change.new}")
             if change.used_by:
                 lines.append(f"    also used by: {', '.join(change.used_by)}")
+            if change.clauses:
+                lines.append(f"    条款 / clauses: {', '.join(change.clauses)}")
     if not diff.changes:
         lines.append("")
         lines.append("无变更 / No changes")
+    elif diff.documentation_only():
+        lines.append("")
+        lines.append("仅文档变更，需修订号升级 / Documentation-only changes: a patch bump")
     lines.append("")
     required = diff.required_bump().value
     made = f"；实际 {bump_made} / made: {bump_made}" if bump_made else ""
