@@ -13,14 +13,21 @@ A version is named as ``ID@VERSION`` or by a path (a version folder or a file in
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import ConformanceError, StandardError, UsageError
+
+if TYPE_CHECKING:
+    from conformance.standards._diff_ignore import IgnoreFile
+    from conformance.standards._diff_output import Rendering
+    from conformance.standards.diff import StandardDiff
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -74,11 +81,26 @@ _FAIL_ON = {
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from conformance.standards.diff import StandardDiff, diff_standards, render_text
+    from conformance.standards._diff_ignore import load_ignore_file
+    from conformance.standards._diff_output import (
+        Rendering,
+        ignore_notes,
+        render_github,
+        render_junit,
+        render_markdown,
+    )
+    from conformance.standards.diff import diff_standards, render_text
     from conformance.standards.loader import load_standard
     from conformance.standards.versioning import Version, bump_between, previous_release
 
     dirs = _dirs(args)
+    today = _as_of(args.as_of)
+    if args.deprecation_notice_days < 0:
+        raise UsageError(
+            f"--deprecation-notice-days={args.deprecation_notice_days}: expected 0 or more days"
+        )
+    reports = [_report_option(value) for value in args.report]
+    ignore = load_ignore_file(Path(args.ignore)) if args.ignore else None
     pairs: list[tuple[Path, Path]] = []
     notes: list[str] = []
     if args.previous:
@@ -103,26 +125,108 @@ def cmd_diff(args: argparse.Namespace) -> int:
         pairs.append((_folder(args.versions[0], dirs), _folder(args.versions[1], dirs)))
     diffs: list[StandardDiff] = []
     for old_folder, new_folder in pairs:
-        diffs.append(diff_standards(load_standard(old_folder), load_standard(new_folder)))
-    if args.format == "json":
-        if args.previous:
-            payload: object = {"diffs": [d.as_dict() for d in diffs], "notes": notes}
-        else:
-            payload = diffs[0].as_dict()
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        blocks = []
-        for diff in diffs:
-            made = None
-            old_v, new_v = Version.parse(diff.old.version), Version.parse(diff.new.version)
-            if diff.old.id == diff.new.id and old_v and new_v:
-                made = bump_between(old_v, new_v).value
-            blocks.append(render_text(diff, bump_made=made))
-        print("\n\n".join(blocks + notes))
+        diffs.append(
+            diff_standards(
+                load_standard(old_folder),
+                load_standard(new_folder),
+                today=today,
+                notice_days=args.deprecation_notice_days,
+            )
+        )
     failing = _FAIL_ON[args.fail_on]
-    if any(c.classification.value in failing for d in diffs for c in d.changes):
+    rendering = Rendering(failing=failing or ("breaking",), notes=notes)
+    if ignore is not None:
+        rendering.acceptance = ignore.apply([(d.new.id, d.changes) for d in diffs], today)
+    for diff in diffs:
+        old_v, new_v = Version.parse(diff.old.version), Version.parse(diff.new.version)
+        if diff.old.id == diff.new.id and old_v and new_v:
+            rendering.bumps_made[id(diff)] = bump_between(old_v, new_v).value
+
+    def render(kind: str) -> str:
+        if kind == "json":
+            return (
+                json.dumps(
+                    _json(diffs, rendering, args.previous, ignore), ensure_ascii=False, indent=2
+                )
+                + "\n"
+            )
+        if kind == "markdown":
+            return render_markdown(diffs, rendering)
+        if kind == "junit":
+            return render_junit(diffs, rendering)
+        if kind == "github":
+            return render_github(diffs, rendering)
+        blocks = [
+            render_text(d, bump_made=rendering.bumps_made.get(id(d)), rendering=rendering)
+            for d in diffs
+        ]
+        return "\n\n".join(blocks + ignore_notes(rendering.acceptance) + notes) + "\n"
+
+    for kind, path in reports:
+        _write_report(path, render(kind))
+    print(render(args.format), end="")
+    if failing and any(rendering.fails(c) for d in diffs for c in d.changes):
         return EXIT_FAIL
     return EXIT_OK
+
+
+_REPORT_FORMATS = ("text", "json", "markdown", "junit", "github")
+
+
+def _report_option(value: str) -> tuple[str, Path]:
+    kind, sep, path = value.partition("=")
+    if not sep or kind not in _REPORT_FORMATS or not path:
+        raise UsageError(
+            f"--report {value!r}: expected FORMAT=PATH with FORMAT one of "
+            f"{', '.join(_REPORT_FORMATS)}"
+        )
+    return kind, Path(path)
+
+
+def _as_of(value: str | None) -> datetime.date:
+    if value is None:
+        return datetime.datetime.now(datetime.UTC).date()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r}: expected a date YYYY-MM-DD") from None
+
+
+def _write_report(path: Path, text: str) -> None:
+    """Write a report file whole (a temporary file renamed over it)."""
+    if path.is_dir():
+        raise UsageError(f"--report path={str(path)!r} is a directory")
+    if not path.parent.is_dir():
+        raise UsageError(f"--report path={str(path)!r}: folder {path.parent} does not exist")
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def _json(
+    diffs: list[StandardDiff], rendering: Rendering, previous: bool, ignore: IgnoreFile | None
+) -> dict[str, Any]:
+    def one(diff: StandardDiff) -> dict[str, Any]:
+        data = diff.as_dict()
+        for change, item in zip(diff.changes, data["changes"], strict=True):
+            entry = rendering.acceptance.entry_for(change)
+            item["accepted"] = entry.as_dict() if entry is not None else None
+        data["accepted"] = sum(1 for c in diff.changes if rendering.acceptance.entry_for(c))
+        return data
+
+    payload: dict[str, Any] = (
+        {"diffs": [one(d) for d in diffs], "notes": rendering.notes} if previous else one(diffs[0])
+    )
+    if ignore is not None:
+        payload["ignore"] = {
+            "file": str(ignore.path),
+            "expired": [
+                {**entry.as_dict(), "change": change.id if change else None}
+                for entry, change in rendering.acceptance.expired
+            ],
+            "unused": [entry.as_dict() for entry in rendering.acceptance.unused],
+        }
+    return payload
 
 
 def cmd_changelog(args: argparse.Namespace) -> int:
@@ -307,7 +411,8 @@ def register(
         "diff",
         help="what changed between two versions, and whether it breaks",
         description="Compare two versions (ID@VERSION or a version folder). Exit 0, or 1 when "
-        "--fail-on finds a change of that class, 2 on bad usage.",
+        "--fail-on finds a change of that class that no ignore-file entry accepts, 2 on bad "
+        "usage or a malformed ignore file.",
     )
     p.add_argument(
         "versions", nargs="+", metavar="VERSION", help="OLD NEW, or with --previous: paths"
@@ -317,12 +422,45 @@ def register(
         action="store_true",
         help="compare each version named (or holding a file named) with the release before it",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--format",
+        choices=_REPORT_FORMATS,
+        default="text",
+        help="what to print: text, json, markdown (a merge-request comment), junit, or "
+        "github (workflow annotations)",
+    )
+    p.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="also write this format to PATH (repeatable), e.g. junit=diff.xml",
+    )
     p.add_argument(
         "--fail-on",
         choices=tuple(_FAIL_ON),
         default="never",
         help="exit 1 when a change of this class (or worse) is found (default: never)",
+    )
+    p.add_argument(
+        "--ignore",
+        metavar="FILE",
+        help="accepted breaks (YAML: id, reason, expires per entry); an accepted change does "
+        "not fail --fail-on until its entry expires",
+    )
+    p.add_argument(
+        "--deprecation-notice-days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="require deprecations to announce an x-sunset date at least N days after the "
+        "version takes effect (on top of the standard's x-deprecation-notice-days)",
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="judge ignore-file expiry, and the sunsets of draft versions, at this date "
+        "(YYYY-MM-DD; default: today, UTC)",
     )
     _standards_dir(p)
     p.set_defaults(func=cmd_diff)

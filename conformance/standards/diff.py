@@ -53,6 +53,7 @@ from conformance.standards._diff_model import (
     Rule,
     Sense,
 )
+from conformance.standards._diff_output import render_text
 from conformance.standards._diff_schema import SchemaDiffer, Side, canonical, child, short
 from conformance.standards._documents import Document, join_pointer, load_document
 from conformance.standards.model import Clause, ExportSpec, Level, Standard
@@ -1279,44 +1280,3 @@ def _manifest(standard: Standard) -> Document | None:
         return load_document(standard.manifest_path)
     except Exception:  # the standard loaded, so this only fails if it changed on disk
         return None
-
-
-# -- rendering ------------------------------------------------------------------------------
-
-
-def render_text(diff: StandardDiff, *, bump_made: str | None = None) -> str:
-    """The diff for a terminal: zh-CN first, then English, one change per block."""
-    lines = [f"{diff.old.ref} → {diff.new.ref}"]
-    lines.append(f"  {diff.old.digest}")
-    lines.append(f"  {diff.new.digest}")
-    counts = diff.counts()
-    lines.append(
-        f"破坏性 {counts['breaking']} · 可能破坏 {counts['possibly-breaking']} · "
-        f"兼容 {counts['compatible']} / breaking {counts['breaking']}, possibly breaking "
-        f"{counts['possibly-breaking']}, compatible {counts['compatible']}"
-    )
-    for (zh, en), changes in diff.sections():
-        lines.append("")
-        lines.append(f"{zh} / {en} ({len(changes)})")
-        for change in changes:
-            lines.append(f"  - [{change.rule}] {change.message_zh()}")
-            lines.append(f"    {change.message_en()}")
-            if change.old is not None:
-                lines.append(f"    old {diff.old.ref}: {change.old}")
-            if change.new is not None:
-                lines.append(f"    new {diff.new.ref}: {change.new}")
-            if change.used_by:
-                lines.append(f"    also used by: {', '.join(change.used_by)}")
-            if change.clauses:
-                lines.append(f"    条款 / clauses: {', '.join(change.clauses)}")
-    if not diff.changes:
-        lines.append("")
-        lines.append("无变更 / No changes")
-    elif diff.documentation_only():
-        lines.append("")
-        lines.append("仅文档变更，需修订号升级 / Documentation-only changes: a patch bump")
-    lines.append("")
-    required = diff.required_bump().value
-    made = f"；实际 {bump_made} / made: {bump_made}" if bump_made else ""
-    lines.append(f"所需最小版本升级 / Smallest bump needed: {required}{made}")
-    return "\n".join(lines)
