@@ -112,7 +112,7 @@ def apply(folder: Path, file: str, patches: tuple[Any, ...]) -> None:
 
 
 def make_version(root: Path, version: str, source: Path = BASE) -> Path:
-    folder = root / "test.diff" / version
+    folder = root / source.parent.name / version
     shutil.copytree(source, folder)
     manifest = folder / "standard.yaml"
     text = manifest.read_text(encoding="utf-8").replace("version: 1.0.0", f"version: {version}", 1)
@@ -121,10 +121,14 @@ def make_version(root: Path, version: str, source: Path = BASE) -> Path:
 
 
 def make_pair(
-    root: Path, case: Case, old_version: str = "1.0.0", new_version: str = "2.0.0"
+    root: Path,
+    case: Case,
+    old_version: str = "1.0.0",
+    new_version: str = "2.0.0",
+    source: Path = BASE,
 ) -> tuple[Path, Path]:
-    old = make_version(root, old_version)
-    new = make_version(root, new_version)
+    old = make_version(root, old_version, source)
+    new = make_version(root, new_version, source)
     for folder in (old, new):
         apply(folder, case.file, case.both)
     apply(old if case.reverse else new, case.file, case.patch)

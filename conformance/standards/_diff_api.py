@@ -184,15 +184,16 @@ def serialization_text(param: Mapping[str, Any]) -> str:
 def serialization_differs(
     old: Mapping[str, Any], old_schema: Any, new: Mapping[str, Any], new_schema: Any
 ) -> bool:
-    """Whether a value is written differently on the wire, for the shapes either schema
-    allows (style changes that leave every allowed shape alike are not changes)."""
+    """Whether a value is written differently on the wire, for the shapes both schemas
+    allow (style changes that leave every such shape alike are not changes; a shape only
+    one schema allows is the type rules' business)."""
     old_content = old.get("content") if isinstance(old.get("content"), dict) else None
     new_content = new.get("content") if isinstance(new.get("content"), dict) else None
     if old_content is not None or new_content is not None:
         return old_content is None or new_content is None or set(old_content) != set(new_content)
     old_style, new_style = _style(old), _style(new)
     old_name, new_name = str(old.get("name")), str(new.get("name"))
-    for kind in _kinds(old_schema) | _kinds(new_schema):
+    for kind in _kinds(old_schema) & _kinds(new_schema):
         before = _render(*old_style, old_name, kind)
         after = _render(*new_style, new_name, kind)
         differs = before is None or after is None or before != after
