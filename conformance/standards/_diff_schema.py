@@ -41,14 +41,13 @@ ANNOTATIONS = frozenset(
         "deprecated",
         "readOnly",
         "writeOnly",
-        "contentMediaType",
-        "contentEncoding",
-        "contentSchema",
         "discriminator",
-        "xml",
         "externalDocs",
     }
 )
+# Not in ANNOTATIONS, so a change is at least possibly breaking: contentMediaType,
+# contentEncoding and contentSchema (how a string's content is encoded: a consumer decodes it)
+# and OpenAPI's ``xml`` (element names and wrapping: the XML body on the wire).
 _LOWER_BOUNDS = (
     "minLength",
     "minimum",
