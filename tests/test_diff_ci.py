@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from conformance.errors import StandardError
 from conformance.standards.changelog import changelog_for
 from conformance.standards.diff import diff_standards
 from conformance.standards.loader import load_standard
@@ -540,3 +541,68 @@ def test_bad_report_options_exit_2(tmp_path: Path) -> None:
         result = run_cli("standards", "diff", str(old), str(new), *extra)
         assert result.code == 2, (extra, result.err)
         assert "Traceback" not in result.err
+
+
+HOSTILE = [
+    {"op": "replace", "path": "/security", "value": "yes"},
+    {"op": "replace", "path": "/security", "value": [{"bearerAuth": "x"}, "y"]},
+    {
+        "op": "replace",
+        "path": "/components/securitySchemes/bearerAuth",
+        "value": {"$ref": "#/components/securitySchemes/bearerAuth"},
+    },
+    {"op": "replace", "path": "/components/securitySchemes", "value": []},
+    {"op": "add", "path": "/paths/~1things/get/deprecated", "value": True},
+    {"op": "add", "path": "/paths/~1things/get/x-sunset", "value": [2026, 1, 1]},
+    {"op": "add", "path": "/paths/~1things/get/parameters/1/x-sunset", "value": "2026-13-45"},
+    {"op": "replace", "path": "/paths/~1things/get/responses/200/headers", "value": "none"},
+    {
+        "op": "add",
+        "path": "/paths/~1things/get/responses/200/headers/X-Total",
+        "value": {"$ref": "#/nowhere"},
+    },
+    {
+        "op": "add",
+        "path": "/paths/~1things/get/responses/200/content/a;;b=;c",
+        "value": {"schema": True},
+    },
+    {"op": "add", "path": "/paths/~1things/get/responses/200/content/", "value": []},
+    {"op": "add", "path": "/paths/~1things/get/parameters/1/style", "value": 5},
+    {"op": "add", "path": "/paths/~1things/get/parameters/1/explode", "value": "yes"},
+    {"op": "add", "path": "/paths/~1things/get/parameters/1/content", "value": {"x": 1}},
+    {"op": "add", "path": "/webhooks", "value": []},
+    {"op": "add", "path": "/webhooks", "value": {"w": None}},
+    {"op": "add", "path": "/x-deprecation-notice-days", "value": -5},
+    {"op": "add", "path": "/x-deprecation-notice-days", "value": True},
+    {"op": "add", "path": "/paths/~1things~1check/post/callbacks", "value": "cb"},
+    {"op": "replace", "path": "/info", "value": {"title": ["not", "text"], "version": 1}},
+]
+
+
+@pytest.mark.parametrize("patch", HOSTILE, ids=lambda p: f"{p['op']} {p['path']}")
+def test_hostile_shapes_do_not_crash_the_diff(tmp_path: Path, patch: dict[str, object]) -> None:
+    old, new = make_pair(tmp_path, Case("hostile", "openapi.yaml", (patch,)))
+    # whatever its OpenAPI document holds, a standard that loads is diffed (every change
+    # located in a file of the version), or refused with a located StandardError
+    if str(patch["path"]).endswith("/headers") or patch.get("value") == {"$ref": "#/nowhere"}:
+        with pytest.raises(StandardError) as raised:  # what the engine cannot read
+            diff_standards(load_standard(old), load_standard(new))
+        assert "openapi.yaml" in str(raised.value.location)
+        return
+    diff = diff_standards(load_standard(old), load_standard(new))
+    for change in diff.changes:
+        for loc in (change.old, change.new):
+            assert loc is None or not loc.file.startswith("/")
+
+
+def test_schema_keywords_of_another_type_do_not_crash_the_diff(tmp_path: Path) -> None:
+    for index, patch in enumerate(
+        [
+            {"op": "add", "path": "/properties/note/x-extensible-enum", "value": "abc"},
+            {"op": "add", "path": "/properties/note/readOnly", "value": "true"},
+            {"op": "add", "path": "/properties/note/deprecated", "value": 1},
+            {"op": "replace", "path": "/required", "value": "id"},
+        ]
+    ):
+        old, new = make_pair(tmp_path / str(index), Case("h", "schemas/in.schema.json", (patch,)))
+        diff_standards(load_standard(old), load_standard(new))

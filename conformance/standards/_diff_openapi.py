@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import ConformanceError, Location, StandardError
 from conformance.standards._diff_api import (
     Lifecycle,
     Requirement,
@@ -92,8 +93,6 @@ class ApiDiffer:
     # -- API ----------------------------------------------------------------------------
 
     def _api(self) -> None:
-        from conformance.engine.openapi import load_operations
-
         old_path, new_path = self.old_std.openapi_path, self.new_std.openapi_path
         subject = ("接口定义", "API definition")
         if old_path is None and new_path is None:
@@ -107,12 +106,8 @@ class ApiDiffer:
                 self._file_loc(self.new, new_path),
             )
             return
-        old_ops = {
-            (o.method, _norm_path(o.path)): o for o in load_operations(self.old.schemas, old_path)
-        }
-        new_ops = {
-            (o.method, _norm_path(o.path)): o for o in load_operations(self.new.schemas, new_path)
-        }
+        old_ops = {(o.method, _norm_path(o.path)): o for o in _operations(self.old, old_path)}
+        new_ops = {(o.method, _norm_path(o.path)): o for o in _operations(self.new, new_path)}
         old_uri, new_uri = self.old.schemas.uri(old_path), self.new.schemas.uri(new_path)
         self.old_doc = self.old.schemas.document(old_path).data
         self.new_doc = self.new.schemas.document(new_path).data
@@ -678,6 +673,59 @@ class ApiDiffer:
                 self.new.loc(new_uri + group),
                 describe(found, group),
             )
+
+
+def _operations(side: Side, path: Path) -> list[Any]:
+    """The operations of an OpenAPI document; a malformed one raises StandardError, located
+    where it can be (the engine's loader expects a document that lint has passed)."""
+    from conformance.engine.openapi import load_operations
+
+    _check_parameters(side, path)
+    try:
+        return list(load_operations(side.schemas, path))
+    except ConformanceError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise StandardError(
+            f"the OpenAPI document cannot be read ({type(exc).__name__}: {exc}); "
+            "`conformance standards lint` checks it",
+            Location(path),
+        ) from None
+
+
+_PARAMETER_PLACES = ("query", "header", "path", "cookie")
+
+
+def _check_parameters(side: Side, path: Path) -> None:
+    """Every parameter is a mapping with a name and a place: else StandardError at its line."""
+    document = side.schemas.document(path)
+    uri = side.schemas.uri(path) + "#"
+    paths = document.data.get("paths") if isinstance(document.data, dict) else None
+    for name, item in (paths or {}).items() if isinstance(paths, dict) else ():
+        item_pointer = join_pointer("", "paths", name)
+        if not isinstance(item, dict):
+            continue
+        sources = [(item.get("parameters"), join_pointer(item_pointer, "parameters"))]
+        sources += [
+            (op.get("parameters"), join_pointer(item_pointer, method, "parameters"))
+            for method, op in item.items()
+            if isinstance(op, dict)
+        ]
+        for listed, pointer in sources:
+            for index, raw in enumerate(listed if isinstance(listed, list) else ()):
+                here = join_pointer(pointer, index)
+                resolved = side.resolve(raw, uri + here)
+                param = resolved[0] if resolved else raw
+                if not isinstance(param, dict) or "$ref" in param:
+                    continue  # an unresolvable $ref: the engine's loader says where
+                if not isinstance(param.get("name"), str) or param.get("in") not in (
+                    _PARAMETER_PLACES
+                ):
+                    raise StandardError(
+                        f"parameter name={param.get('name')!r} in={param.get('in')!r}: "
+                        f"expected a name and one of {', '.join(_PARAMETER_PLACES)}",
+                        document.location(here),
+                    )
 
 
 def _norm_path(path: str) -> str:
