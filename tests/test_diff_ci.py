@@ -606,3 +606,41 @@ def test_schema_keywords_of_another_type_do_not_crash_the_diff(tmp_path: Path) -
     ):
         old, new = make_pair(tmp_path / str(index), Case("h", "schemas/in.schema.json", (patch,)))
         diff_standards(load_standard(old), load_standard(new))
+
+
+def test_profile_changes_are_located_in_the_files_maintainers_wrote(tmp_path: Path) -> None:
+    import shutil
+
+    root = Path(__file__).resolve().parents[1] / "standards"
+    for name in ("gov.e-licence", "gov.e-licence.zj"):
+        shutil.copytree(root / name, tmp_path / name)
+    manifest = tmp_path / "gov.e-licence.zj" / "1.0.0" / "standard.yaml"
+    lowered = (
+        "  - id: LIC-API-008\n    level: MAY\n    verification: manual\n"
+        "    text: {zh-CN: 改为人工核验。, en: Verified by hand.}\n"
+    )
+    text = manifest.read_text(encoding="utf-8").replace(
+        "requirements:\n", "requirements:\n" + lowered, 1
+    )
+    manifest.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  - id: LIC-API-008") + 1
+    # lint refuses the change at the profile's own line (not at the base's clause of that index)
+    result = run_cli("standards", "lint", str(manifest.parent))
+    refused = [x for x in result.out.splitlines() if "clause-verification-changed" in x]
+    assert refused, result.out
+    assert refused[0].startswith(f"{manifest}:{line} at /requirements/0:")
+    # and the annotations point there too
+    result = run_cli(
+        "standards",
+        "diff",
+        str(tmp_path / "gov.e-licence" / "1.1.0"),
+        str(manifest.parent),
+        "--format",
+        "github",
+        cwd=tmp_path,
+    )
+    assert result.code == 0, result.err
+    annotation = next(x for x in result.out.splitlines() if "clause-verification-changed" in x)
+    assert annotation.startswith(
+        f"::warning file=gov.e-licence.zj/1.0.0/standard.yaml,line={line},"
+    )

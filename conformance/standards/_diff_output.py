@@ -20,6 +20,7 @@ from conformance.standards._diff_model import Change, Classification, Loc
 
 if TYPE_CHECKING:
     from conformance.standards.diff import StandardDiff
+    from conformance.standards.model import Standard
 
 __all__ = ["Rendering", "render_github", "render_junit", "render_markdown", "render_text"]
 
@@ -66,10 +67,7 @@ def render_text(
         for change in changes:
             lines.append(f"  - [{change.rule}] {change.message_zh()}")
             lines.append(f"    {change.message_en()}")
-            if change.old is not None:
-                lines.append(f"    old {diff.old.ref}: {change.old}")
-            if change.new is not None:
-                lines.append(f"    new {diff.new.ref}: {change.new}")
+            lines += [f"    {line}" for line in _where(diff, change)]
             if change.used_by:
                 lines.append(f"    also used by: {', '.join(change.used_by)}")
             if change.clauses:
@@ -127,8 +125,26 @@ def _cell(text: str) -> str:
     return " ".join(text.split())
 
 
-def _loc_text(ref: str, loc: Loc | None) -> str:
-    return "" if loc is None else f"{_cell(ref)}: {_cell(str(loc))}"
+def _where(diff: StandardDiff, change: Change) -> list[str]:
+    """``old REF: LOC`` and ``new REF: LOC`` lines; a location in a profile's effective folder
+    is shown in the file its maintainers wrote (the profile's, or the base's it inherits)."""
+    lines = []
+    for name, standard, loc in (("old", diff.old, change.old), ("new", diff.new, change.new)):
+        if loc is not None:
+            lines.append(f"{name} {standard.ref}: {_shown_loc(standard, loc)}")
+    return lines
+
+
+def _shown_loc(standard: Standard, loc: Loc) -> str:
+    from conformance.errors import Location
+    from conformance.standards.profiles import source_location
+
+    own = standard.folder / loc.file
+    location = source_location(Location(own, loc.line, loc.pointer))
+    if Path(location.path) == own:
+        return str(loc)
+    shown = Loc(_shown(Path(location.path)), location.pointer, loc.xpath, location.line)
+    return str(shown)
 
 
 _ICON = {
@@ -212,14 +228,7 @@ def _markdown_row(diff: StandardDiff, change: Change, rendering: Rendering) -> s
         message += f"<br>接受已于 {expired.expires} 过期 / acceptance expired on {expired.expires}"
     if change.used_by:
         message += "<br>also used by: " + _cell(", ".join(change.used_by))
-    where = "<br>".join(
-        t
-        for t in (
-            _loc_text(f"old {diff.old.ref}", change.old),
-            _loc_text(f"new {diff.new.ref}", change.new),
-        )
-        if t
-    )
+    where = "<br>".join(_cell(line) for line in _where(diff, change))
     clauses = _cell(", ".join(change.clauses)) or "-"
     return f"| {icon} | `{change.rule}`<br>{change.id} | {message} | {where} | {clauses} |"
 
@@ -299,10 +308,7 @@ def _junit_body(diff: StandardDiff, change: Change) -> str:
         change.message_zh(),
         change.message_en(),
     ]
-    if change.old is not None:
-        lines.append(f"old {diff.old.ref}: {change.old}")
-    if change.new is not None:
-        lines.append(f"new {diff.new.ref}: {change.new}")
+    lines += _where(diff, change)
     if change.clauses:
         lines.append(f"clauses: {', '.join(change.clauses)}")
     return "\n".join(lines)

@@ -589,7 +589,10 @@ def _text_at(found: dict[str, tuple[Any, str]], key: str) -> str | None:
 
 
 def _manifest(standard: Standard) -> Document | None:
+    """The manifest in the version folder: for a profile, the effective (merged) one, so that
+    its pointers are those every other location of the diff is relative to (mapped back to
+    the files users wrote by ``profiles.source_location``)."""
     try:
-        return load_document(standard.manifest_path)
+        return load_document(standard.folder / "standard.yaml")
     except Exception:  # the standard loaded, so this only fails if it changed on disk
         return None
