@@ -644,3 +644,26 @@ def test_profile_changes_are_located_in_the_files_maintainers_wrote(tmp_path: Pa
     assert annotation.startswith(
         f"::warning file=gov.e-licence.zj/1.0.0/standard.yaml,line={line},"
     )
+
+
+def test_a_header_parameter_in_other_case_is_the_same_parameter(tmp_path: Path) -> None:
+    header = {
+        "name": "X-Request-Id",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    case = Case(
+        "none",
+        "openapi.yaml",
+        (
+            {
+                "op": "replace",
+                "path": "/paths/~1things/get/parameters/2/name",
+                "value": "x-request-id",
+            },
+        ),
+        both=({"op": "add", "path": "/paths/~1things/get/parameters/-", "value": header},),
+    )
+    _, _, rules, _ = _diff(tmp_path, case)
+    assert rules == []

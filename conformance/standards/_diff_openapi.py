@@ -312,7 +312,9 @@ class ApiDiffer:
                     continue
                 obj, uri = resolved
                 if isinstance(obj.get("name"), str) and isinstance(obj.get("in"), str):
-                    found[(obj["name"], obj["in"])] = (obj, uri)
+                    # header names are case-insensitive (RFC 9110): X-Request-Id is x-request-id
+                    name = obj["name"].lower() if obj["in"] == "header" else obj["name"]
+                    found[(name, obj["in"])] = (obj, uri)
         return found
 
     def _parameters(self, op: _OperationPair) -> None:
@@ -367,7 +369,7 @@ class ApiDiffer:
         where: tuple[str, str],
     ) -> None:
         o_loc, n_loc = self.old.loc(before_uri), self.new.loc(uri)
-        if old_name != param["name"]:
+        if param.get("in") == "path" and old_name != param["name"]:
             self.add("path-parameter-renamed", where, o_loc, n_loc, f"{old_name} → {param['name']}")
         old_required, new_required = _param_required(before), _param_required(param)
         if old_required != new_required:
