@@ -6,23 +6,23 @@ from collections.abc import Iterator
 
 from conformance.checks import Problem, api_check
 from conformance.engine.exchange import Exchange
+from conformance.engine.media import best_match, essence, is_json, matches
 from conformance.validation import instance_pointer, schema_error_path
 
 MAX_SCHEMA_ERRORS = 20
 
 
-def _media_matches(actual: str, documented: str) -> bool:
-    documented = documented.split(";", 1)[0].strip().lower()
-    if documented in ("*/*", actual):
-        return True
-    kind, _, sub = documented.partition("/")
-    return sub == "*" and actual.startswith(kind + "/")
+def _refused_undocumented(exchange: Exchange) -> bool:
+    """A 406 answer to an Accept of an undocumented type: what HTTP says to answer."""
+    return exchange.negotiation == "undocumented" and exchange.response.status == 406
 
 
 @api_check("status_code_documented", "Status code documented")
 def status_code_documented(exchange: Exchange) -> Iterator[Problem]:
     """The response status code is documented for the operation (exactly, as NXX or default)."""
     status = exchange.response.status
+    if _refused_undocumented(exchange):
+        return  # not_acceptable judges that answer
     if exchange.operation.response_for(status) is None:
         documented = ", ".join(r.status for r in exchange.operation.responses)
         yield Problem(
@@ -36,8 +36,8 @@ def status_code_documented(exchange: Exchange) -> Iterator[Problem]:
 def content_type_documented(exchange: Exchange) -> Iterator[Problem]:
     """The response Content-Type is one documented for its status; a body needs a Content-Type."""
     spec = exchange.operation.response_for(exchange.response.status)
-    if spec is None:
-        return  # reported by status_code_documented
+    if spec is None or exchange.negotiation == "undocumented":
+        return  # reported by status_code_documented, or judged by not_acceptable
     actual = exchange.response.media_type
     if not spec.content:
         if exchange.response.body:
@@ -55,7 +55,7 @@ def content_type_documented(exchange: Exchange) -> Iterator[Problem]:
             f"no Content-Type header, expected one of: {documented}",
             cause="content-type:missing",
         )
-    elif not any(_media_matches(actual, media) for media in spec.content):
+    elif best_match(actual, spec.content) is None:
         yield Problem(
             "Undocumented Content-Type",
             f"content_type={actual!r}, expected one of: {documented}",
@@ -70,9 +70,8 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
     actual = exchange.response.media_type
     if spec is None or actual is None:
         return
-    schema_uri = next(
-        (uri for media, uri in spec.content.items() if _media_matches(actual, media)), None
-    )
+    key = best_match(actual, spec.content)
+    schema_uri = spec.content[key] if key is not None else None
     if schema_uri is None:
         return
     if exchange.response.problem:
@@ -80,11 +79,25 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
         cause = "truncated" if exchange.response.truncated else "undecodable"
         yield Problem(title, exchange.response.problem, cause=cause)
         return
-    try:
-        instance = exchange.json()
-    except ValueError as exc:
-        yield Problem("Body is not JSON", f"cannot parse the body: {exc}", cause="not-json")
-        return
+    if is_json(actual):
+        try:
+            instance = exchange.json()
+        except ValueError as exc:
+            yield Problem("Body is not JSON", f"cannot parse the body: {exc}", cause="not-json")
+            return
+    elif actual.startswith("text/"):
+        # a text body is one string instance of its schema
+        try:
+            instance = exchange.response.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Problem(
+                "Body cannot be decoded",
+                f"invalid UTF-8 at byte {exc.start}: {exc.reason}",
+                cause="undecodable",
+            )
+            return
+    else:
+        return  # a binary type: its schema describes no JSON instance
     validator = exchange.schemas.validator_for(schema_uri)
     for count, error in enumerate(validator.iter_errors(instance)):
         if count >= MAX_SCHEMA_ERRORS:
@@ -117,7 +130,12 @@ def auth_enforced(exchange: Exchange) -> Iterator[Problem]:
 
 
 def _is_valid_request(exchange: Exchange) -> bool:
-    return exchange.probe is None and exchange.mutation is None
+    # an Accept of an undocumented type is judged by not_acceptable alone
+    return (
+        exchange.probe is None
+        and exchange.mutation is None
+        and exchange.negotiation != "undocumented"
+    )
 
 
 def _is_invalid_request(exchange: Exchange) -> bool:
@@ -171,7 +189,7 @@ def _is_error(exchange: Exchange) -> bool:
 def error_envelope(exchange: Exchange) -> Iterator[Problem]:
     """Every 4xx and 5xx response body is the standard's error envelope (x-error-envelope)."""
     assert exchange.error_envelope_uri is not None
-    if exchange.response.media_type not in ("application/json", "application/problem+json"):
+    if not is_json(exchange.response.media_type):
         yield Problem(
             "Error is not the JSON envelope",
             f"status={exchange.response.status} with content_type="
@@ -249,4 +267,66 @@ def response_time(exchange: Exchange) -> Iterator[Problem]:
             "Slow response",
             f"elapsed={elapsed:.0f} ms, expected at most {budget:.0f} ms",
             cause="over-budget",
+        )
+
+
+def _asks_documented(exchange: Exchange) -> bool:
+    return exchange.negotiation == "documented"
+
+
+def _asks_undocumented(exchange: Exchange) -> bool:
+    return exchange.negotiation == "undocumented"
+
+
+@api_check("accept_honoured", "Documented media type served when asked", applies=_asks_documented)
+def accept_honoured(exchange: Exchange) -> Iterator[Problem]:
+    """A request that Accepts one documented response media type gets that type (or a
+    non-success answer); a documented type it serves another way is not refused with 406."""
+    status = exchange.response.status
+    accepted = exchange.case.accept or ""
+    if status == 406:
+        yield Problem(
+            "Documented media type refused",
+            f"Accept: {accepted} got status=406; the operation documents {accepted}",
+            cause=f"406:{essence(accepted)}",
+        )
+        return
+    spec = exchange.operation.response_for(status)
+    actual = exchange.response.media_type
+    if not 200 <= status < 300 or spec is None or not spec.content or actual is None:
+        return
+    documented_here = best_match(accepted, spec.content) is not None
+    if documented_here and not matches(actual, accepted) and best_match(actual, spec.content):
+        # an undocumented type is content_type_documented's finding, not this one's
+        yield Problem(
+            "Accept not honoured",
+            f"Accept: {accepted} got content_type={actual!r} (status={status}), "
+            f"expected {accepted}",
+            cause=f"served:{essence(accepted)}->{actual}",
+        )
+
+
+@api_check(
+    "not_acceptable",
+    "Undocumented media type refused with 406 or answered in a documented one",
+    applies=_asks_undocumented,
+)
+def not_acceptable(exchange: Exchange) -> Iterator[Problem]:
+    """A request that Accepts only a media type no response documents gets 406 Not
+    Acceptable, or an answer in a type its status documents (RFC 9110 section 12.5.1)."""
+    status = exchange.response.status
+    accepted = exchange.case.accept or ""
+    if status == 406:
+        return
+    spec = exchange.operation.response_for(status)
+    actual = exchange.response.media_type
+    if spec is None or not spec.content:
+        return  # an undocumented status is status_code_documented's; no body, nothing to serve
+    if actual is None or best_match(actual, spec.content) is None:
+        documented = ", ".join(spec.content)
+        yield Problem(
+            "Undocumented media type served",
+            f"Accept: {accepted} got status={status} content_type={actual!r}; "
+            f"expected 406 or one of: {documented}",
+            cause=f"served:{actual}",
         )

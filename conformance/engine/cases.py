@@ -7,8 +7,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.engine.coerce import value_readings
 from conformance.engine.exchange import RequestCase
 from conformance.engine.openapi import MISSING, Operation, Parameter
+from conformance.engine.serialize import header_value, path_value, text_of
 from conformance.validation import SchemaSet
 
 # Header values must stay printable ASCII on the wire.
@@ -20,12 +22,14 @@ def example_case(operation: Operation) -> RequestCase | None:
     path: dict[str, Any] = {}
     query: dict[str, Any] = {}
     headers: dict[str, Any] = {}
+    cookies: dict[str, Any] = {}
     for parameter in operation.parameters:
         if parameter.example is MISSING:
             if parameter.required:
                 return None
             continue
-        target = {"path": path, "query": query, "header": headers}.get(parameter.location)
+        parts = {"path": path, "query": query, "header": headers, "cookie": cookies}
+        target = parts.get(parameter.location)
         if target is not None:
             target[parameter.name] = parameter.example
     body = MISSING
@@ -35,9 +39,9 @@ def example_case(operation: Operation) -> RequestCase | None:
                 return None
         else:
             body = operation.body.example
-    case = RequestCase(path_params=path, query=query, headers=headers, source="example")
+    case = RequestCase(path, query, headers, source="example", cookies=cookies)
     if body is not MISSING:
-        case = RequestCase(path, query, headers, body, source="example")
+        case = RequestCase(path, query, headers, body, source="example", cookies=cookies)
     return case
 
 
@@ -51,19 +55,67 @@ def _value_strategy(schemas: SchemaSet, uri: str | None) -> st.SearchStrategy[An
     return strategy
 
 
+def _header_sendable(parameter: Parameter) -> Callable[[Any], bool]:
+    style = parameter.serialization
+
+    def sendable(value: Any) -> bool:
+        return set(header_value(value, style)) <= _HEADER_SAFE
+
+    return sendable
+
+
+def _spread_keys(parameter: Parameter, schema: Any) -> bool:
+    """A query object exploded in form style: its members travel as query keys of their own."""
+    style = parameter.serialization
+    declared = schema.get("type") if isinstance(schema, dict) else None
+    is_object = declared == "object" or (isinstance(declared, list) and "object" in declared)
+    return (
+        is_object
+        and parameter.location == "query"
+        and style.media_type is None
+        and style.style == "form"
+        and style.explode
+    )
+
+
+def _no_clash(names: frozenset[str]) -> Callable[[Any], bool]:
+    """Members of a spread object must not be named like a query parameter (its own name
+    included) or be nameless: a free-form object allows arbitrary extra keys, not a second
+    value of a declared parameter."""
+
+    def fits(value: Any) -> bool:
+        return not isinstance(value, dict) or not any(k in names or k == "" for k in value)
+
+    return fits
+
+
 def case_strategy(operation: Operation, schemas: SchemaSet) -> st.SearchStrategy[RequestCase]:
-    """Valid requests: required parts always, optional query and header parts sometimes."""
-    parts: dict[str, dict[str, st.SearchStrategy[Any]]] = {"path": {}, "query": {}, "header": {}}
-    optional: dict[str, dict[str, st.SearchStrategy[Any]]] = {"query": {}, "header": {}}
+    """Valid requests: required parts always, optional query, header and cookie parts sometimes."""
+    parts: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+        "path": {},
+        "query": {},
+        "header": {},
+        "cookie": {},
+    }
+    optional: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+        "query": {},
+        "header": {},
+        "cookie": {},
+    }
+    query_names = frozenset(p.name for p in operation.parameters if p.location == "query")
     for parameter in operation.parameters:
         if parameter.location not in parts:
-            continue  # cookies are not generated
+            continue
         strategy = _value_strategy(schemas, parameter.schema_uri)
         if parameter.example is not MISSING:
             # documented examples name data that exists: mixing them in reaches deeper states
             strategy = st.one_of(st.just(parameter.example), strategy)
         if parameter.location == "header":
-            strategy = strategy.filter(lambda v: set(str(v)) <= _HEADER_SAFE)
+            strategy = strategy.filter(_header_sendable(parameter))
+        if parameter.schema_uri is not None and _spread_keys(
+            parameter, schemas.lookup(parameter.schema_uri)[0]
+        ):
+            strategy = strategy.filter(_no_clash(query_names))
         if parameter.required or parameter.location == "path":
             parts[parameter.location][parameter.name] = strategy
         else:
@@ -80,13 +132,20 @@ def case_strategy(operation: Operation, schemas: SchemaSet) -> st.SearchStrategy
         body = value if operation.body.required else st.one_of(st.just(MISSING), value)
 
     def build(
-        path: dict[str, Any], query: dict[str, Any], headers: dict[str, Any], payload: Any
+        path: dict[str, Any],
+        query: dict[str, Any],
+        headers: dict[str, Any],
+        payload: Any,
+        cookies: dict[str, Any],
     ) -> RequestCase:
         if payload is MISSING:
-            return RequestCase(path, query, headers)
-        return RequestCase(path, query, headers, payload)
+            return RequestCase(path, query, headers, cookies=cookies)
+        return RequestCase(path, query, headers, payload, cookies=cookies)
 
-    return st.builds(build, group("path"), group("query"), group("header"), body)
+    if not parts["cookie"] and not optional["cookie"]:
+        # no cookie parameter: the same draws as before cookies were generated
+        return st.builds(build, group("path"), group("query"), group("header"), body, st.just({}))
+    return st.builds(build, group("path"), group("query"), group("header"), body, group("cookie"))
 
 
 def _allow_nan_free(value: Any) -> bool:
@@ -100,9 +159,43 @@ def _allow_nan_free(value: Any) -> bool:
 
 
 def _text_of(value: Any) -> str:
-    from conformance.engine.exchange import _scalar
+    return text_of(value)
 
-    return _scalar(value)
+
+def _readings(value: Any, schema: Any, parameter: Parameter) -> list[Any] | None:
+    """What the candidate reads from the value on the wire: a `content`-encoded parameter
+    carries the value itself (JSON keeps its types), a styled one its text forms."""
+    if parameter.serialization.media_type is not None:
+        return [value] if _allow_nan_free(value) else None
+    return value_readings(value, schema) if isinstance(schema, dict) else [value]
+
+
+def _sendable_invalid(
+    value: Any, schema: Any, parameter: Parameter, query_names: frozenset[str]
+) -> bool:
+    """Whether an invalid value has a wire form that reads as that value: arrays and objects
+    go out in the parameter's style (one level deep, not empty), paths need a non-empty
+    segment without "/", headers printable ASCII without surrounding space."""
+    if _readings(value, schema, parameter) is None:
+        return False
+    if _spread_keys(parameter, schema):
+        # a spread object's members are query keys: a non-object value would read as one
+        # more free-form key, and a member named like another parameter would be that one
+        return isinstance(value, dict) and _no_clash(query_names)(value)
+    style = parameter.serialization
+    if parameter.location == "path":
+        if isinstance(value, dict):
+            texts = [str(k) for k in value] + [text_of(v) for v in value.values()]
+        elif isinstance(value, list):
+            texts = [text_of(v) for v in value]
+        else:
+            texts = [text_of(value)]
+        wire = path_value(parameter.name, value, style)
+        return wire != "" and all(t != "" and "/" not in t for t in texts)
+    if parameter.location == "header":
+        text = header_value(value, style)
+        return set(text) <= _HEADER_SAFE and text == text.strip()
+    return True
 
 
 NON_ASCII_SAMPLES = ("测试", "电子证照", "Ünïcödé", "😀", "ｆｕｌｌｗｉｄｔｈ")
@@ -116,13 +209,13 @@ def invalid_case_strategy(
     Parameter values travel as text, so a mutation whose text still reads as a valid value
     (the integer 5 for a string parameter is the text "5") is dropped, never sent as invalid.
     """
-    from conformance.engine.coerce import coerce_candidates
     from conformance.generation import Mutation, invalid_from_schema
 
     valid = case_strategy(operation, schemas)
     targets: list[st.SearchStrategy[tuple[str, str, Any, str, str]]] = []
+    query_names = frozenset(p.name for p in operation.parameters if p.location == "query")
     for parameter in operation.parameters:
-        if parameter.location not in ("path", "query", "header"):
+        if parameter.location not in ("path", "query", "header", "cookie"):
             continue
         if parameter.required and parameter.location != "path":
             targets.append(
@@ -141,21 +234,18 @@ def invalid_case_strategy(
         schema, resolver = schemas.lookup(parameter.schema_uri)
         validator = schemas.validator_for(parameter.schema_uri)
 
-        def still_valid(mutation: Any, schema: Any = schema, validator: Any = validator) -> bool:
+        def still_valid(
+            mutation: Any,
+            schema: Any = schema,
+            validator: Any = validator,
+            p: Parameter = parameter,
+        ) -> bool:
             if not isinstance(schema, dict):
                 return True
-            text = _text_of(mutation.value)
-            return any(validator.is_valid(v) for v in coerce_candidates(text, schema))
+            return any(validator.is_valid(v) for v in _readings(mutation.value, schema, p) or ())
 
-        def unsendable(mutation: Any, location: str = parameter.location) -> bool:
-            if isinstance(mutation.value, (list, dict)):
-                return True  # an array or object has no single text form in a parameter
-            text = _text_of(mutation.value)
-            if location == "path":
-                return text == "" or "/" in text
-            if location == "header":
-                return not set(text) <= _HEADER_SAFE or text != text.strip()
-            return False
+        def unsendable(mutation: Any, schema: Any = schema, p: Parameter = parameter) -> bool:
+            return not _sendable_invalid(mutation.value, schema, p, query_names)
 
         try:
             mutations = invalid_from_schema(schema, resolver=resolver)
@@ -216,8 +306,9 @@ def invalid_case_strategy(
     def apply(case: RequestCase, target: tuple[str, str, Any, str, str]) -> RequestCase:
         location, name, value, description, kind = target
         path, query, headers = dict(case.path_params), dict(case.query), dict(case.headers)
+        cookies = dict(case.cookies)
         payload = case.body
-        parts = {"path": path, "query": query, "header": headers}
+        parts = {"path": path, "query": query, "header": headers, "cookie": cookies}
         if location == "body":
             payload = value
         elif value is MISSING:
@@ -225,8 +316,18 @@ def invalid_case_strategy(
         else:
             parts[location][name] = value
         if payload is MISSING:
-            return RequestCase(path, query, headers, mutation=description, mutation_kind=kind)
-        return RequestCase(path, query, headers, payload, mutation=description, mutation_kind=kind)
+            return RequestCase(
+                path, query, headers, mutation=description, mutation_kind=kind, cookies=cookies
+            )
+        return RequestCase(
+            path,
+            query,
+            headers,
+            payload,
+            mutation=description,
+            mutation_kind=kind,
+            cookies=cookies,
+        )
 
     # Pick the part to break uniformly: one_of would favour the first parameters.
     chosen = st.sampled_from(range(len(targets))).flatmap(lambda i: targets[i])
@@ -332,4 +433,39 @@ def _body_cases(operation: Operation, schemas: SchemaSet, base: RequestCase) -> 
         )
         for payload, description, kind in variants
         if not validator.is_valid(payload)
+    ]
+
+
+# The checks that judge negotiation probes: probes are sent only where a clause names one.
+NEGOTIATION_CHECKS = ("accept_honoured", "not_acceptable")
+# Types a negotiation probe may Accept as undocumented: the first no documented key covers.
+UNDOCUMENTED_MEDIA_TYPES = ("application/xml", "text/csv", "application/x-conformance-probe")
+
+
+def negotiation_cases(operation: Operation, base: RequestCase) -> list[RequestCase]:
+    """Content negotiation probes built on a valid request: one that Accepts each concrete
+    media type a success response documents, and one that Accepts a type no response
+    documents (which must get 406 or a documented type)."""
+    from conformance.engine.exchange import NEGOTIATION
+    from conformance.engine.media import essence, matches, specificity
+
+    documented = [m for r in operation.responses for m in r.content]
+    success = [m for r in operation.responses if r.status.startswith("2") for m in r.content]
+    accepts = list(dict.fromkeys(essence(m) for m in success if specificity(m) == 2))
+    undocumented = next(
+        (t for t in UNDOCUMENTED_MEDIA_TYPES if not any(matches(t, d) for d in documented)), None
+    )
+    if undocumented is not None:
+        accepts.append(undocumented)
+    return [
+        RequestCase(
+            dict(base.path_params),
+            dict(base.query),
+            dict(base.headers),
+            base.body,
+            source=NEGOTIATION,
+            cookies=dict(base.cookies),
+            accept=accept,
+        )
+        for accept in accepts
     ]

@@ -11,15 +11,27 @@ import json
 import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from conformance.engine.http import HttpRequest, HttpResponse
-from conformance.engine.openapi import Operation
+from conformance.engine.media import matches
+from conformance.engine.openapi import Operation, Parameter
+from conformance.engine.serialize import (
+    Style,
+    cookie_header,
+    cookie_pairs,
+    header_value,
+    path_value,
+    query_pairs,
+    query_string,
+    text_of,
+)
 
 if TYPE_CHECKING:
     from conformance.validation import SchemaSet
 
 REDACTED = "[REDACTED]"
+NEGOTIATION = "negotiation"  # RequestCase.source of a content negotiation probe
 EXCERPT_BYTES = 2048
 _UNSET: Any = object()
 
@@ -38,6 +50,9 @@ class RequestCase:
     # (part and keyword, e.g. "body:required"), which keys deduplication.
     mutation: str | None = None
     mutation_kind: str | None = None
+    cookies: dict[str, Any] = field(default_factory=dict)
+    # The Accept header to send instead of every documented type (content negotiation probes).
+    accept: str | None = None
 
     @property
     def has_body(self) -> bool:
@@ -45,13 +60,32 @@ class RequestCase:
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    return text_of(value)
+
+
+def accept_header(operation: Operation) -> str:
+    """Every response media type the operation documents, success ones first.
+
+    A candidate that negotiates on Accept then answers in a type the standard documents
+    (``application/geo+json``, ``application/problem+json``...), not only JSON; with
+    nothing documented, anything is acceptable.
+    """
+    preferred: dict[str, None] = {}
+    others: dict[str, None] = {}
+    for response in operation.responses:
+        target = preferred if response.status.startswith("2") else others
+        target.update(dict.fromkeys(m.strip() for m in response.content))
+    ranked = list(preferred) + [f"{m};q=0.5" for m in others if m not in preferred]
+    return ", ".join(ranked) if ranked else "*/*"
+
+
+def _parameters(operation: Operation, location: str) -> dict[str, Parameter]:
+    return {p.name: p for p in operation.parameters if p.location == location}
+
+
+def _style(declared: dict[str, Parameter], name: str, location: str) -> Style:
+    parameter = declared.get(name)
+    return parameter.serialization if parameter is not None else Style.default(location)
 
 
 def build_request(
@@ -61,17 +95,35 @@ def build_request(
     auth_headers: dict[str, str],
     method: str | None = None,
 ) -> HttpRequest:
+    """The request on the wire: every parameter serialised as its ``style`` and ``explode``
+    say (OpenAPI Parameter Object), the body as JSON in the documented media type."""
     path = operation.path
+    declared = _parameters(operation, "path")
     for name, value in case.path_params.items():
-        path = path.replace("{" + name + "}", quote(_scalar(value), safe=""))
+        text = path_value(name, value, _style(declared, name, "path"))
+        path = path.replace("{" + name + "}", text)
     pairs: list[tuple[str, str]] = []
+    declared = _parameters(operation, "query")
     for name, value in case.query.items():
-        # form style, explode: an array repeats the key
-        values = value if isinstance(value, list) else [value]
-        pairs.extend((name, _scalar(v)) for v in values)
-    url = base_url + path + (("?" + urlencode(pairs)) if pairs else "")
-    headers = {"Accept": "application/json", "User-Agent": "gov-conformance"}
-    headers.update({k: _scalar(v) for k, v in case.headers.items()})
+        pairs.extend(query_pairs(name, value, _style(declared, name, "query")))
+    url = base_url + path + (("?" + query_string(pairs)) if pairs else "")
+    accept = case.accept if case.accept is not None else accept_header(operation)
+    headers = {"Accept": accept, "User-Agent": "gov-conformance"}
+    declared = _parameters(operation, "header")
+    headers.update(
+        {
+            k: header_value(v, _style(declared, k, "header"))
+            for k, v in case.headers.items()
+            if not (isinstance(v, (list, dict)) and not v)  # empty: undefined, not sent
+        }
+    )
+    if case.cookies:
+        declared = _parameters(operation, "cookie")
+        cookies: list[tuple[str, str]] = []
+        for name, value in case.cookies.items():
+            cookies.extend(cookie_pairs(name, value, _style(declared, name, "cookie")))
+        if cookies:
+            headers["Cookie"] = cookie_header(cookies)
     body = None
     if case.has_body and operation.body is not None:
         headers["Content-Type"] = operation.body.media_type
@@ -162,6 +214,17 @@ class Exchange:
     @property
     def mutation(self) -> str | None:
         return self.case.mutation
+
+    @property
+    def negotiation(self) -> str | None:
+        """For a content negotiation probe, whether the type it Accepts is one the operation
+        documents ("documented") or not ("undocumented"); None for any other request."""
+        if self.case.source != NEGOTIATION or self.case.accept is None:
+            return None
+        documented = [m for r in self.operation.responses for m in r.content]
+        if any(matches(self.case.accept, key) for key in documented):
+            return "documented"
+        return "undocumented"
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ValueError saying where a body is not JSON."""

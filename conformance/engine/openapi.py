@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.serialize import Style
 from conformance.errors import Location, StandardError
 from conformance.standards._documents import join_pointer
 from conformance.validation import SchemaSet
@@ -26,6 +27,11 @@ class Parameter:
     required: bool
     schema_uri: str | None
     example: Any = MISSING
+    style: Style | None = None  # None: the location's default (form for query, simple ...)
+
+    @property
+    def serialization(self) -> Style:
+        return self.style or Style.default(self.location)
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,16 @@ def _schema_uri(container: dict[str, Any], uri: str) -> str | None:
     return f"{uri}/schema" if "schema" in container else None
 
 
+def _parameter_schema_uri(raw: dict[str, Any], uri: str) -> str | None:
+    """The schema of a parameter: its own, or that of its one `content` media type."""
+    content = raw.get("content")
+    if "schema" not in raw and isinstance(content, dict) and content:
+        media, media_obj = next(iter(content.items()))
+        if isinstance(media_obj, dict):
+            return _schema_uri(media_obj, f"{uri}/content/{join_pointer('', media)[1:]}")
+    return _schema_uri(raw, uri)
+
+
 def _example(obj: dict[str, Any]) -> Any:
     if "example" in obj:
         return obj["example"]
@@ -126,6 +142,16 @@ def _example(obj: dict[str, Any]) -> Any:
             if isinstance(value, dict) and "value" in value:
                 return value["value"]
     return MISSING
+
+
+def _parameter_example(raw: dict[str, Any]) -> Any:
+    example = _example(raw)
+    content = raw.get("content")
+    if example is MISSING and isinstance(content, dict):
+        media_obj = next(iter(content.values()), None)
+        if isinstance(media_obj, dict):
+            return _example(media_obj)
+    return example
 
 
 def load_operations(schemas: SchemaSet, openapi_path: Path) -> list[Operation]:
@@ -154,8 +180,9 @@ def load_operations(schemas: SchemaSet, openapi_path: Path) -> list[Operation]:
                         name=raw["name"],
                         location=raw["in"],
                         required=bool(raw.get("required", raw["in"] == "path")),
-                        schema_uri=_schema_uri(raw, raw_uri),
-                        example=_example(raw),
+                        schema_uri=_parameter_schema_uri(raw, raw_uri),
+                        example=_parameter_example(raw),
+                        style=Style.of(raw, raw["in"]),
                     )
                     params[(parameter.name, parameter.location)] = parameter
             body = None

@@ -27,10 +27,12 @@ from conformance.candidate import Candidate, Claim
 from conformance.checks import Problem, api_checks
 from conformance.engine._hypothesis import seed_only_generation
 from conformance.engine.cases import (
+    NEGOTIATION_CHECKS,
     boundary_cases,
     case_strategy,
     example_case,
     invalid_case_strategy,
+    negotiation_cases,
 )
 from conformance.engine.events import Event, Listener, TaskFinished, TaskStarted
 from conformance.engine.exchange import Exchange, Redactor, RequestCase, build_request
@@ -362,6 +364,10 @@ class Run:
                     wrong = self.candidate.auth.headers("wrong-credentials-for-probe")
                     execute(example, "no credentials", {})
                     execute(example, "wrong credentials", wrong)
+                # realservers hook: content negotiation probes, where a clause names their checks
+                if any(e.check in NEGOTIATION_CHECKS for e in entries.values()):
+                    for case in negotiation_cases(op, example):
+                        execute(case)
             needs_path = any(p.location == "path" for p in op.parameters)
             if example is not None or not needs_path:
                 base = example or RequestCase(source="boundary")
