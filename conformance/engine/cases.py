@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conformance.engine.coerce import value_readings
 from conformance.engine.exchange import RequestCase
 from conformance.engine.openapi import MISSING, Operation, Parameter
-from conformance.engine.serialize import header_value, path_value, text_of
+from conformance.engine.serialize import header_value, path_value, query_pairs, text_of
 from conformance.validation import SchemaSet
 
 # Header values must stay printable ASCII on the wire.
@@ -195,6 +195,9 @@ def _sendable_invalid(
     if parameter.location == "header":
         text = header_value(value, style)
         return set(text) <= _HEADER_SAFE and text == text.strip()
+    if parameter.location == "query" and style.allow_empty:
+        # allowEmptyValue: "name=" stands for the parameter not given, a valid request
+        return all(v != "" for _, v in query_pairs(parameter.name, value, style))
     return True
 
 

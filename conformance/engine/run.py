@@ -22,6 +22,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Unsatisfiable
 
 from conformance.candidate import Candidate, Claim
 from conformance.checks import Problem, api_checks
@@ -465,6 +466,12 @@ class Run:
                 explore()
         except BudgetExhausted:
             raise
+        except Unsatisfiable as exc:
+            if not valid:
+                # realservers hook: every invalid value the generator drew reads as valid on
+                # the wire (an unconstrained string): no invalid request exists to send
+                return None
+            return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
         except Exception as exc:
             return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
         return None
@@ -525,7 +532,7 @@ class Run:
         reproduces the failure, then shrinks it; the request budget per failure is bounded.
         """
         from hypothesis import find
-        from hypothesis.errors import NoSuchExample, Unsatisfiable
+        from hypothesis.errors import NoSuchExample
 
         for key, valid in list(first_seen.items())[:MAX_SHRINK_PER_OPERATION]:
             strategy = (

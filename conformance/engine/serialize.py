@@ -68,6 +68,7 @@ class Style:
     explode: bool
     allow_reserved: bool = False
     media_type: str | None = None  # set for a parameter described by `content`
+    allow_empty: bool = False  # allowEmptyValue: an empty query value means "not given"
 
     @classmethod
     def of(cls, raw: Mapping[str, Any], location: str) -> Style:
@@ -81,7 +82,8 @@ class Style:
         if not isinstance(explode, bool):
             explode = style == "form"
         allow = raw.get("allowReserved") is True and location == "query"
-        return cls(style, explode, allow, media if isinstance(media, str) else None)
+        empty = raw.get("allowEmptyValue") is True and location == "query"
+        return cls(style, explode, allow, media if isinstance(media, str) else None, empty)
 
     @classmethod
     def default(cls, location: str) -> Style:
