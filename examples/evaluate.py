@@ -150,7 +150,8 @@ def compare(results: dict[str, Any], deviations: list[Deviation], seed: int) -> 
 
 def _serve_module(name: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"serve_{name}", HERE / name / "serve.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -214,7 +215,8 @@ def render(name: str, reports: list[SeedReport], deviations: list[Deviation]) ->
     confirmed = [d for d in deviations if d.detectable]
     lines = [f"## {name}", ""]
     lines.append(
-        "| seed | verdict | false positives | suite errors | deviations found / confirmed | not verified |"
+        "| seed | verdict | false positives | suite errors "
+        "| deviations found / confirmed | not verified |"
     )
     lines.append("|---|---|---|---|---|---|")
     for r in reports:

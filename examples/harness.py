@@ -13,7 +13,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -129,9 +128,29 @@ class Server:
         self.stop()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a timeout, a CI runner) stops the server too, as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main_serve(start: Any) -> int:
-    """``python examples/NAME/serve.py WORKDIR``: start, seed, print how to run, wait."""
-    workdir = Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()
+    """``serve.py WORKDIR``: start, seed, say how to run the suite, wait for Ctrl-C.
+    ``serve.py --check``: start and seed in a scratch folder, then stop (CI's smoke step)."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workdir", nargs="?", type=Path, default=Path("."))
+    parser.add_argument("--check", action="store_true", help="start, seed, stop")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)
+    if args.check:
+        with tempfile.TemporaryDirectory() as scratch:
+            server = start(Path(scratch))
+            server.stop()
+            print(f"{server.name}: started at {server.base_url}, seeded, stopped")
+        return 0
+    workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     server = start(workdir)
     print(f"{server.name} at {server.base_url} (log {workdir / 'server.log'})")
