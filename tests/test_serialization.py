@@ -198,3 +198,19 @@ def test_accept_lists_every_documented_media_type() -> None:
     assert accept_header(_operation()) == "*/*"
     request = build_request("http://127.0.0.1:9", op, RequestCase({"id": 1}, accept="text/csv"), {})
     assert request.headers["Accept"] == "text/csv"
+
+
+def test_invalid_values_are_read_as_the_wire_carries_them() -> None:
+    """What a candidate can read from a value in a parameter: an array item by item, a
+    number as text; no reading at all for an empty array or a nested one."""
+    from conformance.engine.coerce import value_readings
+
+    ints = {"type": "array", "items": {"type": "integer"}}
+    assert value_readings(["1", "2"], ints) == [[1, 2]]  # strings "1","2" read as integers
+    assert value_readings("5", ints) == [[5]]  # one value reads as a one-item array
+    assert value_readings([], ints) is None
+    assert value_readings([[1]], ints) is None
+    assert value_readings([1], {"type": "string"}) is None
+    free = {"type": "object", "additionalProperties": {"type": "integer"}}
+    assert value_readings({"a": "7"}, free) == [{"a": 7}]
+    assert value_readings(7, {"type": "string"}) == ["7"]
