@@ -9,9 +9,11 @@ it says n/a).  Query rows are written with the ``?`` prefix, as the table shows 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conformance.engine.exchange import RequestCase, accept_header, build_request
 from conformance.engine.openapi import MISSING, Operation, Parameter, ResponseSpec
@@ -25,6 +27,7 @@ from conformance.engine.serialize import (
     query_string,
 )
 
+STYLES = Path(__file__).parent / "data" / "styles" / "test.styles" / "1.0.0"
 VALUES: dict[str, Any] = {
     "undefined": None,
     "string": "blue",
@@ -214,3 +217,24 @@ def test_invalid_values_are_read_as_the_wire_carries_them() -> None:
     free = {"type": "object", "additionalProperties": {"type": "integer"}}
     assert value_readings({"a": "7"}, free) == [{"a": 7}]
     assert value_readings(7, {"type": "string"}) == ["7"]
+
+
+def test_accept_content_type_and_authorization_parameters_are_ignored(tmp_path: Path) -> None:
+    """OpenAPI: a header parameter named Accept, Content-Type or Authorization SHALL be
+    ignored (the media types and security schemes decide those headers)."""
+    import shutil
+
+    from conformance.engine.openapi import load_operations
+    from conformance.validation import SchemaSet
+
+    folder = tmp_path / "std"
+    shutil.copytree(STYLES, folder)
+    doc = yaml.safe_load((folder / "openapi.yaml").read_text(encoding="utf-8"))
+    doc["paths"]["/search"]["get"]["parameters"] += [
+        {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+        for name in ("Accept", "content-type", "Authorization")
+    ]
+    (folder / "openapi.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    operations = load_operations(SchemaSet(folder), folder / "openapi.yaml")
+    search = next(o for o in operations if o.operation_id == "search")
+    assert [p.name for p in search.parameters] == ["limit", "extra"]

@@ -16,6 +16,8 @@ from conformance.errors import Location, StandardError
 from conformance.standards._documents import join_pointer
 from conformance.validation import SchemaSet
 
+# Header parameters OpenAPI says to ignore: the media types and security schemes decide them.
+IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MISSING: Any = object()
 
@@ -176,6 +178,8 @@ def load_operations(schemas: SchemaSet, openapi_path: Path) -> list[Operation]:
             ):
                 for index, raw in enumerate(source):
                     raw, raw_uri = walker.follow(raw, f"{source_uri}/{index}")
+                    if raw["in"] == "header" and raw["name"].lower() in IGNORED_HEADERS:
+                        continue  # "the parameter definition SHALL be ignored" (OpenAPI)
                     parameter = Parameter(
                         name=raw["name"],
                         location=raw["in"],
