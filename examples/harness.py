@@ -8,6 +8,7 @@ process id.  Nothing here reaches beyond 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -126,6 +127,23 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def write_candidate(
+    server: Server, identity: dict[str, str], token_env: str, standard: str
+) -> None:
+    """The run's token in ``token`` (owner-only, for a person running it by hand) and the
+    candidate profile in ``candidate.yaml``, which names the variable, never the token."""
+    token_file = server.workdir / "token"
+    token_file.write_text(server.token, encoding="utf-8")
+    token_file.chmod(0o600)
+    profile = {
+        "identity": identity,
+        "base_url": server.base_url,
+        "auth": {"scheme": "bearer", "token_env": token_env},
+        "claims": [{"standard": standard}],
+    }
+    (server.workdir / "candidate.yaml").write_text(json.dumps(profile, indent=2), "utf-8")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import Server, free_port, http, main_serve, new_token, venv_python
+from harness import Server, free_port, http, main_serve, new_token, venv_python, write_candidate
 
 NAME = "jupyterhub"
 TOKEN_ENV = "JUPYTERHUB_CONFORMANCE_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -123,25 +123,8 @@ def _seed(server: Server, seed_token: str) -> None:
     )
     assert isinstance(created, dict)
     server.token = str(created["token"])
-    token_file = server.workdir / "token"
-    token_file.write_text(server.token, encoding="utf-8")
-    token_file.chmod(0o600)
-    (server.workdir / "candidate.yaml").write_text(
-        json.dumps(
-            {
-                "identity": {
-                    "vendor": "Project Jupyter",
-                    "system": "jupyterhub",
-                    "version": "5.5.1",
-                },
-                "base_url": server.base_url,
-                "auth": {"scheme": "bearer", "token_env": TOKEN_ENV},
-                "claims": [{"standard": STANDARD}],
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    identity = {"vendor": "Project Jupyter", "system": "jupyterhub", "version": "5.5.1"}
+    write_candidate(server, identity, TOKEN_ENV, STANDARD)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import Server, free_port, http, main_serve, new_token, venv_python
+from harness import Server, free_port, http, main_serve, new_token, venv_python, write_candidate
 
 NAME = "matrix-synapse"
 TOKEN_ENV = "MATRIX_CONFORMANCE_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -163,22 +163,8 @@ def _seed(server: Server, python: Path, config: Path) -> None:
         raise RuntimeError(
             f"the first filter's id is {made.get('filter_id')!r}, the standard says '0'"
         )
-    token_file = server.workdir / "token"
-    token_file.write_text(server.token, encoding="utf-8")
-    token_file.chmod(0o600)
     identity = {"vendor": "Element / matrix.org", "system": "synapse", "version": "1.163.2"}
-    (server.workdir / "candidate.yaml").write_text(
-        json.dumps(
-            {
-                "identity": identity,
-                "base_url": server.base_url,
-                "auth": {"scheme": "bearer", "token_env": TOKEN_ENV},
-                "claims": [{"standard": STANDARD}],
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    write_candidate(server, identity, TOKEN_ENV, STANDARD)
 
 
 if __name__ == "__main__":
