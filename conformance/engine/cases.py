@@ -158,10 +158,6 @@ def _allow_nan_free(value: Any) -> bool:
     return True
 
 
-def _text_of(value: Any) -> str:
-    return text_of(value)
-
-
 def _readings(value: Any, schema: Any, parameter: Parameter) -> list[Any] | None:
     """What the candidate reads from the value on the wire: a `content`-encoded parameter
     carries the value itself (JSON keeps its types), a styled one its text forms."""
@@ -373,7 +369,7 @@ def boundary_cases(
         if isinstance(schema.get("enum"), list):
             probes.append(("__not_in_enum__", "enum"))
         for value, keyword in probes:
-            text = _text_of(value)
+            text = text_of(value)
             valid = any(validator.is_valid(v) for v in coerce_candidates(text, schema))
             parts = {"query": dict(base.query), "header": dict(base.headers)}
             parts[parameter.location][parameter.name] = value
