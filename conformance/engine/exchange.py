@@ -59,10 +59,6 @@ class RequestCase:
         return self.body is not _UNSET
 
 
-def _scalar(value: Any) -> str:
-    return text_of(value)
-
-
 def accept_header(operation: Operation) -> str:
     """Every response media type the operation documents, success ones first.
 
