@@ -24,7 +24,6 @@ from conformance.engine.serialize import (
     path_value,
     query_pairs,
     query_string,
-    text_of,
 )
 
 if TYPE_CHECKING:
