@@ -101,3 +101,14 @@ def test_the_comparison_flags_what_the_key_does_not_explain() -> None:
     elsewhere = evaluate.compare({**base, "results": [result("at /b: None", "POST /z")]}, [key], 1)
     assert elsewhere.missed == ["D1"]
     assert len(elsewhere.false_positives) == 1
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_example_standards_lint_clean(name: str) -> None:
+    """The examples' standards are kept out of standards/ but lint clean on their own."""
+    from conformance.lint import lint_folder
+
+    (folder,) = (EXAMPLES / name / "standards").glob("*/*")
+    assert [issue.format() for issue in lint_folder(folder)] == []
+    key = evaluate.load_key(EXAMPLES / name / "answer-key.yaml")[0]
+    assert key["standard"] == f"{folder.parent.name}@{folder.name}"
