@@ -215,7 +215,7 @@ def test_real_run_report_from_a_faulty_candidate(
     assert token not in html
     assert "LIC-API-006" in html
     assert "不符合标准" in html
-    assert "curl -sS -X GET" in html
+    assert "curl -sS -i --compressed -X GET" in html
     assert (
         "&lt;html" in html or "&lt;!DOCTYPE" in html or "&lt;h1" in html
     )  # the HTML error page, escaped

@@ -243,7 +243,10 @@ def test_failures_carry_curl_lines_that_name_the_variable(session: Session) -> N
         authorised = [c for c in curls if "Authorization" in c]
         assert authorised, label
         for curl in authorised:
-            assert f'"Authorization: Bearer ${{{TOKEN_ENV}}}"' in curl, curl
+            # the right token as its variable; the wrong-credentials probe's token as sent
+            named = f'"Authorization: Bearer ${{{TOKEN_ENV}}}"' in curl
+            assert named or "'Authorization: Bearer wrong-credentials-for-probe'" in curl, curl
+        assert any(f"${{{TOKEN_ENV}}}" in c for c in authorised), label
 
 
 def test_reflected_secret_is_redacted_in_excerpts_and_headers(session: Session) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from conformance.engine.http import HttpRequest, HttpResponse
+from conformance.engine.http import SESSION_HEADERS, HttpRequest, HttpResponse
 from conformance.engine.media import matches
 from conformance.engine.openapi import Operation, Parameter
 from conformance.engine.serialize import (
@@ -147,10 +147,17 @@ class Redactor:
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {k: self.text(v) for k, v in headers.items()}
 
+    def carries_secret(self, name: str, value: str) -> bool:
+        """Whether a request header holds the secret (the wrong token of a probe does not)."""
+        return name in self.shell_headers and self.text(value) != value
+
     def curl(self, request: HttpRequest) -> str:
-        parts = ["curl", "-sS", "-X", request.method, shlex.quote(self.text(request.url))]
-        for name, value in request.headers.items():
-            if name in self.shell_headers:
+        """A shell line sending exactly what the suite sent: its headers (the client's own
+        included), the secret as a ``${VARIABLE}`` reference, anything else as it was."""
+        parts = ["curl", "-sS", "-i", "--compressed", "-X", request.method]
+        parts.append(shlex.quote(self.text(request.url)))
+        for name, value in {**SESSION_HEADERS, **request.headers}.items():
+            if self.carries_secret(name, value):
                 # double quotes so the shell expands the variable holding the secret
                 parts += ["-H", f'"{name}: {self.shell_headers[name]}"']
             else:
@@ -248,7 +255,7 @@ class Exchange:
                 "url": redactor.text(request.url),
                 "headers": redactor.headers(
                     {
-                        k: (REDACTED if k in redactor.shell_headers else v)
+                        k: (REDACTED if redactor.carries_secret(k, v) else v)
                         for k, v in request.headers.items()
                     }
                 ),

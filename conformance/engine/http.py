@@ -28,6 +28,8 @@ DEFAULT_MAX_BODY = 10 * 1024 * 1024
 _CHUNK = 64 * 1024
 # Codings this client undoes itself (and the only ones it asks for).
 ACCEPT_ENCODING = "gzip, deflate"
+# Sent with every request besides its own headers (curl lines repeat them).
+SESSION_HEADERS = {"Accept-Encoding": ACCEPT_ENCODING, "Connection": "close"}
 
 
 class TransportError(Exception):
@@ -160,8 +162,8 @@ class Client:
         if session is None:
             session = requests.Session()
             session.trust_env = False  # no proxies or netrc credentials from the environment
-            session.headers["Accept-Encoding"] = ACCEPT_ENCODING
-            session.headers["Connection"] = "close"  # each exchange on its own connection
+            # Connection: close puts each exchange on its own connection
+            session.headers.update(SESSION_HEADERS)
             self._local.session = session
         return session
 
