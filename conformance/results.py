@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from conformance.i18n import Message
+
 
 class Outcome(StrEnum):
     PASS = "pass"  # noqa: S105 - an outcome, not a password
@@ -33,6 +35,8 @@ class Failure:
     schema_path: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     count: int = 1
+    # Catalog messages of ``title`` and ``message`` (results.json keeps both forms).
+    i18n: dict[str, Message] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -49,6 +53,8 @@ class Failure:
                 data[name] = getattr(self, name)
         if self.evidence:
             data["evidence"] = self.evidence
+        if self.i18n:
+            data["i18n"] = {k: m.as_dict() for k, m in self.i18n.items()}
         return data
 
 
@@ -65,13 +71,14 @@ class CheckResult:
     failures: list[Failure] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    msg: Message | None = None  # the catalog message of ``message``
 
     @property
     def id(self) -> str:
         return f"{self.clause}::{self.check}::{self.target}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "clause": self.clause,
             "check": self.check,
@@ -83,3 +90,6 @@ class CheckResult:
             "failures": [f.as_dict() for f in self.failures],
             "evidence": self.evidence,
         }
+        if self.msg is not None:
+            data["i18n"] = {"message": self.msg.as_dict()}
+        return data

@@ -322,6 +322,7 @@ def apply_review(
         waiver["matched"] = matched.get(waiver["id"], 0)
     review_data["reviewed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     review_data["notes"] = list(verdict.notes)
+    review_data["i18n"] = {"notes": [m.as_dict() for m in verdict.messages["notes"]]}
     review_data["files"] = [s.as_dict() for s in sources or []]
     if source_path is not None:
         review_data["source"] = {"path": str(source_path), "sha256": file_sha256(source_path)}
@@ -329,6 +330,7 @@ def apply_review(
     reviewed["verdict"] = verdict.verdict
     reviewed["reasons"] = verdict.reasons
     reviewed["warnings"] = verdict.warnings
+    reviewed["i18n"] = verdict.i18n()
     if reviewed.get("exit_code") != 3:
         reviewed["exit_code"] = 0 if verdict.verdict == "pass" else 1
     reviewed["summary"] = {**reviewed["summary"], "waived": len(verdict.waived)}

@@ -7,6 +7,7 @@ given a checker).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from referencing._core import Resolver  # not re-exported by the package
 from referencing.jsonschema import DRAFT202012
 
 from conformance.errors import Location
+from conformance.i18n import Message
 from conformance.regex_validator import RegexValidator
 from conformance.standards._documents import Document, join_pointer, load_document
 
-__all__ = ["SchemaSet", "schema_set", "schema_validator"]
+__all__ = ["SchemaSet", "schema_error_message", "schema_set", "schema_validator"]
 
 MANIFEST = "standard.yaml"
 
@@ -195,3 +197,66 @@ def schema_error_path(error: Any) -> str:
 
 def instance_pointer(error: Any) -> str:
     return join_pointer("", *error.absolute_path)
+
+
+# -- schema errors as catalog messages ------------------------------------------------------
+
+_SHOWN = 80
+_LIMIT_KEYWORDS = frozenset(
+    {
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+        "multipleOf",
+        "minContains",
+        "maxContains",
+    }
+)
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def schema_error_message(error: Any) -> Message:
+    """A jsonschema error as a catalog message (``schema.<keyword>``), data kept verbatim.
+
+    The parameters are the instance value and what the keyword expected, shown as Python
+    literals the way jsonschema's own messages show them; a keyword without its own entry
+    is ``schema.other`` with the keyword named.
+    """
+    keyword = str(error.validator)
+    expected = error.validator_value
+    value = _shown(error.instance)
+    if keyword == "required" and isinstance(error.instance, dict):
+        missing = [n for n in expected if n not in error.instance]
+        named = next((n for n in missing if repr(n) in error.message), missing[:1] or [""])
+        return Message("schema.required", {"name": repr(named if isinstance(named, str) else "")})
+    if keyword in ("additionalProperties", "unevaluatedProperties"):
+        inside = error.message.rpartition("(")[2]
+        names = ", ".join(_QUOTED.findall(inside)) or inside.rstrip(")")
+        return Message(f"schema.{keyword}", {"names": names})
+    if keyword == "type":
+        return Message("schema.type", {"value": value, "expected": _shown(expected)})
+    if keyword in ("enum", "const"):
+        return Message(f"schema.{keyword}", {"value": value, "expected": _shown(expected)})
+    if keyword == "pattern":
+        return Message("schema.pattern", {"value": value, "pattern": _shown(expected)})
+    if keyword == "format":
+        return Message("schema.format", {"value": value, "format": repr(expected)})
+    if keyword in _LIMIT_KEYWORDS:
+        return Message(f"schema.{keyword}", {"value": value, "limit": _shown(expected)})
+    if keyword in ("uniqueItems", "oneOf", "anyOf", "not", "dependentRequired", "contains"):
+        return Message(f"schema.{keyword}", {"value": value})
+    if keyword == "false" or expected is False:
+        return Message("schema.false", {"value": value})
+    return Message("schema.other", {"keyword": keyword, "value": value})

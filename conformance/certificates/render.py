@@ -7,69 +7,83 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.i18n import DEFAULT_LANG, LANGS, Message, render
 from conformance.reporting.html import (
-    STATUS_TEXT,
     badge,
-    bi,
     bi_dict,
     esc,
     header_cells,
     level_badge,
     page,
+    t,
+    table,
 )
 
 __all__ = ["render_certificate"]
 
 
-def _rows(rows: list[tuple[tuple[str, str], str]]) -> str:
+def _rows(rows: list[tuple[str, str]]) -> str:
     return "".join(
-        f'<dt>{bi(zh, en)}</dt><dd class="mono">{esc(value)}</dd>' for (zh, en), value in rows
+        f'<dt>{t(label)}</dt><dd class="mono">{esc(value)}</dd>' for label, value in rows
     )
 
 
-def render_certificate(document: dict[str, Any]) -> str:
+def _said(payload: dict[str, Any]) -> dict[str, str]:
+    """The signed reasons and warnings in both languages, by their English text.
+
+    The payload keeps the English text the roll-up wrote; the same roll-up over the signed
+    clause statuses gives their catalog messages.  A text it does not give (a lifecycle
+    warning, already bilingual) is shown as signed."""
+    from conformance.engine.verdict import ClauseInfo, roll_up
+    from conformance.reporting.html import tm
+
+    clauses = payload.get("clauses") or []
+    infos = [ClauseInfo(c["id"], c["level"], "automated") for c in clauses]
+    verdict = roll_up(infos, {c["id"]: c["status"] for c in clauses})
+    texts = verdict.reasons + verdict.warnings
+    messages = verdict.messages["reasons"] + verdict.messages["warnings"]
+    return {text: tm(message) for text, message in zip(texts, messages, strict=True)}
+
+
+def render_certificate(document: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """The view of a signed document; it opens in ``lang`` (zh-CN or en), with a switch."""
     payload = document["payload"]
     signature = document["signature"]
     candidate = payload["candidate"]
     standard = payload["standard"]
     is_certificate = payload["type"] == "certificate"
-    if is_certificate:
-        title = {"zh-CN": "互操作标准一致性证书", "en": "Certificate of conformance"}
-        headline = bi(
-            f"{candidate['system']} {candidate['version']} 符合 {standard['ref']}",
-            f"{candidate['system']} {candidate['version']} conforms to {standard['ref']}",
-        )
-    else:
-        title = {"zh-CN": "一致性测试不通过记录", "en": "Record of a failed conformance run"}
-        headline = bi(
-            f"{candidate['system']} {candidate['version']} 不符合 {standard['ref']}（不是证书）",
-            f"{candidate['system']} {candidate['version']} does not conform to "
-            f"{standard['ref']} (not a certificate)",
-        )
-    header = f"<div><h1>{bi(title['zh-CN'], title['en'])}</h1></div>"
+    kind = "certificate" if is_certificate else "failure_record"
+    title = {lang: render(Message(f"cert.title_{kind}"), lang) for lang in LANGS}
+    headline = t(
+        f"cert.headline_{kind}",
+        system=candidate["system"],
+        version=candidate["version"],
+        standard=standard["ref"],
+    )
+    header = f"<div><h1>{t(f'cert.title_{kind}')}</h1></div>"
     meta = [
-        (("编号", "Id"), payload["id"]),
-        (("厂商", "Vendor"), candidate["vendor"]),
-        (("系统与版本", "System and version"), f"{candidate['system']} {candidate['version']}"),
-        (("接口地址", "Base URL"), candidate.get("base_url") or "—"),
-        (("标准", "Standard"), standard["ref"]),
-        (("标准摘要", "Standard digest"), standard["digest"]),
-        (("签发时间", "Issued at"), payload["issued_at"]),
+        ("cert.id", payload["id"]),
+        ("cert.vendor", candidate["vendor"]),
+        ("cert.system_and_version", f"{candidate['system']} {candidate['version']}"),
+        ("cert.base_url", candidate.get("base_url") or "—"),
+        ("cert.standard", standard["ref"]),
+        ("cert.standard_digest", standard["digest"]),
+        ("cert.issued_at", payload["issued_at"]),
     ]
     if is_certificate:
-        meta.append((("有效期至", "Valid until"), payload["valid_until"]))
+        meta.append(("cert.valid_until", payload["valid_until"]))
     meta += [
-        (("签发人", "Issuer"), payload["issuer"]["name"]),
-        (("签名密钥编号", "Signing key id"), signature["key_id"]),
+        ("cert.issuer", payload["issuer"]["name"]),
+        ("cert.signing_key_id", signature["key_id"]),
         (
-            ("运行编号 / 种子", "Run id / seed"),
+            "cert.run_id_seed",
             f"{payload['run']['run_id']} / {payload['run']['seed']}",
         ),
         (
-            ("结果文件摘要", "Results sha256"),
+            "cert.results_sha256",
             f"{payload['run']['results_file']} {payload['run']['results_sha256']}",
         ),
-        (("工具版本", "Suite"), f"{payload['suite']['name']} {payload['suite']['version']}"),
+        ("cert.suite", f"{payload['suite']['name']} {payload['suite']['version']}"),
     ]
     attestation = payload["run"].get("attestation")
     if attestation:
@@ -94,20 +108,25 @@ def render_certificate(document: dict[str, Any]) -> str:
         f'<p class="headline" id="verdict-headline">{headline}</p>'
         f"<p>{bi_dict(standard.get('title'))}</p>"
     ]
+    said = _said(payload)
     if payload["reasons"]:
-        parts.append("<ul>" + "".join(f"<li>{esc(r)}</li>" for r in payload["reasons"]) + "</ul>")
+        parts.append(
+            "<ul>"
+            + "".join(f"<li>{said.get(r) or esc(r)}</li>" for r in payload["reasons"])
+            + "</ul>"
+        )
     if payload["warnings"]:
         parts.append(
             "<p>"
-            + bi("警告：", "Warnings: ")
+            + t("cert.warnings")
             + "</p><ul>"
-            + "".join(f"<li>{esc(w)}</li>" for w in payload["warnings"])
+            + "".join(f"<li>{said.get(w) or esc(w)}</li>" for w in payload["warnings"])
             + "</ul>"
         )
     parts.append("</section>")
     parts.append(
         '<section class="card" id="run"><h2>'
-        + bi("证书信息", "Details")
+        + t("cert.details")
         + f'</h2><dl class="meta">{_rows(meta)}</dl></section>'
     )
     if candidate["exports"]:
@@ -119,51 +138,51 @@ def render_certificate(document: dict[str, Any]) -> str:
         )
         head = header_cells(
             (
-                ("导出", "Export"),
-                ("文件", "File"),
-                ("格式", "Format"),
-                ("记录数", "Records"),
-                ("SHA-256", "SHA-256"),
+                "cert.export",
+                "cert.file",
+                "cert.format",
+                "cert.records",
+                "cert.sha_256",
             )
         )
         parts.append(
             '<section class="card" id="exports"><h2>'
-            + bi("测试的导出文件", "Export files tested")
-            + f"</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>"
+            + t("cert.export_files_tested")
+            + "</h2>"
+            + table(head, rows)
+            + "</section>"
         )
     clause_rows = []
     for clause in payload["clauses"]:
         counts = (
-            ", ".join(
-                f"{bi(*STATUS_TEXT.get(k, (k, k)))} {int(v)}"
-                for k, v in sorted(clause["results"].items())
-            )
+            ", ".join(f"{t('status.' + k)} {int(v)}" for k, v in sorted(clause["results"].items()))
             or "—"
         )
         extra = ""
         if clause.get("waivers"):
-            extra = bi("豁免：", "waived by: ") + esc(", ".join(clause["waivers"]))
+            extra = t("cert.waived_by") + esc(", ".join(clause["waivers"]))
         if clause.get("attestation"):
             a = clause["attestation"]
-            extra = bi("证明：", "attested by: ") + esc(f"{a['reviewer']} ({a['date']})")
+            extra = t("cert.attested_by") + esc(f"{a['reviewer']} ({a['date']})")
         clause_rows.append(
             f'<tr><td class="id">{esc(clause["id"])}</td><td>{level_badge(clause["level"])}</td>'
             f"<td>{badge(clause['status'])}</td><td>{counts}</td><td>{extra}</td></tr>"
         )
     head = header_cells(
         (
-            ("条款", "Clause"),
-            ("级别", "Level"),
-            ("状态", "Status"),
-            ("检查结果", "Results"),
-            ("审核", "Review"),
+            "cert.clause",
+            "cert.level",
+            "cert.status",
+            "cert.results",
+            "cert.review",
         )
     )
     parts.append(
         '<section class="card" id="coverage"><h2>'
-        + bi("各条款结果", "Results per clause")
-        + f"</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(clause_rows)}</tbody>"
-        "</table></section>"
+        + t("cert.results_per_clause")
+        + "</h2>"
+        + table(head, "".join(clause_rows))
+        + "</section>"
     )
     if payload["waivers"]:
         rows = "".join(
@@ -174,16 +193,12 @@ def render_certificate(document: dict[str, Any]) -> str:
         )
         parts.append(
             '<section class="card" id="waivers"><h2>'
-            + bi("适用的豁免", "Waivers applied")
-            + f"</h2><table><tbody>{rows}</tbody></table></section>"
+            + t("cert.waivers_applied")
+            + f"</h2><div class='table-wrap'><table><tbody>{rows}</tbody></table></div></section>"
         )
     parts.append(
         '<section class="card"><p class="muted">'
-        + bi(
-            "此页面仅供阅读；具有效力的是旁边经 Ed25519 签名的 JSON 文件。验证：",
-            "This page is a view; the Ed25519-signed JSON file beside it is authoritative. "
-            "Verify with: ",
-        )
+        + t("cert.view_note")
         + '</p><pre class="curl">'
         + esc(
             f"conformance verify {'certificate' if is_certificate else 'failure-record'}.json "
@@ -191,4 +206,4 @@ def render_certificate(document: dict[str, Any]) -> str:
         )
         + "</pre></section>"
     )
-    return page(title, header, "\n".join(parts), {"certificate": payload["id"]})
+    return page(title, header, "\n".join(parts), {"certificate": payload["id"]}, lang=lang)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from conformance.i18n import Message, en
 
 if TYPE_CHECKING:
     from conformance.engine.exchange import Exchange
 
-__all__ = ["CHECKS", "Check", "Problem", "api_checks", "register"]
+__all__ = ["CHECKS", "Check", "Problem", "api_checks", "problem", "register"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,22 @@ class Problem:
     cause: str  # stable, short: part of the deduplication key
     pointer: str | None = None
     schema_path: str | None = None
+    # The catalog message of ``message`` (its title is the message id + ".title").
+    msg: Message | None = None
+
+
+def problem(
+    message_id: str,
+    *,
+    cause: str,
+    pointer: str | None = None,
+    schema_path: str | None = None,
+    **params: Any,
+) -> Problem:
+    """A Problem worded by the catalog: English title and message, and the message itself."""
+    message = Message(message_id, params)
+    title = en(Message(f"{message_id}.title"))
+    return Problem(title, en(message), cause, pointer, schema_path, message)
 
 
 ApiCheckFn = Callable[["Exchange"], Iterator[Problem]]

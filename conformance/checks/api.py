@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks import Problem, api_check
+from conformance.checks import Problem, api_check, problem
 from conformance.engine.exchange import Exchange
 from conformance.engine.media import best_match, essence, is_json, matches
-from conformance.validation import instance_pointer, schema_error_path
+from conformance.validation import instance_pointer, schema_error_message, schema_error_path
 
 MAX_SCHEMA_ERRORS = 20
 
@@ -25,10 +25,11 @@ def status_code_documented(exchange: Exchange) -> Iterator[Problem]:
         return  # not_acceptable judges that answer
     if exchange.operation.response_for(status) is None:
         documented = ", ".join(r.status for r in exchange.operation.responses)
-        yield Problem(
-            "Undocumented status code",
-            f"status={status}, expected one of: {documented}",
+        yield problem(
+            "problem.status_undocumented",
             cause=f"status:{status}",
+            status=status,
+            documented=documented,
         )
 
 
@@ -41,25 +42,24 @@ def content_type_documented(exchange: Exchange) -> Iterator[Problem]:
     actual = exchange.response.media_type
     if not spec.content:
         if exchange.response.body:
-            yield Problem(
-                "Unexpected body",
-                f"status={exchange.response.status} documents no content, "
-                f"got {len(exchange.response.body)} bytes",
+            yield problem(
+                "problem.unexpected_body",
                 cause="unexpected-body",
+                status=exchange.response.status,
+                bytes=len(exchange.response.body),
             )
         return
     documented = ", ".join(spec.content)
     if actual is None:
-        yield Problem(
-            "Missing Content-Type",
-            f"no Content-Type header, expected one of: {documented}",
-            cause="content-type:missing",
+        yield problem(
+            "problem.content_type_missing", cause="content-type:missing", documented=documented
         )
     elif best_match(actual, spec.content) is None:
-        yield Problem(
-            "Undocumented Content-Type",
-            f"content_type={actual!r}, expected one of: {documented}",
+        yield problem(
+            "problem.content_type_undocumented",
             cause=f"content-type:{actual}",
+            content_type=repr(actual),
+            documented=documented,
         )
 
 
@@ -75,26 +75,22 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
     if schema_uri is None:
         return
     if exchange.response.problem:
-        title = "Body too large" if exchange.response.truncated else "Body cannot be decoded"
         cause = "truncated" if exchange.response.truncated else "undecodable"
-        yield Problem(title, exchange.response.problem, cause=cause)
+        yield problem(f"problem.body_{cause}", cause=cause, detail=exchange.response.problem)
         return
     if is_json(actual):
         try:
             instance = exchange.json()
         except ValueError as exc:
-            yield Problem("Body is not JSON", f"cannot parse the body: {exc}", cause="not-json")
+            yield problem("problem.body_not_json", cause="not-json", detail=str(exc))
             return
     elif actual.startswith("text/"):
         # a text body is one string instance of its schema
         try:
             instance = exchange.response.body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield Problem(
-                "Body cannot be decoded",
-                f"invalid UTF-8 at byte {exc.start}: {exc.reason}",
-                cause="undecodable",
-            )
+            detail = f"invalid UTF-8 at byte {exc.start}: {exc.reason}"
+            yield problem("problem.body_undecodable", cause="undecodable", detail=detail)
             return
     else:
         return  # a binary type: its schema describes no JSON instance
@@ -104,17 +100,15 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
             break
         pointer = instance_pointer(error)
         schema_path = schema_error_path(error)
-        yield Problem(
-            "Response violates schema",
-            f"at {pointer or '/'}: {_short(error.message)} (schema {schema_path})",
+        yield problem(
+            "problem.response_schema",
             cause=f"schema:{schema_path}",
             pointer=pointer,
             schema_path=schema_path,
+            at=pointer or "/",
+            detail=schema_error_message(error),
+            path=schema_path,
         )
-
-
-def _short(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @api_check("auth_enforced", "Authentication enforced", applies=lambda e: e.probe is not None)
@@ -122,11 +116,8 @@ def auth_enforced(exchange: Exchange) -> Iterator[Problem]:
     """A secured operation answers 401 to a request without credentials or with wrong ones."""
     status = exchange.response.status
     if status != 401:
-        yield Problem(
-            "Authentication not enforced",
-            f"request with {exchange.probe} got status={status}, expected 401",
-            cause=f"{exchange.probe}:{status}",
-        )
+        probe = "wrong" if exchange.probe == "wrong credentials" else "none"
+        yield problem(f"problem.auth_{probe}", cause=f"{exchange.probe}:{status}", status=status)
 
 
 def _is_valid_request(exchange: Exchange) -> bool:
@@ -147,7 +138,7 @@ def not_a_server_error(exchange: Exchange) -> Iterator[Problem]:
     """The candidate never answers with a 5xx status, whatever it is sent."""
     status = exchange.response.status
     if status >= 500:
-        yield Problem("Server error", f"status={status}", cause=f"5xx:{status}")
+        yield problem("problem.server_error", cause=f"5xx:{status}", status=status)
 
 
 @api_check("valid_input_accepted", "Valid input accepted", applies=_is_valid_request)
@@ -155,11 +146,7 @@ def valid_input_accepted(exchange: Exchange) -> Iterator[Problem]:
     """A request that conforms to the standard is not refused as bad input (400, 422)."""
     status = exchange.response.status
     if status in (400, 422):
-        yield Problem(
-            "Valid request rejected",
-            f"status={status} for a request that conforms to the standard",
-            cause=f"rejected:{status}",
-        )
+        yield problem("problem.valid_rejected", cause=f"rejected:{status}", status=status)
 
 
 @api_check("invalid_input_rejected", "Invalid input rejected", applies=_is_invalid_request)
@@ -168,16 +155,18 @@ def invalid_input_rejected(exchange: Exchange) -> Iterator[Problem]:
     status = exchange.response.status
     spec = exchange.operation.response_for(status)
     if 200 <= status < 300:
-        yield Problem(
-            "Invalid input accepted",
-            f"status={status} for a request with {exchange.mutation}; expected a documented 4xx",
+        yield problem(
+            "problem.invalid_accepted",
             cause=f"accepted:{exchange.case.mutation_kind}",
+            status=status,
+            mutation=exchange.mutation,
         )
     elif not 400 <= status < 500 or spec is None or spec.status.upper() == "DEFAULT":
-        yield Problem(
-            "Invalid input not rejected with a documented 4xx",
-            f"status={status} for a request with {exchange.mutation}",
+        yield problem(
+            "problem.invalid_not_4xx",
             cause=f"status:{status}:{exchange.case.mutation_kind}",
+            status=status,
+            mutation=exchange.mutation,
         )
 
 
@@ -190,27 +179,29 @@ def error_envelope(exchange: Exchange) -> Iterator[Problem]:
     """Every 4xx and 5xx response body is the standard's error envelope (x-error-envelope)."""
     assert exchange.error_envelope_uri is not None
     if not is_json(exchange.response.media_type):
-        yield Problem(
-            "Error is not the JSON envelope",
-            f"status={exchange.response.status} with content_type="
-            f"{exchange.response.media_type!r}, expected the JSON error envelope",
+        yield problem(
+            "problem.envelope_media",
             cause=f"media:{exchange.response.media_type}",
+            status=exchange.response.status,
+            content_type=repr(exchange.response.media_type),
         )
         return
     try:
         instance = exchange.json()
     except ValueError as exc:
-        yield Problem("Error body is not JSON", str(exc), cause="not-json")
+        yield problem("problem.envelope_not_json", cause="not-json", detail=str(exc))
         return
     validator = exchange.schemas.validator_for(exchange.error_envelope_uri)
     for error in validator.iter_errors(instance):
         pointer = instance_pointer(error)
-        yield Problem(
-            "Error envelope incomplete",
-            f"status={exchange.response.status}: at {pointer or '/'}: {_short(error.message)}",
+        yield problem(
+            "problem.envelope_incomplete",
             cause=f"envelope:{schema_error_path(error)}",
             pointer=pointer,
             schema_path=schema_error_path(error),
+            status=exchange.response.status,
+            at=pointer or "/",
+            detail=schema_error_message(error),
         )
 
 
@@ -226,18 +217,20 @@ def response_headers(exchange: Exchange) -> Iterator[Problem]:
         value = exchange.response.headers.get(name)
         if value is None:
             if header.get("required"):
-                yield Problem(
-                    "Required header missing",
-                    f"status={exchange.response.status}: header {name} is required, absent",
+                yield problem(
+                    "problem.header_missing",
                     cause=f"header-missing:{name.lower()}",
+                    status=exchange.response.status,
+                    header=name,
                 )
             continue
         schema = header.get("schema")
         if isinstance(schema, dict) and not _text_matches(value, schema, exchange):
-            yield Problem(
-                "Header has the wrong type",
-                f"header {name}={value[:80]!r} does not match its schema",
+            yield problem(
+                "problem.header_type",
                 cause=f"header-type:{name.lower()}",
+                header=name,
+                value=repr(value[:80]),
             )
 
 
@@ -263,10 +256,11 @@ def response_time(exchange: Exchange) -> Iterator[Problem]:
     budget = float(exchange.operation.extensions["x-response-time-ms"])
     elapsed = exchange.response.elapsed_s * 1000
     if elapsed > budget:
-        yield Problem(
-            "Slow response",
-            f"elapsed={elapsed:.0f} ms, expected at most {budget:.0f} ms",
+        yield problem(
+            "problem.slow",
             cause="over-budget",
+            elapsed=f"{elapsed:.0f}",
+            budget=f"{budget:.0f}",
         )
 
 
@@ -285,11 +279,7 @@ def accept_honoured(exchange: Exchange) -> Iterator[Problem]:
     status = exchange.response.status
     accepted = exchange.case.accept or ""
     if status == 406:
-        yield Problem(
-            "Documented media type refused",
-            f"Accept: {accepted} got status=406; the operation documents {accepted}",
-            cause=f"406:{essence(accepted)}",
-        )
+        yield problem("problem.accept_refused", cause=f"406:{essence(accepted)}", accept=accepted)
         return
     spec = exchange.operation.response_for(status)
     actual = exchange.response.media_type
@@ -298,11 +288,12 @@ def accept_honoured(exchange: Exchange) -> Iterator[Problem]:
     documented_here = best_match(accepted, spec.content) is not None
     if documented_here and not matches(actual, accepted) and best_match(actual, spec.content):
         # an undocumented type is content_type_documented's finding, not this one's
-        yield Problem(
-            "Accept not honoured",
-            f"Accept: {accepted} got content_type={actual!r} (status={status}), "
-            f"expected {accepted}",
+        yield problem(
+            "problem.accept_not_honoured",
             cause=f"served:{essence(accepted)}->{actual}",
+            accept=accepted,
+            content_type=repr(actual),
+            status=status,
         )
 
 
@@ -324,9 +315,11 @@ def not_acceptable(exchange: Exchange) -> Iterator[Problem]:
         return  # an undocumented status is status_code_documented's; no body, nothing to serve
     if actual is None or best_match(actual, spec.content) is None:
         documented = ", ".join(spec.content)
-        yield Problem(
-            "Undocumented media type served",
-            f"Accept: {accepted} got status={status} content_type={actual!r}; "
-            f"expected 406 or one of: {documented}",
+        yield problem(
+            "problem.undocumented_media_served",
             cause=f"served:{actual}",
+            accept=accepted,
+            status=status,
+            content_type=repr(actual),
+            documented=documented,
         )

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from conformance.checks import Check, Problem, register
+from conformance.checks import Check, Problem, problem, register
 from conformance.engine.exchange import Exchange, RequestCase
 from conformance.engine.openapi import Operation
 from conformance.engine.scenario import ScenarioContext, pointer_get
@@ -56,10 +56,12 @@ def method_not_allowed(ctx: ScenarioContext) -> Iterator[Problem]:
     if exchange is None:
         return
     if exchange.response.status != 405:
-        yield Problem(
-            "Undocumented method not refused",
-            f"{method} {ctx.operation.path} got status={exchange.response.status}, expected 405",
+        yield problem(
+            "problem.method_not_refused",
             cause=f"{method}:{exchange.response.status}",
+            method=method,
+            path=ctx.operation.path,
+            status=exchange.response.status,
         )
 
 
@@ -103,38 +105,33 @@ def pagination(ctx: ScenarioContext) -> Iterator[Problem]:
     size = 3
     first = _page(ctx, spec, 1, size)
     if first is None:
-        yield Problem(
-            "Page not readable",
-            "page 1 gave no 2xx JSON body with items and total",
-            cause="unreadable",
-        )
+        yield problem("problem.page_unreadable", cause="unreadable")
         return
     items, total = first
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        yield Problem(
-            "Total is not a count", f"total={total!r}, expected an integer >= 0", cause="total-type"
-        )
+        yield problem("problem.total_type", cause="total-type", total=repr(total))
         return
     if len(items) > size:
-        yield Problem(
-            "Page size not honoured",
-            f"{spec['size_param']}={size} returned {len(items)} items",
+        yield problem(
+            "problem.page_size",
             cause="page-size",
+            param=spec["size_param"],
+            size=size,
+            count=len(items),
         )
         return
     if len(items) < min(size, total):
-        yield Problem(
-            "Page shorter than it should be",
-            f"total={total}, {spec['size_param']}={size}, page 1 returned {len(items)} items",
+        yield problem(
+            "problem.short_page",
             cause="short-page",
+            total=total,
+            param=spec["size_param"],
+            size=size,
+            count=len(items),
         )
     again = _page(ctx, spec, 1, size)
     if again is not None and [_key(i) for i in again[0]] != [_key(i) for i in items]:
-        yield Problem(
-            "Unstable order",
-            "page 1 read twice returned different items or order",
-            cause="unstable",
-        )
+        yield problem("problem.unstable_order", cause="unstable")
     pages = -(-total // size) if total else 0
     seen: dict[str, int] = {}
     for number in range(1, min(pages, MAX_PAGES) + 1):
@@ -142,20 +139,24 @@ def pagination(ctx: ScenarioContext) -> Iterator[Problem]:
         for item in page:
             key = _key(item)
             if key in seen:
-                yield Problem(
-                    "Duplicate across pages",
-                    f"an item of page {number} already appeared on page {seen[key]}",
+                yield problem(
+                    "problem.duplicate_across_pages",
                     cause="duplicate",
+                    page=number,
+                    first=seen[key],
                 )
                 return
             seen[key] = number
         expected = size if number < pages else total - size * (pages - 1)
         if len(page) != expected:
-            yield Problem(
-                "Gap in pages",
-                f"page {number} of {pages} returned {len(page)} items, "
-                f"expected {expected} (total={total})",
+            yield problem(
+                "problem.page_gap",
                 cause="gap",
+                page=number,
+                pages=pages,
+                count=len(page),
+                expected=expected,
+                total=total,
             )
             return
 
@@ -189,11 +190,14 @@ def filters(ctx: ScenarioContext) -> Iterator[Problem]:
             found, filtered_total = result
             wrong = [i for i in found if _safe_get(i, field) != value]
             if wrong:
-                yield Problem(
-                    "Filter not applied",
-                    f"{param}={value!r} returned {len(wrong)} item(s) whose {field} differs, e.g. "
-                    f"{_safe_get(wrong[0], field)!r}",
+                yield problem(
+                    "problem.filter_not_applied",
                     cause=f"filter:{param}",
+                    param=param,
+                    value=repr(value),
+                    count=len(wrong),
+                    field=field,
+                    example=repr(_safe_get(wrong[0], field)),
                 )
                 break
             if (
@@ -201,17 +205,21 @@ def filters(ctx: ScenarioContext) -> Iterator[Problem]:
                 and isinstance(filtered_total, int)
                 and filtered_total > total
             ):
-                yield Problem(
-                    "Filtered total above unfiltered total",
-                    f"{param}={value!r}: total={filtered_total} > unfiltered total={total}",
+                yield problem(
+                    "problem.filter_total",
                     cause=f"filter-total:{param}",
+                    param=param,
+                    value=repr(value),
+                    filtered=filtered_total,
+                    total=total,
                 )
                 break
             if not found:
-                yield Problem(
-                    "Filter finds nothing that exists",
-                    f"{param}={value!r} (taken from an unfiltered item) returned no item",
+                yield problem(
+                    "problem.filter_empty",
                     cause=f"filter-empty:{param}",
+                    param=param,
+                    value=repr(value),
                 )
                 break
 
@@ -251,11 +259,14 @@ def links_lifecycle(ctx: ScenarioContext) -> Iterator[Problem]:
         if followed is None:
             continue
         if not 200 <= followed.response.status < 300:
-            yield Problem(
-                "Linked resource not readable",
-                f"link {name!r}: {target.method} {followed.request.url} got "
-                f"status={followed.response.status} right after {ctx.operation.target} succeeded",
+            yield problem(
+                "problem.link_unreadable",
                 cause=f"link:{name}:{followed.response.status}",
+                link=repr(name),
+                method=target.method,
+                url=followed.request.url,
+                status=followed.response.status,
+                source=ctx.operation.target,
             )
 
 

@@ -166,6 +166,7 @@ def merge_results(shards: list[dict[str, Any]]) -> dict[str, Any]:
     verdict = decide_from_results(merged)
     merged["verdict"] = verdict.verdict
     merged["reasons"] = verdict.reasons
+    merged["i18n"] = verdict.i18n()  # the catalog messages, as a run writes them
     other_warnings = [w for w in first.get("warnings", []) if not w.startswith("SHOULD clause ")]
     merged["warnings"] = verdict.warnings + other_warnings
     merged["conforms_to"] = (

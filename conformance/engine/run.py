@@ -41,6 +41,7 @@ from conformance.engine.http import Client, Limits, TransportError, probe
 from conformance.engine.openapi import Operation, load_operations
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
 from conformance.errors import StandardError
+from conformance.i18n import Message, en, msg
 from conformance.results import CheckResult, Failure, Outcome
 from conformance.standards.model import Clause, ExportSpec, Level, Standard, Verification
 from conformance.validation import SchemaSet, schema_set
@@ -57,6 +58,10 @@ TRANSPORT_CHECKS = frozenset({"status_code_documented", "not_a_server_error"})
 class BudgetExhausted(Exception):
     """The run's time budget is spent; what is left is reported as not done."""
 
+    def __init__(self, message: Message) -> None:
+        super().__init__(en(message))
+        self.msg = message
+
 
 # A candidate that stops answering would otherwise cost every planned request a full
 # timeout (hundreds per operation): after this many transport errors in a row, the
@@ -65,6 +70,11 @@ MAX_TRANSPORT_ERRORS_IN_A_ROW = 3
 
 
 SKIP_NOT_CLAIMED = "optional (MAY) clause not claimed by the candidate"
+# Catalog messages of skip reasons, keyed by their English text.
+SKIP_MESSAGES = {
+    SKIP_NOT_CLAIMED: msg("result.skip_not_claimed"),
+    "manual clause: verified by a reviewer's attestation": msg("result.skip_manual"),
+}
 
 
 def new_run_id() -> str:
@@ -106,7 +116,7 @@ class _Entry:
     check: str
     examined: int = 0
     failures: dict[str, Failure] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    errors: list[Message] = field(default_factory=list)  # worded by the catalog
 
 
 class Run:
@@ -240,23 +250,20 @@ class Run:
             skip = self._clause_skip(clause)
             failures = sorted(entry.failures.values(), key=lambda f: -f.count)
             if skip is not None:
-                outcome, message, failures = Outcome.SKIP, skip, []
+                outcome, failures = Outcome.SKIP, []
+                said = SKIP_MESSAGES.get(skip, msg("result.skip", reason=skip))
             elif entry.errors:
-                outcome, message = Outcome.ERROR, entry.errors[0]
+                outcome, said = Outcome.ERROR, entry.errors[0]
             elif failures:
                 total = sum(f.count for f in failures)
                 outcome = Outcome.FAIL
-                message = (
-                    f"{len(failures)} distinct failure(s), {total} occurrence(s): "
-                    f"{failures[0].message}"
-                )
+                first = failures[0].i18n.get("message") or msg("text", text=failures[0].message)
+                said = msg("result.fail", distinct=len(failures), total=total, first=first)
             elif entry.examined == 0:
-                outcome, message = (
-                    Outcome.SKIP,
-                    "not exercised: no response or record reached this check",
-                )
+                outcome, said = Outcome.SKIP, msg("result.not_exercised")
             else:
-                outcome, message = Outcome.PASS, f"{entry.examined} examined, no failure"
+                outcome, said = Outcome.PASS, msg("result.pass", examined=entry.examined)
+            message = en(said)
             results.append(
                 CheckResult(
                     clause=entry.clause,
@@ -264,6 +271,7 @@ class Run:
                     target=target,
                     outcome=outcome,
                     message=message,
+                    msg=said,
                     examined=entry.examined,
                     failures=failures,
                     evidence=dict(evidence or {}),
@@ -294,7 +302,7 @@ class Run:
             return self._finish(op.target, entries)
         if self.unreachable:
             for entry in entries.values():
-                entry.errors.append(f"candidate unreachable: {self.unreachable}")
+                entry.errors.append(msg("error.unreachable", reason=self.unreachable))
             return self._finish(op.target, entries)
         digest = hashlib.sha256()
         errors_in_a_row = [0]
@@ -313,15 +321,25 @@ class Run:
             try:
                 response = self.client.send(request)
             except TransportError as exc:
-                message = f"{exc.kind}: {exc} ({request.method} {self.redactor.text(request.url)})"
+                said = msg(
+                    "error.transport",
+                    kind=exc.kind,
+                    detail=self.redactor.text(str(exc)),
+                    method=request.method,
+                    url=self.redactor.text(request.url),
+                )
                 for entry in entries.values():
                     if entry.check in TRANSPORT_CHECKS and len(entry.errors) < 5:
-                        entry.errors.append(message)
+                        entry.errors.append(said)
                 errors_in_a_row[0] += 1
                 if errors_in_a_row[0] >= MAX_TRANSPORT_ERRORS_IN_A_ROW:
                     raise BudgetExhausted(
-                        f"{op.target} stopped: {errors_in_a_row[0]} requests in a row got no "
-                        f"complete response (last: {message})"
+                        msg(
+                            "error.stopped_in_a_row",
+                            target=op.target,
+                            count=errors_in_a_row[0],
+                            last=said,
+                        )
                     ) from None
                 return None
             errors_in_a_row[0] = 0
@@ -390,13 +408,14 @@ class Run:
                 self._run_scenario(op, SCENARIOS[check_id][0], targets, example, send)
         except BudgetExhausted as exc:
             for entry in entries.values():
-                entry.errors.append(str(exc))
+                entry.errors.append(exc.msg)
         self.request_digests[op.target] = digest.hexdigest()
         return self._finish(op.target, entries)
 
     def _check_budget(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise BudgetExhausted(f"run time budget of {self.config.max_duration_s:.0f}s exhausted")
+            seconds = f"{self.config.max_duration_s:.0f}"
+            raise BudgetExhausted(msg("error.run_budget", seconds=seconds))
 
     def _run_scenario(
         self,
@@ -421,7 +440,7 @@ class Run:
             raise
         except ScenarioBudgetExceeded as exc:
             for entry in targets:
-                entry.errors.append(f"scenario stopped: {exc}")
+                entry.errors.append(msg("error.scenario_stopped", limit=exc.limit))
             return
         for entry in targets:
             entry.examined += 1
@@ -432,7 +451,7 @@ class Run:
 
     def _explore(
         self, op: Operation, execute: Callable[[RequestCase], None], *, valid: bool
-    ) -> str | None:
+    ) -> Message | None:
         if self.config.max_examples <= 0:
             return None
         try:
@@ -444,7 +463,7 @@ class Run:
                     return None
                 strategy = maybe
         except Exception as exc:  # a standard the generator cannot serve
-            return f"cannot generate requests for {op.target}: {exc}"
+            return msg("error.cannot_generate", target=op.target, detail=str(exc))
 
         @settings(
             max_examples=self.config.max_examples,
@@ -473,7 +492,12 @@ class Run:
                 return None
             return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
         except Exception as exc:
-            return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
+            return msg(
+                "error.generation_failed",
+                target=op.target,
+                type=type(exc).__name__,
+                detail=str(exc),
+            )
         return None
 
     def _problems(
@@ -500,9 +524,10 @@ class Run:
             try:
                 found.extend((targets, problem) for problem in check.func(exchange))
             except StandardError as exc:  # the standard's fault (a runaway pattern): an error
+                said = msg("error.standard", detail=str(exc))
                 for entry in targets:
-                    if str(exc) not in entry.errors and len(entry.errors) < 5:
-                        entry.errors.append(str(exc))
+                    if said not in entry.errors and len(entry.errors) < 5:
+                        entry.errors.append(said)
         return found
 
     def _check_exchange(
@@ -562,7 +587,7 @@ class Run:
                 scratch = {k: _Entry(e.clause, e.check) for k, e in entries.items()}
                 for targets, problem in self._problems(exchange, checks, scratch):
                     if _failure_key(targets[0].check, op.target, problem) == key:
-                        smallest[:] = [(exchange, problem.message)]
+                        smallest[:] = [(exchange, problem)]
                         return True
                 return False
 
@@ -588,14 +613,23 @@ class Run:
                 pass
             if not smallest:
                 continue
-            exchange, message = smallest[0]
+            exchange, found = smallest[0]
             evidence = exchange.evidence(self.redactor)
             evidence["shrunk"] = True
             for entry in entries.values():
                 failure = entry.failures.get(key)
                 if failure is not None:
                     failure.evidence = evidence
-                    failure.message = self.redactor.text(message)
+                    failure.message = self.redactor.text(found.message)
+                    failure.i18n = self._problem_i18n(found)
+
+    def _redacted(self, message: Message) -> Message:
+        return _redact_message(message, self.redactor)
+
+    def _problem_i18n(self, problem: Problem) -> dict[str, Message]:
+        if problem.msg is None:
+            return {}
+        return {"title": msg(f"{problem.msg.id}.title"), "message": self._redacted(problem.msg)}
 
     def _add_failure(
         self, entry: _Entry, target: str, problem: Problem, evidence: dict[str, Any]
@@ -608,6 +642,7 @@ class Run:
             if len(str(evidence)) < len(str(existing.evidence)):
                 existing.evidence = evidence
                 existing.message = self.redactor.text(problem.message)
+                existing.i18n = self._problem_i18n(problem)
             return key
         entry.failures[key] = Failure(
             title=problem.title,
@@ -619,6 +654,7 @@ class Run:
             pointer=problem.pointer,
             schema_path=problem.schema_path,
             evidence=evidence,
+            i18n=self._problem_i18n(problem),
         )
         return key
 
@@ -650,6 +686,14 @@ class Run:
                     target=target,
                     dedup_key="missing-export",
                     severity=self.standard.clause(entry.clause).level.value,
+                    i18n={
+                        "title": msg("export.not_provided.title"),
+                        "message": msg(
+                            "export.not_provided",
+                            export=repr(spec.name),
+                            standard=self.standard.ref,
+                        ),
+                    },
                 )
             return self._finish(target, entries)
         report = self._prevalidated.pop(spec.name, None)
@@ -687,7 +731,8 @@ class Run:
                 if issue.severity is not Severity.ERROR:
                     continue
                 if issue.kind in fatal_kinds:
-                    entry.errors.append(f"{issue.location()}: {issue.message}")
+                    at = msg("export.at", location=issue.location(), issue=issue.msg())
+                    entry.errors.append(self._redacted(at))
                     continue
                 key = f"{entry.check}|{target}|{issue.kind}"
                 failure = entry.failures.get(key)
@@ -704,6 +749,12 @@ class Run:
                         schema_path=issue.schema_path or None,
                         evidence={"examples": []},
                         count=0,
+                        i18n={
+                            "title": msg(f"{issue.msg().id}.title"),
+                            "message": self._redacted(
+                                msg("export.at", location=issue.location(), issue=issue.msg())
+                            ),
+                        },
                     )
                     failure.count = report.counts[(entry.check, issue.kind)]
                 examples = failure.evidence["examples"]
@@ -714,8 +765,7 @@ class Run:
             if stopped and entry.check != "export_records" and not entry.failures:
                 # What was not read was not checked: never a pass (export_records says why).
                 entry.errors.append(
-                    f"not verified: reading {path.name} stopped after {report.records} "
-                    "records (see export_records); expected the whole file read"
+                    msg("error.export_not_verified", file=path.name, records=report.records)
                 )
         evidence = {
             "file": str(path),
@@ -798,12 +848,26 @@ def error_envelope_uri(schemas: SchemaSet, openapi_path: Path) -> str | None:
     return None
 
 
+def _redact_message(message: Message, redactor: Redactor) -> Message:
+    """The message with every secret replaced in its text parameters, nested ones too."""
+    params = {
+        k: _redact_message(v, redactor)
+        if isinstance(v, Message)
+        else redactor.text(v)
+        if isinstance(v, str)
+        else v
+        for k, v in message.params.items()
+    }
+    return Message(message.id, params)
+
+
 def _issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:
     data = {
         "kind": issue.kind,
         "severity": issue.severity.value,
         "location": issue.location(),
         "message": redactor.text(issue.message),
+        "i18n": {"message": _redact_message(issue.msg(), redactor).as_dict()},
     }
     for name in ("line", "row", "xpath", "byte_offset", "pointer", "schema_path", "value"):
         value = getattr(issue, name, None)

@@ -15,6 +15,10 @@ MAX_SCENARIO_REQUESTS = 60
 class ScenarioBudgetExceeded(Exception):
     """A scenario tried to send more requests than it may."""
 
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} requests")
+        self.limit = limit
+
 
 @dataclass
 class ScenarioContext:
@@ -29,7 +33,7 @@ class ScenarioContext:
     ) -> Exchange | None:
         """Send one request (None when the candidate gave no response: timeout, refused)."""
         if self.sent >= MAX_SCENARIO_REQUESTS:
-            raise ScenarioBudgetExceeded(f"more than {MAX_SCENARIO_REQUESTS} requests")
+            raise ScenarioBudgetExceeded(MAX_SCENARIO_REQUESTS)
         self.sent += 1
         return self._send(operation or self.operation, case, method)
 

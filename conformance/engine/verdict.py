@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from conformance.i18n import Message, en, msg
 from conformance.results import CheckResult, Outcome
 from conformance.standards.model import Standard
 
@@ -164,6 +165,19 @@ class Verdict:
     waiver_states: dict[str, str] = field(default_factory=dict)  # id -> active|expired|stale
     attested: dict[str, Attestation] = field(default_factory=dict)  # clause id -> attestation
     notes: list[str] = field(default_factory=list)  # what the review changed or ignored
+    # The catalog messages of reasons, warnings and notes, in the same order.
+    messages: dict[str, list[Message]] = field(
+        default_factory=lambda: {"reasons": [], "warnings": [], "notes": []}
+    )
+
+    def say(self, kind: str, message: Message) -> None:
+        """Add a reason, warning or note: its English text and its catalog message."""
+        getattr(self, kind).append(en(message))
+        self.messages[kind].append(message)
+
+    def i18n(self) -> dict[str, list[dict[str, Any]]]:
+        """results.json's ``i18n``: the messages of the reasons and the clause warnings."""
+        return {k: [m.as_dict() for m in self.messages[k]] for k in ("reasons", "warnings")}
 
 
 def clause_statuses(
@@ -192,13 +206,13 @@ def roll_up(clauses: Iterable[ClauseInfo], statuses: Mapping[str, str]) -> Verdi
             continue
         if clause.level == "MUST":
             if status == AWAITING:
-                verdict.reasons.append(f"MUST clause {clause.id} awaits a reviewer's attestation")
+                verdict.say("reasons", msg("verdict.must_awaiting", clause=clause.id))
             elif status == Outcome.SKIP.value:
-                verdict.reasons.append(f"MUST clause {clause.id} was not exercised by any check")
+                verdict.say("reasons", msg("verdict.must_not_exercised", clause=clause.id))
             else:
-                verdict.reasons.append(f"MUST clause {clause.id}: {status}")
+                verdict.say("reasons", msg("verdict.must_status", clause=clause.id, status=status))
         elif clause.level == "SHOULD" and status in (Outcome.FAIL.value, Outcome.ERROR.value):
-            verdict.warnings.append(f"SHOULD clause {clause.id}: {status}")
+            verdict.say("warnings", msg("verdict.should_status", clause=clause.id, status=status))
     if verdict.reasons:
         verdict.verdict = "fail"
     return verdict
@@ -213,14 +227,14 @@ def evaluate(
     known = {c.id: c for c in clauses}
     waived: dict[str, str] = {}
     states: dict[str, str] = {}
-    notes: list[str] = []
+    notes: list[Message] = []
     attested: dict[str, Attestation] = {}
     if review is not None:
         for waiver in review.waivers:
             if waiver.expired(review.as_of):
                 states[waiver.id] = "expired"
                 notes.append(
-                    f"waiver {waiver.id} expired on {waiver.expires.isoformat()}: not applied"
+                    msg("verdict.waiver_expired", waiver=waiver.id, date=waiver.expires.isoformat())
                 )
                 continue
             matched = [r for r in results if r.status == Outcome.FAIL.value and waiver.matches(r)]
@@ -228,14 +242,11 @@ def evaluate(
                 waived.setdefault(result.id, waiver.id)
             states[waiver.id] = "active" if matched else "stale"
             if not matched:
-                notes.append(f"waiver {waiver.id} matches no failed result: stale")
+                notes.append(msg("verdict.waiver_stale", waiver=waiver.id))
         for attestation in review.attestations:
             clause = known.get(attestation.clause)
             if clause is None or clause.verification != "manual":
-                notes.append(
-                    f"attestation for {attestation.clause} ignored: not a manual clause "
-                    "(automated clauses are decided by their checks)"
-                )
+                notes.append(msg("verdict.attestation_ignored", clause=attestation.clause))
                 continue
             attested.setdefault(attestation.clause, attestation)
     statuses = clause_statuses(
@@ -247,7 +258,8 @@ def evaluate(
     verdict.waived = waived
     verdict.waiver_states = states
     verdict.attested = attested
-    verdict.notes = notes
+    for note in notes:
+        verdict.say("notes", note)
     return verdict
 
 

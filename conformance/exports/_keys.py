@@ -135,5 +135,6 @@ def report_duplicates(
             f"duplicate key {shown} at {where_text(where)}, first at {where_text(seen)}; "
             "expected each key once per file",
             value=clip(shown),
+            params={"first": where_text(seen)},
             **location,
         )

@@ -6,6 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+
+from conformance.i18n import Message
 
 RECORDS = "export_records"
 ENCODING = "export_encoding"
@@ -42,6 +45,26 @@ class ExportIssue:
     schema_path: str = ""
     value: str | None = None
     file: str = ""
+    # Data the catalog message of this kind names besides the fields above (optional).
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def msg(self) -> Message:
+        """The catalog message of this issue, keyed on its kind: ``export.<kind>``
+        (``export.format`` for ``format:NAME``, ``export.record_schema`` for a record schema error
+        given as a ``schema`` message).  ``detail`` is the English message, verbatim."""
+        kind, _, fmt = self.kind.partition(":")
+        message_id = "export.record_schema" if "schema" in self.params else f"export.{kind}"
+        return Message(
+            message_id,
+            {
+                "detail": self.message,
+                "location": self.location(),
+                "value": self.value or "",
+                "pointer": self.pointer or "/",
+                "format": repr(fmt),
+                **self.params,
+            },
+        )
 
     def location(self) -> str:
         """Human text: ``file:line``, ``file row 12``, ``file /xpath`` or ``file byte N``."""
@@ -113,6 +136,7 @@ class Sink:
         pointer: str = "",
         schema_path: str = "",
         value: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         report = self.report
         key = (check, kind)
@@ -136,5 +160,6 @@ class Sink:
                 schema_path=schema_path,
                 value=None if value is None else clip(value),
                 file=self.file,
+                params=params or {},
             )
         )

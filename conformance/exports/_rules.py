@@ -179,6 +179,7 @@ def _check_reference(
             "reference-unavailable",
             f"references export={reference.export!r}, which the candidate did not provide; "
             f"expected its file to check {reference.field} against its {reference.key}",
+            params={"export": reference.export, "field": reference.field, "key": reference.key},
         )
         return
     target_spec, target_path = target
@@ -193,6 +194,7 @@ def _check_reference(
                 "reference-too-large",
                 f"export {reference.export} has more than {MAX_REFERENCE_KEYS} distinct "
                 f"{reference.key} values; expected fewer (reference not checked)",
+                params={"export": reference.export, "key": reference.key},
             )
             return
     for value, where in field_values(spec, path, reference.field):
@@ -205,6 +207,7 @@ def _check_reference(
             f"record of export {reference.export} ({target_path.name}); expected every "
             f"{reference.field} to name one",
             value=repr(value),
+            params={"export": reference.export, "field": reference.field, "key": reference.key},
             **where,
         )
 
@@ -219,6 +222,7 @@ def _check_count(
             "count-unknown",
             f"the file could not be read to the end ({count} records read); "
             "the record count cannot be checked",
+            params={"count": count},
         )
         return
     if rules.min_records is not None and count < rules.min_records:
@@ -226,12 +230,14 @@ def _check_count(
             RECORD_COUNT,
             "too-few-records",
             f"file has {count} records; expected at least {rules.min_records}",
+            params={"count": count, "limit": rules.min_records},
         )
     if rules.max_records is not None and count > rules.max_records:
         sink.add(
             RECORD_COUNT,
             "too-many-records",
             f"file has {count} records; expected at most {rules.max_records}",
+            params={"count": count, "limit": rules.max_records},
         )
     if rules.total_from is not None:
         answer = total(rules.total_from) if total is not None else "the API was not called"
@@ -249,6 +255,11 @@ def _check_count(
                 f"file has {count} records but {rules.total_from.operation} answers "
                 f"{rules.total_from.pointer}={answer}; expected the same number",
                 value=str(answer),
+                params={
+                    "count": count,
+                    "operation": rules.total_from.operation,
+                    "pointer": rules.total_from.pointer,
+                },
             )
 
 

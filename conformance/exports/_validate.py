@@ -86,6 +86,7 @@ from conformance.standards.model import ExportSpec
 from conformance.validation import (
     _version_folder,
     instance_pointer,
+    schema_error_message,
     schema_error_path,
     schema_set,
     schema_validator,
@@ -1035,6 +1036,7 @@ def _report_record_errors(errors: list[Any], record: Record, sink: Sink) -> None
             pointer=pointer,
             schema_path=schema_error_path(error),
             value=shown,
+            params={"schema": schema_error_message(error)},  # the catalog's wording
         )
 
 

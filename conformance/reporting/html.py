@@ -24,31 +24,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bi", "esc", "json_for_script", "page", "render_report", "write_html"]
+from conformance.i18n import DEFAULT_LANG, LANGS, Message, message_from, render, render_html
+
+__all__ = [
+    "bi",
+    "esc",
+    "json_for_script",
+    "page",
+    "render_report",
+    "t",
+    "tm",
+    "write_html",
+]
 
 MAX_FAILURES_PER_RESULT = 20
 MAX_EXAMPLES_PER_FAILURE = 10
 MAX_HEADERS = 30
-OFFLINE_NOTE = (
-    "本报告为离线单文件，不访问任何网络。",
-    "This report is one offline file; it makes no network request.",
-)
 STATUSES = ("pass", "fail", "error", "skip", "waived")
-
-STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "pass": ("通过", "pass"),
-    "fail": ("失败", "fail"),
-    "error": ("错误", "error"),
-    "skip": ("跳过", "skipped"),
-    "waived": ("已豁免", "waived"),
-    "attested": ("已证明", "attested"),
-    "awaiting-attestation": ("待审核员证明", "awaiting attestation"),
-    "active": ("生效", "active"),
-    "expired": ("已过期", "expired"),
-    "stale": ("未匹配（陈旧）", "stale (matches nothing)"),
-}
-LEVEL_TEXT = {"MUST": ("必须", "MUST"), "SHOULD": ("应当", "SHOULD"), "MAY": ("可以", "MAY")}
-VERIFICATION_TEXT = {"automated": ("自动", "automated"), "manual": ("人工", "manual")}
+LEVELS = ("MUST", "SHOULD", "MAY")
 
 
 # -- escaping and bilingual text ---------------------------------------------------------
@@ -59,9 +52,46 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def header_cells(columns: tuple[tuple[str, str], ...]) -> str:
-    """A table's header cells, each bilingual: ``((zh, en), ...)``."""
-    return "".join(f"<th>{bi(zh, en)}</th>" for zh, en in columns)
+def table(head: str, rows: str) -> str:
+    """A table in its own scrolling box (the page never scrolls sideways)."""
+    return (
+        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def header_cells(columns: tuple[str, ...]) -> str:
+    """A table's header cells, each a catalog message id (both languages)."""
+    return "".join(f"<th>{t(column)}</th>" for column in columns)
+
+
+def tm(message: Message) -> str:
+    """Both languages of a catalog message; CSS shows the one selected.  Data values in it
+    are escaped and marked ``<code class="v">``."""
+    return (
+        f'<span class="zh" lang="zh-CN">{render_html(message, "zh-CN")}</span>'
+        f'<span class="en" lang="en">{render_html(message, "en")}</span>'
+    )
+
+
+def t(message_id: str, **params: Any) -> str:
+    """Both languages of the catalog message ``message_id`` with ``params``."""
+    return tm(Message(message_id, params))
+
+
+def svg_t(message_id: str) -> str:
+    """Both languages of a catalog message inside an SVG <text>."""
+    message = Message(message_id)
+    return (
+        f'<tspan class="zh">{esc(render(message, "zh-CN"))}</tspan>'
+        f'<tspan class="en">{esc(render(message, "en"))}</tspan>'
+    )
+
+
+def stored(data: Mapping[str, Any], key: str, english: str) -> Message:
+    """The catalog message stored in ``data["i18n"][key]``; else the English text as is."""
+    found = message_from((data.get("i18n") or {}).get(key))
+    return found or Message("text", {"text": english})
 
 
 def bi(zh: str, en: str) -> str:
@@ -71,15 +101,13 @@ def bi(zh: str, en: str) -> str:
     )
 
 
-def svg_bi(zh: str, en: str) -> str:
-    """Both languages inside an SVG <text>."""
-    return f'<tspan class="zh">{esc(zh)}</tspan><tspan class="en">{esc(en)}</tspan>'
-
-
 def bi_dict(text: Mapping[str, str] | None) -> str:
     text = text or {}
     zh = text.get("zh-CN") or text.get("en") or ""
-    return bi(zh, text.get("en") or zh)
+    en = text.get("en") or zh
+    return (
+        f'<span class="zh" lang="zh-CN">{esc(zh)}</span><span class="en" lang="en">{esc(en)}</span>'
+    )
 
 
 def json_for_script(value: Any) -> str:
@@ -110,54 +138,74 @@ def _csp_hash(text: str) -> str:
     )
 
 
-def page(title: Mapping[str, str], header: str, body: str, extra_data: Mapping[str, Any]) -> str:
-    """The page shell: CSP, inline style and script, the language switch."""
-    style = _asset("report.css")
+def _plain_both(message_id: str, **params: Any) -> str:
+    """Plain text in both languages, zh-CN first (attributes and SVG titles)."""
+    return " / ".join(_both(message_id, **params).values())
+
+
+def _both(message_id: str, **params: Any) -> dict[str, str]:
+    message = Message(message_id, params)
+    return {lang: render(message, lang) for lang in LANGS}
+
+
+def page(
+    title: Mapping[str, str],
+    header: str,
+    body: str,
+    extra_data: Mapping[str, Any],
+    *,
+    lang: str = DEFAULT_LANG,
+) -> str:
+    """The page shell: CSP, inline style and script, the language switch, and the embedded
+    CJK font: a subset of exactly the characters the page shows.  ``lang`` is shown first."""
+    from conformance.reporting.fonts import embedded_font
+
     script = _asset("report.js")
     data = {
         "title": {"zh-CN": title["zh-CN"], "en": title["en"]},
+        "lang": lang,
         "i18n": {
-            "switchTo": {"zh-CN": "English", "en": "中文"},
-            "switchLabel": {"zh-CN": "切换到英文", "en": "Switch to Chinese"},
-            "shown": {
-                "zh-CN": "显示 {shown} / {total} 条款",
-                "en": "{shown} of {total} clauses shown",
-            },
+            "switchTo": _both("ui.switch_to"),
+            "switchLabel": _both("ui.switch_label"),
+            "shown": _both("ui.clauses_shown", shown="{shown}", total="{total}"),
         },
         **extra_data,
     }
+    switch_to, switch_label = data["i18n"]["switchTo"], data["i18n"]["switchLabel"]
+    tail = f"<main>\n{body}\n</main>\n<footer>{t('ui.offline_note')}"
+    shown = "".join((header, tail, json.dumps(data["i18n"], ensure_ascii=False), *title.values()))
+    font = embedded_font(shown)
+    style = _asset("report.css") + font.css
     csp = (
-        "default-src 'none'; img-src data:; "
+        "default-src 'none'; img-src data:; font-src data:; "
         f"style-src {_csp_hash(style)}; script-src {_csp_hash(script)}; "
         "base-uri 'none'; form-action 'none'"
     )
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="zh-CN" data-lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{esc(lang)}" data-lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
-        f"<title>{esc(title['zh-CN'])}</title>\n"
+        f"<title>{esc(title[lang])}</title>\n"
         f"<style>{style}</style>\n</head>\n<body>\n"
         f'<header class="top">{header}'
-        '<button type="button" id="lang-switch" aria-label="切换到英文">English</button>'
+        f'<button type="button" id="lang-switch" aria-label="{esc(switch_label[lang])}">'
+        f"{esc(switch_to[lang])}</button>"
         "</header>\n"
-        f"<main>\n{body}\n</main>\n"
-        f"<footer>{bi(*OFFLINE_NOTE)}</footer>\n"
+        f"{tail}{font.note}</footer>\n"
         f'<script type="application/json" id="report-data">{json_for_script(data)}</script>\n'
         f"<script>{script}</script>\n</body>\n</html>\n"
     )
 
 
 def badge(status: str) -> str:
-    zh, en = STATUS_TEXT.get(status, (status, status))
-    return f'<span class="badge s-{esc(status)}">{bi(zh, en)}</span>'
+    return f'<span class="badge s-{esc(status)}">{t("status." + status)}</span>'
 
 
 def level_badge(level: str) -> str:
-    zh, en = LEVEL_TEXT.get(level, (level, level))
-    return f'<span class="badge l-{esc(level)}">{bi(zh, en)}</span>'
+    return f'<span class="badge l-{esc(level)}">{t("level." + level)}</span>'
 
 
 def _pre(text: object, cls: str = "") -> str:
@@ -181,30 +229,20 @@ def _verdict_section(data: Mapping[str, Any]) -> str:
     review = data.get("review")
     parts = [f'<section class="card verdict {"pass" if passed else "fail"}" id="verdict">']
     if passed:
-        headline = bi("符合标准：可予认证", "Conforms: certifiable")
-        why = bi(
-            "所有“必须”条款均已通过（或经证明、经豁免）。",
-            "Every MUST clause passed (or was attested or waived).",
-        )
+        headline = t("ui.conforms_certifiable")
+        why = t("ui.every_must_clause_passed_or_was_attested")
     else:
-        headline = bi("不符合标准：不可认证", "Does not conform: not certifiable")
-        why = bi("以下“必须”条款未满足：", "These MUST clauses are not met:")
+        headline = t("ui.does_not_conform_not_certifiable")
+        why = t("ui.these_must_clauses_are_not_met")
     parts.append(f'<p class="headline" id="verdict-headline">{headline}</p>')
     if review:
-        parts.append(
-            '<p class="muted">'
-            + bi(
-                f"审核后的结果（截至 {review.get('as_of', '')}，已应用豁免与证明）。",
-                f"Reviewed results (as of {review.get('as_of', '')}, waivers and "
-                "attestations applied).",
-            )
-            + "</p>"
-        )
+        as_of = review.get("as_of", "")
+        parts.append(f'<p class="muted">{t("ui.reviewed_results", as_of=as_of)}</p>')
     parts.append(f"<p>{why}</p>")
     if data.get("unreachable"):
         parts.append(
             "<p><strong>"
-            + bi("无法连接被测系统：", "The candidate was unreachable: ")
+            + t("ui.the_candidate_was_unreachable")
             + f'</strong><span class="mono">{esc(data["unreachable"])}</span></p>'
         )
     failing = [c for c in data["clauses"] if c["level"] == "MUST" and not _passing(c["status"])]
@@ -212,21 +250,15 @@ def _verdict_section(data: Mapping[str, Any]) -> str:
         parts.append('<ul id="verdict-reasons">')
         for clause in failing:
             status = clause["status"]
-            if status == "awaiting-attestation":
-                why_zh, why_en = "人工条款，尚无审核员证明", "manual clause without an attestation"
-            elif status == "skip":
-                why_zh, why_en = "没有任何检查执行到该条款", "no check exercised it"
-            elif status == "error":
-                why_zh, why_en = (
-                    "检查出错（错误从不视为通过）",
-                    "a check erred (an error is never a pass)",
-                )
-            else:
-                why_zh, why_en = "检查失败", "a check failed"
+            why_id = {
+                "awaiting-attestation": "ui.why_awaiting",
+                "skip": "ui.why_not_exercised",
+                "error": "ui.why_error",
+            }.get(status, "ui.why_failed")
             link = f"#{_anchor('f', clause['id'])}" if status in ("fail", "error") else "#coverage"
             parts.append(
                 f'<li><a href="{esc(link)}" class="mono">{esc(clause["id"])}</a> '
-                f"{badge(status)} {bi(why_zh, why_en)} — {bi_dict(clause.get('text'))}</li>"
+                f"{badge(status)} {t(why_id)} — {bi_dict(clause.get('text'))}</li>"
             )
         parts.append("</ul>")
     warnings = [
@@ -235,10 +267,7 @@ def _verdict_section(data: Mapping[str, Any]) -> str:
     if warnings:
         parts.append(
             "<p>"
-            + bi(
-                "警告（“应当”条款未满足，列入证书）：",
-                "Warnings (SHOULD clauses not met, listed on the certificate):",
-            )
+            + t("ui.warnings_should_clauses_not_met_listed_o")
             + '</p><ul id="verdict-warnings">'
         )
         for clause in warnings:
@@ -251,7 +280,7 @@ def _verdict_section(data: Mapping[str, Any]) -> str:
     if waived:
         parts.append(
             "<p>"
-            + bi("经豁免的条款：", "Clauses passing under a waiver: ")
+            + t("ui.clauses_passing_under_a_waiver")
             + ", ".join(f'<span class="mono">{esc(c["id"])}</span>' for c in waived)
             + "</p>"
         )
@@ -259,8 +288,9 @@ def _verdict_section(data: Mapping[str, Any]) -> str:
     parts.append('<p class="counts">')
     for status in STATUSES:
         if status in summary:
-            zh, en = STATUS_TEXT[status]
-            parts.append(f"<span>{bi(zh, en)}: <strong>{int(summary[status])}</strong></span>")
+            parts.append(
+                f"<span>{t('status.' + status)}: <strong>{int(summary[status])}</strong></span>"
+            )
     parts.append("</p></section>")
     return "".join(parts)
 
@@ -270,43 +300,44 @@ def _run_section(data: Mapping[str, Any]) -> str:
     candidate = data["candidate"]
     rows = [
         (
-            ("被测系统", "System"),
+            "ui.system",
             f"{candidate['vendor']} · {candidate['system']} {candidate['version']}",
         ),
-        (("接口地址", "Base URL"), candidate.get("base_url") or "—"),
-        (("标准", "Standard"), f"{standard['ref']} [{standard['status']}]"),
-        (("标准摘要", "Standard digest"), standard["digest"]),
-        (("运行编号", "Run id"), data["run_id"]),
-        (("随机种子", "Seed"), f"{data['seed']} (--seed {data['seed']})"),
-        (("开始 / 结束", "Started / finished"), f"{data['started_at']} / {data['finished_at']}"),
-        (("工具版本", "Suite"), f"{data['suite']['name']} {data['suite']['version']}"),
-        (("请求摘要", "Requests sha256"), data["requests_sha256"]),
+        ("ui.base_url", candidate.get("base_url") or "—"),
+        ("ui.standard", f"{standard['ref']} [{standard['status']}]"),
+        ("ui.standard_digest", standard["digest"]),
+        ("ui.run_id", data["run_id"]),
+        ("ui.seed", f"{data['seed']} (--seed {data['seed']})"),
+        ("ui.started_finished", f"{data['started_at']} / {data['finished_at']}"),
+        ("ui.suite", f"{data['suite']['name']} {data['suite']['version']}"),
+        ("ui.requests_sha256", data["requests_sha256"]),
     ]
     if candidate.get("implements"):
-        rows.append(
-            (("声明实现的可选条款", "Optional clauses claimed"), ", ".join(candidate["implements"]))
-        )
+        rows.append(("ui.optional_clauses_claimed", ", ".join(candidate["implements"])))
     items = "".join(
-        f'<dt>{bi(zh, en)}</dt><dd class="mono">{esc(value)}</dd>' for (zh, en), value in rows
+        f'<dt>{t(label)}</dt><dd class="mono">{esc(value)}</dd>' for label, value in rows
     )
     return (
         '<section class="card" id="run"><h2>'
-        + bi("运行信息", "Run")
+        + t("ui.run")
         + f'</h2><dl class="meta">{items}</dl></section>'
     )
 
 
 def _filters_section() -> str:
     options = "".join(
-        f'<option value="{lv}">{esc(LEVEL_TEXT[lv][0])} / {lv}</option>' for lv in LEVEL_TEXT
+        f'<option value="{lv}">{esc(render(Message("level." + lv), "zh-CN"))} / {lv}</option>'
+        for lv in LEVELS
     )
+    everything = f"{render(Message('ui.all'), 'zh-CN')} / {render(Message('ui.all'), 'en')}"
     return (
         '<section class="card filters" id="filters">'
         '<label><input type="checkbox" id="filter-failures"> '
-        + bi("仅显示未通过", "Failures only")
+        + t("ui.failures_only")
         + "</label><label>"
-        + bi("级别：", "Level: ")
-        + f'<select id="filter-level"><option value="all">全部 / all</option>{options}</select>'
+        + t("ui.level")
+        + '<select id="filter-level">'
+        + f'<option value="all">{esc(everything)}</option>{options}</select>'
         '</label><span id="filter-count" aria-live="polite"></span></section>'
     )
 
@@ -338,47 +369,65 @@ def _coverage_evidence(
         attestation = clause.get("attestation")
         if attestation:
             return (
-                bi("审核员证明：", "Attested by ")
+                t("ui.attested_by")
                 + f"{esc(attestation['reviewer'])} ({esc(attestation['date'])}): "
                 + f"<span>{esc(attestation['evidence'])}</span>"
             )
-        return bi("人工条款：等待审核员证明", "Manual clause: awaiting a reviewer's attestation")
+        return t("ui.manual_clause_awaiting_a_reviewer_s_atte")
     if not results:
-        return bi("没有检查执行到该条款", "No check exercised this clause")
+        return t("ui.no_check_exercised_this_clause")
     examined = sum(int(r.get("examined", 0)) for r in results)
     targets = sorted({r["target"] for r in results})
     parts = [
-        bi(
-            f"检查了 {examined} 个响应或记录，目标：",
-            f"{examined} responses or records examined on: ",
-        )
-        + "".join(f'<br><span class="mono target">{esc(t)}</span>' for t in targets)
+        t("ui.examined_on", examined=examined)
+        + "".join(f'<br><span class="mono target">{esc(target)}</span>' for target in targets)
     ]
-    skips = sorted({r["message"] for r in results if r["status"] == "skip"})
+    skips: dict[str, str] = {}
+    for result in results:
+        if result["status"] == "skip":
+            skips.setdefault(result["message"], tm(stored(result, "message", result["message"])))
     if skips and status == "skip":
-        parts.append(bi("跳过原因：", "Skipped: ") + esc("; ".join(skips)))
+        parts.append(t("ui.skipped") + "; ".join(skips[k] for k in sorted(skips)))
     if status in ("fail", "error", "waived"):
         parts.append(
-            f'<a href="#{esc(_anchor("f", clause["id"]))}">'
-            + bi("查看失败详情", "see the failures")
-            + "</a>"
+            f'<a href="#{esc(_anchor("f", clause["id"]))}">' + t("ui.see_the_failures") + "</a>"
         )
     for waiver_id in clause.get("waivers", []):
         waiver = next((w for w in review.get("waivers", []) if w["id"] == waiver_id), None)
         if waiver:
             parts.append(
-                bi("豁免 ", "Waiver ")
+                t("ui.waiver")
                 + f'<span class="mono">{esc(waiver_id)}</span>: {esc(waiver["reason"])} '
                 + f"({esc(waiver['approved_by'])}, "
-                + bi("有效至 ", "until ")
+                + t("ui.until")
                 + f"{esc(waiver['expires'])})"
             )
     return "<br>".join(parts)
 
 
+COVERAGE_COLUMNS = (
+    "ui.clause",
+    "ui.level_2",
+    "ui.verification",
+    "ui.requirement",
+    "ui.checks",
+    "ui.status",
+    "ui.evidence",
+)
+
+
+def _cell_labels() -> list[str]:
+    """Each coverage cell's column name, shown above it where the matrix reflows (phones)."""
+    return [
+        f' data-zh="{esc(render(Message(c), "zh-CN"))}" data-en="{esc(render(Message(c), "en"))}"'
+        for c in COVERAGE_COLUMNS
+    ]
+
+
 def _coverage_section(data: Mapping[str, Any]) -> str:
     grouped = _results_by_clause(data)
     review = data.get("review") or {}
+    labels = _cell_labels()
     rows = []
     for clause in data["clauses"]:
         results = grouped.get(clause["id"], [])
@@ -387,42 +436,32 @@ def _coverage_section(data: Mapping[str, Any]) -> str:
             per_check.setdefault(result["check"], Counter())[_effective(result)] += 1
         checks = (
             "".join(
-                f'<div><span class="mono">{esc(check)}</span> '
+                f'<div>{t("check." + check)} <span class="mono muted">{esc(check)}</span> '
                 + " ".join(f"{badge(s)}×{n}" for s, n in sorted(counter.items()))
                 + "</div>"
                 for check, counter in sorted(per_check.items())
             )
             or '<span class="muted">—</span>'
         )
-        vzh, ven = VERIFICATION_TEXT.get(clause["verification"], ("", clause["verification"]))
         rows.append(
             f'<tr class="filterable" id="{esc(_anchor("c", clause["id"]))}" '
             f'data-level="{esc(clause["level"])}" data-status="{esc(clause["status"])}" '
             f'data-bad="{"1" if _bad(clause) else "0"}">'
             f'<td class="id">{esc(clause["id"])}</td>'
-            f"<td>{level_badge(clause['level'])}</td>"
-            f"<td>{bi(vzh, ven)}</td>"
-            f"<td>{bi_dict(clause.get('text'))}</td>"
-            f'<td class="checks">{checks}</td>'
-            f"<td>{badge(clause['status'])}</td>"
-            f'<td class="evidence">{_coverage_evidence(clause, results, review)}</td></tr>'
+            f"<td{labels[1]}>{level_badge(clause['level'])}</td>"
+            f"<td{labels[2]}>{t('verification.' + clause['verification'])}</td>"
+            f"<td{labels[3]}>{bi_dict(clause.get('text'))}</td>"
+            f'<td class="checks"{labels[4]}>{checks}</td>'
+            f'<td class="status"{labels[5]}>{badge(clause["status"])}</td>'
+            f'<td class="evidence"{labels[6]}>'
+            f"{_coverage_evidence(clause, results, review)}</td></tr>"
         )
-    head = header_cells(
-        (
-            ("条款", "Clause"),
-            ("级别", "Level"),
-            ("验证方式", "Verification"),
-            ("要求", "Requirement"),
-            ("检查", "Checks"),
-            ("状态", "Status"),
-            ("证据", "Evidence"),
-        )
-    )
+    head = header_cells(COVERAGE_COLUMNS)
     return (
         '<section class="card" id="coverage"><h2>'
-        + bi("条款覆盖矩阵", "Clause coverage matrix")
-        + f"</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</section>"
+        + t("ui.clause_coverage_matrix")
+        + f'</h2><div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 
@@ -444,8 +483,8 @@ def _api_evidence(evidence: Mapping[str, Any]) -> str:
         if request.get("body") is not None:
             text += f"\n\n{request['body']}"
         source = evidence.get("source")
-        label = bi("请求", "Request") + (
-            f' <span class="muted">({esc(source)})</span>' if source else ""
+        label = t("ui.request") + (
+            f' <span class="muted">({t("source." + str(source))})</span>' if source else ""
         )
         parts.append(f"<h4>{label}</h4>{_pre(text)}")
     if response:
@@ -453,11 +492,9 @@ def _api_evidence(evidence: Mapping[str, Any]) -> str:
             f"HTTP {response.get('status', '')}  ({response.get('elapsed_ms', '')} ms)\n"
             f"{_headers(response.get('headers'))}\n\n{response.get('body', '')}"
         )
-        parts.append(f"<h4>{bi('响应（节选）', 'Response (excerpt)')}</h4>{_pre(text)}")
+        parts.append(f"<h4>{t('ui.response_excerpt')}</h4>{_pre(text)}")
     if evidence.get("curl"):
-        parts.append(
-            f"<h4>{bi('复现命令', 'Reproduce with curl')}</h4>{_pre(evidence['curl'], 'curl')}"
-        )
+        parts.append(f"<h4>{t('ui.reproduce_with_curl')}</h4>{_pre(evidence['curl'], 'curl')}")
     return "".join(parts)
 
 
@@ -470,33 +507,24 @@ def _example_rows(examples: Sequence[Mapping[str, Any]]) -> str:
                 where.append(f"{name}={example[name]}")
         rows.append(
             f'<tr><td class="mono">{esc(" ".join(where))}</td>'
-            f"<td>{esc(example.get('message', ''))}</td>"
+            f"<td>{tm(stored(example, 'message', example.get('message', '')))}</td>"
             f'<td class="mono">{esc(example.get("value", ""))}</td></tr>'
         )
     more = len(examples) - MAX_EXAMPLES_PER_FAILURE
-    tail = (
-        '<p class="muted">'
-        + bi(f"另有 {more} 条见 results.json", f"{more} more in results.json")
-        + "</p>"
-        if more > 0
-        else ""
-    )
-    head = "".join(
-        f"<th>{bi(zh, en)}</th>"
-        for zh, en in (("位置", "Where"), ("问题", "Problem"), ("值", "Value"))
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{tail}"
+    tail = '<p class="muted">' + t("ui.more_examples", more=more) + "</p>" if more > 0 else ""
+    head = header_cells(("ui.where", "ui.problem", "ui.value"))
+    return table(head, "".join(rows)) + tail
 
 
 def _failure(failure: Mapping[str, Any], *, open_evidence: bool) -> str:
     where = []
-    for key, (zh, en) in (
-        ("location", ("位置", "location")),
-        ("pointer", ("JSON 指针", "JSON pointer")),
-        ("schema_path", ("模式路径", "schema path")),
+    for key, label in (
+        ("location", "ui.location"),
+        ("pointer", "ui.json_pointer"),
+        ("schema_path", "ui.schema_path"),
     ):
         if failure.get(key):
-            where.append(f"{bi(zh, en)}: {esc(failure[key])}")
+            where.append(f"{t(label)}: {esc(failure[key])}")
     evidence = failure.get("evidence") or {}
     body = ""
     if "examples" in evidence:
@@ -504,14 +532,14 @@ def _failure(failure: Mapping[str, Any], *, open_evidence: bool) -> str:
     elif evidence:
         body = (
             f"<details{' open' if open_evidence else ''}><summary>"
-            + bi("请求、响应与复现命令", "Request, response and curl")
+            + t("ui.request_response_and_curl")
             + f"</summary>{_api_evidence(evidence)}</details>"
         )
     return (
         '<div class="failure">'
-        f"<div><strong>{esc(failure.get('title', ''))}</strong> "
+        f"<div><strong>{tm(stored(failure, 'title', failure.get('title', '')))}</strong> "
         f'<span class="badge s-fail">×{int(failure.get("count", 1))}</span> '
-        f"{esc(failure.get('message', ''))}</div>"
+        f"{tm(stored(failure, 'message', failure.get('message', '')))}</div>"
         + (f'<div class="where">{" · ".join(where)}</div>' if where else "")
         + body
         + "</div>"
@@ -525,26 +553,21 @@ def _export_counts(evidence: Mapping[str, Any]) -> str:
     capped = set(evidence.get("capped") or [])
     rows = "".join(
         f'<tr><td class="mono">{esc(key)}</td><td>{int(n)}</td>'
-        f"<td>{bi('已达列出上限', 'listing capped') if key in capped else ''}</td></tr>"
+        f"<td>{t('ui.listing_capped') if key in capped else ''}</td></tr>"
         for key, n in sorted(counts.items(), key=lambda kv: (-int(kv[1]), kv[0]))
     )
-    head = "".join(
-        f"<th>{bi(zh, en)}</th>"
-        for zh, en in (("检查:错误类型", "check:error type"), ("次数", "count"), ("", ""))
-    )
-    return (
-        f"<h4>{bi('各类错误计数', 'Error counts per type')}</h4>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-    )
+    head = header_cells(("ui.check_error_type", "ui.count")) + "<th></th>"
+    return f"<h4>{t('ui.error_counts_per_type')}</h4>" + table(head, rows)
 
 
 def _result_block(result: Mapping[str, Any], review: Mapping[str, Any]) -> str:
     status = _effective(result)
     parts = [
         '<div class="result">'
-        f'<div>{badge(status)} <span class="mono">{esc(result["check"])}</span> · '
+        f"<div>{badge(status)} {t('check.' + result['check'])} "
+        f'(<span class="mono">{esc(result["check"])}</span>) · '
         f'<span class="mono">{esc(result["target"])}</span></div>'
-        f"<div>{esc(result.get('message', ''))}</div>"
+        f"<div>{tm(stored(result, 'message', result.get('message', '')))}</div>"
     ]
     if result.get("waiver"):
         waiver: Mapping[str, Any] = next(
@@ -552,7 +575,7 @@ def _result_block(result: Mapping[str, Any], review: Mapping[str, Any]) -> str:
         )
         parts.append(
             '<div class="muted">'
-            + bi("已豁免：", "Waived: ")
+            + t("ui.waived")
             + f'<span class="mono">{esc(result["waiver"])}</span> {esc(waiver.get("reason", ""))}'
             + "</div>"
         )
@@ -561,14 +584,7 @@ def _result_block(result: Mapping[str, Any], review: Mapping[str, Any]) -> str:
         parts.append(_failure(failure, open_evidence=index == 0))
     if len(failures) > MAX_FAILURES_PER_RESULT:
         more = len(failures) - MAX_FAILURES_PER_RESULT
-        parts.append(
-            '<p class="muted">'
-            + bi(
-                f"另有 {more} 种失败见 results.json",
-                f"{more} more distinct failures in results.json",
-            )
-            + "</p>"
-        )
+        parts.append('<p class="muted">' + t("ui.more_failures", more=more) + "</p>")
     if result["target"].startswith("export "):
         parts.append(_export_counts(result.get("evidence") or {}))
     parts.append("</div>")
@@ -593,10 +609,10 @@ def _failures_section(data: Mapping[str, Any]) -> str:
             + "</section>"
         )
     if not blocks:
-        blocks.append(f'<p class="muted">{bi("没有失败或错误。", "No failure or error.")}</p>')
+        blocks.append(f'<p class="muted">{t("ui.no_failure_or_error")}</p>')
     return (
         '<section class="card" id="failures"><h2>'
-        + bi("按条款分组的失败", "Failures by clause")
+        + t("ui.failures_by_clause")
         + "</h2>"
         + "".join(blocks)
         + "</section>"
@@ -630,25 +646,26 @@ def _exports_section(data: Mapping[str, Any]) -> str:
         )
     head = header_cells(
         (
-            ("导出", "Export"),
-            ("文件", "File"),
-            ("格式", "Format"),
-            ("记录数", "Records"),
-            ("SHA-256", "SHA-256"),
-            ("错误计数", "Error counts"),
+            "ui.export",
+            "ui.file",
+            "ui.format",
+            "ui.records",
+            "ui.sha_256",
+            "ui.error_counts",
         )
     )
     # Warnings do not fail a check, but a reviewer should see them (e.g. formula-like
     # cells); shown as escaped text like every value from a file.
     notes = "".join(
-        f'<h4>{bi("导出文件警告：", "Warnings of export ")}<span class="mono">{esc(name)}</span>'
+        f'<h4>{t("ui.warnings_of_export")}<span class="mono">{esc(name)}</span>'
         f"</h4>{_example_rows(found)}"
         for name, found in sorted(warnings.items())
     )
     return (
         '<section class="card" id="exports"><h2>'
-        + bi("导出文件", "Export files")
-        + f"</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        + t("ui.export_files")
+        + "</h2>"
+        + table(head, "".join(rows))
         + notes
         + "</section>"
     )
@@ -663,21 +680,19 @@ def _review_section(data: Mapping[str, Any]) -> str:
     if not review:
         return ""
     parts = [
-        '<section class="card" id="review"><h2>'
-        + bi("审核：豁免与证明", "Review: waivers and attestations")
-        + "</h2>"
+        '<section class="card" id="review"><h2>' + t("ui.review_waivers_and_attestations") + "</h2>"
     ]
     waivers = review.get("waivers") or []
     if waivers:
         head = header_cells(
             (
-                ("编号", "Id"),
-                ("范围", "Scope"),
-                ("理由", "Reason"),
-                ("批准人", "Approved by"),
-                ("有效至", "Expires"),
-                ("状态", "State"),
-                ("豁免的失败结果", "Failed results waived"),
+                "ui.id",
+                "ui.scope",
+                "ui.reason",
+                "ui.approved_by",
+                "ui.expires",
+                "ui.state",
+                "ui.failed_results_waived",
             )
         )
         rows = "".join(
@@ -689,15 +704,15 @@ def _review_section(data: Mapping[str, Any]) -> str:
             f"<td>{int(w.get('matched', 0))}</td></tr>"
             for w in waivers
         )
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(+table(head, rows))
     attestations = review.get("attestations") or []
     if attestations:
         head = header_cells(
             (
-                ("条款", "Clause"),
-                ("审核员", "Reviewer"),
-                ("证据说明", "Evidence"),
-                ("日期", "Date"),
+                "ui.clause",
+                "ui.reviewer",
+                "ui.evidence_2",
+                "ui.date",
             )
         )
         rows = "".join(
@@ -705,11 +720,20 @@ def _review_section(data: Mapping[str, Any]) -> str:
             f"<td>{esc(a['evidence'])}</td><td>{esc(a['date'])}</td></tr>"
             for a in attestations
         )
-        parts.append(f"<h3>{bi('证明', 'Attestations')}</h3>")
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(f"<h3>{t('ui.attestations')}</h3>")
+        parts.append(+table(head, rows))
     notes = review.get("notes") or []
     if notes:
-        parts.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+        said = (review.get("i18n") or {}).get("notes") or []
+        items = [message_from(m) for m in said] if len(said) == len(notes) else []
+        parts.append(
+            "<ul>"
+            + "".join(
+                f"<li>{tm((items[i] if items else None) or Message('text', {'text': n}))}</li>"
+                for i, n in enumerate(notes)
+            )
+            + "</ul>"
+        )
     parts.append("</section>")
     return "".join(parts)
 
@@ -733,7 +757,7 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[tuple[str, Mapping[str, 
     for status in STATUSES:
         parts.append(
             f'<rect class="seg-{status}" x="{x}" y="6" width="10" height="10"></rect>'
-            f'<text x="{x + 14}" y="15">{svg_bi(*STATUS_TEXT[status])}</text>'
+            f'<text x="{x + 14}" y="15">{svg_t("status." + status)}</text>'
         )
         x += 80
     for index, (label, counts) in enumerate(rows):
@@ -747,9 +771,10 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[tuple[str, Mapping[str, 
             if not n:
                 continue
             width = bar_w * n / most
+            tip = f"{label}: {n} " + _plain_both("status." + status)
             parts.append(
                 f'<rect class="seg-{status}" x="{x0:.1f}" y="{y + 3}" width="{width:.1f}" '
-                f'height="{row_h - 6}"><title>{esc(f"{label}: {n} {status}")}</title></rect>'
+                f'height="{row_h - 6}"><title>{esc(tip)}</title></rect>'
             )
             x0 += width
         parts.append(
@@ -770,9 +795,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 def latency_chart(latency: Mapping[str, Sequence[float]]) -> str:
     samples = sorted(float(v) for values in latency.values() for v in values)
     if not samples:
-        return (
-            f'<p class="muted">{bi("没有接口响应时间数据。", "No response latency recorded.")}</p>'
-        )
+        return f'<p class="muted">{t("ui.no_response_latency_recorded")}</p>'
     bins = 24
     high = percentile(samples, 99) or samples[-1] or 1.0
     width = high / bins or 1.0
@@ -789,8 +812,8 @@ def latency_chart(latency: Mapping[str, Sequence[float]]) -> str:
     bar = chart_w / bins
     parts = [
         f'<svg class="chart" id="chart-latency" viewBox="0 0 {left + chart_w + 20} '
-        f'{chart_h + bottom + 20}" role="img" aria-label="latency distribution" '
-        'xmlns="http://www.w3.org/2000/svg"><title>Response latency distribution (ms)</title>'
+        f'{chart_h + bottom + 20}" role="img" aria-label="{esc(_plain_both("ui.latency_chart"))}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{esc(_plain_both("ui.latency_chart"))}</title>'
         f'<line class="axis" x1="{left}" y1="{chart_h + 10}" x2="{left + chart_w}" '
         f'y2="{chart_h + 10}" stroke="#d5dbe1"></line>'
     ]
@@ -800,7 +823,7 @@ def latency_chart(latency: Mapping[str, Sequence[float]]) -> str:
         h = chart_h * n / most
         lo, hi = index * width, (index + 1) * width
         label = f"{lo:.1f}–{hi:.1f} ms: {n}" + (
-            f" (incl. {over} above)" if index == bins - 1 and over else ""
+            f" ({_plain_both('ui.latency_over', over=over)})" if index == bins - 1 and over else ""
         )
         parts.append(
             f'<rect class="bin" x="{left + index * bar + 1:.1f}" y="{chart_h + 10 - h:.1f}" '
@@ -815,9 +838,9 @@ def latency_chart(latency: Mapping[str, Sequence[float]]) -> str:
     parts.append(f'<text x="{left - 6}" y="16" text-anchor="end">{most}</text>')
     parts.append(
         f'<text x="{left + chart_w}" y="{chart_h + 42}" text-anchor="end">'
-        f"{svg_bi('响应时间（毫秒）', 'response time (ms)')}</text>"
+        f"{svg_t('ui.response_time_ms')}</text>"
     )
-    parts.append(f'<text x="{left + 4}" y="16">{svg_bi("响应数", "responses")}</text>')
+    parts.append(f'<text x="{left + 4}" y="16">{svg_t("ui.responses")}</text>')
     parts.append("</svg>")
     rows = []
     for operation, values in sorted(latency.items()):
@@ -831,17 +854,17 @@ def latency_chart(latency: Mapping[str, Sequence[float]]) -> str:
         )
     head = header_cells(
         (
-            ("接口", "Operation"),
-            ("样本", "Samples"),
-            ("P50 毫秒", "P50 ms"),
-            ("P95 毫秒", "P95 ms"),
-            ("最大毫秒", "Max ms"),
+            "ui.operation",
+            "ui.samples",
+            "ui.p50_ms",
+            "ui.p95_ms",
+            "ui.max_ms",
         )
     )
     return (
         "".join(parts)
-        + f'<table id="latency-table"><thead><tr>{head}</tr></thead>'
-        + f"<tbody>{''.join(rows)}</tbody></table>"
+        + f'<div class="table-wrap"><table id="latency-table"><thead><tr>{head}</tr></thead>'
+        + f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -855,13 +878,17 @@ def _charts_section(data: Mapping[str, Any]) -> str:
     order = [c["id"] for c in data["clauses"] if c["id"] in by_clause]
     return (
         '<section class="card" id="charts"><h2>'
-        + bi("图表", "Charts")
+        + t("ui.charts")
         + '</h2><div class="charts">'
-        + f"<h3>{bi('按条款的结果', 'Results by clause')}</h3>"
-        + bar_chart("chart-clauses", "Results by clause", [(c, by_clause[c]) for c in order])
-        + f"<h3>{bi('按检查的结果', 'Results by check')}</h3>"
-        + bar_chart("chart-checks", "Results by check", sorted(by_check.items()))
-        + f"<h3>{bi('响应时间分布', 'Response latency distribution')}</h3>"
+        + f"<h3>{t('ui.results_by_clause')}</h3>"
+        + bar_chart(
+            "chart-clauses",
+            _plain_both("ui.results_by_clause"),
+            [(c, by_clause[c]) for c in order],
+        )
+        + f"<h3>{t('ui.results_by_check')}</h3>"
+        + bar_chart("chart-checks", _plain_both("ui.results_by_check"), sorted(by_check.items()))
+        + f"<h3>{t('ui.response_latency_distribution')}</h3>"
         + latency_chart(data.get("latency_ms") or {})
         + "</div></section>"
     )
@@ -870,14 +897,12 @@ def _charts_section(data: Mapping[str, Any]) -> str:
 # -- the page ------------------------------------------------------------------------------
 
 
-def render_report(data: Mapping[str, Any]) -> str:
+def render_report(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """The report of a results dictionary; ``lang`` is the language it opens in."""
     standard = data["standard"]
     candidate = data["candidate"]
     title_text = standard.get("title") or {}
-    title = {
-        "zh-CN": f"一致性测试报告 · {candidate['system']} · {standard['ref']}",
-        "en": f"Conformance report · {candidate['system']} · {standard['ref']}",
-    }
+    title = _both("ui.report_title", system=candidate["system"], standard=standard["ref"])
     header = (
         f"<div><h1>{bi(title['zh-CN'], title['en'])}</h1>"
         f'<div class="sub">{bi_dict(title_text)}</div></div>'
@@ -895,11 +920,13 @@ def render_report(data: Mapping[str, Any]) -> str:
         ]
     )
     extra = {"verdict": data["verdict"], "run_id": data["run_id"]}
-    return page(title, header, body, extra)
+    return page(title, header, body, extra, lang=lang)
 
 
-def write_html(run_dir: Path, data: dict[str, Any], name: str = "report.html") -> Path:
+def write_html(
+    run_dir: Path, data: dict[str, Any], name: str = "report.html", lang: str = DEFAULT_LANG
+) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / name
-    path.write_text(render_report(data), encoding="utf-8")
+    path.write_text(render_report(data, lang), encoding="utf-8")
     return path

@@ -89,6 +89,8 @@ def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
         "exports": run.export_files,
         "latency_ms": run.latencies_ms,
         "results": [r.as_dict() for r in run.results],
+        # the catalog messages of reasons and the clause warnings (lifecycle ones are bilingual)
+        "i18n": verdict.i18n(),
     }
 
 

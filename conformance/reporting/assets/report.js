@@ -45,6 +45,10 @@
     failuresOnly.addEventListener("change", applyFilters);
     level.addEventListener("change", applyFilters);
   }
-  setLanguage("zh-CN");
+  // Paper shows every failure's evidence: open each <details> for printing.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (node) { node.open = true; });
+  });
+  setLanguage(data.lang === "en" ? "en" : "zh-CN");
   applyFilters();
 })();
