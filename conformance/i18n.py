@@ -107,11 +107,11 @@ def _pieces(message: Message, lang: str) -> Iterable[tuple[str, Any]]:
             yield ("text", f" {name}=")
             yield ("param", value)
         return
-    for literal, name, _, _ in _FORMATTER.parse(template):
+    for literal, field_name, _, _ in _FORMATTER.parse(template):
         if literal:
             yield ("text", literal)
-        if name is not None:
-            yield ("param", message.params.get(name, "{" + name + "}"))
+        if field_name is not None:
+            yield ("param", message.params.get(field_name, "{" + field_name + "}"))
 
 
 def _value(value: Any, lang: str) -> str:

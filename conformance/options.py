@@ -72,6 +72,14 @@ def _jobs(text: str) -> int:
     return value
 
 
+def _lang(text: str) -> str:
+    from conformance.i18n import LANGS
+
+    if text not in LANGS:
+        raise argparse.ArgumentTypeError(f"expected one of: {', '.join(LANGS)}, got {text!r}")
+    return text
+
+
 def _shard(text: str) -> str:
     """``I/N`` with 1 <= I <= N; kept as text (it travels as a flag to pytest)."""
     index, _, count = text.partition("/")
@@ -199,6 +207,14 @@ OPTIONS: list[Option] = [
         "run-attestation.json over the run's files at its end (default: the PEM text in "
         "$CONFORMANCE_RUNNER_KEY); without either the run is not attested and cannot be certified",
         metavar="PATH",
+    ),
+    Option(
+        "--lang",
+        "lang",
+        "language of the terminal summary: zh-CN (default) or en",
+        type=_lang,
+        default="zh-CN",
+        metavar="LANG",
     ),
     Option(
         "--force",

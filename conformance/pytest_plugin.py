@@ -236,34 +236,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     run_dir = run.config.reports_dir / run.config.run_id
     tr = terminalreporter
     tr.section("conformance")
-    s = data["summary"]
-    tr.write_line(
-        f"standard {data['standard']['ref']} ({data['standard']['digest'][:19]}...), "
-        f"seed {data['seed']}, run {data['run_id']}"
-    )
-    tr.write_line(
-        f"results: {s['pass']} pass, {s['fail']} fail, {s['skip']} skip, {s['error']} error"
-    )
-    from conformance.reporting.terminal import clause_table
+    from conformance.reporting.terminal import summary
 
-    for line, markup in clause_table(data):
+    # the summary's words follow --lang (zh-CN by default)
+    lang = config.getoption("conformance_lang", None) or "zh-CN"
+    for line, markup in summary(data, run_dir, lang):
         tr.write_line(line, **markup)
-    if data["unreachable"]:
-        tr.write_line(f"candidate unreachable: {data['unreachable']}", red=True, bold=True)
-    for reason in data["reasons"]:
-        tr.write_line(f"  - {reason}", red=True)
-    for warning in data["warnings"]:
-        tr.write_line(f"  - warning: {warning}", yellow=True)
-    verdict = "CONFORMS" if data["verdict"] == "pass" else "DOES NOT CONFORM"
-    tr.write_line(
-        f"verdict: {verdict}",
-        green=data["verdict"] == "pass",
-        red=data["verdict"] != "pass",
-        bold=True,
-    )
-    tr.write_line(
-        f"reports: {run_dir / 'results.json'}  {run_dir / 'junit.xml'}  {run_dir / 'report.html'}"
-    )
     attested = config.stash.get(ATTESTED_KEY, None)  # issue 16
     if attested is not None:
         tr.write_line(attested, yellow=attested.startswith("attestation: none"))

@@ -288,6 +288,7 @@ def make_results(
     data["exit_code"] = 0 if verdict.verdict == "pass" else 1
     data["reasons"] = verdict.reasons
     data["warnings"] = verdict.warnings
+    data["i18n"] = verdict.i18n()
     for clause in data["clauses"]:
         clause["status"] = verdict.clause_status[clause["id"]]
     return data

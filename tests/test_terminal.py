@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from conformance.engine.events import TaskFinished, TaskStarted
-from conformance.reporting.terminal import PhaseProgress, bar, clause_table
+from conformance.reporting.terminal import PhaseProgress, bar, clause_table, summary
 from conformance.results import CheckResult, Outcome
 from tests.review_data import FAILING, make_results, make_standard
 
@@ -50,7 +51,7 @@ def test_progress_on_a_terminal_redraws_in_place_and_ends_each_phase() -> None:
 
 def test_clause_table_lists_every_clause_with_counts(tmp_path: Path) -> None:
     data = make_results(make_standard(tmp_path / "standards"), FAILING)
-    lines = clause_table(data)
+    lines = clause_table(data, "en")
     assert lines[0][0].split() == [
         "clause",
         "level",
@@ -66,3 +67,30 @@ def test_clause_table_lists_every_clause_with_counts(tmp_path: Path) -> None:
     assert rows["T-API-001"][1] == {"red": True}
     assert rows["T-OPS-001"][0][3] == "awaiting-attestation"
     assert len(rows) == 5
+
+
+def test_clause_table_in_chinese_aligns_wide_characters(tmp_path: Path) -> None:
+    data = make_results(make_standard(tmp_path / "standards"), FAILING)
+    lines = clause_table(data)  # zh-CN by default
+    assert lines[0][0].split() == ["条款", "级别", "验证", "状态", "通过", "失败", "跳过", "错误"]
+    rows = {line.split()[0]: line for line, _ in lines[1:]}
+    assert rows["T-API-001"].split()[:4] == ["T-API-001", "必须", "自动", "失败"]
+    assert rows["T-OPS-001"].split()[3] == "待审核员证明"
+    # every line is as wide on a terminal (a CJK character takes two columns)
+    widths = {
+        sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line, _ in lines
+    }
+    assert len(widths) == 1, widths
+
+
+def test_summary_follows_the_language(tmp_path: Path) -> None:
+    data = make_results(make_standard(tmp_path / "standards"), FAILING)
+    zh = [line for line, _ in summary(data, tmp_path, "zh-CN")]
+    en = [line for line, _ in summary(data, tmp_path, "en")]
+    assert zh[-2] == "结论：不符合标准"
+    assert en[-2] == "verdict: DOES NOT CONFORM"
+    assert en[1].startswith("results: ")
+    assert zh[1].startswith("结果：")
+    reasons = [line for line in zh if line.startswith("  - ")]
+    assert reasons
+    assert all("MUST" not in line for line in reasons), reasons

@@ -367,8 +367,10 @@ def certify_run(
     now: datetime | None = None,
     log: TransparencyLog | None = None,
     log_key: Ed25519PrivateKey | None = None,
+    lang: str = "zh-CN",
 ) -> Issued:
     """Sign RUN: certificate.json/.html when it passes, failure-record.json/.html otherwise.
+    The HTML view opens in ``lang`` (zh-CN or en); the signed JSON has no language.
 
     With LOG, the signed document is appended to the transparency log (tree heads signed by
     LOG_KEY, by default the issuer's key) and carries its inclusion proof and tree head."""
@@ -415,5 +417,5 @@ def certify_run(
         document["transparency"] = transparency_block(entry, head, proof)
     folder.mkdir(parents=True, exist_ok=True)
     json_path.write_bytes(canonical_json(document))
-    html_path.write_text(render_certificate(document), encoding="utf-8")
+    html_path.write_text(render_certificate(document, lang), encoding="utf-8")
     return Issued(document, json_path, html_path)

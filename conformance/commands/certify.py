@@ -93,6 +93,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
         days=args.valid_days,
         log=log,
         log_key=log_key,
+        lang=args.lang,
     )
     payload = issued.document["payload"]
     source = f"{payload['run']['results_file']} of run {payload['run']['run_id']}"
@@ -281,6 +282,12 @@ def register(
         help="validity (default: 365 days, never past the standard's sunset)",
     )
     p.add_argument("--out", metavar="DIR", help="write here instead of the run folder")
+    p.add_argument(
+        "--lang",
+        choices=("zh-CN", "en"),
+        default="zh-CN",
+        help="the language the certificate view opens in (default: zh-CN)",
+    )
     p.add_argument(
         "--policy",
         metavar="FILE",

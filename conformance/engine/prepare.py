@@ -37,6 +37,7 @@ class RunOptions:
     workers: int = 1
     force: bool = False  # certify against a draft or retired version anyway
     ca_bundle: Path | None = None  # CAs trusted for https (else the candidate's, else certifi's)
+    lang: str = "zh-CN"  # the terminal summary's language and the report's first language
 
 
 def _refuse_if_lint_errors(folder: Path) -> None:

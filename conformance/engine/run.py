@@ -568,13 +568,13 @@ class Run:
             if strategy is None:
                 continue
             budget = [SHRINK_BUDGET]
-            smallest: list[tuple[Exchange, str]] = []
+            smallest: list[tuple[Exchange, Problem]] = []
 
             def reproduces(
                 case: RequestCase,
                 key: str = key,
                 budget: list[int] = budget,
-                smallest: list[tuple[Exchange, str]] = smallest,
+                smallest: list[tuple[Exchange, Problem]] = smallest,
             ) -> bool:
                 if budget[0] <= 0:
                     return False

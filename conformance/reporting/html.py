@@ -60,9 +60,11 @@ def table(head: str, rows: str) -> str:
     )
 
 
-def header_cells(columns: tuple[str, ...]) -> str:
-    """A table's header cells, each a catalog message id (both languages)."""
-    return "".join(f"<th>{t(column)}</th>" for column in columns)
+def header_cells(columns: Sequence[str | tuple[str, str]]) -> str:
+    """A table's header cells, each a catalog message id (or a ``(zh, en)`` pair)."""
+    return "".join(
+        f"<th>{t(column) if isinstance(column, str) else bi(*column)}</th>" for column in columns
+    )
 
 
 def tm(message: Message) -> str:
@@ -704,7 +706,7 @@ def _review_section(data: Mapping[str, Any]) -> str:
             f"<td>{int(w.get('matched', 0))}</td></tr>"
             for w in waivers
         )
-        parts.append(+table(head, rows))
+        parts.append(table(head, rows))
     attestations = review.get("attestations") or []
     if attestations:
         head = header_cells(
@@ -721,7 +723,7 @@ def _review_section(data: Mapping[str, Any]) -> str:
             for a in attestations
         )
         parts.append(f"<h3>{t('ui.attestations')}</h3>")
-        parts.append(+table(head, rows))
+        parts.append(table(head, rows))
     notes = review.get("notes") or []
     if notes:
         said = (review.get("i18n") or {}).get("notes") or []
