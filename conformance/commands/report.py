@@ -10,8 +10,11 @@ report.reviewed.pdf) beside the results, in ``--lang`` (zh-CN by default).  Exit
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from typing import Any
 
+from conformance.errors import UsageError
 from conformance.i18n import DEFAULT_LANG, LANGS
 
 
@@ -25,7 +28,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     stem = "report.reviewed" if reviewed else "report"
     if args.pdf:
         out = Path(args.out) if args.out else path.parent / f"{stem}.pdf"
-        write_pdf(data, out, args.lang, Path(args.chromium) if args.chromium else CHROMIUM)
+        chromium = Path(args.chromium) if args.chromium else CHROMIUM
+        write_pdf(data, out, args.lang, chromium, _signed(path.parent))
     else:
         out = write_html(path.parent, data, f"{stem}.html", args.lang)
         if args.out:
@@ -34,6 +38,20 @@ def cmd_report(args: argparse.Namespace) -> int:
             out = target
     print(out)
     return 0
+
+
+def _signed(folder: Path) -> dict[str, Any] | None:
+    """The run's signed certificate or failure record, when certify wrote one beside it."""
+    for name in ("certificate.json", "failure-record.json"):
+        path = folder / name
+        if path.is_file() and path.stat().st_size < 4_000_000:
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise UsageError(f"{path}: not a signed document: {exc}") from None
+            if isinstance(document, dict) and isinstance(document.get("payload"), dict):
+                return document
+    return None
 
 
 def register(

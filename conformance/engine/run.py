@@ -750,7 +750,11 @@ class Run:
                         evidence={"examples": []},
                         count=0,
                         i18n={
-                            "title": msg(f"{issue.msg().id}.title"),
+                            "title": msg(
+                                "export.title",
+                                name=msg(f"{issue.msg().id}.title"),
+                                kind=issue.kind,
+                            ),
                             "message": self._redacted(
                                 msg("export.at", location=issue.location(), issue=issue.msg())
                             ),

@@ -186,7 +186,8 @@ def embedded_font(text: str) -> EmbeddedFont:
 @lru_cache(maxsize=1)
 def catalog_characters() -> frozenset[str]:
     """The characters of the font note itself (it is part of the page)."""
-    return font_characters(catalog("zh-CN")["font.embedded"] + catalog("en")["font.embedded"])
+    notes = ("font.embedded", "font.missing")
+    return font_characters("".join(catalog(lang)[n] for lang in LANGS for n in notes))
 
 
 def bundled_source_text() -> str:

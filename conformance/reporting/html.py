@@ -899,8 +899,36 @@ def _charts_section(data: Mapping[str, Any]) -> str:
 # -- the page ------------------------------------------------------------------------------
 
 
-def render_report(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
-    """The report of a results dictionary; ``lang`` is the language it opens in."""
+def _certificate_section(document: Mapping[str, Any] | None) -> str:
+    """What a signed certificate (or failure record) of this run says, for the archive."""
+    if not document:
+        return ""
+    payload = document.get("payload") or {}
+    signature = document.get("signature") or {}
+    kind = "certificate" if payload.get("type") == "certificate" else "failure_record"
+    rows = [
+        ("cert.id", payload.get("id", "")),
+        ("cert.issuer", (payload.get("issuer") or {}).get("name", "")),
+        ("cert.issued_at", payload.get("issued_at", "")),
+        ("cert.valid_until", payload.get("valid_until") or "—"),
+        ("cert.signing_key_id", signature.get("key_id", "")),
+    ]
+    items = "".join(f'<dt>{t(label)}</dt><dd class="mono">{esc(v)}</dd>' for label, v in rows)
+    verify = f"conformance verify {kind.replace('_', '-')}.json --trust ISSUER.pub.pem"
+    return (
+        f'<section class="card" id="certificate"><h2>{t("cert.title_" + kind)}</h2>'
+        f'<dl class="meta">{items}</dl><p class="muted">{t("cert.view_note")}</p>'
+        f'<pre class="curl">{esc(verify)}</pre></section>'
+    )
+
+
+def render_report(
+    data: Mapping[str, Any],
+    lang: str = DEFAULT_LANG,
+    certificate: Mapping[str, Any] | None = None,
+) -> str:
+    """The report of a results dictionary; ``lang`` is the language it opens in, and a
+    signed ``certificate`` (or failure record) of the run is shown after the review."""
     standard = data["standard"]
     candidate = data["candidate"]
     title_text = standard.get("title") or {}
@@ -918,6 +946,7 @@ def render_report(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
             _failures_section(data),
             _exports_section(data),
             _review_section(data),
+            _certificate_section(certificate),
             _charts_section(data),
         ]
     )

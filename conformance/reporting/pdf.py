@@ -37,10 +37,14 @@ CHROMIUM_FLAGS = (
 PRINT_TIMEOUT_S = 180
 
 
-def printable(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
+def printable(
+    data: Mapping[str, Any],
+    lang: str = DEFAULT_LANG,
+    certificate: Mapping[str, Any] | None = None,
+) -> str:
     """The report's HTML for paper: in ``lang``, every evidence block open."""
     # "<details" only ever comes from the reporter: the candidate's text is escaped.
-    return render_report(data, lang).replace("<details>", "<details open>")
+    return render_report(data, lang, certificate).replace("<details>", "<details open>")
 
 
 def print_pdf(html_file: Path, out: Path, chromium: Path = CHROMIUM) -> Path:
@@ -79,9 +83,10 @@ def write_pdf(
     out: Path,
     lang: str = DEFAULT_LANG,
     chromium: Path = CHROMIUM,
+    certificate: Mapping[str, Any] | None = None,
 ) -> Path:
     """Render the report of ``data`` for paper in ``lang`` and print it to ``out``."""
     with tempfile.TemporaryDirectory(prefix="conformance-print-") as folder:
         page = Path(folder) / "report.html"
-        page.write_text(printable(data, lang), encoding="utf-8")
+        page.write_text(printable(data, lang, certificate), encoding="utf-8")
         return print_pdf(page, out, chromium)
