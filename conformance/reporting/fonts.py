@@ -91,17 +91,22 @@ def _open(source: Path | bytes) -> Any:
     if isinstance(source, bytes):
         return TTFont(io.BytesIO(source), lazy=True)
     if source.suffix.lower() in (".ttc", ".otc"):
-        fonts = TTCollection(str(source), lazy=True).fonts
-        for index, font in enumerate(fonts):
-            if font["name"].getDebugName(1) == FACE:
-                return TTFont(str(source), fontNumber=index, lazy=True)
-        return TTFont(str(source), fontNumber=0, lazy=True)
+        collection = TTCollection(str(source), lazy=True)
+        try:
+            names = [font["name"].getDebugName(1) for font in collection.fonts]
+        finally:
+            collection.close()
+        index = names.index(FACE) if FACE in names else 0
+        return TTFont(str(source), fontNumber=index, lazy=True)
     return TTFont(str(source), lazy=True)
 
 
 def _cmap(source: Path | bytes) -> frozenset[str]:
     font = _open(source)
-    return frozenset(chr(code) for code in font.getBestCmap())
+    try:
+        return frozenset(chr(code) for code in font.getBestCmap())
+    finally:
+        font.close()
 
 
 def subset(source: Path | bytes, characters: Iterable[str]) -> bytes:
@@ -116,12 +121,15 @@ def subset(source: Path | bytes, characters: Iterable[str]) -> bytes:
     options.name_languages = ["*"]
     options.notdef_outline = True
     options.flavor = "woff"
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(c) for c in characters))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.flavor = "woff"
-    font.save(out)
+    try:
+        subsetter = ft_subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(ord(c) for c in characters))
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.flavor = "woff"
+        font.save(out)
+    finally:
+        font.close()
     return out.getvalue()
 
 
