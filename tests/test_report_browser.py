@@ -8,6 +8,7 @@ page (every request is routed and any URL other than file: or data: fails the te
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ def _unavailable(reason: str) -> None:
 @dataclass
 class Browser:
     context: Any
+    playwright: Any = None  # to launch another Chromium (another environment)
     requests: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
 
@@ -74,7 +76,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
             viewport={"width": 1280, "height": 900},
             timeout=60_000,
         )
-        state = Browser(context)
+        state = Browser(context, playwright)
 
         def route(route: Any) -> None:
             url = route.request.url
@@ -246,3 +248,155 @@ def test_real_report_of_a_faulty_candidate_in_the_browser(
     assert "c-LIC-API-006" in _visible_rows(page)
     assert view.console_errors == []
     assert view.dialogs == []
+
+
+# -- any screen, any machine -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory: pytest.TempPathFactory, token: str) -> Path:
+    """report.html of a real run against a faulty reference candidate (long values, export
+    files, HTML error pages): the page to fit on a phone and to render without CJK fonts."""
+    from fixtures.reference_candidate.server import serve_in_thread
+
+    server, url = serve_in_thread(
+        token=token, faults=frozenset({"html-error-page", "wrong-date-format", "non-ascii-500"})
+    )
+    reports = tmp_path_factory.mktemp("browser-run")
+    try:
+        done = run_cli(
+            "run",
+            "--standard",
+            "gov.e-licence@1.1.0",
+            "--candidate",
+            str(FIXTURE / "candidate.yaml"),
+            "--base-url",
+            url,
+            "--reports-dir",
+            str(reports),
+            "--max-examples",
+            "5",
+            "--seed",
+            "11",
+            env={TOKEN_ENV: token},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.code == 1, done.out + done.err
+    (report,) = reports.glob("*/report.html")
+    return report
+
+
+WIDE_ELEMENTS = """() => Array.from(document.querySelectorAll("body *"))
+  .filter((e) => !e.closest(".table-wrap") && e.getBoundingClientRect().right > innerWidth + 1)
+  .slice(0, 5).map((e) => e.tagName + "." + e.className)"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 900)])
+def test_no_page_level_horizontal_scroll(
+    real_report: Path, open_page: Callable[[Path], Page], width: int, height: int
+) -> None:
+    view = open_page(real_report)
+    page = view.page
+    page.set_viewport_size({"width": width, "height": height})
+    for lang in ("zh-CN", "en"):
+        if page.evaluate("document.documentElement.lang") != lang:
+            page.click("#lang-switch")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, lang
+        assert page.evaluate(WIDE_ELEMENTS) == [], lang
+        # the coverage matrix's status is on screen without scrolling anything sideways
+        status = page.locator("#c-LIC-API-006 td.status").bounding_box()
+        assert status is not None
+        assert status["x"] >= 0, (lang, status)
+        assert status["x"] + status["width"] <= width, (lang, status)
+        # a wide table (export files) scrolls inside its own box
+        for wrap in page.locator("#exports .table-wrap").all():
+            box = wrap.bounding_box()
+            assert box is not None
+            assert box["x"] + box["width"] <= width + 1
+    assert view.console_errors == []
+
+
+NO_CJK_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>/usr/share/fonts/truetype/dejavu</dir>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
+CJK = "[\\u3000-\\u303f\\u3400-\\u9fff\\uff00-\\uffef]"
+
+
+@pytest.mark.slow
+def test_chinese_renders_with_the_embedded_font_where_no_cjk_font_is_installed(
+    real_report: Path, tmp_path: Path, browser: Browser
+) -> None:
+    """Chromium sees only DejaVu (FONTCONFIG_FILE): every CJK glyph must come from the
+    report's own font, and that font must hold every character the page shows."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    config = tmp_path / "fonts.conf"
+    config.write_text(NO_CJK_FONTS.format(cache=tmp_path / "cache"), encoding="utf-8")
+    check = subprocess.run(
+        ["fc-list", ":lang=zh"],
+        env={**os.environ, "FONTCONFIG_FILE": str(config)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert check.stdout.strip() == "", "the isolated fontconfig still sees a CJK font"
+    html = real_report.read_text(encoding="utf-8")
+    (data,) = re.findall(r"data:font/woff;base64,([A-Za-z0-9+/=]+)", html)
+    font = TTFont(io.BytesIO(base64.b64decode(data)))
+    covered = {chr(c) for c in font.getBestCmap()}
+    context = browser.playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=FLAGS,
+        env={**os.environ, "FONTCONFIG_FILE": str(config)},
+        viewport={"width": 1366, "height": 900},
+    )
+    try:
+        page = context.new_page()
+        page.goto(real_report.resolve().as_uri(), wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        shown = page.evaluate("document.body.textContent")
+        cjk = set(re.findall(CJK, shown))
+        assert len(cjk) > 300
+        assert cjk <= covered, "".join(sorted(cjk - covered))
+        cdp = context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        checked = 0
+        for selector in (
+            "#verdict-headline .zh",
+            "header .sub .zh",
+            "#verdict li .zh",
+            "#coverage td .zh",
+            "#failures .failure .zh",
+            ".badge .zh",
+            "footer .zh",
+        ):
+            nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})
+            for node in nodes["nodeIds"][:15]:
+                text = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+                wanted = len(re.findall(CJK, re.sub("<[^>]+>", "", text)))
+                if not wanted:
+                    continue
+                used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                embedded = sum(f["glyphCount"] for f in used if f["isCustomFont"])
+                # DejaVu has no CJK glyph: any CJK character it drew would be a box
+                assert embedded >= wanted, (selector, text[:120], used)
+                checked += 1
+        assert checked > 20
+    finally:
+        context.close()
