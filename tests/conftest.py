@@ -42,6 +42,37 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     return Cli(done.returncode, done.stdout, done.stderr)
 
 
+def run_licence(
+    reports: Path, url: str, token: str, *extra: str, candidate: Path | None = None
+) -> Cli:
+    """``conformance run`` of gov.e-licence@1.1.0 against ``url``, reports under ``reports``."""
+    return run_cli(
+        "run",
+        "--standard",
+        "gov.e-licence@1.1.0",
+        "--candidate",
+        str(candidate or FIXTURE / "candidate.yaml"),
+        "--base-url",
+        url,
+        "--reports-dir",
+        str(reports),
+        *extra,
+        env={TOKEN_ENV: token},
+    )
+
+
+def run_faulty(
+    reports: Path, token: str, faults: set[str], *extra: str, candidate: Path | None = None
+) -> Cli:
+    """``run_licence`` against a reference candidate with ``faults``, started and stopped."""
+    server, url = serve_in_thread(token=token, faults=frozenset(faults))
+    try:
+        return run_licence(reports, url, token, *extra, candidate=candidate)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # A child's peak memory is its VmHWM. Its ru_maxrss (wait4, getrusage) would start at the
 # pytest process's peak, which Linux carries into a child across fork and exec.
 PEAK_FILE_ENV = "CONFORMANCE_TEST_PEAK_FILE"

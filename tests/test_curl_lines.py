@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
+from tests.conftest import TOKEN_ENV, run_licence
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 
@@ -48,22 +48,7 @@ def test_curl_lines_reproduce_what_the_suite_saw(
     tmp_path: Path, faulty_server: Callable[..., str], reference_url: str, token: str
 ) -> None:
     url = faulty_server("auth-not-enforced", "wrong-date-format")
-    result = run_cli(
-        "run",
-        "--standard",
-        "gov.e-licence@1.1.0",
-        "--candidate",
-        str(FIXTURE / "candidate.yaml"),
-        "--base-url",
-        url,
-        "--reports-dir",
-        str(tmp_path),
-        "--max-examples",
-        "3",
-        "--seed",
-        "5",
-        env={TOKEN_ENV: token},
-    )
+    result = run_licence(tmp_path, url, token, "--max-examples", "3", "--seed", "5")
     assert result.code == 1, result.out + result.err
     failures = _failures(tmp_path)
     probes = {f["message"].split(" got ")[0]: f for f in failures if f["check"] == "auth_enforced"}

@@ -14,7 +14,7 @@ import pytest
 
 from conformance.checks import all_checks
 from conformance.i18n import LANGS, Message, catalog, en, message_from, placeholders, render
-from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
+from tests.conftest import FIXTURE, run_faulty
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -143,12 +143,6 @@ def _messages(value: Any) -> Iterator[tuple[dict[str, Any], str]]:
 
 @pytest.fixture(scope="module")
 def faulty_results(tmp_path_factory: pytest.TempPathFactory, token: str) -> dict[str, Any]:
-    from fixtures.reference_candidate.server import serve_in_thread
-
-    server, url = serve_in_thread(
-        token=token,
-        faults=frozenset({"wrong-date-format", "html-error-page", "auth-not-enforced"}),
-    )
     reports = tmp_path_factory.mktemp("i18n-run")
     exports = tmp_path_factory.mktemp("i18n-exports")
     source = FIXTURE / "exports" / "gov.e-licence"
@@ -165,28 +159,9 @@ def faulty_results(tmp_path_factory: pytest.TempPathFactory, token: str) -> dict
     candidate = exports / "candidate.yaml"
     text = (FIXTURE / "candidate.yaml").read_text(encoding="utf-8")
     candidate.write_text(text.replace("exports/gov.e-licence/", ""), encoding="utf-8")
-    try:
-        done = run_cli(
-            "run",
-            "--standard",
-            "gov.e-licence@1.1.0",
-            "--candidate",
-            str(candidate),
-            "--base-url",
-            url,
-            "--reports-dir",
-            str(reports),
-            "--max-examples",
-            "4",
-            "--seed",
-            "9",
-            "--lang",
-            "en",
-            env={TOKEN_ENV: token},
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    faults = {"wrong-date-format", "html-error-page", "auth-not-enforced"}
+    extra = ("--max-examples", "4", "--seed", "9", "--lang", "en")
+    done = run_faulty(reports, token, faults, *extra, candidate=candidate)
     assert done.code == 1, done.out + done.err
     (path,) = reports.glob("*/results.json")
     return json.loads(path.read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ import pytest
 from conformance.certificates.issue import certify_run
 from conformance.certificates.keys import generate_keypair, load_private_key
 from conformance.reporting.html import write_html
-from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
+from tests.conftest import FIXTURE, TOKEN_ENV, run_cli, run_faulty
 from tests.review_data import (
     ALL_PASS,
     FAILING,
@@ -257,32 +257,9 @@ def test_real_report_of_a_faulty_candidate_in_the_browser(
 def real_report(tmp_path_factory: pytest.TempPathFactory, token: str) -> Path:
     """report.html of a real run against a faulty reference candidate (long values, export
     files, HTML error pages): the page to fit on a phone and to render without CJK fonts."""
-    from fixtures.reference_candidate.server import serve_in_thread
-
-    server, url = serve_in_thread(
-        token=token, faults=frozenset({"html-error-page", "wrong-date-format", "non-ascii-500"})
-    )
     reports = tmp_path_factory.mktemp("browser-run")
-    try:
-        done = run_cli(
-            "run",
-            "--standard",
-            "gov.e-licence@1.1.0",
-            "--candidate",
-            str(FIXTURE / "candidate.yaml"),
-            "--base-url",
-            url,
-            "--reports-dir",
-            str(reports),
-            "--max-examples",
-            "5",
-            "--seed",
-            "11",
-            env={TOKEN_ENV: token},
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    faults = {"html-error-page", "wrong-date-format", "non-ascii-500"}
+    done = run_faulty(reports, token, faults, "--max-examples", "5", "--seed", "11")
     assert done.code == 1, done.out + done.err
     (report,) = reports.glob("*/report.html")
     return report
