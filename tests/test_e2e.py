@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
+from tests.conftest import FIXTURE, TOKEN_ENV, run_cli, run_licence
 
 pytestmark = pytest.mark.slow
 LICENCE = "gov.e-licence@1.1.0"
@@ -21,21 +21,7 @@ def _results(reports: Path) -> dict:
 
 
 def _run(reports: Path, url: str, token: str, *extra: str, candidate: Path | None = None):
-    return run_cli(
-        "run",
-        "--standard",
-        LICENCE,
-        "--candidate",
-        str(candidate or FIXTURE / "candidate.yaml"),
-        "--base-url",
-        url,
-        "--reports-dir",
-        str(reports),
-        "--max-examples",
-        "8",
-        *extra,
-        env={TOKEN_ENV: token},
-    )
+    return run_licence(reports, url, token, "--max-examples", "8", *extra, candidate=candidate)
 
 
 def test_reference_candidate_conforms(tmp_path: Path, reference_url: str, token: str) -> None:

@@ -163,6 +163,8 @@ def faulty_results(tmp_path_factory: pytest.TempPathFactory, token: str) -> dict
     extra = ("--max-examples", "4", "--seed", "9", "--lang", "en")
     done = run_faulty(reports, token, faults, *extra, candidate=candidate)
     assert done.code == 1, done.out + done.err
+    assert "verdict: DOES NOT CONFORM" in done.out  # --lang en: the summary in English
+    assert "结论" not in done.out
     (path,) = reports.glob("*/results.json")
     return json.loads(path.read_text(encoding="utf-8"))
 

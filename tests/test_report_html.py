@@ -236,3 +236,29 @@ def test_unreachable_candidate_is_said_first(failing: dict[str, Any]) -> None:
     verdict = html[html.index('id="verdict"') : html.index('id="run"')]
     assert "无法连接被测系统" in verdict
     assert "accepts no connection &lt;refused&gt;" in verdict
+
+
+def test_certificate_view_follows_the_language_and_words_reasons_from_the_catalog(
+    tmp_path: Path,
+) -> None:
+    from conformance.certificates.issue import certify_run
+    from conformance.certificates.keys import generate_keypair, load_private_key
+    from tests.review_data import FAILING, make_results, make_standard, write_run
+
+    root = tmp_path / "standards"
+    run = write_run(tmp_path / "run", make_results(make_standard(root), FAILING))
+    key = load_private_key(generate_keypair(tmp_path / "keys", "issuer").private)
+    zh = certify_run(run, key, issuer="省数据局", standards_dirs=[root])
+    en = certify_run(
+        run, key, issuer="省数据局", standards_dirs=[root], out_dir=tmp_path / "en", lang="en"
+    )
+    zh_html = zh.html_path.read_text(encoding="utf-8")
+    en_html = en.html_path.read_text(encoding="utf-8")
+    assert 'data-lang="zh-CN"' in zh_html
+    assert "<title>一致性测试不通过记录</title>" in zh_html
+    assert 'data-lang="en"' in en_html
+    assert "<title>Record of a failed conformance run</title>" in en_html
+    # the signed English reasons, shown in Chinese from the catalog
+    reasons = zh.document["payload"]["reasons"]
+    assert "MUST clause T-API-001: fail" in reasons
+    assert '“必须”条款 <code class="v">T-API-001</code>：失败' in zh_html

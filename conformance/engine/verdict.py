@@ -210,9 +210,11 @@ def roll_up(clauses: Iterable[ClauseInfo], statuses: Mapping[str, str]) -> Verdi
             elif status == Outcome.SKIP.value:
                 verdict.say("reasons", msg("verdict.must_not_exercised", clause=clause.id))
             else:
-                verdict.say("reasons", msg("verdict.must_status", clause=clause.id, status=status))
+                said = msg("verdict.must_status", clause=clause.id, status=msg(f"status.{status}"))
+                verdict.say("reasons", said)
         elif clause.level == "SHOULD" and status in (Outcome.FAIL.value, Outcome.ERROR.value):
-            verdict.say("warnings", msg("verdict.should_status", clause=clause.id, status=status))
+            said = msg("verdict.should_status", clause=clause.id, status=msg(f"status.{status}"))
+            verdict.say("warnings", said)
     if verdict.reasons:
         verdict.verdict = "fail"
     return verdict
