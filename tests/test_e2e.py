@@ -202,14 +202,14 @@ def test_pytest_front_door(tmp_path: Path, reference_url: str, token: str) -> No
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "conformance: seed=99" in done.stdout
-    assert "verdict: CONFORMS" in done.stdout
+    assert "结论：符合标准" in done.stdout  # the summary, zh-CN by default (--lang)
     assert _results(tmp_path)["verdict"] == "pass"
 
 
 def test_demo_exits_0(tmp_path: Path) -> None:
     result = run_cli("demo", "--reports-dir", str(tmp_path), "--max-examples", "5")
     assert result.code == 0, result.out + result.err
-    assert "reports:" in result.out
+    assert "报告：" in result.out  # each run's summary names its reports
     runs = list(tmp_path.glob("*/results.json"))
     assert len(runs) == 3
     assert all(json.loads(p.read_text())["verdict"] == "pass" for p in runs)

@@ -24,13 +24,14 @@ RARE = "䶮鿕龘"  # an Extension A character (a name: 刘䶮), a late URO one,
 NONE = "𠀀"  # Extension B: Noto Sans CJK SC has no glyph for it
 
 
-def _woff(css: str) -> TTFont:
-    (data,) = re.findall(r"data:font/woff;base64,([A-Za-z0-9+/=]+)", css)
-    return TTFont(io.BytesIO(base64.b64decode(data)))
+def _woffs(css: str) -> list[TTFont]:
+    found = re.findall(r"data:font/woff;base64,([A-Za-z0-9+/=]+)", css)
+    return [TTFont(io.BytesIO(base64.b64decode(data))) for data in found]
 
 
 def _cmap(css: str) -> set[str]:
-    return {chr(c) for c in _woff(css).getBestCmap()}
+    """The characters of every face embedded (the package's subset, the full font's)."""
+    return {chr(c) for font in _woffs(css) for c in font.getBestCmap()}
 
 
 def test_the_bundled_subset_covers_every_character_of_the_catalog() -> None:
@@ -46,10 +47,11 @@ def test_the_licence_ships_beside_the_font_and_inside_it() -> None:
     licence = (ROOT / "conformance/reporting/assets/fonts/OFL.txt").read_text(encoding="utf-8")
     assert "SIL OPEN FONT LICENSE Version 1.1" in licence
     assert "Adobe" in licence
-    font = embedded_font("中文报告")
-    names = _woff(font.css)["name"]
-    assert "Open Font License" in names.getDebugName(13)
-    assert "Adobe" in names.getDebugName(0)
+    font = embedded_font("中文报告" + RARE)
+    for face in _woffs(font.css):
+        names = face["name"]
+        assert "Open Font License" in names.getDebugName(13)
+        assert "Adobe" in names.getDebugName(0)
     assert font.note.count("SIL") == 2  # both languages name the licence
 
 
@@ -85,6 +87,11 @@ def test_a_full_font_at_report_time_covers_the_candidates_characters() -> None:
     assert font.source != "bundled"
     assert set(RARE) <= _cmap(font.css)
     assert not font.missing
+    # the full font serves only what the package's subset lacks, in a face limited to it
+    bundled, extra = _woffs(font.css)
+    assert {chr(c) for c in extra.getBestCmap()} == set(RARE)
+    assert set("报告") <= {chr(c) for c in bundled.getBestCmap()}
+    assert "unicode-range: U+4DAE, U+9F98, U+9FD5;" in font.css
     beyond = embedded_font("报告" + NONE)  # not even the full font has it: named
     assert beyond.missing == {NONE}
     assert NONE in beyond.note
