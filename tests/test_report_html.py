@@ -243,15 +243,14 @@ def test_certificate_view_follows_the_language_and_words_reasons_from_the_catalo
 ) -> None:
     from conformance.certificates.issue import certify_run
     from conformance.certificates.keys import generate_keypair, load_private_key
-    from tests.review_data import FAILING, make_results, make_standard, write_run
+    from tests.review_data import FAILING, RUNNER_POLICY, make_results, make_standard, write_run
 
     root = tmp_path / "standards"
     run = write_run(tmp_path / "run", make_results(make_standard(root), FAILING))
     key = load_private_key(generate_keypair(tmp_path / "keys", "issuer").private)
-    zh = certify_run(run, key, issuer="省数据局", standards_dirs=[root])
-    en = certify_run(
-        run, key, issuer="省数据局", standards_dirs=[root], out_dir=tmp_path / "en", lang="en"
-    )
+    signing = {"issuer": "省数据局", "policy": RUNNER_POLICY, "standards_dirs": [root]}
+    zh = certify_run(run, key, **signing)  # type: ignore[arg-type]
+    en = certify_run(run, key, **signing, out_dir=tmp_path / "en", lang="en")  # type: ignore[arg-type]
     zh_html = zh.html_path.read_text(encoding="utf-8")
     en_html = en.html_path.read_text(encoding="utf-8")
     assert 'data-lang="zh-CN"' in zh_html

@@ -18,7 +18,7 @@ from conformance.certificates.issue import certify_run
 from conformance.certificates.keys import generate_keypair, load_private_key
 from conformance.reporting.pdf import CHROMIUM
 from tests.conftest import run_cli
-from tests.review_data import FAILING, make_results, make_standard, write_run
+from tests.review_data import FAILING, RUNNER_POLICY, make_results, make_standard, write_run
 
 A4 = (595.0, 842.0)  # points
 
@@ -33,7 +33,13 @@ def signed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     standards = root / "standards"
     run = write_run(root / "run", make_results(make_standard(standards), FAILING))
     pair = generate_keypair(root / "keys", "issuer")
-    certify_run(run, load_private_key(pair.private), issuer="省数据局", standards_dirs=[standards])
+    certify_run(
+        run,
+        load_private_key(pair.private),
+        issuer="省数据局",
+        policy=RUNNER_POLICY,
+        standards_dirs=[standards],
+    )
     return run, standards
 
 

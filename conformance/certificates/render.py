@@ -90,7 +90,7 @@ def render_certificate(document: dict[str, Any], lang: str = DEFAULT_LANG) -> st
         runner = attestation["runner"]
         meta.append(
             (
-                ("运行证明", "Run attested by"),
+                "cert.run_attested_by",
                 f"{runner['name']} ({runner['role']}, {runner['key_id']})",
             )
         )
@@ -99,7 +99,7 @@ def render_certificate(document: dict[str, Any], lang: str = DEFAULT_LANG) -> st
         head = log["tree_head"]
         meta.append(
             (
-                ("透明日志", "Transparency log"),
+                "cert.transparency_log",
                 f"#{log['index']} / {head['size']}, root {head['root']} ({head['log_id']})",
             )
         )
