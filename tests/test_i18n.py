@@ -24,7 +24,7 @@ TECHNICAL = {
     "Content-Type", "curl", "results.json", "SHA-256", "P50", "P95", "ID", "MUST", "SHOULD",
     "MAY", "oneOf", "anyOf", "not", "contains", "false", "total", "items", "status",
     "content_type", "elapsed", "export", "export_records", "candidate.yaml", "Noto", "Sans",
-    "CJK", "SC", "SIL", "Ed25519", "English", "type", "Type", "Content", "xx", "Bearer",
+    "CJK", "SC", "SIL", "Ed25519", "English", "type", "Type", "Content", "xx", "Bearer", "Accept",
 }  # fmt: skip
 
 

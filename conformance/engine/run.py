@@ -490,7 +490,12 @@ class Run:
                 # realservers hook: every invalid value the generator drew reads as valid on
                 # the wire (an unconstrained string): no invalid request exists to send
                 return None
-            return f"request generation failed for {op.target}: {type(exc).__name__}: {exc}"
+            return msg(
+                "error.generation_failed",
+                target=op.target,
+                type=type(exc).__name__,
+                detail=str(exc),
+            )
         except Exception as exc:
             return msg(
                 "error.generation_failed",
