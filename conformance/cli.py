@@ -21,28 +21,17 @@ EXIT_FAIL = 1
 EXIT_USAGE = 2
 
 
-def _standards_dirs(args: argparse.Namespace) -> list[Path] | None:
-    return [Path(p) for p in args.standards_dir] or None
+def _standards_dirs(args: argparse.Namespace) -> list[Any] | None:
+    # --standards folders or bundles (verified with --trust): see conformance.bundles
+    from conformance.bundles import resolve_standards
+
+    return resolve_standards(args.standards_dir, getattr(args, "trust", []))
 
 
 def cmd_standards_list(args: argparse.Namespace) -> int:
-    from conformance.standards.loader import StandardsRepository, load_standard
+    from conformance.commands.standards_bundle import print_standards_list
 
-    repository = StandardsRepository(_standards_dirs(args))
-    rows = repository.versions()
-    if not rows:
-        print("no standards found; searched: " + ", ".join(map(str, repository.roots)))
-        return EXIT_OK
-    for standard_id, version, folder in rows:
-        try:
-            standard = load_standard(folder)
-            print(
-                f"{standard_id}@{version}\t{standard.status.value}\t"
-                f"{standard.title.zh} / {standard.title.en}"
-            )
-        except ConformanceError as exc:
-            print(f"{standard_id}@{version}\tINVALID\t{exc}")
-    return EXIT_OK
+    return print_standards_list(_standards_dirs(args))
 
 
 def cmd_standards_show(args: argparse.Namespace) -> int:
@@ -162,14 +151,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _add_standards_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--standards-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="folder holding <id>/<version>/ standards (repeatable; default: "
-        "$CONFORMANCE_STANDARDS_PATH, ./standards, the bundled ones)",
-    )
+    from conformance.commands.standards_bundle import add_standards_options
+
+    add_standards_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:

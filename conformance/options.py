@@ -26,6 +26,7 @@ class Option:
     metavar: str | None = None
     append: bool = False  # repeatable
     switch: bool = False  # a flag without a value
+    aliases: tuple[str, ...] = ()  # other spellings of the flag
 
     @property
     def dest(self) -> str:
@@ -183,11 +184,19 @@ OPTIONS: list[Option] = [
         type=_shard,
         metavar="I/N",
     ),
-    Option(
-        "--standards-dir",
+    Option(  # folders or bundles: conformance.bundles (issue 13)
+        "--standards",
         "standards_dirs",
-        "where standards live (repeatable)",
-        metavar="DIR",
+        "a folder of standards or a standards bundle (repeatable; only these are searched)",
+        metavar="PATH",
+        append=True,
+        aliases=("--standards-dir",),
+    ),
+    Option(
+        "--trust",
+        "standards_trust",
+        "public key a signed standards bundle must be signed with (repeatable)",
+        metavar="PUB",
         append=True,
     ),
     # issue 16 (evidence): the runner's signing key. Not a RunOptions field: only the end of
@@ -213,7 +222,7 @@ def add_arguments(add: Callable[..., Any], *, skip: Sequence[str] = ()) -> None:
     """Declare every option through ``add`` (argparse's add_argument or pytest's addoption)."""
     for option in OPTIONS:
         if option.flag not in skip:
-            add(option.flag, **option.kwargs())
+            add(option.flag, *option.aliases, **option.kwargs())
 
 
 def values(get: Callable[[str], Any]) -> dict[str, Any]:
@@ -256,5 +265,8 @@ def run_options(parsed: dict[str, Any]) -> Any:
     fields["reports_dir"] = Path(fields["reports_dir"])
     if fields.get("ca_bundle"):
         fields["ca_bundle"] = Path(fields["ca_bundle"])
-    fields["standards_dirs"] = [Path(p) for p in fields.get("standards_dirs") or []]
+    from conformance.bundles import resolve_standards  # bundles verified, then unpacked
+
+    given = parsed.get("standards_dirs") or []
+    fields["standards_dirs"] = resolve_standards(given, parsed.get("standards_trust") or []) or []
     return RunOptions(**fields)

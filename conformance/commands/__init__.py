@@ -17,6 +17,7 @@ COMMAND_MODULES: list[str] = [
     "conformance.commands.standards_lifecycle",
     "conformance.commands.merge",
     "conformance.commands.transparency",
+    "conformance.commands.standards_bundle",
 ]
 
 

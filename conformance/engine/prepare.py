@@ -16,7 +16,7 @@ from conformance.errors import (
     StandardError,
     UsageError,
 )
-from conformance.standards.loader import StandardsRepository
+from conformance.standards.loader import StandardsRepository, StandardsSource
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class RunOptions:
     base_url: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_body: int = DEFAULT_MAX_BODY
-    standards_dirs: Sequence[Path] = ()
+    standards_dirs: Sequence[Path | StandardsSource] = ()  # a bundle arrives unpacked (bundles)
     max_errors_per_type: int = 100
     max_duration_s: float | None = None
     rate_limit: float | None = None
