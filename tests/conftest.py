@@ -133,3 +133,11 @@ def faulty_server(token: str) -> Iterator[object]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from this checkout (tests/packaging.py), once per session."""
+    from tests.packaging import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
