@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ROOT
 
@@ -94,3 +95,23 @@ def fresh_venv(folder: Path, wheel: Path | None = None) -> Venv:
         )  # fmt: skip
         _check(install, f"pip install {wheel.name}")
     return venv
+
+
+def vendor_profile(base_url: str, token_env: str, exports: Path | str) -> dict[str, Any]:
+    """The README's candidate.yaml of a vendor's licence system; ``exports`` holds
+    licences.jsonl and licences.xml (a path relative to the profile's folder, or absolute)."""
+    return {
+        "identity": {"vendor": "某某科技有限公司", "system": "licence-hub", "version": "2.3.1"},
+        "base_url": base_url,
+        "auth": {"scheme": "bearer", "token_env": token_env},
+        "claims": [
+            {
+                "standard": "gov.e-licence@1.1.0",
+                "implements": ["LIC-API-008"],
+                "exports": {
+                    "licences-jsonl": f"{exports}/licences.jsonl",
+                    "licences-xml": f"{exports}/licences.xml",
+                },
+            }
+        ],
+    }

@@ -28,7 +28,7 @@ from lxml import etree
 
 from conformance.cli import build_parser
 from tests.conftest import FIXTURE, ROOT, run_cli
-from tests.packaging import Venv, fresh_venv
+from tests.packaging import Venv, clean_env, fresh_venv, vendor_profile
 
 CI = ROOT / "docs" / "ci"
 TOKEN_VARIABLE = "LICENCE_HUB_TOKEN"  # the templates' secret, named in the candidate.yaml
@@ -153,8 +153,6 @@ def _bash(script: str, cwd: Path, venv: Venv, env: dict[str, str]) -> tuple[int,
 
 
 def _venv_env(venv: Venv) -> dict[str, str]:
-    from tests.packaging import clean_env
-
     return clean_env(venv.bin)
 
 
@@ -225,21 +223,7 @@ def vendor_repo(folder: Path, base_url: str, public_key: Path) -> Path:
     (folder / "conformance").mkdir(parents=True)
     exports = folder / "out"
     shutil.copytree(FIXTURE / "exports" / "gov.e-licence", exports)
-    profile = {
-        "identity": {"vendor": "某某科技有限公司", "system": "licence-hub", "version": "2.3.1"},
-        "base_url": base_url,
-        "auth": {"scheme": "bearer", "token_env": TOKEN_VARIABLE},
-        "claims": [
-            {
-                "standard": "gov.e-licence@1.1.0",
-                "implements": ["LIC-API-008"],
-                "exports": {
-                    "licences-jsonl": "../out/licences.jsonl",
-                    "licences-xml": "../out/licences.xml",
-                },
-            }
-        ],
-    }
+    profile = vendor_profile(base_url, TOKEN_VARIABLE, "../out")
     candidate = folder / "conformance" / "candidate.yaml"
     candidate.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
     shutil.copyfile(public_key, folder / "conformance" / "province.pub.pem")

@@ -12,7 +12,7 @@ import yaml
 
 from conformance.standards.loader import content_digest
 from tests.conftest import FIXTURE, ROOT, TOKEN_ENV
-from tests.packaging import fresh_venv
+from tests.packaging import fresh_venv, vendor_profile
 
 pytestmark = [pytest.mark.slow, pytest.mark.packaging]
 
@@ -88,21 +88,7 @@ def test_readme_examples_from_a_wheel_in_an_empty_folder(
     # a vendor's candidate.yaml, through both front doors
     packaged = venv.folder.glob(f"lib/python*/site-packages/{SAMPLES}/fixtures/reference_candidate")
     exports = next(packaged) / "exports" / "gov.e-licence"
-    profile = {
-        "identity": {"vendor": "某某科技有限公司", "system": "licence-hub", "version": "2.3.1"},
-        "base_url": reference_url,
-        "auth": {"scheme": "bearer", "token_env": TOKEN_ENV},
-        "claims": [
-            {
-                "standard": "gov.e-licence@1.1.0",
-                "implements": ["LIC-API-008"],
-                "exports": {
-                    "licences-jsonl": str(exports / "licences.jsonl"),
-                    "licences-xml": str(exports / "licences.xml"),
-                },
-            }
-        ],
-    }
+    profile = vendor_profile(reference_url, TOKEN_ENV, exports)
     (empty / "candidate.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
     args = ("--standard", "gov.e-licence@1.1.0", "--candidate", "candidate.yaml")
     cli("run", *args, "--seed", "7", "--max-examples", "3", "--reports-dir", "vendor")
