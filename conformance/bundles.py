@@ -130,10 +130,16 @@ def _files(folder: Path) -> list[dict[str, Any]]:
             raise UsageError(f"{path}: symbolic links are not allowed in a standard version")
         if not path.is_file():
             continue
+        relative = path.relative_to(folder).as_posix()
+        if not all(_SEGMENT.match(segment) for segment in relative.split("/")):
+            raise UsageError(
+                f"{path}: a bundle takes plain file names (letters, digits, _ . @ + -), "
+                f"not {relative!r}"
+            )
         data = path.read_bytes()
         entries.append(
             {
-                "path": path.relative_to(folder).as_posix(),
+                "path": relative,
                 "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "content": base64.b64encode(data).decode("ascii"),
@@ -420,11 +426,11 @@ def resolve_standards(
     ``--trust`` when no bundle is in sight is a usage error: it would verify nothing.
     """
     global _trust_given
+    _trust_given = [Path(k) for k in trust] or None  # this command's, not an earlier one's
     if trust:
         env = [Path(p) for p in os.environ.get(STANDARDS_PATH_ENV, "").split(os.pathsep) if p]
         if not any(Path(p).is_file() for p in [*given, *([] if given else env)]):
             raise UsageError("--trust is for a signed standards bundle; no bundle was given")
-        _trust_given = [Path(k) for k in trust]
     if not given:
         return None
     return [source_of(Path(p), "option") for p in given]

@@ -94,6 +94,19 @@ def test_pack_never_overwrites(tmp_path: Path, repository: StandardsRepository) 
     assert out.read_text() == "mine"
 
 
+def test_pack_refuses_a_file_name_open_would_refuse(tmp_path: Path) -> None:
+    root = tmp_path / "standards"
+    shutil.copytree(STANDARDS / "gov.service-case", root / "gov.service-case")
+    (root / "gov.service-case" / "1.0.0" / "examples" / "案例 1.csv").write_text("x")
+    with pytest.raises(ConformanceError, match="a bundle takes plain file names"):
+        pack(
+            ["gov.service-case@1.0.0"],
+            tmp_path / "b.bundle",
+            repository=StandardsRepository([root]),
+        )
+    assert not (tmp_path / "b.bundle").exists()
+
+
 def test_signed_bundle_needs_the_trusted_key(
     tmp_path: Path, repository: StandardsRepository, keys: tuple[Path, Path]
 ) -> None:
