@@ -79,19 +79,17 @@ def test_readme_examples_from_a_wheel_in_an_empty_folder(
     runs = sorted((empty / "reports").glob("*/results.json"))
     assert len(runs) == 3
 
-    # the reviewer's commands, on a run of the demo
-    run_dir = runs[0].parent
-    cli("keygen", "--out", "keys", "--name", "reviewer-2026")
-    cli("certify", str(run_dir), "--key", "keys/reviewer-2026.key.pem", "--issuer", "省数据局")
-    cli("verify", str(run_dir / "certificate.json"), "--trust", "keys/reviewer-2026.pub.pem")
-
     # a vendor's candidate.yaml, through both front doors
     packaged = venv.folder.glob(f"lib/python*/site-packages/{SAMPLES}/fixtures/reference_candidate")
     exports = next(packaged) / "exports" / "gov.e-licence"
     profile = vendor_profile(reference_url, TOKEN_ENV, exports)
     (empty / "candidate.yaml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
     args = ("--standard", "gov.e-licence@1.1.0", "--candidate", "candidate.yaml")
-    cli("run", *args, "--seed", "7", "--max-examples", "3", "--reports-dir", "vendor")
+    cli("keygen", "--out", "keys", "--name", "runner-2026")
+    cli(
+        "run", *args, "--seed", "7", "--max-examples", "3", "--reports-dir", "vendor",
+        "--runner-key", "keys/runner-2026.key.pem",
+    )  # fmt: skip
     plugin = venv.run(
         "pytest", *args, "--seed", "7", "--max-examples", "3", "--reports-dir", "plugin", "-q",
         cwd=empty, **{TOKEN_ENV: token},
@@ -102,3 +100,12 @@ def test_readme_examples_from_a_wheel_in_an_empty_folder(
         data = json.loads(results.read_text(encoding="utf-8"))
         assert data["verdict"] == "pass"
         assert data["seed"] == 7
+
+    # the reviewer's commands, on the attested run
+    (run_dir,) = (empty / "vendor").glob("*/")
+    cli("keygen", "--out", "keys", "--name", "reviewer-2026")
+    cli(
+        "certify", str(run_dir), "--key", "keys/reviewer-2026.key.pem", "--issuer", "省数据局",
+        "--trust-runner", "keys/runner-2026.pub.pem",
+    )  # fmt: skip
+    cli("verify", str(run_dir / "certificate.json"), "--trust", "keys/reviewer-2026.pub.pem")
