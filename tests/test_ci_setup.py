@@ -1,10 +1,13 @@
-"""The dependency ranges are true: each lower bound is what CI's second step installs
-(.ci/lowest-constraints.txt) and runs the tests on (issue 13, item 2)."""
+"""What CI runs (issue 13): the dependency ranges are true, each lower bound being what
+CI's second step installs (.ci/lowest-constraints.txt) and runs the tests on; the property
+tests run derandomized there."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 
+from hypothesis import settings
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -37,3 +40,19 @@ def test_every_runtime_dependency_has_its_lower_bound_pinned_for_ci() -> None:
     for name, lower in bounds.items():
         assert Version(pins[name]) == Version(lower), (name, pins[name], lower)  # 4.23 == 4.23.0
     assert project["requires-python"] == ">=3.11"  # the Python CI runs both steps on
+
+
+def test_ci_runs_both_steps_with_the_ci_profile() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "\nexport CI=true" in script
+    assert "-c .ci/lowest-constraints.txt" in script
+    assert script.count("pytest -n 2") == 2  # newest, then lowest
+
+
+def test_the_ci_profile_is_derandomized_without_a_deadline() -> None:
+    profile = settings.get_profile("ci")
+    assert profile.derandomize is True
+    assert profile.deadline is None
+    if os.environ.get("CI"):  # loaded by tests/conftest.py
+        assert settings.default.derandomize is True
+        assert settings.default.deadline is None
