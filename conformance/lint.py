@@ -7,20 +7,19 @@ stay inside the folder before any validator is allowed to follow them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import regex
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from lxml import etree
 
 from conformance.errors import Location, StandardError, UsageError
 from conformance.regex_validator import PROBE_TIMEOUT_S, PatternTimeout, find_runaway
-from conformance.standards._documents import Document, join_pointer, load_document
+from conformance.standards._documents import Document, join_pointer, load_data, load_document
 from conformance.standards.loader import (
     MANIFEST,
     StandardsRepository,
@@ -30,6 +29,7 @@ from conformance.standards.loader import (
     manifest_errors,
 )
 from conformance.standards.model import Standard, Verification
+from conformance.standards.seal import XS, load_xsd, resolve_in_folder, xsd_closure
 from conformance.validation import SchemaSet
 
 API_CORE_CHECKS = ("status_code_documented", "content_type_documented", "response_schema")
@@ -82,6 +82,38 @@ def _pointer_value(data: Any, pointer: str) -> Any:
         else:
             return _NOT_FOUND
     return data
+
+
+def _references(node: Any, base: str, pointer: str = "") -> Iterator[tuple[str, str, str, str]]:
+    """``(pointer, keyword, reference, base URI)`` of every ``$ref`` and ``$dynamicRef``,
+    each with the base it resolves against (the document's URI and any ``$id`` above it,
+    as JSON Schema 2020-12 says).  A ``$id`` yields itself as ``("", "$id", "", uri)``, so
+    that callers can tell the resources a document embeds."""
+    if isinstance(node, dict):
+        declared = node.get("$id")
+        if isinstance(declared, str):
+            base = urljoin(base, declared)
+            yield pointer, "$id", "", base.partition("#")[0]
+        for keyword in ("$ref", "$dynamicRef"):
+            if isinstance(node.get(keyword), str):
+                yield pointer, keyword, node[keyword], base
+        for key, value in node.items():
+            if key in _DATA_KEYWORDS and not (key == "examples" and isinstance(value, dict)):
+                continue
+            yield from _references(value, base, join_pointer(pointer, key))
+    elif isinstance(node, list):
+        for position, value in enumerate(node):
+            yield from _references(value, base, join_pointer(pointer, position))
+
+
+def _fragment_found(data: Any, fragment: str) -> bool:
+    """A JSON pointer fragment names a value; a plain-name fragment a ``$anchor``."""
+    if not fragment or fragment.startswith("/"):
+        return _pointer_value(data, fragment) is not _NOT_FOUND
+    name = unquote(fragment)
+    return any(
+        node.get("$anchor") == name or node.get("$dynamicAnchor") == name for _, node in _walk(data)
+    )
 
 
 class _Linter:
@@ -198,7 +230,12 @@ class _Linter:
         return list(dict.fromkeys(roots))
 
     def _refs(self, roots: list[Path]) -> int:
-        """Check every $ref of every reachable document; add newly reached documents to roots."""
+        """Check every $ref of every reachable document; add newly reached documents to roots.
+
+        A reference is resolved as the validators resolve it: against the document's URI
+        and the ``$id``s above it, percent-decoded, through the file system.  It must name
+        a file inside the folder, directly or by the ``$id`` that file declares.
+        """
         errors = 0
         index = 0
         while index < len(roots):
@@ -210,44 +247,51 @@ class _Linter:
                 self._parse_issue(exc)
                 errors += 1
                 continue
-            for pointer, node in _walk(doc.data):
-                ref = node.get("$ref")
-                if not isinstance(ref, str):
+            embedded = {uri for _, _, _, uri in _references(doc.data, self.schemas.uri(path))}
+            for pointer, keyword, ref, base in _references(doc.data, self.schemas.uri(path)):
+                if keyword == "$id":
                     continue
-                where = doc.location(join_pointer(pointer, "$ref"))
-                file_part, _, fragment = ref.partition("#")
-                if _URL.match(ref):
-                    self.add(
-                        "ref-url", f"$ref={ref!r} names a URL; refs must stay in the folder", where
+                where = doc.location(join_pointer(pointer, keyword))
+                target = resolve_in_folder(self.folder, base, ref)
+                found = target.path
+                if found is None and target.outside:
+                    found = self.schemas.declared_ids().get(target.uri)
+                    if found is None and target.uri in embedded:
+                        continue  # a resource this document declares itself
+                if found is None:
+                    rule = "ref-missing" if not target.outside else "ref-outside"
+                    if target.outside and _URL.match(ref):
+                        rule = "ref-url"
+                    hint = (
+                        ""
+                        if rule == "ref-missing"
+                        else "; refs must stay in the folder: a relative path, or the $id "
+                        "of a document inside it"
                     )
+                    self.add(rule, f"{keyword}={ref!r} {target.reason}{hint}", where)
                     errors += 1
                     continue
-                target = (path.parent / unquote(file_part)).resolve() if file_part else path
-                if not target.is_relative_to(self.folder):
-                    self.add("ref-outside", f"$ref={ref!r} leaves the version folder", where)
-                    errors += 1
-                    continue
-                if not target.is_file():
+                if found.suffix not in (".json", ".yaml", ".yml"):
                     self.add(
-                        "ref-missing", f"$ref={ref!r}: file {file_part!r} does not exist", where
+                        "ref-type", f"{keyword}={ref!r}: expected a .json or .yaml file", where
                     )
-                    errors += 1
-                    continue
-                if target.suffix not in (".json", ".yaml", ".yml"):
-                    self.add("ref-type", f"$ref={ref!r}: expected a .json or .yaml file", where)
                     errors += 1
                     continue
                 try:
-                    target_doc = self.schemas.document(target)
+                    target_doc = self.schemas.document(found)
                 except StandardError as exc:
                     self._parse_issue(exc)
                     errors += 1
                     continue
-                if _pointer_value(target_doc.data, fragment) is _NOT_FOUND:
-                    self.add("ref-pointer", f"$ref={ref!r}: pointer {fragment!r} not found", where)
+                fragment = ref.partition("#")[2]
+                if not _fragment_found(target_doc.data, fragment):
+                    what = "pointer" if fragment.startswith("/") else "anchor"
+                    self.add(
+                        "ref-pointer", f"{keyword}={ref!r}: {what} {fragment!r} not found", where
+                    )
                     errors += 1
-                if target not in roots:
-                    roots.append(target)
+                if found not in roots:
+                    roots.append(found)
         return errors
 
     def _schema_pointers(self, path: Path) -> Iterator[str]:
@@ -332,7 +376,12 @@ class _Linter:
                 doc.location("/openapi"),
             )
             return
-        validator = spec_validator(doc.data, base_uri=path.as_uri())
+        sealed = type(
+            spec_validator.__name__,
+            (spec_validator,),
+            {"resolver_handlers": _SealedHandlers(self._sealed_read)},
+        )
+        validator = sealed(doc.data, base_uri=path.as_uri())
         for error in validator.iter_errors():
             pointer = join_pointer("", *error.absolute_path)
             self.add(
@@ -340,6 +389,13 @@ class _Linter:
                 f"not a valid OpenAPI {version} document: {error.message}",
                 doc.location(pointer),
             )
+
+    def _sealed_read(self, uri: str) -> Any:
+        """What openapi-spec-validator may read: documents of the folder, as written."""
+        path = self.schemas.path_of(uri)
+        if path is None:
+            raise StandardError(f"uri={uri!r} is not a document of the version folder")
+        return load_data(path)
 
     def _satisfiable(self, path: Path) -> None:
         """Schemas no value can satisfy: generation has nothing to draw, every response fails."""
@@ -448,20 +504,35 @@ class _Linter:
                         )
 
     def _xsd(self, path: Path, record_element: str, manifest: Document, standard: Standard) -> None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        """The XSD and every file it includes or imports: inside the folder, compiling, with
+        the record element global."""
         try:
-            tree = etree.parse(str(path), parser)
-            etree.XMLSchema(tree)
-        except etree.XMLSyntaxError as exc:
-            self.add("xsd-invalid", f"not well-formed XML: {exc.msg}", Location(path, exc.lineno))
+            trees, refused = xsd_closure(path, self.folder)
+        except StandardError as exc:
+            self.issues.append(_issue("xsd-invalid", exc))
             return
-        except etree.XMLSchemaParseError as exc:
-            entry = exc.error_log.last_error if exc.error_log else None
-            line = entry.line if entry is not None else None
-            self.add("xsd-invalid", f"not a valid XSD: {exc}", Location(path, line))
+        for reference, target in refused:
+            if not target.outside:
+                rule, hint = "ref-missing", ""
+            else:
+                rule = "ref-url" if _URL.match(reference.location) else "ref-outside"
+                hint = (
+                    "; schema locations must stay in the folder: a relative path to a copy "
+                    "of the schema inside it"
+                )
+            self.add(rule, f"{reference.describe()} {target.reason}{hint}", reference.where)
+        if refused:
             return
-        xs = "{http://www.w3.org/2001/XMLSchema}"
-        globals_ = {e.get("name") for e in tree.getroot().findall(f"{xs}element")}
+        try:
+            load_xsd(path, self.folder)
+        except StandardError as exc:
+            self.issues.append(_issue("xsd-invalid", exc))
+            return
+        globals_ = {
+            element.get("name")
+            for tree in trees.values()
+            for element in tree.getroot().findall(f"{XS}element")
+        }
         if record_element not in globals_:
             self.add(
                 "xsd-record-element",
@@ -553,6 +624,24 @@ class _Linter:
                     "its results would trace to no clause",
                     where,
                 )
+
+
+class _SealedHandlers(dict[str, Any]):
+    """openapi-spec-validator's resolver handlers, one per URI scheme; its retriever opens
+    any scheme it has no handler for itself, so this mapping has one for every scheme."""
+
+    def __init__(self, read: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __getitem__(self, scheme: str) -> Any:
+        return self.read
+
+    def get(self, scheme: str, default: Any = None) -> Any:
+        return self.read
 
 
 def _looks_like_schema(node: dict[str, Any]) -> bool:
