@@ -7,7 +7,7 @@ stay inside the folder before any validator is allowed to follow them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,9 +181,12 @@ class _Linter:
         for path in parsed:
             self.current = path
             self._schemas_valid(standard, path)
-        for spec in standard.exports:
-            if spec.format == "xml":
-                self._xsd(spec.schema_path, spec.record_element or "", doc, standard)
+        unusable = {  # exports whose XSD lint refuses: their examples say nothing more
+            spec.name
+            for spec in standard.exports
+            if spec.format == "xml"
+            and not self._xsd(spec.schema_path, spec.record_element or "", doc, standard)
+        }
         if standard.openapi_path is not None and not ref_errors:
             self.current = standard.openapi_path
             self._openapi(standard.openapi_path)
@@ -193,7 +196,7 @@ class _Linter:
                 self._satisfiable(path)
                 self._examples(path)
             self.current = manifest
-            self._export_examples(standard, doc)
+            self._export_examples(standard, doc, unusable)
         self.current = manifest
         self._clauses(standard, doc)
         self._export_rules(standard, doc)
@@ -489,10 +492,14 @@ class _Linter:
                         doc.location(where),
                     )
 
-    def _export_examples(self, standard: Standard, manifest: Document) -> None:
+    def _export_examples(
+        self, standard: Standard, manifest: Document, unusable: Set[str] = frozenset()
+    ) -> None:
         from conformance.exports import Severity, validate_export
 
         for index, spec in enumerate(standard.exports):
+            if spec.name in unusable:
+                continue
             for number, example in enumerate(spec.examples):
                 report = validate_export(spec, example, max_per_type=5)
                 for issue in report.issues:
@@ -503,14 +510,14 @@ class _Linter:
                             manifest.location(f"/exports/{index}/examples/{number}"),
                         )
 
-    def _xsd(self, path: Path, record_element: str, manifest: Document, standard: Standard) -> None:
+    def _xsd(self, path: Path, record_element: str, manifest: Document, standard: Standard) -> bool:
         """The XSD and every file it includes or imports: inside the folder, compiling, with
-        the record element global."""
+        the record element global.  False when the XSD cannot be used at all."""
         try:
             trees, refused = xsd_closure(path, self.folder)
         except StandardError as exc:
             self.issues.append(_issue("xsd-invalid", exc))
-            return
+            return False
         for reference, target in refused:
             if not target.outside:
                 rule, hint = "ref-missing", ""
@@ -522,12 +529,12 @@ class _Linter:
                 )
             self.add(rule, f"{reference.describe()} {target.reason}{hint}", reference.where)
         if refused:
-            return
+            return False
         try:
             load_xsd(path, self.folder)
         except StandardError as exc:
             self.issues.append(_issue("xsd-invalid", exc))
-            return
+            return False
         globals_ = {
             element.get("name")
             for tree in trees.values()
@@ -540,6 +547,7 @@ class _Linter:
                 "per-record validation needs it declared at the top level",
                 Location(path, 1),
             )
+        return True
 
     def _clauses(self, standard: Standard, manifest: Document) -> None:
         from conformance.checks import all_checks

@@ -91,10 +91,10 @@ def resolve_in_folder(folder: Path, base: str, reference: str) -> Target:
         resolved = lexical.resolve()
     except (OSError, RuntimeError, ValueError) as exc:
         return Target(uri, None, f"cannot be resolved ({exc})", outside=True)
-    if not (lexical.is_relative_to(folder) and resolved.is_relative_to(folder)):
+    if not lexical.is_relative_to(folder):
         return Target(uri, None, f"leaves the version folder (it names {raw})", outside=True)
     if resolved != lexical:
-        return Target(uri, None, "goes through a symbolic link", outside=True)
+        return Target(uri, None, f"goes through a symbolic link (to {resolved})", outside=True)
     if not resolved.is_file():
         return Target(uri, None, f"names {resolved.relative_to(folder)}, which does not exist")
     return Target(uri, resolved)
