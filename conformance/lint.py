@@ -18,7 +18,12 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from conformance.errors import Location, StandardError, UsageError
-from conformance.regex_validator import PROBE_TIMEOUT_S, PatternTimeout, find_runaway
+from conformance.regex_validator import (
+    PROBE_TIMEOUT_S,
+    PatternTimeout,
+    find_runaway,
+    outside_any_run,
+)
 from conformance.standards._documents import Document, join_pointer, load_data, load_document
 from conformance.standards.loader import (
     MANIFEST,
@@ -657,7 +662,8 @@ def _looks_like_schema(node: dict[str, Any]) -> bool:
 
 
 def lint_folder(folder: Path) -> list[LintIssue]:
-    return _Linter(folder).run()
+    with outside_any_run():
+        return _Linter(folder).run()
 
 
 def _expand(path: Path) -> list[Path]:

@@ -41,6 +41,7 @@ from conformance.engine.http import Client, Limits, TransportError, probe
 from conformance.engine.openapi import Operation, load_operations
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
 from conformance.errors import StandardError
+from conformance.regex_validator import start_run_budget
 from conformance.results import CheckResult, Failure, Outcome
 from conformance.standards.model import Clause, ExportSpec, Level, Standard, Verification
 from conformance.validation import SchemaSet, schema_set
@@ -145,6 +146,8 @@ class Run:
             self.operations = load_operations(self.schemas, config.standard.openapi_path)
             self.error_envelope_uri = error_envelope_uri(self.schemas, config.standard.openapi_path)
         self.deadline = time.monotonic() + config.max_duration_s if config.max_duration_s else None
+        # sealed (issue 15 item 5): all the run's regular-expression searches, bounded together
+        start_run_budget(config.max_duration_s)
 
     # -- planning -------------------------------------------------------------------
 
@@ -681,6 +684,7 @@ class Run:
         }
         fatal_kinds = {"unreadable", "missing-file", "not-a-file", "total-unavailable"}
         fatal_kinds.add("count-unknown")
+        fatal_kinds.add("pattern-timeout")  # sealed (issue 15 item 5): the suite's bound, an error
         for entry in entries.values():
             entry.examined = report.records
             for issue in report.issues_for(entry.check):

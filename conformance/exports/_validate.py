@@ -242,7 +242,7 @@ def _validate(
         except PatternTimeout as exc:  # the standard's pattern, not the file: stop, located
             if exc.location is None:
                 where = schema_set(_version_folder(spec.schema_path)).locate_pattern(exc.pattern)
-                exc = PatternTimeout(exc.pattern, exc.length, where, earlier=exc.earlier)
+                exc = exc.located(where)  # keeps the kind (a runaway, or a spent run budget)
             _stop(sink, "pattern-timeout", f"record schema unusable: {exc}")
         except RecursionError:  # records are depth-capped: a $ref chain of the schema
             _stop(sink, "schema", "record schema nests too deeply (through $ref) to validate")

@@ -153,7 +153,7 @@ def _too_many(path: Path, line: int | None = None) -> StandardError:
 
 def _check_depth(data: Any, path: Path) -> None:
     """Refuse parsed data nested deeper than MAX_DOCUMENT_DEPTH or holding more than
-    MAX_DOCUMENT_NODES values (iteratively)."""
+    MAX_DOCUMENT_NODES nodes, counted as YAML counts them (keys too), iteratively."""
     stack: list[tuple[Any, int, str]] = [(data, 0, "")]
     nodes = 0
     while stack:
@@ -164,6 +164,7 @@ def _check_depth(data: Any, path: Path) -> None:
         if isinstance(value, (dict, list)):
             if depth >= MAX_DOCUMENT_DEPTH:
                 raise _too_deep(path, pointer=pointer)
+            nodes += len(value) if isinstance(value, dict) else 0  # keys are nodes too
             items = value.items() if isinstance(value, dict) else enumerate(value)
             stack.extend((child, depth + 1, join_pointer(pointer, key)) for key, child in items)
 
