@@ -15,7 +15,7 @@
      did before the bound; skipped by ``--quick``).
 
 2. **A polynomial pattern fed long values** (``^[a-z]+[a-z0-9]*@x$``, quadratic in the
-   ``regex`` engine on ``aaaa…!@x``): 2,000 values of 6,003 characters validated one by one
+   ``regex`` engine on ``aaaa…!@x``): 300 values of 4,003 characters validated one by one
    against a schema holding the pattern, as a response or export validation would.  Each
    search stays under the per-search limit, so only the run-wide budget bounds the total:
    the figure is the time until the budget turns the checks into errors, against the time
@@ -118,9 +118,9 @@ if sys.argv[1] != "none":
     regex_validator.start_run_budget(float(sys.argv[1]))
 schema = {"type": "string", "pattern": "^[a-z]+[a-z0-9]*@x$"}
 validator = regex_validator.RegexValidator(schema)
-value = "a" * 6000 + "!@x"
+value = "a" * 4000 + "!@x"
 errors = checked = 0
-for _ in range(2000):
+for _ in range(300):
     try:
         list(validator.iter_errors(value))
         checked += 1
@@ -170,7 +170,7 @@ def main() -> int:
             figures = _measure(code, arg)
             failed = failed or "error" in figures
             _row(name, figures, ref)
-        print("\n2. a quadratic pattern, 2,000 values of 6,003 characters")
+        print("\n2. a quadratic pattern, 300 values of 4,003 characters")
         print(f"  {'':<44} {'time':>10} {'ratio':>8}  {'peak':>10}  outcome")
         unbounded = _measure(PATTERN, "none")
         bounded = _measure(PATTERN, "5")

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from conformance.errors import Location, StandardError, UsageError
+from conformance.generation import backtracking
 from conformance.regex_validator import (
     PROBE_TIMEOUT_S,
     PatternTimeout,
@@ -42,6 +43,9 @@ EXPORT_CORE_CHECKS = ("export_records", "export_encoding")
 # Keywords whose values are instance data, not schemas: never walked for keywords.
 _DATA_KEYWORDS = frozenset({"example", "examples", "enum", "const", "default"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# XSD regular expressions that Python's cannot read alike (class subtraction, \i \c, and
+# ^ $ which are plain characters there): such patterns are left to the timing bound.
+_XSD_ONLY = re.compile(r"-\[|\\[iIcC]|[\^$]")
 _SCHEMA_URI = re.compile(r"file://(?P<path>[^#\s]+)#(?P<pointer>[^\s:)]*)")
 
 
@@ -200,6 +204,9 @@ class _Linter:
                 self.current = path
                 self._satisfiable(path)
                 self._examples(path)
+            if standard.openapi_path is not None:
+                self.current = standard.openapi_path
+                self._generatable(standard.openapi_path)
             self.current = manifest
             self._export_examples(standard, doc, unusable)
         self.current = manifest
@@ -340,8 +347,11 @@ class _Linter:
             if isinstance(fmt, str) and fmt not in FORMATS:
                 self.add(
                     "format-unknown",
-                    f"format={fmt!r} is not known; expected one of: {', '.join(FORMATS)}",
+                    f"format={fmt!r} is not in the suite's format registry, so it is an "
+                    "annotation: no value is ever checked against it; expected one of: "
+                    f"{', '.join(FORMATS)} (or a pattern that says the same)",
                     doc.location(join_pointer(pointer, "format")),
+                    severity="warning",
                 )
             patterns = [("pattern", node.get("pattern"))]
             patterns += [(f"patternProperties/{k}", k) for k in node.get("patternProperties") or {}]
@@ -357,16 +367,45 @@ class _Linter:
                         doc.location(f"{pointer}/{where}"),
                     )
                     continue
-                probe = find_runaway(pattern)
-                if probe is not None:
-                    self.add(
-                        "pattern-backtracking",
-                        f"pattern={pattern!r} backtracks catastrophically: searching "
-                        f"{probe!r} ({len(probe)} characters) took more than "
-                        f"{PROBE_TIMEOUT_S:g}s; validation and generation would stall on "
-                        "such values. Rewrite it without nested or overlapping repetition",
-                        doc.location(join_pointer(pointer, *where.split("/", 1))),
-                    )
+                self._backtracking(
+                    pattern, doc.location(join_pointer(pointer, *where.split("/", 1)))
+                )
+
+    def _backtracking(self, pattern: str, where: Location) -> None:
+        """A pattern whose matching time grows super-linearly with the value: exponential
+        (nested or overlapping repetition) is an error, polynomial a warning (the run's
+        pattern budget bounds it).  Static analysis first; the timing probe catches what
+        the analysis cannot read (backreferences, lookarounds)."""
+        found = backtracking(pattern)
+        if found is not None and found.kind == "exponential":
+            self.add(
+                "pattern-backtracking",
+                f"pattern={pattern!r} backtracks catastrophically: {found.describe()}; "
+                "validation and generation would stall on such values. Rewrite it without "
+                "nested or overlapping repetition",
+                where,
+            )
+            return
+        probe = find_runaway(pattern)
+        if probe is not None:
+            self.add(
+                "pattern-backtracking",
+                f"pattern={pattern!r} backtracks catastrophically: searching {probe!r} "
+                f"({len(probe)} characters) took more than {PROBE_TIMEOUT_S:g}s; validation "
+                "and generation would stall on such values. Rewrite it without nested or "
+                "overlapping repetition",
+                where,
+            )
+        elif found is not None:
+            self.add(
+                "pattern-polynomial",
+                f"pattern={pattern!r} backtracks polynomially: {found.describe()}; a long "
+                "value costs seconds to check and the run's pattern budget may run out "
+                "(its checks then end as errors). Rewrite it so that neighbouring "
+                "repetitions cannot match the same characters",
+                where,
+                severity="warning",
+            )
 
     def _openapi(self, path: Path) -> None:
         from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
@@ -429,6 +468,39 @@ class _Linter:
                 raise  # reported by run() as schema-too-deep
             except Exception:  # noqa: S112 - what generation cannot build is not lint's to judge
                 continue
+
+    def _generatable(self, openapi: Path) -> None:
+        """Request schemas (parameters, bodies) hold nothing the generator cannot draw: a run
+        would otherwise fail half way through drawing, after requests were sent."""
+        from conformance.engine.openapi import load_operations
+        from conformance.generation import unsupported
+
+        try:
+            operations = load_operations(self.schemas, openapi)
+        except StandardError:
+            return  # reported by the operation checks
+        uris = [p.schema_uri for op in operations for p in op.parameters]
+        uris += [op.body.schema_uri for op in operations if op.body is not None]
+        for uri in dict.fromkeys(u for u in uris if u):
+            schema, resolver = self.schemas.lookup(uri)
+            for problem in unsupported(schema, resolver, unquote(uri.partition("#")[2])):
+                location = self._uri_location(problem.where, openapi)
+                issue = LintIssue(
+                    "schema-unsupported",
+                    f"requests cannot be generated from this schema: {problem.message}",
+                    location,
+                )
+                if issue not in self.issues:
+                    self.issues.append(issue)
+
+    def _uri_location(self, where: str, fallback: Path) -> Location:
+        """A file URI with a JSON pointer fragment, as a located place in the folder."""
+        file_part, _, fragment = where.partition("#")
+        path = self.schemas.path_of(file_part) if file_part else None
+        pointer = unquote(fragment)
+        if path is None:
+            return Location(fallback, None, pointer)
+        return self.schemas.document(path).location(pointer)
 
     def _located(self, message: str, fallback: Location) -> tuple[str, Location]:
         """The message with file URIs made relative, and the innermost place it names."""
@@ -540,6 +612,12 @@ class _Linter:
         except StandardError as exc:
             self.issues.append(_issue("xsd-invalid", exc))
             return False
+        for file, tree in trees.items():
+            for facet in tree.getroot().iter(f"{XS}pattern"):
+                value = facet.get("value")
+                if isinstance(value, str) and not _XSD_ONLY.search(value):
+                    # an XSD pattern matches the whole value: anchored at both ends
+                    self._backtracking(f"^(?:{value})$", Location(file, facet.sourceline))
         globals_ = {
             element.get("name")
             for tree in trees.values()
