@@ -23,7 +23,12 @@ import pytest
 import regex
 import yaml
 
-from conformance.generation import backtracking, unsupported
+from conformance.generation import (
+    UnsupportedSchema,
+    backtracking,
+    refuse_unsupported,
+    unsupported,
+)
 from conformance.lint import LintIssue, lint_folder
 from conformance.regex_validator import find_runaway
 from conformance.validation import SchemaSet
@@ -240,6 +245,8 @@ def test_unsupported_lists_every_construct_with_its_location(tmp_path: Path) -> 
                               "request generator cannot draw values for dynamic references; "
                               "expected a $ref")  # fmt: skip
     assert "tree.json#/properties/y/pattern" in found[1]
+    with pytest.raises(UnsupportedSchema, match=r"properties/x/\$dynamicRef"):
+        refuse_unsupported(schema, resolver)  # what a run being prepared calls
 
 
 class _Counting(BaseHTTPRequestHandler):

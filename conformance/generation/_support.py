@@ -1,6 +1,6 @@
 """What the generator cannot draw, found before anything is drawn.
 
-:class:`~conformance.generation.Builder` compiles a schema lazily: a ``$dynamicRef`` three
+The generator's builder compiles a schema lazily: a ``$dynamicRef`` three
 levels below the root, or a subschema that is neither an object nor a boolean, is met only when
 a draw reaches it, after a run has sent requests.  :func:`unsupported` walks everything the
 generator could reach (subschemas, ``$ref`` targets in any file) once and lists each such
@@ -16,17 +16,46 @@ from typing import Any
 
 from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 from conformance.generation._regex import PatternError, regex_generator
-from conformance.generation._schema import Builder, Part, UnsupportedSchema
 
 __all__ = ["Unsupported", "refuse_unsupported", "unsupported"]
 
-# Keywords whose values are schemas (one, a list, or a mapping of them), as the builder reads.
-_ONE = Builder._ONE
-_MANY = Builder._MANY
-_NAMED = Builder._NAMED
+# Keywords whose values are schemas: one, a list of them, or a mapping of names to them.
+_ONE = (
+    *("additionalProperties", "unevaluatedProperties", "unevaluatedItems", "items"),
+    *("contains", "propertyNames", "not", "if", "then", "else"),
+)
+_MANY = ("prefixItems", "allOf", "anyOf", "oneOf")
+_NAMED = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _LIMIT = 20_000  # subschemas walked per schema
+
+
+def _token(key: str | int) -> str:
+    return "/" + str(key).replace("~", "~0").replace("/", "~1")
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A subschema, the resolver its refs resolve against, and its pointer there."""
+
+    schema: Any
+    resolver: Resolver[Any]
+    pointer: str
+
+    def where(self) -> str:
+        return f"{getattr(self.resolver, '_base_uri', '')}#{self.pointer}"
+
+    def child(self, *keys: str | int) -> _Place:
+        target = self.schema
+        for key in keys:
+            target = target[key]
+        resolver, pointer = self.resolver, self.pointer + "".join(map(_token, keys))
+        if isinstance(target, Mapping) and isinstance(target.get("$id"), str):
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(target))
+            pointer = ""
+        return _Place(target, resolver, pointer)
 
 
 @dataclass(frozen=True)
@@ -49,11 +78,9 @@ def unsupported(
     locations found are pointers in that document."""
     found: list[Unsupported] = []
     if isinstance(schema, Mapping) and isinstance(schema.get("$id"), str):
-        from referencing.jsonschema import DRAFT202012
-
         resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
         pointer = ""
-    stack = [Part(schema, resolver, pointer)]
+    stack = [_Place(schema, resolver, pointer)]
     seen: set[tuple[int, str]] = set()
     while stack and len(seen) < _LIMIT:
         part = stack.pop()
@@ -68,9 +95,10 @@ def unsupported(
                 )
             )
             continue
-        if part.key in seen:
+        key = (id(node), str(getattr(part.resolver, "_base_uri", "")))
+        if key in seen:
             continue
-        seen.add(part.key)
+        seen.add(key)
         for keyword in ("$dynamicRef", "$recursiveRef"):
             if keyword in node:
                 found.append(
@@ -104,11 +132,12 @@ def unsupported(
                     Unsupported(f"{part.where()}/$ref", f"$ref={ref!r} does not resolve: {exc}")
                 )
                 continue
-            stack.append(Part(resolved.contents, resolved.resolver, ref.partition("#")[2]))
+            target = _Place(resolved.contents, resolved.resolver, ref.partition("#")[2])
+            stack.append(target)
     return found
 
 
-def _pattern(part: Part, keyword: str, pattern: str, found: list[Unsupported]) -> None:
+def _pattern(part: _Place, keyword: str, pattern: str, found: list[Unsupported]) -> None:
     try:
         regex_generator(pattern)
     except PatternError as exc:
@@ -119,6 +148,8 @@ def _pattern(part: Part, keyword: str, pattern: str, found: list[Unsupported]) -
 def refuse_unsupported(schema: Mapping[str, Any] | bool, resolver: Resolver[Any]) -> None:
     """Raise :class:`UnsupportedSchema` naming the first construct :func:`unsupported`
     finds: for a run being prepared, before any request is sent."""
+    from conformance.generation import UnsupportedSchema
+
     problems = unsupported(schema, resolver)
     if problems:
         raise UnsupportedSchema(str(problems[0]))
