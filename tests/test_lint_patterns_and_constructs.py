@@ -245,7 +245,7 @@ def test_unsupported_lists_every_construct_with_its_location(tmp_path: Path) -> 
                               "request generator cannot draw values for dynamic references; "
                               "expected a $ref")  # fmt: skip
     assert "tree.json#/properties/y/pattern" in found[1]
-    with pytest.raises(UnsupportedSchema, match=r"properties/x/\$dynamicRef"):
+    with pytest.raises(UnsupportedSchema, match=r"tree.json#/properties/[xy]/"):
         refuse_unsupported(schema, resolver)  # what a run being prepared calls
 
 
