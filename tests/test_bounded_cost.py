@@ -18,11 +18,8 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -38,7 +35,7 @@ from conformance.results import Outcome
 from conformance.standards import _documents
 from conformance.standards._documents import MAX_DOCUMENT_NODES, load_document
 from conformance.standards.loader import load_standard
-from tests.conftest import OWN_PEAK_KIB, ROOT
+from tests.conftest import OWN_PEAK_KIB, ROOT, json_answering
 
 MINIMAL = ROOT / "tests" / "data" / "minimal" / "test.minimal" / "1.0.0"
 POLYNOMIAL = "^[a-z]+[a-z0-9]*@x$"  # quadratic in the regex engine on "aaaa…!"
@@ -188,27 +185,9 @@ def _polynomial_standard(root: Path) -> Path:
 @pytest.fixture
 def long_values_candidate() -> Iterator[str]:
     """A loopback candidate answering every GET with a person whose name is LONG."""
-    body = json.dumps(
-        {"id": "P001", "name": LONG, "id_number": "11010519491231002X", "born": "1949-12-31"}
-    ).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    body = {"id": "P001", "name": LONG, "id_number": "11010519491231002X", "born": "1949-12-31"}
+    with json_answering(json.dumps(body).encode()) as url:
+        yield url
 
 
 def test_a_run_spends_its_pattern_budget_then_reports_errors_not_passes(

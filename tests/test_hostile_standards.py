@@ -16,10 +16,8 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +45,7 @@ from conformance.results import Outcome
 from conformance.standards.loader import load_standard
 from conformance.standards.model import CsvOptions, ExportSpec, Text
 from conformance.validation import SchemaSet
-from tests.conftest import FIXTURE, OWN_PEAK_KIB, ROOT, run_cli
+from tests.conftest import FIXTURE, OWN_PEAK_KIB, ROOT, json_answering, run_cli
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
@@ -422,25 +420,8 @@ def test_csv_header_against_a_runaway_pattern_property_is_bounded(tmp_path: Path
 @pytest.fixture
 def runaway_candidate() -> Iterator[str]:
     """A loopback candidate answering every GET with a person whose id makes RUNAWAY run away."""
-    body = json.dumps(_person("P" * 40 + "!")).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with json_answering(json.dumps(_person("P" * 40 + "!")).encode()) as url:
+        yield url
 
 
 def test_run_past_lint_reports_a_runaway_pattern_as_an_error(

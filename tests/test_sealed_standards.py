@@ -161,28 +161,30 @@ def test_published_layout_lints_clean_and_every_included_file_is_applied(
     )
 
 
-@pytest.mark.slow
-def test_reference_candidate_conforms_to_the_published_layout(
-    published: Path, tmp_path: Path, reference_url: str, token: str
-) -> None:
-    result = run_cli(
+def _run(folder: Path, url: str, tmp_path: Path, token: str, *extra: str) -> Any:
+    """``conformance run`` of the reference candidate's profile against ``folder``."""
+    return run_cli(
         "run",
         "--standard",
         "gov.e-licence@1.1.0",
         "--standards-dir",
-        str(published.parents[1]),
+        str(folder.parents[1]),
         "--candidate",
         str(FIXTURE / "candidate.yaml"),
         "--base-url",
-        reference_url,
+        url,
         "--reports-dir",
         str(tmp_path / "reports"),
-        "--max-examples",
-        "5",
-        "--seed",
-        "7",
+        *extra,
         env={TOKEN_ENV: token},
     )
+
+
+@pytest.mark.slow
+def test_reference_candidate_conforms_to_the_published_layout(
+    published: Path, tmp_path: Path, reference_url: str, token: str
+) -> None:
+    result = _run(published, reference_url, tmp_path, token, "--max-examples", "5", "--seed", "7")
     assert result.code == 0, result.out + result.err
     (results,) = (tmp_path / "reports").glob("*/results.json")
     data = json.loads(results.read_text(encoding="utf-8"))
@@ -401,20 +403,7 @@ def test_run_refuses_a_standard_with_a_ref_outside_before_any_request(
 ) -> None:
     url, hits = loopback
     _set_ref(published, f"{url}/licence.json")
-    result = run_cli(
-        "run",
-        "--standard",
-        "gov.e-licence@1.1.0",
-        "--standards-dir",
-        str(published.parents[1]),
-        "--candidate",
-        str(FIXTURE / "candidate.yaml"),
-        "--base-url",
-        url,
-        "--reports-dir",
-        str(tmp_path / "reports"),
-        env={TOKEN_ENV: "not-used"},
-    )
+    result = _run(published, url, tmp_path, "not-used")
     assert result.code == 2, result.out + result.err
     assert "licence.schema.json" in result.err
     assert "[ref-url]" in result.err
