@@ -371,11 +371,12 @@ class _Linter:
                     pattern, doc.location(join_pointer(pointer, *where.split("/", 1)))
                 )
 
-    def _backtracking(self, pattern: str, where: Location) -> None:
+    def _backtracking(self, pattern: str, where: Location, *, unbounded: bool = False) -> None:
         """A pattern whose matching time grows super-linearly with the value: exponential
         (nested or overlapping repetition) is an error, polynomial a warning (the run's
-        pattern budget bounds it).  Static analysis first; the timing probe catches what
-        the analysis cannot read (backreferences, lookarounds)."""
+        pattern budget bounds it), or an error too where nothing bounds it (``unbounded``:
+        XSD patterns, which libxml2 evaluates).  Static analysis first; the timing probe
+        catches what the analysis cannot read (backreferences, lookarounds)."""
         found = backtracking(pattern)
         if found is not None and found.kind == "exponential":
             self.add(
@@ -394,6 +395,15 @@ class _Linter:
                 f"({len(probe)} characters) took more than {PROBE_TIMEOUT_S:g}s; validation "
                 "and generation would stall on such values. Rewrite it without nested or "
                 "overlapping repetition",
+                where,
+            )
+        elif found is not None and unbounded:
+            self.add(
+                "pattern-backtracking",
+                f"pattern={pattern!r} backtracks polynomially: {found.describe()}; libxml2 "
+                "checks XSD patterns with no time bound (a value of a megabyte would take "
+                "hours). Rewrite it so that neighbouring repetitions cannot match the same "
+                "characters",
                 where,
             )
         elif found is not None:
@@ -617,7 +627,8 @@ class _Linter:
                 value = facet.get("value")
                 if isinstance(value, str) and not _XSD_ONLY.search(value):
                     # an XSD pattern matches the whole value: anchored at both ends
-                    self._backtracking(f"^(?:{value})$", Location(file, facet.sourceline))
+                    where = Location(file, facet.sourceline)
+                    self._backtracking(f"^(?:{value})$", where, unbounded=True)
         globals_ = {
             element.get("name")
             for tree in trees.values()
