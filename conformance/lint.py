@@ -43,8 +43,8 @@ EXPORT_CORE_CHECKS = ("export_records", "export_encoding")
 # Keywords whose values are instance data, not schemas: never walked for keywords.
 _DATA_KEYWORDS = frozenset({"example", "examples", "enum", "const", "default"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# XSD regular expressions that Python's cannot read alike (class subtraction, \i \c, and
-# ^ $ which are plain characters there): such patterns are left to the timing bound.
+# XSD regular expressions that Python reads differently (class subtraction, \i \c, and
+# ^ $, plain characters in XSD): such patterns are left to the timing probe.
 _XSD_ONLY = re.compile(r"-\[|\\[iIcC]|[\^$]")
 _SCHEMA_URI = re.compile(r"file://(?P<path>[^#\s]+)#(?P<pointer>[^\s:)]*)")
 
@@ -262,8 +262,9 @@ class _Linter:
                 self._parse_issue(exc)
                 errors += 1
                 continue
-            embedded = {uri for _, _, _, uri in _references(doc.data, self.schemas.uri(path))}
-            for pointer, keyword, ref, base in _references(doc.data, self.schemas.uri(path)):
+            found_here = list(_references(doc.data, self.schemas.uri(path)))
+            embedded = {uri for _, keyword, _, uri in found_here if keyword == "$id"}
+            for pointer, keyword, ref, base in found_here:
                 if keyword == "$id":
                     continue
                 where = doc.location(join_pointer(pointer, keyword))
