@@ -496,3 +496,44 @@ def test_xsd_references_name_the_construct_and_line(tmp_path: Path) -> None:
     assert XsdReference(path, 4, "xs:include", "c.xsd", "").describe() == (
         "xs:include schemaLocation='c.xsd'"
     )
+
+
+# ---------------------------------------------------------------- the sealing's own bounds
+
+
+def test_an_xsd_include_chain_longer_than_the_bound_is_refused_located(published: Path) -> None:
+    from conformance.standards.seal import MAX_XSD_FILES
+
+    common = published / "schemas" / "common"
+    for n in range(MAX_XSD_FILES + 5):
+        (common / f"chain{n}.xsd").write_text(
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+            'targetNamespace="urn:gov-conformance:e-licence:1">'
+            f'<xs:include schemaLocation="chain{n + 1}.xsd"/></xs:schema>'
+            if n + 1 < MAX_XSD_FILES + 5
+            else '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+            'targetNamespace="urn:gov-conformance:e-licence:1"/>',
+            encoding="utf-8",
+        )
+    _directive(published, "licences.xsd", '<xs:include schemaLocation="common/chain0.xsd"/>')
+    [issue] = _errors(lint_folder(published))
+    assert issue.rule == "xsd-invalid"
+    assert f"more than {MAX_XSD_FILES} XSD files" in issue.message
+    assert issue.location.path == published / "schemas" / "licences.xsd"
+    with pytest.raises(Exception, match="XSD files"):
+        load_xsd(published / "schemas" / "licences.xsd")
+
+
+def test_ids_are_looked_for_in_a_bounded_number_of_documents(
+    published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import conformance.validation
+
+    schemas = SchemaSet(published)
+    assert len(schemas.declared_ids()) == 6  # every schema file of the published layout
+    monkeypatch.setattr(conformance.validation, "MAX_ID_DOCUMENTS", 3)
+    assert len(SchemaSet(published).declared_ids()) < 3  # the first 3 files, not all hold $id
+    # then a canonical URL of a file past the bound is not the folder's: lint says so
+    issues = _errors(lint_folder(published))
+    assert issues
+    assert {i.rule for i in issues} <= {"ref-url", "ref-outside"}
