@@ -89,6 +89,16 @@ def json_answering(body: bytes) -> Iterator[str]:
         server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _no_run_budget_carried_over() -> Iterator[None]:
+    """A run bounds all its pattern searches together from its start; in this long-lived
+    process the next test's searches must not be charged to a run that is over."""
+    yield
+    from conformance.regex_validator import end_run_budget
+
+    end_run_budget()
+
+
 @pytest.fixture(scope="session")
 def token() -> str:
     return secrets.token_urlsafe(24)

@@ -42,12 +42,6 @@ POLYNOMIAL = "^[a-z]+[a-z0-9]*@x$"  # quadratic in the regex engine on "aaaa…!
 LONG = "a" * 4000 + "!@x"  # about 0.1 s a search on an idle machine
 
 
-@pytest.fixture(autouse=True)
-def no_run_budget_left_behind() -> Iterator[None]:
-    yield
-    regex_validator.end_run_budget()
-
-
 def _copy(root: Path) -> Path:
     folder = root / "test.minimal" / "1.0.0"
     shutil.copytree(MINIMAL, folder)
