@@ -48,7 +48,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -157,12 +157,17 @@ def tree_of(rev: str) -> Iterator[Path]:
 
 
 @contextmanager
-def trees(base: str) -> Iterator[list[tuple[str, Path]]]:
-    if base == "none":
-        yield [("this checkout", ROOT)]
-        return
-    with tree_of(base) as base_tree:
-        yield [(f"base {base}", base_tree), ("this checkout", ROOT)]
+def trees(base: str, head: str | None = None) -> Iterator[list[tuple[str, Path]]]:
+    """The trees compared: ``base`` (unless "none") and this checkout, or revision ``head``."""
+    with ExitStack() as stack:
+        found = []
+        if base != "none":
+            found.append((f"base {base}", stack.enter_context(tree_of(base))))
+        if head is None:
+            found.append(("this checkout", ROOT))
+        else:
+            found.append((f"head {head}", stack.enter_context(tree_of(head))))
+        yield found
 
 
 @contextmanager
@@ -287,7 +292,7 @@ def equivalence(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     rows: list[tuple[str, int, str, str, str, str]] = []
     agree = True
-    with trees(args.base) as sources, tempfile.TemporaryDirectory() as scratch:
+    with trees(args.base, args.head) as sources, tempfile.TemporaryDirectory() as scratch:
         for standard, fault in RUNS:
             for seed in seeds:
                 seen: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -380,7 +385,7 @@ def startup(args: argparse.Namespace) -> int:
     timings: dict[str, list[float]] = {}
     counts: dict[str, dict[str, int]] = {}
     with (
-        trees(args.base) as sources,
+        trees(args.base, args.head) as sources,
         tempfile.TemporaryDirectory() as scratch,
         candidate(free_port(), token) as url,
     ):
@@ -447,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("equivalence", help="same requests and results.json, base vs this tree")
     p.add_argument("--base", default="main", help="git revision to compare with, or none")
+    p.add_argument("--head", help="git revision to measure instead of this checkout")
     p.add_argument("--seeds", default="1,7")
     p.add_argument("--max-examples", type=int, default=10)
     p.add_argument("--port", type=int, default=0, help="fixed candidate port (default: free)")
@@ -454,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=equivalence)
     p = sub.add_parser("startup", help="main() to first request, and calls before it")
     p.add_argument("--base", default="main", help="git revision to compare with, or none")
+    p.add_argument("--head", help="git revision to measure instead of this checkout")
     p.add_argument("--repeat", type=int, default=7)
     p.set_defaults(func=startup)
     args = parser.parse_args(argv)

@@ -1,7 +1,8 @@
 """The ``conformance`` command line.
 
-Exit codes: 0 conforms (or: nothing wrong), 1 does not conform (or: lint found problems),
-2 usage or configuration error, 3 candidate unreachable.
+Exit codes (:class:`conformance.errors.ExitCode`): 0 conforms (or: nothing wrong), 1 does
+not conform (or: lint found problems), 2 usage or configuration error, 3 candidate
+unreachable.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from conformance._version import __version__
-from conformance.errors import ConformanceError
+from conformance.errors import ConformanceError, ExitCode
 
-EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_USAGE = 2
+EXIT_OK = ExitCode.OK
+EXIT_FAIL = ExitCode.FAILED
+EXIT_USAGE = ExitCode.USAGE
 
 
 def _standards_dirs(args: argparse.Namespace) -> list[Path] | None:
@@ -46,8 +46,8 @@ def cmd_standards_list(args: argparse.Namespace) -> int:
 
 
 def cmd_standards_show(args: argparse.Namespace) -> int:
-    from conformance.engine.openapi import load_operations
     from conformance.standards.loader import StandardsRepository
+    from conformance.standards.operations import load_operations
     from conformance.validation import schema_set
 
     standard = StandardsRepository(_standards_dirs(args)).load(args.ref)
@@ -121,31 +121,27 @@ def cmd_formats_list(args: argparse.Namespace) -> int:
 
 
 def run_suite(parsed: dict[str, Any], *, quiet: bool = False) -> int:
-    """Run one standard through the pytest plugin (the same engine as ``pytest --standard``)."""
-    import pytest
-
+    """Run one standard: prepare once, hand the prepared configuration to the engine, write
+    the reports from its outcome (the same engine and reports as ``pytest --standard``)."""
     from conformance import options
-    from conformance.engine.prepare import prepare
+    from conformance.engine.run import Run
+    from conformance.reporting.terminal import RunDisplay
+    from conformance.session import prepare, runner_key, write_reports
 
-    config = prepare(options.run_options(parsed))  # bad input stops here, with exit code 2
+    run_options = options.run_options(parsed)
+    config = prepare(run_options)  # bad input stops here, with exit code 2
+    key = runner_key(run_options)  # issue 16: a bad key stops the run before it starts
     print(
         f"conformance: seed={config.seed} run_id={config.run_id} "
         f"standard={config.standard.ref} (replay with --seed {config.seed})",
         flush=True,
     )
-    fixed = {
-        **parsed,
-        "standard": config.standard.ref,
-        "seed": config.seed,
-        "run_id": config.run_id,
-    }
-    argv = options.to_argv(fixed)
-    ini = resources.files("conformance").joinpath("pytest-isolated.ini")
-    argv += ["-c", str(ini), "--rootdir", str(Path.cwd()), "--noconftest", "-p", "no:cacheprovider"]
-    # the CLI imported Hypothesis before pytest started: nothing to rewrite there
-    argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    argv += ["-q"] if quiet else ["-v"]
-    return int(pytest.main(argv))
+    display = RunDisplay(quiet=quiet)
+    outcome = Run(config, [display]).run()
+    reports = write_reports(outcome, key)
+    display.summary(reports.data, reports.run_dir)
+    print(reports.attestation, flush=True)
+    return int(outcome.exit_code)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -1,10 +1,14 @@
-"""Outcome values shared by the engine, the checks and the reporters."""
+"""Values shared by every layer: check outcomes and results, failures, lint issues."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from conformance.errors import Location
+
+__all__ = ["CheckResult", "Failure", "LintIssue", "Outcome"]
 
 
 class Outcome(StrEnum):
@@ -83,3 +87,16 @@ class CheckResult:
             "failures": [f.as_dict() for f in self.failures],
             "evidence": self.evidence,
         }
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    """One problem lint found in a standard version folder, located, with its rule id."""
+
+    rule: str
+    message: str
+    location: Location
+    severity: str = "error"  # or "warning"
+
+    def format(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"

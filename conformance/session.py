@@ -1,14 +1,37 @@
-"""Turning user options into a ready :class:`RunConfig`; shared by both front doors."""
+"""What both front doors do around the engine: prepare a run, and write what it found.
+
+``conformance run`` and ``pytest --standard`` each turn their own options into
+:class:`RunOptions`, then:
+
+1. :func:`prepare` checks every input and loads what the run needs, once: the candidate
+   profile, the standard (loaded once, linted once with what was loaded, its operations read
+   once), the CA bundle, the secret's variable.  Bad input raises a
+   :class:`~conformance.errors.ConformanceError` (exit code 2) before anything is sent.
+   The result is the engine's :class:`~conformance.engine.config.RunConfig`.
+2. The engine runs (:class:`~conformance.engine.run.Run`) and returns a typed
+   :class:`~conformance.engine.outcome.RunOutcome`.
+3. :func:`write_reports` writes results.json (the outcome, serialised), then every reporter
+   of :data:`conformance.reporting.REPORTERS` from it, into ``<reports-dir>/<run-id>/``,
+   then signs the run attestation over those files with the runner's key (issue 16;
+   :func:`runner_key` reads it before the run starts, so a bad key stops it first).
+   This is the one place a run ends, for both front doors.
+"""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conformance.candidate import Candidate, load_candidate
+from conformance.certificates.attest import attest_finished_run, load_runner_key
+from conformance.engine.config import RunConfig, Shard, new_run_id, new_seed
 from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S, Limits
-from conformance.engine.run import RunConfig, new_run_id, new_seed
+from conformance.engine.outcome import RunOutcome
 from conformance.errors import (
     CandidateError,
     ConformanceError,
@@ -16,11 +39,22 @@ from conformance.errors import (
     StandardError,
     UsageError,
 )
+from conformance.lint import lint_standard
+from conformance.reporting import REPORTERS
+from conformance.reporting.results_json import build_results, write_results
 from conformance.standards.loader import StandardsRepository
+from conformance.standards.model import Standard
+from conformance.standards.operations import Operation, load_operations
+from conformance.standards.versioning import check_certifiable
+from conformance.validation import SchemaSet
+
+__all__ = ["Reports", "RunOptions", "prepare", "runner_key", "write_reports"]
 
 
 @dataclass(frozen=True)
 class RunOptions:
+    """A run's options as the user gave them (both front doors parse into this)."""
+
     standard: str | None
     candidate: Path
     seed: int | None = None
@@ -35,15 +69,19 @@ class RunOptions:
     max_duration_s: float | None = None
     rate_limit: float | None = None
     workers: int = 1
+    jobs: int = 1  # processes for export files
+    shard: str | None = None  # "I/N"
     force: bool = False  # certify against a draft or retired version anyway
     ca_bundle: Path | None = None  # CAs trusted for https (else the candidate's, else certifi's)
+    runner_key: str | None = None  # the runner's signing key file (issue 16); not the engine's
 
 
-def _refuse_if_lint_errors(folder: Path) -> None:
+def _refuse_if_lint_errors(
+    standard: Standard, schemas: SchemaSet, operations: Sequence[Operation] | None
+) -> None:
     """A run against a broken standard would report the standard's faults as the candidate's."""
-    from conformance.lint import lint_folder
-
-    errors = [i for i in lint_folder(folder) if i.severity == "error"]
+    folder = standard.folder
+    errors = [i for i in lint_standard(standard, schemas, operations) if i.severity == "error"]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more; run: conformance standards lint {folder})"
@@ -56,8 +94,6 @@ def _refuse_if_lint_errors(folder: Path) -> None:
 
 def _ca_bundle(options: RunOptions, candidate: Candidate) -> str | None:
     """The CA bundle to trust, checked now: a file that is missing or holds no CA is bad input."""
-    import ssl
-
     error: type[ConformanceError] = UsageError
     where: Location | None = None
     if options.ca_bundle is not None:
@@ -81,8 +117,18 @@ def _ca_bundle(options: RunOptions, candidate: Candidate) -> str | None:
     return str(path.resolve())
 
 
+def _operations(standard: Standard, schemas: SchemaSet) -> list[Operation] | None:
+    """The standard's operations, or None when they cannot be read (lint then says why)."""
+    if standard.openapi_path is None:
+        return []
+    try:
+        return load_operations(schemas, standard.openapi_path)
+    except StandardError:
+        return None
+
+
 def prepare(options: RunOptions) -> RunConfig:
-    """Load and cross-check everything; raise a ConformanceError on bad input."""
+    """Load and cross-check everything, once; raise a ConformanceError on bad input."""
     if not options.candidate.exists():
         raise CandidateError(f"candidate profile not found: {options.candidate}")
     candidate = load_candidate(options.candidate)
@@ -94,9 +140,12 @@ def prepare(options: RunOptions) -> RunConfig:
         ref = candidate.claims[0].standard
     repository = StandardsRepository(list(options.standards_dirs) or None)
     standard = repository.load(ref)
-    _refuse_if_lint_errors(standard.folder)
-    from conformance.standards.versioning import check_certifiable
-
+    schemas = SchemaSet(standard.folder)
+    operations = _operations(standard, schemas)
+    _refuse_if_lint_errors(standard, schemas, operations)
+    if operations is None:  # lint passed, so they load; read them the usual way to say why not
+        assert standard.openapi_path is not None
+        operations = load_operations(schemas, standard.openapi_path)
     check_certifiable(standard, force=options.force)  # draft or retired: refused unless forced
     claim = candidate.claim(standard.ref)
     unknown = sorted(claim.implements - standard.clause_ids)
@@ -115,6 +164,8 @@ def prepare(options: RunOptions) -> RunConfig:
         candidate.auth.secret()  # fail now, clearly, when the variable is not set
     if options.workers < 1:
         raise UsageError(f"workers={options.workers}, expected 1 or more")
+    if options.jobs < 1:
+        raise UsageError(f"jobs={options.jobs}, expected 1 or more")
     if options.max_examples < 0:
         raise UsageError(f"max_examples={options.max_examples}, expected 0 or more")
     if options.timeout_s <= 0:
@@ -123,6 +174,8 @@ def prepare(options: RunOptions) -> RunConfig:
     return RunConfig(
         standard=standard,
         candidate=candidate,
+        schemas=schemas,
+        operations=tuple(operations),
         seed=new_seed() if options.seed is None else options.seed,
         run_id=options.run_id or new_run_id(),
         reports_dir=options.reports_dir,
@@ -137,4 +190,33 @@ def prepare(options: RunOptions) -> RunConfig:
         max_errors_per_type=options.max_errors_per_type,
         max_duration_s=options.max_duration_s,
         workers=options.workers,
+        jobs=options.jobs,
+        shard=Shard.parse(options.shard) if options.shard else None,
     )
+
+
+def runner_key(options: RunOptions) -> Ed25519PrivateKey | None:
+    """The runner's signing key (``--runner-key``, else CONFORMANCE_RUNNER_KEY), read before
+    the run starts: a bad key is bad input (exit 2), never echoed."""
+    return load_runner_key(options.runner_key)
+
+
+@dataclass(frozen=True)
+class Reports:
+    """What :func:`write_reports` wrote: the run folder and results.json's dictionary."""
+
+    run_dir: Path
+    data: dict[str, Any]
+    files: tuple[Path, ...]
+    attestation: str  # the line to show: where the attestation is, or why there is none
+
+
+def write_reports(outcome: RunOutcome, key: Ed25519PrivateKey | None = None) -> Reports:
+    """results.json from the outcome, then every reporter from results.json's dictionary,
+    then the run attestation over them (with ``key``; without one, the line says so)."""
+    data = build_results(outcome)
+    run_dir = outcome.config.run_dir
+    files = [write_results(run_dir, data)]
+    files += [reporter(run_dir, data) for reporter in REPORTERS]
+    attestation = attest_finished_run(run_dir, data, key)
+    return Reports(run_dir, data, tuple(files), attestation)
