@@ -247,6 +247,8 @@ def run_args(standard: str, url: str, seed: int, max_examples: int, reports: Pat
 # ------------------------------------------------------------------ equivalence
 
 VARYING = ("run_id", "started_at", "finished_at", "latency_ms")
+# added by the run seam on purpose (the results a run owes); compared as "present or not"
+ADDED = ("plan",)
 # a time of day in a response body (the reference candidate's ``checked_at``, ``updated_at``)
 NOW = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
 
@@ -271,7 +273,8 @@ def _timeless(node: Any) -> None:
 
 def normalise(data: dict[str, Any]) -> dict[str, Any]:
     """results.json without what differs by nature between two runs of the same requests."""
-    text = json.dumps({k: v for k, v in data.items() if k not in VARYING}, ensure_ascii=False)
+    kept = {k: v for k, v in data.items() if k not in VARYING and k not in ADDED}
+    text = json.dumps(kept, ensure_ascii=False)
     text = text.replace(str(ROOT), "<root>")
     clean: dict[str, Any] = json.loads(text)
     for result in clean.get("results", []):

@@ -442,13 +442,23 @@ class _Linter:
 
         for index, spec in enumerate(standard.exports):
             for number, example in enumerate(spec.examples):
-                report = validate_export(spec, example, max_per_type=5)
+                where = manifest.location(f"/exports/{index}/examples/{number}")
+                try:
+                    report = validate_export(spec, example, max_per_type=5)
+                except Exception as exc:  # the suite's reader raised: not checked, say so
+                    self.add(
+                        "example-unchecked",
+                        f"export example {example.name} could not be validated: the suite "
+                        f"raised {type(exc).__name__}: {exc}",
+                        where,
+                    )
+                    continue
                 for issue in report.issues:
                     if issue.severity is Severity.ERROR:
                         self.add(
                             "example-invalid",
                             f"export example {example.name}: {issue.location()}: {issue.message}",
-                            manifest.location(f"/exports/{index}/examples/{number}"),
+                            where,
                         )
 
     def _xsd(self, path: Path, record_element: str, manifest: Document, standard: Standard) -> None:

@@ -69,13 +69,16 @@ class CheckResult:
     failures: list[Failure] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    # An error because the suite itself raised (a check, a scenario, a reader, a worker):
+    # the clause could not be verified, so the run cannot conform, whatever its level.
+    internal: bool = False
 
     @property
     def id(self) -> str:
         return f"{self.clause}::{self.check}::{self.target}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "clause": self.clause,
             "check": self.check,
@@ -87,6 +90,9 @@ class CheckResult:
             "failures": [f.as_dict() for f in self.failures],
             "evidence": self.evidence,
         }
+        if self.internal:
+            data["internal"] = True
+        return data
 
 
 @dataclass(frozen=True)

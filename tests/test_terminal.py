@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.engine.events import TaskFinished, TaskStarted
-from conformance.reporting.terminal import PhaseProgress, bar, clause_table
+from conformance.reporting.terminal import (
+    PhaseProgress,
+    bar,
+    cause_lines,
+    clause_table,
+    summary_lines,
+)
 from conformance.results import CheckResult, Outcome
 from tests.review_data import FAILING, make_results, make_standard
 
@@ -66,3 +72,42 @@ def test_clause_table_lists_every_clause_with_counts(tmp_path: Path) -> None:
     assert rows["T-API-001"][1] == {"red": True}
     assert rows["T-OPS-001"][0][3] == "awaiting-attestation"
     assert len(rows) == 5
+
+
+def _result(clause: str, check: str, target: str, status: str, message: str) -> dict[str, object]:
+    return {
+        "id": f"{clause}::{check}::{target}",
+        "clause": clause,
+        "check": check,
+        "target": target,
+        "status": status,
+        "message": message,
+        "failures": [],
+    }
+
+
+def test_one_cause_is_one_line_with_its_count_and_first_place() -> None:
+    refused = "timeout: no response within 2s"
+    results = [_result(f"A-{n}", "response_schema", "GET /a", "error", refused) for n in range(40)]
+    results.append(_result("B-1", "pagination", "GET /b", "fail", "page size ignored"))
+    results.append(_result("B-2", "filters", "GET /b", "pass", "8 examined, no failure"))
+    lines = [line for line, _ in cause_lines(results)]
+    assert lines == [
+        f"ERROR x40 A-0 response_schema on GET /a (and 39 more): {refused}",
+        "FAIL B-1 pagination on GET /b: page size ignored",
+    ]
+    # what was said already (the unreachable candidate) is not said again
+    assert [line for line, _ in cause_lines(results, said=[refused])] == [lines[1]]
+
+
+def test_summary_says_an_unreachable_candidate_once_with_its_exit_code(tmp_path: Path) -> None:
+    data = make_results(make_standard(tmp_path / "standards"), FAILING)
+    reason = "base_url=http://127.0.0.1:9 accepts no connection (Connection refused)"
+    data["unreachable"] = reason
+    for result in data["results"]:
+        result["status"], result["message"] = "error", f"candidate unreachable: {reason}"
+    data["reasons"] = ["MUST clause T-API-001: error", "MUST clause T-API-002: error"]
+    text = "\n".join(line for line, _ in summary_lines(data))
+    assert text.count("accepts no connection") == 1
+    assert "exit code 3" in text
+    assert "MUST clauses T-API-001, T-API-002: error" in text

@@ -37,10 +37,15 @@ class Entry:
     examined: int = 0
     failures: dict[str, Failure] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    internal: bool = False  # the suite raised while checking: never a pass, never conforms
 
-    def error(self, message: str) -> None:
-        """Record an error (at most a few, each once)."""
-        if message not in self.errors and len(self.errors) < MAX_ERRORS_PER_ENTRY:
+    def error(self, message: str, *, internal: bool = False) -> None:
+        """Record an error (at most a few, each once); ``internal``: the suite raised."""
+        if internal and not self.internal:
+            self.internal = True
+            self.errors.insert(0, message)  # the message shown: the suite's own failure
+            del self.errors[MAX_ERRORS_PER_ENTRY:]
+        elif message not in self.errors and len(self.errors) < MAX_ERRORS_PER_ENTRY:
             self.errors.append(message)
 
 
@@ -115,7 +120,7 @@ class Collector:
             failures = sorted(entry.failures.values(), key=lambda f: -f.count)
             if skip is not None:
                 outcome, message, failures = Outcome.SKIP, skip, []
-            elif entry.errors:
+            elif entry.errors or entry.internal:
                 outcome, message = Outcome.ERROR, entry.errors[0]
             elif failures:
                 total = sum(f.count for f in failures)
@@ -138,6 +143,7 @@ class Collector:
                     examined=entry.examined,
                     failures=failures,
                     evidence=dict(evidence or {}),
+                    internal=entry.internal and skip is None,
                 )
             )
         return results
@@ -154,5 +160,5 @@ class Collector:
         )
         entries = self.entries(pairs)
         for entry in entries.values():
-            entry.errors.append(message)
+            entry.error(message, internal=True)
         return self.results(target, entries)

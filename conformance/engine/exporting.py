@@ -6,9 +6,10 @@ cross-export rules are applied with the other files and the API's total; then ea
 becomes a failure (deduplicated per check and kind, with exact counts and capped examples)
 or, when reading stopped early, an error on what could not be checked.
 
-An exception from validation, in this process or from a worker, is never lost: the
-worker's is recorded and the file validated again here, and what raises here is an error
-result on every check of the export (:class:`conformance.engine.run.Run` makes it so).
+An exception from validation is never lost: one raised here is an error result on every
+check of the export (:class:`conformance.engine.run.Run` makes it so); one from the worker
+processes that validate the files side by side (``--jobs N``) is an error result on every
+check of every export of that batch, naming it (none of them was verified).
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class ExportRunner:
         self.files: dict[str, ExportFile] = {}  # by export name, as read
         self._ahead: dict[str, ExportReport] = {}  # validated side by side (--jobs)
         self._ahead_done = False
-        self.ahead_failure: str | None = None  # why side-by-side validation failed
+        self._ahead_names: set[str] = set()  # the exports of that batch
+        self.ahead_failure: str | None = None  # why side-by-side validation raised
 
     def run(self, task: Task) -> list[CheckResult]:
         spec = task.export
@@ -106,10 +108,17 @@ class ExportRunner:
                     severity=self.standard.clause(entry.clause).level.value,
                 )
             return self.collector.results(target, entries)
-        report = self._ahead.pop(spec.name, None)
-        if report is None and self.config.jobs > 1 and not self._ahead_done:
+        if self.config.jobs > 1 and not self._ahead_done:
             self._validate_ahead()
-            report = self._ahead.pop(spec.name, None)
+        if self.ahead_failure is not None and spec.name in self._ahead_names:
+            message = (
+                f"validating the export files side by side (--jobs {self.config.jobs}) raised "
+                f"{self.ahead_failure}; none of them was verified"
+            )
+            for entry in entries.values():
+                entry.error(message, internal=True)
+            return self.collector.results(target, entries)
+        report = self._ahead.pop(spec.name, None)
         if report is None:
             report = validate_export(
                 spec,
@@ -183,14 +192,15 @@ class ExportRunner:
         """--jobs N: validate every export file of the claim side by side, once.
 
         When that raises (a reader's exception, a worker that died or whose exception could
-        not travel back), nothing is taken from it: each file is then validated on its own
-        in this process, where an exception is one export's error, not every export's.
+        not travel back), nothing is taken from it: :attr:`ahead_failure` says why, and
+        every export of the batch is an error.
         """
         self._ahead_done = True
         names = [e.name for e in self.standard.exports if e.name in self.claim.exports]
         items = [(self.standard.export(n), Path(self.claim.exports[n])) for n in names]
         if len(items) < 2:
             return
+        self._ahead_names = set(names)
         try:
             reports = validate_many(
                 items, max_per_type=self.config.max_errors_per_type, jobs=self.config.jobs

@@ -174,7 +174,7 @@ class ApiProber:
                     f" (on {exchange.request.method} {exchange.request.url})"
                 )
                 for entry in targets:
-                    entry.error(message)
+                    entry.error(message, internal=True)
         return found
 
     def record(self, exchange: Exchange, checks: list[Check], entries: Entries) -> list[str]:
@@ -475,7 +475,7 @@ class _OperationProbe:
                 f"scenario {check_id} raised {type(exc).__name__}: {exc}"
             )
             for entry in targets:
-                entry.error(message)
+                entry.error(message, internal=True)
             return
         for entry in targets:
             entry.examined += 1

@@ -10,6 +10,8 @@ One implementation serves a live run (:func:`decide`, from a Standard and CheckR
 and a finished one (:func:`decide_from_results`, from a results.json dictionary), so
 merged shards and reviewed runs roll up exactly as the run itself did.
 
+- An **internal error** (a check, scenario, reader or worker of the suite raised) makes the
+  run not conform whatever the clause's level: what should have been verified was not.
 - A run is **complete** when it has a result for every (clause, check, target) its plan
   owed (results.json's ``plan``); a run missing any, or with no plan at all, does not
   conform, whatever its other results say (:func:`missing_results`).
@@ -59,6 +61,7 @@ class ResultRef:
     check: str
     target: str
     status: str  # pass, fail, skip, error
+    internal: bool = False  # an error because the suite raised: the run cannot conform
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,15 @@ def evaluate(
     for clause_id in attested:
         statuses[clause_id] = ATTESTED
     verdict = roll_up(clauses, statuses)
+    crashed = [r for r in results if r.internal and r.status == Outcome.ERROR.value]
+    if crashed:
+        more = f" and {len(crashed) - 1} more" if len(crashed) > 1 else ""
+        verdict.reasons.insert(
+            0,
+            f"internal error: the suite raised while checking {crashed[0].id}{more}; "
+            "what it should have verified was not, so the run cannot conform",
+        )
+        verdict.verdict = "fail"
     if missing:
         verdict.reasons.insert(0, incomplete_reason(missing))
         verdict.verdict = "fail"
@@ -314,7 +326,9 @@ def decide(
     checked, for a caller that judges results on their own)."""
     results = list(results)
     clauses = [ClauseInfo(c.id, c.level.value, c.verification.value) for c in standard.clauses]
-    refs = [ResultRef(r.id, r.clause, r.check, r.target, r.outcome.value) for r in results]
+    refs = [
+        ResultRef(r.id, r.clause, r.check, r.target, r.outcome.value, r.internal) for r in results
+    ]
     present = {r.id for r in results}
     missing = [rid for rid in expected or () if rid not in present]
     return evaluate(clauses, refs, review, missing)
@@ -328,7 +342,9 @@ def decide_from_results(data: Mapping[str, Any], review: Review | None = None) -
     """
     clauses = [ClauseInfo(c["id"], c["level"], c["verification"]) for c in data["clauses"]]
     refs = (
-        ResultRef(r["id"], r["clause"], r["check"], r["target"], r["status"])
+        ResultRef(
+            r["id"], r["clause"], r["check"], r["target"], r["status"], r.get("internal") is True
+        )
         for r in data["results"]
     )
     if review is None and data.get("review"):
