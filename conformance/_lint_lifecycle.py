@@ -15,14 +15,9 @@ from conformance.results import LintIssue
 from conformance.standards._diff_model import Bump, Classification
 from conformance.standards._documents import Document, load_document
 from conformance.standards.diff import StandardDiff, diff_standards
-from conformance.standards.loader import load_standard
+from conformance.standards.loader import find_base, load_standard
 from conformance.standards.model import Standard, Status
-from conformance.standards.profiles import (
-    effective_of,
-    find_base,
-    source_file,
-    source_location,
-)
+from conformance.standards.profiles import effective_of, source_file, source_location
 from conformance.standards.versioning import (
     MANIFEST,
     Version,

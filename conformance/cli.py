@@ -11,7 +11,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from conformance._version import __version__
 from conformance.errors import ConformanceError, ExitCode
@@ -120,35 +119,12 @@ def cmd_formats_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_suite(parsed: dict[str, Any], *, quiet: bool = False) -> int:
-    """Run one standard: prepare once, hand the prepared configuration to the engine, write
-    the reports from its outcome (the same engine and reports as ``pytest --standard``)."""
-    from conformance import options
-    from conformance.engine.run import Run
-    from conformance.reporting.terminal import RunDisplay
-    from conformance.session import prepare, runner_key, write_reports
-
-    run_options = options.run_options(parsed)
-    config = prepare(run_options)  # bad input stops here, with exit code 2
-    key = runner_key(run_options)  # issue 16: a bad key stops the run before it starts
-    print(
-        f"conformance: seed={config.seed} run_id={config.run_id} "
-        f"standard={config.standard.ref} (replay with --seed {config.seed})",
-        flush=True,
-    )
-    display = RunDisplay(quiet=quiet)
-    outcome = Run(config, [display]).run()
-    reports = write_reports(outcome, key)
-    display.summary(reports.data, reports.run_dir)
-    print(reports.attestation, flush=True)
-    return int(outcome.exit_code)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from conformance import options
+    from conformance.session import run_and_report
 
     parsed = options.values(lambda dest: getattr(args, dest))
-    return run_suite(parsed)
+    return int(run_and_report(options.run_options(parsed)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

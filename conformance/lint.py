@@ -19,7 +19,11 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from conformance._lint_lifecycle import lint_lifecycle
+from conformance.checks import all_checks
 from conformance.errors import Location, StandardError, UsageError
+from conformance.exports import Severity, lint_rules, validate_export
+from conformance.formats import FORMATS
+from conformance.generation import UnsatisfiableSchema, from_schema
 from conformance.regex_validator import PROBE_TIMEOUT_S, PatternTimeout, find_runaway
 from conformance.results import LintIssue
 from conformance.standards._documents import Document, join_pointer, load_document
@@ -177,8 +181,6 @@ class _Linter:
 
     def _export_rules(self, standard: Standard, manifest: Document) -> None:
         """Cross-record rules of exports: referenced exports and operations exist."""
-        from conformance.exports import lint_rules
-
         operation_ids: set[str] = set()
         if standard.openapi_path is not None:
             with suppress(StandardError):  # reported by the operation checks
@@ -285,8 +287,6 @@ class _Linter:
                     f"not a valid JSON Schema 2020-12: {exc.message}",
                     doc.location(inner),
                 )
-        from conformance.formats import FORMATS
-
         for pointer, node in _walk(doc.data):
             fmt = node.get("format")
             if isinstance(fmt, str) and fmt not in FORMATS:
@@ -347,8 +347,6 @@ class _Linter:
 
     def _satisfiable(self, path: Path) -> None:
         """Schemas no value can satisfy: generation has nothing to draw, every response fails."""
-        from conformance.generation import UnsatisfiableSchema, from_schema
-
         doc = self.schemas.document(path)
         pointers = list(self._schema_pointers(path))
         if not pointers or pointers == [""]:
@@ -438,8 +436,6 @@ class _Linter:
                     )
 
     def _export_examples(self, standard: Standard, manifest: Document) -> None:
-        from conformance.exports import Severity, validate_export
-
         for index, spec in enumerate(standard.exports):
             for number, example in enumerate(spec.examples):
                 where = manifest.location(f"/exports/{index}/examples/{number}")
@@ -485,9 +481,6 @@ class _Linter:
             )
 
     def _clauses(self, standard: Standard, manifest: Document) -> None:
-        from conformance.checks import all_checks
-        from conformance.formats import FORMATS
-
         known_checks = {c.id for c in all_checks()}
         for index, clause in enumerate(standard.clauses):
             for check in clause.checks:

@@ -32,9 +32,11 @@ from conformance.certificates.attest import attest_finished_run, load_runner_key
 from conformance.engine.config import RunConfig, Shard, new_run_id, new_seed
 from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S, Limits
 from conformance.engine.outcome import RunOutcome
+from conformance.engine.run import Run
 from conformance.errors import (
     CandidateError,
     ConformanceError,
+    ExitCode,
     Location,
     StandardError,
     UsageError,
@@ -42,13 +44,14 @@ from conformance.errors import (
 from conformance.lint import lint_standard
 from conformance.reporting import REPORTERS
 from conformance.reporting.results_json import build_results, write_results
+from conformance.reporting.terminal import RunDisplay
 from conformance.standards.loader import StandardsRepository
 from conformance.standards.model import Standard
 from conformance.standards.operations import Operation, load_operations
 from conformance.standards.versioning import check_certifiable
 from conformance.validation import SchemaSet
 
-__all__ = ["Reports", "RunOptions", "prepare", "runner_key", "write_reports"]
+__all__ = ["Reports", "RunOptions", "prepare", "run_and_report", "runner_key", "write_reports"]
 
 
 @dataclass(frozen=True)
@@ -220,3 +223,21 @@ def write_reports(outcome: RunOutcome, key: Ed25519PrivateKey | None = None) -> 
     files += [reporter(run_dir, data) for reporter in REPORTERS]
     attestation = attest_finished_run(run_dir, data, key)
     return Reports(run_dir, data, tuple(files), attestation)
+
+
+def run_and_report(options: RunOptions, *, quiet: bool = False) -> ExitCode:
+    """``conformance run``: prepare once, run the engine with the terminal display, write the
+    reports, print the summary; the run's exit code.  ``quiet``: no progress lines."""
+    config = prepare(options)  # bad input stops here, with exit code 2
+    key = runner_key(options)  # issue 16: a bad key stops the run before it starts
+    print(
+        f"conformance: seed={config.seed} run_id={config.run_id} "
+        f"standard={config.standard.ref} (replay with --seed {config.seed})",
+        flush=True,
+    )
+    display = RunDisplay(quiet=quiet)
+    outcome = Run(config, [display]).run()
+    reports = write_reports(outcome, key)
+    display.summary(reports.data, reports.run_dir)
+    print(reports.attestation, flush=True)
+    return outcome.exit_code

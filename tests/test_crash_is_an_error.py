@@ -333,3 +333,34 @@ def test_the_injected_module_paths_exist() -> None:
     for module, name, _, _ in READERS.values():
         assert callable(getattr(importlib.import_module(module), name))
     assert (ROOT / "conformance" / "exports" / "_validate.py").is_file()
+
+
+def test_certify_refuses_an_incomplete_run(tmp_path: Path) -> None:
+    """The verdict's completeness rule is certify's too: a run missing a planned result (here
+    removed by hand, its recorded verdict left "pass") is never signed, not even as a
+    failure record."""
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from conformance.certificates.issue import CertificateError, certify_run
+    from tests.review_data import (
+        ALL_PASS,
+        RUNNER_POLICY,
+        make_results,
+        make_standard,
+        write_run,
+    )
+
+    standards = tmp_path / "standards"
+    standard = make_standard(standards, manual_level="SHOULD")
+    data = make_results(standard, ALL_PASS)
+    assert data["verdict"] == "pass"
+    dropped = data["results"].pop()
+    run = write_run(tmp_path / "run", data)
+    key = Ed25519PrivateKey.generate()
+    now = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC)
+    with pytest.raises(CertificateError, match="incomplete run: 1 planned result") as caught:
+        certify_run(run, key, issuer="x", policy=RUNNER_POLICY, standards_dirs=[standards], now=now)
+    assert dropped["id"] in str(caught.value)
+    assert not list(run.glob("certificate*")) + list(run.glob("failure-record*"))

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
 from conformance.standards._diff_model import Bump, Classification
+from conformance.standards.loader import content_digest
 from conformance.standards.model import Standard, Status
+from conformance.standards.profiles import effective_of
 
 if TYPE_CHECKING:
     from conformance.standards.diff import StandardDiff
@@ -166,8 +168,6 @@ def lifecycle_warnings(standard: Standard) -> list[str]:
 
 def extends_chain(standard: Standard) -> list[str]:
     """The refs a conforming candidate also conforms to: the standard, then its bases."""
-    from conformance.standards.profiles import effective_of
-
     refs = [standard.ref]
     effective = effective_of(standard.folder)
     while effective is not None and len(refs) <= 8:
@@ -178,9 +178,6 @@ def extends_chain(standard: Standard) -> list[str]:
 
 def base_of(standard: Standard) -> dict[str, str] | None:
     """A profile's base: its ref and the content digest of the base's own folder."""
-    from conformance.standards.loader import content_digest
-    from conformance.standards.profiles import effective_of
-
     effective = effective_of(standard.folder)
     if effective is None:
         return None
