@@ -23,8 +23,15 @@ later one without keeping the files (``--out DIR`` writes them).
     that first request (counted with a profile hook in a separate pass, so that counting
     does not slow the timed pass).
 
+``generation``
+    The generator alone: for every schema of the JSON Schema Test Suite (draft 2020-12), 15
+    valid and 15 single-fault invalid values drawn with Hypothesis derandomized (and local
+    constants off, as the engine generates), in each tree; the digests of the values must
+    be equal (the same refusals too).
+
     python bench/seam.py equivalence --base REV [--seeds 1,7] [--max-examples 10] [--out DIR]
     python bench/seam.py startup --base REV [--repeat 7]
+    python bench/seam.py generation --base REV --suite DIR
 
 ``--base REV`` is any git revision of this repository; ``--base none`` measures this checkout
 alone (the form used to record a baseline before a change). Exit code 0 when everything
@@ -379,6 +386,78 @@ def show_difference(a: Any, b: Any, path: str = "", limit: list[int] | None = No
         print(f"  {path}: {str(a)[:200]!r} != {str(b)[:200]!r}")
 
 
+# ------------------------------------------------------------------ generation
+
+GENERATION_CHILD = r"""
+import hashlib, json, pathlib, sys, warnings
+warnings.simplefilter("ignore")
+from hypothesis import HealthCheck, Phase, given, settings
+from conformance.engine._hypothesis import seed_only_generation
+from conformance.generation import (
+    UnsatisfiableSchema, UnsupportedSchema, from_schema, invalid_from_schema,
+)
+digest, counts = hashlib.sha256(), {"schemas": 0, "values": 0, "refused": 0}
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
+    for number, group in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+        for kind, make in (("valid", from_schema), ("invalid", invalid_from_schema)):
+            tag = f"{path.name}#{number}:{kind}"
+            try:
+                strategy = make(group["schema"])
+            except (UnsatisfiableSchema, UnsupportedSchema) as exc:
+                digest.update(f"{tag} {type(exc).__name__} {exc}".encode())
+                counts["refused"] += 1
+                continue
+            seen = []
+
+            @settings(derandomize=True, database=None, max_examples=15, deadline=None,
+                      phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+            @given(strategy)
+            def draw(value):
+                shown = [value.value, value.keyword, value.pointer] if kind == "invalid" else value
+                seen.append(json.dumps(shown, sort_keys=True, default=repr))
+
+            try:
+                with seed_only_generation():
+                    draw()
+            except Exception as exc:
+                seen.append(f"raised {type(exc).__name__}")
+            counts["schemas"] += 1
+            counts["values"] += len(seen)
+            digest.update((tag + "\n" + "\n".join(seen)).encode())
+print(json.dumps({**counts, "sha256": digest.hexdigest()}))
+"""
+
+
+def generation(args: argparse.Namespace) -> int:
+    suite = Path(args.suite)
+    if not suite.is_dir():
+        raise BenchError(f"--suite {suite}: no such folder (the suite's draft2020-12 folder)")
+    found: list[tuple[str, dict[str, Any]]] = []
+    with trees(args.base, args.head) as sources:
+        for name, tree in sources:
+            done = subprocess.run(
+                [sys.executable, "-c", GENERATION_CHILD, str(suite)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(tree)},
+                timeout=RUN_TIMEOUT_S * 3,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise BenchError(f"{name}: {done.stderr.strip()[-2000:]}")
+            found.append((name, json.loads(done.stdout.strip().splitlines()[-1])))
+    print(header(args))
+    for name, figures in found:
+        print(
+            f"{name:<22} {figures['schemas']} schemas generated from, {figures['values']} "
+            f"values, {figures['refused']} refused; sha256 {figures['sha256'][:16]}"
+        )
+    same = len({figures["sha256"] for _, figures in found}) == 1
+    if len(found) > 1:
+        print("the same values: " + ("yes" if same else "NO"))
+    return 0 if same else 1
+
+
 # ------------------------------------------------------------------ start-up
 
 
@@ -461,6 +540,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=0, help="fixed candidate port (default: free)")
     p.add_argument("--out", help="write each normalised results.json under this folder")
     p.set_defaults(func=equivalence)
+    p = sub.add_parser("generation", help="the same generated values, base vs this tree")
+    p.add_argument("--base", default="main", help="git revision to compare with, or none")
+    p.add_argument("--head", help="git revision to measure instead of this checkout")
+    p.add_argument(
+        "--suite",
+        default=str(ROOT / "tests" / "data" / "json-schema-test-suite" / "draft2020-12"),
+        help="the JSON Schema Test Suite's draft2020-12 folder",
+    )
+    p.set_defaults(func=generation)
     p = sub.add_parser("startup", help="main() to first request, and calls before it")
     p.add_argument("--base", default="main", help="git revision to compare with, or none")
     p.add_argument("--head", help="git revision to measure instead of this checkout")

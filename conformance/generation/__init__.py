@@ -41,8 +41,9 @@ from hypothesis.strategies import SearchStrategy
 from referencing._core import Resolver
 
 from conformance.formats import Format
+from conformance.generation._model import UnsatisfiableSchema, UnsupportedSchema
 from conformance.generation._mutate import Mutation, can_break, mutations
-from conformance.generation._schema import Builder, UnsatisfiableSchema, UnsupportedSchema
+from conformance.generation._schema import Builder
 
 __all__ = [
     "Mutation",
