@@ -99,6 +99,7 @@ counting = os.environ.get("SEAM_BENCH_COUNT") == "1"
 TARGETS = {
     "prepare": "prepare",
     "lint_folder": "lint",
+    "lint_standard": "lint",
     "load_standard": "load_standard",
     "SchemaSet.__init__": "schema_set",
     "_Linter._examples": "example_files",
@@ -515,7 +516,7 @@ def startup(args: argparse.Namespace) -> int:
         print(f"{'calls: ' + key:<28}" + "".join(f"{counts[n][key]:>22}" for n in names))
     if len(names) == 2:
         ratio = statistics.median(timings[names[1]]) / statistics.median(timings[names[0]])
-        print(f"ratio (this checkout / base), medians: {ratio:.2f}")
+        print(f"ratio ({names[1]} / {names[0]}), medians: {ratio:.2f}")
     return 0
 
 

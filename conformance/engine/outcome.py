@@ -17,7 +17,7 @@ from conformance.engine.exporting import ExportFile
 from conformance.engine.plan import Task
 from conformance.engine.verdict import Verdict
 from conformance.errors import ExitCode
-from conformance.results import CheckResult, Outcome
+from conformance.results import CheckResult
 
 __all__ = ["RunOutcome"]
 
@@ -40,11 +40,3 @@ class RunOutcome:
     @property
     def complete(self) -> bool:
         return not self.missing
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for r in self.results if r.outcome is outcome)
-
-    @property
-    def bad(self) -> list[CheckResult]:
-        """The results that failed or erred."""
-        return [r for r in self.results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
