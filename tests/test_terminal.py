@@ -111,3 +111,38 @@ def test_summary_says_an_unreachable_candidate_once_with_its_exit_code(tmp_path:
     assert text.count("accepts no connection") == 1
     assert "exit code 3" in text
     assert "MUST clauses T-API-001, T-API-002: error" in text
+
+
+def test_run_display_prints_the_header_and_a_line_per_finished_task() -> None:
+    from conformance.engine.events import RunStarted
+    from conformance.reporting.terminal import RunDisplay
+
+    out: list[str] = []
+    display = RunDisplay(out.append, tty=False)
+    display(
+        RunStarted(
+            run_id="r",
+            seed=7,
+            standard="x@1.0.0",
+            digest="sha256:00",
+            candidate="system 1.0",
+            base_url="http://127.0.0.1:9",
+            targets=tuple(TARGETS),
+            unreachable=None,
+            shard="2/3",
+        )
+    )
+    for target in TARGETS:
+        display(TaskStarted(target))
+        display(_finished(target, Outcome.PASS))
+    assert out[:3] == [
+        "conformance: standard=x@1.0.0 digest=sha256:00\n",
+        "conformance: candidate=system 1.0 (http://127.0.0.1:9)\n",
+        "conformance: shard 2/3 of the run's tasks\n",
+    ]
+    assert len(out) == 3 + len(TARGETS)
+    assert all(f"{t} (0.2s)" in line for t, line in zip(TARGETS, out[3:], strict=True))
+    quiet: list[str] = []
+    display = RunDisplay(quiet.append, tty=False, quiet=True)
+    display(_finished("GET /a", Outcome.PASS))
+    assert quiet == []
