@@ -171,11 +171,10 @@ def run_suite(
     standard: str, url: str, token: str, seed: int, max_examples: int, budget_s: float, tmp: Path
 ) -> ToolRun:
     """This suite's engine in-process: every api task of ``standard`` against ``url``."""
-    from conformance.engine.prepare import RunOptions, prepare
-
     from conformance.engine.http import HttpRequest, HttpResponse
     from conformance.engine.run import Run
     from conformance.results import Outcome
+    from conformance.session import RunOptions, prepare
 
     result = ToolRun("this suite")
     started = time.perf_counter()
