@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence, Set
-from dataclasses import dataclass
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin
@@ -17,14 +17,19 @@ import regex
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from conformance._lint_lifecycle import lint_lifecycle
+from conformance.checks import all_checks
 from conformance.errors import Location, StandardError, UsageError
-from conformance.generation import backtracking
+from conformance.exports import Severity, lint_rules, validate_export
+from conformance.formats import FORMATS
+from conformance.generation import UnsatisfiableSchema, backtracking, from_schema
 from conformance.regex_validator import (
     PROBE_TIMEOUT_S,
     PatternTimeout,
     find_runaway,
     outside_any_run,
 )
+from conformance.results import LintIssue
 from conformance.standards._documents import Document, join_pointer, load_data, load_document
 from conformance.standards.loader import (
     MANIFEST,
@@ -35,8 +40,11 @@ from conformance.standards.loader import (
     manifest_errors,
 )
 from conformance.standards.model import Standard, Verification
+from conformance.standards.operations import Operation, load_operations
 from conformance.standards.seal import XS, load_xsd, resolve_in_folder, xsd_closure
 from conformance.validation import SchemaSet
+
+__all__ = ["LintIssue", "lint_folder", "lint_paths", "lint_standard"]
 
 API_CORE_CHECKS = ("status_code_documented", "content_type_documented", "response_schema")
 EXPORT_CORE_CHECKS = ("export_records", "export_encoding")
@@ -47,17 +55,6 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # ^ $, plain characters in XSD): such patterns are left to the timing probe.
 _XSD_ONLY = re.compile(r"-\[|\\[iIcC]|[\^$]")
 _SCHEMA_URI = re.compile(r"file://(?P<path>[^#\s]+)#(?P<pointer>[^\s:)]*)")
-
-
-@dataclass(frozen=True)
-class LintIssue:
-    rule: str
-    message: str
-    location: Location
-    severity: str = "error"
-
-    def format(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"
 
 
 def _issue(rule: str, error: StandardError) -> LintIssue:
@@ -126,10 +123,18 @@ def _fragment_found(data: Any, fragment: str) -> bool:
 
 
 class _Linter:
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        schemas: SchemaSet | None = None,
+        standard: Standard | None = None,
+        operations: Sequence[Operation] | None = None,
+    ) -> None:
         self.folder = folder.resolve()
         self.issues: list[LintIssue] = []
-        self.schemas = SchemaSet(self.folder)
+        self.schemas = schemas if schemas is not None else SchemaSet(self.folder)
+        self.standard = standard  # loaded already by the caller, or None
+        self._operations = list(operations) if operations is not None else None
         self.current: Path = self.folder / MANIFEST  # the document being checked
 
     def add(self, rule: str, message: str, location: Location, severity: str = "error") -> None:
@@ -174,12 +179,11 @@ class _Linter:
         except StandardError as exc:
             self.issues.append(_issue("path-symlink", exc))
             return self.issues  # loading would only refuse the same link again
-        from conformance.standards.versioning import lint_lifecycle
-
-        if lint_lifecycle(self.folder, self.issues):  # versioning and dates; a profile in full
+        # versioning and dates; a profile in full
+        if lint_lifecycle(self.folder, self.issues, lint_folder, self.standard):
             return self.issues
         try:
-            standard = load_standard(self.folder)
+            standard = self.standard or load_standard(self.folder)
         except StandardError as exc:
             rule = "path-outside" if "leaves" in exc.message else "path-missing"
             self.issues.append(_issue(rule, exc))
@@ -214,18 +218,19 @@ class _Linter:
         self._export_rules(standard, doc)
         return self.issues
 
+    def operations(self, standard: Standard) -> list[Operation]:
+        """The standard's operations, read once (raises StandardError when they cannot be)."""
+        if self._operations is None:
+            assert standard.openapi_path is not None
+            self._operations = load_operations(self.schemas, standard.openapi_path)
+        return self._operations
+
     def _export_rules(self, standard: Standard, manifest: Document) -> None:
         """Cross-record rules of exports: referenced exports and operations exist."""
-        from conformance.engine.openapi import load_operations
-        from conformance.exports import lint_rules
-
         operation_ids: set[str] = set()
         if standard.openapi_path is not None:
-            try:
-                ops = load_operations(self.schemas, standard.openapi_path)
-                operation_ids = {op.operation_id for op in ops}
-            except StandardError:
-                pass  # reported by the operation checks
+            with suppress(StandardError):  # reported by the operation checks
+                operation_ids = {op.operation_id for op in self.operations(standard)}
         self.issues += lint_rules(standard, manifest, operation_ids)
 
     def _folder_name(self, doc: Document) -> None:
@@ -341,8 +346,6 @@ class _Linter:
                     f"not a valid JSON Schema 2020-12: {exc.message}",
                     doc.location(inner),
                 )
-        from conformance.formats import FORMATS
-
         for pointer, node in _walk(doc.data):
             fmt = node.get("format")
             if isinstance(fmt, str) and fmt not in FORMATS:
@@ -457,8 +460,6 @@ class _Linter:
 
     def _satisfiable(self, path: Path) -> None:
         """Schemas no value can satisfy: generation has nothing to draw, every response fails."""
-        from conformance.generation import UnsatisfiableSchema, from_schema
-
         doc = self.schemas.document(path)
         pointers = list(self._schema_pointers(path))
         if not pointers or pointers == [""]:
@@ -583,19 +584,27 @@ class _Linter:
     def _export_examples(
         self, standard: Standard, manifest: Document, unusable: Set[str] = frozenset()
     ) -> None:
-        from conformance.exports import Severity, validate_export
-
         for index, spec in enumerate(standard.exports):
             if spec.name in unusable:
                 continue
             for number, example in enumerate(spec.examples):
-                report = validate_export(spec, example, max_per_type=5)
+                where = manifest.location(f"/exports/{index}/examples/{number}")
+                try:
+                    report = validate_export(spec, example, max_per_type=5)
+                except Exception as exc:  # the suite's reader raised: not checked, say so
+                    self.add(
+                        "example-unchecked",
+                        f"export example {example.name} could not be validated: the suite "
+                        f"raised {type(exc).__name__}: {exc}",
+                        where,
+                    )
+                    continue
                 for issue in report.issues:
                     if issue.severity is Severity.ERROR:
                         self.add(
                             "example-invalid",
                             f"export example {example.name}: {issue.location()}: {issue.message}",
-                            manifest.location(f"/exports/{index}/examples/{number}"),
+                            where,
                         )
 
     def _xsd(self, path: Path, record_element: str, manifest: Document, standard: Standard) -> bool:
@@ -645,10 +654,6 @@ class _Linter:
         return True
 
     def _clauses(self, standard: Standard, manifest: Document) -> None:
-        from conformance.checks import all_checks
-        from conformance.engine.openapi import load_operations
-        from conformance.formats import FORMATS
-
         known_checks = {c.id for c in all_checks()}
         for index, clause in enumerate(standard.clauses):
             for check in clause.checks:
@@ -664,7 +669,7 @@ class _Linter:
         if standard.openapi_path is not None:
             openapi = self.schemas.document(standard.openapi_path)
             try:
-                operations = load_operations(self.schemas, standard.openapi_path)
+                operations = self.operations(standard)
             except StandardError as exc:
                 self.issues.append(_issue("openapi-invalid", exc))
                 operations = []
@@ -752,8 +757,19 @@ def _looks_like_schema(node: dict[str, Any]) -> bool:
 
 
 def lint_folder(folder: Path) -> list[LintIssue]:
+    """Every problem in one standard version folder."""
     with outside_any_run():
         return _Linter(folder).run()
+
+
+def lint_standard(
+    standard: Standard, schemas: SchemaSet, operations: Sequence[Operation] | None = None
+) -> list[LintIssue]:
+    """Every problem in a standard a run has loaded already (its schema set and, when they
+    could be read, its operations): the same issues as :func:`lint_folder` of its folder,
+    without loading anything twice."""
+    with outside_any_run():
+        return _Linter(standard.folder, schemas, standard, operations).run()
 
 
 def _expand(path: Path) -> list[Path]:

@@ -25,13 +25,13 @@ import pytest
 import yaml
 
 from conformance import regex_validator
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
 from conformance.errors import StandardError
 from conformance.exports import validate_export
 from conformance.lint import lint_folder
 from conformance.regex_validator import PatternBudgetSpent, RegexValidator, find_runaway
 from conformance.results import Outcome
+from conformance.session import RunOptions, prepare
 from conformance.standards import _documents
 from conformance.standards._documents import MAX_DOCUMENT_NODES, load_document
 from conformance.standards.loader import load_standard
@@ -213,19 +213,17 @@ def test_a_run_spends_its_pattern_budget_then_reports_errors_not_passes(
         max_examples=10,
         standards_dirs=(folder.parents[1],),
     )
-    run = Run(prepare(options))  # lint passes: the pattern is only polynomial
-    for task in run.tasks():
-        run.execute(task)
-    schema = [r for r in run.results if r.check == "response_schema"]
+    outcome = Run(prepare(options)).run()  # lint passes: the pattern is only polynomial
+    schema = [r for r in outcome.results if r.check == "response_schema"]
     assert [r.outcome for r in schema] == [Outcome.ERROR]
     # the first error named: the pattern being searched when the budget ran out, or any
     # searched later (generation checks its own patterns too)
     assert "pattern budget of 0.5s is spent" in schema[0].message
     assert "pattern='^" in schema[0].message
-    records = [r for r in run.results if r.check == "export_records"]
+    records = [r for r in outcome.results if r.check == "export_records"]
     assert [r.outcome for r in records] == [Outcome.ERROR]
     assert "pattern budget" in records[0].message
-    assert not [r for r in run.results if r.outcome is Outcome.PASS and "schema" in r.check]
+    assert not [r for r in outcome.results if r.outcome is Outcome.PASS and "schema" in r.check]
 
 
 def test_export_validation_alone_is_bounded_by_the_budget_it_is_given(tmp_path: Path) -> None:

@@ -29,7 +29,6 @@ from hypothesis.strategies import SearchStrategy
 
 from conformance import regex_validator
 from conformance.cli import main
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
 from conformance.exports import validate_export
 from conformance.generation import (
@@ -42,6 +41,7 @@ from conformance.generation._regex import regex_generator
 from conformance.lint import lint_folder
 from conformance.regex_validator import PatternTimeout
 from conformance.results import Outcome
+from conformance.session import RunOptions, prepare
 from conformance.standards.loader import load_standard
 from conformance.standards.model import CsvOptions, ExportSpec, Text
 from conformance.validation import SchemaSet
@@ -428,7 +428,7 @@ def test_run_past_lint_reports_a_runaway_pattern_as_an_error(
     tmp_path: Path, runaway_candidate: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Lint refuses this standard (above); skip lint to prove the run is bounded on its own.
-    monkeypatch.setattr("conformance.engine.prepare._refuse_if_lint_errors", lambda folder: None)
+    monkeypatch.setattr("conformance.session._refuse_if_lint_errors", lambda *loaded: None)
     candidate = tmp_path / "candidate.yaml"
     candidate.write_text(
         yaml.safe_dump(
@@ -454,12 +454,10 @@ def test_run_past_lint_reports_a_runaway_pattern_as_an_error(
         standards_dirs=(BROKEN / "pattern-backtracking",),
     )
     started = time.perf_counter()
-    run = Run(prepare(options))
-    for task in run.tasks():
-        run.execute(task)
+    outcome = Run(prepare(options)).run()
     elapsed = time.perf_counter() - started
     assert elapsed < 5, f"{elapsed:.2f}s"
-    schema = [r for r in run.results if r.check == "response_schema"]
+    schema = [r for r in outcome.results if r.check == "response_schema"]
     assert [r.outcome for r in schema] == [Outcome.ERROR]
     assert "person.schema.json:7 at /properties/id/pattern" in schema[0].message
     assert "catastrophic backtracking" in schema[0].message

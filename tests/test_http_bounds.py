@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conformance.engine.http import Client, HttpRequest, Limits, TransportError, retry_after_seconds
-from conformance.engine.prepare import RunOptions, prepare
-from conformance.engine.run import Run
+from conformance.engine.run import Run, RunOutcome
 from conformance.results import Outcome
+from conformance.session import RunOptions, prepare
 from tests.conftest import FIXTURE, TOKEN_ENV
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
@@ -153,7 +153,7 @@ def test_redirects_are_not_followed(serve: Callable[[Handler], str]) -> None:
     assert response.status == 302
 
 
-def _run(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: object) -> Run:
+def _run(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: object) -> RunOutcome:
     monkeypatch.setenv(TOKEN_ENV, "t")
     options = RunOptions(
         standard="gov.e-licence@1.1.0",
@@ -168,7 +168,7 @@ def _run(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: obj
     for task in run.tasks():
         if task.kind == "api":
             run.execute(task)
-    return run
+    return run.finish()
 
 
 @pytest.mark.slow
@@ -213,12 +213,13 @@ def test_workers_send_the_same_requests(
             )
         )
     )
-    run.prefetch(run.tasks(), 3)
+    run.probe_ahead()
     for task in run.tasks():
         if task.kind == "api":
             run.execute(task)
-    assert run.request_digests == sequential.request_digests
-    assert {(r.clause, r.check, r.target, r.outcome) for r in run.results} == {
+    parallel = run.finish()
+    assert parallel.request_digests == sequential.request_digests
+    assert {(r.clause, r.check, r.target, r.outcome) for r in parallel.results} == {
         (r.clause, r.check, r.target, r.outcome) for r in sequential.results
     }
 

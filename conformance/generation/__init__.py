@@ -43,8 +43,9 @@ from referencing._core import Resolver
 
 from conformance.formats import Format
 from conformance.generation._backtracking import Backtracking, backtracking
+from conformance.generation._model import UnsatisfiableSchema, UnsupportedSchema
 from conformance.generation._mutate import Mutation, can_break, mutations
-from conformance.generation._schema import Builder, UnsatisfiableSchema, UnsupportedSchema
+from conformance.generation._schema import Builder
 from conformance.generation._support import Unsupported, refuse_unsupported, unsupported
 
 __all__ = [
