@@ -61,8 +61,8 @@ def start_reference_candidate(
 
 def run_demo(reports_dir: Path, *, seed: int | None = None, max_examples: int = 20) -> int:
     from conformance import options
-    from conformance.cli import run_suite
-    from conformance.engine.run import new_run_id, new_seed
+    from conformance.engine.config import new_run_id, new_seed
+    from conformance.session import run_and_report
 
     candidate_path = _fixture() / "candidate.yaml"
     candidate = load_candidate(candidate_path)
@@ -88,7 +88,7 @@ def run_demo(reports_dir: Path, *, seed: int | None = None, max_examples: int = 
                 max_examples=max_examples,
                 base_url=base_url,
             )
-            codes[claim.standard] = run_suite(parsed, quiet=True)
+            codes[claim.standard] = int(run_and_report(options.run_options(parsed), quiet=True))
     finally:
         process.terminate()
         try:

@@ -1,7 +1,9 @@
 """Run options, defined once: the pytest plugin and ``conformance run`` both read this table.
 
-``conformance run`` parses these options, checks the inputs (exit code 2 on bad input),
-then hands the same flags to pytest, where the plugin parses them again.
+Each front door declares them on its own parser (argparse, pytest's), reads the parsed
+values back by :class:`~conformance.session.RunOptions` field name (:func:`values`) and
+turns them into ``RunOptions`` (:func:`run_options`), which :func:`conformance.session.prepare`
+checks and loads into the engine's configuration.  Nothing is parsed twice.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from conformance.session import RunOptions
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def _jobs(text: str) -> int:
 
 
 def _shard(text: str) -> str:
-    """``I/N`` with 1 <= I <= N; kept as text (it travels as a flag to pytest)."""
+    """``I/N`` with 1 <= I <= N, normalised (``02/4`` is ``2/4``)."""
     index, _, count = text.partition("/")
     if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
         raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, e.g. 2/4, got {text!r}")
@@ -230,32 +235,15 @@ def values(get: Callable[[str], Any]) -> dict[str, Any]:
     return {option.name: get(option.dest) for option in OPTIONS}
 
 
-def to_argv(parsed: dict[str, Any]) -> list[str]:
-    """The flags that reproduce ``parsed`` (values by field name), for pytest."""
-    argv: list[str] = []
-    for option in OPTIONS:
-        value = parsed.get(option.name)
-        if value is None or value is False or value == []:
-            continue
-        if option.switch:
-            argv.append(option.flag)
-        elif option.append:
-            for item in value:
-                argv += [option.flag, str(item)]
-        else:
-            argv += [option.flag, str(value)]
-    return argv
-
-
 def defaults() -> dict[str, Any]:
     """Every option's default value, by RunOptions field name."""
     return {o.name: ([] if o.append else False if o.switch else o.default) for o in OPTIONS}
 
 
-def run_options(parsed: dict[str, Any]) -> Any:
+def run_options(parsed: dict[str, Any]) -> RunOptions:
     """A RunOptions from values by field name."""
-    from conformance.engine.prepare import RunOptions
     from conformance.errors import UsageError
+    from conformance.session import RunOptions
 
     if not parsed.get("candidate"):
         raise UsageError("--candidate is required: the candidate profile (candidate.yaml)")

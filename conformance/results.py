@@ -1,10 +1,14 @@
-"""Outcome values shared by the engine, the checks and the reporters."""
+"""Values shared by every layer: check outcomes and results, failures, lint issues."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from conformance.errors import Location
+
+__all__ = ["CheckResult", "Failure", "LintIssue", "Outcome"]
 
 
 class Outcome(StrEnum):
@@ -65,13 +69,16 @@ class CheckResult:
     failures: list[Failure] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    # An error because the suite itself raised (a check, a scenario, a reader, a worker):
+    # the clause could not be verified, so the run cannot conform, whatever its level.
+    internal: bool = False
 
     @property
     def id(self) -> str:
         return f"{self.clause}::{self.check}::{self.target}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "clause": self.clause,
             "check": self.check,
@@ -83,3 +90,19 @@ class CheckResult:
             "failures": [f.as_dict() for f in self.failures],
             "evidence": self.evidence,
         }
+        if self.internal:
+            data["internal"] = True
+        return data
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    """One problem lint found in a standard version folder, located, with its rule id."""
+
+    rule: str
+    message: str
+    location: Location
+    severity: str = "error"  # or "warning"
+
+    def format(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"

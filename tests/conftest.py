@@ -9,7 +9,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -104,6 +106,41 @@ MEASURED_CLI = (
     ".write(str(own_peak_kib())))\n" + "sys.argv = ['conformance', *sys.argv[1:]]\n"
     "runpy.run_module('conformance', run_name='__main__', alter_sys=True)\n"
 )
+
+
+@contextmanager
+def json_answering(body: bytes) -> Iterator[str]:
+    """A loopback server answering every GET with 200 and the JSON ``body``; its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_run_budget_carried_over() -> Iterator[None]:
+    """A run bounds all its pattern searches together from its start; in this long-lived
+    process the next test's searches must not be charged to a run that is over."""
+    yield
+    from conformance.regex_validator import end_run_budget
+
+    end_run_budget()
 
 
 @pytest.fixture(scope="session")

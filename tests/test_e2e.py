@@ -186,6 +186,12 @@ def test_unreachable_candidate_exits_3(tmp_path: Path, token: str) -> None:
     assert data["verdict"] == "fail"
     assert data["unreachable"]
     assert data["summary"]["error"] > 0
+    # one cause, one line (it printed the same connection error 62 times): the detail of
+    # every result stays in results.json
+    assert result.out.count("accepts no connection") == 1, result.out
+    assert "exit code 3" in result.out
+    errors = [r for r in data["results"] if r["status"] == "error"]
+    assert all("accepts no connection" in r["message"] for r in errors)
 
 
 def test_pytest_front_door(tmp_path: Path, reference_url: str, token: str) -> None:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
-from conformance.engine.verdict import decide
 from conformance.results import CheckResult, Outcome
+from conformance.session import RunOptions, prepare
 from tests.conftest import FIXTURE, LOAD_DEPENDENT_CHECKS, TOKEN_ENV
 
 LICENCE = "gov.e-licence@1.1.0"
@@ -60,10 +59,8 @@ def engine(
                 base_url=url,
             )
         )
-        engine_run = Run(config)
-        for task in engine_run.tasks():
-            engine_run.execute(task)
-        return engine_run.results, decide(config.standard, engine_run.results).verdict
+        outcome = Run(config).run()
+        return list(outcome.results), outcome.verdict.verdict
 
     return run  # type: ignore[misc]
 

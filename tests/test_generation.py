@@ -22,7 +22,7 @@ from conformance.generation import (
     from_schema,
     invalid_from_schema,
 )
-from conformance.generation._schema import pointer_of
+from conformance.generation._model import pointer_of
 from conformance.regex_validator import make_validator
 
 # --- helpers ---------------------------------------------------------------------------------

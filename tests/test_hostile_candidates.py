@@ -28,10 +28,9 @@ import pytest
 import yaml
 
 from conformance.engine.http import Client, HttpRequest, Limits, TransportError
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
 from conformance.errors import CandidateError
-from conformance.pytest_plugin import finish_run
+from conformance.session import RunOptions, prepare, write_reports
 from tests.conftest import (
     FIXTURE,
     HANG_TIMEOUT_S,
@@ -203,7 +202,7 @@ class Outcome:
 def run_in_process(
     base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str, **extra: Any
 ) -> Outcome:
-    """The API tasks of a run through the Run API, then results.json and the reports."""
+    """A run through the engine's API (the API tasks timed), then results.json and the reports."""
     monkeypatch.setenv(TOKEN_ENV, token)
     options = RunOptions(
         standard=STANDARD,
@@ -219,15 +218,19 @@ def run_in_process(
     run = Run(prepare(options))
 
     def api_tasks() -> None:
-        run.preflight()
+        run.start()
         for task in run.tasks():
             if task.kind == "api":
                 run.execute(task)
 
     finishes(api_tasks)  # a hang fails the test; how long it took is only printed
     seconds = time.monotonic() - started
-    _, code, data = finish_run(run)
-    return Outcome(code, seconds, data, run.config.reports_dir / run.config.run_id)
+    for task in run.tasks():
+        if task.kind == "export":
+            run.execute(task)
+    outcome = run.finish()
+    reports = write_reports(outcome)
+    return Outcome(int(outcome.exit_code), seconds, reports.data, reports.run_dir)
 
 
 def run_cli(
@@ -682,7 +685,7 @@ def test_ca_bundle_in_the_candidate_file_is_trusted(
         config = prepare(RunOptions(standard=STANDARD, candidate=candidate, max_examples=0))
         assert config.limits.ca_bundle == str(tmp_path / "ca.pem")
         run = Run(config)
-        assert run.preflight() is None
+        assert run.start() is None
         (task,) = [t for t in run.tasks() if t.target == "GET /licences"]
         results = run.execute(task)
         untrusted = Client(Limits(timeout_s=2))

@@ -17,9 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,6 @@ from hypothesis.strategies import SearchStrategy
 
 from conformance import regex_validator
 from conformance.cli import main
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
 from conformance.exports import validate_export
 from conformance.generation import (
@@ -44,10 +41,19 @@ from conformance.generation._regex import regex_generator
 from conformance.lint import lint_folder
 from conformance.regex_validator import PatternTimeout
 from conformance.results import Outcome
+from conformance.session import RunOptions, prepare
 from conformance.standards.loader import load_standard
 from conformance.standards.model import CsvOptions, ExportSpec, Text
 from conformance.validation import SchemaSet
-from tests.conftest import FIXTURE, HANG_TIMEOUT_S, OWN_PEAK_KIB, ROOT, finishes, run_cli
+from tests.conftest import (
+    FIXTURE,
+    HANG_TIMEOUT_S,
+    OWN_PEAK_KIB,
+    ROOT,
+    finishes,
+    json_answering,
+    run_cli,
+)
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
@@ -408,32 +414,15 @@ def test_csv_header_against_a_runaway_pattern_property_is_bounded(tmp_path: Path
 @pytest.fixture
 def runaway_candidate() -> Iterator[str]:
     """A loopback candidate answering every GET with a person whose id makes RUNAWAY run away."""
-    body = json.dumps(_person("P" * 40 + "!")).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with json_answering(json.dumps(_person("P" * 40 + "!")).encode()) as url:
+        yield url
 
 
 def test_run_past_lint_reports_a_runaway_pattern_as_an_error(
     tmp_path: Path, runaway_candidate: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Lint refuses this standard (above); skip lint to prove the run is bounded on its own.
-    monkeypatch.setattr("conformance.engine.prepare._refuse_if_lint_errors", lambda folder: None)
+    monkeypatch.setattr("conformance.session._refuse_if_lint_errors", lambda *loaded: None)
     candidate = tmp_path / "candidate.yaml"
     candidate.write_text(
         yaml.safe_dump(
@@ -458,14 +447,8 @@ def test_run_past_lint_reports_a_runaway_pattern_as_an_error(
         max_examples=5,
         standards_dirs=(BROKEN / "pattern-backtracking",),
     )
-    run = Run(prepare(options))
-
-    def execute_all() -> None:
-        for task in run.tasks():
-            run.execute(task)
-
-    finishes(execute_all)
-    schema = [r for r in run.results if r.check == "response_schema"]
+    outcome = finishes(Run(prepare(options)).run)  # a hang fails the test
+    schema = [r for r in outcome.results if r.check == "response_schema"]
     assert [r.outcome for r in schema] == [Outcome.ERROR]
     assert "person.schema.json:7 at /properties/id/pattern" in schema[0].message
     assert "catastrophic backtracking" in schema[0].message

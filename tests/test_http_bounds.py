@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from conformance.engine.http import Client, HttpRequest, Limits, TransportError, retry_after_seconds
-from conformance.engine.prepare import RunOptions, prepare
-from conformance.engine.run import Run
+from conformance.engine.run import Run, RunOutcome
 from conformance.results import Outcome
+from conformance.session import RunOptions, prepare
 from tests.conftest import FIXTURE, LOAD_DEPENDENT_CHECKS, TOKEN_ENV, finishes
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
@@ -159,7 +159,7 @@ def test_redirects_are_not_followed(serve: Callable[[Handler], str]) -> None:
     assert response.status == 302
 
 
-def _run(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: object) -> Run:
+def _run(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: object) -> RunOutcome:
     monkeypatch.setenv(TOKEN_ENV, "t")
     options = RunOptions(
         standard="gov.e-licence@1.1.0",
@@ -174,7 +174,7 @@ def _run(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: obj
     for task in run.tasks():
         if task.kind == "api":
             run.execute(task)
-    return run
+    return run.finish()
 
 
 @pytest.mark.slow
@@ -218,20 +218,21 @@ def test_workers_send_the_same_requests(
             )
         )
     )
-    run.prefetch(run.tasks(), 3)
+    run.probe_ahead()
     for task in run.tasks():
         if task.kind == "api":
             run.execute(task)
-    assert run.request_digests == sequential.request_digests
+    parallel = run.finish()
+    assert parallel.request_digests == sequential.request_digests
 
-    def outcomes(results: list[Any]) -> set[tuple[str, str, str, object]]:
+    def outcomes(results: Any) -> set[tuple[str, str, str, object]]:
         # the same results; a response-time outcome is the machine's load, not the run's
         return {
             (r.clause, r.check, r.target, None if r.check in LOAD_DEPENDENT_CHECKS else r.outcome)
             for r in results
         }
 
-    assert outcomes(run.results) == outcomes(sequential.results)
+    assert outcomes(parallel.results) == outcomes(sequential.results)
 
 
 def test_unused_port_is_refused_fast() -> None:

@@ -102,6 +102,7 @@ def _shard(index: int, count: int, **changes: Any) -> dict[str, Any]:
         "warnings": [],
         "clauses": [{"id": "A-001", "level": "MUST", "verification": "automated"}],
         "exports": {},
+        "plan": [{"target": f"t{index}", "kind": "api", "results": [f"A-001::c::t{index}"]}],
         "results": [
             {"id": f"A-001::c::t{index}", "clause": "A-001", "check": "c", "target": f"t{index}"}
             | {"status": "pass"}
@@ -124,6 +125,24 @@ def test_merge_recomputes_the_verdict() -> None:
     assert merged["verdict"] == "fail"
     assert merged["exit_code"] == 1
     assert merged["reasons"] == ["MUST clause A-001: fail"]
+
+
+def test_merged_shards_missing_a_planned_result_do_not_conform() -> None:
+    merged = merge_results([_shard(1, 2), _shard(2, 2)])
+    assert [t["target"] for t in merged["plan"]] == ["t1", "t2"]
+    lacking = _shard(2, 2)
+    lacking["plan"][0]["results"].append("A-001::other::t2")  # owed, never written
+    merged = merge_results([_shard(1, 2), lacking])
+    assert merged["verdict"] == "fail"
+    assert merged["exit_code"] == 1
+    assert merged["reasons"][0].startswith("incomplete run: 1 planned result(s) missing")
+    assert "A-001::other::t2" in merged["reasons"][0]
+    unplanned = _shard(2, 2)
+    del unplanned["plan"]  # written by an older suite: completeness cannot be shown
+    merged = merge_results([_shard(1, 2), unplanned])
+    assert "plan" not in merged
+    assert merged["verdict"] == "fail"
+    assert "records no plan" in merged["reasons"][0]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,7 @@ from conformance.standards.model import (
     Text,
     Verification,
 )
+from conformance.standards.profiles import loading_base, materialised
 
 MANIFEST = "standard.yaml"
 STANDARDS_PATH_ENV = "CONFORMANCE_STANDARDS_PATH"
@@ -176,9 +177,7 @@ def load_standard(folder: Path) -> Standard:
     for error in duplicate_clause_errors(doc):
         raise error
     if doc.data.get("extends"):
-        from conformance.standards.profiles import load_profile
-
-        return load_profile(folder, doc)  # a profile: the base with the profile laid over it
+        return _load_profile(folder, doc)  # a profile: the base with the profile laid over it
     data: dict[str, Any] = doc.data
     openapi_path = None
     if "api" in data:
@@ -343,3 +342,33 @@ class StandardsRepository:
 
     def load(self, ref: str) -> Standard:
         return load_standard(self.folder(ref))
+
+
+# -- profiles (conformance.standards.profiles builds their effective folders) ------------
+
+
+def base_roots(folder: Path) -> list[Path]:
+    """Where a profile's base is looked for: the profile's own standards root first."""
+    roots = [folder.resolve().parent.parent]
+    roots += [r for r in default_roots() if r not in roots]
+    return roots
+
+
+def find_base(folder: Path, ref: str, doc: Document) -> Path:
+    """The version folder of the base a profile extends (``extends: ref``)."""
+    try:
+        return StandardsRepository(base_roots(folder)).folder(ref)
+    except StandardError as exc:
+        raise StandardError(f"extends={ref!r}: {exc.message}", doc.location("/extends")) from None
+
+
+def _load_profile(folder: Path, doc: Document) -> Standard:
+    """A profile folder as its effective Standard (see conformance.standards.profiles)."""
+    ref = str(doc.data["extends"])
+    base_folder = find_base(folder, ref, doc)
+    with loading_base(folder, doc):
+        base = load_standard(base_folder)
+    digest = content_digest(folder, doc.data)
+    effective = materialised(folder, doc, base, ref, digest)
+    standard = load_standard(effective.folder)
+    return replace(standard, extends=ref, manifest_path=folder / MANIFEST, digest=digest)
