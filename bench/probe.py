@@ -172,9 +172,9 @@ def run_suite(
 ) -> ToolRun:
     """This suite's engine in-process: every api task of ``standard`` against ``url``."""
     from conformance.engine.http import HttpRequest, HttpResponse
-    from conformance.engine.prepare import RunOptions, prepare
     from conformance.engine.run import Run
     from conformance.results import Outcome
+    from conformance.session import RunOptions, prepare
 
     result = ToolRun("this suite")
     started = time.perf_counter()
@@ -193,18 +193,20 @@ def run_suite(
         config = dataclasses.replace(config, max_duration_s=budget_s)
         run = Run(config)
         sent = 0
-        original: Callable[[HttpRequest], HttpResponse] = run.client.send
+        client = run.prober.client
+        original: Callable[[HttpRequest], HttpResponse] = client.send
 
         def counting_send(request: HttpRequest) -> HttpResponse:
             nonlocal sent
             sent += 1
             return original(request)
 
-        setattr(run.client, "send", counting_send)  # noqa: B010 - wrap a bound method
+        setattr(client, "send", counting_send)  # noqa: B010 - wrap a bound method
         probing = time.perf_counter()
+        results = []
         for task in run.tasks():
             if task.kind == "api":
-                run.execute(task)
+                results += run.execute(task)
         result.seconds = time.perf_counter() - probing
     except Exception as exc:  # report and go on with the other runs
         result.errors.append(f"{type(exc).__name__}: {exc}")
@@ -214,11 +216,11 @@ def run_suite(
         os.environ.pop(TOKEN_ENV, None)
     result.wall_s = time.perf_counter() - started
     result.client_requests = sent
-    failed = [r for r in run.results if r.outcome is Outcome.FAIL]
+    failed = [r for r in results if r.outcome is Outcome.FAIL]
     result.fail_results = len(failed)
     result.failures = sorted({f"{r.check} {r.target}" for r in failed})
     result.errors = [
-        f"{r.check} {r.target}: {r.message}" for r in run.results if r.outcome is Outcome.ERROR
+        f"{r.check} {r.target}: {r.message}" for r in results if r.outcome is Outcome.ERROR
     ]
     result.completed = True
     return result

@@ -10,12 +10,13 @@ from conformance.errors import (
     CandidateError,
     CandidateUnreachable,
     ConformanceError,
+    ExitCode,
     Location,
     StandardError,
     StandardNotFound,
     UsageError,
 )
-from conformance.results import CheckResult, Failure, Outcome
+from conformance.results import CheckResult, Failure, LintIssue, Outcome
 from conformance.standards.loader import StandardsRepository, content_digest, load_standard
 from conformance.standards.model import Clause, ExportSpec, Level, Standard
 
@@ -26,9 +27,11 @@ __all__ = [
     "CheckResult",
     "Clause",
     "ConformanceError",
+    "ExitCode",
     "ExportSpec",
     "Failure",
     "Level",
+    "LintIssue",
     "Location",
     "Outcome",
     "Standard",

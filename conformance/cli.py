@@ -1,7 +1,8 @@
 """The ``conformance`` command line.
 
-Exit codes: 0 conforms (or: nothing wrong), 1 does not conform (or: lint found problems),
-2 usage or configuration error, 3 candidate unreachable.
+Exit codes (:class:`conformance.errors.ExitCode`): 0 conforms (or: nothing wrong), 1 does
+not conform (or: lint found problems), 2 usage or configuration error, 3 candidate
+unreachable.
 """
 
 from __future__ import annotations
@@ -9,45 +10,33 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from conformance._version import __version__
-from conformance.errors import ConformanceError
+from conformance.errors import ConformanceError, ExitCode
 
-EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_USAGE = 2
+EXIT_OK = ExitCode.OK
+EXIT_FAIL = ExitCode.FAILED
+EXIT_USAGE = ExitCode.USAGE
 
 
-def _standards_dirs(args: argparse.Namespace) -> list[Path] | None:
-    return [Path(p) for p in args.standards_dir] or None
+def _standards_dirs(args: argparse.Namespace) -> list[Any] | None:
+    # --standards folders or bundles (verified with --trust): see conformance.bundles
+    from conformance.bundles import resolve_standards
+
+    return resolve_standards(args.standards_dir, getattr(args, "trust", []))
 
 
 def cmd_standards_list(args: argparse.Namespace) -> int:
-    from conformance.standards.loader import StandardsRepository, load_standard
+    from conformance.commands.standards_bundle import print_standards_list
 
-    repository = StandardsRepository(_standards_dirs(args))
-    rows = repository.versions()
-    if not rows:
-        print("no standards found; searched: " + ", ".join(map(str, repository.roots)))
-        return EXIT_OK
-    for standard_id, version, folder in rows:
-        try:
-            standard = load_standard(folder)
-            print(
-                f"{standard_id}@{version}\t{standard.status.value}\t"
-                f"{standard.title.zh} / {standard.title.en}"
-            )
-        except ConformanceError as exc:
-            print(f"{standard_id}@{version}\tINVALID\t{exc}")
-    return EXIT_OK
+    return print_standards_list(_standards_dirs(args))
 
 
 def cmd_standards_show(args: argparse.Namespace) -> int:
-    from conformance.engine.openapi import load_operations
     from conformance.standards.loader import StandardsRepository
+    from conformance.standards.operations import load_operations
     from conformance.validation import schema_set
 
     standard = StandardsRepository(_standards_dirs(args)).load(args.ref)
@@ -120,39 +109,12 @@ def cmd_formats_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_suite(parsed: dict[str, Any], *, quiet: bool = False) -> int:
-    """Run one standard through the pytest plugin (the same engine as ``pytest --standard``)."""
-    import pytest
-
-    from conformance import options
-    from conformance.engine.prepare import prepare
-
-    config = prepare(options.run_options(parsed))  # bad input stops here, with exit code 2
-    print(
-        f"conformance: seed={config.seed} run_id={config.run_id} "
-        f"standard={config.standard.ref} (replay with --seed {config.seed})",
-        flush=True,
-    )
-    fixed = {
-        **parsed,
-        "standard": config.standard.ref,
-        "seed": config.seed,
-        "run_id": config.run_id,
-    }
-    argv = options.to_argv(fixed)
-    ini = resources.files("conformance").joinpath("pytest-isolated.ini")
-    argv += ["-c", str(ini), "--rootdir", str(Path.cwd()), "--noconftest", "-p", "no:cacheprovider"]
-    # the CLI imported Hypothesis before pytest started: nothing to rewrite there
-    argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    argv += ["-q"] if quiet else ["-v"]
-    return int(pytest.main(argv))
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from conformance import options
+    from conformance.session import run_and_report
 
     parsed = options.values(lambda dest: getattr(args, dest))
-    return run_suite(parsed)
+    return int(run_and_report(options.run_options(parsed)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -162,14 +124,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _add_standards_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--standards-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="folder holding <id>/<version>/ standards (repeatable; default: "
-        "$CONFORMANCE_STANDARDS_PATH, ./standards, the bundled ones)",
-    )
+    from conformance.commands.standards_bundle import add_standards_options
+
+    add_standards_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:

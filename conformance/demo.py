@@ -13,19 +13,26 @@ from pathlib import Path
 
 from conformance.candidate import load_candidate
 from conformance.errors import UsageError
+from conformance.samples import reference_candidate_folder
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = REPO_ROOT / "fixtures" / "reference_candidate"
 START_TIMEOUT_S = 15.0
+
+
+def _fixture() -> Path:
+    """The reference candidate: in the installed package (a wheel) or the checkout."""
+    folder = reference_candidate_folder()
+    if folder is None:
+        raise UsageError("the reference candidate is not installed with this package")
+    return folder
 
 
 def start_reference_candidate(
     token_env: str, faults: list[str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start the reference candidate in its own process on an ephemeral loopback port."""
-    server = FIXTURE / "server.py"
+    server = _fixture() / "server.py"
     if not server.is_file():
-        raise UsageError(f"the demo needs a source checkout: {server} not found")
+        raise UsageError(f"the reference candidate's {server} not found")
     with tempfile.TemporaryDirectory() as scratch:
         port_file = Path(scratch) / "port"
         command = [
@@ -54,10 +61,10 @@ def start_reference_candidate(
 
 def run_demo(reports_dir: Path, *, seed: int | None = None, max_examples: int = 20) -> int:
     from conformance import options
-    from conformance.cli import run_suite
-    from conformance.engine.run import new_run_id, new_seed
+    from conformance.engine.config import new_run_id, new_seed
+    from conformance.session import run_and_report
 
-    candidate_path = FIXTURE / "candidate.yaml"
+    candidate_path = _fixture() / "candidate.yaml"
     candidate = load_candidate(candidate_path)
     token_env = candidate.auth.token_env if candidate.auth else "REFERENCE_CANDIDATE_TOKEN"
     # A fresh secret for this demo only; it lives in this process's environment.
@@ -81,7 +88,7 @@ def run_demo(reports_dir: Path, *, seed: int | None = None, max_examples: int = 
                 max_examples=max_examples,
                 base_url=base_url,
             )
-            codes[claim.standard] = run_suite(parsed, quiet=True)
+            codes[claim.standard] = int(run_and_report(options.run_options(parsed), quiet=True))
     finally:
         process.terminate()
         try:

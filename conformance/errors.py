@@ -7,17 +7,33 @@ Messages echo ``name=value`` and say what was expected, and locate the problem
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 
 __all__ = [
     "CandidateError",
     "CandidateUnreachable",
     "ConformanceError",
+    "ExitCode",
     "Location",
     "StandardError",
     "StandardNotFound",
     "UsageError",
 ]
+
+
+class ExitCode(IntEnum):
+    """The exit codes of every front door (``conformance run``, ``pytest --standard``,
+    ``conformance merge``) and of the other commands: one table, in the README."""
+
+    OK = 0  # the candidate conforms; for other commands: nothing wrong
+    FAILED = 1  # the candidate does not conform; for other commands: problems found
+    USAGE = 2  # usage or configuration error: bad option, standard, candidate profile
+    UNREACHABLE = 3  # the candidate accepts no connection (or its TLS is not trusted)
+    INTERRUPTED = 130  # stopped by the user (Ctrl-C)
+
+    CONFORMS = 0  # aliases that read better where a run ends
+    DOES_NOT_CONFORM = 1
 
 
 @dataclass(frozen=True)
@@ -40,7 +56,7 @@ class Location:
 class ConformanceError(Exception):
     """Root of every error this package raises on purpose."""
 
-    exit_code = 2
+    exit_code: ExitCode = ExitCode.USAGE
 
     def __init__(self, message: str, location: Location | None = None) -> None:
         self.message = message
@@ -67,4 +83,4 @@ class CandidateError(ConformanceError, ValueError):
 class CandidateUnreachable(ConformanceError, ConnectionError):
     """The candidate's base URL accepts no connection."""
 
-    exit_code = 3
+    exit_code = ExitCode.UNREACHABLE

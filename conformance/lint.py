@@ -7,20 +7,30 @@ stay inside the folder before any validator is allowed to follow them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence, Set
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import regex
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from lxml import etree
 
+from conformance._lint_lifecycle import lint_lifecycle
+from conformance.checks import all_checks
 from conformance.errors import Location, StandardError, UsageError
-from conformance.regex_validator import PROBE_TIMEOUT_S, PatternTimeout, find_runaway
-from conformance.standards._documents import Document, join_pointer, load_document
+from conformance.exports import Severity, lint_rules, validate_export
+from conformance.formats import FORMATS
+from conformance.generation import UnsatisfiableSchema, backtracking, from_schema
+from conformance.regex_validator import (
+    PROBE_TIMEOUT_S,
+    PatternTimeout,
+    find_runaway,
+    outside_any_run,
+)
+from conformance.results import LintIssue
+from conformance.standards._documents import Document, join_pointer, load_data, load_document
 from conformance.standards.loader import (
     MANIFEST,
     StandardsRepository,
@@ -30,25 +40,21 @@ from conformance.standards.loader import (
     manifest_errors,
 )
 from conformance.standards.model import Standard, Verification
+from conformance.standards.operations import Operation, load_operations
+from conformance.standards.seal import XS, load_xsd, resolve_in_folder, xsd_closure
 from conformance.validation import SchemaSet
+
+__all__ = ["LintIssue", "lint_folder", "lint_paths", "lint_standard"]
 
 API_CORE_CHECKS = ("status_code_documented", "content_type_documented", "response_schema")
 EXPORT_CORE_CHECKS = ("export_records", "export_encoding")
 # Keywords whose values are instance data, not schemas: never walked for keywords.
 _DATA_KEYWORDS = frozenset({"example", "examples", "enum", "const", "default"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# XSD regular expressions that Python reads differently (class subtraction, \i \c, and
+# ^ $, plain characters in XSD): such patterns are left to the timing probe.
+_XSD_ONLY = re.compile(r"-\[|\\[iIcC]|[\^$]")
 _SCHEMA_URI = re.compile(r"file://(?P<path>[^#\s]+)#(?P<pointer>[^\s:)]*)")
-
-
-@dataclass(frozen=True)
-class LintIssue:
-    rule: str
-    message: str
-    location: Location
-    severity: str = "error"
-
-    def format(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"
 
 
 def _issue(rule: str, error: StandardError) -> LintIssue:
@@ -84,11 +90,51 @@ def _pointer_value(data: Any, pointer: str) -> Any:
     return data
 
 
+def _references(node: Any, base: str, pointer: str = "") -> Iterator[tuple[str, str, str, str]]:
+    """``(pointer, keyword, reference, base URI)`` of every ``$ref`` and ``$dynamicRef``,
+    each with the base it resolves against (the document's URI and any ``$id`` above it,
+    as JSON Schema 2020-12 says).  A ``$id`` yields itself as ``("", "$id", "", uri)``, so
+    that callers can tell the resources a document embeds."""
+    if isinstance(node, dict):
+        declared = node.get("$id")
+        if isinstance(declared, str):
+            base = urljoin(base, declared)
+            yield pointer, "$id", "", base.partition("#")[0]
+        for keyword in ("$ref", "$dynamicRef"):
+            if isinstance(node.get(keyword), str):
+                yield pointer, keyword, node[keyword], base
+        for key, value in node.items():
+            if key in _DATA_KEYWORDS and not (key == "examples" and isinstance(value, dict)):
+                continue
+            yield from _references(value, base, join_pointer(pointer, key))
+    elif isinstance(node, list):
+        for position, value in enumerate(node):
+            yield from _references(value, base, join_pointer(pointer, position))
+
+
+def _fragment_found(data: Any, fragment: str) -> bool:
+    """A JSON pointer fragment names a value; a plain-name fragment a ``$anchor``."""
+    if not fragment or fragment.startswith("/"):
+        return _pointer_value(data, fragment) is not _NOT_FOUND
+    name = unquote(fragment)
+    return any(
+        node.get("$anchor") == name or node.get("$dynamicAnchor") == name for _, node in _walk(data)
+    )
+
+
 class _Linter:
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        schemas: SchemaSet | None = None,
+        standard: Standard | None = None,
+        operations: Sequence[Operation] | None = None,
+    ) -> None:
         self.folder = folder.resolve()
         self.issues: list[LintIssue] = []
-        self.schemas = SchemaSet(self.folder)
+        self.schemas = schemas if schemas is not None else SchemaSet(self.folder)
+        self.standard = standard  # loaded already by the caller, or None
+        self._operations = list(operations) if operations is not None else None
         self.current: Path = self.folder / MANIFEST  # the document being checked
 
     def add(self, rule: str, message: str, location: Location, severity: str = "error") -> None:
@@ -133,12 +179,11 @@ class _Linter:
         except StandardError as exc:
             self.issues.append(_issue("path-symlink", exc))
             return self.issues  # loading would only refuse the same link again
-        from conformance.standards.versioning import lint_lifecycle
-
-        if lint_lifecycle(self.folder, self.issues):  # versioning and dates; a profile in full
+        # versioning and dates; a profile in full
+        if lint_lifecycle(self.folder, self.issues, lint_folder, self.standard):
             return self.issues
         try:
-            standard = load_standard(self.folder)
+            standard = self.standard or load_standard(self.folder)
         except StandardError as exc:
             rule = "path-outside" if "leaves" in exc.message else "path-missing"
             self.issues.append(_issue(rule, exc))
@@ -149,9 +194,12 @@ class _Linter:
         for path in parsed:
             self.current = path
             self._schemas_valid(standard, path)
-        for spec in standard.exports:
-            if spec.format == "xml":
-                self._xsd(spec.schema_path, spec.record_element or "", doc, standard)
+        unusable = {  # exports whose XSD lint refuses: their examples say nothing more
+            spec.name
+            for spec in standard.exports
+            if spec.format == "xml"
+            and not self._xsd(spec.schema_path, spec.record_element or "", doc, standard)
+        }
         if standard.openapi_path is not None and not ref_errors:
             self.current = standard.openapi_path
             self._openapi(standard.openapi_path)
@@ -160,25 +208,29 @@ class _Linter:
                 self.current = path
                 self._satisfiable(path)
                 self._examples(path)
+            if standard.openapi_path is not None:
+                self.current = standard.openapi_path
+                self._generatable(standard.openapi_path)
             self.current = manifest
-            self._export_examples(standard, doc)
+            self._export_examples(standard, doc, unusable)
         self.current = manifest
         self._clauses(standard, doc)
         self._export_rules(standard, doc)
         return self.issues
 
+    def operations(self, standard: Standard) -> list[Operation]:
+        """The standard's operations, read once (raises StandardError when they cannot be)."""
+        if self._operations is None:
+            assert standard.openapi_path is not None
+            self._operations = load_operations(self.schemas, standard.openapi_path)
+        return self._operations
+
     def _export_rules(self, standard: Standard, manifest: Document) -> None:
         """Cross-record rules of exports: referenced exports and operations exist."""
-        from conformance.engine.openapi import load_operations
-        from conformance.exports import lint_rules
-
         operation_ids: set[str] = set()
         if standard.openapi_path is not None:
-            try:
-                ops = load_operations(self.schemas, standard.openapi_path)
-                operation_ids = {op.operation_id for op in ops}
-            except StandardError:
-                pass  # reported by the operation checks
+            with suppress(StandardError):  # reported by the operation checks
+                operation_ids = {op.operation_id for op in self.operations(standard)}
         self.issues += lint_rules(standard, manifest, operation_ids)
 
     def _folder_name(self, doc: Document) -> None:
@@ -198,7 +250,12 @@ class _Linter:
         return list(dict.fromkeys(roots))
 
     def _refs(self, roots: list[Path]) -> int:
-        """Check every $ref of every reachable document; add newly reached documents to roots."""
+        """Check every $ref of every reachable document; add newly reached documents to roots.
+
+        A reference is resolved as the validators resolve it: against the document's URI
+        and the ``$id``s above it, percent-decoded, through the file system.  It must name
+        a file inside the folder, directly or by the ``$id`` that file declares.
+        """
         errors = 0
         index = 0
         while index < len(roots):
@@ -210,44 +267,52 @@ class _Linter:
                 self._parse_issue(exc)
                 errors += 1
                 continue
-            for pointer, node in _walk(doc.data):
-                ref = node.get("$ref")
-                if not isinstance(ref, str):
+            found_here = list(_references(doc.data, self.schemas.uri(path)))
+            embedded = {uri for _, keyword, _, uri in found_here if keyword == "$id"}
+            for pointer, keyword, ref, base in found_here:
+                if keyword == "$id":
                     continue
-                where = doc.location(join_pointer(pointer, "$ref"))
-                file_part, _, fragment = ref.partition("#")
-                if _URL.match(ref):
-                    self.add(
-                        "ref-url", f"$ref={ref!r} names a URL; refs must stay in the folder", where
+                where = doc.location(join_pointer(pointer, keyword))
+                target = resolve_in_folder(self.folder, base, ref)
+                found = target.path
+                if found is None and target.outside:
+                    found = self.schemas.declared_ids().get(target.uri)
+                    if found is None and target.uri in embedded:
+                        continue  # a resource this document declares itself
+                if found is None:
+                    rule = "ref-missing" if not target.outside else "ref-outside"
+                    if target.outside and _URL.match(ref):
+                        rule = "ref-url"
+                    hint = (
+                        ""
+                        if rule == "ref-missing"
+                        else "; refs must stay in the folder: a relative path, or the $id "
+                        "of a document inside it"
                     )
+                    self.add(rule, f"{keyword}={ref!r} {target.reason}{hint}", where)
                     errors += 1
                     continue
-                target = (path.parent / unquote(file_part)).resolve() if file_part else path
-                if not target.is_relative_to(self.folder):
-                    self.add("ref-outside", f"$ref={ref!r} leaves the version folder", where)
-                    errors += 1
-                    continue
-                if not target.is_file():
+                if found.suffix not in (".json", ".yaml", ".yml"):
                     self.add(
-                        "ref-missing", f"$ref={ref!r}: file {file_part!r} does not exist", where
+                        "ref-type", f"{keyword}={ref!r}: expected a .json or .yaml file", where
                     )
-                    errors += 1
-                    continue
-                if target.suffix not in (".json", ".yaml", ".yml"):
-                    self.add("ref-type", f"$ref={ref!r}: expected a .json or .yaml file", where)
                     errors += 1
                     continue
                 try:
-                    target_doc = self.schemas.document(target)
+                    target_doc = self.schemas.document(found)
                 except StandardError as exc:
                     self._parse_issue(exc)
                     errors += 1
                     continue
-                if _pointer_value(target_doc.data, fragment) is _NOT_FOUND:
-                    self.add("ref-pointer", f"$ref={ref!r}: pointer {fragment!r} not found", where)
+                fragment = ref.partition("#")[2]
+                if not _fragment_found(target_doc.data, fragment):
+                    what = "pointer" if fragment.startswith("/") else "anchor"
+                    self.add(
+                        "ref-pointer", f"{keyword}={ref!r}: {what} {fragment!r} not found", where
+                    )
                     errors += 1
-                if target not in roots:
-                    roots.append(target)
+                if found not in roots:
+                    roots.append(found)
         return errors
 
     def _schema_pointers(self, path: Path) -> Iterator[str]:
@@ -281,15 +346,16 @@ class _Linter:
                     f"not a valid JSON Schema 2020-12: {exc.message}",
                     doc.location(inner),
                 )
-        from conformance.formats import FORMATS
-
         for pointer, node in _walk(doc.data):
             fmt = node.get("format")
             if isinstance(fmt, str) and fmt not in FORMATS:
                 self.add(
                     "format-unknown",
-                    f"format={fmt!r} is not known; expected one of: {', '.join(FORMATS)}",
+                    f"format={fmt!r} is not in the suite's format registry, so it is an "
+                    "annotation: no value is ever checked against it; expected one of: "
+                    f"{', '.join(FORMATS)} (or a pattern that says the same)",
                     doc.location(join_pointer(pointer, "format")),
+                    severity="warning",
                 )
             patterns = [("pattern", node.get("pattern"))]
             patterns += [(f"patternProperties/{k}", k) for k in node.get("patternProperties") or {}]
@@ -305,16 +371,55 @@ class _Linter:
                         doc.location(f"{pointer}/{where}"),
                     )
                     continue
-                probe = find_runaway(pattern)
-                if probe is not None:
-                    self.add(
-                        "pattern-backtracking",
-                        f"pattern={pattern!r} backtracks catastrophically: searching "
-                        f"{probe!r} ({len(probe)} characters) took more than "
-                        f"{PROBE_TIMEOUT_S:g}s; validation and generation would stall on "
-                        "such values. Rewrite it without nested or overlapping repetition",
-                        doc.location(join_pointer(pointer, *where.split("/", 1))),
-                    )
+                self._backtracking(
+                    pattern, doc.location(join_pointer(pointer, *where.split("/", 1)))
+                )
+
+    def _backtracking(self, pattern: str, where: Location, *, unbounded: bool = False) -> None:
+        """A pattern whose matching time grows super-linearly with the value: exponential
+        (nested or overlapping repetition) is an error, polynomial a warning (the run's
+        pattern budget bounds it), or an error too where nothing bounds it (``unbounded``:
+        XSD patterns, which libxml2 evaluates).  Static analysis first; the timing probe
+        catches what the analysis cannot read (backreferences, lookarounds)."""
+        found = backtracking(pattern)
+        if found is not None and found.kind == "exponential":
+            self.add(
+                "pattern-backtracking",
+                f"pattern={pattern!r} backtracks catastrophically: {found.describe()}; "
+                "validation and generation would stall on such values. Rewrite it without "
+                "nested or overlapping repetition",
+                where,
+            )
+            return
+        probe = find_runaway(pattern)
+        if probe is not None:
+            self.add(
+                "pattern-backtracking",
+                f"pattern={pattern!r} backtracks catastrophically: searching {probe!r} "
+                f"({len(probe)} characters) took more than {PROBE_TIMEOUT_S:g}s; validation "
+                "and generation would stall on such values. Rewrite it without nested or "
+                "overlapping repetition",
+                where,
+            )
+        elif found is not None and unbounded:
+            self.add(
+                "pattern-backtracking",
+                f"pattern={pattern!r} backtracks polynomially: {found.describe()}; libxml2 "
+                "checks XSD patterns with no time bound (a value of a megabyte would take "
+                "hours). Rewrite it so that neighbouring repetitions cannot match the same "
+                "characters",
+                where,
+            )
+        elif found is not None:
+            self.add(
+                "pattern-polynomial",
+                f"pattern={pattern!r} backtracks polynomially: {found.describe()}; a long "
+                "value costs seconds to check and the run's pattern budget may run out "
+                "(its checks then end as errors). Rewrite it so that neighbouring "
+                "repetitions cannot match the same characters",
+                where,
+                severity="warning",
+            )
 
     def _openapi(self, path: Path) -> None:
         from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
@@ -332,7 +437,12 @@ class _Linter:
                 doc.location("/openapi"),
             )
             return
-        validator = spec_validator(doc.data, base_uri=path.as_uri())
+        sealed = type(
+            spec_validator.__name__,
+            (spec_validator,),
+            {"resolver_handlers": _SealedHandlers(self._sealed_read)},
+        )
+        validator = sealed(doc.data, base_uri=path.as_uri())
         for error in validator.iter_errors():
             pointer = join_pointer("", *error.absolute_path)
             self.add(
@@ -341,10 +451,15 @@ class _Linter:
                 doc.location(pointer),
             )
 
+    def _sealed_read(self, uri: str) -> Any:
+        """What openapi-spec-validator may read: documents of the folder, as written."""
+        path = self.schemas.path_of(uri)
+        if path is None:
+            raise StandardError(f"uri={uri!r} is not a document of the version folder")
+        return load_data(path)
+
     def _satisfiable(self, path: Path) -> None:
         """Schemas no value can satisfy: generation has nothing to draw, every response fails."""
-        from conformance.generation import UnsatisfiableSchema, from_schema
-
         doc = self.schemas.document(path)
         pointers = list(self._schema_pointers(path))
         if not pointers or pointers == [""]:
@@ -365,6 +480,39 @@ class _Linter:
                 raise  # reported by run() as schema-too-deep
             except Exception:  # noqa: S112 - what generation cannot build is not lint's to judge
                 continue
+
+    def _generatable(self, openapi: Path) -> None:
+        """Request schemas (parameters, bodies) hold nothing the generator cannot draw: a run
+        would otherwise fail half way through drawing, after requests were sent."""
+        from conformance.engine.openapi import load_operations
+        from conformance.generation import unsupported
+
+        try:
+            operations = load_operations(self.schemas, openapi)
+        except StandardError:
+            return  # reported by the operation checks
+        uris = [p.schema_uri for op in operations for p in op.parameters]
+        uris += [op.body.schema_uri for op in operations if op.body is not None]
+        for uri in dict.fromkeys(u for u in uris if u):
+            schema, resolver = self.schemas.lookup(uri)
+            for problem in unsupported(schema, resolver, unquote(uri.partition("#")[2])):
+                location = self._uri_location(problem.where, openapi)
+                issue = LintIssue(
+                    "schema-unsupported",
+                    f"requests cannot be generated from this schema: {problem.message}",
+                    location,
+                )
+                if issue not in self.issues:
+                    self.issues.append(issue)
+
+    def _uri_location(self, where: str, fallback: Path) -> Location:
+        """A file URI with a JSON pointer fragment, as a located place in the folder."""
+        file_part, _, fragment = where.partition("#")
+        path = self.schemas.path_of(file_part) if file_part else None
+        pointer = unquote(fragment)
+        if path is None:
+            return Location(fallback, None, pointer)
+        return self.schemas.document(path).location(pointer)
 
     def _located(self, message: str, fallback: Location) -> tuple[str, Location]:
         """The message with file URIs made relative, and the innermost place it names."""
@@ -433,35 +581,69 @@ class _Linter:
                         doc.location(where),
                     )
 
-    def _export_examples(self, standard: Standard, manifest: Document) -> None:
-        from conformance.exports import Severity, validate_export
-
+    def _export_examples(
+        self, standard: Standard, manifest: Document, unusable: Set[str] = frozenset()
+    ) -> None:
         for index, spec in enumerate(standard.exports):
+            if spec.name in unusable:
+                continue
             for number, example in enumerate(spec.examples):
-                report = validate_export(spec, example, max_per_type=5)
+                where = manifest.location(f"/exports/{index}/examples/{number}")
+                try:
+                    report = validate_export(spec, example, max_per_type=5)
+                except Exception as exc:  # the suite's reader raised: not checked, say so
+                    self.add(
+                        "example-unchecked",
+                        f"export example {example.name} could not be validated: the suite "
+                        f"raised {type(exc).__name__}: {exc}",
+                        where,
+                    )
+                    continue
                 for issue in report.issues:
                     if issue.severity is Severity.ERROR:
                         self.add(
                             "example-invalid",
                             f"export example {example.name}: {issue.location()}: {issue.message}",
-                            manifest.location(f"/exports/{index}/examples/{number}"),
+                            where,
                         )
 
-    def _xsd(self, path: Path, record_element: str, manifest: Document, standard: Standard) -> None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    def _xsd(self, path: Path, record_element: str, manifest: Document, standard: Standard) -> bool:
+        """The XSD and every file it includes or imports: inside the folder, compiling, with
+        the record element global.  False when the XSD cannot be used at all."""
         try:
-            tree = etree.parse(str(path), parser)
-            etree.XMLSchema(tree)
-        except etree.XMLSyntaxError as exc:
-            self.add("xsd-invalid", f"not well-formed XML: {exc.msg}", Location(path, exc.lineno))
-            return
-        except etree.XMLSchemaParseError as exc:
-            entry = exc.error_log.last_error if exc.error_log else None
-            line = entry.line if entry is not None else None
-            self.add("xsd-invalid", f"not a valid XSD: {exc}", Location(path, line))
-            return
-        xs = "{http://www.w3.org/2001/XMLSchema}"
-        globals_ = {e.get("name") for e in tree.getroot().findall(f"{xs}element")}
+            trees, refused = xsd_closure(path, self.folder)
+        except StandardError as exc:
+            self.issues.append(_issue("xsd-invalid", exc))
+            return False
+        for reference, target in refused:
+            if not target.outside:
+                rule, hint = "ref-missing", ""
+            else:
+                rule = "ref-url" if _URL.match(reference.location) else "ref-outside"
+                hint = (
+                    "; schema locations must stay in the folder: a relative path to a copy "
+                    "of the schema inside it"
+                )
+            self.add(rule, f"{reference.describe()} {target.reason}{hint}", reference.where)
+        if refused:
+            return False
+        try:
+            load_xsd(path, self.folder)
+        except StandardError as exc:
+            self.issues.append(_issue("xsd-invalid", exc))
+            return False
+        for file, tree in trees.items():
+            for facet in tree.getroot().iter(f"{XS}pattern"):
+                value = facet.get("value")
+                if isinstance(value, str) and not _XSD_ONLY.search(value):
+                    # an XSD pattern matches the whole value: anchored at both ends
+                    where = Location(file, facet.sourceline)
+                    self._backtracking(f"^(?:{value})$", where, unbounded=True)
+        globals_ = {
+            element.get("name")
+            for tree in trees.values()
+            for element in tree.getroot().findall(f"{XS}element")
+        }
         if record_element not in globals_:
             self.add(
                 "xsd-record-element",
@@ -469,12 +651,9 @@ class _Linter:
                 "per-record validation needs it declared at the top level",
                 Location(path, 1),
             )
+        return True
 
     def _clauses(self, standard: Standard, manifest: Document) -> None:
-        from conformance.checks import all_checks
-        from conformance.engine.openapi import load_operations
-        from conformance.formats import FORMATS
-
         known_checks = {c.id for c in all_checks()}
         for index, clause in enumerate(standard.clauses):
             for check in clause.checks:
@@ -490,7 +669,7 @@ class _Linter:
         if standard.openapi_path is not None:
             openapi = self.schemas.document(standard.openapi_path)
             try:
-                operations = load_operations(self.schemas, standard.openapi_path)
+                operations = self.operations(standard)
             except StandardError as exc:
                 self.issues.append(_issue("openapi-invalid", exc))
                 operations = []
@@ -555,12 +734,42 @@ class _Linter:
                 )
 
 
+class _SealedHandlers(dict[str, Any]):
+    """openapi-spec-validator's resolver handlers, one per URI scheme; its retriever opens
+    any scheme it has no handler for itself, so this mapping has one for every scheme."""
+
+    def __init__(self, read: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __getitem__(self, scheme: str) -> Any:
+        return self.read
+
+    def get(self, scheme: str, default: Any = None) -> Any:
+        return self.read
+
+
 def _looks_like_schema(node: dict[str, Any]) -> bool:
     return "examples" in node and isinstance(node.get("examples"), list)
 
 
 def lint_folder(folder: Path) -> list[LintIssue]:
-    return _Linter(folder).run()
+    """Every problem in one standard version folder."""
+    with outside_any_run():
+        return _Linter(folder).run()
+
+
+def lint_standard(
+    standard: Standard, schemas: SchemaSet, operations: Sequence[Operation] | None = None
+) -> list[LintIssue]:
+    """Every problem in a standard a run has loaded already (its schema set and, when they
+    could be read, its operations): the same issues as :func:`lint_folder` of its folder,
+    without loading anything twice."""
+    with outside_any_run():
+        return _Linter(standard.folder, schemas, standard, operations).run()
 
 
 def _expand(path: Path) -> list[Path]:

@@ -1,7 +1,9 @@
 """Run options, defined once: the pytest plugin and ``conformance run`` both read this table.
 
-``conformance run`` parses these options, checks the inputs (exit code 2 on bad input),
-then hands the same flags to pytest, where the plugin parses them again.
+Each front door declares them on its own parser (argparse, pytest's), reads the parsed
+values back by :class:`~conformance.session.RunOptions` field name (:func:`values`) and
+turns them into ``RunOptions`` (:func:`run_options`), which :func:`conformance.session.prepare`
+checks and loads into the engine's configuration.  Nothing is parsed twice.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from conformance.session import RunOptions
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Option:
     metavar: str | None = None
     append: bool = False  # repeatable
     switch: bool = False  # a flag without a value
+    aliases: tuple[str, ...] = ()  # other spellings of the flag
 
     @property
     def dest(self) -> str:
@@ -81,7 +87,7 @@ def _lang(text: str) -> str:
 
 
 def _shard(text: str) -> str:
-    """``I/N`` with 1 <= I <= N; kept as text (it travels as a flag to pytest)."""
+    """``I/N`` with 1 <= I <= N, normalised (``02/4`` is ``2/4``)."""
     index, _, count = text.partition("/")
     if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
         raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, e.g. 2/4, got {text!r}")
@@ -191,11 +197,19 @@ OPTIONS: list[Option] = [
         type=_shard,
         metavar="I/N",
     ),
-    Option(
-        "--standards-dir",
+    Option(  # folders or bundles: conformance.bundles (issue 13)
+        "--standards",
         "standards_dirs",
-        "where standards live (repeatable)",
-        metavar="DIR",
+        "a folder of standards or a standards bundle (repeatable; only these are searched)",
+        metavar="PATH",
+        append=True,
+        aliases=("--standards-dir",),
+    ),
+    Option(
+        "--trust",
+        "standards_trust",
+        "public key a signed standards bundle must be signed with (repeatable)",
+        metavar="PUB",
         append=True,
     ),
     # issue 16 (evidence): the runner's signing key. Not a RunOptions field: only the end of
@@ -229,7 +243,7 @@ def add_arguments(add: Callable[..., Any], *, skip: Sequence[str] = ()) -> None:
     """Declare every option through ``add`` (argparse's add_argument or pytest's addoption)."""
     for option in OPTIONS:
         if option.flag not in skip:
-            add(option.flag, **option.kwargs())
+            add(option.flag, *option.aliases, **option.kwargs())
 
 
 def values(get: Callable[[str], Any]) -> dict[str, Any]:
@@ -237,32 +251,15 @@ def values(get: Callable[[str], Any]) -> dict[str, Any]:
     return {option.name: get(option.dest) for option in OPTIONS}
 
 
-def to_argv(parsed: dict[str, Any]) -> list[str]:
-    """The flags that reproduce ``parsed`` (values by field name), for pytest."""
-    argv: list[str] = []
-    for option in OPTIONS:
-        value = parsed.get(option.name)
-        if value is None or value is False or value == []:
-            continue
-        if option.switch:
-            argv.append(option.flag)
-        elif option.append:
-            for item in value:
-                argv += [option.flag, str(item)]
-        else:
-            argv += [option.flag, str(value)]
-    return argv
-
-
 def defaults() -> dict[str, Any]:
     """Every option's default value, by RunOptions field name."""
     return {o.name: ([] if o.append else False if o.switch else o.default) for o in OPTIONS}
 
 
-def run_options(parsed: dict[str, Any]) -> Any:
+def run_options(parsed: dict[str, Any]) -> RunOptions:
     """A RunOptions from values by field name."""
-    from conformance.engine.prepare import RunOptions
     from conformance.errors import UsageError
+    from conformance.session import RunOptions
 
     if not parsed.get("candidate"):
         raise UsageError("--candidate is required: the candidate profile (candidate.yaml)")
@@ -272,5 +269,8 @@ def run_options(parsed: dict[str, Any]) -> Any:
     fields["reports_dir"] = Path(fields["reports_dir"])
     if fields.get("ca_bundle"):
         fields["ca_bundle"] = Path(fields["ca_bundle"])
-    fields["standards_dirs"] = [Path(p) for p in fields.get("standards_dirs") or []]
+    from conformance.bundles import resolve_standards  # bundles verified, then unpacked
+
+    given = parsed.get("standards_dirs") or []
+    fields["standards_dirs"] = resolve_standards(given, parsed.get("standards_trust") or []) or []
     return RunOptions(**fields)

@@ -1,9 +1,18 @@
 """The pytest front door: ``pytest --standard ID@VERSION --candidate candidate.yaml``.
 
 Registered under the ``pytest11`` entry point and inert unless ``--standard`` or
-``--candidate`` is given; then it replaces collection with one test item per operation
-and per export of the standard.  ``conformance run`` drives this same plugin.
-Exit status follows the verdict: 0 conforms, 1 does not, 3 candidate unreachable.
+``--candidate`` is given; then it replaces collection with one test item per task of the
+run (an operation, an export).  Like ``conformance run``, it turns its own options into
+:class:`~conformance.session.RunOptions`, prepares the run once
+(:func:`conformance.session.prepare`) and hands the configuration to the engine; each item
+runs its task (:meth:`conformance.engine.run.Run.execute`), and the session's end finishes
+the run and writes the reports (:func:`conformance.session.write_reports`).
+
+An item fails when one of its results fails or errs on a clause the verdict counts (MUST);
+a SHOULD or MAY result that fails is reported as an expected failure (``xfailed``, with why)
+since it does not decide conformance.  The exit status is the run's
+(:class:`conformance.errors.ExitCode`): 0 conforms, 1 does not, 2 bad input, 3 candidate
+unreachable; it is never 0 when pytest saw an item fail.
 """
 
 from __future__ import annotations
@@ -15,28 +24,28 @@ from typing import Any, NoReturn
 import pytest
 
 from conformance import options
-from conformance.engine.prepare import RunOptions, prepare
+from conformance.engine.events import Event
+from conformance.engine.outcome import RunOutcome
 from conformance.engine.run import Run, Task
-from conformance.engine.verdict import Verdict, decide
-from conformance.errors import ConformanceError
-from conformance.reporting import REPORTERS
-from conformance.reporting.results_json import build_results, write_results
+from conformance.errors import ConformanceError, ExitCode
+from conformance.i18n import DEFAULT_LANG
+from conformance.reporting.terminal import (
+    ExportProgress,
+    PhaseProgress,
+    cause_lines,
+    summary_lines,
+)
 from conformance.results import CheckResult, Outcome
+from conformance.session import Reports, RunOptions, prepare, runner_key, write_reports
+from conformance.standards.model import Level
 
 # Options are defined once, in conformance.options.
 OPT_STANDARD = "--standard"
 OPT_CANDIDATE = "--candidate"
 
-EXIT_CONFORMS = 0
-EXIT_DOES_NOT_CONFORM = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
-
 RUN_KEY = pytest.StashKey[Run]()
 RUNNER_KEY = pytest.StashKey[Any]()  # issue 16: the runner's signing key (or None)
-ATTESTED_KEY = pytest.StashKey[str]()  # issue 16: the attestation line for the terminal
-SHARD_KEY = pytest.StashKey[tuple[int, int]]()
-OUTCOME_KEY = pytest.StashKey[dict[str, Any]]()
+OUTCOME_KEY = pytest.StashKey[tuple[RunOutcome, Reports]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,42 +63,43 @@ def options_from(config: pytest.Config) -> RunOptions:
     parsed = options.values(config.getoption)
     if not parsed["candidate"]:
         _usage_error(f"{OPT_CANDIDATE} is required with {OPT_STANDARD}")
-    result: RunOptions = options.run_options(parsed)
-    return result
+    return options.run_options(parsed)
 
 
 def _usage_error(message: str) -> NoReturn:
     """End the session with ``conformance run``'s exit code for bad input (pytest's own
     usage errors exit 4)."""
-    pytest.exit(message, returncode=EXIT_USAGE)
+    pytest.exit(message, returncode=int(ExitCode.USAGE))
+
+
+class _Listeners:
+    """The engine's events, forwarded to the displays this session has (set at start)."""
+
+    def __init__(self) -> None:
+        self.displays: list[Any] = []
+
+    def __call__(self, event: Event) -> None:
+        for display in self.displays:
+            display(event)
+
+
+LISTENERS_KEY = pytest.StashKey[_Listeners]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not _active(config):
         return
+    listeners = _Listeners()
     try:
-        run_config = prepare(options_from(config))
-        config.stash[RUN_KEY] = run = Run(run_config)
-        # issue 16: read the runner key now, so a bad key stops the run before it starts
-        from conformance.certificates.attest import load_runner_key
-
-        config.stash[RUNNER_KEY] = load_runner_key(config.getoption("conformance_runner_key"))
+        run_options = options_from(config)
+        run_config = prepare(run_options)
+        config.stash[RUNNER_KEY] = runner_key(run_options)  # a bad key stops the run first
+        config.stash[RUN_KEY] = Run(run_config, [listeners])
     except ConformanceError as exc:
         _usage_error(str(exc))
-    run.export_jobs = int(config.getoption("conformance_jobs", 1) or 1)
-    run.export_progress = _progress_factory(config)
-    shard = config.getoption("conformance_shard", None)
-    if shard:
-        index, count = (int(part) for part in str(shard).split("/"))
-        config.stash[SHARD_KEY] = (index, count)
-
-
-def _progress_factory(config: pytest.Config) -> Any:
-    """Progress of export files on the terminal, past output capture (none when not a tty)."""
-    from conformance.exports.progress import terminal_progress
-
+    config.stash[LISTENERS_KEY] = listeners
     capture = config.pluginmanager.getplugin("capturemanager")
-    return lambda name: terminal_progress(name, capture)
+    listeners.displays.append(ExportProgress(capture))  # past output capture (stderr)
 
 
 @pytest.hookimpl(trylast=True)
@@ -99,21 +109,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if run is None or reporter is None or not sys.stdout.isatty():
         return
-    from conformance.reporting.terminal import PhaseProgress
-
     targets = [task.target for task in run.tasks()]
-    run.listeners.append(PhaseProgress(targets, reporter.write, tty=True))
+    session.config.stash[LISTENERS_KEY].displays.append(
+        PhaseProgress(targets, reporter.write, tty=True)
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = config.stash.get(RUN_KEY, None)
     if run is None:
         return None
+    c = run.config
     return [
-        f"conformance: seed={run.config.seed} run_id={run.config.run_id}",
-        f"conformance: standard={run.standard.ref} digest={run.standard.digest}",
-        f"conformance: candidate={run.candidate.system} {run.candidate.version} "
-        f"({run.base_url or 'no base_url'})",
+        f"conformance: seed={c.seed} run_id={c.run_id}",
+        f"conformance: standard={c.standard.ref} digest={c.standard.digest}",
+        f"conformance: candidate={c.candidate.system} {c.candidate.version} "
+        f"({c.target_url or 'no base_url'})",
     ]
 
 
@@ -130,35 +141,40 @@ class ConformanceItem(pytest.Item):
 
     def runtest(self) -> None:
         run = self.config.stash[RUN_KEY]
-        if run.config.workers > 1 and self.task.kind == "api" and not run.prefetched:
-            run.prefetched = True
-            run.prefetch(run.tasks(), run.config.workers)
+        if run.config.workers > 1 and self.task.kind == "api":
+            run.probe_ahead()  # once: the other api tasks are then done already
         results = run.execute(self.task)
         bad = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
-        if bad:
+        standard = run.config.standard
+        blocking = [r for r in bad if standard.clause(r.clause).level is Level.MUST]
+        if blocking:
             raise ConformanceFailed(bad)
+        if bad:
+            levels = sorted({standard.clause(r.clause).level.value for r in bad})
+            pytest.xfail(
+                f"{len(bad)} {'/'.join(levels)} result(s) failed (a warning: the verdict "
+                f"counts MUST clauses): {bad[0].clause} {bad[0].check}: {bad[0].message}"
+            )
         if results and all(r.outcome is Outcome.SKIP for r in results):
             pytest.skip(results[0].message)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConformanceFailed):
-            lines = []
-            for result in excinfo.value.results:
-                lines.append(
-                    f"{result.outcome.value.upper()} {result.clause} {result.check}: "
-                    f"{result.message}"
-                )
-                for failure in result.failures[:5]:
-                    lines.append(f"    [x{failure.count}] {failure.title}: {failure.message}")
-                    curl = failure.evidence.get("curl")
-                    if curl:
-                        lines.append(f"      reproduce: {curl}")
+            run = self.config.stash[RUN_KEY]
+            unreachable = run.unreachable
+            said = [f"candidate unreachable: {unreachable}"] if unreachable else []
+            lines = [
+                line
+                for line, _ in cause_lines([r.as_dict() for r in excinfo.value.results], said=said)
+            ]
+            if unreachable:
+                lines.insert(0, f"candidate unreachable: {unreachable}")
             return "\n".join(lines)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         run = self.config.stash[RUN_KEY]
-        return run.standard.manifest_path, None, self.task.target
+        return run.config.standard.manifest_path, None, self.task.target
 
 
 class ConformanceSuite(pytest.Collector):
@@ -174,12 +190,9 @@ def pytest_collection(session: pytest.Session) -> bool | None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None:
         return None
-    run.preflight()
-    suite = ConformanceSuite.from_parent(session, name=run.standard.ref)
+    run.start()  # is the candidate reachable; RunStarted
+    suite = ConformanceSuite.from_parent(session, name=run.config.standard.ref)
     items = suite.collect()
-    shard = session.config.stash.get(SHARD_KEY, None)
-    if shard is not None:  # --shard I/N: the tasks whose index % N == I - 1
-        items = [item for number, item in enumerate(items) if number % shard[1] == shard[0] - 1]
     hook = session.config.hook
     collected: list[pytest.Item | pytest.Collector] = list(items)
     hook.pytest_collectreport(report=pytest.CollectReport(suite.nodeid, "passed", None, collected))
@@ -190,58 +203,29 @@ def pytest_collection(session: pytest.Session) -> bool | None:
     return True
 
 
-def finish_run(run: Run) -> tuple[Verdict, int, dict[str, Any]]:
-    verdict = decide(run.standard, run.results)
-    if run.unreachable:
-        code = EXIT_UNREACHABLE
-    elif verdict.verdict == "pass":
-        code = EXIT_CONFORMS
-    else:
-        code = EXIT_DOES_NOT_CONFORM
-    data = build_results(run, verdict, code)
-    run_dir = run.config.reports_dir / run.config.run_id
-    write_results(run_dir, data)
-    for reporter in REPORTERS:
-        reporter(run_dir, data)
-    return verdict, code, data
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None or exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
-    shard = session.config.stash.get(SHARD_KEY, None)
-    if shard is not None:
-        from conformance.commands.merge import finish_shard
-
-        code, data = finish_shard(run, shard)
-    else:
-        _, code, data = finish_run(run)
-    # issue 16: the runner signs an attestation over every file the run (or shard) wrote
-    from conformance.certificates.attest import attest_finished_run
-
-    run_dir = run.config.reports_dir / run.config.run_id
-    key = session.config.stash.get(RUNNER_KEY, None)
-    session.config.stash[ATTESTED_KEY] = attest_finished_run(run_dir, data, key)
-    session.config.stash[OUTCOME_KEY] = data
-    session.exitstatus = code
+    outcome = run.finish()  # tasks pytest did not run (-k, -x) are missing: not a pass
+    reports = write_reports(outcome, session.config.stash.get(RUNNER_KEY, None))
+    session.config.stash[OUTCOME_KEY] = (outcome, reports)
+    code = outcome.exit_code
+    if session.testsfailed and code == ExitCode.OK:
+        code = ExitCode.FAILED  # pytest saw a failure the outcome does not show: never 0
+    session.exitstatus = int(code)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    data = config.stash.get(OUTCOME_KEY, None)
-    if data is None:
+    finished = config.stash.get(OUTCOME_KEY, None)
+    if finished is None:
         return
-    run = config.stash[RUN_KEY]
-    run_dir = run.config.reports_dir / run.config.run_id
-    tr = terminalreporter
-    tr.section("conformance")
-    from conformance.reporting.terminal import summary
-
+    _, reports = finished
+    terminalreporter.section("conformance")
     # the summary's words follow --lang (zh-CN by default)
-    lang = config.getoption("conformance_lang", None) or "zh-CN"
-    for line, markup in summary(data, run_dir, lang):
-        tr.write_line(line, **markup)
-    attested = config.stash.get(ATTESTED_KEY, None)  # issue 16
-    if attested is not None:
-        tr.write_line(attested, yellow=attested.startswith("attestation: none"))
+    lang = config.getoption("conformance_lang", None) or DEFAULT_LANG
+    for line, markup in summary_lines(reports.data, reports.run_dir, lang):
+        terminalreporter.write_line(line, **markup)
+    attested = reports.attestation  # issue 16
+    terminalreporter.write_line(attested, yellow=attested.startswith("attestation: none"))

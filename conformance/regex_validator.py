@@ -8,13 +8,20 @@ classes Chinese standards need. These four keywords are re-implemented here with
 
 A standard's pattern may backtrack catastrophically (``^(a|a)+$``), so every search is
 bounded in time (PATTERN_TIMEOUT_S) and a pattern that ran away raises
-:class:`PatternTimeout`, located in its file, at once afterwards.
+:class:`PatternTimeout`, located in its file, at once afterwards.  A pattern that backtracks
+polynomially (``^[a-z]+[a-z0-9]*@x$``) stays under that limit on each value and can still
+cost minutes over thousands of long ones, so a run also bounds the time all its searches
+take together (:func:`start_run_budget`): once that is spent, every further search raises
+:class:`PatternBudgetSpent` naming its pattern, an error where a check would have run.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,12 +39,21 @@ from conformance.errors import Location, StandardError
 __all__ = [
     "PATTERN_TIMEOUT_S",
     "PROBE_TIMEOUT_S",
+    "RUN_PATTERN_BUDGET_S",
+    "PatternBudget",
+    "PatternBudgetSpent",
     "PatternTimeout",
     "RegexValidator",
+    "adopt_budget",
+    "budget_share",
     "compile_pattern",
+    "end_run_budget",
     "find_runaway",
     "make_validator",
+    "outside_any_run",
+    "pattern_budget",
     "pattern_search",
+    "start_run_budget",
 ]
 
 # One search may take this long; a pattern that needs more backtracks catastrophically.
@@ -63,6 +79,106 @@ class PatternTimeout(StandardError):
             location,
         )
 
+    def located(self, location: Location | None) -> PatternTimeout:
+        """The same error, placed where its pattern is declared."""
+        return PatternTimeout(self.pattern, self.length, location, earlier=self.earlier)
+
+
+# What every search of a run may take together, in seconds (a run with --max-duration D
+# gets the smaller of the two).
+RUN_PATTERN_BUDGET_S = 30.0
+
+
+class PatternBudget:
+    """Time spent searching, against a limit (None: no limit); shared by threads."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return float("inf") if self.limit is None else self.limit - self.spent
+
+    def charge(self, seconds: float) -> None:
+        with self._lock:
+            self.spent += seconds
+
+
+class PatternBudgetSpent(PatternTimeout):
+    """The run's pattern budget is spent: this pattern was not checked on this value."""
+
+    def __init__(
+        self, pattern: str, length: int, limit: float, location: Location | None = None
+    ) -> None:
+        self.pattern = pattern
+        self.length = length
+        self.earlier = True
+        self.limit = limit
+        StandardError.__init__(
+            self,
+            f"pattern={pattern!r} not checked on a string of {length} characters: the run's "
+            f"pattern budget of {limit:g}s is spent (its regular-expression searches took "
+            "that long in all, as a pattern that backtracks polynomially does on long "
+            "values); expected patterns without overlapping repetition",
+            location,
+        )
+
+    def located(self, location: Location | None) -> PatternTimeout:
+        return PatternBudgetSpent(self.pattern, self.length, self.limit, location)
+
+
+_budget = PatternBudget(None)  # outside a run (lint, library use): searches are bounded one by one
+
+
+def start_run_budget(max_duration_s: float | None = None) -> PatternBudget:
+    """Bound the searches of this process together from now on: RUN_PATTERN_BUDGET_S, or
+    the run's own time budget when that is smaller.  A run calls this as it starts."""
+    limit = RUN_PATTERN_BUDGET_S
+    if max_duration_s is not None:
+        limit = max(0.0, min(limit, max_duration_s))
+    return _install(PatternBudget(limit))
+
+
+def end_run_budget() -> None:
+    """Searches are bounded one by one only again (what lint and library callers get)."""
+    _install(PatternBudget(None))
+
+
+def budget_share(parts: int) -> float | None:
+    """What each of ``parts`` worker processes may spend of what is left (None: no bound)."""
+    if _budget.limit is None:
+        return None
+    return max(0.0, _budget.remaining()) / max(1, parts)
+
+
+def adopt_budget(limit: float | None) -> None:
+    """In a worker process: bound its searches by ``limit`` (from :func:`budget_share`)."""
+    _install(PatternBudget(limit))
+
+
+def _install(budget: PatternBudget) -> PatternBudget:
+    global _budget
+    _budget = budget
+    return budget
+
+
+@contextmanager
+def outside_any_run() -> Iterator[None]:
+    """Searches bounded one by one only, inside the block (lint judges a standard, not a
+    run: a budget a run spent must not make its patterns look runaway)."""
+    previous = _budget
+    _install(PatternBudget(None))
+    try:
+        yield
+    finally:
+        _install(previous)
+
+
+def pattern_budget() -> PatternBudget:
+    """The budget searches are charged to now."""
+    return _budget
+
 
 @lru_cache(maxsize=1024)
 def compile_pattern(pattern: str) -> Any:
@@ -83,12 +199,21 @@ def pattern_search(
     if pattern in _RUNAWAY:
         raise PatternTimeout(pattern, len(text), earlier=True)
     limit = PATTERN_TIMEOUT_S if timeout is None else timeout
+    budget = _budget
+    left = budget.remaining() if timeout is None else limit  # a probe has its own bound
+    if left <= 0:
+        raise PatternBudgetSpent(pattern, len(text), budget.limit or 0.0)
+    started = time.perf_counter()
     try:
-        return compile_pattern(pattern).search(text, timeout=limit) is not None
+        return compile_pattern(pattern).search(text, timeout=min(limit, left)) is not None
     except TimeoutError:
+        if left < limit:  # the run's budget ran out during this search, not the search's own
+            raise PatternBudgetSpent(pattern, len(text), budget.limit or 0.0) from None
         if timeout is None and remember:
             _RUNAWAY.add(pattern)
         raise PatternTimeout(pattern, len(text)) from None
+    finally:
+        budget.charge(time.perf_counter() - started)
 
 
 PROBE_TIMEOUT_S = 0.1
@@ -167,8 +292,7 @@ def _search_in(validator: Any, schema: Any, pattern: str, text: str, *, prop: bo
         return pattern_search(pattern, text)
     except PatternTimeout as exc:
         tokens = ("patternProperties", pattern) if prop else ("pattern",)
-        where = _locate(validator, schema, tokens)
-        raise PatternTimeout(pattern, exc.length, where, earlier=exc.earlier) from None
+        raise exc.located(_locate(validator, schema, tokens)) from None
 
 
 def _is_valid(errors: Iterator[ValidationError]) -> bool:

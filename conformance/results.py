@@ -1,4 +1,4 @@
-"""Outcome values shared by the engine, the checks and the reporters."""
+"""Values shared by every layer: check outcomes and results, failures, lint issues."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from conformance.errors import Location
 from conformance.i18n import Message
+
+__all__ = ["CheckResult", "Failure", "LintIssue", "Outcome"]
 
 
 class Outcome(StrEnum):
@@ -72,6 +75,9 @@ class CheckResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     msg: Message | None = None  # the catalog message of ``message``
+    # An error because the suite itself raised (a check, a scenario, a reader, a worker):
+    # the clause could not be verified, so the run cannot conform, whatever its level.
+    internal: bool = False
 
     @property
     def id(self) -> str:
@@ -92,4 +98,19 @@ class CheckResult:
         }
         if self.msg is not None:
             data["i18n"] = {"message": self.msg.as_dict()}
+        if self.internal:
+            data["internal"] = True
         return data
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    """One problem lint found in a standard version folder, located, with its rule id."""
+
+    rule: str
+    message: str
+    location: Location
+    severity: str = "error"  # or "warning"
+
+    def format(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"

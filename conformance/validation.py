@@ -7,11 +7,12 @@ given a checker).
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urljoin
 
 import referencing
 import referencing.exceptions
@@ -19,22 +20,20 @@ from jsonschema import Draft202012Validator
 from referencing._core import Resolver  # not re-exported by the package
 from referencing.jsonschema import DRAFT202012
 
-from conformance.errors import Location
+from conformance.errors import Location, StandardError
 from conformance.i18n import Message
 from conformance.regex_validator import RegexValidator
 from conformance.standards._documents import Document, join_pointer, load_document
+from conformance.standards.seal import resolve_in_folder, version_folder
 
 __all__ = ["SchemaSet", "schema_error_message", "schema_set", "schema_validator"]
 
 MANIFEST = "standard.yaml"
+# Documents read to find the ``$id``s a folder declares (a $ref may name one).
+MAX_ID_DOCUMENTS = 512
+_SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
 
-
-def _version_folder(path: Path) -> Path:
-    """The nearest ancestor holding standard.yaml, else the file's own folder."""
-    for parent in path.resolve().parents:
-        if (parent / MANIFEST).is_file():
-            return parent
-    return path.resolve().parent
+_version_folder = version_folder  # the name the exports layer imports
 
 
 class SchemaSet:
@@ -48,16 +47,50 @@ class SchemaSet:
         )
         self._validators: dict[str, Draft202012Validator] = {}
         self._resources: dict[str, referencing.Resource[Any]] = {}
+        self._ids: dict[str, Path] | None = None
 
     def uri(self, path: Path) -> str:
         return path.resolve().as_uri()
 
     def path_of(self, uri: str) -> Path | None:
-        parts = urlsplit(uri)
-        if parts.scheme != "file":
-            return None
-        path = Path(unquote(parts.path)).resolve()
-        return path if path.is_relative_to(self.folder) else None
+        """The file inside the folder that ``uri`` names: by its file URI, or by the
+        ``$id`` a document of the folder declares; None for anything else."""
+        target = resolve_in_folder(self.folder, uri, "")
+        if target.path is not None:
+            return target.path
+        return self.declared_ids().get(target.uri) if target.outside else None
+
+    def declared_ids(self) -> dict[str, Path]:
+        """The top-level ``$id`` of each JSON and YAML document of the folder (resolved
+        against the document's own URI), so that a ``$ref`` naming it is read from the
+        folder, never fetched.  Documents that do not load are left out (lint reports
+        them); at most MAX_ID_DOCUMENTS are read."""
+        if self._ids is None:
+            self._ids = {}
+            for path in self._id_documents():
+                try:
+                    data = self.document(path).data
+                except StandardError:
+                    continue
+                declared = data.get("$id") if isinstance(data, dict) else None
+                if isinstance(declared, str):
+                    uri = urljoin(self.uri(path), declared).partition("#")[0]
+                    self._ids.setdefault(uri, path)
+        return self._ids
+
+    def _id_documents(self) -> list[Path]:
+        found: list[Path] = []
+        for root, dirs, files in os.walk(self.folder, followlinks=False):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root) / name
+                if path.suffix in _SCHEMA_SUFFIXES and path != self.folder / MANIFEST:
+                    if path.is_symlink():
+                        continue
+                    found.append(path)
+                    if len(found) >= MAX_ID_DOCUMENTS:
+                        return found
+        return found
 
     def document(self, path: Path) -> Document:
         path = path.resolve()

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real reference candidate on a loopback port, and CLI runners."""
+"""Shared fixtures: the real reference candidate on a loopback port, CLI runners, the
+Hypothesis CI profile and the hang guard that replaces wall-clock assertions."""
 
 from __future__ import annotations
 
@@ -6,18 +7,64 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+from hypothesis import settings
 
 from fixtures.reference_candidate.server import serve_in_thread
+
+# CI (``.ci/run`` sets CI=true) runs every property test derandomized: the same examples on
+# every run, so a red CI is reproducible; no deadline, since a loaded machine is slow.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "fixtures" / "reference_candidate"
 TOKEN_ENV = "REFERENCE_CANDIDATE_TOKEN"
 CLI_TIMEOUT_S = 300
+# No test asserts wall-clock time (a loaded CI machine fails such tests; speed figures live in
+# bench/). A test that guards against a hang runs the work under this generous bound instead:
+# past it the work is taken to hang, whatever the load.
+HANG_TIMEOUT_S = 300.0
+# The response_time check (a SHOULD: a response within the operation's x-response-time-ms)
+# passes or fails with the machine's load. Tests that compare runs or expect no failure leave
+# its outcome out; its result must still be there.
+LOAD_DEPENDENT_CHECKS = frozenset({"response_time"})
+
+T = TypeVar("T")
+
+
+def finishes(work: Callable[[], T], timeout_s: float = HANG_TIMEOUT_S) -> T:
+    """``work()``, run in a daemon thread; the test fails if it has not returned in ``timeout_s``.
+
+    A hang guard, not a speed claim: the bound is generous and never compared to a figure.
+    Whatever ``work`` raises is raised here.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="hang-guard", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        pytest.fail(f"did not finish within {timeout_s:.0f} s: taken to hang", pytrace=False)
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
 
 
 @dataclass
@@ -92,6 +139,41 @@ MEASURED_CLI = (
 )
 
 
+@contextmanager
+def json_answering(body: bytes) -> Iterator[str]:
+    """A loopback server answering every GET with 200 and the JSON ``body``; its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_run_budget_carried_over() -> Iterator[None]:
+    """A run bounds all its pattern searches together from its start; in this long-lived
+    process the next test's searches must not be charged to a run that is over."""
+    yield
+    from conformance.regex_validator import end_run_budget
+
+    end_run_budget()
+
+
 @pytest.fixture(scope="session")
 def token() -> str:
     return secrets.token_urlsafe(24)
@@ -119,3 +201,11 @@ def faulty_server(token: str) -> Iterator[object]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from this checkout (tests/packaging.py), once per session."""
+    from tests.packaging import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))

@@ -112,14 +112,14 @@ def _bad(tmp_path: Path, name: str) -> tuple[list[str], str]:
             "--standards-dir",
             str(DATA / "broken" / "ref-missing"),
         ], "openapi.yaml:16 at /paths/~1people~1{id}/get/responses/200"
-    if name == "unknown-format-standard":
+    if name == "runaway-pattern-standard":  # (an unknown format is only a warning now)
         good["claims"] = [{"standard": "test.minimal@1.0.0"}]
         return [
             "--candidate",
             str(_write(tmp_path, good)),
             "--standards-dir",
-            str(DATA / "broken" / "unknown-format"),
-        ], "format='cn-id-numbr' is not known"
+            str(DATA / "broken" / "pattern-backtracking"),
+        ], "pattern='^(P|P)+[0-9]*$' backtracks catastrophically"
     if name == "duplicate-clause-standard":
         good["claims"] = [{"standard": "test.minimal@1.0.0"}]
         return [
@@ -151,7 +151,7 @@ BAD_CASES = [
     "broken-standard",
     "yaml-tag-standard",
     "ref-missing-standard",
-    "unknown-format-standard",
+    "runaway-pattern-standard",
     "duplicate-clause-standard",
     "path-outside-standard",
 ]

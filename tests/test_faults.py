@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
-from conformance.engine.verdict import decide
 from conformance.results import CheckResult, Outcome
-from tests.conftest import FIXTURE, TOKEN_ENV
+from conformance.session import RunOptions, prepare
+from tests.conftest import FIXTURE, LOAD_DEPENDENT_CHECKS, TOKEN_ENV
 
 LICENCE = "gov.e-licence@1.1.0"
 CASES = "gov.service-case@1.0.0"
@@ -60,10 +59,8 @@ def engine(
                 base_url=url,
             )
         )
-        engine_run = Run(config)
-        for task in engine_run.tasks():
-            engine_run.execute(task)
-        return engine_run.results, decide(config.standard, engine_run.results).verdict
+        outcome = Run(config).run()
+        return list(outcome.results), outcome.verdict.verdict
 
     return run  # type: ignore[misc]
 
@@ -94,10 +91,10 @@ def test_correct_candidate_has_no_failure_over_many_seeds(
     url = faulty_server()  # no fault, a fresh server of its own
     for seed in range(12):
         results, verdict = engine(standard, url, seed=seed, max_examples=15)
-        bad = [
+        bad = [  # a response time is the machine's load, not the candidate's conformance
             (r.check, r.clause, r.message)
             for r in results
-            if r.outcome in (Outcome.FAIL, Outcome.ERROR)
+            if r.outcome in (Outcome.FAIL, Outcome.ERROR) and r.check not in LOAD_DEPENDENT_CHECKS
         ]
         assert bad == [], f"seed={seed}: {bad}"
         assert verdict == "pass"

@@ -28,11 +28,18 @@ import pytest
 import yaml
 
 from conformance.engine.http import Client, HttpRequest, Limits, TransportError
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
 from conformance.errors import CandidateError
-from conformance.pytest_plugin import finish_run
-from tests.conftest import FIXTURE, MEASURED_CLI, PEAK_FILE_ENV, ROOT, TOKEN_ENV
+from conformance.session import RunOptions, prepare, write_reports
+from tests.conftest import (
+    FIXTURE,
+    HANG_TIMEOUT_S,
+    MEASURED_CLI,
+    PEAK_FILE_ENV,
+    ROOT,
+    TOKEN_ENV,
+    finishes,
+)
 from tests.hostile_server import HostileServer, Request, hostile, reset, response
 
 pytestmark = pytest.mark.slow
@@ -195,7 +202,7 @@ class Outcome:
 def run_in_process(
     base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str, **extra: Any
 ) -> Outcome:
-    """The API tasks of a run through the Run API, then results.json and the reports."""
+    """A run through the engine's API (the API tasks timed), then results.json and the reports."""
     monkeypatch.setenv(TOKEN_ENV, token)
     options = RunOptions(
         standard=STANDARD,
@@ -209,13 +216,21 @@ def run_in_process(
     )
     started = time.monotonic()
     run = Run(prepare(options))
-    run.preflight()
-    for task in run.tasks():
-        if task.kind == "api":
-            run.execute(task)
+
+    def api_tasks() -> None:
+        run.start()
+        for task in run.tasks():
+            if task.kind == "api":
+                run.execute(task)
+
+    finishes(api_tasks)  # a hang fails the test; how long it took is only printed
     seconds = time.monotonic() - started
-    _, code, data = finish_run(run)
-    return Outcome(code, seconds, data, run.config.reports_dir / run.config.run_id)
+    for task in run.tasks():
+        if task.kind == "export":
+            run.execute(task)
+    outcome = run.finish()
+    reports = write_reports(outcome)
+    return Outcome(int(outcome.exit_code), seconds, reports.data, reports.run_dir)
 
 
 def run_cli(
@@ -223,10 +238,13 @@ def run_cli(
     reports: Path,
     token: str,
     *extra: str,
-    budget_s: float = 60,
     timeout_s: float = TIMEOUT_S,
 ) -> Outcome:
-    """``conformance run`` in a child process, which reports its own peak memory."""
+    """``conformance run`` in a child process, which reports its own peak memory.
+
+    A run still going after HANG_TIMEOUT_S is killed and fails the test (a hang guard; the
+    time it took is printed, never asserted).
+    """
     out_path = reports.parent / f"{reports.name}.out"
     peak_path = reports.parent / f"{reports.name}.peak"
     reports.mkdir(parents=True, exist_ok=True)
@@ -244,13 +262,16 @@ def run_cli(
             env={**os.environ, TOKEN_ENV: token, PEAK_FILE_ENV: str(peak_path)},
         )
         try:  # a hung run must not hang the tests
-            child.wait(timeout=budget_s * 3)
+            child.wait(timeout=HANG_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+            text = out_path.read_text(encoding="utf-8", errors="replace")
+            pytest.fail(
+                f"run still going after {HANG_TIMEOUT_S:.0f} s: taken to hang\n{text[-3000:]}"
+            )
     seconds = time.monotonic() - started
     text = out_path.read_text(encoding="utf-8", errors="replace")
-    assert seconds < budget_s, f"run took {seconds:.1f}s, budget {budget_s}s\n{text[-3000:]}"
     found = list(reports.glob("*/results.json"))
     data = json.loads(found[0].read_text(encoding="utf-8")) if found else {}
     run_dir = found[0].parent if found else reports
@@ -278,7 +299,7 @@ def upstream(reference_url: str) -> str:
     return reference_url
 
 
-# -- transport faults: each an error on the operation, bounded in time ----------------------
+# -- transport faults: each an error on the operation, bounded in requests -----------------
 
 
 TRANSPORT_CASES = [
@@ -313,7 +334,6 @@ def test_transport_fault_is_an_error_on_its_operation_only(
         hostile_requests = sum(r.path.endswith("/history") for r in server.requests)
     # three transport errors in a row stop the operation: not one timeout per planned request
     assert hostile_requests == 3, hostile_requests
-    assert outcome.seconds < 8, outcome.seconds
     assert_never_passes(outcome, "status_code_documented", "error", message)
     for result in outcome.results(HOSTILE):
         assert result["status"] == "error", result  # an error is never a pass
@@ -331,14 +351,14 @@ def test_candidate_that_hangs_everywhere_ends_in_bounded_time(tmp_path: Path, to
     with hostile(hang) as server:
         candidate = candidate_file(tmp_path, server.url)
         # no --max-duration: the engine itself bounds a candidate that answers nothing
-        outcome = run_cli(candidate, tmp_path / "reports", token, budget_s=20, timeout_s=0.25)
+        outcome = run_cli(candidate, tmp_path / "reports", token, timeout_s=0.25)
         sent = len(server.requests)
     assert outcome.code == 1, outcome.out[-3000:]
     api = outcome.api_results()
     assert api
     assert all(r["status"] in ("error", "skip") for r in api), api
-    assert sent == 4 * 3  # four operations, three requests each, not ~60 each
-    assert outcome.seconds < 4 * 3 * 0.25 + 8
+    # four operations, three requests each, not ~60 each: what bounds the run's time
+    assert sent == 4 * 3
     messages = " ".join(r["message"] for r in api)
     assert "timeout: no response within 0.25s" in messages
     print(f"hang everywhere: {sent} requests, {outcome.seconds:.1f}s, exit {outcome.code}")
@@ -363,7 +383,7 @@ def test_huge_body_is_capped_in_memory(
 ) -> None:
     with hostile(on_history(bend), upstream=upstream) as server:
         candidate = candidate_file(tmp_path, server.url)
-        outcome = run_cli(candidate, tmp_path / "reports", token, budget_s=25)
+        outcome = run_cli(candidate, tmp_path / "reports", token)
         offered = server.sent_bytes
         history_requests = sum(r.path.endswith("/history") for r in server.requests)
     assert outcome.code == 1, outcome.out[-3000:]
@@ -422,7 +442,6 @@ def test_unreadable_body_fails_response_schema(
 ) -> None:
     with hostile(on_history(bend), upstream=upstream) as server:
         outcome = run_in_process(server.url, tmp_path, monkeypatch, token)
-    assert outcome.seconds < 8
     assert_never_passes(outcome, "response_schema", status, pattern)
     assert_others_pass(outcome)
     assert outcome.code == 1
@@ -631,7 +650,7 @@ def test_untrusted_certificate_is_refused(
 ) -> None:
     with hostile(forward, upstream=upstream, tls=pki.server) as server:
         candidate = candidate_file(tmp_path, server.url)
-        outcome = run_cli(candidate, tmp_path / "reports", token, budget_s=15)
+        outcome = run_cli(candidate, tmp_path / "reports", token)
         reached = list(server.requests)
     assert outcome.code == 3, outcome.out[-3000:]  # documented: the candidate is unreachable
     assert "TLS certificate not trusted: " in outcome.data["unreachable"]
@@ -648,9 +667,7 @@ def test_ca_bundle_makes_the_certificate_trusted(
 ) -> None:
     with hostile(forward, upstream=upstream, tls=pki.server) as server:
         candidate = candidate_file(tmp_path, server.url)
-        outcome = run_cli(
-            candidate, tmp_path / "reports", token, "--ca-bundle", str(pki.ca_pem), budget_s=15
-        )
+        outcome = run_cli(candidate, tmp_path / "reports", token, "--ca-bundle", str(pki.ca_pem))
         reached = len(server.requests)
     assert outcome.code == 0, outcome.out[-3000:]
     assert outcome.data["verdict"] == "pass"
@@ -668,7 +685,7 @@ def test_ca_bundle_in_the_candidate_file_is_trusted(
         config = prepare(RunOptions(standard=STANDARD, candidate=candidate, max_examples=0))
         assert config.limits.ca_bundle == str(tmp_path / "ca.pem")
         run = Run(config)
-        assert run.preflight() is None
+        assert run.start() is None
         (task,) = [t for t in run.tasks() if t.target == "GET /licences"]
         results = run.execute(task)
         untrusted = Client(Limits(timeout_s=2))

@@ -15,7 +15,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from conformance.exports import (
     validate_export,
 )
 from conformance.standards.model import ExportFormat
-from tests.conftest import FIXTURE, OWN_PEAK_KIB, ROOT, TOKEN_ENV, run_cli
+from tests.conftest import FIXTURE, HANG_TIMEOUT_S, OWN_PEAK_KIB, ROOT, TOKEN_ENV, finishes, run_cli
 from tests.test_exports import id_number, jsonl, make_spec, only, rec, write, xml_doc, xml_rows
 
 MIB = 1024 * 1024
@@ -75,9 +74,7 @@ def test_external_dtd_is_flagged_and_never_loaded(
     uri = "file:///etc/passwd" if target == "passwd" else dtd.as_uri()
     spec = make_spec(tmp_path / "std", "xml")
     path = write(tmp_path / "a.xml", _xml_with(f'<!DOCTYPE Licences SYSTEM "{uri}">'))
-    started = time.perf_counter()
-    report = validate_export(spec, path)
-    assert time.perf_counter() - started < 2
+    report = finishes(lambda: validate_export(spec, path))  # the DTD's target is never read
     issue = only(report, RECORDS, "doctype-external")
     assert issue.severity is Severity.ERROR
     assert issue.line == 2
@@ -109,9 +106,7 @@ def test_entities_of_every_kind_are_flagged_never_expanded(
     spec = make_spec(tmp_path / "std", "xml")
     prolog = f"<!DOCTYPE Licences [{subset.format(marker=marker_file.as_uri())}]>"
     path = write(tmp_path / "a.xml", _xml_with(prolog, "&x;"))
-    started = time.perf_counter()
-    report = validate_export(spec, path)
-    assert time.perf_counter() - started < 1
+    report = finishes(lambda: validate_export(spec, path))  # 10^10 copies would never finish
     assert only(report, RECORDS, "doctype-entities").line == 2
     assert report.records == 0
     assert not report.complete
@@ -151,9 +146,8 @@ def test_xml_nested_100000_deep_is_flagged_bounded(tmp_path: Path) -> None:
     spec = make_spec(tmp_path / "std", "xml")
     deep = "<a>" * 100_000 + "</a>" * 100_000
     text = xml_doc(xml_rows(3)).replace("<Name>持证人2</Name>", f"<Name>{deep}</Name>")
-    started = time.perf_counter()
-    report = validate_export(spec, write(tmp_path / "a.xml", text))
-    assert time.perf_counter() - started < 1
+    path = write(tmp_path / "a.xml", text)
+    report = finishes(lambda: validate_export(spec, path))
     issue = only(report, RECORDS, "too-deep")
     assert issue.line == 4
     assert "256 levels" in issue.message
@@ -171,18 +165,16 @@ def test_unclosed_json_nesting_100000_deep(tmp_path: Path, opener: str) -> None:
     spec = make_spec(tmp_path / "l", "jsonl", key=(), schema=schema)
     deep = opener * 100_000  # never closed
     text = jsonl([{"a": 1}]) + deep + "\n" + jsonl([{"b": 2}])
-    started = time.perf_counter()
-    report = validate_export(spec, write(tmp_path / "l.jsonl", text))
-    assert time.perf_counter() - started < 2
+    path = write(tmp_path / "l.jsonl", text)
+    report = finishes(lambda: validate_export(spec, path))
     issue = only(report, RECORDS, "too-deep")
     assert issue.line == 2
     assert "200 levels" in issue.message
     assert report.records == 3
     array_spec = make_spec(tmp_path / "j", "json", key=(), schema=schema)
     text = '[{"a": 1},\n' + deep
-    started = time.perf_counter()
-    report = validate_export(array_spec, write(tmp_path / "a.json", text))
-    assert time.perf_counter() - started < 2
+    path = write(tmp_path / "a.json", text)
+    report = finishes(lambda: validate_export(array_spec, path))
     assert only(report, RECORDS, "too-deep").line == 2
     assert "found end of file" in only(report, RECORDS, "parse").message
     assert report.records == 2
@@ -193,17 +185,15 @@ def test_unclosed_json_nesting_100000_deep(tmp_path: Path, opener: str) -> None:
 _MEASURE = (
     OWN_PEAK_KIB
     + """
-import json, sys, time
+import json, sys
 from pathlib import Path
 from tests.test_exports import make_spec
 from conformance.exports import validate_export
 fmt, path, folder = sys.argv[1:4]
 spec = make_spec(Path(folder), fmt)
 baseline = own_peak_kib()
-started = time.perf_counter()
 report = validate_export(spec, Path(path))
 print(json.dumps({
-    "seconds": time.perf_counter() - started,
     "baseline_mib": baseline / 1024,
     "peak_mib": own_peak_kib() / 1024,
     "records": report.records,
@@ -216,13 +206,16 @@ print(json.dumps({
 
 
 def measure(fmt: str, path: Path, folder: Path) -> dict[str, Any]:
-    """Validate in a fresh process; its time and its own peak resident memory (VmHWM)."""
+    """Validate in a fresh process; what it found and its own peak resident memory (VmHWM).
+
+    A process still going after HANG_TIMEOUT_S fails the test (a hang guard, not a speed claim).
+    """
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, fmt, str(path), str(folder)],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=60,
+        timeout=HANG_TIMEOUT_S,
         check=False,
     )
     assert done.returncode == 0, done.stderr
@@ -285,7 +278,6 @@ def test_a_300_mb_line_is_skipped_in_bounded_memory(tmp_path: Path, fmt: str) ->
     assert where in message
     assert "MiB" in message
     assert result["peak_mib"] - result["baseline_mib"] < 120, result  # never the 300 MB
-    assert result["seconds"] < 10, result  # ~0.1-2 s alone; slack for a loaded machine
     assert len(counts) == (1 if fmt == "xml" else 2), result  # too-large (+ the later type)
     if fmt != "xml":  # the record after the huge one is still read and checked
         assert counts.get("export_records:type") == 1, result
@@ -481,7 +473,6 @@ def test_gzip_bomb_stops_at_the_ratio_cap_bounded(tmp_path: Path) -> None:
     assert "not read further" in message
     assert not result["complete"]
     assert result["counts"]["export_records:type"] == 1  # what came before was checked
-    assert result["seconds"] < 2, result
     assert result["peak_mib"] - result["baseline_mib"] < 80, result
 
 
@@ -607,9 +598,8 @@ def test_run_with_hostile_licence_exports(
     candidate = _candidate(
         tmp_path, "gov.e-licence@1.1.0", {"licences-jsonl": jsonl_path, "licences-xml": xml_path}
     )
-    started = time.perf_counter()
+    # bounded by run_cli's timeout (CLI_TIMEOUT_S): a hang fails, a slow machine does not
     result, data, outputs = _run(tmp_path, reference_url, token, "gov.e-licence@1.1.0", candidate)
-    assert time.perf_counter() - started < 60
     assert result.code == 1, result.out + result.err
     assert "Traceback" not in result.out + result.err
     failed = {

@@ -2,8 +2,9 @@
 
 Every case gives a located lint error (file, line or JSON pointer, rule id), makes
 ``conformance standards lint`` exit 1 and ``conformance run`` exit 2 without a traceback, and
-stays bounded in time. Cases already proven elsewhere (a path leaving the folder, a YAML tag
-that constructs objects, a ``$ref`` to a URL): tests/test_standards.py.
+never hangs (a generous hang guard, ``finishes``; no test here claims a speed). Cases already
+proven elsewhere (a path leaving the folder, a YAML tag that constructs objects, a ``$ref`` to
+a URL): tests/test_standards.py.
 
 A catastrophically backtracking pattern is also followed past lint, into every place that
 evaluates patterns: validators (lint examples, response validation), export validation, a
@@ -16,10 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,6 @@ from hypothesis.strategies import SearchStrategy
 
 from conformance import regex_validator
 from conformance.cli import main
-from conformance.engine.prepare import RunOptions, prepare
 from conformance.engine.run import Run
 from conformance.exports import validate_export
 from conformance.generation import (
@@ -44,17 +41,25 @@ from conformance.generation._regex import regex_generator
 from conformance.lint import lint_folder
 from conformance.regex_validator import PatternTimeout
 from conformance.results import Outcome
+from conformance.session import RunOptions, prepare
 from conformance.standards.loader import load_standard
 from conformance.standards.model import CsvOptions, ExportSpec, Text
 from conformance.validation import SchemaSet
-from tests.conftest import FIXTURE, OWN_PEAK_KIB, ROOT, run_cli
+from tests.conftest import (
+    FIXTURE,
+    HANG_TIMEOUT_S,
+    OWN_PEAK_KIB,
+    ROOT,
+    finishes,
+    json_answering,
+    run_cli,
+)
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
 MINIMAL = DATA / "minimal" / "test.minimal" / "1.0.0"
 VERSION = Path("test.minimal") / "1.0.0"
 RUNAWAY = "^(P|P)+[0-9]*$"  # the pattern of tests/data/broken/pattern-backtracking
-LINT_BOUND_S = 5.0
 
 
 @pytest.fixture(autouse=True)
@@ -223,10 +228,7 @@ def test_hostile_standard_gives_one_located_lint_error(
     tmp_path: Path,
 ) -> None:
     folder = _standards_root(case, build, tmp_path) / VERSION
-    started = time.perf_counter()
-    issues = lint_folder(folder)
-    elapsed = time.perf_counter() - started
-    assert elapsed < LINT_BOUND_S, f"lint took {elapsed:.2f}s"
+    issues = finishes(lambda: lint_folder(folder))
     found = [i for i in issues if i.rule == rule]
     assert found, [i.format() for i in issues]
     text = found[0].format()
@@ -236,9 +238,7 @@ def test_hostile_standard_gives_one_located_lint_error(
 
 def test_hostile_standards_exit_1_from_the_lint_cli(tmp_path: Path) -> None:
     roots = [_standards_root(case, build, tmp_path) for case, build, *_ in CASES]
-    started = time.perf_counter()
-    lint = run_cli("standards", "lint", *(str(root) for root in roots))
-    assert time.perf_counter() - started < 20
+    lint = run_cli("standards", "lint", *(str(root) for root in roots))  # bounded: CLI_TIMEOUT_S
     assert lint.code == 1, lint.out + lint.err
     assert "Traceback" not in lint.out + lint.err
     assert f"{len(CASES)} standard version(s) linted" in lint.out
@@ -257,27 +257,25 @@ def test_hostile_standard_makes_run_exit_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     root = _standards_root(case, build, tmp_path)
-    started = time.perf_counter()
-    code = main(
-        [
-            *("run", "--standard", "test.minimal@1.0.0", "--standards-dir", str(root)),
-            *("--candidate", str(FIXTURE / "candidate.yaml")),
-            *("--base-url", "http://127.0.0.1:9", "--reports-dir", str(tmp_path / "r")),
-        ]
+    code = finishes(
+        lambda: main(
+            [
+                *("run", "--standard", "test.minimal@1.0.0", "--standards-dir", str(root)),
+                *("--candidate", str(FIXTURE / "candidate.yaml")),
+                *("--base-url", "http://127.0.0.1:9", "--reports-dir", str(tmp_path / "r")),
+            ]
+        )
     )
-    elapsed = time.perf_counter() - started
     err = capsys.readouterr().err
     assert code == 2, err
     assert err.startswith("error: "), err
     assert filename in err, err
     assert "Traceback" not in err
-    assert elapsed < LINT_BOUND_S, f"{elapsed:.2f}s"
     assert not (tmp_path / "r").exists()  # refused before any report was written
 
 
 def test_run_cli_refuses_a_runaway_pattern_in_a_subprocess(tmp_path: Path) -> None:
-    started = time.perf_counter()
-    result = run_cli(
+    result = run_cli(  # bounded: CLI_TIMEOUT_S
         *("run", "--standard", "test.minimal@1.0.0"),
         *("--standards-dir", str(BROKEN / "pattern-backtracking")),
         *("--candidate", str(FIXTURE / "candidate.yaml"), "--base-url", "http://127.0.0.1:9"),
@@ -287,7 +285,6 @@ def test_run_cli_refuses_a_runaway_pattern_in_a_subprocess(tmp_path: Path) -> No
     assert "Traceback" not in result.out + result.err
     assert "person.schema.json:7 at /properties/id/pattern" in result.err
     assert "[pattern-backtracking]" in result.err
-    assert time.perf_counter() - started < 10
 
 
 def test_a_huge_file_in_the_folder_is_digested_in_bounded_memory(tmp_path: Path) -> None:
@@ -300,19 +297,17 @@ def test_a_huge_file_in_the_folder_is_digested_in_bounded_memory(tmp_path: Path)
         "print(content_digest(Path(sys.argv[1])))\n"
         "print(own_peak_kib() // 1024)\n"
     )
-    started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", code, str(folder)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=HANG_TIMEOUT_S,
         check=True,
         cwd=ROOT,
     )
     digest, peak_mb = done.stdout.split()
     assert digest.startswith("sha256:")
     assert int(peak_mb) < 150, f"{peak_mb} MB"
-    assert time.perf_counter() - started < 10
 
 
 # ---------------------------------------------------------------- past lint: bounded anyway
@@ -331,17 +326,21 @@ def test_validator_bounds_a_runaway_pattern_and_names_file_line_pointer(
 ) -> None:
     monkeypatch.setattr(regex_validator, "PATTERN_TIMEOUT_S", 1.0)  # the shipped default
     validator = SchemaSet(PATTERN_FOLDER).validator_at(PERSON)
-    started = time.perf_counter()
-    with pytest.raises(PatternTimeout) as first:
-        list(validator.iter_errors(_person("P" * 40 + "!")))
-    worst = time.perf_counter() - started
-    assert worst < 2.5, f"first runaway search took {worst:.2f}s"  # measured: 1.2s
+    with pytest.raises(PatternTimeout) as first:  # the search is cut at the timeout
+        finishes(lambda: list(validator.iter_errors(_person("P" * 40 + "!"))))
     assert str(first.value.location) == f"{PERSON}:7 at /properties/id/pattern"
     assert "took more than 1s on a string of 41 characters" in first.value.message
-    started = time.perf_counter()
+    searched: list[str] = []
+    compile_pattern = regex_validator.compile_pattern
+
+    def counted(pattern: str) -> Any:
+        searched.append(pattern)
+        return compile_pattern(pattern)
+
+    monkeypatch.setattr(regex_validator, "compile_pattern", counted)
     with pytest.raises(PatternTimeout, match="on an earlier value"):
-        list(validator.iter_errors(_person("P001")))  # the pattern is not tried again
-    assert time.perf_counter() - started < 0.05
+        list(validator.iter_errors(_person("P001")))
+    assert RUNAWAY not in searched  # the pattern is not tried again
 
 
 def test_validator_without_the_runaway_value_still_validates() -> None:
@@ -378,10 +377,7 @@ def test_export_validation_stops_at_a_runaway_pattern(tmp_path: Path) -> None:
         for number in range(5000):
             person = _person("P" * 40 + "!" if number % 2 else f"P{number % 1000:03d}")
             out.write(json.dumps(person, ensure_ascii=False) + "\n")
-    started = time.perf_counter()
-    report = validate_export(spec, export)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 3, f"{elapsed:.2f}s"
+    report = finishes(lambda: validate_export(spec, export))
     runaway = [i for i in report.issues if i.kind == "pattern-timeout"]
     assert len(runaway) == 1, [i.message for i in report.issues][:5]
     assert f"{PERSON}:7 at /properties/id/pattern" in runaway[0].message
@@ -392,9 +388,7 @@ def test_export_validation_against_a_ref_chain_schema_stops_cleanly(tmp_path: Pa
     folder = _copy(tmp_path)
     _ref_chain(folder)
     spec = load_standard(folder).exports[0]
-    started = time.perf_counter()
-    report = validate_export(spec, folder / "examples" / "people.jsonl")  # never raises
-    assert time.perf_counter() - started < 3
+    report = finishes(lambda: validate_export(spec, folder / "examples" / "people.jsonl"))
     assert [i.kind for i in report.issues] == ["schema"]
     assert "nests too deeply" in report.issues[0].message
     assert report.complete is False
@@ -413,41 +407,22 @@ def test_csv_header_against_a_runaway_pattern_property_is_bounded(tmp_path: Path
     export = tmp_path / "people.csv"
     header = "id,name,id_number,born,x-" + "a" * 40 + "!"
     export.write_text(header + "\nP001,张三,11010519491231002X,1949-12-31,v\n", encoding="utf-8")
-    started = time.perf_counter()
-    report = validate_export(spec, export)
-    assert time.perf_counter() - started < 3
+    report = finishes(lambda: validate_export(spec, export))
     assert [i.kind for i in report.issues if i.kind == "pattern-timeout"] == ["pattern-timeout"]
 
 
 @pytest.fixture
 def runaway_candidate() -> Iterator[str]:
     """A loopback candidate answering every GET with a person whose id makes RUNAWAY run away."""
-    body = json.dumps(_person("P" * 40 + "!")).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with json_answering(json.dumps(_person("P" * 40 + "!")).encode()) as url:
+        yield url
 
 
 def test_run_past_lint_reports_a_runaway_pattern_as_an_error(
     tmp_path: Path, runaway_candidate: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Lint refuses this standard (above); skip lint to prove the run is bounded on its own.
-    monkeypatch.setattr("conformance.engine.prepare._refuse_if_lint_errors", lambda folder: None)
+    monkeypatch.setattr("conformance.session._refuse_if_lint_errors", lambda *loaded: None)
     candidate = tmp_path / "candidate.yaml"
     candidate.write_text(
         yaml.safe_dump(
@@ -472,13 +447,8 @@ def test_run_past_lint_reports_a_runaway_pattern_as_an_error(
         max_examples=5,
         standards_dirs=(BROKEN / "pattern-backtracking",),
     )
-    started = time.perf_counter()
-    run = Run(prepare(options))
-    for task in run.tasks():
-        run.execute(task)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5, f"{elapsed:.2f}s"
-    schema = [r for r in run.results if r.check == "response_schema"]
+    outcome = finishes(Run(prepare(options)).run)  # a hang fails the test
+    schema = [r for r in outcome.results if r.check == "response_schema"]
     assert [r.outcome for r in schema] == [Outcome.ERROR]
     assert "person.schema.json:7 at /properties/id/pattern" in schema[0].message
     assert "catastrophic backtracking" in schema[0].message
@@ -506,10 +476,8 @@ def test_generation_refuses_a_runaway_pattern_before_drawing(
         schema: dict[str, Any] = {"type": "string", "pattern": "^(a|a)+$", "minLength": 40}
     else:
         schema = {"type": "object", "patternProperties": {"^x-(a|a)+$": {"type": "string"}}}
-    started = time.perf_counter()
     with pytest.raises(UnsupportedSchema, match=r"backtracks catastrophically") as refused:
-        strategy(schema)
-    assert time.perf_counter() - started < 2
+        finishes(lambda: strategy(schema))
     assert f"#/{keyword}" in str(refused.value)
 
 
@@ -517,10 +485,8 @@ def test_generator_pattern_checks_are_bounded_in_time() -> None:
     # What the up-front probe might miss is still bounded where the generator checks values.
     generator = regex_generator("^(a|a)+$")
     assert generator.matches("a" * 40)
-    started = time.perf_counter()
-    with pytest.raises(PatternTimeout):
-        generator.matches("a" * 40 + "!")
-    assert time.perf_counter() - started < 1.5  # PATTERN_TIMEOUT_S is 0.3 here
+    with pytest.raises(PatternTimeout):  # cut at PATTERN_TIMEOUT_S (0.3 s here)
+        finishes(lambda: generator.matches("a" * 40 + "!"))
     with pytest.raises(PatternTimeout):  # generation never marks a pattern: same every time
         generator.matches("a" * 40 + "!")
 
@@ -543,10 +509,8 @@ UNSATISFIABLE = [
 def test_generation_refuses_an_unsatisfiable_schema_at_once(
     schema: object, strategy: Callable[..., SearchStrategy[Any]]
 ) -> None:
-    started = time.perf_counter()
-    with pytest.raises(UnsatisfiableSchema):
-        strategy(schema)
-    assert time.perf_counter() - started < 0.5
+    with pytest.raises(UnsatisfiableSchema):  # when the strategy is built, before any draw
+        finishes(lambda: strategy(schema))
 
 
 # Conflicts the builder cannot see in one place: generation filters, and Hypothesis gives up.
@@ -566,8 +530,6 @@ def test_generation_from_a_hidden_conflict_gives_up_within_a_bound(schema: objec
     def draw(value: object) -> None:
         drawn.append(value)
 
-    started = time.perf_counter()
     with pytest.raises((Unsatisfiable, FailedHealthCheck)):
-        draw()
-    assert time.perf_counter() - started < 3
+        finishes(draw)
     assert drawn == []

@@ -6,7 +6,13 @@ import unicodedata
 from pathlib import Path
 
 from conformance.engine.events import TaskFinished, TaskStarted
-from conformance.reporting.terminal import PhaseProgress, bar, clause_table, summary
+from conformance.reporting.terminal import (
+    PhaseProgress,
+    bar,
+    cause_lines,
+    clause_table,
+    summary_lines,
+)
 from conformance.results import CheckResult, Outcome
 from tests.review_data import FAILING, make_results, make_standard
 
@@ -85,8 +91,8 @@ def test_clause_table_in_chinese_aligns_wide_characters(tmp_path: Path) -> None:
 
 def test_summary_follows_the_language(tmp_path: Path) -> None:
     data = make_results(make_standard(tmp_path / "standards"), FAILING)
-    zh = [line for line, _ in summary(data, tmp_path, "zh-CN")]
-    en = [line for line, _ in summary(data, tmp_path, "en")]
+    zh = [line for line, _ in summary_lines(data, tmp_path, "zh-CN")]
+    en = [line for line, _ in summary_lines(data, tmp_path, "en")]
     assert zh[-2] == "结论：不符合标准"
     assert en[-2] == "verdict: DOES NOT CONFORM"
     assert en[1].startswith("results: ")
@@ -94,3 +100,81 @@ def test_summary_follows_the_language(tmp_path: Path) -> None:
     reasons = [line for line in zh if line.startswith("  - ")]
     assert reasons
     assert all("MUST" not in line for line in reasons), reasons
+
+
+def _result(clause: str, check: str, target: str, status: str, message: str) -> dict[str, object]:
+    return {
+        "id": f"{clause}::{check}::{target}",
+        "clause": clause,
+        "check": check,
+        "target": target,
+        "status": status,
+        "message": message,
+        "failures": [],
+    }
+
+
+def test_one_cause_is_one_line_with_its_count_and_first_place() -> None:
+    refused = "timeout: no response within 2s"
+    results = [_result(f"A-{n}", "response_schema", "GET /a", "error", refused) for n in range(40)]
+    results.append(_result("B-1", "pagination", "GET /b", "fail", "page size ignored"))
+    results.append(_result("B-2", "filters", "GET /b", "pass", "8 examined, no failure"))
+    lines = [line for line, _ in cause_lines(results)]
+    assert lines == [
+        f"ERROR x40 A-0 response_schema on GET /a (and 39 more): {refused}",
+        "FAIL B-1 pagination on GET /b: page size ignored",
+    ]
+    # what was said already (the unreachable candidate) is not said again
+    assert [line for line, _ in cause_lines(results, said=[refused])] == [lines[1]]
+
+
+def test_summary_says_an_unreachable_candidate_once_with_its_exit_code(tmp_path: Path) -> None:
+    data = make_results(make_standard(tmp_path / "standards"), FAILING)
+    reason = "base_url=http://127.0.0.1:9 accepts no connection (Connection refused)"
+    data["unreachable"] = reason
+    for result in data["results"]:
+        result["status"], result["message"] = "error", f"candidate unreachable: {reason}"
+    data["reasons"] = ["MUST clause T-API-001: error", "MUST clause T-API-002: error"]
+    data.pop("i18n", None)  # reasons as an older results.json has them: English only
+    text = "\n".join(line for line, _ in summary_lines(data, lang="en"))
+    assert text.count("accepts no connection") == 1
+    assert "exit code 3" in text
+    assert "MUST clauses T-API-001, T-API-002: error" in text
+    zh = "\n".join(line for line, _ in summary_lines(data))  # zh-CN by default
+    assert zh.count("accepts no connection") == 1
+    assert "退出码 3" in zh
+
+
+def test_run_display_prints_the_header_and_a_line_per_finished_task() -> None:
+    from conformance.engine.events import RunStarted
+    from conformance.reporting.terminal import RunDisplay
+
+    out: list[str] = []
+    display = RunDisplay(out.append, tty=False)
+    display(
+        RunStarted(
+            run_id="r",
+            seed=7,
+            standard="x@1.0.0",
+            digest="sha256:00",
+            candidate="system 1.0",
+            base_url="http://127.0.0.1:9",
+            targets=tuple(TARGETS),
+            unreachable=None,
+            shard="2/3",
+        )
+    )
+    for target in TARGETS:
+        display(TaskStarted(target))
+        display(_finished(target, Outcome.PASS))
+    assert out[:3] == [
+        "conformance: standard=x@1.0.0 digest=sha256:00\n",
+        "conformance: candidate=system 1.0 (http://127.0.0.1:9)\n",
+        "conformance: shard 2/3 of the run's tasks\n",
+    ]
+    assert len(out) == 3 + len(TARGETS)
+    assert all(f"{t} (0.2s)" in line for t, line in zip(TARGETS, out[3:], strict=True))
+    quiet: list[str] = []
+    display = RunDisplay(quiet.append, tty=False, quiet=True)
+    display(_finished("GET /a", Outcome.PASS))
+    assert quiet == []

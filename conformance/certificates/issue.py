@@ -43,7 +43,13 @@ from conformance.certificates.attest import (
 )
 from conformance.certificates.keys import key_id
 from conformance.certificates.tlog import TransparencyLog, transparency_block
-from conformance.engine.verdict import Review, Verdict, decide_from_results
+from conformance.engine.verdict import (
+    Review,
+    Verdict,
+    decide_from_results,
+    incomplete_reason,
+    missing_results,
+)
 from conformance.errors import ConformanceError, Location
 from conformance.review import RESULTS_NAME, REVIEWED_NAME, apply_review, file_sha256, load_run
 from conformance.standards.model import Standard
@@ -346,6 +352,9 @@ def check_run(run: Path, policy: RunnerPolicy) -> tuple[Path, dict[str, Any], At
             f"{REVIEWED_NAME} (its attestation names them)",
             Location(path),
         )
+    missing = missing_results(data)  # seam (issue 15): an incomplete run is never signed
+    if missing:
+        raise CertificateError(incomplete_reason(missing), Location(path, None, "/plan"))
     attested = verify_run_attestation(run_dir, policy)
     if path.name == REVIEWED_NAME:
         _check_reviewed(path, data, attested, run_dir)

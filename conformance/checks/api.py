@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks import Problem, api_check, problem
+from conformance.checks._registry import Problem, api_check, problem
 from conformance.engine.exchange import Exchange
 from conformance.engine.media import best_match, essence, is_json, matches
 from conformance.validation import instance_pointer, schema_error_message, schema_error_path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import Check, register
+from conformance.checks._registry import Check, register
 
 EXPORT_RECORDS = register(
     Check(

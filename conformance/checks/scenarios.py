@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from conformance.checks import Check, Problem, problem, register
+from conformance.checks._registry import Check, Problem, problem, register
 from conformance.engine.exchange import Exchange, RequestCase
 from conformance.engine.openapi import Operation
 from conformance.engine.scenario import ScenarioContext, pointer_get

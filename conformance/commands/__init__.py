@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "conformance.commands.merge",
     "conformance.commands.transparency",
     "conformance.commands.report",
+    "conformance.commands.standards_bundle",
 ]
 
 

@@ -1,8 +1,10 @@
 """``--shard I/N`` results and ``conformance merge``: one run split over CI jobs.
 
-A shard runs the tasks whose index % N == I - 1 and writes a partial results.json with a
-``shard`` object: its index and count, the tasks it ran in order, its request digests per
-operation and what the standard conforms to when the run passes. ``conformance merge`` checks
+A shard runs the tasks whose index % N == I - 1 (the engine's plan, ``RunConfig.shard``)
+and writes a partial results.json (:func:`conformance.reporting.results_json.build_results`)
+with a ``shard`` object: its index and count, the tasks it ran in order, its request digests
+per operation and what the standard conforms to when the run passes; its exit code is the
+slice's own (3 unreachable, 1 when a result failed or erred, else 0). ``conformance merge`` checks
 that the shards belong to one run (same standard and digest, candidate, seed, shard count;
 each index once), puts the results back in the unsharded task order, recomputes the summary,
 the clause statuses and the verdict with :func:`conformance.engine.verdict.decide_from_results`
@@ -16,12 +18,12 @@ import hashlib
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from conformance.engine.verdict import decide_from_results, exit_code_for
 from conformance.errors import UsageError
-
-if TYPE_CHECKING:
-    from conformance.engine.run import Run
+from conformance.reporting import REPORTERS
+from conformance.reporting.results_json import write_results
 
 MAX_SHARDS = 1000
 MAX_RESULTS_BYTES = 256 * 1024 * 1024
@@ -29,37 +31,6 @@ MAX_RESULTS_BYTES = 256 * 1024 * 1024
 
 class ShardError(UsageError):
     """Shard results that cannot be merged (exit code 2)."""
-
-
-def finish_shard(run: Run, shard: tuple[int, int]) -> tuple[int, dict[str, Any]]:
-    """Write a shard's partial results.json (and reports); its exit code and data.
-
-    The exit code is this slice's: 3 when the candidate is unreachable, 1 when any of its
-    results failed or erred, else 0; the verdict comes from the merge.
-    """
-    from conformance.engine.verdict import decide
-    from conformance.reporting import REPORTERS
-    from conformance.reporting.results_json import build_results, write_results
-    from conformance.results import Outcome
-    from conformance.standards.versioning import extends_chain
-
-    verdict = decide(run.standard, run.results)
-    bad = any(r.outcome in (Outcome.FAIL, Outcome.ERROR) for r in run.results)
-    code = 3 if run.unreachable else 1 if bad else 0
-    data = build_results(run, verdict, code)
-    targets = list(dict.fromkeys(r.target for r in run.results))
-    data["shard"] = {
-        "index": shard[0],
-        "count": shard[1],
-        "targets": targets,
-        "request_digests": dict(sorted(run.request_digests.items())),
-        "conforms_to": extends_chain(run.standard),
-    }
-    run_dir = run.config.reports_dir / run.config.run_id
-    write_results(run_dir, data)
-    for reporter in REPORTERS:
-        reporter(run_dir, data)
-    return code, data
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -124,8 +95,6 @@ def _check_shards(shards: list[dict[str, Any]]) -> int:
 
 def merge_results(shards: list[dict[str, Any]]) -> dict[str, Any]:
     """One results dictionary from every shard of one run, as the unsharded run writes it."""
-    from conformance.engine.verdict import decide_from_results
-
     if not shards:
         raise ShardError("no shard results given")
     count = _check_shards(shards)
@@ -141,8 +110,14 @@ def merge_results(shards: list[dict[str, Any]]) -> dict[str, Any]:
     position = {target: number for number, target in enumerate(order)}
     results = [r for data in ordered for r in data.get("results", [])]
     results.sort(key=lambda r: position.get(r.get("target"), len(position)))
+    plan = [task for data in ordered for task in data.get("plan") or []]
+    plan.sort(key=lambda t: position.get(t.get("target"), len(position)))
     first = ordered[0]
     merged: dict[str, Any] = {k: v for k, v in first.items() if k not in ("shard", "_path")}
+    if all(isinstance(data.get("plan"), list) for data in ordered):
+        merged["plan"] = plan  # else no plan: the merged run cannot show it is complete
+    else:
+        merged.pop("plan", None)
     merged["results"] = results
     merged["started_at"] = min(d["started_at"] for d in ordered)
     merged["finished_at"] = max(d["finished_at"] for d in ordered)
@@ -175,17 +150,11 @@ def merge_results(shards: list[dict[str, Any]]) -> dict[str, Any]:
     for clause in merged.get("clauses", []):
         clause["status"] = verdict.clause_status[clause["id"]]
         clause["checks"] = sorted({r["check"] for r in results if r["clause"] == clause["id"]})
-    if merged["unreachable"]:
-        merged["exit_code"] = 3
-    else:
-        merged["exit_code"] = 0 if verdict.verdict == "pass" else 1
+    merged["exit_code"] = int(exit_code_for(verdict, merged["unreachable"]))
     return merged
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from conformance.reporting import REPORTERS
-    from conformance.reporting.results_json import write_results
-
     shards = [_load(Path(p)) for p in args.results]
     merged = merge_results(shards)
     run_dir = Path(args.reports_dir) / merged["run_id"]

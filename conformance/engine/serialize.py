@@ -28,8 +28,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+# seam: Style (the Parameter Object's serialisation fields) is part of the operations model
+from conformance.standards.operations import DEFAULT_STYLES, Style
 
 __all__ = [
     "DEFAULT_STYLES",
@@ -44,7 +46,6 @@ __all__ = [
     "text_of",
 ]
 
-DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 STYLES_BY_LOCATION = {
     "path": ("simple", "label", "matrix"),
     "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
@@ -58,37 +59,6 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 # form-urlencoded text, so they stay encoded (the specification's Appendix C example).
 _RESERVED_IN_QUERY = frozenset(":/?@!$'()*,;")
 _TRIPLE = re.compile(r"%[0-9A-Fa-f]{2}")
-
-
-@dataclass(frozen=True)
-class Style:
-    """How one parameter is serialised: the Parameter Object's fields that decide it."""
-
-    style: str
-    explode: bool
-    allow_reserved: bool = False
-    media_type: str | None = None  # set for a parameter described by `content`
-    allow_empty: bool = False  # allowEmptyValue: an empty query value means "not given"
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any], location: str) -> Style:
-        """The style a Parameter Object declares, with the specification's defaults."""
-        content = raw.get("content")
-        media = next(iter(content), None) if isinstance(content, Mapping) else None
-        style = raw.get("style")
-        if not isinstance(style, str):
-            style = DEFAULT_STYLES.get(location, "form")
-        explode = raw.get("explode")
-        if not isinstance(explode, bool):
-            explode = style == "form"
-        allow = raw.get("allowReserved") is True and location == "query"
-        empty = raw.get("allowEmptyValue") is True and location == "query"
-        return cls(style, explode, allow, media if isinstance(media, str) else None, empty)
-
-    @classmethod
-    def default(cls, location: str) -> Style:
-        style = DEFAULT_STYLES.get(location, "form")
-        return cls(style, style == "form")
 
 
 def text_of(value: Any) -> str:

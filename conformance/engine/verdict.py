@@ -10,6 +10,12 @@ One implementation serves a live run (:func:`decide`, from a Standard and CheckR
 and a finished one (:func:`decide_from_results`, from a results.json dictionary), so
 merged shards and reviewed runs roll up exactly as the run itself did.
 
+- An **internal error** (a check, scenario, reader or worker of the suite raised) makes the
+  run not conform whatever the clause's level: what should have been verified was not.
+- A run is **complete** when it has a result for every (clause, check, target) its plan
+  owed (results.json's ``plan``); a run missing any, or with no plan at all, does not
+  conform, whatever its other results say (:func:`missing_results`).
+
 A reviewer's :class:`Review` (waivers and attestations, applied as of a date) enters the
 same roll-up through :func:`evaluate`:
 
@@ -23,11 +29,12 @@ same roll-up through :func:`evaluate`:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from conformance.errors import ExitCode
 from conformance.i18n import Message, en, msg
 from conformance.results import CheckResult, Outcome
 from conformance.standards.model import Standard
@@ -55,6 +62,7 @@ class ResultRef:
     check: str
     target: str
     status: str  # pass, fail, skip, error
+    internal: bool = False  # an error because the suite raised: the run cannot conform
 
 
 @dataclass(frozen=True)
@@ -175,6 +183,11 @@ class Verdict:
         getattr(self, kind).append(en(message))
         self.messages[kind].append(message)
 
+    def say_first(self, kind: str, message: Message) -> None:
+        """Put a reason, warning or note before the others (its text and its message)."""
+        getattr(self, kind).insert(0, en(message))
+        self.messages[kind].insert(0, message)
+
     def i18n(self) -> dict[str, list[dict[str, Any]]]:
         """results.json's ``i18n``: the messages of the reasons and the clause warnings."""
         return {k: [m.as_dict() for m in self.messages[k]] for k in ("reasons", "warnings")}
@@ -220,10 +233,53 @@ def roll_up(clauses: Iterable[ClauseInfo], statuses: Mapping[str, str]) -> Verdi
     return verdict
 
 
+MAX_MISSING_SHOWN = 3
+NO_PLAN = "(no plan)"  # stands for every result of a results.json that records no plan
+
+
+def incomplete_message(missing: Sequence[str]) -> Message:
+    """The verdict's reason for a run without all its planned results, as a catalog message."""
+    if list(missing) == [NO_PLAN]:
+        return msg("verdict.incomplete_no_plan")
+    shown = ", ".join(missing[:MAX_MISSING_SHOWN])
+    hidden = len(missing) - MAX_MISSING_SHOWN
+    if hidden > 0:
+        return msg("verdict.incomplete_more", count=len(missing), shown=shown, more=hidden)
+    return msg("verdict.incomplete", count=len(missing), shown=shown)
+
+
+def incomplete_reason(missing: Sequence[str]) -> str:
+    """The verdict's reason for a run without all its planned results (English)."""
+    return en(incomplete_message(missing))
+
+
+def missing_results(data: Mapping[str, Any]) -> list[str]:
+    """The planned result ids a results.json dictionary lacks (``[NO_PLAN]``: no plan)."""
+    plan = data.get("plan")
+    if not isinstance(plan, list):
+        return [NO_PLAN]
+    present = {r.get("id") for r in data.get("results", []) if isinstance(r, Mapping)}
+    expected = [
+        rid for task in plan if isinstance(task, Mapping) for rid in task.get("results", [])
+    ]
+    return [rid for rid in expected if rid not in present]
+
+
+def exit_code_for(verdict: Verdict, unreachable: str | None) -> ExitCode:
+    """A run's exit code: 3 when the candidate was unreachable, else 0 if it conforms, 1."""
+    if unreachable:
+        return ExitCode.UNREACHABLE
+    return ExitCode.CONFORMS if verdict.verdict == "pass" else ExitCode.DOES_NOT_CONFORM
+
+
 def evaluate(
-    clauses: Iterable[ClauseInfo], results: Iterable[ResultRef], review: Review | None = None
+    clauses: Iterable[ClauseInfo],
+    results: Iterable[ResultRef],
+    review: Review | None = None,
+    missing: Sequence[str] = (),
 ) -> Verdict:
-    """The one roll-up: clause levels and verification, result statuses, and a review."""
+    """The one roll-up: clause levels and verification, result statuses, a review, and
+    ``missing``: the planned results the run does not have (any makes it fail)."""
     clauses = list(clauses)
     results = list(results)
     known = {c.id: c for c in clauses}
@@ -257,6 +313,17 @@ def evaluate(
     for clause_id in attested:
         statuses[clause_id] = ATTESTED
     verdict = roll_up(clauses, statuses)
+    crashed = [r for r in results if r.internal and r.status == Outcome.ERROR.value]
+    if crashed:
+        if len(crashed) > 1:
+            said = msg("verdict.internal_errors", result=crashed[0].id, more=len(crashed) - 1)
+        else:
+            said = msg("verdict.internal_error", result=crashed[0].id)
+        verdict.say_first("reasons", said)
+        verdict.verdict = "fail"
+    if missing:
+        verdict.say_first("reasons", incomplete_message(missing))
+        verdict.verdict = "fail"
     verdict.waived = waived
     verdict.waiver_states = states
     verdict.attested = attested
@@ -266,11 +333,22 @@ def evaluate(
 
 
 def decide(
-    standard: Standard, results: Iterable[CheckResult], review: Review | None = None
+    standard: Standard,
+    results: Iterable[CheckResult],
+    review: Review | None = None,
+    *,
+    expected: Iterable[str] | None = None,
 ) -> Verdict:
+    """The verdict of a live run; ``expected``: the result ids its plan owed (None: not
+    checked, for a caller that judges results on their own)."""
+    results = list(results)
     clauses = [ClauseInfo(c.id, c.level.value, c.verification.value) for c in standard.clauses]
-    refs = (ResultRef(r.id, r.clause, r.check, r.target, r.outcome.value) for r in results)
-    return evaluate(clauses, refs, review)
+    refs = [
+        ResultRef(r.id, r.clause, r.check, r.target, r.outcome.value, r.internal) for r in results
+    ]
+    present = {r.id for r in results}
+    missing = [rid for rid in expected or () if rid not in present]
+    return evaluate(clauses, refs, review, missing)
 
 
 def decide_from_results(data: Mapping[str, Any], review: Review | None = None) -> Verdict:
@@ -281,9 +359,11 @@ def decide_from_results(data: Mapping[str, Any], review: Review | None = None) -
     """
     clauses = [ClauseInfo(c["id"], c["level"], c["verification"]) for c in data["clauses"]]
     refs = (
-        ResultRef(r["id"], r["clause"], r["check"], r["target"], r["status"])
+        ResultRef(
+            r["id"], r["clause"], r["check"], r["target"], r["status"], r.get("internal") is True
+        )
         for r in data["results"]
     )
     if review is None and data.get("review"):
         review = Review.from_dict(data["review"])
-    return evaluate(clauses, refs, review)
+    return evaluate(clauses, refs, review, missing_results(data))

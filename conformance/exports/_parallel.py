@@ -26,6 +26,7 @@ from conformance.exports._compressed import is_gzip
 from conformance.exports._encoding import Endings
 from conformance.exports._keys import KeyHashes, report_duplicates
 from conformance.exports._model import RECORDS, ExportIssue, ExportReport, Severity, Sink
+from conformance.regex_validator import adopt_budget, budget_share
 from conformance.standards.model import ExportSpec
 
 MIN_RANGE_BYTES = 8 * 1024 * 1024
@@ -77,7 +78,9 @@ def _pool(jobs: int) -> Iterator[Any]:
     saved = os.environ.get("PYTHONHASHSEED")
     os.environ["PYTHONHASHSEED"] = str(secrets.randbelow(2**32 - 1) + 1)
     try:
-        pool = context.Pool(processes=jobs)
+        # sealed (issue 15 item 5): the run's pattern budget, shared out among the workers
+        share = budget_share(jobs)
+        pool = context.Pool(processes=jobs, initializer=adopt_budget, initargs=(share,))
     finally:
         if saved is None:
             os.environ.pop("PYTHONHASHSEED", None)

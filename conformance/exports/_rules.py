@@ -268,7 +268,7 @@ def _check_count(
 
 def lint_rules(standard: Standard, manifest: Document, operation_ids: set[str]) -> list[Any]:
     """Lint findings for the rules: unknown exports, operations, fields of XML exports."""
-    from conformance.lint import LintIssue
+    from conformance.results import LintIssue  # the values layer (seam: was conformance.lint)
 
     issues: list[LintIssue] = []
     names = {spec.name for spec in standard.exports}

@@ -20,6 +20,7 @@ from lxml import etree
 from msgspec import UNSET
 from referencing.exceptions import Unresolvable
 
+from conformance.errors import StandardError
 from conformance.exports._compressed import (
     CompressedError,
     GzipStream,
@@ -83,6 +84,7 @@ from conformance.exports._xml_batches import SEGMENT, XmlBatches, global_element
 from conformance.exports._xml_compiled import RecordScanner, compile_record
 from conformance.regex_validator import PatternTimeout
 from conformance.standards.model import ExportSpec
+from conformance.standards.seal import load_xsd
 from conformance.validation import (
     _version_folder,
     instance_pointer,
@@ -241,7 +243,7 @@ def _validate(
         except PatternTimeout as exc:  # the standard's pattern, not the file: stop, located
             if exc.location is None:
                 where = schema_set(_version_folder(spec.schema_path)).locate_pattern(exc.pattern)
-                exc = PatternTimeout(exc.pattern, exc.length, where, earlier=exc.earlier)
+                exc = exc.located(where)  # keeps the kind (a runaway, or a spent run budget)
             _stop(sink, "pattern-timeout", f"record schema unusable: {exc}")
         except RecursionError:  # records are depth-capped: a $ref chain of the schema
             _stop(sink, "schema", "record schema nests too deeply (through $ref) to validate")
@@ -1171,14 +1173,11 @@ def _error_xpath(record: XmlRecord, libxml_path: str | None) -> str:
 
 def _load_xsd(spec: ExportSpec, sink: Sink) -> tuple[etree.XMLSchema, etree._Element] | None:
     """The XSD, and its document's root (read once for the fast paths too)."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    # sealed (issue 15 item 4): includes and imports are read only inside the version folder
     try:
-        document = etree.parse(str(spec.schema_path), parser)
-        return etree.XMLSchema(document), document.getroot()
-    except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
-        _stop(sink, "schema", f"XSD {spec.schema_path.name} is unusable: {_reason(exc)}")
+        return load_xsd(spec.schema_path)
+    except StandardError as exc:
+        _stop(sink, "schema", f"XSD {spec.schema_path.name} is unusable: {exc}")
         return None
 
 

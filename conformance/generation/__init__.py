@@ -24,7 +24,8 @@ file references through the resolver; recursion is depth-bounded), ``$defs``, ``
 ``contentMediaType``...) are ignored.
 
 Not supported: ``$dynamicRef`` and references the resolver cannot resolve
-(:class:`UnsupportedSchema`). Schemas whose valid values are rare among those the merged
+(:class:`UnsupportedSchema`); :func:`unsupported` lists every such construct a schema can
+reach, before anything is drawn. Schemas whose valid values are rare among those the merged
 constraints produce (deeply nested ``not`` of annotation-collecting keywords) may fail
 Hypothesis' filter health check. Unsatisfiable schemas raise :class:`UnsatisfiableSchema`
 when the conflict is visible in one place (``false``, ``minimum > maximum``, a required
@@ -41,15 +42,23 @@ from hypothesis.strategies import SearchStrategy
 from referencing._core import Resolver
 
 from conformance.formats import Format
+from conformance.generation._backtracking import Backtracking, backtracking
+from conformance.generation._model import UnsatisfiableSchema, UnsupportedSchema
 from conformance.generation._mutate import Mutation, can_break, mutations
-from conformance.generation._schema import Builder, UnsatisfiableSchema, UnsupportedSchema
+from conformance.generation._schema import Builder
+from conformance.generation._support import Unsupported, refuse_unsupported, unsupported
 
 __all__ = [
+    "Backtracking",
     "Mutation",
     "UnsatisfiableSchema",
+    "Unsupported",
     "UnsupportedSchema",
+    "backtracking",
     "from_schema",
     "invalid_from_schema",
+    "refuse_unsupported",
+    "unsupported",
 ]
 
 

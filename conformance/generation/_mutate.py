@@ -22,10 +22,8 @@ from typing import Any
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from conformance.generation._regex import regex_generator
-from conformance.generation._schema import (
+from conformance.generation._model import (
     JSON_TYPES,
-    Builder,
     Draw,
     Node,
     Path,
@@ -34,6 +32,8 @@ from conformance.generation._schema import (
     json_equal,
     pointer_of,
 )
+from conformance.generation._regex import regex_generator
+from conformance.generation._schema import Builder
 from conformance.regex_validator import pattern_search
 
 __all__ = ["Mutation", "can_break", "mutations"]

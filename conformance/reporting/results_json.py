@@ -1,21 +1,24 @@
-"""results.json: the machine-readable record of a run (schema: schemas/results.schema.json)."""
+"""results.json: the machine-readable record of a run (schema: schemas/results.schema.json).
+
+It is the serialised :class:`~conformance.engine.outcome.RunOutcome`; every other report
+(JUnit, HTML, the terminal summary) reads this dictionary, and so do ``conformance merge``,
+``review`` and ``certify`` from the file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance._version import __version__
-from conformance.standards.versioning import extends_chain, lifecycle_warnings
+from conformance.engine.outcome import RunOutcome
+from conformance.standards.versioning import base_of, extends_chain, lifecycle_warnings, refusal
 
-if TYPE_CHECKING:
-    from conformance.engine.run import Run
-    from conformance.engine.verdict import Verdict
+__all__ = ["RESULTS_FORMAT", "build_results", "write_results"]
 
 RESULTS_FORMAT = 1
 
@@ -32,8 +35,6 @@ def _without_userinfo(url: str | None) -> str | None:
 
 def _lifecycle(standard: Any) -> dict[str, Any]:
     """``forced``: the run certified a draft or retired version (only --force gets there)."""
-    from conformance.standards.versioning import base_of, refusal
-
     extra: dict[str, Any] = {"forced": refusal(standard) is not None}
     base = base_of(standard)
     if base is not None:
@@ -41,17 +42,21 @@ def _lifecycle(standard: Any) -> dict[str, Any]:
     return extra
 
 
-def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
-    standard = run.standard
-    summary = Counter(r.outcome.value for r in run.results)
-    digest_listing = "".join(f"{t} {d}\n" for t, d in sorted(run.request_digests.items()))
-    return {
+def build_results(outcome: RunOutcome) -> dict[str, Any]:
+    """results.json's dictionary of a finished run (a shard's partial one with ``shard``)."""
+    config = outcome.config
+    standard = config.standard
+    verdict = outcome.verdict
+    results = outcome.results
+    summary = Counter(r.outcome.value for r in results)
+    digest_listing = "".join(f"{t} {d}\n" for t, d in sorted(outcome.request_digests.items()))
+    data: dict[str, Any] = {
         "format": RESULTS_FORMAT,
         "suite": {"name": "gov-conformance", "version": __version__},
-        "run_id": run.config.run_id,
-        "seed": run.config.seed,
-        "started_at": run.started_at.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": config.run_id,
+        "seed": config.seed,
+        "started_at": outcome.started_at.isoformat(timespec="seconds"),
+        "finished_at": outcome.finished_at.isoformat(timespec="seconds"),
         "standard": {
             "id": standard.id,
             "version": standard.version,
@@ -62,17 +67,17 @@ def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
             **_lifecycle(standard),
         },
         "candidate": {
-            **run.candidate.identity(),
-            "base_url": _without_userinfo(run.base_url),
-            "implements": sorted(run.claim.implements),
+            **config.candidate.identity(),
+            "base_url": _without_userinfo(config.target_url),
+            "implements": sorted(config.claim.implements),
         },
         "verdict": verdict.verdict,
-        "exit_code": exit_code,
+        "exit_code": int(outcome.exit_code),
         "reasons": verdict.reasons,
         "warnings": verdict.warnings + lifecycle_warnings(standard),
         # a candidate that conforms to a profile conforms to the standards it extends too
         "conforms_to": extends_chain(standard) if verdict.verdict == "pass" else [],
-        "unreachable": run.unreachable,
+        "unreachable": outcome.unreachable,
         "summary": {k: summary.get(k, 0) for k in ("pass", "fail", "skip", "error")},
         "requests_sha256": hashlib.sha256(digest_listing.encode()).hexdigest(),
         "clauses": [
@@ -82,16 +87,30 @@ def build_results(run: Run, verdict: Verdict, exit_code: int) -> dict[str, Any]:
                 "verification": clause.verification.value,
                 "text": clause.text.as_dict(),
                 "status": verdict.clause_status[clause.id],
-                "checks": sorted({r.check for r in run.results if r.clause == clause.id}),
+                "checks": sorted({r.check for r in results if r.clause == clause.id}),
             }
             for clause in standard.clauses
         ],
-        "exports": run.export_files,
-        "latency_ms": run.latencies_ms,
-        "results": [r.as_dict() for r in run.results],
+        "exports": {name: info.as_dict() for name, info in outcome.exports.items()},
+        "latency_ms": dict(outcome.latencies_ms),
+        # what the run owed: one result per id; a run missing any cannot conform
+        "plan": [
+            {"target": task.target, "kind": task.kind, "results": task.expected_ids}
+            for task in outcome.plan
+        ],
+        "results": [r.as_dict() for r in results],
         # the catalog messages of reasons and the clause warnings (lifecycle ones are bilingual)
         "i18n": verdict.i18n(),
     }
+    if config.shard is not None:
+        data["shard"] = {
+            "index": config.shard.index,
+            "count": config.shard.count,
+            "targets": [task.target for task in outcome.plan],
+            "request_digests": dict(sorted(outcome.request_digests.items())),
+            "conforms_to": extends_chain(standard),
+        }
+    return data
 
 
 def write_results(run_dir: Path, data: dict[str, Any]) -> Path:

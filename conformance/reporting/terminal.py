@@ -1,16 +1,52 @@
-"""The per-clause summary table printed at the end of a run (pytest's terminal summary)."""
+"""What a run shows on the terminal: progress while it goes, and a summary at its end.
+
+Both front doors show the same: :class:`RunDisplay` listens to the engine's events
+(``conformance run``; the pytest plugin uses :class:`PhaseProgress` and
+:class:`ExportProgress` the same way), and :func:`summary_lines` is the end-of-run summary,
+read from results.json's dictionary (pytest prints it in its terminal summary).
+
+One cause, one line: results that failed or erred for the same reason are shown once, with
+how many there are and where the first was; an unreachable candidate is said once, with
+its exit code; every detail stays in results.json.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from conformance.engine.events import (
+    Event,
+    RunFinished,
+    RunStarted,
+    TaskFinished,
+    TaskProgress,
+    TaskStarted,
+)
+from conformance.errors import ExitCode
+from conformance.exports.progress import TerminalProgress
 from conformance.i18n import DEFAULT_LANG, Message, message_from, render
 
-__all__ = ["PhaseProgress", "bar", "clause_table", "summary"]
+__all__ = [
+    "ExportProgress",
+    "PhaseProgress",
+    "RunDisplay",
+    "bar",
+    "cause_lines",
+    "clause_table",
+    "header_lines",
+    "summary_lines",
+]
+
+Line = tuple[str, dict[str, bool]]
+MAX_CAUSES = 20  # distinct causes listed; the rest are counted
+MAX_FAILURES_PER_CAUSE = 3
 
 _COLOURS = {
     "pass": {"green": True},
@@ -40,9 +76,10 @@ def _say(message_id: str, lang: str, **params: Any) -> str:
     return render(Message(message_id, params), lang)
 
 
-def clause_table(
-    data: Mapping[str, Any], lang: str = DEFAULT_LANG
-) -> list[tuple[str, dict[str, bool]]]:
+STATUS_COLUMNS = ("pass", "fail", "skip", "error")
+
+
+def clause_table(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> list[Line]:
     """One line per clause: id, level, verification, status, and result counts per status."""
     counts: dict[str, Counter[str]] = {}
     for result in data["results"]:
@@ -68,13 +105,10 @@ def clause_table(
         right = " ".join(_right(c, w) for c, w in zip(cells[4:], widths[4:], strict=True))
         return f"{left}  {right}"
 
-    lines: list[tuple[str, dict[str, bool]]] = [(line(names), {"bold": True})]
+    lines: list[Line] = [(line(names), {"bold": True})]
     for clause, row in zip(data["clauses"], rows, strict=True):
         lines.append((line(row), dict(_COLOURS.get(clause["status"], {}))))
     return lines
-
-
-STATUS_COLUMNS = ("pass", "fail", "skip", "error")
 
 
 def _stored(data: Mapping[str, Any], key: str) -> list[Message | None]:
@@ -84,49 +118,10 @@ def _stored(data: Mapping[str, Any], key: str) -> list[Message | None]:
     return [said[i] if i < len(said) else None for i in range(len(texts))]
 
 
-def summary(
-    data: Mapping[str, Any], run_dir: Path, lang: str = DEFAULT_LANG
-) -> list[tuple[str, dict[str, bool]]]:
-    """The end-of-run summary in ``lang``: the run, the clause table, why not, the verdict."""
-    s = data["summary"]
-    standard = data["standard"]
-    lines: list[tuple[str, dict[str, bool]]] = [
-        (
-            _say(
-                "term.header",
-                lang,
-                standard=standard["ref"],
-                digest=standard["digest"][:19],
-                seed=data["seed"],
-                run_id=data["run_id"],
-            ),
-            {},
-        ),
-        (_say("term.results", lang, **{k: s.get(k, 0) for k in STATUS_COLUMNS}), {}),
-        *clause_table(data, lang),
-    ]
-    if data.get("unreachable"):
-        lines.append(
-            (
-                _say("term.unreachable", lang, reason=data["unreachable"]),
-                {"red": True, "bold": True},
-            )
-        )
-    for text, message in zip(data["reasons"], _stored(data, "reasons"), strict=True):
-        lines.append((f"  - {render(message, lang) if message else text}", {"red": True}))
-    for text, message in zip(data["warnings"], _stored(data, "warnings"), strict=True):
-        shown = render(message, lang) if message else text
-        lines.append((f"  - {_say('term.warning', lang, warning=shown)}", {"yellow": True}))
-    passed = data["verdict"] == "pass"
-    lines.append(
-        (
-            _say("term.verdict_pass" if passed else "term.verdict_fail", lang),
-            {"green": passed, "red": not passed, "bold": True},
-        )
-    )
-    files = "  ".join(str(run_dir / n) for n in ("results.json", "junit.xml", "report.html"))
-    lines.append((_say("term.reports", lang, files=files), {}))
-    return lines
+def _text(item: Mapping[str, Any], lang: str) -> str:
+    """A result's or failure's message in ``lang`` (its catalog message), else its English."""
+    said = message_from((item.get("i18n") or {}).get("message"))
+    return render(said, lang) if said is not None and lang != "en" else str(item["message"])
 
 
 PHASES = {"api": ("API operations", "接口"), "export": ("exports", "导出文件")}
@@ -166,8 +161,6 @@ class PhaseProgress:
         return f"{name:<14} {bar(done, total, self.width)} {done}/{total}{failed}  {current}"
 
     def __call__(self, event: object) -> None:
-        from conformance.engine.events import TaskFinished, TaskStarted
-
         if isinstance(event, TaskStarted):
             if self.tty:
                 self.write("\r\x1b[K" + self._line(phase_of(event.target), event.target))
@@ -182,3 +175,239 @@ class PhaseProgress:
                 self.write("\r\x1b[K" + text + ("\n" if finished else ""))
             else:
                 self.write(text + "\n")
+
+
+class ExportProgress:
+    """A progress line per export file read for more than a few seconds (engine events)."""
+
+    def __init__(self, capture: Any = None, stream: TextIO | None = None) -> None:
+        self.capture = capture  # pytest's capture manager: shown past output capture
+        self.stream = stream
+        self.shown: dict[str, TerminalProgress] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, event: object) -> None:
+        if not isinstance(event, TaskProgress):
+            return
+        with self._lock:
+            display = self.shown.get(event.target)
+            if display is None:
+                name = event.target.removeprefix("export ")
+                display = TerminalProgress(name, stream=self.stream, capture=self.capture)
+                self.shown[event.target] = display
+        display(event.done, event.total)
+
+
+def header_lines(event: RunStarted) -> list[str]:
+    """What a run is, after the line with its seed: the standard, the candidate, the shard."""
+    lines = [
+        f"conformance: standard={event.standard} digest={event.digest}",
+        f"conformance: candidate={event.candidate} ({event.base_url or 'no base_url'})",
+    ]
+    if event.shard:
+        lines.append(f"conformance: shard {event.shard} of the run's tasks")
+    return lines
+
+
+def _where(result: Mapping[str, Any], lang: str) -> str:
+    return _say(
+        "term.where", lang, clause=result["clause"], check=result["check"], target=result["target"]
+    )
+
+
+def cause_lines(
+    results: Sequence[Mapping[str, Any]],
+    *,
+    said: Sequence[str] = (),
+    limit: int = MAX_CAUSES,
+    lang: str = "en",
+) -> list[Line]:
+    """The results that failed or erred, one line per distinct cause (their message), with a
+    count and where the first was; a failure's own lines (with its curl) once per cause too.
+
+    ``said``: messages already shown (the unreachable candidate's), left out here.
+    """
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for result in results:
+        status = result["status"]
+        if status not in ("fail", "error") or result["message"] in said:
+            continue
+        groups.setdefault((status, result["message"]), []).append(result)
+    lines: list[Line] = []
+    for number, ((status, _message), members) in enumerate(groups.items()):
+        if number == limit:
+            rest = sum(len(m) for m in list(groups.values())[limit:])
+            lines.append(
+                (_say("term.more_causes", lang, causes=len(groups) - limit, results=rest), {})
+            )
+            break
+        first = members[0]
+        label = status.upper() if lang == "en" else _say(f"status.{status}", lang)
+        count = f" x{len(members)}" if len(members) > 1 else ""
+        more = _say("term.and_more", lang, more=len(members) - 1) if len(members) > 1 else ""
+        colour = {"red": True, "bold": status == "error"}
+        where = _where(first, lang)
+        lines.append((f"{label}{count} {where}{more}: {_text(first, lang)}", colour))
+        failures: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for member in members:
+            for failure in member.get("failures") or []:
+                failures.setdefault((failure["title"], failure["message"]), failure)
+        for failure in list(failures.values())[:MAX_FAILURES_PER_CAUSE]:
+            lines.append((f"    [x{failure['count']}] {_failure_text(failure, lang)}", {}))
+            curl = (failure.get("evidence") or {}).get("curl")
+            if curl:
+                lines.append((f"      {_say('term.reproduce', lang, curl=curl)}", {}))
+    return lines
+
+
+def _failure_text(failure: Mapping[str, Any], lang: str) -> str:
+    said = message_from((failure.get("i18n") or {}).get("message"))
+    if said is None or lang == "en":
+        return f"{failure['title']}: {failure['message']}"
+    title = render(Message(f"{said.id}.title"), lang)
+    return f"{title}: {render(said, lang)}"
+
+
+def summary_lines(
+    data: Mapping[str, Any], run_dir: Path | None = None, lang: str = DEFAULT_LANG
+) -> list[Line]:
+    """The end of a run in ``lang``, from results.json's dictionary: counts, causes, clauses,
+    why not, the verdict."""
+    s = data["summary"]
+    standard = data["standard"]
+    lines: list[Line] = [
+        (
+            _say(
+                "term.header",
+                lang,
+                standard=standard["ref"],
+                digest=standard["digest"][:19],
+                seed=data["seed"],
+                run_id=data["run_id"],
+            ),
+            {},
+        ),
+        (_say("term.results", lang, **{k: s.get(k, 0) for k in STATUS_COLUMNS}), {}),
+    ]
+    unreachable = data.get("unreachable")
+    said = [f"candidate unreachable: {unreachable}"] if unreachable else []
+    lines += cause_lines(data["results"], said=said, lang=lang)
+    lines += clause_table(data, lang)
+    if unreachable:
+        code = int(ExitCode.UNREACHABLE)
+        text = _say("term.unreachable_exit", lang, reason=unreachable, code=code)
+        lines.append((text, {"red": True, "bold": True}))
+    for reason in _collapsed(data["reasons"], _stored(data, "reasons"), lang):
+        lines.append((f"  - {reason}", {"red": True}))
+    for text, message in zip(data["warnings"], _stored(data, "warnings"), strict=True):
+        shown = render(message, lang) if message else text
+        lines.append((f"  - {_say('term.warning', lang, warning=shown)}", {"yellow": True}))
+    passed = data["verdict"] == "pass"
+    lines.append(
+        (
+            _say("term.verdict_pass" if passed else "term.verdict_fail", lang),
+            {"green": passed, "red": not passed, "bold": True},
+        )
+    )
+    if run_dir is not None:
+        files = "  ".join(str(run_dir / n) for n in ("results.json", "junit.xml", "report.html"))
+        lines.append((_say("term.reports", lang, files=files), {}))
+    return lines
+
+
+def _collapsed(
+    reasons: Sequence[str], messages: Sequence[Message | None], lang: str = "en"
+) -> list[str]:
+    """Reasons that differ only by their clause, said once: "MUST clause A: error" and "MUST
+    clause B: error" are "MUST clauses A, B: error" (an unreachable candidate errs them all)."""
+    groups: dict[tuple[object, ...], list[str]] = {}
+    order: list[tuple[object, ...]] = []
+    shown: dict[tuple[object, ...], Message | str] = {}
+    for text, message in zip(reasons, messages, strict=True):
+        if message is not None and message.id in _PER_CLAUSE and "clause" in message.params:
+            rest = tuple(sorted((k, repr(v)) for k, v in message.params.items() if k != "clause"))
+            key: tuple[object, ...] = (message.id, rest)
+            if key not in groups:
+                order.append(key)
+                shown[key] = message
+            groups.setdefault(key, []).append(str(message.params["clause"]))
+        elif message is None and _CLAUSE_REASON.fullmatch(text):
+            # an English reason without its message (results.json of an older suite)
+            level, clause, tail = _CLAUSE_REASON.fullmatch(text).groups()  # type: ignore[union-attr]
+            key = ("text", level, tail)
+            if key not in groups:
+                order.append(key)
+                shown[key] = text
+            groups.setdefault(key, []).append(clause)
+        else:
+            key = ("text", text)
+            order.append(key)
+            shown[key] = message if message is not None else text
+    lines = []
+    for key in order:
+        first = shown[key]
+        if isinstance(first, str):
+            ids = groups.get(key)
+            if ids is not None and len(ids) > 1:
+                first = f"{key[1]} clauses {', '.join(ids)}: {key[2]}"
+            lines.append(first)
+            continue
+        ids = groups.get(key)
+        if ids is None or len(ids) == 1:
+            lines.append(render(first, lang))
+            continue
+        params = {**first.params, "clause": ", ".join(ids)}
+        lines.append(render(Message(f"{first.id}.many", params), lang))
+    return lines
+
+
+_CLAUSE_REASON = re.compile(r"(MUST|SHOULD|MAY) clause (\S+): (.+)")
+# Verdict reasons about one clause; each has a ".many" form naming several.
+_PER_CLAUSE = frozenset(
+    {"verdict.must_status", "verdict.must_not_exercised", "verdict.must_awaiting"}
+)
+
+
+class RunDisplay:
+    """``conformance run``'s terminal: the header, progress per phase, and the summary.
+
+    A listener of the engine's events; ``write`` gets text (lines end with a newline).
+    """
+
+    def __init__(
+        self,
+        write: Callable[[str], None] | None = None,
+        *,
+        tty: bool | None = None,
+        quiet: bool = False,
+        lang: str = DEFAULT_LANG,
+    ) -> None:
+        self.write = write or _stdout
+        self.lang = lang  # the summary's language (--lang)
+        self.tty = sys.stdout.isatty() if tty is None else tty
+        self.quiet = quiet  # no progress lines (the demo)
+        self.phases: PhaseProgress | None = None
+        self.exports = ExportProgress()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            for line in header_lines(event):
+                self.write(line + "\n")
+            if not self.quiet:
+                self.phases = PhaseProgress(list(event.targets), self.write, tty=self.tty)
+        elif isinstance(event, TaskProgress):
+            self.exports(event)
+        elif isinstance(event, (TaskStarted, TaskFinished)) and self.phases is not None:
+            self.phases(event)
+        elif isinstance(event, RunFinished):
+            pass  # the summary follows the reports (it names them): see summary_lines
+
+    def summary(self, data: Mapping[str, Any], run_dir: Path | None) -> None:
+        self.write("\n")
+        for line, _ in summary_lines(data, run_dir, self.lang):
+            self.write(line + "\n")
+
+
+def _stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()

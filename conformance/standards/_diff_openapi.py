@@ -680,7 +680,7 @@ class ApiDiffer:
 def _operations(side: Side, path: Path) -> list[Any]:
     """The operations of an OpenAPI document; a malformed one raises StandardError, located
     where it can be (the engine's loader expects a document that lint has passed)."""
-    from conformance.engine.openapi import load_operations
+    from conformance.standards.operations import load_operations  # model layer (seam)
 
     _check_parameters(side, path)
     try:

@@ -6,7 +6,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from conformance.errors import Location, StandardError, StandardNotFound, UsageError
+from conformance.samples import sample_standards_folder
 from conformance.standards._documents import Document, join_pointer, load_document
 from conformance.standards.model import (
     Clause,
@@ -26,6 +28,7 @@ from conformance.standards.model import (
     Text,
     Verification,
 )
+from conformance.standards.profiles import loading_base, materialised
 
 MANIFEST = "standard.yaml"
 STANDARDS_PATH_ENV = "CONFORMANCE_STANDARDS_PATH"
@@ -174,9 +177,7 @@ def load_standard(folder: Path) -> Standard:
     for error in duplicate_clause_errors(doc):
         raise error
     if doc.data.get("extends"):
-        from conformance.standards.profiles import load_profile
-
-        return load_profile(folder, doc)  # a profile: the base with the profile laid over it
+        return _load_profile(folder, doc)  # a profile: the base with the profile laid over it
     data: dict[str, Any] = doc.data
     openapi_path = None
     if "api" in data:
@@ -224,37 +225,107 @@ def _semver_key(version: str) -> tuple[Any, ...]:
     return (*numbers, pre == "", pre)
 
 
-def default_roots() -> list[Path]:
-    """Where standards are looked for, first match wins.
+LOOKUP_ORDER = (
+    "--standards (folders or bundles; only these when given)",
+    f"${STANDARDS_PATH_ENV} (folders or bundles, separated by {os.pathsep!r})",
+    "./standards (the working folder)",
+    "the sample standards shipped in the package",
+)
 
-    ``$CONFORMANCE_STANDARDS_PATH`` (os.pathsep-separated), then ``./standards``, then the
-    standards folder of this source checkout.
+
+@dataclass(frozen=True)
+class StandardsSource:
+    """A folder holding ``<id>/<version>/`` standards, and where it came from."""
+
+    folder: Path
+    origin: str  # "option", "environment", "working folder" or "package data"
+    given: str  # what was given: the folder, or the bundle file it was unpacked from
+    bundle: str | None = None  # a bundle's description: digest, signer
+
+    def describe(self) -> str:
+        where = f"{self.origin} {self.given}" if self.origin != "package data" else self.origin
+        return f"{where} [bundle {self.bundle}]" if self.bundle else where
+
+
+# Opens a bundle file (verified) as a source; set by ``conformance.bundles``, which sits above
+# this layer (it verifies signatures with the certificates' keys).
+BundleOpener = Callable[[Path, str], StandardsSource]
+_bundle_opener: BundleOpener | None = None
+
+
+def set_bundle_opener(opener: BundleOpener) -> None:
+    global _bundle_opener
+    _bundle_opener = opener
+
+
+def source_of(path: Path | StandardsSource, origin: str) -> StandardsSource:
+    """A folder as it is; a bundle file verified and unpacked (exit 2 when it is refused)."""
+    if isinstance(path, StandardsSource):
+        return path
+    if path.is_file():
+        if _bundle_opener is None:
+            raise UsageError(f"{path}: a file, not a standards folder (bundles need the CLI)")
+        return _bundle_opener(path, origin)
+    return StandardsSource(path.resolve() if path.is_dir() else path, origin, str(path))
+
+
+def default_sources() -> list[StandardsSource]:
+    """Where standards are looked for when no --standards is given; first match wins.
+
+    ``$CONFORMANCE_STANDARDS_PATH`` (os.pathsep-separated folders or bundles), then
+    ``./standards``, then the sample standards shipped in the package.
     """
-    roots = [Path(p) for p in os.environ.get(STANDARDS_PATH_ENV, "").split(os.pathsep) if p]
-    roots.append(Path.cwd() / "standards")
-    roots.append(Path(__file__).resolve().parents[2] / "standards")
-    unique: list[Path] = []
-    for root in roots:
-        if root.is_dir() and root.resolve() not in unique:
-            unique.append(root.resolve())
+    sources = [
+        source_of(Path(p), "environment")
+        for p in os.environ.get(STANDARDS_PATH_ENV, "").split(os.pathsep)
+        if p and Path(p).exists()
+    ]
+    working = Path.cwd() / "standards"
+    if working.is_dir():
+        sources.append(StandardsSource(working.resolve(), "working folder", "./standards"))
+    samples = sample_standards_folder()
+    if samples is not None:
+        sources.append(StandardsSource(samples, "package data", str(samples)))
+    unique: list[StandardsSource] = []
+    for source in sources:
+        if source.folder.is_dir() and all(u.folder != source.folder for u in unique):
+            unique.append(source)
     return unique
 
 
-class StandardsRepository:
-    """Standard versions laid out as ``<root>/<id>/<version>/standard.yaml``."""
+def default_roots() -> list[Path]:
+    """The folders of :func:`default_sources`, in lookup order."""
+    return [source.folder for source in default_sources()]
 
-    def __init__(self, roots: Sequence[Path] | None = None) -> None:
-        self.roots = list(roots) if roots is not None else default_roots()
+
+class StandardsRepository:
+    """Standard versions laid out as ``<root>/<id>/<version>/standard.yaml``.
+
+    ``roots``: the folders or bundles given with --standards (only these are searched);
+    None: the default lookup order (:data:`LOOKUP_ORDER`).
+    """
+
+    def __init__(self, roots: Sequence[Path | StandardsSource] | None = None) -> None:
+        if roots is None:
+            self.sources = default_sources()
+        else:
+            self.sources = [source_of(root, "option") for root in roots]
+        self.roots = [source.folder for source in self.sources]
+
+    def found(self) -> list[tuple[str, str, Path, StandardsSource]]:
+        """Every standard version found, with its folder and source; the first source wins."""
+        found: dict[tuple[str, str], tuple[Path, StandardsSource]] = {}
+        for source in self.sources:
+            for manifest in sorted(source.folder.glob(f"*/*/{MANIFEST}")):
+                folder = manifest.parent
+                found.setdefault((folder.parent.name, folder.name), (folder, source))
+        return sorted(
+            ((i, v, p, s) for (i, v), (p, s) in found.items()),
+            key=lambda t: (t[0], _semver_key(t[1])),
+        )
 
     def versions(self) -> list[tuple[str, str, Path]]:
-        found: dict[tuple[str, str], Path] = {}
-        for root in self.roots:
-            for manifest in sorted(root.glob(f"*/*/{MANIFEST}")):
-                folder = manifest.parent
-                found.setdefault((folder.parent.name, folder.name), folder)
-        return sorted(
-            ((i, v, p) for (i, v), p in found.items()), key=lambda t: (t[0], _semver_key(t[1]))
-        )
+        return [(i, v, p) for i, v, p, _ in self.found()]
 
     def folder(self, ref: str) -> Path:
         standard_id, version = parse_ref(ref)
@@ -271,3 +342,33 @@ class StandardsRepository:
 
     def load(self, ref: str) -> Standard:
         return load_standard(self.folder(ref))
+
+
+# -- profiles (conformance.standards.profiles builds their effective folders) ------------
+
+
+def base_roots(folder: Path) -> list[Path]:
+    """Where a profile's base is looked for: the profile's own standards root first."""
+    roots = [folder.resolve().parent.parent]
+    roots += [r for r in default_roots() if r not in roots]
+    return roots
+
+
+def find_base(folder: Path, ref: str, doc: Document) -> Path:
+    """The version folder of the base a profile extends (``extends: ref``)."""
+    try:
+        return StandardsRepository(base_roots(folder)).folder(ref)
+    except StandardError as exc:
+        raise StandardError(f"extends={ref!r}: {exc.message}", doc.location("/extends")) from None
+
+
+def _load_profile(folder: Path, doc: Document) -> Standard:
+    """A profile folder as its effective Standard (see conformance.standards.profiles)."""
+    ref = str(doc.data["extends"])
+    base_folder = find_base(folder, ref, doc)
+    with loading_base(folder, doc):
+        base = load_standard(base_folder)
+    digest = content_digest(folder, doc.data)
+    effective = materialised(folder, doc, base, ref, digest)
+    standard = load_standard(effective.folder)
+    return replace(standard, extends=ref, manifest_path=folder / MANIFEST, digest=digest)

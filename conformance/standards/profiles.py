@@ -10,7 +10,9 @@ replaces the base's file; new paths are added), and a manifest that merges the t
 - the base's ``api`` unless the profile names its own, and the base's exports, where a profile
   export with a base export's name replaces it and other profile exports are added.
 
-The effective folder is built once per process, in a private temporary folder removed at exit,
+The loader (:func:`conformance.standards.loader.load_standard`) finds the base and loads it;
+this module builds the effective folder, once per process, in a private temporary folder
+removed at exit,
 so the rest of the suite (schema sets, the engine, export readers, lint) reads a profile like
 any other standard.  The loaded :class:`Standard` keeps the profile's own manifest path and
 content digest (its folder's, per the digest rule), and names its base in ``extends``.
@@ -24,8 +26,9 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,31 +74,10 @@ def effective_of(folder: Path) -> Effective | None:
     return _by_folder.get(folder.resolve())
 
 
-def base_roots(folder: Path) -> list[Path]:
-    """Where a profile's base is looked for: the profile's own standards root first."""
-    from conformance.standards.loader import default_roots
-
-    roots = [folder.resolve().parent.parent]
-    roots += [r for r in default_roots() if r not in roots]
-    return roots
-
-
-def find_base(folder: Path, ref: str, doc: Document) -> Path:
-    from conformance.standards.loader import StandardsRepository
-
-    try:
-        return StandardsRepository(base_roots(folder)).folder(ref)
-    except StandardError as exc:
-        raise StandardError(f"extends={ref!r}: {exc.message}", doc.location("/extends")) from None
-
-
-def load_profile(folder: Path, doc: Document) -> Standard:
-    """Load a profile folder as its effective Standard (see the module docstring)."""
-    from conformance.standards.loader import content_digest, load_standard
-
+@contextmanager
+def loading_base(folder: Path, doc: Document) -> Iterator[None]:
+    """While the base of the profile at ``folder`` loads: refuse a loop or a long chain."""
     folder = folder.resolve()
-    data: dict[str, Any] = doc.data
-    ref = str(data["extends"])
     chain = _loading.get()
     if folder in chain:
         names = " → ".join(f"{p.parent.name}@{p.name}" for p in (*chain, folder))
@@ -104,18 +86,23 @@ def load_profile(folder: Path, doc: Document) -> Standard:
         raise StandardError(
             f"extends chain longer than {MAX_CHAIN} profiles", doc.location("/extends")
         )
-    base_folder = find_base(folder, ref, doc)
     token = _loading.set((*chain, folder))
     try:
-        base = load_standard(base_folder)
+        yield
     finally:
         _loading.reset(token)
+
+
+def materialised(folder: Path, doc: Document, base: Standard, ref: str, digest: str) -> Effective:
+    """The effective folder of the profile at ``folder`` over ``base`` (built once per process
+    for the same profile and base contents)."""
+    folder = folder.resolve()
+    data: dict[str, Any] = doc.data
     if base.id == data["id"]:
         raise StandardError(
             f"a profile has its own id; id={data['id']!r} is the id of the base it extends",
             doc.location("/id"),
         )
-    digest = content_digest(folder, doc.data)
     key = (str(folder), digest, base.digest)
     with _lock:
         effective = _cache.get(key)
@@ -123,8 +110,7 @@ def load_profile(folder: Path, doc: Document) -> Standard:
             effective = _materialise(folder, data, base.folder, ref, doc)
             _cache[key] = effective
             _by_folder[effective.folder] = effective
-    standard = load_standard(effective.folder)
-    return replace(standard, extends=ref, manifest_path=folder / MANIFEST, digest=digest)
+    return effective
 
 
 def _files(folder: Path) -> Iterator[tuple[str, Path]]:

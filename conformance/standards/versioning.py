@@ -1,4 +1,4 @@
-"""Versioning, lifecycle and profile rules that ``conformance standards lint`` enforces.
+"""Versioning and lifecycle of standard versions (lint enforces them: conformance._lint_lifecycle).
 
 Versioning: a version's bump over the previous release of the same standard (in the same
 standards root) must be at least what the diff between them needs (see ``RULES``):
@@ -22,18 +22,17 @@ or retired version unless forced, and a deprecated one carries a warning.
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.errors import ConformanceError, Location, UsageError
+from conformance.errors import UsageError
 from conformance.standards._diff_model import Bump, Classification
-from conformance.standards._documents import Document, load_document
+from conformance.standards.loader import content_digest
 from conformance.standards.model import Standard, Status
+from conformance.standards.profiles import effective_of
 
 if TYPE_CHECKING:
-    from conformance.lint import LintIssue
     from conformance.standards.diff import StandardDiff
 
 MANIFEST = "standard.yaml"
@@ -41,7 +40,6 @@ _SEMVER = re.compile(
     r"^(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)\.(?P<patch>0|[1-9][0-9]*)"
     r"(?:-(?P<pre>[0-9A-Za-z.-]+))?$"
 )
-_inner_lint: ContextVar[bool] = ContextVar("inner_profile_lint", default=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -124,221 +122,6 @@ def previous_release(folder: Path) -> Path | None:
     return best[1] if best else None
 
 
-# -- lint --------------------------------------------------------------------------------
-
-
-def lint_lifecycle(folder: Path, issues: list[LintIssue]) -> bool:
-    """Versioning, lifecycle dates, and profiles, for ``conformance standards lint``.
-
-    Appends to ``issues``.  Returns True when the folder was linted completely here (a
-    profile, whose effective standard is linted and mapped back to the files its maintainers
-    wrote), so the caller stops; False to let the usual lint go on.
-    """
-    from conformance.standards.profiles import effective_of
-
-    if _inner_lint.get():
-        return False  # the effective folder of a profile, linted on the profile's behalf
-    folder = folder.resolve()
-    effective = effective_of(folder)
-    if effective is not None:
-        folder = effective.source
-    try:
-        doc = load_document(folder / MANIFEST)
-    except ConformanceError:
-        return False
-    if not isinstance(doc.data, dict):
-        return False
-    _lifecycle_dates(doc, issues)
-    if doc.data.get("extends"):
-        _lint_profile(folder, doc, issues)
-        return True
-    _versioning(folder, doc, issues)
-    return False
-
-
-def _issue(rule: str, message: str, location: Location, severity: str = "error") -> LintIssue:
-    from conformance.lint import LintIssue
-
-    return LintIssue(rule, message, location, severity)
-
-
-def _lifecycle_dates(doc: Document, issues: list[LintIssue]) -> None:
-    data = doc.data
-    status = data.get("status")
-    dates = data.get("dates") if isinstance(data.get("dates"), dict) else {}
-    assert isinstance(dates, dict)
-    needs = {
-        "published": ["published"],
-        "deprecated": ["published", "deprecated"],
-        "retired": ["published", "sunset"],
-    }.get(str(status), [])
-    for name in needs:
-        if name not in dates:
-            issues.append(
-                _issue(
-                    "lifecycle-dates",
-                    f"status={status!r} needs dates.{name} (YYYY-MM-DD)",
-                    doc.location("/dates"),
-                )
-            )
-    if status == "draft" and "published" in dates:
-        issues.append(
-            _issue(
-                "lifecycle-dates",
-                "status='draft' with dates.published: a draft is not published yet; "
-                "set the date when the status becomes published",
-                doc.location("/dates/published"),
-                "warning",
-            )
-        )
-    for earlier, later in (
-        ("published", "effective"),
-        ("published", "deprecated"),
-        ("deprecated", "sunset"),
-        ("published", "sunset"),
-    ):
-        a, b = dates.get(earlier), dates.get(later)
-        if isinstance(a, str) and isinstance(b, str) and b < a:
-            issues.append(
-                _issue(
-                    "lifecycle-dates",
-                    f"dates.{later}={b} is before dates.{earlier}={a}",
-                    doc.location(f"/dates/{later}"),
-                )
-            )
-
-
-def _versioning(folder: Path, doc: Document, issues: list[LintIssue]) -> None:
-    from conformance.standards.diff import diff_standards
-    from conformance.standards.loader import load_standard
-
-    this = Version.parse(str(doc.data.get("version", "")))
-    previous_folder = previous_release(folder)
-    if this is None or previous_folder is None:
-        return
-    previous = Version.parse(previous_folder.name)
-    assert previous is not None
-    try:
-        old = load_standard(previous_folder)
-        new = load_standard(folder)
-        diff = diff_standards(old, new)
-    except ConformanceError:
-        return  # the usual lint reports what keeps this version from loading
-    made = bump_between(previous, this)
-    hard, soft = needed_bump(diff, previous)
-    where = doc.location("/version")
-    command = f"conformance standards diff {old.ref} {new.ref}"
-    if made.rank < hard.rank:
-        reasons = _reasons(diff, hard)
-        issues.append(
-            _issue(
-                "version-bump",
-                f"version {this} is a {made.value} bump over {previous}, but the changes since "
-                f"need a {hard.value} bump{' (before 1.0.0)' if previous.major == 0 else ''}: "
-                f"{reasons}; see: {command}",
-                where,
-            )
-        )
-    elif made.rank < soft.rank:
-        possibly = diff.by_classification(Classification.POSSIBLY_BREAKING)
-        listed = "; ".join(f"[{c.rule}] {c.message_en()}" for c in possibly[:3])
-        issues.append(
-            _issue(
-                "version-bump-review",
-                f"version {this} is a {made.value} bump over {previous} with "
-                f"{len(possibly)} possibly-breaking change(s): {listed}; confirm none breaks, "
-                f"or make it a {soft.value} bump; see: {command}",
-                where,
-                "warning",
-            )
-        )
-
-
-def _reasons(diff: StandardDiff, needed: Bump) -> str:
-    relevant = [
-        c
-        for c in diff.changes
-        if c.spec.bump.rank >= needed.rank
-        or (c.classification is Classification.POSSIBLY_BREAKING and needed is Bump.MINOR)
-    ] or diff.changes
-    shown = "; ".join(f"[{c.rule}] {c.message_en()}" for c in relevant[:3])
-    more = f" (and {len(relevant) - 3} more)" if len(relevant) > 3 else ""
-    return f"{len(relevant)} change(s): {shown}{more}"
-
-
-# -- profiles ----------------------------------------------------------------------------
-
-
-def _lint_profile(folder: Path, doc: Document, issues: list[LintIssue]) -> None:
-    from conformance.lint import lint_folder
-    from conformance.standards.diff import diff_standards
-    from conformance.standards.loader import load_standard
-    from conformance.standards.profiles import effective_of, find_base, source_location
-
-    ref = str(doc.data["extends"])
-    try:
-        base_folder = find_base(folder, ref, doc)
-    except ConformanceError as exc:
-        issues.append(_issue("profile-base-missing", exc.message, exc.location or Location(folder)))
-        return
-    try:
-        profile = load_standard(folder)
-        base = load_standard(base_folder)
-    except ConformanceError as exc:
-        location = source_location(exc.location) if exc.location else Location(folder)
-        issues.append(_issue("profile-invalid", exc.message, location))
-        return
-    if base.status in (Status.DRAFT, Status.RETIRED):
-        issues.append(
-            _issue(
-                "profile-base-status",
-                f"extends {ref}, whose status is {base.status.value}",
-                doc.location("/extends"),
-                "warning",
-            )
-        )
-    effective = effective_of(profile.folder)
-    assert effective is not None
-    token = _inner_lint.set(True)
-    try:
-        inner = lint_folder(profile.folder)
-    finally:
-        _inner_lint.reset(token)
-    for issue in inner:
-        location = source_location(issue.location)
-        inherited = not Path(location.path).resolve().is_relative_to(folder)
-        suffix = f" (in a file inherited from {ref})" if inherited else ""
-        message = _source_paths(issue.message, effective.folder) + suffix
-        issues.append(_issue(issue.rule, message, location, issue.severity))
-    diff = diff_standards(base, profile)
-    for change in diff.changes:
-        if change.spec.profile_ok:
-            continue
-        loc = change.new or change.old
-        path = effective.folder / loc.file if loc else folder / MANIFEST
-        location = source_location(
-            Location(path, loc.line if loc else None, loc.pointer or loc.xpath if loc else None)
-        )
-        issues.append(
-            _issue(
-                "profile-not-narrowing",
-                f"a profile may only narrow what a candidate emits and must leave what it accepts "
-                f"unchanged, so that a system conforming to {profile.ref} conforms to {ref}; "
-                f"this change is not allowed: [{change.rule}] {change.message_en()}",
-                location,
-            )
-        )
-    _versioning(folder, doc, issues)
-
-
-def _source_paths(text: str, folder: Path) -> str:
-    """Paths into an effective profile folder, in a message, replaced by the files users wrote."""
-    from conformance.standards.profiles import source_file
-
-    prefix = re.escape(str(folder)) + r"(/[^\s:'\"]*)?"
-    return re.sub(prefix, lambda m: str(source_file(Path(m.group(0)))), text)
-
-
 # -- runs --------------------------------------------------------------------------------
 
 
@@ -385,8 +168,6 @@ def lifecycle_warnings(standard: Standard) -> list[str]:
 
 def extends_chain(standard: Standard) -> list[str]:
     """The refs a conforming candidate also conforms to: the standard, then its bases."""
-    from conformance.standards.profiles import effective_of
-
     refs = [standard.ref]
     effective = effective_of(standard.folder)
     while effective is not None and len(refs) <= 8:
@@ -397,9 +178,6 @@ def extends_chain(standard: Standard) -> list[str]:
 
 def base_of(standard: Standard) -> dict[str, str] | None:
     """A profile's base: its ref and the content digest of the base's own folder."""
-    from conformance.standards.loader import content_digest
-    from conformance.standards.profiles import effective_of
-
     effective = effective_of(standard.folder)
     if effective is None:
         return None
