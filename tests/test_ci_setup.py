@@ -56,3 +56,21 @@ def test_the_ci_profile_is_derandomized_without_a_deadline() -> None:
     if os.environ.get("CI"):  # loaded by tests/conftest.py
         assert settings.default.derandomize is True
         assert settings.default.deadline is None
+
+
+def test_ci_calls_the_test_command_the_readme_gives() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = (
+        readme.split("Run the project's tests:", 1)[1].split("```sh\n", 1)[1].split("\n", 1)[0]
+    )
+    install, test = command.split(" && ")
+    assert install.startswith("pip install ")
+    assert install.removeprefix("pip install ") in script  # CI adds --upgrade to the same target
+    assert f"\n{test}\n" in script
+
+
+def test_an_installed_pytest_benchmark_cannot_break_a_parallel_run() -> None:
+    # It warns under xdist at configure time, and warnings are errors here (CI machine, 2026-12-06).
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "-p no:benchmark" in project["tool"]["pytest"]["ini_options"]["addopts"]
