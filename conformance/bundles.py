@@ -48,7 +48,9 @@ from conformance._version import __version__
 from conformance.certificates._canonical import CanonicalError, canonical_json, parse_strict
 from conformance.certificates.keys import key_id, load_private_key, load_trusted_keys
 from conformance.errors import ConformanceError, Location, UsageError
+from conformance.standards._documents import load_document
 from conformance.standards.loader import (
+    MANIFEST,
     STANDARDS_PATH_ENV,
     StandardsRepository,
     StandardsSource,
@@ -352,11 +354,30 @@ def _unpack(path: Path, standards: list[dict[str, Any]], root: Path) -> None:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
             with os.fdopen(os.open(target, flags, 0o444), "wb") as out:
                 out.write(data)
-        digest = content_digest(folder)
-        if digest != standard.get("digest"):
-            raise _refuse(
-                path, f"{standard['ref']}: content digest {digest} differs from the declared one"
-            )
+    declared = {str(standard["ref"]): standard.get("digest") for standard in standards}
+    digests: dict[str, str] = {}
+
+    def digest_of(ref: str, chain: tuple[str, ...]) -> str:
+        # A profile's digest seals its base's (see content_digest), so bases come first.
+        if ref in digests:
+            return digests[ref]
+        if ref not in declared:
+            raise _refuse(path, f"{chain[-1]} extends {ref}, which the bundle does not carry")
+        if ref in chain:
+            raise _refuse(path, f"{ref} extends itself through {' -> '.join((*chain, ref))}")
+        standard_id, version = parse_ref(ref)
+        folder = root / standard_id / version
+        manifest = load_document(folder / MANIFEST).data
+        extends = manifest.get("extends") if isinstance(manifest, dict) else None
+        base = digest_of(str(extends), (*chain, ref)) if extends else None
+        digest = content_digest(folder, manifest, base_digest=base)
+        if digest != declared[ref]:
+            raise _refuse(path, f"{ref}: content digest {digest} differs from the declared one")
+        digests[ref] = digest
+        return digest
+
+    for ref in declared:
+        digest_of(ref, ())
 
 
 _opened: dict[tuple[str, str, frozenset[str]], OpenedBundle] = {}

@@ -49,7 +49,8 @@ def test_sample_profile_inherits_and_narrows() -> None:
     base = load_standard(BASE)
     assert profile.extends == "gov.e-licence@1.1.0"
     assert profile.manifest_path == PROFILE / "standard.yaml"
-    assert profile.digest == content_digest(PROFILE)
+    assert profile.digest == content_digest(PROFILE, base_digest=base.digest)
+    assert profile.digest != content_digest(PROFILE)  # the base's files are sealed in too
     ids = [c.id for c in profile.clauses]
     assert ids[: len(base.clauses)] == [c.id for c in base.clauses]
     assert ids[len(base.clauses) :] == ["ZJ-LIC-001", "ZJ-LIC-002"]
@@ -236,7 +237,8 @@ def test_a_candidate_conforming_to_a_profile_conforms_to_its_base(tmp_path: Path
         "ref": "gov.data-catalogue@1.0.0",
         "digest": content_digest(root / "gov.data-catalogue" / "1.0.0"),
     }
-    assert data["standard"]["digest"] == content_digest(profile)
+    base_digest = content_digest(root / "gov.data-catalogue" / "1.0.0")
+    assert data["standard"]["digest"] == content_digest(profile, base_digest=base_digest)
     assert data["standard"]["forced"] is False
 
 
@@ -285,3 +287,22 @@ def test_the_national_reference_candidate_does_not_conform_to_the_zhejiang_profi
     messages = json.dumps(data["results"], ensure_ascii=False)
     assert "division_code" in messages
     assert token not in (reports / "zj" / "results.json").read_text(encoding="utf-8")
+
+
+def test_a_change_to_a_base_file_changes_the_profiles_digest(tmp_path: Path) -> None:
+    root = tmp_path / "standards"
+    shutil.copytree(STANDARDS / "gov.e-licence", root / "gov.e-licence")
+    shutil.copytree(PROFILE.parent, root / PROFILE.parent.name)
+    before = StandardsRepository([root]).load("gov.e-licence.zj@1.0.0").digest
+    base_folder = root / "gov.e-licence" / "1.1.0"
+    openapi = next(
+        p
+        for p in sorted(base_folder.rglob("*"))
+        if p.suffix in {".yaml", ".json"} and p.name != "standard.yaml"
+    )
+    openapi.write_bytes(openapi.read_bytes() + b"\n")  # any byte of any file the profile loads
+    after = StandardsRepository([root]).load("gov.e-licence.zj@1.0.0").digest
+    assert after != before
+    assert content_digest(root / PROFILE.parent.name / "1.0.0", base_digest=None) == content_digest(
+        PROFILE
+    )

@@ -66,7 +66,7 @@ def resolve_inside(folder: Path, relative: str, where: Location) -> Path:
 _UNREAD: Any = object()  # the manifest is to be read
 
 
-def content_digest(folder: Path, manifest: Any = _UNREAD) -> str:
+def content_digest(folder: Path, manifest: Any = _UNREAD, base_digest: str | None = None) -> str:
     """sha256 over the canonical listing of the version folder.
 
     The listing has one line per regular file, sorted by the UTF-8 bytes of its
@@ -78,6 +78,9 @@ def content_digest(folder: Path, manifest: Any = _UNREAD) -> str:
     lifecycle (published, deprecated, retired) changes neither what it requires nor the
     certificates that pin it; any other change to any file changes the digest.
     ``manifest``: the manifest's data when the caller has just read it.
+    ``base_digest``: for a profile, its base's digest, listed as one more line
+    (``<base digest>  extends:``): a profile loads its base's files, so a change to any of
+    them changes the profile's digest too, and a certificate pinning it no longer matches.
     """
     folder = folder.resolve()
     entries: list[tuple[bytes, str]] = []
@@ -97,6 +100,8 @@ def content_digest(folder: Path, manifest: Any = _UNREAD) -> str:
             else:
                 digest = _file_digest(path)
             entries.append((relative.encode("utf-8"), digest))
+    if base_digest is not None:
+        entries.append((b"extends:", base_digest))
     listing = "".join(f"{digest}  {rel.decode('utf-8')}\n" for rel, digest in sorted(entries))
     return "sha256:" + hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
@@ -368,7 +373,7 @@ def _load_profile(folder: Path, doc: Document) -> Standard:
     base_folder = find_base(folder, ref, doc)
     with loading_base(folder, doc):
         base = load_standard(base_folder)
-    digest = content_digest(folder, doc.data)
+    digest = content_digest(folder, doc.data, base_digest=base.digest)
     effective = materialised(folder, doc, base, ref, digest)
     standard = load_standard(effective.folder)
     return replace(standard, extends=ref, manifest_path=folder / MANIFEST, digest=digest)
