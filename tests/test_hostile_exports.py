@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import zlib
@@ -25,10 +26,12 @@ import yaml
 from conformance.exports import (
     ENCODING,
     RECORDS,
+    NotRegularFile,
     Severity,
     _compressed,
     _parallel,
     _validate,
+    open_regular,
     validate_export,
 )
 from conformance.standards.model import ExportFormat
@@ -83,6 +86,104 @@ def test_external_dtd_is_flagged_and_never_loaded(
     assert report.records == 3  # the records themselves are still checked
     assert MARKER not in _texts(report)
     assert "root:" not in _texts(report)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_entity_of_an_external_dtd_is_a_named_finding_never_a_crash(
+    tmp_path: Path, marker_file: Path, jobs: int
+) -> None:
+    # libxml2's XSD code raised "Internal error" on the unexpanded reference (issue 15
+    # item 1): the export then vanished from the results. Now a finding, with its line.
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text(f'<!ENTITY m SYSTEM "{marker_file.as_uri()}"><!ENTITY n "x">', "utf-8")
+    spec = make_spec(tmp_path / "std", "xml")
+    body = xml_doc(xml_rows(300)).split("\n", 1)[1]
+    body = body.replace("<No>L0200</No>", "<No>&m;</No>").replace(
+        "<Name>持证人7</Name>", "<Name>a&n;b</Name>"
+    )
+    text = f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Licences SYSTEM "{dtd.as_uri()}">\n'
+    path = write(tmp_path / "a.xml", text + body)
+    plain = write(tmp_path / "b.xml", xml_doc(xml_rows(5)))
+    if jobs == 1:
+        report = finishes(lambda: validate_export(spec, path))
+    else:  # side by side in worker processes, as --jobs 2 runs them
+        report = finishes(
+            lambda: _parallel.validate_many([(spec, path), (spec, plain)], max_per_type=10, jobs=2)
+        )[0]
+    found = [i for i in report.issues if i.kind == "entity-reference"]
+    lines = text.count("\n") + 1
+    assert [(i.line, i.xpath, i.value) for i in found] == [
+        (lines + 7, "/Licences/Licence[7]", "&n;"),
+        (lines + 200, "/Licences/Licence[200]", "&m;"),
+    ]
+    assert all(i.severity is Severity.ERROR for i in found)
+    assert "never loaded" in found[0].message
+    assert report.failed(RECORDS)
+    assert report.records == 300
+    assert not [i for i in report.issues if "Internal error" in i.message]
+    assert MARKER not in _texts(report)
+
+
+class _Unpicklable(Exception):
+    """An exception holding what pickle refuses (as lxml's hold C objects)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.handle = lambda: None
+
+
+def _raise_unpicklable(_args: Any) -> None:
+    raise _Unpicklable("boom at /Licences/Licence[3]")
+
+
+def test_a_worker_exception_always_reaches_the_parent() -> None:
+    # Unguarded, pool.map fails to send this exception back (issue 15 item 1, --jobs 2).
+    with _parallel._pool(2) as pool, pytest.raises(_parallel.WorkerError) as raised:
+        finishes(lambda: pool.map(_parallel._guarded, [(_raise_unpicklable, None)]))
+    assert "_Unpicklable in an export worker process: boom at /Licences/Licence[3]" in str(
+        raised.value
+    )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory", "socket"])
+@pytest.mark.parametrize("fmt", ["jsonl", "xml"])
+def test_a_path_that_is_not_a_regular_file_is_never_opened(
+    tmp_path: Path, kind: str, fmt: str
+) -> None:
+    import socket
+
+    from conformance.engine.exporting import file_sha256
+
+    spec = make_spec(tmp_path / "std", fmt)
+    path = tmp_path / f"x.{fmt}"
+    words = {
+        "fifo": "a FIFO (named pipe)",
+        "dev-zero": "a character device",
+        "directory": "a directory",
+        "socket": "a socket",
+    }[kind]
+    held = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path = Path("/dev/zero")
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        held = socket.socket(socket.AF_UNIX)
+        held.bind(str(path))
+    try:
+        for jobs in (1, 2):
+            report = finishes(lambda jobs=jobs: validate_export(spec, path, jobs=jobs))
+            issue = only(report, RECORDS, "not-a-file")
+            assert f"is {words}, not a regular file" in issue.message
+            assert not report.complete
+        assert finishes(lambda: file_sha256(path)) is None  # never digested
+        with pytest.raises(NotRegularFile):
+            open_regular(path)
+    finally:
+        if held is not None:
+            held.close()
 
 
 @pytest.mark.parametrize(

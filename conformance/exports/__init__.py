@@ -19,6 +19,7 @@ Counts are exact; the issues listed are capped per (check, kind).
 """
 
 from conformance.exports._encoding import RECORD_LIMIT
+from conformance.exports._files import NotRegularFile, open_regular
 from conformance.exports._model import (
     CHECKS,
     ENCODING,
@@ -56,11 +57,13 @@ __all__ = [
     "ExportIssue",
     "ExportReport",
     "ExportRules",
+    "NotRegularFile",
     "Severity",
     "TotalFrom",
     "apply_rules",
     "export_rules",
     "lint_rules",
+    "open_regular",
     "validate_export",
     "validate_many",
 ]
