@@ -34,7 +34,7 @@ from conformance.exports import (
     open_regular,
     validate_export,
 )
-from conformance.standards.model import ExportFormat
+from conformance.standards.model import ExportFormat, ExportSpec
 from tests.conftest import FIXTURE, HANG_TIMEOUT_S, OWN_PEAK_KIB, ROOT, TOKEN_ENV, finishes, run_cli
 from tests.test_exports import id_number, jsonl, make_spec, only, rec, write, xml_doc, xml_rows
 
@@ -765,3 +765,115 @@ def test_run_shows_formula_cells_inert(tmp_path: Path, reference_url: str, token
     from lxml import etree
 
     etree.fromstring(junit.encode())  # still well-formed XML
+
+
+# ---------------------------------------------------------------- JSON as strict parsers read it
+
+
+def _strict_lines() -> tuple[list[str], dict[int, tuple[str, str]]]:
+    """3000 licence lines, a few holding what a strict parser refuses: (lines, expected
+    {line number: (kind, pointer)}); also lines that look suspicious and are clean."""
+    from tests.test_exports_fast import _licence_records
+
+    base = _licence_records()
+    lines = []
+    for number in range(3000):
+        record = json.loads(json.dumps(base[number % len(base)]))
+        record["licence_id"] = f"BL-2020-{number:06d}"
+        lines.append(json.dumps(record, ensure_ascii=False))
+    expected: dict[int, tuple[str, str]] = {}
+    # a member given twice, the first value invalid (the last one is what parsers keep)
+    lines[9] = '{"name": 12, ' + lines[9][1:]
+    expected[10] = ("duplicate-member", "/name")
+    # nested, and in the middle of a fast block
+    lines[1500] = lines[1500].replace('"holder": {', '"holder": {"type": [], ', 1)
+    expected[1501] = ("duplicate-member", "/holder/type")
+    # colons written as \u003a, in names and values, and spaces before colons: all clean
+    lines[20] = lines[20].replace('"name": "', '"name" :\t"a\\u003ab\\u003A:', 1)
+    lines[2500] = lines[2500].replace('"name": "', '"name"  : "\\\\u003a', 1)
+    # a lone surrogate, in a value and in a name
+    lines[30] = lines[30].replace('"name": "', '"name": "\\udc00', 1)
+    expected[31] = ("lone-surrogate", "/name")
+    lines[2900] = lines[2900].replace('"name": "', '"\\ud800x": 1, "name": "', 1)
+    expected[2901] = ("lone-surrogate", "/\ud800x")
+    return lines, expected
+
+
+def _strict_found(report: Any) -> dict[int, tuple[str, str]]:
+    return {
+        i.line: (i.kind, i.pointer)
+        for i in report.issues
+        if i.kind in ("duplicate-member", "lone-surrogate")
+    }
+
+
+def test_members_given_twice_and_lone_surrogates_are_findings_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15 item 6: orjson, msgspec and Python's json keep the last value silently.
+    from conformance.standards.loader import load_standard
+    from tests.test_exports_fast import LICENCE
+
+    spec = load_standard(LICENCE).export("licences-jsonl")
+    lines, expected = _strict_lines()
+    path = write(tmp_path / "l.jsonl", "\n".join(lines) + "\n")
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        assert _strict_found(report) == expected
+        issues = [(i.kind, i.line, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    typed = summary()
+    for issue in typed[2]:
+        if issue[0] == "duplicate-member":
+            assert "given more than once" in issue[3]
+        if issue[0] == "lone-surrogate":
+            assert "\\udc00" in issue[3] or "\\ud800" in issue[3]
+    # the first value of /name (12) is invalid, yet no type error: the last one is checked
+    assert (RECORDS, "duplicate-member") in typed[1]
+    monkeypatch.setattr(_validate, "build_typed_records", lambda *args: None)
+    assert typed == summary()  # orjson and jsonschema-rs a block at a time
+    monkeypatch.setattr(_validate, "_block_at_once", lambda *args: None)
+    assert typed == summary()  # line by line
+    # the same records as one JSON array (the exact reader): the same findings
+    array = write(tmp_path / "a.json", "[\n" + ",\n".join(lines) + "\n]\n")
+    as_json = ExportSpec(**{**spec.__dict__, "format": "json"})
+    found = _strict_found(validate_export(as_json, array))
+    assert found == {line + 1: what for line, what in expected.items()}
+
+
+def test_strict_signal_never_misses_a_member_given_twice() -> None:
+    # The cheap count is exact: drawn objects, one member repeated, every spelling.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conformance.exports._strict import maybe_strict_problem, strict_problems
+
+    names = st.text(alphabet=':"\\ab\u00e9', max_size=4)
+    leaves = st.one_of(st.integers(), st.text(alphabet=':"\\a', max_size=5), st.none())
+    objects = st.dictionaries(names, leaves, min_size=1, max_size=4)
+
+    def hidden(node: Any) -> Any:  # colons as \x01, written \u0001 by json.dumps
+        if isinstance(node, str):
+            return node.replace(":", "\x01")
+        if isinstance(node, dict):
+            return {hidden(k): hidden(v) for k, v in node.items()}
+        return node
+
+    @settings(max_examples=300, deadline=None)
+    @given(objects, st.data(), st.booleans(), st.booleans())
+    def exact(obj: dict[str, Any], data: Any, twice: bool, escaped: bool) -> None:
+        text = json.dumps(obj, ensure_ascii=False)
+        if escaped:  # every colon inside a string written \u003a
+            text = json.dumps(hidden(obj)).replace("\\u0001", "\\u003a")
+        value = json.loads(text)
+        assert value == obj
+        if twice:
+            name = data.draw(st.sampled_from(sorted(value)))
+            text = "{" + json.dumps(name) + ': "first", ' + text[1:]
+        assert maybe_strict_problem(text, json.loads(text)) or not twice
+        kinds = [kind for kind, _, _ in strict_problems(text)]
+        assert kinds == (["duplicate-member"] if twice else [])
+
+    exact()

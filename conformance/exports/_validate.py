@@ -74,6 +74,7 @@ from conformance.exports._readers import (
     xml_record_batches,
     xml_records,
 )
+from conformance.exports._strict import colons, maybe_strict_problem, report_strict
 from conformance.exports._typed import (
     SURROGATE_ESCAPE,
     CsvColumnChecks,
@@ -509,6 +510,7 @@ def _jsonl_fast(
     report = sink.report
     endings = part.endings
     loads = orjson.loads
+    dumps = orjson.dumps
     decode_error = orjson.JSONDecodeError
     fast = checker.fast
     is_valid = fast.is_valid if fast is not None else _never
@@ -620,6 +622,7 @@ def _jsonl_fast(
                             raw, b"\n", number, start, encoding, sink, checker, keys
                         )
                         continue
+                    _strict_lines([raw], [value], dumps, number - 1, start, checker)
                     records += 1
                     if field_name is not None and type(value) is dict:
                         key = value.get(field_name, _MISSING)
@@ -666,6 +669,14 @@ def _typed_block(
     :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
+    if accepted:
+        if refused:
+            skip = set(refused)
+            places = [index for index in range(len(lines)) if index not in skip]
+            taken = [lines[index] for index in places]
+            _strict_lines(taken, accepted, typed.encode, number, offset, checker, lines, places)
+        else:
+            _strict_lines(lines, accepted, typed.encode, number, offset, checker)
     if keys.flat is not None and typed.key is not None:
         found = list(map(typed.key, accepted))
         if typed.key_optional:
@@ -683,6 +694,42 @@ def _typed_block(
                 )
             records += done
     return records
+
+
+def _strict_lines(
+    lines: list[bytes],
+    values: list[Any],
+    encode: Callable[[Any], bytes],
+    number: int,
+    offset: int,
+    checker: _RecordChecker,
+    block: list[bytes] | None = None,
+    places: list[int] | None = None,
+) -> None:
+    """Send the lines a fast parser read that may repeat a member name (the parser kept
+    the last one) to the exact path, which names each (:mod:`conformance.exports._strict`).
+
+    One count over the lines against one over their values encoded again; only when they
+    differ, line by line. ``block`` and ``places``: the block's lines when ``lines`` is a
+    subset of it, and the index in ``block`` of each of ``lines`` (for numbers and offsets).
+    """
+    try:
+        if colons(b"\n".join(lines)) == encode(values).count(b":"):
+            return
+    except (TypeError, ValueError):  # orjson: nested past its encoder's depth
+        pass
+    everything = block if block is not None else lines
+    starts = list(accumulate(map(len, everything), initial=0))
+    for position, (raw, value) in enumerate(zip(lines, values, strict=True)):
+        if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+            continue  # too deep: the line-by-line path reads it, exactly
+        try:
+            same = colons(raw) == encode([value]).count(b":")
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            index = places[position] if places is not None else position
+            checker.defer(raw, number + 1 + index, offset + starts[index] + index, False)
 
 
 def _block_at_once(
@@ -703,6 +750,7 @@ def _block_at_once(
         values = list(map(orjson.loads, lines))
     except orjson.JSONDecodeError:
         return None
+    _strict_lines(lines, values, orjson.dumps, number, offset, checker)
     accepted = checker.accepted(values)
     records = len(values)
     if False in accepted:
@@ -760,6 +808,8 @@ def _slow_line(line: Line, sink: Sink, checker: _RecordChecker, keys: _Keys, sta
         return 0
     value, problem = _parse_line(line)
     if problem is None:
+        if maybe_strict_problem(line.text, value):
+            report_strict(sink, line.text, line.number, start)
         record = Record(value, line=line.number, byte_offset=start)
         checker.check(record)
         keys.add_json(record)
@@ -792,9 +842,10 @@ class _RecordChecker:
         self.columns: dict[tuple[tuple[str, ...], str], CsvColumnChecks | None] = {}
         self.sink = sink
         self.validating = validator is not None
-        self.refused: list[tuple[bytes, int, int]] = []  # (raw line, line number, offset)
+        # (raw line, line number, offset, refused: else only maybe a member given twice)
+        self.refused: list[tuple[bytes, int, int, bool]] = []
         self.refused_bytes = 0
-        self.fast_check: Callable[[Any], bool] = fast.check if fast is not None else _never
+        self.fast_check: Callable[[Any], bool] = _unicode_only(fast.check) if fast else _never
 
     @classmethod
     def build(cls, spec: ExportSpec, sink: Sink, part: Part) -> _RecordChecker | None:
@@ -838,7 +889,10 @@ class _RecordChecker:
             return [True] * len(values)
         if fast is None:
             return [False] * len(values)
-        accepted = list(map(fast.is_valid, values))
+        try:
+            accepted = list(map(fast.is_valid, values))
+        except UnicodeEncodeError:  # a lone surrogate (Python's json reads it): the exact path
+            return list(map(self.fast_check, values))
         if False not in accepted:
             return list(map(fast.sites_ok, values))
         # The site code expects valid shapes; most blocks then pass it whole.
@@ -854,32 +908,44 @@ class _RecordChecker:
             if not ok and self.validator is not None:
                 self.slow(record)
 
-    def defer(self, raw: bytes, number: int, start: int) -> None:
-        """A line the fast path refused, reported at the next :meth:`flush`.
+    def defer(self, raw: bytes, number: int, start: int, refused: bool = True) -> None:
+        """A line the fast path refused (or, ``refused`` False, that may repeat a member
+        name), reported at the next :meth:`flush`.
 
         Reporting refused lines together keeps the slow path's code and data in the CPU
         caches (measured at 1% refused: 0.15 µs less per record read, about 15 µs per
         refused line).
         """
-        self.refused.append((raw, number, start))
+        self.refused.append((raw, number, start, refused))
         self.refused_bytes += len(raw)
         if len(self.refused) >= DEFERRED_LINES or self.refused_bytes > BLOCK:
             self.flush()
 
     def flush(self) -> None:
-        """Report the deferred lines, in file order, as the line reader would."""
-        for raw, number, start in self.refused:
-            if self.validator is None:
-                break
-            value = _DECODER.decode(raw.decode("utf-8"))
-            self.slow(Record(value, line=number, byte_offset=start))
+        """Report the deferred lines, in file order, as the line reader would: what a
+        strict parser refuses first (as :func:`_slow_line` does), then the record's errors."""
+        lines: dict[int, tuple[bytes, int, bool]] = {}
+        for raw, number, start, refused in self.refused:
+            held = lines.get(number)
+            lines[number] = (raw, start, refused or (held is not None and held[2]))
         self.refused.clear()
         self.refused_bytes = 0
+        for number in sorted(lines):
+            raw, start, refused = lines[number]
+            text = raw.decode("utf-8")
+            value = _DECODER.decode(text)
+            if maybe_strict_problem(raw, value):
+                report_strict(self.sink, text, number, start)
+            if refused and self.validator is not None:
+                self.slow(Record(value, line=number, byte_offset=start))
 
     def slow(self, record: Record) -> None:
         assert self.validator is not None
         locator = self.fast.locator if self.fast is not None else None
-        located = locator.errors(record.value) if locator is not None else None
+        try:
+            located = locator.errors(record.value) if locator is not None else None
+        except UnicodeEncodeError:  # a lone surrogate: jsonschema-rs takes Unicode only
+            located = None
         if located is not None:
             _report_record_errors(located, record, self.sink)
         elif not _check_json_record(self.validator, record, self.sink):
@@ -894,6 +960,19 @@ def _places(records: list[Record]) -> Callable[[int], tuple[int | None, int | No
 
 def _never(_value: Any) -> bool:
     return False
+
+
+def _unicode_only(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """``check``, refusing (to the exact path) a value jsonschema-rs cannot take: a string
+    with a lone surrogate, which only Python's json decodes."""
+
+    def checked(value: Any) -> bool:
+        try:
+            return check(value)
+        except UnicodeEncodeError:
+            return False
+
+    return checked
 
 
 class _Keys:
