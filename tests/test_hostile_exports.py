@@ -851,7 +851,9 @@ def test_strict_signal_never_misses_a_member_given_twice() -> None:
     from conformance.exports._strict import maybe_strict_problem, strict_problems
 
     names = st.text(alphabet=':"\\ab\u00e9', max_size=4)
-    leaves = st.one_of(st.integers(), st.text(alphabet=':"\\a', max_size=5), st.none())
+    leaves = st.one_of(
+        st.integers(), st.text(alphabet=':"\\a', max_size=5), st.none(), st.just("\\u003a")
+    )
     objects = st.dictionaries(names, leaves, min_size=1, max_size=4)
 
     def hidden(node: Any) -> Any:  # colons as \x01, written \u0001 by json.dumps

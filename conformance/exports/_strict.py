@@ -27,21 +27,34 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import orjson
 
 from conformance.exports._model import RECORDS, Sink
 
-__all__ = ["colons", "maybe_strict_problem", "report_strict", "strict_problems"]
+__all__ = ["colons", "maybe_strict_problem", "plain_colons", "report_strict", "strict_problems"]
 
 _LONE = re.compile("[\ud800-\udfff]")
+_COLON = ord(":")
 
 
-def colons(raw: bytes) -> int:
-    """The colons of a JSON text, an escaped colon (``\\u003a``) counted as one."""
-    count = raw.count(b":")
-    if b"\\" in raw:
-        count += raw.count(b"\\u003a") + raw.count(b"\\u003A")
+def colons(raw: bytes, start: int = 0, end: int | None = None) -> int:
+    """The colons of a JSON text (``raw[start:end]``), an escaped colon (``\\u003a``)
+    counted as one. numpy counts: bytes.count of one byte is four times slower."""
+    end = len(raw) if end is None else end
+    count = plain_colons(raw, start, end)
+    if raw.find(b"\\", start, end) >= 0:
+        count += raw.count(b"\\u003a", start, end) + raw.count(b"\\u003A", start, end)
     return count
+
+
+def plain_colons(raw: bytes, start: int = 0, end: int | None = None) -> int:
+    """The ``:`` bytes of ``raw[start:end]`` (of an encoder's output: it never escapes one)."""
+    end = len(raw) if end is None else end
+    if end - start < 4096:
+        return raw.count(b":", start, end)
+    data = np.frombuffer(raw, np.uint8, count=end - start, offset=start)
+    return int(np.count_nonzero(data == _COLON))
 
 
 def encoded_colons(value: Any) -> int | None:

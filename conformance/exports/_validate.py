@@ -74,7 +74,12 @@ from conformance.exports._readers import (
     xml_record_batches,
     xml_records,
 )
-from conformance.exports._strict import colons, maybe_strict_problem, report_strict
+from conformance.exports._strict import (
+    colons,
+    maybe_strict_problem,
+    plain_colons,
+    report_strict,
+)
 from conformance.exports._typed import (
     SURROGATE_ESCAPE,
     CsvColumnChecks,
@@ -578,7 +583,8 @@ def _jsonl_fast(
                 block.find(b"\\", 0, cut) < 0  # memchr; a 2-byte find is 80 times slower
                 or SURROGATE_ESCAPE.search(block, 0, cut) is None
             ):
-                records += _typed_block(lines, number, offset, sink, checker, keys, typed)
+                counted = colons(block, 0, cut)
+                records += _typed_block(lines, number, offset, sink, checker, keys, typed, counted)
                 number += count
                 offset += cut + 1
                 ticker.tick(offset)
@@ -664,19 +670,25 @@ def _typed_block(
     checker: _RecordChecker,
     keys: _Keys,
     typed: TypedRecords,
+    counted: int,
 ) -> int:
     """A block of lines through the typed path; the lines it refuses go through
     :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
-    if accepted:
+    if accepted:  # ``counted``: the colons of all the lines
         if refused:
             skip = set(refused)
             places = [index for index in range(len(lines)) if index not in skip]
             taken = [lines[index] for index in places]
-            _strict_lines(taken, accepted, typed.encode, number, offset, checker, lines, places)
+            counted -= sum(colons(lines[index]) for index in refused)
+            _strict_lines(
+                taken, accepted, typed.encode, number, offset, checker, lines, places, counted
+            )
         else:
-            _strict_lines(lines, accepted, typed.encode, number, offset, checker)
+            _strict_lines(
+                lines, accepted, typed.encode, number, offset, checker, None, None, counted
+            )
     if keys.flat is not None and typed.key is not None:
         found = list(map(typed.key, accepted))
         if typed.key_optional:
@@ -705,16 +717,20 @@ def _strict_lines(
     checker: _RecordChecker,
     block: list[bytes] | None = None,
     places: list[int] | None = None,
+    counted: int | None = None,
 ) -> None:
     """Send the lines a fast parser read that may repeat a member name (the parser kept
     the last one) to the exact path, which names each (:mod:`conformance.exports._strict`).
 
     One count over the lines against one over their values encoded again; only when they
     differ, line by line. ``block`` and ``places``: the block's lines when ``lines`` is a
-    subset of it, and the index in ``block`` of each of ``lines`` (for numbers and offsets).
+    subset of it, and the index in ``block`` of each of ``lines`` (for numbers and offsets);
+    ``counted``: the colons of ``lines``, when the caller counted them.
     """
     try:
-        if colons(b"\n".join(lines)) == encode(values).count(b":"):
+        found = colons(b"\n".join(lines)) if counted is None else counted
+        encoded = encode(values)
+        if found == plain_colons(encoded):
             return
     except (TypeError, ValueError):  # orjson: nested past its encoder's depth
         pass
