@@ -75,6 +75,10 @@ def _birth_dates(last_year: int) -> str:
     return f"(?:(?:{years}){md}|(?:{leap})0229)"
 
 
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LDH = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+
+
 def format_patterns(today_year: int) -> dict[str, str]:
     """Anchored ECMA-262 patterns accepting only values each format's check accepts.
 
@@ -91,7 +95,17 @@ def format_patterns(today_year: int) -> dict[str, str]:
         "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
         "cn-id-number": f"^{_PROVINCES}[0-9]{{4}}{_birth_dates(today_year - 1)}[0-9]{{3}}[0-9X]$",
         "cn-uscc": f"^[1-9ANY]{_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}$",
+        # the common mailbox: ASCII dot-atom, a dotted LDH domain whose last label starts
+        # with a letter (quoted parts, literals and U-labels fall back to the exact check)
+        "email": f"^(?=[^@]{{1,64}}@)(?=.{{1,254}}$){_ATOM}(?:\\.{_ATOM})*@"
+        f"(?:{_LDH}\\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?$",
     }
+
+
+# The formats whose pattern accepts exactly what the format accepts: only these may stand
+# for their format where a schema applies it conditionally (under not, oneOf, if...): a
+# pattern that accepts less would turn a `not` around.
+EXACT_PATTERNS = frozenset({"date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid"})
 
 
 # ---------------------------------------------------------------- check characters
@@ -638,7 +652,7 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
             _add_pattern(node, patterns[entry.format])
             for path in entry.paths:
                 sites[path] = entry.format
-        elif entry.format in patterns:
+        elif entry.format in patterns and (not entry.conditional or entry.format in EXACT_PATTERNS):
             _add_pattern(node, patterns[entry.format])
     registry = jsonschema_rs.Registry(
         [(uri, data) for uri, data in copies.items() if uri != root_uri]
@@ -646,7 +660,11 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
     root = copies[root_uri]
     if not isinstance(root, (dict, bool)):
         raise NoFastPath("record schema is not a schema")
-    left = {e.format for e in analysis.nodes.values() if e.conditional or e.format not in patterns}
+    left = {
+        e.format
+        for e in analysis.nodes.values()
+        if e.conditional or e.format not in patterns  # conditional: a callback stays
+    }
     validator = jsonschema_rs.validator_for(
         root,
         registry=registry,
