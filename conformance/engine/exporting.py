@@ -202,6 +202,7 @@ class ExportRunner:
         evidence = {
             "file": str(path),
             "records": report.records,
+            "validation_path": report.validation_path,  # which fast paths, or exact and why
             "counts": {f"{c}:{k}": n for (c, k), n in sorted(report.counts.items())},
             "capped": sorted(f"{c}:{k}" for c, k in report.capped),
             "warnings": [

@@ -174,6 +174,7 @@ def validate_parallel(
         report = ExportReport(
             export=spec.name, path=path, format=spec.format, encoding=first.encoding
         )
+        report.validation_path = f"{first.validation_path} ({len(ranges)} byte ranges)"
         sink = Sink(report, max_per_type)
         endings = Endings()
         hashes = KeyHashes() if spec.key else None

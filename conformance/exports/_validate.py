@@ -38,7 +38,13 @@ from conformance.exports._encoding import (
     check_bom,
     codec_name,
 )
-from conformance.exports._fast import FastValidator, build_fast_validator
+from conformance.exports._fast import (
+    EXACT_ONLY_ENV,
+    FastValidator,
+    build_fast_validator,
+    exact_only,
+    fast_path_refusal,
+)
 from conformance.exports._files import NotRegularFile, file_kind, open_regular
 from conformance.exports._keys import KeyCollector, KeyHashes, report_duplicates
 from conformance.exports._model import (
@@ -871,11 +877,23 @@ class _RecordChecker:
         if validator is None:
             return None
         folder = _version_folder(spec.schema_path)
-        fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
+        fast = None
+        if not exact_only():
+            fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
         typed = None
         if fast is not None and spec.format == "jsonl" and len(spec.key) <= 1:
             key = spec.key[0] if spec.key else None
             typed = build_typed_records(spec.schema_path, folder, key)
+        if exact_only():
+            sink.report.validation_path = f"exact ({EXACT_ONLY_ENV}=1)"
+        elif fast is None:
+            why = fast_path_refusal(spec.schema_path, folder) or "no fast path"
+            sink.report.validation_path = f"exact: {why}"
+        else:
+            columns = " and CSV column checks" if spec.format == "csv" else ""
+            sink.report.validation_path = ("msgspec typed records, " if typed else "") + (
+                f"jsonschema-rs{columns}, then the exact checker for what they refuse"
+            )
         checker = cls(validator, fast, sink, typed)
         if fast is not None and spec.format == "csv" and len(spec.key) <= 1:
             checker.schema = (spec.schema_path, folder, spec.key[0] if spec.key else None)
@@ -1333,12 +1351,21 @@ def _read_xml(
         return
     schema = loaded[0] if loaded is not None else None
     key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
-    fast = XmlBatches.build(spec, loaded[1], formats, key_name) if loaded is not None else None
+    fast = None
+    if loaded is not None and not exact_only():
+        fast = XmlBatches.build(spec, loaded[1], formats, key_name)
     declared = loaded is not None and spec.record_element in global_element_names(loaded[1])
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     compiled = None
     if loaded is not None and fast is not None and declared:
         compiled = compile_record(loaded[1], spec.record_element, formats, key_name)
+    if not collect:
+        report.validation_path = (
+            f"exact ({EXACT_ONLY_ENV}=1)"
+            if exact_only()
+            else ("compiled records, " if compiled is not None else "")
+            + ("XSD batches" if fast is not None else "lxml record by record")
+        )
     scanner = RecordScanner(compiled, keys.hashes) if compiled is not None else None
     tap = XmlTap(decoder, scanner.chunks(iter(decoder)) if scanner is not None else None)
     taken_before = None
