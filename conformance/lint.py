@@ -41,7 +41,7 @@ from conformance.standards.loader import (
 )
 from conformance.standards.model import Standard, Verification
 from conformance.standards.operations import Operation, load_operations
-from conformance.standards.seal import XS, load_xsd, resolve_in_folder, xsd_closure
+from conformance.standards.seal import XS, load_xsd, resolve_in_folder, version_folder, xsd_closure
 from conformance.validation import SchemaSet
 
 __all__ = ["LintIssue", "lint_folder", "lint_paths", "lint_standard"]
@@ -226,7 +226,7 @@ class _Linter:
         for index, spec in enumerate(standard.exports):
             if spec.format == "xml":
                 continue
-            reason = fast_path_refusal(spec.schema_path, self.folder)
+            reason = fast_path_refusal(spec.schema_path, version_folder(spec.schema_path))
             if reason is None:
                 continue
             self.add(
