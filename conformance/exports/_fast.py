@@ -81,6 +81,15 @@ def _birth_dates(last_year: int) -> str:
 
 _ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LDH = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# RFC 3986 character classes (unreserved, sub-delims, percent-escapes) for the uri pattern
+_PCT = "%[0-9A-Fa-f]{2}"
+_PCHAR = f"(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@]|{_PCT})"
+_PATH_CHARS = f"(?:{_PCHAR}|/)*"
+_QUERY_CHARS = f"(?:{_PCHAR}|[/?])*"
+_AUTHORITY = (
+    f"(?:(?:[A-Za-z0-9\\-._~!$&'()*+,;=:]|{_PCT})*@)?"
+    f"(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|{_PCT})*(?::[0-9]*)?"
+)
 
 
 def format_patterns(today_year: int) -> dict[str, str]:
@@ -99,6 +108,9 @@ def format_patterns(today_year: int) -> dict[str, str]:
         "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
         "cn-id-number": f"^{_PROVINCES}[0-9]{{4}}{_birth_dates(today_year - 1)}[0-9]{{3}}[0-9X]$",
         "cn-uscc": f"^[1-9ANY]{_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}$",
+        # an absolute URI with no IP literal (those fall back to the exact check)
+        "uri": f"^[A-Za-z][A-Za-z0-9+.-]*:(?://{_AUTHORITY}(?:/{_PATH_CHARS})?|(?!//){_PATH_CHARS})"
+        f"(?:\\?{_QUERY_CHARS})?(?:#{_QUERY_CHARS})?$",
         # the common mailbox: ASCII dot-atom, a dotted LDH domain whose last label starts
         # with a letter (quoted parts, literals and U-labels fall back to the exact check)
         "email": f"^(?=[^@]{{1,64}}@)(?=.{{1,254}}$){_ATOM}(?:\\.{_ATOM})*@"
