@@ -658,7 +658,7 @@ def _candidate(tmp_path: Path, standard: str, exports: dict[str, Path]) -> Path:
     return path
 
 
-def _run(tmp_path: Path, url: str, token: str, standard: str, candidate: Path) -> Any:
+def _run(tmp_path: Path, url: str, token: str, standard: str, candidate: Path, *extra: str) -> Any:
     reports = tmp_path / "reports"
     result = run_cli(
         "run",
@@ -672,6 +672,7 @@ def _run(tmp_path: Path, url: str, token: str, standard: str, candidate: Path) -
         str(reports),
         "--max-examples",
         "0",
+        *extra,
         env={TOKEN_ENV: token},
     )
     (run_dir,) = list(reports.iterdir())
@@ -724,6 +725,47 @@ def test_run_with_hostile_licence_exports(
     for name, text in outputs.items():
         assert MARKER not in text, name
     assert MARKER not in result.out + result.err
+
+
+@pytest.mark.slow
+def test_run_with_a_fifo_and_an_entity_reference_ends_with_errors_and_findings(
+    tmp_path: Path, reference_url: str, token: str, marker_file: Path
+) -> None:
+    # Issue 15 items 1 and 3, end to end with --jobs 2: a FIFO as the JSON Lines export (it
+    # blocked the run's digest of it) and an XML record holding an entity of an external
+    # DTD (it vanished from the results).
+    fifo = tmp_path / "licences.jsonl"
+    os.mkfifo(fifo)
+    source = FIXTURE / "exports" / "gov.e-licence"
+    xml = (source / "licences.xml").read_text(encoding="utf-8")
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text(f'<!ENTITY m SYSTEM "{marker_file.as_uri()}">', encoding="utf-8")
+    start = xml.index("<", xml.index("?>"))
+    body = xml[start:]
+    first = body.index("</", body.index("<", body.index(">") + 1) + 1)  # a record's first field
+    body = body[:first] + "&m;" + body[first:]
+    doctype = f'<!DOCTYPE Licences SYSTEM "{dtd.as_uri()}">\n'
+    xml_path = write(tmp_path / "licences.xml", xml[:start] + doctype + body)
+    candidate = _candidate(
+        tmp_path, "gov.e-licence@1.1.0", {"licences-jsonl": fifo, "licences-xml": xml_path}
+    )
+    result, data, outputs = _run(
+        tmp_path, reference_url, token, "gov.e-licence@1.1.0", candidate, "--jobs", "2"
+    )
+    assert result.code != 0, result.out + result.err
+    assert "Traceback" not in result.out + result.err
+    by_target: dict[str, dict[str, Any]] = {}
+    for r in data["results"]:
+        by_target.setdefault(r["target"], {})[r["check"]] = r
+    jsonl = by_target["export licences-jsonl"]
+    assert jsonl["export_records"]["status"] == "error"
+    assert "FIFO" in json.dumps(jsonl["export_records"], ensure_ascii=False)
+    records = by_target["export licences-xml"]["export_records"]
+    assert records["status"] == "fail"
+    titles = {f["title"] for f in records["failures"]}
+    assert "entity-reference" in titles, titles
+    for name, text in outputs.items():
+        assert MARKER not in text, name
 
 
 @pytest.mark.slow
