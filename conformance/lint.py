@@ -20,7 +20,7 @@ from jsonschema.exceptions import SchemaError
 from conformance._lint_lifecycle import lint_lifecycle
 from conformance.checks import all_checks
 from conformance.errors import Location, StandardError, UsageError
-from conformance.exports import Severity, lint_rules, validate_export
+from conformance.exports import Severity, fast_path_refusal, lint_rules, validate_export
 from conformance.formats import FORMATS
 from conformance.generation import UnsatisfiableSchema, backtracking, from_schema
 from conformance.regex_validator import (
@@ -41,7 +41,7 @@ from conformance.standards.loader import (
 )
 from conformance.standards.model import Standard, Verification
 from conformance.standards.operations import Operation, load_operations
-from conformance.standards.seal import XS, load_xsd, resolve_in_folder, xsd_closure
+from conformance.standards.seal import XS, load_xsd, resolve_in_folder, version_folder, xsd_closure
 from conformance.validation import SchemaSet
 
 __all__ = ["LintIssue", "lint_folder", "lint_paths", "lint_standard"]
@@ -216,7 +216,28 @@ class _Linter:
         self.current = manifest
         self._clauses(standard, doc)
         self._export_rules(standard, doc)
+        if not ref_errors:
+            self._export_paths(standard, doc)
         return self.issues
+
+    def _export_paths(self, standard: Standard, manifest: Document) -> None:
+        """A JSON export whose record schema the fast path cannot mirror: say where and
+        what it costs (every record through the exact validator alone)."""
+        for index, spec in enumerate(standard.exports):
+            if spec.format == "xml":
+                continue
+            reason = fast_path_refusal(spec.schema_path, version_folder(spec.schema_path))
+            if reason is None:
+                continue
+            self.add(
+                "export-slow-path",
+                f"export {spec.name}: record schema {spec.schema_path.name} gets no fast "
+                f"path: {reason}; every record is then validated by python-jsonschema "
+                "alone, one Python call per record and per value (tens of times slower "
+                "on large exports); expected only constructs the fast path mirrors",
+                manifest.location(f"/exports/{index}/schema"),
+                severity="warning",
+            )
 
     def operations(self, standard: Standard) -> list[Operation]:
         """The standard's operations, read once (raises StandardError when they cannot be)."""

@@ -685,9 +685,9 @@ def test_empty_file(folder: Path, tmp_path: Path) -> None:
 
 def test_directory_and_missing_file(folder: Path, tmp_path: Path) -> None:
     spec = make_spec(folder, "jsonl")
-    for path in (tmp_path, tmp_path / "missing.jsonl"):
+    for path, kind in ((tmp_path, "not-a-file"), (tmp_path / "missing.jsonl", "unreadable")):
         report = validate_export(spec, path)
-        issue = only(report, RECORDS, "unreadable")
+        issue = only(report, RECORDS, kind)
         assert str(path) in issue.message
         assert not report.complete
         assert report.failed(RECORDS)
@@ -813,7 +813,7 @@ def test_fifo_is_unreadable_without_blocking(folder: Path, tmp_path: Path) -> No
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
     report = validate_export(make_spec(folder, "jsonl"), fifo)
-    assert "not a regular file" in only(report, RECORDS, "unreadable").message
+    assert "a FIFO (named pipe), not a regular file" in only(report, RECORDS, "not-a-file").message
 
 
 def test_progress_is_reported(folder: Path, tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 
 from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
 from conformance.exports._fast import (
+    EXACT_ONLY_ENV,
+    EXACT_PATTERNS,
     build_fast_validator,
+    fast_path_refusal,
     format_patterns,
     id_number_check_ok,
     uscc_check_ok,
@@ -23,12 +26,14 @@ from conformance.exports._parallel import plan_ranges
 from conformance.exports.progress import TerminalProgress
 from conformance.formats import FORMATS
 from conformance.standards.loader import load_standard
+from conformance.standards.model import ExportFormat
 from conformance.validation import schema_validator
+from tests.test_exports import make_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 LICENCE = ROOT / "standards" / "gov.e-licence" / "1.1.0"
 PATTERNS = format_patterns(2026)
-EXACT = ("date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid")
+EXACT = tuple(sorted(EXACT_PATTERNS))
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -777,3 +782,202 @@ def test_compiled_records_count_only_what_lxml_read_before_a_syntax_error(
     assert compiled[0] == 100  # line 202 holds record 101
     assert compiled[1][(RECORDS, "parse")] == 1
     assert compiled[2] is False
+
+
+# ---------------------------------------------------------------- published schema constructs
+
+PUBLISHED = "https://standards.example.gov.cn/records/2.0/"
+
+
+def _published_schemas(folder: Path) -> Path:
+    """A record schema written as published ones are: root $id, $anchor, $ref into $defs
+    and across files by URL and by relative path, oneOf/anyOf/allOf/not, if/then/else,
+    dependentRequired, patternProperties, unevaluatedProperties, const, nested arrays of
+    objects, and the suite's formats."""
+    folder.mkdir(parents=True, exist_ok=True)
+    common = {
+        "$id": f"{PUBLISHED}common.schema.json",
+        "$defs": {
+            "code": {"$anchor": "code", "type": "string", "format": "cn-division-code"},
+            "contact": {
+                "type": "object",
+                "properties": {
+                    "email": {"type": "string", "format": "email"},
+                    "site": {"type": "string", "format": "uri"},
+                    "phone": {"type": "string", "format": "cn-mobile"},
+                },
+                "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
+                "additionalProperties": False,
+            },
+        },
+    }
+    record = {
+        "$id": f"{PUBLISHED}record.schema.json",
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["id", "kind", "holder", "issued", "items"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^R[0-9]{5}$"},
+            "version": {"const": 2},
+            "kind": {"enum": ["person", "organisation"]},
+            "holder": {"$ref": "#holder"},
+            "issued": {"type": "string", "format": "date-time"},
+            "division": {"$ref": "common.schema.json#code"},
+            "contact": {"$ref": f"{PUBLISHED}common.schema.json#/$defs/contact"},
+            "uuid": {"type": "string", "format": "uuid"},
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1},
+                        "parts": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"n": {"type": "integer", "minimum": 0}},
+                                "required": ["n"],
+                            },
+                        },
+                    },
+                },
+            },
+            "note": {"not": {"type": "string", "format": "email"}},
+        },
+        "patternProperties": {"^x-[a-z]+$": {"type": "string"}},
+        "dependentRequired": {"contact": ["division"]},
+        "if": {"properties": {"kind": {"const": "person"}}},
+        "then": {"properties": {"holder": {"required": ["id_number"]}}},
+        "else": {"properties": {"holder": {"required": ["uscc"]}}},
+        "unevaluatedProperties": False,
+        "$defs": {
+            "holder": {
+                "$anchor": "holder",
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "id_number": {"type": "string", "format": "cn-id-number"},
+                    "uscc": {"type": "string", "format": "cn-uscc"},
+                },
+                "oneOf": [{"required": ["id_number"]}, {"required": ["uscc"]}],
+                "allOf": [{"required": ["name"]}],
+            }
+        },
+    }
+    (folder / "common.schema.json").write_text(json.dumps(common), encoding="utf-8")
+    path = folder / "record.schema.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return path
+
+
+def _published_records() -> list[dict[str, Any]]:
+    good = {
+        "id": "R00001",
+        "version": 2,
+        "kind": "person",
+        "holder": {"name": "张三", "id_number": "11010519491231002X"},
+        "issued": "2024-05-01T08:00:00+08:00",
+        "division": "330106",
+        "contact": {"email": "zhang.san@zj.gov.cn", "site": "https://zj.gov.cn/a?b=1"},
+        "uuid": "123e4567-e89b-12d3-a456-426614174000",
+        "items": [{"name": "a", "parts": [{"n": 1}, {"n": 2}]}],
+        "note": "free text",
+        "x-extra": "ok",
+    }
+    org = {
+        **good,
+        "kind": "organisation",
+        "holder": {"name": "某公司", "uscc": "91110000600037341L"},
+    }
+    faults: list[dict[str, Any]] = [
+        {**good, "holder": {"name": "张三", "id_number": "110105194912310021"}},  # check char
+        {**good, "contact": {"email": "zhang..san@zj.gov.cn"}},
+        {**good, "contact": {"email": '"zhang san"@[10.0.0.1]'}},  # valid: quoted, literal
+        {**good, "contact": {"site": "not a uri"}},
+        {**good, "issued": "2024-05-01 08:00:00"},
+        {**good, "division": "990106"},
+        {**good, "uuid": "123e4567e89b12d3a456426614174000"},
+        {**good, "items": [{"name": "a", "parts": [{"n": -1}]}]},
+        {**good, "note": "a@b.cn"},  # not an email
+        {**good, "x-extra": 1},
+        {**good, "y": 1},  # unevaluated
+        {**good, "version": 3},
+        {**org, "holder": {"name": "某公司"}},  # else branch: uscc required
+        {k: v for k, v in good.items() if k != "division"},  # dependentRequired
+        {
+            **good,
+            "holder": {
+                "name": "x",
+                "id_number": "11010519491231002X",
+                "uscc": "91110000600037341L",
+            },
+        },
+    ]
+    records = []
+    for number in range(600):
+        base = faults[number // 40] if number % 40 == 7 and number // 40 < len(faults) else None
+        record = json.loads(json.dumps(base or (org if number % 3 else good)))
+        record["id"] = f"R{number:05d}"
+        records.append(record)
+    return records
+
+
+def _summary(report: Any) -> tuple[Any, ...]:
+    issues = [(i.kind, i.line, i.row, i.pointer, i.message) for i in report.issues]
+    return report.records, dict(report.counts), issues
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_published_constructs_keep_the_fast_path_and_report_what_the_exact_checker_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: ExportFormat
+) -> None:
+    folder = tmp_path / "std"
+    schema = _published_schemas(folder)
+    assert fast_path_refusal(schema, folder) is None  # root $id, anchors, URLs: mirrored
+    assert build_fast_validator(schema, folder) is not None
+    records = _published_records()
+    if fmt == "jsonl":
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    else:
+        text = "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n"
+    path = tmp_path / f"r.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    spec = make_spec(folder, fmt, schema=json.loads(schema.read_text(encoding="utf-8")))
+    default = validate_export(spec, path)
+    assert not default.validation_path.startswith("exact"), default.validation_path
+    monkeypatch.setenv(EXACT_ONLY_ENV, "1")
+    exact = validate_export(spec, path)
+    assert exact.validation_path == f"exact ({EXACT_ONLY_ENV}=1)"
+    assert _summary(default) == _summary(exact)
+    # every fault found but the quoted, literal address (valid): 14 records, each located
+    bad = {i.line for i in exact.issues}
+    assert len(bad) == 14, sorted(bad)
+
+
+def test_a_construct_the_fast_path_cannot_mirror_is_named_with_its_place(tmp_path: Path) -> None:
+    folder = tmp_path / "std"
+    folder.mkdir()
+    schema = folder / "record.schema.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "$id": f"{PUBLISHED}tree.schema.json",
+                "$dynamicAnchor": "node",
+                "type": "object",
+                "properties": {"children": {"type": "array", "items": {"$dynamicRef": "#node"}}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    reason = fast_path_refusal(schema, folder)
+    assert reason is not None
+    assert "$dynamicAnchor" in reason
+    assert schema.as_uri() in reason
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"children": [{"children": []}]}\n', encoding="utf-8")
+    report = validate_export(
+        make_spec(folder, "jsonl", key=(), schema=json.loads(schema.read_text())), path
+    )
+    assert report.validation_path.startswith("exact: $dynamicAnchor")
+    assert not report.issues

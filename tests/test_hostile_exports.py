@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import zlib
@@ -25,13 +26,15 @@ import yaml
 from conformance.exports import (
     ENCODING,
     RECORDS,
+    NotRegularFile,
     Severity,
     _compressed,
     _parallel,
     _validate,
+    open_regular,
     validate_export,
 )
-from conformance.standards.model import ExportFormat
+from conformance.standards.model import ExportFormat, ExportSpec
 from tests.conftest import FIXTURE, HANG_TIMEOUT_S, OWN_PEAK_KIB, ROOT, TOKEN_ENV, finishes, run_cli
 from tests.test_exports import id_number, jsonl, make_spec, only, rec, write, xml_doc, xml_rows
 
@@ -83,6 +86,104 @@ def test_external_dtd_is_flagged_and_never_loaded(
     assert report.records == 3  # the records themselves are still checked
     assert MARKER not in _texts(report)
     assert "root:" not in _texts(report)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_entity_of_an_external_dtd_is_a_named_finding_never_a_crash(
+    tmp_path: Path, marker_file: Path, jobs: int
+) -> None:
+    # libxml2's XSD code raised "Internal error" on the unexpanded reference (issue 15
+    # item 1): the export then vanished from the results. Now a finding, with its line.
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text(f'<!ENTITY m SYSTEM "{marker_file.as_uri()}"><!ENTITY n "x">', "utf-8")
+    spec = make_spec(tmp_path / "std", "xml")
+    body = xml_doc(xml_rows(300)).split("\n", 1)[1]
+    body = body.replace("<No>L0200</No>", "<No>&m;</No>").replace(
+        "<Name>持证人7</Name>", "<Name>a&n;b</Name>"
+    )
+    text = f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Licences SYSTEM "{dtd.as_uri()}">\n'
+    path = write(tmp_path / "a.xml", text + body)
+    plain = write(tmp_path / "b.xml", xml_doc(xml_rows(5)))
+    if jobs == 1:
+        report = finishes(lambda: validate_export(spec, path))
+    else:  # side by side in worker processes, as --jobs 2 runs them
+        report = finishes(
+            lambda: _parallel.validate_many([(spec, path), (spec, plain)], max_per_type=10, jobs=2)
+        )[0]
+    found = [i for i in report.issues if i.kind == "entity-reference"]
+    lines = text.count("\n") + 1
+    assert [(i.line, i.xpath, i.value) for i in found] == [
+        (lines + 7, "/Licences/Licence[7]", "&n;"),
+        (lines + 200, "/Licences/Licence[200]", "&m;"),
+    ]
+    assert all(i.severity is Severity.ERROR for i in found)
+    assert "never loaded" in found[0].message
+    assert report.failed(RECORDS)
+    assert report.records == 300
+    assert not [i for i in report.issues if "Internal error" in i.message]
+    assert MARKER not in _texts(report)
+
+
+class _Unpicklable(Exception):
+    """An exception holding what pickle refuses (as lxml's hold C objects)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.handle = lambda: None
+
+
+def _raise_unpicklable(_args: Any) -> None:
+    raise _Unpicklable("boom at /Licences/Licence[3]")
+
+
+def test_a_worker_exception_always_reaches_the_parent() -> None:
+    # Unguarded, pool.map fails to send this exception back (issue 15 item 1, --jobs 2).
+    with _parallel._pool(2) as pool, pytest.raises(_parallel.WorkerError) as raised:
+        finishes(lambda: pool.map(_parallel._guarded, [(_raise_unpicklable, None)]))
+    assert "_Unpicklable in an export worker process: boom at /Licences/Licence[3]" in str(
+        raised.value
+    )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory", "socket"])
+@pytest.mark.parametrize("fmt", ["jsonl", "xml"])
+def test_a_path_that_is_not_a_regular_file_is_never_opened(
+    tmp_path: Path, kind: str, fmt: str
+) -> None:
+    import socket
+
+    from conformance.engine.exporting import file_sha256
+
+    spec = make_spec(tmp_path / "std", fmt)
+    path = tmp_path / f"x.{fmt}"
+    words = {
+        "fifo": "a FIFO (named pipe)",
+        "dev-zero": "a character device",
+        "directory": "a directory",
+        "socket": "a socket",
+    }[kind]
+    held = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path = Path("/dev/zero")
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        held = socket.socket(socket.AF_UNIX)
+        held.bind(str(path))
+    try:
+        for jobs in (1, 2):
+            report = finishes(lambda jobs=jobs: validate_export(spec, path, jobs=jobs))
+            issue = only(report, RECORDS, "not-a-file")
+            assert f"is {words}, not a regular file" in issue.message
+            assert not report.complete
+        assert finishes(lambda: file_sha256(path)) is None  # never digested
+        with pytest.raises(NotRegularFile):
+            open_regular(path)
+    finally:
+        if held is not None:
+            held.close()
 
 
 @pytest.mark.parametrize(
@@ -557,7 +658,7 @@ def _candidate(tmp_path: Path, standard: str, exports: dict[str, Path]) -> Path:
     return path
 
 
-def _run(tmp_path: Path, url: str, token: str, standard: str, candidate: Path) -> Any:
+def _run(tmp_path: Path, url: str, token: str, standard: str, candidate: Path, *extra: str) -> Any:
     reports = tmp_path / "reports"
     result = run_cli(
         "run",
@@ -571,6 +672,7 @@ def _run(tmp_path: Path, url: str, token: str, standard: str, candidate: Path) -
         str(reports),
         "--max-examples",
         "0",
+        *extra,
         env={TOKEN_ENV: token},
     )
     (run_dir,) = list(reports.iterdir())
@@ -626,6 +728,47 @@ def test_run_with_hostile_licence_exports(
 
 
 @pytest.mark.slow
+def test_run_with_a_fifo_and_an_entity_reference_ends_with_errors_and_findings(
+    tmp_path: Path, reference_url: str, token: str, marker_file: Path
+) -> None:
+    # Issue 15 items 1 and 3, end to end with --jobs 2: a FIFO as the JSON Lines export (it
+    # blocked the run's digest of it) and an XML record holding an entity of an external
+    # DTD (it vanished from the results).
+    fifo = tmp_path / "licences.jsonl"
+    os.mkfifo(fifo)
+    source = FIXTURE / "exports" / "gov.e-licence"
+    xml = (source / "licences.xml").read_text(encoding="utf-8")
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text(f'<!ENTITY m SYSTEM "{marker_file.as_uri()}">', encoding="utf-8")
+    start = xml.index("<", xml.index("?>"))
+    body = xml[start:]
+    first = body.index("</", body.index("<", body.index(">") + 1) + 1)  # a record's first field
+    body = body[:first] + "&m;" + body[first:]
+    doctype = f'<!DOCTYPE Licences SYSTEM "{dtd.as_uri()}">\n'
+    xml_path = write(tmp_path / "licences.xml", xml[:start] + doctype + body)
+    candidate = _candidate(
+        tmp_path, "gov.e-licence@1.1.0", {"licences-jsonl": fifo, "licences-xml": xml_path}
+    )
+    result, data, outputs = _run(
+        tmp_path, reference_url, token, "gov.e-licence@1.1.0", candidate, "--jobs", "2"
+    )
+    assert result.code != 0, result.out + result.err
+    assert "Traceback" not in result.out + result.err
+    by_target: dict[str, dict[str, Any]] = {}
+    for r in data["results"]:
+        by_target.setdefault(r["target"], {})[r["check"]] = r
+    jsonl = by_target["export licences-jsonl"]
+    assert jsonl["export_records"]["status"] == "error"
+    assert "FIFO" in json.dumps(jsonl["export_records"], ensure_ascii=False)
+    records = by_target["export licences-xml"]["export_records"]
+    assert records["status"] == "fail"
+    titles = {f["title"] for f in records["failures"]}
+    assert "entity-reference" in titles, titles
+    for name, text in outputs.items():
+        assert MARKER not in text, name
+
+
+@pytest.mark.slow
 def test_run_shows_formula_cells_inert(tmp_path: Path, reference_url: str, token: str) -> None:
     source = FIXTURE / "exports" / "gov.service-case" / "cases.csv"
     rows = list(csv.reader(io.StringIO(source.read_text(encoding="gb18030"))))
@@ -664,3 +807,117 @@ def test_run_shows_formula_cells_inert(tmp_path: Path, reference_url: str, token
     from lxml import etree
 
     etree.fromstring(junit.encode())  # still well-formed XML
+
+
+# ---------------------------------------------------------------- JSON as strict parsers read it
+
+
+def _strict_lines() -> tuple[list[str], dict[int, tuple[str, str]]]:
+    """3000 licence lines, a few holding what a strict parser refuses: (lines, expected
+    {line number: (kind, pointer)}); also lines that look suspicious and are clean."""
+    from tests.test_exports_fast import _licence_records
+
+    base = _licence_records()
+    lines = []
+    for number in range(3000):
+        record = json.loads(json.dumps(base[number % len(base)]))
+        record["licence_id"] = f"BL-2020-{number:06d}"
+        lines.append(json.dumps(record, ensure_ascii=False))
+    expected: dict[int, tuple[str, str]] = {}
+    # a member given twice, the first value invalid (the last one is what parsers keep)
+    lines[9] = '{"name": 12, ' + lines[9][1:]
+    expected[10] = ("duplicate-member", "/name")
+    # nested, and in the middle of a fast block
+    lines[1500] = lines[1500].replace('"holder": {', '"holder": {"type": [], ', 1)
+    expected[1501] = ("duplicate-member", "/holder/type")
+    # colons written as \u003a, in names and values, and spaces before colons: all clean
+    lines[20] = lines[20].replace('"name": "', '"name" :\t"a\\u003ab\\u003A:', 1)
+    lines[2500] = lines[2500].replace('"name": "', '"name"  : "\\\\u003a', 1)
+    # a lone surrogate, in a value and in a name
+    lines[30] = lines[30].replace('"name": "', '"name": "\\udc00', 1)
+    expected[31] = ("lone-surrogate", "/name")
+    lines[2900] = lines[2900].replace('"name": "', '"\\ud800x": 1, "name": "', 1)
+    expected[2901] = ("lone-surrogate", "/\ud800x")
+    return lines, expected
+
+
+def _strict_found(report: Any) -> dict[int, tuple[str, str]]:
+    return {
+        i.line: (i.kind, i.pointer)
+        for i in report.issues
+        if i.kind in ("duplicate-member", "lone-surrogate")
+    }
+
+
+def test_members_given_twice_and_lone_surrogates_are_findings_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15 item 6: orjson, msgspec and Python's json keep the last value silently.
+    from conformance.standards.loader import load_standard
+    from tests.test_exports_fast import LICENCE
+
+    spec = load_standard(LICENCE).export("licences-jsonl")
+    lines, expected = _strict_lines()
+    path = write(tmp_path / "l.jsonl", "\n".join(lines) + "\n")
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        assert _strict_found(report) == expected
+        issues = [(i.kind, i.line, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    typed = summary()
+    for issue in typed[2]:
+        if issue[0] == "duplicate-member":
+            assert "given more than once" in issue[3]
+        if issue[0] == "lone-surrogate":
+            assert "\\udc00" in issue[3] or "\\ud800" in issue[3]
+    # the first value of /name (12) is invalid, yet no type error: the last one is checked
+    assert (RECORDS, "duplicate-member") in typed[1]
+    monkeypatch.setattr(_validate, "build_typed_records", lambda *args: None)
+    assert typed == summary()  # orjson and jsonschema-rs a block at a time
+    monkeypatch.setattr(_validate, "_block_at_once", lambda *args: None)
+    assert typed == summary()  # line by line
+    # the same records as one JSON array (the exact reader): the same findings
+    array = write(tmp_path / "a.json", "[\n" + ",\n".join(lines) + "\n]\n")
+    as_json = ExportSpec(**{**spec.__dict__, "format": "json"})
+    found = _strict_found(validate_export(as_json, array))
+    assert found == {line + 1: what for line, what in expected.items()}
+
+
+def test_strict_signal_never_misses_a_member_given_twice() -> None:
+    # The cheap count is exact: drawn objects, one member repeated, every spelling.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from conformance.exports._strict import maybe_strict_problem, strict_problems
+
+    names = st.text(alphabet=':"\\ab\u00e9', max_size=4)
+    leaves = st.one_of(
+        st.integers(), st.text(alphabet=':"\\a', max_size=5), st.none(), st.just("\\u003a")
+    )
+    objects = st.dictionaries(names, leaves, min_size=1, max_size=4)
+
+    def hidden(node: Any) -> Any:  # colons as \x01, written \u0001 by json.dumps
+        if isinstance(node, str):
+            return node.replace(":", "\x01")
+        if isinstance(node, dict):
+            return {hidden(k): hidden(v) for k, v in node.items()}
+        return node
+
+    @settings(max_examples=300, deadline=None)
+    @given(objects, st.data(), st.booleans(), st.booleans())
+    def exact(obj: dict[str, Any], data: Any, twice: bool, escaped: bool) -> None:
+        text = json.dumps(obj, ensure_ascii=False)
+        if escaped:  # every colon inside a string written \u003a
+            text = json.dumps(hidden(obj)).replace("\\u0001", "\\u003a")
+        value = json.loads(text)
+        assert value == obj
+        if twice:
+            name = data.draw(st.sampled_from(sorted(value)))
+            text = "{" + json.dumps(name) + ': "first", ' + text[1:]
+        assert maybe_strict_problem(text, json.loads(text)) or not twice
+        kinds = [kind for kind, _, _ in strict_problems(text)]
+        assert kinds == (["duplicate-member"] if twice else [])
+
+    exact()

@@ -29,6 +29,7 @@ from conformance.exports import (
     Severity,
     apply_rules,
     export_rules,
+    open_regular,
     validate_export,
     validate_many,
 )
@@ -201,6 +202,7 @@ class ExportRunner:
         evidence = {
             "file": str(path),
             "records": report.records,
+            "validation_path": report.validation_path,  # which fast paths, or exact and why
             "counts": {f"{c}:{k}": n for (c, k), n in sorted(report.counts.items())},
             "capped": sorted(f"{c}:{k}" for c, k in report.capped),
             "warnings": [
@@ -250,9 +252,11 @@ def issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:
 
 
 def file_sha256(path: Path) -> str | None:
+    """The file's digest; None when it cannot be read, or is not a regular file (a FIFO
+    would block the run, ``/dev/zero`` never ends: neither is ever opened)."""
     try:
         digest = hashlib.sha256()
-        with path.open("rb") as handle:
+        with open_regular(Path(path)) as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()

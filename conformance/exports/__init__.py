@@ -19,6 +19,8 @@ Counts are exact; the issues listed are capped per (check, kind).
 """
 
 from conformance.exports._encoding import RECORD_LIMIT
+from conformance.exports._fast import EXACT_ONLY_ENV, exact_only, fast_path_refusal
+from conformance.exports._files import NotRegularFile, open_regular
 from conformance.exports._model import (
     CHECKS,
     ENCODING,
@@ -46,6 +48,7 @@ __all__ = [
     "CHECKS",
     "ENCODING",
     "ERRORS_PER_RECORD",
+    "EXACT_ONLY_ENV",
     "MAX_DEPTH",
     "RECORDS",
     "RECORD_COUNT",
@@ -56,11 +59,15 @@ __all__ = [
     "ExportIssue",
     "ExportReport",
     "ExportRules",
+    "NotRegularFile",
     "Severity",
     "TotalFrom",
     "apply_rules",
+    "exact_only",
     "export_rules",
+    "fast_path_refusal",
     "lint_rules",
+    "open_regular",
     "validate_export",
     "validate_many",
 ]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+from conformance.exports._files import open_regular
+
 # The caps, in one place.
 MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024  # 1 GiB out of one compressed export
 MAX_RATIO = 200  # decompressed bytes per compressed byte
@@ -57,7 +59,7 @@ def compression_of(head: bytes) -> str | None:
 def is_gzip(path: Path) -> bool:
     """Whether ``path`` holds gzip data (by its magic bytes; the name alone proves nothing)."""
     try:
-        with Path(path).open("rb") as stream:
+        with open_regular(Path(path)) as stream:
             return stream.read(2) == GZIP_MAGIC
     except OSError:
         return False
@@ -70,7 +72,7 @@ def gzip_size_hint(path: Path, compressed: int) -> int:
     progress display and nothing else.
     """
     try:
-        with Path(path).open("rb") as stream:
+        with open_regular(Path(path)) as stream:
             stream.seek(max(compressed - 4, 0))
             tail = stream.read(4)
     except OSError:
@@ -94,7 +96,7 @@ class GzipStream:
         max_ratio: int | None = None,
         ratio_after: int | None = None,
     ) -> None:
-        self._file = Path(path).open("rb")  # noqa: SIM115  # closed by close()
+        self._file = open_regular(Path(path))  # closed by close()
         self.max_bytes = MAX_DECOMPRESSED_BYTES if max_bytes is None else max_bytes
         self.max_ratio = MAX_RATIO if max_ratio is None else max_ratio
         self.ratio_after = RATIO_AFTER_BYTES if ratio_after is None else ratio_after

@@ -16,12 +16,13 @@ A record is first checked by :class:`FastValidator`, which only answers *valid o
 When the fast path says *valid*, python-jsonschema would find no error either; when it says
 *invalid*, the caller runs python-jsonschema (the slow path) for the located, detailed errors,
 so error output is exactly what it always was. A schema the fast path cannot mirror safely
-(``$id``, anchors, dynamic references, regular expressions whose meaning differs between
-Python and ECMA-262) gets no fast path at all.
+(an embedded ``$id``, dynamic references, regular expressions whose meaning differs between
+Python and ECMA-262) gets no fast path at all; a root ``$id`` and ``$anchor``s keep it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,16 +30,19 @@ from datetime import UTC, datetime, timedelta, timezone
 from itertools import compress
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urldefrag, urljoin
+from urllib.parse import quote, unquote, urldefrag, urljoin
 
 import jsonschema_rs
 
 from conformance.standards._documents import load_data
 
 __all__ = [
+    "EXACT_ONLY_ENV",
     "ErrorLocator",
     "FastValidator",
     "build_fast_validator",
+    "exact_only",
+    "fast_path_refusal",
     "id_number_check_ok",
     "uscc_check_ok",
 ]
@@ -75,6 +79,19 @@ def _birth_dates(last_year: int) -> str:
     return f"(?:(?:{years}){md}|(?:{leap})0229)"
 
 
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LDH = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# RFC 3986 character classes (unreserved, sub-delims, percent-escapes) for the uri pattern
+_PCT = "%[0-9A-Fa-f]{2}"
+_PCHAR = f"(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@]|{_PCT})"
+_PATH_CHARS = f"(?:{_PCHAR}|/)*"
+_QUERY_CHARS = f"(?:{_PCHAR}|[/?])*"
+_AUTHORITY = (
+    f"(?:(?:[A-Za-z0-9\\-._~!$&'()*+,;=:]|{_PCT})*@)?"
+    f"(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|{_PCT})*(?::[0-9]*)?"
+)
+
+
 def format_patterns(today_year: int) -> dict[str, str]:
     """Anchored ECMA-262 patterns accepting only values each format's check accepts.
 
@@ -91,7 +108,20 @@ def format_patterns(today_year: int) -> dict[str, str]:
         "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
         "cn-id-number": f"^{_PROVINCES}[0-9]{{4}}{_birth_dates(today_year - 1)}[0-9]{{3}}[0-9X]$",
         "cn-uscc": f"^[1-9ANY]{_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}$",
+        # an absolute URI with no IP literal (those fall back to the exact check)
+        "uri": f"^[A-Za-z][A-Za-z0-9+.-]*:(?://{_AUTHORITY}(?:/{_PATH_CHARS})?|(?!//){_PATH_CHARS})"
+        f"(?:\\?{_QUERY_CHARS})?(?:#{_QUERY_CHARS})?$",
+        # the common mailbox: ASCII dot-atom, a dotted LDH domain whose last label starts
+        # with a letter (quoted parts, literals and U-labels fall back to the exact check)
+        "email": f"^(?=[^@]{{1,64}}@)(?=.{{1,254}}$){_ATOM}(?:\\.{_ATOM})*@"
+        f"(?:{_LDH}\\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?$",
     }
+
+
+# The formats whose pattern accepts exactly what the format accepts: only these may stand
+# for their format where a schema applies it conditionally (under not, oneOf, if...): a
+# pattern that accepts less would turn a `not` around.
+EXACT_PATTERNS = frozenset({"date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid"})
 
 
 # ---------------------------------------------------------------- check characters
@@ -150,6 +180,7 @@ _ONE: tuple[str, ...] = (
 )
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+# ($id and $anchor are normalised away when a document is read: see _Documents.)
 _UNSUPPORTED = frozenset(
     {"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"}
 )
@@ -175,13 +206,27 @@ class _Node:
 
 
 class _Documents:
-    """The record schema's documents, loaded from inside the version folder only."""
+    """The record schema's documents, loaded from inside the version folder only.
+
+    Published schemas name themselves by a canonical URL (a root ``$id``), refer to each
+    other relative to it and name subschemas by ``$anchor``. Each document is read once and
+    normalised: its root ``$id`` becomes an alias of its file, its anchors pointers, and
+    every ``$ref`` the absolute ``file:`` URI and JSON pointer it resolves to. So jsonschema-rs,
+    the site analysis and the typed translation all see plain file-and-pointer references,
+    meaning exactly what the published ones mean. An ``$id`` below a document's root (an
+    embedded resource) and dynamic references still get no fast path.
+    """
 
     def __init__(self, root: Path, folder: Path) -> None:
         self.folder = folder.resolve()
         self.root_uri = root.resolve().as_uri()
         self.data: dict[str, Any] = {}
+        self.ids: dict[str, str] = {}  # a document's absolute $id -> its file URI
+        self.bases: dict[str, str] = {}  # a file URI -> the $id its references resolve by
+        self.anchors: dict[str, dict[str, str]] = {}  # file URI -> {anchor: pointer}
+        self.indexed = False
         self.load(self.root_uri)
+        self.normalise()
 
     def load(self, uri: str) -> Any:
         if uri in self.data:
@@ -191,15 +236,47 @@ class _Documents:
         path = Path(unquote(uri[len("file://") :])).resolve()
         if not path.is_relative_to(self.folder) or not path.is_file():
             raise NoFastPath(f"$ref outside the folder: {uri}")
-        data = load_data(path)
+        data = _copy(load_data(path))
+        if isinstance(data, dict) and isinstance(data.get("$id"), str):
+            base = urldefrag(urljoin(uri, data.pop("$id")))[0]
+            self.bases[uri] = base
+            self.ids.setdefault(base, uri)
+        self.anchors[uri] = _take_anchors(data)
         self.data[uri] = data
         return data
 
+    def _index_folder(self) -> None:
+        """The root ``$id`` of every JSON document of the folder (for references by URL to
+        documents not read yet)."""
+        if self.indexed:
+            return
+        self.indexed = True
+        for count, path in enumerate(sorted(self.folder.rglob("*.json"))):
+            if count >= _MAX_DOCUMENTS:
+                break
+            try:
+                data = load_data(path)
+            except Exception:  # not a schema: nothing to index
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("$id"), str):
+                uri = path.resolve().as_uri()
+                self.ids.setdefault(urldefrag(urljoin(uri, data["$id"]))[0], uri)
+
     def resolve(self, base: str, ref: str) -> tuple[str, str, Any]:
-        target = urljoin(base, ref)
-        uri, fragment = urldefrag(target)
-        node = self.load(uri)
-        pointer = unquote(fragment)
+        target = urljoin(self.bases.get(base, base), ref)
+        document, fragment = urldefrag(target)
+        uri = self.ids.get(document)
+        if uri is None and not document.startswith("file://"):
+            self._index_folder()
+            uri = self.ids.get(document)
+        node = self.load(uri or document)
+        uri = uri or document
+        name = unquote(fragment)
+        if name and not name.startswith("/"):  # an anchor
+            if name not in self.anchors.get(uri, {}):
+                raise NoFastPath(f"$ref {ref} names no anchor")
+            name = self.anchors[uri][name]
+        pointer = name
         for token in pointer.lstrip("/").split("/") if pointer else []:
             token = token.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and token in node:
@@ -209,6 +286,56 @@ class _Documents:
             else:
                 raise NoFastPath(f"$ref {ref} names nothing")
         return uri, pointer, node
+
+    def normalise(self) -> None:
+        """Every ``$ref`` of every document read, as the file URI and pointer it names."""
+        done: set[str] = set()
+        while len(done) < len(self.data):
+            uri = next(u for u in self.data if u not in done)
+            done.add(uri)
+            for node in _schema_objects(self.data[uri]):
+                ref = node.get("$ref")
+                if isinstance(ref, str):
+                    target, pointer, _ = self.resolve(uri, ref)
+                    node["$ref"] = f"{target}#{quote(pointer, safe=_POINTER_SAFE)}"
+            self.bases.pop(uri, None)  # its references are absolute now
+
+
+_POINTER_SAFE = "/~!$&'()*+,;=:@"
+
+
+def _schema_objects(root: Any) -> Iterator[dict[str, Any]]:
+    """Every schema object of a document (schema positions only: a property named "$id"
+    is a name, not a keyword), without recursion."""
+    stack = [(root, "")]
+    seen = 0
+    while stack:
+        node, pointer = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        seen += 1
+        if seen > 100_000:
+            raise NoFastPath("schema too large to analyse")
+        yield node
+        stack.extend((sub, sub_pointer) for _, sub_pointer, sub in _subschemas(node, pointer))
+
+
+def _take_anchors(data: Any) -> dict[str, str]:
+    """Remove the ``$anchor``s of a document; {anchor: JSON pointer}. An embedded ``$id``
+    (a resource inside the document) is refused."""
+    anchors: dict[str, str] = {}
+    stack = [(data, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if pointer and "$id" in node:
+            raise NoFastPath(f"an embedded resource ($id) at #{pointer} (not mirrored)")
+        anchor = node.pop("$anchor", None)
+        if isinstance(anchor, str):
+            anchors[anchor] = pointer
+        stack.extend((sub, sub_pointer) for _, sub_pointer, sub in _subschemas(node, pointer))
+    return anchors
 
 
 def _subschemas(node: dict[str, Any], pointer: str) -> Iterator[tuple[str, str, Any]]:
@@ -258,13 +385,20 @@ class _Analysis:
         self.seen.add(key)
         stack = (*stack, here)
         if _UNSUPPORTED & node.keys():
-            raise NoFastPath("schema uses $id, anchors or dynamic references")
+            used = ", ".join(sorted(_UNSUPPORTED & node.keys()))
+            raise NoFastPath(f"{used} at {uri}#{pointer} (dynamic references are not mirrored)")
         pattern = node.get("pattern")
         if isinstance(pattern, str) and _UNSAFE_REGEX.search(pattern):
-            raise NoFastPath(f"pattern {pattern!r} means different things in Python and ECMA")
+            raise NoFastPath(
+                f"pattern {pattern!r} at {uri}#{pointer} means different things in Python and "
+                "ECMA-262"
+            )
         for name in node.get("patternProperties") or {}:
             if _UNSAFE_REGEX.search(str(name)):
-                raise NoFastPath(f"patternProperties {name!r}")
+                raise NoFastPath(
+                    f"patternProperties {name!r} at {uri}#{pointer} means different things in "
+                    "Python and ECMA-262"
+                )
         fmt = node.get("format")
         if isinstance(fmt, str):
             entry = self.nodes.setdefault(here, _Node(uri, pointer, fmt))
@@ -606,6 +740,28 @@ def _exact_formats(names: set[str] | None = None) -> dict[str, Callable[[str], b
     }
 
 
+EXACT_ONLY_ENV = "CONFORMANCE_EXACT_ONLY"
+
+
+def exact_only() -> bool:
+    """Whether ``CONFORMANCE_EXACT_ONLY=1`` asks for the exact path alone (tests, debugging):
+    no fast, typed, column, batch or compiled path; the exact checker decides every record."""
+    return os.environ.get(EXACT_ONLY_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def fast_path_refusal(schema_path: Path, folder: Path) -> str | None:
+    """Why a record schema gets no fast path (where in the schema, what), or None."""
+    try:
+        _build(schema_path, folder, None, 0)
+    except NoFastPath as exc:
+        return str(exc)
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        return f"the schema could not be mirrored ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # jsonschema-rs refusing the schema
+        return f"jsonschema-rs refuses the schema: {exc}"
+    return None
+
+
 def build_fast_validator(
     schema_path: Path, folder: Path, wording: Any = None, limit: int = 0
 ) -> FastValidator | None:
@@ -638,7 +794,7 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
             _add_pattern(node, patterns[entry.format])
             for path in entry.paths:
                 sites[path] = entry.format
-        elif entry.format in patterns:
+        elif entry.format in patterns and (not entry.conditional or entry.format in EXACT_PATTERNS):
             _add_pattern(node, patterns[entry.format])
     registry = jsonschema_rs.Registry(
         [(uri, data) for uri, data in copies.items() if uri != root_uri]
@@ -646,7 +802,11 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
     root = copies[root_uri]
     if not isinstance(root, (dict, bool)):
         raise NoFastPath("record schema is not a schema")
-    left = {e.format for e in analysis.nodes.values() if e.conditional or e.format not in patterns}
+    left = {
+        e.format
+        for e in analysis.nodes.values()
+        if e.conditional or e.format not in patterns  # conditional: a callback stays
+    }
     validator = jsonschema_rs.validator_for(
         root,
         registry=registry,

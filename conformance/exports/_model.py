@@ -97,6 +97,8 @@ class ExportReport:
     bytes_read: int = 0
     complete: bool = True  # False when reading stopped early (bad file, fatal parse error)
     compression: str = ""  # "gzip" when the file was read through decompression
+    # How records were validated: the fast paths taken, or "exact" and why (results.json)
+    validation_path: str = ""
     seconds: float = 0.0
 
     def failed(self, check: str) -> bool:

@@ -17,13 +17,14 @@ import multiprocessing
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from conformance.exports._compressed import is_gzip
 from conformance.exports._encoding import Endings
+from conformance.exports._files import open_regular
 from conformance.exports._keys import KeyHashes, report_duplicates
 from conformance.exports._model import RECORDS, ExportIssue, ExportReport, Severity, Sink
 from conformance.regex_validator import adopt_budget, budget_share
@@ -46,7 +47,7 @@ def plan_ranges(path: Path, jobs: int) -> list[tuple[int, int | None, int]]:
     if count == 1:
         return [(0, None, 1)]
     cuts = [0]
-    with path.open("rb") as stream:
+    with open_regular(path) as stream:
         for index in range(1, count):
             stream.seek(max(size * index // count, cuts[-1]))
             stream.readline()  # to the next line start
@@ -91,6 +92,26 @@ def _pool(jobs: int) -> Iterator[Any]:
     finally:
         pool.terminate()
         pool.join()
+
+
+class WorkerError(RuntimeError):
+    """A worker's exception, as its type name and message: it always pickles, so it reaches
+    the parent (and becomes an error result there) whatever the original held."""
+
+
+def _guarded(call: tuple[Callable[[Any], Any], Any]) -> Any:
+    """Worker entry: ``function(args)``; any exception comes back as a :class:`WorkerError`.
+
+    An exception that cannot be pickled (lxml's carry C objects) would otherwise make the
+    pool raise something else in the parent, or lose the task.
+    """
+    function, args = call
+    try:
+        return function(args)
+    except Exception as exc:
+        raise WorkerError(
+            f"{type(exc).__name__} in an export worker process: {str(exc)[:2000]}"
+        ) from None
 
 
 def _validate_range(args: tuple[ExportSpec, Path, int, int | None, int, int]) -> dict[str, Any]:
@@ -139,7 +160,9 @@ def validate_parallel(
     started = time.perf_counter()
     with _pool(min(jobs, len(ranges))) as pool:
         tasks = [(spec, path, start, end, line, max_per_type) for start, end, line in ranges]
-        parts: list[dict[str, Any]] = pool.map(_validate_range, tasks, chunksize=1)
+        parts: list[dict[str, Any]] = pool.map(
+            _guarded, [(_validate_range, t) for t in tasks], chunksize=1
+        )
         first: ExportReport = parts[0]["report"]
         if not first.complete and (
             first.counts[(RECORDS, "wrong-format")] or first.counts[(RECORDS, "empty-file")]
@@ -151,6 +174,7 @@ def validate_parallel(
         report = ExportReport(
             export=spec.name, path=path, format=spec.format, encoding=first.encoding
         )
+        report.validation_path = f"{first.validation_path} ({len(ranges)} byte ranges)"
         sink = Sink(report, max_per_type)
         endings = Endings()
         hashes = KeyHashes() if spec.key else None
@@ -165,7 +189,9 @@ def validate_parallel(
             if candidates:
                 found: list[Any] = []
                 collect = [(spec, path, s, e, line, candidates) for s, e, line in ranges]
-                for chunk in pool.map(_collect_range, collect, chunksize=1):
+                for chunk in pool.map(
+                    _guarded, [(_collect_range, c) for c in collect], chunksize=1
+                ):
                     found.extend(chunk)
                 report_duplicates(sink, spec.key, found)
     report.seconds = time.perf_counter() - started
@@ -225,7 +251,7 @@ def validate_many(
     if len(whole) > 1 and jobs > 1:
         with _pool(min(jobs, len(whole))) as pool:
             tasks = [(items[i][0], Path(items[i][1]), max_per_type) for i in whole]
-            done = pool.map(_validate_file, tasks, chunksize=1)
+            done = pool.map(_guarded, [(_validate_file, t) for t in tasks], chunksize=1)
             for index, report in zip(whole, done, strict=True):
                 reports[index] = report
     else:

@@ -29,6 +29,7 @@ from conformance.exports._encoding import (
     utf8_in_gb18030,
 )
 from conformance.exports._model import ENCODING, RECORDS, Severity, Sink, clip
+from conformance.exports._strict import maybe_strict_problem, report_strict
 
 MAX_DEPTH = 200
 _MIB = RECORD_LIMIT // (1024 * 1024)
@@ -144,6 +145,8 @@ def jsonl_records(lines: LineReader, sink: Sink, endings: Endings) -> Iterator[R
             yield _jsonl_failure(sink, *first_failure)
             first_failure = None
         if problem is None:
+            if maybe_strict_problem(line.text, value):
+                report_strict(sink, line.text, line.number, line.offset)
             yield Record(value, line=line.number, byte_offset=line.offset)
         elif isinstance(problem, ValueError):
             yield _jsonl_failure(sink, line, problem)
@@ -421,6 +424,8 @@ def _json_value(text: _JsonText, pos: int, line: int, sink: Sink) -> tuple[int, 
         if _too_deep(buf, pos, end):
             sink.add(RECORDS, "too-deep", _depth_message(), line=line)
             return end, Record(None, line=line, ok=False)
+        if maybe_strict_problem(buf[pos:end], value):
+            report_strict(sink, buf[pos:end], line, None)
         return end, Record(value, line=line)
 
 

@@ -147,6 +147,8 @@ class TypedRecords:
     gathers: list[Callable[[list[Any]], tuple[list[Any], list[int] | None]]]
     key: Callable[[Any], Any] | None
     key_optional: bool = False  # a record may lack it (msgspec.UNSET)
+    # the records as JSON again: each present member once (UNSET ones are left out)
+    encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
 
     def accepted(self, lines: Sequence[bytes]) -> tuple[list[Any], list[int]]:
         """(records accepted, in order; indices of the lines refused, ascending)."""

@@ -38,7 +38,14 @@ from conformance.exports._encoding import (
     check_bom,
     codec_name,
 )
-from conformance.exports._fast import FastValidator, build_fast_validator
+from conformance.exports._fast import (
+    EXACT_ONLY_ENV,
+    FastValidator,
+    build_fast_validator,
+    exact_only,
+    fast_path_refusal,
+)
+from conformance.exports._files import NotRegularFile, file_kind, open_regular
 from conformance.exports._keys import KeyCollector, KeyHashes, report_duplicates
 from conformance.exports._model import (
     ENCODING,
@@ -72,6 +79,12 @@ from conformance.exports._readers import (
     xml_prolog_problems,
     xml_record_batches,
     xml_records,
+)
+from conformance.exports._strict import (
+    colons,
+    maybe_strict_problem,
+    plain_colons,
+    report_strict,
 )
 from conformance.exports._typed import (
     SURROGATE_ESCAPE,
@@ -229,6 +242,9 @@ def _validate(
         return
     try:
         opened = _open_export(path, size, spec.format, sink)
+    except NotRegularFile as exc:  # swapped after the first look
+        _stop(sink, "not-a-file", f"path={str(path)!r} is {exc}; expected an export file")
+        return
     except OSError as exc:
         _stop(sink, "unreadable", f"cannot open the file: {exc.strerror or exc}")
         return
@@ -257,7 +273,7 @@ def _open_export(path: Path, size: int, fmt: str, sink: Sink) -> tuple[BinaryIO,
     Magic bytes decide, not the name. Returns the stream and a progress total; None when
     the file is compressed some other way (reported as wrong-format).
     """
-    with path.open("rb") as probe:
+    with open_regular(path) as probe:
         head = probe.read(_HEAD)
     compression = compression_of(head)
     if compression == "gzip":
@@ -283,7 +299,7 @@ def _open_export(path: Path, size: int, fmt: str, sink: Sink) -> tuple[BinaryIO,
             severity=Severity.WARNING,
             byte_offset=0,
         )
-    return path.open("rb"), size
+    return open_regular(path), size
 
 
 def _stop(sink: Sink, kind: str, message: str, **where: Any) -> None:
@@ -300,11 +316,13 @@ def _regular_file_size(path: Path, sink: Sink) -> int | None:
     except OSError as exc:
         _stop(sink, "unreadable", f"cannot read path={str(path)!r}: {exc.strerror or exc}")
         return None
-    if stat.S_ISDIR(info.st_mode):
-        _stop(sink, "unreadable", f"path={str(path)!r} is a directory; expected an export file")
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        _stop(sink, "unreadable", f"path={str(path)!r} is not a regular file")
+    if not stat.S_ISREG(info.st_mode):  # never opened: a FIFO blocks, /dev/zero never ends
+        _stop(
+            sink,
+            "not-a-file",
+            f"path={str(path)!r} is {file_kind(info.st_mode)}, not a regular file; expected "
+            "an export file (it is neither opened nor read)",
+        )
         return None
     return info.st_size
 
@@ -503,6 +521,7 @@ def _jsonl_fast(
     report = sink.report
     endings = part.endings
     loads = orjson.loads
+    dumps = orjson.dumps
     decode_error = orjson.JSONDecodeError
     fast = checker.fast
     is_valid = fast.is_valid if fast is not None else _never
@@ -570,7 +589,8 @@ def _jsonl_fast(
                 block.find(b"\\", 0, cut) < 0  # memchr; a 2-byte find is 80 times slower
                 or SURROGATE_ESCAPE.search(block, 0, cut) is None
             ):
-                records += _typed_block(lines, number, offset, sink, checker, keys, typed)
+                counted = colons(block, 0, cut)
+                records += _typed_block(lines, number, offset, sink, checker, keys, typed, counted)
                 number += count
                 offset += cut + 1
                 ticker.tick(offset)
@@ -614,6 +634,7 @@ def _jsonl_fast(
                             raw, b"\n", number, start, encoding, sink, checker, keys
                         )
                         continue
+                    _strict_lines([raw], [value], dumps, number - 1, start, checker)
                     records += 1
                     if field_name is not None and type(value) is dict:
                         key = value.get(field_name, _MISSING)
@@ -655,11 +676,25 @@ def _typed_block(
     checker: _RecordChecker,
     keys: _Keys,
     typed: TypedRecords,
+    counted: int,
 ) -> int:
     """A block of lines through the typed path; the lines it refuses go through
     :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
+    if accepted:  # ``counted``: the colons of all the lines
+        if refused:
+            skip = set(refused)
+            places = [index for index in range(len(lines)) if index not in skip]
+            taken = [lines[index] for index in places]
+            counted -= sum(colons(lines[index]) for index in refused)
+            _strict_lines(
+                taken, accepted, typed.encode, number, offset, checker, lines, places, counted
+            )
+        else:
+            _strict_lines(
+                lines, accepted, typed.encode, number, offset, checker, None, None, counted
+            )
     if keys.flat is not None and typed.key is not None:
         found = list(map(typed.key, accepted))
         if typed.key_optional:
@@ -677,6 +712,46 @@ def _typed_block(
                 )
             records += done
     return records
+
+
+def _strict_lines(
+    lines: list[bytes],
+    values: list[Any],
+    encode: Callable[[Any], bytes],
+    number: int,
+    offset: int,
+    checker: _RecordChecker,
+    block: list[bytes] | None = None,
+    places: list[int] | None = None,
+    counted: int | None = None,
+) -> None:
+    """Send the lines a fast parser read that may repeat a member name (the parser kept
+    the last one) to the exact path, which names each (:mod:`conformance.exports._strict`).
+
+    One count over the lines against one over their values encoded again; only when they
+    differ, line by line. ``block`` and ``places``: the block's lines when ``lines`` is a
+    subset of it, and the index in ``block`` of each of ``lines`` (for numbers and offsets);
+    ``counted``: the colons of ``lines``, when the caller counted them.
+    """
+    try:
+        found = colons(b"\n".join(lines)) if counted is None else counted
+        encoded = encode(values)
+        if found == plain_colons(encoded):
+            return
+    except (TypeError, ValueError):  # orjson: nested past its encoder's depth
+        pass
+    everything = block if block is not None else lines
+    starts = list(accumulate(map(len, everything), initial=0))
+    for position, (raw, value) in enumerate(zip(lines, values, strict=True)):
+        if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+            continue  # too deep: the line-by-line path reads it, exactly
+        try:
+            same = colons(raw) == encode([value]).count(b":")
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            index = places[position] if places is not None else position
+            checker.defer(raw, number + 1 + index, offset + starts[index] + index, False)
 
 
 def _block_at_once(
@@ -697,6 +772,7 @@ def _block_at_once(
         values = list(map(orjson.loads, lines))
     except orjson.JSONDecodeError:
         return None
+    _strict_lines(lines, values, orjson.dumps, number, offset, checker)
     accepted = checker.accepted(values)
     records = len(values)
     if False in accepted:
@@ -754,6 +830,8 @@ def _slow_line(line: Line, sink: Sink, checker: _RecordChecker, keys: _Keys, sta
         return 0
     value, problem = _parse_line(line)
     if problem is None:
+        if maybe_strict_problem(line.text, value):
+            report_strict(sink, line.text, line.number, start)
         record = Record(value, line=line.number, byte_offset=start)
         checker.check(record)
         keys.add_json(record)
@@ -786,9 +864,10 @@ class _RecordChecker:
         self.columns: dict[tuple[tuple[str, ...], str], CsvColumnChecks | None] = {}
         self.sink = sink
         self.validating = validator is not None
-        self.refused: list[tuple[bytes, int, int]] = []  # (raw line, line number, offset)
+        # (raw line, line number, offset, refused: else only maybe a member given twice)
+        self.refused: list[tuple[bytes, int, int, bool]] = []
         self.refused_bytes = 0
-        self.fast_check: Callable[[Any], bool] = fast.check if fast is not None else _never
+        self.fast_check: Callable[[Any], bool] = _unicode_only(fast.check) if fast else _never
 
     @classmethod
     def build(cls, spec: ExportSpec, sink: Sink, part: Part) -> _RecordChecker | None:
@@ -798,11 +877,23 @@ class _RecordChecker:
         if validator is None:
             return None
         folder = _version_folder(spec.schema_path)
-        fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
+        fast = None
+        if not exact_only():
+            fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
         typed = None
         if fast is not None and spec.format == "jsonl" and len(spec.key) <= 1:
             key = spec.key[0] if spec.key else None
             typed = build_typed_records(spec.schema_path, folder, key)
+        if exact_only():
+            sink.report.validation_path = f"exact ({EXACT_ONLY_ENV}=1)"
+        elif fast is None:
+            why = fast_path_refusal(spec.schema_path, folder) or "no fast path"
+            sink.report.validation_path = f"exact: {why}"
+        else:
+            columns = " and CSV column checks" if spec.format == "csv" else ""
+            sink.report.validation_path = ("msgspec typed records, " if typed else "") + (
+                f"jsonschema-rs{columns}, then the exact checker for what they refuse"
+            )
         checker = cls(validator, fast, sink, typed)
         if fast is not None and spec.format == "csv" and len(spec.key) <= 1:
             checker.schema = (spec.schema_path, folder, spec.key[0] if spec.key else None)
@@ -832,7 +923,10 @@ class _RecordChecker:
             return [True] * len(values)
         if fast is None:
             return [False] * len(values)
-        accepted = list(map(fast.is_valid, values))
+        try:
+            accepted = list(map(fast.is_valid, values))
+        except UnicodeEncodeError:  # a lone surrogate (Python's json reads it): the exact path
+            return list(map(self.fast_check, values))
         if False not in accepted:
             return list(map(fast.sites_ok, values))
         # The site code expects valid shapes; most blocks then pass it whole.
@@ -848,32 +942,44 @@ class _RecordChecker:
             if not ok and self.validator is not None:
                 self.slow(record)
 
-    def defer(self, raw: bytes, number: int, start: int) -> None:
-        """A line the fast path refused, reported at the next :meth:`flush`.
+    def defer(self, raw: bytes, number: int, start: int, refused: bool = True) -> None:
+        """A line the fast path refused (or, ``refused`` False, that may repeat a member
+        name), reported at the next :meth:`flush`.
 
         Reporting refused lines together keeps the slow path's code and data in the CPU
         caches (measured at 1% refused: 0.15 µs less per record read, about 15 µs per
         refused line).
         """
-        self.refused.append((raw, number, start))
+        self.refused.append((raw, number, start, refused))
         self.refused_bytes += len(raw)
         if len(self.refused) >= DEFERRED_LINES or self.refused_bytes > BLOCK:
             self.flush()
 
     def flush(self) -> None:
-        """Report the deferred lines, in file order, as the line reader would."""
-        for raw, number, start in self.refused:
-            if self.validator is None:
-                break
-            value = _DECODER.decode(raw.decode("utf-8"))
-            self.slow(Record(value, line=number, byte_offset=start))
+        """Report the deferred lines, in file order, as the line reader would: what a
+        strict parser refuses first (as :func:`_slow_line` does), then the record's errors."""
+        lines: dict[int, tuple[bytes, int, bool]] = {}
+        for raw, number, start, refused in self.refused:
+            held = lines.get(number)
+            lines[number] = (raw, start, refused or (held is not None and held[2]))
         self.refused.clear()
         self.refused_bytes = 0
+        for number in sorted(lines):
+            raw, start, refused = lines[number]
+            text = raw.decode("utf-8")
+            value = _DECODER.decode(text)
+            if maybe_strict_problem(raw, value):
+                report_strict(self.sink, text, number, start)
+            if refused and self.validator is not None:
+                self.slow(Record(value, line=number, byte_offset=start))
 
     def slow(self, record: Record) -> None:
         assert self.validator is not None
         locator = self.fast.locator if self.fast is not None else None
-        located = locator.errors(record.value) if locator is not None else None
+        try:
+            located = locator.errors(record.value) if locator is not None else None
+        except UnicodeEncodeError:  # a lone surrogate: jsonschema-rs takes Unicode only
+            located = None
         if located is not None:
             _report_record_errors(located, record, self.sink)
         elif not _check_json_record(self.validator, record, self.sink):
@@ -888,6 +994,19 @@ def _places(records: list[Record]) -> Callable[[int], tuple[int | None, int | No
 
 def _never(_value: Any) -> bool:
     return False
+
+
+def _unicode_only(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """``check``, refusing (to the exact path) a value jsonschema-rs cannot take: a string
+    with a lone surrogate, which only Python's json decodes."""
+
+    def checked(value: Any) -> bool:
+        try:
+            return check(value)
+        except UnicodeEncodeError:
+            return False
+
+    return checked
 
 
 class _Keys:
@@ -1232,12 +1351,21 @@ def _read_xml(
         return
     schema = loaded[0] if loaded is not None else None
     key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
-    fast = XmlBatches.build(spec, loaded[1], formats, key_name) if loaded is not None else None
+    fast = None
+    if loaded is not None and not exact_only():
+        fast = XmlBatches.build(spec, loaded[1], formats, key_name)
     declared = loaded is not None and spec.record_element in global_element_names(loaded[1])
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     compiled = None
     if loaded is not None and fast is not None and declared:
         compiled = compile_record(loaded[1], spec.record_element, formats, key_name)
+    if not collect:
+        report.validation_path = (
+            f"exact ({EXACT_ONLY_ENV}=1)"
+            if exact_only()
+            else ("compiled records, " if compiled is not None else "")
+            + ("XSD batches" if fast is not None else "lxml record by record")
+        )
     scanner = RecordScanner(compiled, keys.hashes) if compiled is not None else None
     tap = XmlTap(decoder, scanner.chunks(iter(decoder)) if scanner is not None else None)
     taken_before = None
@@ -1253,6 +1381,16 @@ def _read_xml(
         for wrapper, batch in batches:
             report.records += len(batch)
             whole = fast is not None and len(wrapper) == len(batch)
+            # Entity references stay unexpanded nodes only under an external DTD (never
+            # loaded); libxml2's XSD code cannot validate them: a named finding instead.
+            unresolved = (
+                _entity_references(batch, sink)
+                if report.counts[(RECORDS, "doctype-external")]
+                else set()
+            )
+            if unresolved:
+                whole = False
+                batch = [r for r in batch if id(r.element) not in unresolved]
             # The records checked one by one; all of them unless the batch's XSD errors
             # name each record they concern (the others are then known valid).
             suspects: list[XmlRecord] | None = None
@@ -1289,6 +1427,31 @@ def _read_xml(
     ticker.finish(decoder.offset)
 
 
+def _entity_references(batch: list[XmlRecord], sink: Sink) -> set[int]:
+    """The ids of the records holding an entity reference, each reported once, located."""
+    found: set[int] = set()
+    for record in batch:
+        for node in record.element.iter(etree.Entity):
+            parent = node.getparent()
+            where = source_line(parent) if parent is not None else None
+            name = str(node.text or "")  # "&name;"
+            holder = local_name(parent.tag if parent is not None else record.element.tag)
+            sink.add(
+                RECORDS,
+                "entity-reference",
+                f"entity reference {clip(name)} in <{holder}> "
+                f"(line {where or record.line}): its entity is declared only in the external "
+                "DTD, which is never loaded; expected text without entity references "
+                "(the record is not validated)",
+                line=where or record.line,
+                xpath=record.xpath,
+                value=name,
+            )
+            found.add(id(record.element))
+            break
+    return found
+
+
 def _check_xsd(
     schema: etree.XMLSchema, record: XmlRecord, name: str, sink: Sink, declared: bool = False
 ) -> bool:
@@ -1300,7 +1463,13 @@ def _check_xsd(
     try:
         valid = schema.validate(record.element)
     except etree.XMLSchemaValidateError as exc:
-        sink.add(RECORDS, "xsd", f"record could not be validated: {exc}", xpath=record.xpath)
+        sink.add(
+            RECORDS,
+            "xsd",
+            f"record could not be validated: {exc}",
+            line=record.line,
+            xpath=record.xpath,
+        )
         return True
     if valid:
         return True

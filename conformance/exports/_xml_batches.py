@@ -134,8 +134,11 @@ class XmlBatches:
         the batch cannot be validated whole, or an error names no single record."""
         if not self.parent_ok(str(wrapper.tag)):
             return None
-        if schema.validate(wrapper):
-            return []
+        try:
+            if schema.validate(wrapper):
+                return []
+        except etree.XMLSchemaValidateError:  # e.g. a node libxml2 cannot validate
+            return None  # the records are validated one by one, each error located
         found: set[int] = set()
         same_tags: bool | None = None
         for entry in cast(Iterable[Any], schema.error_log):  # the stubs omit __iter__

@@ -97,7 +97,8 @@ _ALL = (
     ),
     Format(
         "email",
-        "Practical RFC 5321 mailbox: dot-atom local part, '@', dotted LDH domain name.",
+        "RFC 5321 mailbox as RFC 6531 internationalizes it: a dot-atom or quoted local part, "
+        "'@', a fully-qualified domain name or an address literal.",
         _common.check_email,
         _common.email_valid,
         _common.email_invalid,

@@ -245,34 +245,74 @@ def date_time_invalid() -> st.SearchStrategy[str]:
 # --- email ------------------------------------------------------------------------------
 
 _ATEXT = _ALNUM + "!#$%&'*+/=?^_`{|}~-"
-_LOCAL = re.compile(rf"[{re.escape(_ATEXT)}]+(?:\.[{re.escape(_ATEXT)}]+)*")
+# RFC 6531 adds UTF8-non-ascii to atext and qtextSMTP: Unicode scalar values past U+007F.
+_NON_ASCII = "\u0080-\ud7ff\ue000-\U0010ffff"
+_ATOM_CHAR = f"[{re.escape(_ATEXT)}{_NON_ASCII}]"
+_LOCAL = re.compile(rf"{_ATOM_CHAR}+(?:\.{_ATOM_CHAR}+)*")
+# RFC 5321 Quoted-string: qtextSMTP (32-33, 35-91, 93-126) or a quoted-pair (\ then 32-126).
+_QUOTED = re.compile(rf'"(?:[\x20\x21\x23-\x5b\x5d-\x7e{_NON_ASCII}]|\\[\x20-\x7e])*"')
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_SNUM = re.compile(r"[0-9]{1,3}")
+_LDH_TAG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_DCONTENT = re.compile(r"[\x21-\x5a\x5e-\x7e]+")
 
 
 def _local_problem(local: str) -> str | None:
     if not local:
         return "the local part before '@' is empty"
-    if len(local) > 64:
-        return f"the local part has {len(local)} characters, at most 64 allowed"
-    if _LOCAL.fullmatch(local):
+    size = len(local.encode("utf-8", "surrogatepass"))
+    if size > 64:
+        return f"the local part has {size} octets, at most 64 allowed"
+    if _LOCAL.fullmatch(local) or _QUOTED.fullmatch(local):
         return None
+    if local.startswith('"'):
+        return "the quoted local part is not a Quoted-string (RFC 5321 section 4.1.2)"
     if local.startswith(".") or local.endswith("."):
         return "the local part starts or ends with '.'"
     if ".." in local:
         return "the local part contains '..'"
-    bad = next((c for c in local if c != "." and c not in _ATEXT), "?")
-    return f"character {bad!r} is not allowed in the local part (quoted forms are not accepted)"
+    bad = next((c for c in local if c != "." and not re.fullmatch(_ATOM_CHAR, c)), "?")
+    return f"character {bad!r} is not allowed in the local part (unless it is quoted)"
+
+
+def _address_literal_problem(literal: str) -> str | None:
+    """RFC 5321 section 4.1.3: [IPv4], [IPv6:address] or [tag:content]."""
+    inner = literal[1:-1] if literal.endswith("]") else None
+    if inner is None:
+        return "the address literal has no closing ']'"
+    if inner.startswith("IPv6:"):
+        address = inner[5:]
+        if "%" in address or "/" in address:
+            return f"{address!r} is not an IPv6 address (no zone or prefix allowed)"
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            return f"{address!r} is not an IPv6 address"
+        return None
+    if ":" in inner:
+        tag, _, content = inner.partition(":")
+        if not _LDH_TAG.fullmatch(tag) or not _DCONTENT.fullmatch(content):
+            return f"[{inner}] is not a general address literal (tag:content)"
+        return None
+    parts = inner.split(".")
+    if len(parts) != 4 or not all(_SNUM.fullmatch(p) and int(p) <= 255 for p in parts):
+        return f"[{inner}] is not an IPv4 address literal (four numbers 0-255)"
+    return None
 
 
 def _domain_problem(domain: str) -> str | None:
     if not domain:
         return "the domain after '@' is empty"
     if domain.startswith("["):
-        return "address literals like [127.0.0.1] are not accepted, expected a domain name"
-    if len(domain) > 253:
-        return f"the domain has {len(domain)} characters, at most 253 allowed"
-    labels = domain.split(".")
-    if len(labels) < 2:
+        return _address_literal_problem(domain)
+    try:  # RFC 6531: U-labels, checked as their A-labels
+        ascii_domain = domain if domain.isascii() else domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return f"the domain {domain!r} is not a valid internationalized domain name"
+    if len(ascii_domain) > 253:
+        return f"the domain has {len(ascii_domain)} characters, at most 253 allowed"
+    labels = ascii_domain.split(".")
+    if len(labels) < 2:  # RFC 5321 section 2.3.5: fully-qualified domain names only
         return f"the domain {domain!r} has no dot"
     for label in labels:
         if not _LABEL.fullmatch(label):
@@ -283,15 +323,25 @@ def _domain_problem(domain: str) -> str | None:
 
 
 def check_email(value: str) -> str | None:
-    """A practical RFC 5321 mailbox: dot-atom local part, '@', a dotted LDH domain."""
-    at = value.count("@")
-    if at == 0:
+    """An RFC 5321 mailbox, internationalized as RFC 6531 allows: a dot-atom or quoted local
+    part, '@', and a fully-qualified domain name (U-labels allowed) or an address literal
+    ([IPv4], [IPv6:...], [tag:content])."""
+    if "@" not in value:
         return "no '@'"
-    if at > 1:
-        return "more than one '@'"
-    if len(value) > 254:
-        return f"the address has {len(value)} characters, at most 254 allowed"
-    local, domain = value.split("@")
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > 254:
+        return f"the address has {size} octets, at most 254 allowed"
+    if value.startswith('"'):  # a quoted local part may hold '@'
+        match = _QUOTED.match(value)
+        if match is None or value[match.end() : match.end() + 1] != "@":
+            return "the quoted local part is not a Quoted-string followed by '@'"
+        local, domain = value[: match.end()], value[match.end() + 1 :]
+        if "@" in domain:
+            return "more than one '@'"
+    else:
+        local, _, domain = value.partition("@")
+        if "@" in domain:
+            return "more than one '@'"
     return _local_problem(local) or _domain_problem(domain)
 
 
@@ -341,7 +391,10 @@ def email_invalid() -> st.SearchStrategy[str]:
         st.tuples(local, _label(), domain).map(lambda t: f"{t[0]}@{t[1]}_x.{t[2]}"),
         st.tuples(local, domain).map(lambda t: f"{(t[0] * 65)[:65]}@{t[1]}"),
         st.tuples(local, st.ip_addresses(v=4)).map(lambda t: f"{t[0]}@{t[1]}"),
-        st.tuples(local, st.ip_addresses(v=4)).map(lambda t: f"{t[0]}@[{t[1]}]"),
+        st.tuples(local, st.ip_addresses(v=4)).map(lambda t: f"{t[0]}@[{t[1]}"),
+        st.tuples(local, st.ip_addresses(v=4)).map(lambda t: f"{t[0]}@[IPv6:{t[1]}]"),
+        st.tuples(local, st.integers(256, 999)).map(lambda t: f"{t[0]}@[10.0.0.{t[1]}]"),
+        st.tuples(local, domain).map(lambda t: f'"{t[0]}"x"@{t[1]}'),
         st.tuples(local, domain).map(lambda t: f"张三 <{t[0]}@{t[1]}>"),
         st.tuples(local, domain).map(lambda t: f"{t[0]}＠{t[1]}"),  # full-width at sign
     )
