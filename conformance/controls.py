@@ -18,7 +18,7 @@ from typing import Any
 __all__ = ["control_in", "visible", "visible_data"]
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_CONTROL = f"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}"
+_CONTROL = f"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{_BIDI}"
 # One line: every control is escaped, tab and line breaks too.
 _LINE = re.compile(f"[\t\n\r{_CONTROL}]")
 # Several lines (an excerpt, a report's text): tab, LF and CR LF stay, a lone CR does not.

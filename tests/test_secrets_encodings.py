@@ -263,8 +263,11 @@ def test_cli_shows_a_crash_of_the_suite_with_the_secret_redacted(
         "sys.exit(main(sys.argv[1:]))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, "run", "--standard", LICENCE, "--candidate", str(CANDIDATE)]
-        + ["--base-url", echo_url, "--reports-dir", str(tmp_path)],
+        [
+            *(sys.executable, "-c", code, "run", "--standard", LICENCE),
+            *("--candidate", str(CANDIDATE), "--base-url", echo_url),
+            *("--reports-dir", str(tmp_path)),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -272,7 +275,8 @@ def test_cli_shows_a_crash_of_the_suite_with_the_secret_redacted(
         env={**os.environ, TOKEN_ENV: nasty_token},
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "Traceback" in done.stderr and "RuntimeError: injected '[REDACTED]'" in done.stderr
+    assert "Traceback" in done.stderr
+    assert "RuntimeError: injected '[REDACTED]'" in done.stderr
     forms = {**encodings(nasty_token), **_windows(nasty_token)}
     leaked = [n for n, v in forms.items() if v.lower() in (done.stdout + done.stderr).lower()]
     assert leaked == []
@@ -305,7 +309,8 @@ def test_token_with_a_line_break_or_control_is_bad_input(tmp_path: Path, token: 
         env={TOKEN_ENV: value},
     )
     line = _one_line_refusal(result, value.strip())
-    assert TOKEN_ENV in line and "not shown" in line, line
+    assert TOKEN_ENV in line, line
+    assert "not shown" in line, line
     assert not (tmp_path).exists() or not any(tmp_path.iterdir())  # nothing was run
 
 
@@ -326,7 +331,8 @@ def test_password_in_the_candidates_base_url_is_refused(tmp_path: Path) -> None:
         "run", "--standard", LICENCE, "--candidate", str(path), env={TOKEN_ENV: "t" * 20}
     )
     line = _one_line_refusal(result, password)
-    assert "/base_url" in line and "environment" in line, line
+    assert "/base_url" in line, line
+    assert "environment" in line, line
 
 
 @pytest.mark.parametrize("door", ["cli", "pytest"])
@@ -342,7 +348,8 @@ def test_password_in_the_base_url_option_is_refused(tmp_path: Path, door: str) -
         assert password not in ran.stdout
         result = Cli(ran.returncode, "", ran.stderr.strip().splitlines()[-1])
     line = _one_line_refusal(result, password)
-    assert "--base-url" in line and "environment" in line, line
+    assert "--base-url" in line, line
+    assert "environment" in line, line
 
 
 # -- the redactor itself ----------------------------------------------------------------------
@@ -367,8 +374,10 @@ def test_redactor_replaces_every_encoding_and_header_names() -> None:
 def test_a_secret_read_is_registered_and_its_repr_shows_nothing() -> None:
     value = secrets.token_urlsafe(16)
     secret = register(value)
-    assert isinstance(secret, Secret) and secret == value
-    assert value not in repr(secret) and value not in repr({"headers": secret})
+    assert isinstance(secret, Secret)
+    assert secret == value
+    assert value not in repr(secret)
+    assert value not in repr({"headers": secret})
     from conformance.redaction import redact, redact_data
 
     assert redact(f"x {value} y") == f"x {REDACTED} y"
