@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance.controls import visible_data
+from conformance.controls import visible, visible_data
 from conformance.i18n import DEFAULT_LANG, LANGS, Message, message_from, render, render_html
 from conformance.redaction import redact_data
 
@@ -50,8 +50,9 @@ LEVELS = ("MUST", "SHOULD", "MAY")
 
 
 def esc(value: object) -> str:
-    """Text for an HTML element or a quoted attribute."""
-    return html.escape(str(value), quote=True)
+    """Text for an HTML element or a quoted attribute; control and bidirectional characters
+    shown escaped (every page built here: report, certificate, registry index)."""
+    return html.escape(visible(str(value), lines=True), quote=True)
 
 
 def table(head: str, rows: str) -> str:
