@@ -39,6 +39,10 @@ __all__ = [
 
 REDACTED = "[REDACTED]"
 MIN_BASE64_CORE = 8  # shorter base64 fragments would match unrelated text
+# The process's sinks (results.json, the reports, the terminal) redact a registered secret of
+# at least this many characters: a shorter one ("t", a test's token) would match words and
+# digests everywhere.  A run's own redactor still replaces any secret in its evidence.
+MIN_REGISTERED = 8
 
 # A secret that is one of these is bad input: a header cannot carry it, and printing any
 # part of it would put the secret on a terminal (C0 and C1 controls, DEL, line separators).
@@ -159,8 +163,9 @@ _LOCK = threading.Lock()
 
 def register(secret: str) -> Secret:
     """Record a secret just read; every sink redacts it from now on.  Returns it wrapped."""
-    with _LOCK:
-        _PROCESS.add(secret)
+    if len(secret.strip()) >= MIN_REGISTERED:
+        with _LOCK:
+            _PROCESS.add(secret)
     return Secret(secret)
 
 

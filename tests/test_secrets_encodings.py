@@ -382,3 +382,15 @@ def test_a_secret_read_is_registered_and_its_repr_shows_nothing() -> None:
 
     assert redact(f"x {value} y") == f"x {REDACTED} y"
     assert redact_data({value: [value]}) == {REDACTED: [REDACTED]}
+
+
+def test_a_short_secret_is_redacted_in_evidence_but_does_not_wreck_the_reports() -> None:
+    """A one-letter token (tests use one) would turn every "t" of every report into
+    [REDACTED]: the process's sinks redact secrets of MIN_REGISTERED characters or more,
+    while a run's own redactor still replaces it in the evidence it builds."""
+    from conformance.redaction import MIN_REGISTERED, redact
+
+    assert MIN_REGISTERED == 8
+    register("t")
+    assert redact("format type digest") == "format type digest"
+    assert Redactor(["t"]).text("a t b") == f"a {REDACTED} b"
