@@ -14,7 +14,9 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from conformance.controls import control_in
 from conformance.errors import CandidateError, ConformanceError, Location
+from conformance.redaction import Secret, bad_secret_reason, base_url_credentials, register
 from conformance.standards._documents import join_pointer, load_document
 
 __all__ = ["Auth", "Candidate", "Claim", "load_candidate"]
@@ -32,14 +34,25 @@ class Auth:
     token_env: str
     header: str | None = None
 
-    def secret(self) -> str:
+    def secret(self) -> Secret:
+        """The secret, read from its variable and registered for redaction at every sink; a
+        value no header can carry (a line break, a control character) is bad input, and
+        no part of it is shown."""
         value = os.environ.get(self.token_env)
+        what = "bearer token" if self.scheme == "bearer" else "API key"
         if not value:
             raise CandidateError(
                 f"environment variable {self.token_env} is not set; expected it to hold the "
-                f"candidate's {'bearer token' if self.scheme == 'bearer' else 'API key'}"
+                f"candidate's {what}"
             )
-        return value
+        secret = register(value)  # registered first: nothing after this can print it
+        reason = bad_secret_reason(value)
+        if reason is not None:
+            raise CandidateError(
+                f"environment variable {self.token_env} {reason}; expected the candidate's "
+                f"{what} on one line (its value is not shown)"
+            )
+        return secret
 
     def headers(self, secret: str) -> dict[str, str]:
         if self.scheme == "bearer":
@@ -83,6 +96,26 @@ class Candidate:
         return {"vendor": self.vendor, "system": self.system, "version": self.version}
 
 
+def _refuse_controls(text: str, where: Location, field: str) -> None:
+    """An identity that gets signed (run attestations, certificates) holds no control or
+    bidirectional character: it would show one thing and sign another (issue 15 item 7)."""
+    found = control_in(text)
+    if found is not None:
+        raise CandidateError(
+            f"{field} holds the control character {found}; a signed identity must be plain text",
+            where,
+        )
+
+
+def refuse_base_url_credentials(name: str) -> str:
+    """The one line refusing user info in a base URL (none of the URL is shown)."""
+    return (
+        f"{name} holds credentials (user:password@); a secret in a URL would reach every "
+        "report: remove them and put the secret in the environment variable named by "
+        "auth.token_env"
+    )
+
+
 def load_candidate(path: Path) -> Candidate:
     try:
         doc = load_document(path)
@@ -90,6 +123,9 @@ def load_candidate(path: Path) -> Candidate:
         raise CandidateError(exc.message, exc.location) from None
     if not isinstance(doc.data, dict):
         raise CandidateError("expected a mapping at the top of the file", doc.location(""))
+    base_url = doc.data.get("base_url")
+    if isinstance(base_url, str) and base_url_credentials(base_url):  # before any message shows it
+        raise CandidateError(refuse_base_url_credentials("base_url"), doc.location("/base_url"))
     for error in sorted(_validator().iter_errors(doc.data), key=lambda e: list(e.path)):
         pointer = join_pointer("", *error.absolute_path)
         raise CandidateError(f"{error.message} (rule {error.validator})", doc.location(pointer))
@@ -108,6 +144,8 @@ def load_candidate(path: Path) -> Candidate:
         for raw in data["claims"]
     )
     identity = data["identity"]
+    for name in ("vendor", "system", "version"):
+        _refuse_controls(identity[name], doc.location(f"/identity/{name}"), f"identity.{name}")
     return Candidate(
         vendor=identity["vendor"],
         system=identity["system"],

@@ -185,14 +185,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say_error(text: str) -> None:
+    """An error as the terminal may show it: secrets redacted, controls escaped (issue 15)."""
+    from conformance.controls import visible
+    from conformance.redaction import redact
+
+    print(visible(redact(text), lines=True), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except ConformanceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say_error(f"error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        # A bug of the suite: its traceback (never local variables), with secrets redacted.
+        import traceback
+
+        _say_error(traceback.format_exc().rstrip("\n"))
+        return 1

@@ -34,6 +34,7 @@ from conformance.reporting.terminal import (
     PhaseProgress,
     cause_lines,
     summary_lines,
+    terminal_text,
 )
 from conformance.results import CheckResult, Outcome
 from conformance.session import Reports, RunOptions, prepare, runner_key, write_reports
@@ -69,7 +70,7 @@ def options_from(config: pytest.Config) -> RunOptions:
 def _usage_error(message: str) -> NoReturn:
     """End the session with ``conformance run``'s exit code for bad input (pytest's own
     usage errors exit 4)."""
-    pytest.exit(message, returncode=int(ExitCode.USAGE))
+    pytest.exit(terminal_text(message), returncode=int(ExitCode.USAGE))
 
 
 class _Listeners:
@@ -89,6 +90,9 @@ LISTENERS_KEY = pytest.StashKey[_Listeners]()
 def pytest_configure(config: pytest.Config) -> None:
     if not _active(config):
         return
+    # A traceback's local variables hold requests and their headers, so the secret: a run
+    # never shows them, whatever --showlocals (-l) says (issue 15 item 2).
+    config.option.showlocals = False
     listeners = _Listeners()
     try:
         run_options = options_from(config)
@@ -120,12 +124,13 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if run is None:
         return None
     c = run.config
-    return [
+    lines = [
         f"conformance: seed={c.seed} run_id={c.run_id}",
         f"conformance: standard={c.standard.ref} digest={c.standard.digest}",
         f"conformance: candidate={c.candidate.system} {c.candidate.version} "
         f"({c.target_url or 'no base_url'})",
     ]
+    return [terminal_text(line) for line in lines]
 
 
 class ConformanceFailed(Exception):
@@ -152,11 +157,13 @@ class ConformanceItem(pytest.Item):
         if bad:
             levels = sorted({standard.clause(r.clause).level.value for r in bad})
             pytest.xfail(
-                f"{len(bad)} {'/'.join(levels)} result(s) failed (a warning: the verdict "
-                f"counts MUST clauses): {bad[0].clause} {bad[0].check}: {bad[0].message}"
+                terminal_text(
+                    f"{len(bad)} {'/'.join(levels)} result(s) failed (a warning: the verdict "
+                    f"counts MUST clauses): {bad[0].clause} {bad[0].check}: {bad[0].message}"
+                )
             )
         if results and all(r.outcome is Outcome.SKIP for r in results):
-            pytest.skip(results[0].message)
+            pytest.skip(terminal_text(results[0].message))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConformanceFailed):
@@ -168,9 +175,13 @@ class ConformanceItem(pytest.Item):
                 for line, _ in cause_lines([r.as_dict() for r in excinfo.value.results], said=said)
             ]
             if unreachable:
-                lines.insert(0, f"candidate unreachable: {unreachable}")
+                lines.insert(0, terminal_text(f"candidate unreachable: {unreachable}"))
             return "\n".join(lines)
-        return str(super().repr_failure(excinfo))
+        # anything else (a bug of the suite): its traceback without local variables (they
+        # are off for a run), secrets redacted, controls escaped
+        self.config.option.showlocals = False
+        text = str(super().repr_failure(excinfo, style=style))
+        return "\n".join(terminal_text(line) for line in text.split("\n"))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         run = self.config.stash[RUN_KEY]

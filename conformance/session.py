@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conformance.candidate import Candidate, load_candidate
+from conformance.candidate import Candidate, load_candidate, refuse_base_url_credentials
 from conformance.certificates.attest import attest_finished_run, load_runner_key
 from conformance.engine.config import RunConfig, Shard, new_run_id, new_seed
 from conformance.engine.http import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT_S, Limits
@@ -42,6 +42,7 @@ from conformance.errors import (
     UsageError,
 )
 from conformance.lint import lint_standard
+from conformance.redaction import base_url_credentials
 from conformance.reporting import REPORTERS
 from conformance.reporting.results_json import build_results, write_results
 from conformance.reporting.terminal import RunDisplay
@@ -131,8 +132,15 @@ def _operations(standard: Standard, schemas: SchemaSet) -> list[Operation] | Non
         return None
 
 
+def refuse_base_url_secrets(base_url: str | None) -> None:
+    """--base-url with user info is refused before anything can show it (issue 15 item 2)."""
+    if base_url and base_url_credentials(base_url):
+        raise UsageError(refuse_base_url_credentials("--base-url"))
+
+
 def prepare(options: RunOptions) -> RunConfig:
     """Load and cross-check everything, once; raise a ConformanceError on bad input."""
+    refuse_base_url_secrets(options.base_url)
     if not options.candidate.exists():
         raise CandidateError(f"candidate profile not found: {options.candidate}")
     candidate = load_candidate(options.candidate)

@@ -48,6 +48,7 @@ from conformance.certificates.keys import (
     private_key_from_pem,
 )
 from conformance.errors import ConformanceError, Location
+from conformance.redaction import register
 from conformance.review import file_sha256
 from conformance.standards._documents import join_pointer, load_document
 
@@ -249,6 +250,8 @@ def load_runner_key(path: str | Path | None) -> Ed25519PrivateKey | None:
     the file or the variable, never any part of the key.  None when neither is given.
     """
     secret = os.environ.get(RUNNER_PASSPHRASE_ENV)
+    if secret:
+        register(secret)  # redacted at every sink (issue 15 item 2)
     if path:
         return load_private_key(Path(path), RUNNER_PASSPHRASE_ENV if secret else None)
     text = os.environ.get(RUNNER_KEY_ENV)
@@ -262,6 +265,7 @@ def load_runner_key(path: str | Path | None) -> Ed25519PrivateKey | None:
             where,
         )
     passphrase = secret.encode("utf-8") if secret else None
+    register(text)  # the key's PEM text is a secret too
     return private_key_from_pem(text.encode("utf-8"), passphrase, where, RUNNER_PASSPHRASE_ENV)
 
 

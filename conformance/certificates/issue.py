@@ -364,6 +364,31 @@ def check_run(run: Path, policy: RunnerPolicy) -> tuple[Path, dict[str, Any], At
     return path, data, attested, recomputed
 
 
+def refuse_controls_in_identity(path: Path, data: dict[str, Any], issuer: str, runner: str) -> None:
+    """A signed identity is plain text: a control or bidirectional character would make the
+    certificate show one name and sign another (issue 15 item 7).  Exit 2, naming the field."""
+    from conformance.controls import control_in
+
+    if (found := control_in(issuer)) is not None:
+        raise CertificateError(
+            f"--issuer holds the control character {found}; a signed identity must be plain text"
+        )
+    if (found := control_in(runner)) is not None:
+        raise CertificateError(
+            f"the runner's name holds the control character {found}; a signed identity must "
+            "be plain text"
+        )
+    candidate = data.get("candidate") or {}
+    for name in ("vendor", "system", "version", "base_url"):
+        value = candidate.get(name)
+        if isinstance(value, str) and (found := control_in(value)) is not None:
+            raise CertificateError(
+                f"candidate.{name} holds the control character {found}; a signed identity "
+                "must be plain text",
+                Location(path, None, f"/candidate/{name}"),
+            )
+
+
 def certify_run(
     run: Path,
     private_key: Ed25519PrivateKey,
@@ -390,6 +415,7 @@ def certify_run(
         raise CertificateError(f"valid days={days}; expected at least 1")
     now = now or datetime.now(UTC)
     path, data, attested, _ = check_run(run, policy)
+    refuse_controls_in_identity(path, data, issuer, attested.runner.name)
     standard = StandardsRepository(standards_dirs).load(data["standard"]["ref"])
     _check_standard(data, standard, path, now)
     payload = build_payload(

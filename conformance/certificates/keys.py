@@ -17,7 +17,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from conformance.controls import control_in
 from conformance.errors import ConformanceError, Location
+from conformance.redaction import register
 
 __all__ = [
     "KeyFileError",
@@ -64,6 +66,7 @@ def _passphrase(env: str | None) -> bytes | None:
     value = os.environ.get(env)
     if not value:
         raise KeyFileError(f"environment variable {env} is not set; expected the key's passphrase")
+    register(value)  # redacted at every sink (issue 15 item 2)
     return value.encode("utf-8")
 
 
@@ -137,7 +140,7 @@ class KeyPair:
 
 def generate_keypair(folder: Path, name: str, passphrase_env: str | None = None) -> KeyPair:
     """Write NAME.key.pem (0600) and NAME.pub.pem in FOLDER; never overwrite either."""
-    if not name or any(c in name for c in "/\\") or name.startswith("."):
+    if not name or any(c in name for c in "/\\") or name.startswith(".") or control_in(name):
         raise KeyFileError(
             f"name={name!r}; expected a plain file name stem such as 'reviewer-2026'"
         )

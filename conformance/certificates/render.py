@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.controls import visible_data
 from conformance.i18n import DEFAULT_LANG, LANGS, Message, render
+from conformance.redaction import redact_data
 from conformance.reporting.html import (
     badge,
     bi_dict,
@@ -46,7 +48,9 @@ def _said(payload: dict[str, Any]) -> dict[str, str]:
 
 
 def render_certificate(document: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
-    """The view of a signed document; it opens in ``lang`` (zh-CN or en), with a switch."""
+    """The view of a signed document; it opens in ``lang`` (zh-CN or en), with a switch.
+    Control and bidirectional characters are shown escaped (issue 15 item 7)."""
+    document = visible_data(redact_data(document))
     payload = document["payload"]
     signature = document["signature"]
     candidate = payload["candidate"]

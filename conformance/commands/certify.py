@@ -25,6 +25,15 @@ EXIT_OK = 0
 EXIT_FAIL = 1
 
 
+def _say(text: str) -> None:
+    """A line of certify/verify output: any value in it (a vendor, a reason, a waiver) shown
+    with its control and bidirectional characters escaped, secrets redacted (issue 15)."""
+    from conformance.controls import visible
+    from conformance.redaction import redact
+
+    print(visible(redact(text)))
+
+
 def _dirs(args: argparse.Namespace) -> list[Path] | None:
     return [Path(p) for p in args.standards_dir] or None
 
@@ -45,9 +54,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     from conformance.certificates.keys import generate_keypair
 
     pair = generate_keypair(Path(args.out), args.name, args.passphrase_env)
-    print(f"private key: {pair.private}  (keep it secret; mode 0600)")
-    print(f"public key:  {pair.public}  (give it to verifiers: --trust {pair.public})")
-    print(f"key id:      {pair.key_id}")
+    _say(f"private key: {pair.private}  (keep it secret; mode 0600)")
+    _say(f"public key:  {pair.public}  (give it to verifiers: --trust {pair.public})")
+    _say(f"key id:      {pair.key_id}")
     return EXIT_OK
 
 
@@ -98,33 +107,33 @@ def cmd_certify(args: argparse.Namespace) -> int:
     payload = issued.document["payload"]
     source = f"{payload['run']['results_file']} of run {payload['run']['run_id']}"
     if issued.is_certificate:
-        print(f"certificate {payload['id']} issued from {source}")
-        print(
+        _say(f"certificate {payload['id']} issued from {source}")
+        _say(
             f"  {payload['candidate']['system']} {payload['candidate']['version']} conforms to "
             f"{payload['standard']['ref']}; valid until {payload['valid_until']}"
         )
         for warning in payload["warnings"]:
-            print(f"  warning: {warning}")
+            _say(f"  warning: {warning}")
         for waiver in payload["waivers"]:
-            print(f"  waiver {waiver['id']}: {waiver['reason']} (until {waiver['expires']})")
+            _say(f"  waiver {waiver['id']}: {waiver['reason']} (until {waiver['expires']})")
     else:
-        print(f"the run does not conform: failure record {payload['id']} signed from {source}")
+        _say(f"the run does not conform: failure record {payload['id']} signed from {source}")
         for reason in payload["reasons"]:
-            print(f"  - {reason}")
-    print(f"  {issued.json_path}")
-    print(f"  {issued.html_path}")
+            _say(f"  - {reason}")
+    _say(f"  {issued.json_path}")
+    _say(f"  {issued.html_path}")
     runner = payload["run"]["attestation"]["runner"]
-    print(f"  from a run attested by {runner['name']} ({runner['role']}, key {runner['key_id']})")
-    print(f"  signed with key {issued.document['signature']['key_id']}")
+    _say(f"  from a run attested by {runner['name']} ({runner['role']}, key {runner['key_id']})")
+    _say(f"  signed with key {issued.document['signature']['key_id']}")
     logged = issued.document.get("transparency")
     if logged:
         head = logged["tree_head"]
-        print(
+        _say(
             f"  logged as entry {logged['index']} of {args.log} (tree size {head['size']}, "
             f"root {head['root'][:16]}..., log key {head['log_id']})"
         )
     else:
-        print("  not logged (--no-log): a gate that requires logged certificates refuses it")
+        _say("  not logged (--no-log): a gate that requires logged certificates refuses it")
     return EXIT_OK if issued.is_certificate else EXIT_FAIL
 
 
@@ -152,18 +161,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
     payload = result.payload
     if result.valid and payload is not None:
         candidate = payload["candidate"]
-        print(
+        _say(
             f"valid: {payload['id']}: {candidate['vendor']} {candidate['system']} "
             f"{candidate['version']} conforms to {payload['standard']['ref']} "
             f"(until {payload['valid_until']}; key {payload['issuer']['key_id']})"
         )
         for note in result.notes:
-            print(f"  note: {note}")
+            _say(f"  note: {note}")
         return EXIT_OK
     name = payload["id"] if payload else args.certificate
-    print(f"invalid: {name}")
+    _say(f"invalid: {name}")
     for problem in result.problems:
-        print(f"  {problem}")
+        _say(f"  {problem}")
     return EXIT_FAIL
 
 
@@ -228,12 +237,12 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         logged, head, _ = log.append(
             "revocation", {"target": target, "type": kind} | _about(document) | entry, key
         )
-        print(f"logged as entry {logged.index} of {log.path} (tree size {head.size})")
+        _say(f"logged as entry {logged.index} of {log.path} (tree size {head.size})")
     data["revoked"].append(entry)
     scratch = path.with_name(path.name + ".tmp")
     scratch.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     scratch.replace(path)
-    print(f"revoked {target} in {path} ({len(data['revoked'])} entries in the list)")
+    _say(f"revoked {target} in {path} ({len(data['revoked'])} entries in the list)")
     return EXIT_OK
 
 

@@ -33,6 +33,14 @@ class ShardError(UsageError):
     """Shard results that cannot be merged (exit code 2)."""
 
 
+def _say(text: str) -> None:
+    """A line for the terminal: control and bidirectional characters escaped, secrets
+    redacted (issue 15)."""
+    from conformance.reporting.terminal import terminal_text
+
+    print(terminal_text(text))
+
+
 def _load(path: Path) -> dict[str, Any]:
     if path.is_dir():
         path = path / "results.json"
@@ -170,20 +178,20 @@ def cmd_merge(args: argparse.Namespace) -> int:
         reporter(run_dir, merged)
     verdict = "CONFORMS / 符合" if merged["verdict"] == "pass" else "DOES NOT CONFORM / 不符合"
     s = merged["summary"]
-    print(
+    _say(
         f"merged {len(shards)} shard(s) of {merged['standard']['ref']}: "
         f"{s['pass']} pass, {s['fail']} fail, {s['skip']} skip, {s['error']} error"
     )
     for reason in merged["reasons"]:
-        print(f"  - {reason}")
-    print(f"verdict: {verdict}")
-    print(f"reports: {run_dir / 'results.json'}")
+        _say(f"  - {reason}")
+    _say(f"verdict: {verdict}")
+    _say(f"reports: {run_dir / 'results.json'}")
     # issue 16: the merging runner attests the merged run when its key attested every shard
     from conformance.certificates.attest import attest_merged_run, load_runner_key
 
     shard_dirs = [Path(data["_path"]).parent for data in shards]
     key = load_runner_key(args.runner_key)
-    print(attest_merged_run(run_dir, merged, shard_dirs, key))
+    _say(attest_merged_run(run_dir, merged, shard_dirs, key))
     return int(merged["exit_code"])
 
 

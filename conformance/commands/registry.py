@@ -21,6 +21,14 @@ from conformance.registry import (
 EXIT_OK = 0
 
 
+def _say(text: str) -> None:
+    """A line for the terminal: control and bidirectional characters escaped, secrets
+    redacted (issue 15)."""
+    from conformance.reporting.terminal import terminal_text
+
+    print(terminal_text(text))
+
+
 def _registry(args: argparse.Namespace) -> Registry:
     return Registry(Path(args.db))
 
@@ -98,11 +106,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         added = registry.add(path, document)
         payload = document["payload"]
         state = "added" if added else "already registered"
-        print(
+        _say(
             f"{state}: {payload['id']} {payload['type']} {payload['candidate']['system']} "
             f"{payload['candidate']['version']} {payload['standard']['ref']}"
         )
-    print(f"registry: {registry.path}")
+    _say(f"registry: {registry.path}")
     return EXIT_OK
 
 
@@ -120,19 +128,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not entries:
-        print(f"no certificates or failure records in {registry.path}")
+        _say(f"no certificates or failure records in {registry.path}")
         return EXIT_OK
     header = f"{'SYSTEM':<34} {'STANDARD':<28} {'VERDICT':<8} {'VALID UNTIL':<26} FLAGS"
-    print(header)
+    _say(header)
     for entry in entries:
         system = f"{entry.system} {entry.system_version}"
         verdict = "pass" if entry.kind == "certificate" else "fail"
-        print(
+        _say(
             f"{system:<34} {entry.standard_ref:<28} {verdict:<8} "
             f"{entry.valid_until or '-':<26} {','.join(entry.flags) or '-'}"
         )
         for line in entry.details():
-            print(f"{'':<4}{line}")
+            _say(f"{'':<4}{line}")
     return EXIT_OK
 
 
@@ -148,7 +156,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     out = Path(args.out) if args.out else registry.path.parent / "index.html"
     write_index(entries, out, now=now)
-    print(f"index of {len(entries)} record(s): {out}")
+    _say(f"index of {len(entries)} record(s): {out}")
     return EXIT_OK
 
 

@@ -14,6 +14,14 @@ from pathlib import Path
 from conformance.errors import UsageError
 
 
+def _say(text: str) -> None:
+    """A line for the terminal: control and bidirectional characters escaped, secrets
+    redacted (issue 15)."""
+    from conformance.reporting.terminal import terminal_text
+
+    print(terminal_text(text))
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from conformance.review import iter_waiver_lines, review_run
 
@@ -33,16 +41,16 @@ def cmd_review(args: argparse.Namespace) -> int:
     )
     data = outcome.data
     ref = data["standard"]["ref"]
-    print(f"review of run {data['run_id']} ({ref}) as of {data['review']['as_of']}")
+    _say(f"review of run {data['run_id']} ({ref}) as of {data['review']['as_of']}")
     for line in iter_waiver_lines(data):
-        print(f"  {line}")
+        _say(f"  {line}")
     for reason in data["reasons"]:
-        print(f"  - {reason}")
+        _say(f"  - {reason}")
     for warning in data["warnings"]:
-        print(f"  - warning: {warning}")
+        _say(f"  - warning: {warning}")
     verdict = "CONFORMS" if data["verdict"] == "pass" else "DOES NOT CONFORM"
-    print(f"reviewed verdict: {verdict}")
-    print(f"reports: {outcome.results}  {outcome.report}")
+    _say(f"reviewed verdict: {verdict}")
+    _say(f"reports: {outcome.results}  {outcome.report}")
     return 0 if data["verdict"] == "pass" else 1
 
 

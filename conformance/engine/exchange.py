@@ -6,13 +6,12 @@ evidence (headers, curl lines, bodies echoed back) is built from the redacted fo
 
 from __future__ import annotations
 
-import base64
 import json
 import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
+from conformance.controls import control_in, visible
 from conformance.engine.http import SESSION_HEADERS, HttpRequest, HttpResponse
 from conformance.engine.media import matches
 from conformance.engine.openapi import Operation, Parameter
@@ -25,11 +24,12 @@ from conformance.engine.serialize import (
     query_pairs,
     query_string,
 )
+from conformance.redaction import REDACTED
+from conformance.redaction import Redactor as BaseRedactor
 
 if TYPE_CHECKING:
     from conformance.validation import SchemaSet
 
-REDACTED = "[REDACTED]"
 NEGOTIATION = "negotiation"  # RequestCase.source of a content negotiation probe
 EXCERPT_BYTES = 2048
 _UNSET: Any = object()
@@ -128,24 +128,13 @@ def build_request(
     return HttpRequest(method or operation.method, url, headers, body)
 
 
-class Redactor:
-    """Replaces every known secret value in text shown to anyone."""
+class Redactor(BaseRedactor):
+    """Replaces every known secret value in text shown to anyone (:mod:`conformance.redaction`),
+    and writes curl lines that name the secret's variable."""
 
     def __init__(self, secrets: list[str], shell_headers: dict[str, str]) -> None:
-        # A hostile candidate may reflect the secret encoded: redact those forms too,
-        # longest first so a form containing another is replaced whole.
-        forms = {form for s in secrets if s for form in secret_forms(s)}
-        self.secrets = sorted(forms, key=lambda f: (-len(f), f))
+        super().__init__(secrets)
         self.shell_headers = shell_headers
-        self.longest = len(self.secrets[0]) if self.secrets else 0
-
-    def text(self, value: str) -> str:
-        for secret in self.secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-
-    def headers(self, headers: dict[str, str]) -> dict[str, str]:
-        return {k: self.text(v) for k, v in headers.items()}
 
     def carries_secret(self, name: str, value: str) -> bool:
         """Whether a request header holds the secret (the wrong token of a probe does not)."""
@@ -155,40 +144,26 @@ class Redactor:
         """A shell line sending exactly what the suite sent: its headers (the client's own
         included), the secret as a ``${VARIABLE}`` reference, anything else as it was."""
         parts = ["curl", "-sS", "-i", "--compressed", "-X", request.method]
-        parts.append(shlex.quote(self.text(request.url)))
+        parts.append(shell_quote(self.text(request.url)))
         for name, value in {**SESSION_HEADERS, **request.headers}.items():
             if self.carries_secret(name, value):
                 # double quotes so the shell expands the variable holding the secret
                 parts += ["-H", f'"{name}: {self.shell_headers[name]}"']
             else:
-                parts += ["-H", shlex.quote(f"{name}: {self.text(value)}")]
+                parts += ["-H", shell_quote(f"{name}: {self.text(value)}")]
         if request.body is not None:
-            parts += ["--data-binary", shlex.quote(self.text(request.body.decode("utf-8")))]
+            body = request.body.decode("utf-8", errors="replace")
+            parts += ["--data-binary", shell_quote(self.text(body))]
         return " ".join(parts)
 
 
-# Control characters (ANSI escapes, NUL, C1) shown as \xNN: a report or a terminal showing
-# an excerpt must not be driven by the candidate's bytes. Tab and line breaks are kept.
-_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"}
-
-
-def secret_forms(secret: str) -> list[str]:
-    """The secret, URL-encoded, and the part of its base64 encodings that it alone decides.
-
-    Base64 of a longer text containing the secret (``Bearer <token>``, ``user:<password>``)
-    depends on where the secret starts modulo 3: for each offset, the characters encoding
-    only the secret's bytes are kept (both alphabets, no padding).
-    """
-    forms = {secret, quote(secret, safe="")}
-    raw = secret.encode("utf-8")
-    for offset in range(3):
-        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
-        start = -(-offset * 4 // 3)  # characters touched by the offset's bytes
-        end = (offset + len(raw)) // 3 * 4  # whole groups of the secret only
-        core = encoded[start:end] if end - start >= 8 else ""
-        if core:
-            forms |= {core, core.replace("+", "-").replace("/", "_")}
-    return sorted(form for form in forms if form)
+def shell_quote(text: str) -> str:
+    """A shell word for ``text``; one holding control characters is written ``$'...'`` with
+    them escaped, so the line replays the same bytes yet shows none of them raw."""
+    if control_in(text) is None:
+        return shlex.quote(text)
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+    return "$'" + visible(escaped) + "'"
 
 
 def excerpt(body: bytes, redactor: Redactor) -> str:
@@ -196,7 +171,7 @@ def excerpt(body: bytes, redactor: Redactor) -> str:
     text = body[: EXCERPT_BYTES + 4 * redactor.longest].decode("utf-8", errors="replace")
     text = redactor.text(text)[:EXCERPT_BYTES]
     suffix = f"... ({len(body)} bytes)" if len(body) > EXCERPT_BYTES else ""
-    return text.translate(_CONTROLS) + suffix
+    return visible(text, lines=True) + suffix
 
 
 @dataclass

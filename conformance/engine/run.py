@@ -46,6 +46,7 @@ from conformance.engine.plan import Task, plan
 from conformance.engine.probing import ApiProber
 from conformance.engine.verdict import decide, exit_code_for
 from conformance.errors import ExitCode
+from conformance.redaction import registered
 from conformance.regex_validator import start_run_budget
 from conformance.results import CheckResult, Outcome
 
@@ -69,7 +70,8 @@ class Run:
         self.listeners = list(listeners)
         auth = config.candidate.auth
         secret = auth.secret() if auth else ""
-        self.redactor = Redactor([secret], auth.shell_headers() if auth else {})
+        # the run's secret and the process's others (key passphrases): issue 15 item 2
+        self.redactor = Redactor([secret, *registered()], auth.shell_headers() if auth else {})
         self.collector = Collector(config.standard, config.claim, self.redactor)
         self.budget = Budget(config.max_duration_s)
         # sealed (issue 15 item 5): all the run's regular-expression searches, bounded together

@@ -24,7 +24,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from conformance.controls import visible, visible_data
 from conformance.i18n import DEFAULT_LANG, LANGS, Message, message_from, render, render_html
+from conformance.redaction import redact_data
 
 __all__ = [
     "bi",
@@ -48,8 +50,9 @@ LEVELS = ("MUST", "SHOULD", "MAY")
 
 
 def esc(value: object) -> str:
-    """Text for an HTML element or a quoted attribute."""
-    return html.escape(str(value), quote=True)
+    """Text for an HTML element or a quoted attribute; control and bidirectional characters
+    shown escaped (every page built here: report, certificate, registry index)."""
+    return html.escape(visible(str(value), lines=True), quote=True)
 
 
 def table(head: str, rows: str) -> str:
@@ -928,7 +931,13 @@ def render_report(
     certificate: Mapping[str, Any] | None = None,
 ) -> str:
     """The report of a results dictionary; ``lang`` is the language it opens in, and a
-    signed ``certificate`` (or failure record) of the run is shown after the review."""
+    signed ``certificate`` (or failure record) of the run is shown after the review.
+
+    A sink: registered secrets are redacted, and control and bidirectional characters are
+    shown escaped (``\\x1b``, ``\\u202e``) wherever the page shows a value (issue 15)."""
+    data = visible_data(redact_data(data))
+    if certificate is not None:
+        certificate = visible_data(redact_data(certificate))
     standard = data["standard"]
     candidate = data["candidate"]
     title_text = standard.get("title") or {}

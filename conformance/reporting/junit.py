@@ -7,13 +7,18 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.controls import visible
+from conformance.redaction import redact_data
+
 
 def _text(value: str) -> str:
-    # XML 1.0 cannot carry most control characters; the candidate's text may hold them.
-    return "".join(c if c in "\t\n\r" or ord(c) >= 0x20 else f"\\x{ord(c):02x}" for c in value)
+    # XML 1.0 cannot carry most control characters, and a CI page must not be driven by
+    # the candidate's escapes or bidirectional overrides: shown escaped (issue 15 item 7).
+    return visible(value, lines=True)
 
 
 def write_junit(run_dir: Path, data: dict[str, Any]) -> Path:
+    data = redact_data(data)  # a sink: whatever secret the process knows never gets here
     results = data["results"]
     summary = data["summary"]
     suites = etree.Element("testsuites", name="gov-conformance")

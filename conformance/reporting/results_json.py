@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance._version import __version__
 from conformance.engine.outcome import RunOutcome
+from conformance.redaction import redact_data
 from conformance.standards.versioning import base_of, extends_chain, lifecycle_warnings, refusal
 
 __all__ = ["RESULTS_FORMAT", "build_results", "write_results"]
@@ -110,11 +111,13 @@ def build_results(outcome: RunOutcome) -> dict[str, Any]:
             "request_digests": dict(sorted(outcome.request_digests.items())),
             "conforms_to": extends_chain(standard),
         }
-    return data
+    # the engine redacted its evidence; this catches whatever else holds a secret (a sink)
+    return redact_data(data)  # type: ignore[no-any-return]
 
 
 def write_results(run_dir: Path, data: dict[str, Any]) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "results.json"
+    data = redact_data(data)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path

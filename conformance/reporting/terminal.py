@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.controls import visible
 from conformance.engine.events import (
     Event,
     RunFinished,
@@ -32,6 +33,7 @@ from conformance.engine.events import (
 from conformance.errors import ExitCode
 from conformance.exports.progress import TerminalProgress
 from conformance.i18n import DEFAULT_LANG, Message, message_from, render
+from conformance.redaction import redact
 
 __all__ = [
     "ExportProgress",
@@ -45,6 +47,18 @@ __all__ = [
 ]
 
 Line = tuple[str, dict[str, bool]]
+
+
+def terminal_text(text: str) -> str:
+    """A terminal line as it may be shown: secrets redacted, control and bidirectional
+    characters escaped (a candidate's text never drives the terminal; issue 15)."""
+    return visible(redact(text))
+
+
+def _shown(lines: list[Line]) -> list[Line]:
+    return [(terminal_text(text), markup) for text, markup in lines]
+
+
 MAX_CAUSES = 20  # distinct causes listed; the rest are counted
 MAX_FAILURES_PER_CAUSE = 3
 
@@ -158,7 +172,8 @@ class PhaseProgress:
         name = PHASES[phase][0]
         done, total = self.done[phase], self.totals[phase]
         failed = f", {self.failed[phase]} with failures" if self.failed[phase] else ""
-        return f"{name:<14} {bar(done, total, self.width)} {done}/{total}{failed}  {current}"
+        shown = terminal_text(current)
+        return f"{name:<14} {bar(done, total, self.width)} {done}/{total}{failed}  {shown}"
 
     def __call__(self, event: object) -> None:
         if isinstance(event, TaskStarted):
@@ -206,7 +221,7 @@ def header_lines(event: RunStarted) -> list[str]:
     ]
     if event.shard:
         lines.append(f"conformance: shard {event.shard} of the run's tasks")
-    return lines
+    return [terminal_text(line) for line in lines]
 
 
 def _where(result: Mapping[str, Any], lang: str) -> str:
@@ -257,7 +272,7 @@ def cause_lines(
             curl = (failure.get("evidence") or {}).get("curl")
             if curl:
                 lines.append((f"      {_say('term.reproduce', lang, curl=curl)}", {}))
-    return lines
+    return _shown(lines)
 
 
 def _failure_text(failure: Mapping[str, Any], lang: str) -> str:
@@ -312,7 +327,7 @@ def summary_lines(
     if run_dir is not None:
         files = "  ".join(str(run_dir / n) for n in ("results.json", "junit.xml", "report.html"))
         lines.append((_say("term.reports", lang, files=files), {}))
-    return lines
+    return _shown(lines)
 
 
 def _collapsed(
