@@ -133,6 +133,9 @@ def _operations(standard: Standard, schemas: SchemaSet) -> list[Operation] | Non
 
 def prepare(options: RunOptions) -> RunConfig:
     """Load and cross-check everything, once; raise a ConformanceError on bad input."""
+    from conformance.options import check_run_options
+
+    check_run_options(options)  # waits (issue 15 item 8): one line, exit 2, nothing written
     if not options.candidate.exists():
         raise CandidateError(f"candidate profile not found: {options.candidate}")
     candidate = load_candidate(options.candidate)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.budget import Budget, BudgetExhausted
 from conformance.engine.collect import Collector, redact_message
 from conformance.engine.config import RunConfig
 from conformance.engine.exchange import Redactor
@@ -74,8 +75,10 @@ class ExportRunner:
         redactor: Redactor,
         api_total: Callable[[Any], int | str],
         progress: Callable[[str], Progress] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.config = config
+        self.budget = budget or Budget(None)  # waits: --max-duration bounds reading too
         self.standard = config.standard
         self.claim = config.claim
         self.collector = collector
@@ -132,13 +135,21 @@ class ExportRunner:
             return self.collector.results(target, entries)
         report = self._ahead.pop(spec.name, None)
         if report is None:
-            report = validate_export(
-                spec,
-                path,
-                max_per_type=self.config.max_errors_per_type,
-                progress=self.progress(target) if self.progress else None,
-                jobs=self.config.jobs,
-            )
+            try:
+                # waits (issue 15 item 3): the budget is checked as the file is read (at
+                # every progress tick); what was not read is not verified, an error
+                self.budget.check()
+                report = validate_export(
+                    spec,
+                    path,
+                    max_per_type=self.config.max_errors_per_type,
+                    progress=self._guarded(target),
+                    jobs=self.config.jobs,
+                )
+            except BudgetExhausted as exc:
+                for entry in entries.values():
+                    entry.error(exc.msg)
+                return self.collector.results(target, entries)
         rules = self.rules.get(spec.name)
         if rules is not None:
             files = {
@@ -149,7 +160,7 @@ class ExportRunner:
             cap = self.config.max_errors_per_type
             apply_rules(spec, report, rules, files, self.api_total, cap)
         self.files[spec.name] = ExportFile(
-            str(path), file_sha256(path), report.records, spec.format
+            str(path), file_sha256(path, self.budget), report.records, spec.format
         )
         for entry in entries.values():
             entry.examined = report.records
@@ -211,6 +222,17 @@ class ExportRunner:
         }
         return self.collector.results(target, entries, evidence)
 
+    def _guarded(self, target: str) -> Progress:
+        """The task's progress callback, which first stops the reading once the budget is spent."""
+        shown = self.progress(target) if self.progress else None
+
+        def progress(done: int, total: int) -> None:
+            self.budget.check()
+            if shown is not None:
+                shown(done, total)
+
+        return progress
+
     def _validate_ahead(self) -> None:
         """--jobs N: validate every export file of the claim side by side, once.
 
@@ -249,11 +271,14 @@ def issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:
     return data
 
 
-def file_sha256(path: Path) -> str | None:
+def file_sha256(path: Path, budget: Budget | None = None) -> str | None:
+    """The file's digest; None when it cannot be read, or the run's budget ends first."""
     try:
         digest = hashlib.sha256()
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
+                if budget is not None and budget.remaining() == 0.0:
+                    return None
                 digest.update(block)
         return digest.hexdigest()
     except OSError:
