@@ -11,6 +11,7 @@ run, export files included.  No test here asserts wall-clock time: a hang is cau
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -152,9 +153,7 @@ def test_trickled_head_is_a_timeout_error_on_its_operation(
     assert_others_pass(outcome)
 
 
-def test_max_duration_bounds_a_run_whose_every_answer_trickles(
-    tmp_path: Path, token: str
-) -> None:
+def test_max_duration_bounds_a_run_whose_every_answer_trickles(tmp_path: Path, token: str) -> None:
     """``--request-timeout 2 --max-duration 4`` against a candidate that trickles every head.
 
     Before, each request lasted as long as the trickle (a minute here) and the run went on
@@ -170,7 +169,8 @@ def test_max_duration_bounds_a_run_whose_every_answer_trickles(
     assert outcome.code == 1, outcome.out[-3000:]
     assert 1 <= sent <= 3, sent
     api = outcome.api_results()
-    assert api and all(r["status"] in ("error", "skip") for r in api), api
+    assert api
+    assert all(r["status"] in ("error", "skip") for r in api), api
     messages = " ".join(r["message"] for r in api)
     assert "timeout: no response within" in messages
     assert "run time budget of 4s exhausted" in messages
@@ -191,7 +191,8 @@ def test_huge_retry_after_does_not_hold_a_run(
         targets = [r.target for r in server.requests if r.path.endswith("/history")]
     assert targets
     results = outcome.results(HOSTILE, "status_code_documented")
-    assert results and all(r["status"] != "pass" for r in results), results
+    assert results
+    assert all(r["status"] != "pass" for r in results), results
     assert_others_pass(outcome)
 
 
@@ -243,10 +244,11 @@ def test_export_after_the_budget_is_spent_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = _big_export_run(tmp_path, monkeypatch, 0.3)
-    finishes(lambda: __import__("time").sleep(0.4))  # the budget is spent before the task
+    finishes(lambda: time.sleep(0.4))  # the budget is spent before the task
     progress: list[object] = []
     run.listeners.append(progress.append)
     task = next(t for t in run.tasks() if t.kind == "export" and t.export is not None)
     results = run.execute(task)
-    assert results and all(r.outcome is Outcome.ERROR for r in results)
+    assert results
+    assert all(r.outcome is Outcome.ERROR for r in results)
     assert not [e for e in progress if type(e).__name__ == "TaskProgress"]  # nothing read
