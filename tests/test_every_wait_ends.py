@@ -175,6 +175,12 @@ def test_max_duration_bounds_a_run_whose_every_answer_trickles(tmp_path: Path, t
     assert "timeout: no response within" in messages
     assert "run time budget of 4s exhausted" in messages
     assert outcome.data["verdict"] == "fail"
+    # exports included: read after the budget ended, they are errors too, never passes
+    exports = [r for r in outcome.data["results"] if r["target"].startswith("export ")]
+    assert exports
+    for result in exports:
+        assert result["status"] in ("error", "skip"), result
+    assert any("run time budget of 4s exhausted" in r["message"] for r in exports)
     print(f"trickle everywhere: {sent} requests, {outcome.seconds:.1f}s, exit {outcome.code}")
 
 
@@ -199,7 +205,9 @@ def test_huge_retry_after_does_not_hold_a_run(
 # -- exports under the run's budget --------------------------------------------------------
 
 
-def _big_export_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: float) -> Run:
+def _big_export_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: float, jobs: int = 1
+) -> Run:
     source = FIXTURE / "exports" / "gov.e-licence" / "licences.jsonl"
     big = tmp_path / "licences.jsonl"
     # every record invalid (a status outside the enum): each goes the exact, slow path, so
@@ -221,6 +229,7 @@ def _big_export_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: flo
         seed=1,
         reports_dir=tmp_path / "reports",
         max_duration_s=budget,
+        jobs=jobs,
     )
     return Run(prepare(options))
 
@@ -238,6 +247,33 @@ def test_max_duration_stops_reading_an_export(
     assert "licences-jsonl" not in run.exports.files  # not read to its end, not digested
     outcome = run.finish()
     assert outcome.verdict.verdict == "fail"
+
+
+def test_max_duration_stops_export_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jobs 2: the file is split across worker processes; the wait for them ends with
+    the budget, the pool is terminated, and the export's results are errors."""
+    run = _big_export_run(tmp_path, monkeypatch, 0.3, jobs=2)
+    task = next(t for t in run.tasks() if t.kind == "export" and t.export is not None)
+    results = finishes(lambda: run.execute(task))
+    assert results
+    for result in results:
+        assert result.outcome is Outcome.ERROR, result
+        assert "run time budget of 0.3s exhausted" in result.message, result.message
+        assert not result.internal  # the budget, not a crash of the suite
+
+
+def test_rate_limit_wait_ends_with_the_budget() -> None:
+    with hostile(retry_after("0")) as server:
+        limits = Limits(timeout_s=5, rate_limit=1 / 3600, retries_429=0)
+        client = Client(limits, remaining=lambda: 0.2)
+        request = HttpRequest("GET", server.url + "/", {})
+        assert finishes(lambda: client.send(request)).status == 429  # the first slot is now
+        with pytest.raises(TransportError, match="--max-duration ended before --rate-limit"):
+            finishes(lambda: client.send(request))  # the next one is an hour away
+        sent = len(server.requests)
+    assert sent == 1
 
 
 def test_export_after_the_budget_is_spent_is_not_read(

@@ -26,6 +26,7 @@ from conformance.engine.config import RunConfig
 from conformance.engine.exchange import Redactor
 from conformance.engine.plan import Task
 from conformance.exports import (
+    DeadlinePassed,
     ExportReport,
     Severity,
     apply_rules,
@@ -91,6 +92,7 @@ class ExportRunner:
         self._ahead_done = False
         self._ahead_names: set[str] = set()  # the exports of that batch
         self.ahead_failure: str | None = None  # why side-by-side validation raised
+        self._ahead_out_of_time = False  # the run's budget ended during it
 
     def run(self, task: Task) -> list[CheckResult]:
         spec = task.export
@@ -124,6 +126,8 @@ class ExportRunner:
             return self.collector.results(target, entries)
         if self.config.jobs > 1 and not self._ahead_done:
             self._validate_ahead()
+        if self._ahead_out_of_time and spec.name in self._ahead_names:
+            return self._out_of_time(target, entries)
         if self.ahead_failure is not None and spec.name in self._ahead_names:
             message = msg(
                 "error.side_by_side_raised",
@@ -145,11 +149,10 @@ class ExportRunner:
                     max_per_type=self.config.max_errors_per_type,
                     progress=self._guarded(target),
                     jobs=self.config.jobs,
+                    deadline=self.budget.deadline,  # --jobs N: the workers' results too
                 )
-            except BudgetExhausted as exc:
-                for entry in entries.values():
-                    entry.error(exc.msg)
-                return self.collector.results(target, entries)
+            except (BudgetExhausted, DeadlinePassed):
+                return self._out_of_time(target, entries)
         rules = self.rules.get(spec.name)
         if rules is not None:
             files = {
@@ -222,6 +225,15 @@ class ExportRunner:
         }
         return self.collector.results(target, entries, evidence)
 
+    def _out_of_time(self, target: str, entries: Any) -> list[CheckResult]:
+        """The run's budget ended before the file was read to its end: errors, not passes."""
+        exhausted = BudgetExhausted(
+            msg("error.run_budget", seconds=f"{self.budget.max_duration_s or 0:g}")
+        )
+        for entry in entries.values():
+            entry.error(exhausted.msg)
+        return self.collector.results(target, entries)
+
     def _guarded(self, target: str) -> Progress:
         """The task's progress callback, which first stops the reading once the budget is spent."""
         shown = self.progress(target) if self.progress else None
@@ -248,8 +260,14 @@ class ExportRunner:
         self._ahead_names = set(names)
         try:
             reports = validate_many(
-                items, max_per_type=self.config.max_errors_per_type, jobs=self.config.jobs
+                items,
+                max_per_type=self.config.max_errors_per_type,
+                jobs=self.config.jobs,
+                deadline=self.budget.deadline,
             )
+        except DeadlinePassed:
+            self._ahead_out_of_time = True
+            return
         except Exception as exc:
             self.ahead_failure = self.redactor.text(f"{type(exc).__name__}: {exc}")
             return

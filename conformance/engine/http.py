@@ -255,6 +255,13 @@ class Client:
             slot = max(now, self._next_slot)
             self._next_slot = slot + 1.0 / rate
         if slot > now:
+            left = self.remaining()
+            if left is not None and slot - now > left:
+                # waits: the rate limit's next slot comes after the run's budget ends
+                time.sleep(left)
+                raise TransportError(
+                    "timeout", "the run's --max-duration ended before --rate-limit allowed it"
+                )
             time.sleep(slot - now)
 
     def _session(self) -> requests.Session:
