@@ -51,7 +51,7 @@ OUTCOME_KEY = pytest.StashKey[tuple[RunOutcome, Reports]]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "conformance to an e-government standard")
-    options.add_arguments(group.addoption)
+    options.add_arguments(group.addoption, deferred=True)  # bad values: exit 2
 
 
 def _active(config: pytest.Config) -> bool:

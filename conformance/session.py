@@ -140,7 +140,10 @@ def refuse_base_url_secrets(base_url: str | None) -> None:
 
 def prepare(options: RunOptions) -> RunConfig:
     """Load and cross-check everything, once; raise a ConformanceError on bad input."""
+    from conformance.options import check_run_options
+
     refuse_base_url_secrets(options.base_url)
+    check_run_options(options)  # waits (issue 15 item 8): one line, exit 2, nothing written
     if not options.candidate.exists():
         raise CandidateError(f"candidate profile not found: {options.candidate}")
     candidate = load_candidate(options.candidate)

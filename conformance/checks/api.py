@@ -63,6 +63,19 @@ def content_type_documented(exchange: Exchange) -> Iterator[Problem]:
         )
 
 
+def _strict_json(exchange: Exchange) -> Iterator[Problem]:
+    """waits (issue 15 item 6): what a strict JSON parser refuses in a parsed body."""
+    for finding in exchange.json_findings:
+        kind = finding.kind.replace("-", "_")
+        yield problem(
+            f"problem.json_{kind}",
+            cause=f"json:{finding.kind}",
+            pointer=finding.pointer,
+            at=finding.pointer or "/",
+            name=repr(finding.name),
+        )
+
+
 @api_check("response_schema", "Response body matches its schema")
 def response_schema(exchange: Exchange) -> Iterator[Problem]:
     """The body validates against the documented schema, every format enforced."""
@@ -84,6 +97,7 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
         except ValueError as exc:
             yield problem("problem.body_not_json", cause="not-json", detail=str(exc))
             return
+        yield from _strict_json(exchange)
     elif actual.startswith("text/"):
         # a text body is one string instance of its schema
         try:
@@ -191,6 +205,7 @@ def error_envelope(exchange: Exchange) -> Iterator[Problem]:
     except ValueError as exc:
         yield problem("problem.envelope_not_json", cause="not-json", detail=str(exc))
         return
+    yield from _strict_json(exchange)
     validator = exchange.schemas.validator_for(exchange.error_envelope_uri)
     for error in validator.iter_errors(instance):
         pointer = instance_pointer(error)

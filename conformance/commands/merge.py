@@ -163,9 +163,15 @@ def merge_results(shards: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from conformance.options import check_reports_dir, check_run_id
+
+    reports_dir = check_reports_dir(Path(args.reports_dir))  # waits (issue 15 item 8)
     shards = [_load(Path(p)) for p in args.results]
     merged = merge_results(shards)
-    run_dir = Path(args.reports_dir) / merged["run_id"]
+    # the shards' run id names the merged run's folder: never a path out of --reports-dir
+    run_id = merged["run_id"]
+    check_run_id(run_id if isinstance(run_id, str) else repr(run_id), "run_id of the shards")
+    run_dir = reports_dir / run_id
     if run_dir.exists() and any(run_dir.iterdir()):
         for data in shards:
             if Path(data["_path"]).resolve().parent == run_dir.resolve():

@@ -33,5 +33,5 @@ class Budget:
     def check(self) -> None:
         """Raise :class:`BudgetExhausted` once the deadline has passed."""
         if self.deadline is not None and time.monotonic() > self.deadline:
-            seconds = f"{self.max_duration_s:.0f}"
+            seconds = f"{self.max_duration_s:g}"  # waits: 0.3, not 0
             raise BudgetExhausted(msg("error.run_budget", seconds=seconds))

@@ -7,7 +7,9 @@ evidence (headers, curl lines, bodies echoed back) is built from the redacted fo
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -174,6 +176,91 @@ def excerpt(body: bytes, redactor: Redactor) -> str:
     return visible(text, lines=True) + suffix
 
 
+# -- waits (issue 15 item 6): JSON as strict parsers read it ------------------------------
+# Python's json takes the last of a member given twice and keeps a lone surrogate escape
+# ("\ud800") as a str no UTF-8 can carry; a strict parser (I-JSON, RFC 7493) refuses both,
+# and a lenient one may take the first value: a schema check of Python's reading alone
+# would pass what another client reads as invalid.
+
+DUPLICATE_MEMBER = "duplicate-member"
+LONE_SURROGATE = "lone-surrogate"
+MAX_JSON_FINDINGS = 20
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # only escapes can carry one in
+
+
+@dataclass(frozen=True)
+class JsonFinding:
+    """What a strict JSON parser refuses, at a JSON Pointer of the parsed value."""
+
+    kind: str  # DUPLICATE_MEMBER or LONE_SURROGATE
+    pointer: str  # "" is the whole document; a lone surrogate in it shown as \udXXX
+    name: str | None = None  # the member given twice
+
+
+def _visible(text: str) -> str:
+    """``text`` with lone surrogates, control and format characters (escape sequences,
+    bidirectional overrides) as \\uXXXX: printable, encodable anywhere."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in text
+    )
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def strict_json(text: str) -> tuple[Any, list[JsonFinding]]:
+    """``json.loads(text)``, and what a strict parser would refuse in it (at most
+    MAX_JSON_FINDINGS, depth first).
+
+    Raises what ``json.loads`` raises.  A member given twice is reported once per object
+    and name, at its pointer; a string (member name or value) holding a lone surrogate once
+    per place.
+    """
+    duplicated: dict[int, list[str]] = {}
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        value = dict(items)
+        if len(value) != len(items):
+            seen: set[str] = set()
+            twice: list[str] = []
+            for name, _ in items:
+                if name in seen and name not in twice:
+                    twice.append(name)
+                seen.add(name)
+            duplicated[id(value)] = twice
+        return value
+
+    value = json.loads(text, object_pairs_hook=pairs)
+    findings: list[JsonFinding] = []
+    if not duplicated and not _SURROGATE_ESCAPE.search(text):
+        return value, findings  # the common case: no walk
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack and len(findings) < MAX_JSON_FINDINGS:  # iterative: bodies nest deeply
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            twice = duplicated.get(id(node), ())
+            children = []
+            for name, child in node.items():
+                step = f"{pointer}/{_visible(name).replace('~', '~0').replace('/', '~1')}"
+                if name in twice:
+                    findings.append(JsonFinding(DUPLICATE_MEMBER, step, _visible(name)))
+                if _has_lone_surrogate(name):
+                    findings.append(JsonFinding(LONE_SURROGATE, step))
+                children.append((step, child))
+            stack.extend(reversed(children))
+        elif isinstance(node, list):
+            stack.extend(reversed([(f"{pointer}/{i}", c) for i, c in enumerate(node)]))
+        elif isinstance(node, str) and _has_lone_surrogate(node):
+            findings.append(JsonFinding(LONE_SURROGATE, pointer))
+    unique = list(dict.fromkeys(findings))  # a name and its value at one pointer: once
+    return value, unique[:MAX_JSON_FINDINGS]
+
+
 @dataclass
 class Exchange:
     """One request and the candidate's response: what API checks look at."""
@@ -187,6 +274,8 @@ class Exchange:
     expected_status: int | None = None  # what a probe must get
     error_envelope_uri: str | None = None  # the standard's error envelope schema, if declared
     _json: Any = field(default=_UNSET, repr=False)
+    # what a strict JSON parser refuses in the body (set by json())
+    json_findings: list[JsonFinding] = field(default_factory=list, repr=False)
 
     @property
     def mutation(self) -> str | None:
@@ -209,7 +298,7 @@ class Exchange:
             if self.response.problem:  # cut at the cap, or not decodable: not the real body
                 raise ValueError(self.response.problem)
             try:
-                self._json = json.loads(self.response.body.decode("utf-8"))
+                self._json, self.json_findings = strict_json(self.response.body.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 raise ValueError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
             except json.JSONDecodeError as exc:

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.budget import Budget, BudgetExhausted
 from conformance.engine.collect import Collector, redact_message
 from conformance.engine.config import RunConfig
 from conformance.engine.exchange import Redactor
 from conformance.engine.plan import Task
 from conformance.exports import (
+    DeadlinePassed,
     ExportReport,
     Severity,
     apply_rules,
@@ -75,8 +77,10 @@ class ExportRunner:
         redactor: Redactor,
         api_total: Callable[[Any], int | str],
         progress: Callable[[str], Progress] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.config = config
+        self.budget = budget or Budget(None)  # waits: --max-duration bounds reading too
         self.standard = config.standard
         self.claim = config.claim
         self.collector = collector
@@ -89,6 +93,7 @@ class ExportRunner:
         self._ahead_done = False
         self._ahead_names: set[str] = set()  # the exports of that batch
         self.ahead_failure: str | None = None  # why side-by-side validation raised
+        self._ahead_out_of_time = False  # the run's budget ended during it
 
     def run(self, task: Task) -> list[CheckResult]:
         spec = task.export
@@ -122,6 +127,8 @@ class ExportRunner:
             return self.collector.results(target, entries)
         if self.config.jobs > 1 and not self._ahead_done:
             self._validate_ahead()
+        if self._ahead_out_of_time and spec.name in self._ahead_names:
+            return self._out_of_time(target, entries)
         if self.ahead_failure is not None and spec.name in self._ahead_names:
             message = msg(
                 "error.side_by_side_raised",
@@ -133,13 +140,20 @@ class ExportRunner:
             return self.collector.results(target, entries)
         report = self._ahead.pop(spec.name, None)
         if report is None:
-            report = validate_export(
-                spec,
-                path,
-                max_per_type=self.config.max_errors_per_type,
-                progress=self.progress(target) if self.progress else None,
-                jobs=self.config.jobs,
-            )
+            try:
+                # waits (issue 15 item 3): the budget is checked as the file is read (at
+                # every progress tick); what was not read is not verified, an error
+                self.budget.check()
+                report = validate_export(
+                    spec,
+                    path,
+                    max_per_type=self.config.max_errors_per_type,
+                    progress=self._guarded(target),
+                    jobs=self.config.jobs,
+                    deadline=self.budget.deadline,  # --jobs N: the workers' results too
+                )
+            except (BudgetExhausted, DeadlinePassed):
+                return self._out_of_time(target, entries)
         rules = self.rules.get(spec.name)
         if rules is not None:
             files = {
@@ -150,7 +164,7 @@ class ExportRunner:
             cap = self.config.max_errors_per_type
             apply_rules(spec, report, rules, files, self.api_total, cap)
         self.files[spec.name] = ExportFile(
-            str(path), file_sha256(path), report.records, spec.format
+            str(path), file_sha256(path, self.budget), report.records, spec.format
         )
         for entry in entries.values():
             entry.examined = report.records
@@ -213,6 +227,26 @@ class ExportRunner:
         }
         return self.collector.results(target, entries, evidence)
 
+    def _out_of_time(self, target: str, entries: Any) -> list[CheckResult]:
+        """The run's budget ended before the file was read to its end: errors, not passes."""
+        exhausted = BudgetExhausted(
+            msg("error.run_budget", seconds=f"{self.budget.max_duration_s or 0:g}")
+        )
+        for entry in entries.values():
+            entry.error(exhausted.msg)
+        return self.collector.results(target, entries)
+
+    def _guarded(self, target: str) -> Progress:
+        """The task's progress callback, which first stops the reading once the budget is spent."""
+        shown = self.progress(target) if self.progress else None
+
+        def progress(done: int, total: int) -> None:
+            self.budget.check()
+            if shown is not None:
+                shown(done, total)
+
+        return progress
+
     def _validate_ahead(self) -> None:
         """--jobs N: validate every export file of the claim side by side, once.
 
@@ -228,8 +262,14 @@ class ExportRunner:
         self._ahead_names = set(names)
         try:
             reports = validate_many(
-                items, max_per_type=self.config.max_errors_per_type, jobs=self.config.jobs
+                items,
+                max_per_type=self.config.max_errors_per_type,
+                jobs=self.config.jobs,
+                deadline=self.budget.deadline,
             )
+        except DeadlinePassed:
+            self._ahead_out_of_time = True
+            return
         except Exception as exc:
             self.ahead_failure = self.redactor.text(f"{type(exc).__name__}: {exc}")
             return
@@ -251,13 +291,16 @@ def issue_dict(issue: Any, redactor: Redactor) -> dict[str, Any]:
     return data
 
 
-def file_sha256(path: Path) -> str | None:
-    """The file's digest; None when it cannot be read, or is not a regular file (a FIFO
-    would block the run, ``/dev/zero`` never ends: neither is ever opened)."""
+def file_sha256(path: Path, budget: Budget | None = None) -> str | None:
+    """The file's digest; None when it cannot be read, is not a regular file (a FIFO would
+    block the run, ``/dev/zero`` never ends: neither is ever opened), or the run's budget
+    ends first."""
     try:
         digest = hashlib.sha256()
         with open_regular(Path(path)) as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
+                if budget is not None and budget.remaining() == 0.0:
+                    return None
                 digest.update(block)
         return digest.hexdigest()
     except OSError:

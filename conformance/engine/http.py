@@ -16,12 +16,16 @@ import ssl
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
@@ -96,8 +100,15 @@ def probe(base_url: str, limits: Limits) -> str | None:
         with socket.create_connection((host, port), timeout=5) as sock:
             if parts.scheme == "https":
                 sock.settimeout(min(5.0, limits.timeout_s))
-                with tls_context(limits).wrap_socket(sock, server_hostname=host):
-                    pass
+                # waits (issue 15 item 3): a handshake trickled a byte at a time is cut too
+                watch = _Watch()
+                watch.attach(sock)
+                watch.start(min(5.0, limits.timeout_s))
+                try:
+                    with tls_context(limits).wrap_socket(sock, server_hostname=host):
+                        pass
+                finally:
+                    watch.cancel()
     except ssl.SSLError as exc:
         return f"base_url={base_url} {tls_reason(exc)}"
     except OSError as exc:
@@ -135,11 +146,100 @@ def retry_after_seconds(value: str | None, attempt: int, cap: float) -> float:
     return float(max(0.0, min(wait, cap)))
 
 
-class Client:
-    """One ``requests.Session`` per thread, with limits applied to every exchange."""
+class _Watch:
+    """The deadline of one exchange: when it passes, the exchange's socket is shut.
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    ``requests``' read timeout bounds each read of the socket, not the exchange: a candidate
+    sending its status line and headers a byte at a time, or ``100 Continue`` forever, never
+    lets one read wait long.  Shutting the socket wakes whatever read or write is blocked.
+    The socket is attached as it is made (before the request is sent), so the bound holds
+    from the connection to the body's last byte.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self.fired = False
+        self._timer: threading.Timer | None = None
+
+    def attach(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._socks.append(sock)
+            fired = self.fired
+        if fired:
+            _shutdown(sock)
+
+    def fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            socks = list(self._socks)
+        for sock in socks:
+            _shutdown(sock)
+
+    def start(self, seconds: float) -> None:
+        self._timer = threading.Timer(max(0.0, seconds), self.fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+# The watch of the exchange this thread is making (each thread makes one at a time).
+_current = threading.local()
+
+
+def _attach_new(sock: socket.socket) -> socket.socket:
+    watch: _Watch | None = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.attach(sock)
+    return sock
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _attach_new(super()._new_conn())
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _attach_new(super()._new_conn())  # before the TLS handshake
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections hand their socket to the exchange's watch."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+
+class Client:
+    """One ``requests.Session`` per thread, with limits applied to every exchange.
+
+    ``remaining`` gives the seconds left in the run's budget (``--max-duration``), or None:
+    no exchange and no wait for a 429's retry outlasts it.
+    """
+
+    def __init__(
+        self, limits: Limits | None = None, remaining: Callable[[], float | None] | None = None
+    ) -> None:
         self.limits = limits or Limits()
+        self.remaining = remaining or (lambda: None)
         self._local = threading.local()
         self._rate_lock = threading.Lock()
         self._next_slot = 0.0
@@ -155,6 +255,13 @@ class Client:
             slot = max(now, self._next_slot)
             self._next_slot = slot + 1.0 / rate
         if slot > now:
+            left = self.remaining()
+            if left is not None and slot - now > left:
+                # waits: the rate limit's next slot comes after the run's budget ends
+                time.sleep(left)
+                raise TransportError(
+                    "timeout", "the run's --max-duration ended before --rate-limit allowed it"
+                )
             time.sleep(slot - now)
 
     def _session(self) -> requests.Session:
@@ -162,6 +269,9 @@ class Client:
         if session is None:
             session = requests.Session()
             session.trust_env = False  # no proxies or netrc credentials from the environment
+            adapter = _WatchedAdapter()
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             # Connection: close puts each exchange on its own connection
             session.headers.update(SESSION_HEADERS)
             self._local.session = session
@@ -174,9 +284,13 @@ class Client:
             response = self._send_once(request)
             if response.status != 429 or attempt >= self.limits.retries_429:
                 return response
-            wait = retry_after_seconds(
-                response.headers.get("Retry-After"), attempt, self.limits.max_retry_wait_s
-            )
+            wait = retry_after_seconds(response.headers.get("Retry-After"), attempt, float("inf"))
+            left = self.remaining()
+            if wait > self.limits.max_retry_wait_s or (left is not None and wait >= left):
+                # waits (issue 15 item 3): a retry later than the client waits, or than the
+                # run's budget lasts, is not waited for: the 429 is the answer (a huge
+                # Retry-After held every request max_retry_wait_s per retry before)
+                return response
             attempt += 1
             self.retried += 1
             time.sleep(wait)
@@ -186,33 +300,51 @@ class Client:
         self.sent += 1
         limits = self.limits
         started = time.monotonic()
-        deadline = started + limits.timeout_s
+        # waits (issue 15 item 3): one deadline for the whole exchange (connection, status
+        # line, headers, body), never past the run's budget
+        allowed = limits.timeout_s
+        left = self.remaining()
+        if left is not None:
+            allowed = max(0.0, min(allowed, left))
+        deadline = started + allowed
+        watch = _Watch()
+        watch.start(allowed)
+        _current.watch = watch
+        no_response = f"no response {_within(allowed, limits)}"
         try:
             raw = self._session().request(
                 request.method,
                 request.url,
                 headers=request.headers,
                 data=request.body,
-                timeout=(min(5.0, limits.timeout_s), limits.timeout_s),
+                timeout=(max(0.001, min(5.0, allowed)), limits.timeout_s),
                 allow_redirects=False,
                 stream=True,
                 verify=limits.verify,
             )
-        except requests.exceptions.SSLError as exc:
-            raise TransportError("tls", tls_reason(_innermost(exc))) from exc
-        except requests.Timeout as exc:
-            raise TransportError("timeout", f"no response within {limits.timeout_s}s") from exc
-        except requests.ConnectionError as exc:
-            raise TransportError("connection", _reason(exc)) from exc
-        except requests.RequestException as exc:
-            raise TransportError("protocol", _reason(exc)) from exc
+        except BaseException as exc:
+            watch.cancel()
+            if watch.fired or isinstance(exc, requests.Timeout):
+                raise TransportError("timeout", no_response) from exc
+            if isinstance(exc, requests.exceptions.SSLError):
+                raise TransportError("tls", tls_reason(_innermost(exc))) from exc
+            if isinstance(exc, requests.ConnectionError):
+                raise TransportError("connection", _reason(exc)) from exc
+            if isinstance(exc, requests.RequestException):
+                raise TransportError("protocol", _reason(exc)) from exc
+            raise
+        finally:
+            _current.watch = None
+        if watch.fired:  # http.client takes the shut socket's end for the end of the headers
+            with contextlib.suppress(Exception):
+                raw.close()
+            raise TransportError("timeout", no_response)
         body = _Body(limits.max_body, raw.headers.get("Content-Encoding"))
-        # A trickle of bytes keeps every single read under the timeout; the watchdog shuts
+        # A trickle of bytes keeps every single read under the timeout; the watch shuts
         # the socket at the deadline so the whole exchange is bounded too.
         sock = getattr(getattr(raw.raw, "connection", None), "sock", None)
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shutdown, (sock,))
-        watchdog.daemon = True
-        watchdog.start()
+        watch.attach(sock)
+        incomplete = f"body not complete {_within(allowed, limits)}"
         try:
             with raw:
                 # undecoded: _Body decompresses with the cap on what comes out
@@ -222,18 +354,16 @@ class Client:
                 else:
                     body.finish()
         except Exception as exc:  # whatever the shut socket raises inside requests/urllib3
-            if time.monotonic() >= deadline - 0.01:
-                raise TransportError(
-                    "timeout", f"body not complete within {limits.timeout_s}s"
-                ) from exc
+            if watch.fired or time.monotonic() >= deadline - 0.01:
+                raise TransportError("timeout", incomplete) from exc
             raise TransportError("protocol", _body_reason(exc)) from exc
         finally:
-            watchdog.cancel()
+            watch.cancel()
             # One exchange per connection: bytes a candidate sends after its Content-Length
             # (at once or a moment later) would otherwise be read as the next request's answer.
             _shutdown(sock)
         if time.monotonic() > deadline and not body.over:
-            raise TransportError("timeout", f"body not complete within {limits.timeout_s}s")
+            raise TransportError("timeout", incomplete)
         return HttpResponse(
             status=raw.status_code,
             headers=raw.headers,
@@ -318,6 +448,12 @@ class _Body:
         """The stream ended: a compressed body must end with its stream's end."""
         if self._inflate is not None and not self._inflate.eof and self.problem is None:
             self.problem = f"{self.coding} body ends before its compressed stream does"
+
+
+def _within(allowed: float, limits: Limits) -> str:
+    if allowed >= limits.timeout_s:
+        return f"within {limits.timeout_s}s"
+    return f"within {allowed:.2f}s (what was left of the run's --max-duration)"
 
 
 def _shutdown(sock: socket.socket | None) -> None:

@@ -98,7 +98,7 @@ class ApiProber:
         self.schemas = config.schemas
         self.operations = list(config.operations)
         self.base_url = config.target_url
-        self.client = Client(config.limits)
+        self.client = Client(config.limits, budget.remaining)  # waits: within --max-duration
         self.auth_headers = auth_headers
         self.error_envelope_uri: str | None = None
         if config.standard.openapi_path is not None:

@@ -80,7 +80,12 @@ class Run:
             config, self.collector, self.redactor, self.budget, auth.headers(secret) if auth else {}
         )
         self.exports = ExportRunner(
-            config, self.collector, self.redactor, self.prober.export_total, self._progress
+            config,
+            self.collector,
+            self.redactor,
+            self.prober.export_total,
+            self._progress,
+            self.budget,
         )
         self.plan: tuple[Task, ...] = tuple(plan(config))
         self.started_at = datetime.now(UTC)

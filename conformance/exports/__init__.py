@@ -30,7 +30,7 @@ from conformance.exports._model import (
     ExportReport,
     Severity,
 )
-from conformance.exports._parallel import validate_many
+from conformance.exports._parallel import DeadlinePassed, validate_many
 from conformance.exports._readers import MAX_DEPTH
 from conformance.exports._rules import (
     RECORD_COUNT,
@@ -56,6 +56,7 @@ __all__ = [
     "REFERENCES",
     "RULE_CHECKS",
     "UNIQUE_KEYS",
+    "DeadlinePassed",
     "ExportIssue",
     "ExportReport",
     "ExportRules",

@@ -35,6 +35,22 @@ MAX_JOBS = 64
 _SCAN = 1024 * 1024
 
 
+class DeadlinePassed(Exception):
+    """waits (issue 15 item 3): the run's --max-duration ended before the files were read.
+
+    ``deadline`` (a ``time.monotonic()`` value) bounds the wait for the worker processes;
+    leaving the pool terminates them."""
+
+
+def _gather(pending: Any, deadline: float | None) -> Any:
+    """A pool's ``map_async`` results, waited for until ``deadline`` at the latest."""
+    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+    try:
+        return pending.get(timeout)
+    except multiprocessing.TimeoutError:
+        raise DeadlinePassed("the run's time budget ended while the files were read") from None
+
+
 def plan_ranges(path: Path, jobs: int) -> list[tuple[int, int | None, int]]:
     """(start, end, first line) of each range; one range when the file is small.
 
@@ -144,7 +160,7 @@ def _collect_range(
 
 
 def validate_parallel(
-    spec: ExportSpec, path: Path, *, max_per_type: int, jobs: int
+    spec: ExportSpec, path: Path, *, max_per_type: int, jobs: int, deadline: float | None = None
 ) -> ExportReport:
     """Validate ``path`` with up to ``jobs`` processes; the same report as one process gives."""
     from conformance.exports._validate import validate_export
@@ -156,12 +172,13 @@ def validate_parallel(
     except OSError:
         ranges = [(0, None, 1)]
     if len(ranges) == 1:
-        return validate_export(spec, path, max_per_type=max_per_type)
+        return validate_export(spec, path, max_per_type=max_per_type, deadline=deadline)
     started = time.perf_counter()
     with _pool(min(jobs, len(ranges))) as pool:
         tasks = [(spec, path, start, end, line, max_per_type) for start, end, line in ranges]
-        parts: list[dict[str, Any]] = pool.map(
-            _guarded, [(_validate_range, t) for t in tasks], chunksize=1
+        parts: list[dict[str, Any]] = _gather(
+            pool.map_async(_guarded, [(_validate_range, t) for t in tasks], chunksize=1),
+            deadline,
         )
         first: ExportReport = parts[0]["report"]
         if not first.complete and (
@@ -189,9 +206,11 @@ def validate_parallel(
             if candidates:
                 found: list[Any] = []
                 collect = [(spec, path, s, e, line, candidates) for s, e, line in ranges]
-                for chunk in pool.map(
-                    _guarded, [(_collect_range, c) for c in collect], chunksize=1
-                ):
+                gathered = _gather(
+                    pool.map_async(_guarded, [(_collect_range, c) for c in collect], chunksize=1),
+                    deadline,
+                )
+                for chunk in gathered:
                     found.extend(chunk)
                 report_duplicates(sink, spec.key, found)
     report.seconds = time.perf_counter() - started
@@ -223,15 +242,21 @@ def _merge(report: ExportReport, part: ExportReport, cap: int) -> None:
             report.capped.add(key)
 
 
-def _validate_file(args: tuple[ExportSpec, Path, int]) -> ExportReport:
+def _validate_file(
+    args: tuple[ExportSpec, Path, int], deadline: float | None = None
+) -> ExportReport:
     from conformance.exports._validate import validate_export
 
     spec, path, cap = args
-    return validate_export(spec, path, max_per_type=cap)
+    return validate_export(spec, path, max_per_type=cap, deadline=deadline)
 
 
 def validate_many(
-    items: list[tuple[ExportSpec, Path]], *, max_per_type: int, jobs: int
+    items: list[tuple[ExportSpec, Path]],
+    *,
+    max_per_type: int,
+    jobs: int,
+    deadline: float | None = None,
 ) -> list[ExportReport]:
     """Several export files with up to ``jobs`` processes, reports in the order given.
 
@@ -251,13 +276,20 @@ def validate_many(
     if len(whole) > 1 and jobs > 1:
         with _pool(min(jobs, len(whole))) as pool:
             tasks = [(items[i][0], Path(items[i][1]), max_per_type) for i in whole]
-            done = pool.map(_guarded, [(_validate_file, t) for t in tasks], chunksize=1)
+            done = _gather(
+                pool.map_async(_guarded, [(_validate_file, t) for t in tasks], chunksize=1),
+                deadline,
+            )
             for index, report in zip(whole, done, strict=True):
                 reports[index] = report
     else:
         for index in whole:
-            reports[index] = _validate_file((items[index][0], Path(items[index][1]), max_per_type))
+            reports[index] = _validate_file(
+                (items[index][0], Path(items[index][1]), max_per_type), deadline
+            )
     for index in split:
         spec, path = items[index]
-        reports[index] = validate_parallel(spec, Path(path), max_per_type=max_per_type, jobs=jobs)
+        reports[index] = validate_parallel(
+            spec, Path(path), max_per_type=max_per_type, jobs=jobs, deadline=deadline
+        )
     return [report for report in reports if report is not None]

@@ -158,19 +158,25 @@ def validate_export(
     max_per_type: int = 100,
     progress: Progress | None = None,
     jobs: int = 1,
+    deadline: float | None = None,
 ) -> ExportReport:
     """Validate one export file against ``spec``, streaming; never raises for a bad file.
 
     Every record is checked against the record schema (or the XSD and ``field_formats``),
     the file against its declared encoding, and ``spec.key`` for uniqueness. Issues are
     counted exactly and listed up to ``max_per_type`` per (check, kind). ``jobs`` > 1 splits
-    a large JSON Lines file into byte ranges validated in parallel processes.
+    a large JSON Lines file into byte ranges validated in parallel processes. ``deadline``
+    (a ``time.monotonic()`` value): reading stops with DeadlinePassed once it has passed.
     """
     path = Path(path)
     if jobs > 1:
         from conformance.exports._parallel import validate_parallel
 
-        return validate_parallel(spec, path, max_per_type=max_per_type, jobs=jobs)
+        return validate_parallel(
+            spec, path, max_per_type=max_per_type, jobs=jobs, deadline=deadline
+        )
+    if deadline is not None:
+        progress = _until(deadline, progress)
     report = ExportReport(export=spec.name, path=path, format=spec.format, encoding=spec.encoding)
     sink = Sink(report, max_per_type)
     started = time.perf_counter()
@@ -183,6 +189,20 @@ def validate_export(
     finally:
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _until(deadline: float, progress: Progress | None) -> Progress:
+    """waits (issue 15 item 3): ``progress``, first raising DeadlinePassed once the run's
+    --max-duration ``deadline`` (``time.monotonic()``) has passed (checked at every tick)."""
+    from conformance.exports._parallel import DeadlinePassed
+
+    def check(done: int, total: int) -> None:
+        if time.monotonic() > deadline:
+            raise DeadlinePassed("the run's time budget ended while the file was read")
+        if progress is not None:
+            progress(done, total)
+
+    return check
 
 
 def finish_keys(
