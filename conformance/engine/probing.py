@@ -29,7 +29,8 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from conformance.checks import Check, Problem, api_checks, problem
+from conformance.checks import Check, Problem, api_checks
+from conformance.checks import problem as make_problem
 from conformance.checks.scenarios import SCENARIOS
 from conformance.engine._hypothesis import seed_only_generation
 from conformance.engine.budget import Budget, BudgetExhausted
@@ -384,7 +385,7 @@ class _OperationProbe:
         own = [e for e in timing if e.clause in target.clauses] or timing
         if not own:
             return
-        found = problem(
+        found = make_problem(
             "problem.slow_timeout",
             cause="over-budget:timeout",
             budget=f"{bound:.0f}",
@@ -475,7 +476,7 @@ class _OperationProbe:
         drawn: list[RequestCase] = []
         try:
             strategy = case_strategy(op, prober.schemas, self.known)
-        except Exception:  # noqa: BLE001 - explore() reports what cannot be generated
+        except Exception:
             return None
 
         @settings(
@@ -496,7 +497,7 @@ class _OperationProbe:
         try:
             with seed_only_generation():
                 draw()
-        except Exception:  # noqa: BLE001 - explore() reports what cannot be generated
+        except Exception:
             return None
         if not drawn:
             return None
