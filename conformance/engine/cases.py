@@ -68,6 +68,32 @@ def _value_strategy(schemas: SchemaSet, uri: str | None) -> st.SearchStrategy[An
     return strategy
 
 
+# Text a header carries as it is (printable ASCII, no whitespace at either end): drawn
+# within the schema, not filtered out of arbitrary Unicode, which would rarely pass.
+_SENDABLE_TEXT = {"type": "string", "pattern": "^[!-~]([ -~]*[!-~])?$"}
+
+
+def _header_strategy(schemas: SchemaSet, uri: str | None) -> st.SearchStrategy[Any]:
+    """Values of a header parameter: a string schema drawn together with what a header
+    can carry; any other one (numbers, arrays) as it is, filtered by the caller."""
+    from conformance.generation import from_schema
+
+    if uri is None:
+        return _value_strategy(schemas, uri)
+    schema, resolver = schemas.lookup(uri)
+    for _ in range(8):  # a top-level $ref chain, bounded
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+            break
+        resolved = resolver.lookup(schema["$ref"])
+        schema, resolver = resolved.contents, resolved.resolver
+    if not (isinstance(schema, dict) and schema.get("type") == "string"):
+        return _value_strategy(schemas, uri)
+    strategy: st.SearchStrategy[Any] = from_schema(
+        {"allOf": [schema, _SENDABLE_TEXT]}, resolver=resolver
+    )
+    return strategy
+
+
 def _header_sendable(parameter: Parameter) -> Callable[[Any], bool]:
     style = parameter.serialization
 
@@ -125,13 +151,16 @@ def present_values(case: RequestCase) -> dict[str, Any]:
 
 def _parameter_strategies(
     operation: Operation, schemas: SchemaSet, known: Mapping[str, Sequence[Any]] | None
-) -> dict[Parameter, st.SearchStrategy[Any]]:
+) -> list[tuple[Parameter, st.SearchStrategy[Any]]]:
     query_names = frozenset(p.name for p in operation.parameters if p.location == "query")
-    strategies: dict[Parameter, st.SearchStrategy[Any]] = {}
+    strategies: list[tuple[Parameter, st.SearchStrategy[Any]]] = []
     for parameter in operation.parameters:
         if parameter.location not in ("path", "query", "header", "cookie"):
             continue
-        strategy = _value_strategy(schemas, parameter.schema_uri)
+        if parameter.location == "header":
+            strategy = _header_strategy(schemas, parameter.schema_uri)
+        else:
+            strategy = _value_strategy(schemas, parameter.schema_uri)
         if parameter.example is not MISSING:
             # documented examples name data that exists: mixing them in reaches deeper states
             strategy = st.one_of(st.just(parameter.example), strategy)
@@ -146,7 +175,7 @@ def _parameter_strategies(
             parameter, schemas.lookup(parameter.schema_uri)[0]
         ):
             strategy = strategy.filter(_no_clash(query_names))
-        strategies[parameter] = strategy
+        strategies.append((parameter, strategy))
     return strategies
 
 
@@ -173,7 +202,7 @@ def case_strategy(
         "cookie": {},
     }
     strategies = _parameter_strategies(operation, schemas, known)
-    for parameter, strategy in strategies.items():
+    for parameter, strategy in strategies:
         if parameter.required or parameter.location == "path":
             parts[parameter.location][parameter.name] = strategy
         else:
@@ -212,7 +241,7 @@ def case_strategy(
         return plain  # the same draws as before dependencies were declared
     fixer = _Dependencies(operation, schemas, rules)
     pool = st.fixed_dictionaries(
-        {p.name: s for p, s in strategies.items() if p.location != "path" and not p.required}
+        {p.name: s for p, s in strategies if p.location != "path" and not p.required}
     )
     return (
         st.tuples(plain, pool, st.randoms(use_true_random=False))
@@ -579,7 +608,7 @@ def invalid_case_strategy(
     if rules:
         strategies = _parameter_strategies(operation, schemas, known)
         pool = st.fixed_dictionaries(
-            {p.name: s for p, s in strategies.items() if p.location != "path" and not p.required}
+            {p.name: s for p, s in strategies if p.location != "path" and not p.required}
         )
         for rule in rules:
             targets.append(

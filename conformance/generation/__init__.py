@@ -43,7 +43,13 @@ from referencing._core import Resolver
 
 from conformance.formats import Format
 from conformance.generation._backtracking import Backtracking, backtracking
-from conformance.generation._dependencies import Dependency, Ref, parse_dependencies, violated
+from conformance.generation._dependencies import (
+    Dependency,
+    Ref,
+    compare,
+    parse_dependencies,
+    violated,
+)
 from conformance.generation._model import UnsatisfiableSchema, UnsupportedSchema
 from conformance.generation._mutate import Mutation, can_break, mutations
 from conformance.generation._schema import Builder
@@ -58,6 +64,7 @@ __all__ = [
     "Unsupported",
     "UnsupportedSchema",
     "backtracking",
+    "compare",
     "from_schema",
     "invalid_from_schema",
     "parse_dependencies",
