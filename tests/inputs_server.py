@@ -8,7 +8,8 @@ that does not exist. Faults make it deviate the way real servers do:
 
 - ``unknown-accepted``: unknown body members are accepted at any depth;
 - ``no-leap-seconds``: a date-time with second 60 is refused with 400 (its own cause);
-- ``slow``: ``GET /slow`` answers after ``slow_s`` seconds.
+- ``slow``: ``GET /slow`` answers after ``slow_s`` seconds;
+- ``offset-cap``: ``offset`` above 500 is refused, a constraint the standard does not state.
 
 Every request is logged as ``METHOD PATH?QUERY -> STATUS``.
 """
@@ -81,7 +82,7 @@ def _query(raw: str) -> dict[str, str]:
     return pairs
 
 
-def _observations(query: dict[str, str], leap_ok: bool) -> None:
+def _observations(query: dict[str, str], leap_ok: bool, offset_cap: int = 1000) -> None:
     known = {"start", "end", "bbox", "lat", "lon", "cursor", "offset", "format", "delimiter"}
     unknown = set(query) - known
     if unknown:
@@ -107,8 +108,8 @@ def _observations(query: dict[str, str], leap_ok: bool) -> None:
         raise Invalid("cursor or offset, not both")
     if "cursor" in query and not re.fullmatch(r"[a-z]{1,8}", query["cursor"]):
         raise Invalid("bad cursor")
-    if "offset" in query:
-        _int(query["offset"], 0, 1000)
+    if "offset" in query and _int(query["offset"], 0, 1000) > offset_cap:
+        raise Invalid(f"offset above {offset_cap}")
     if query.get("format", "json") not in ("json", "csv"):
         raise Invalid("bad format")
     if query.get("format") == "csv" and "delimiter" not in query:
@@ -226,7 +227,7 @@ def make_server(
             leap_ok = "no-leap-seconds" not in faults
             unknown_ok = "unknown-accepted" in faults
             if segments == ["observations"] and method == "GET":
-                _observations(query, leap_ok)
+                _observations(query, leap_ok, 500 if "offset-cap" in faults else 1000)
                 return self.answer(200, {"ok": True})
             if len(segments) == 2 and segments[0] == "notes" and method == "GET":
                 return self.answer(200, {"ok": True})
