@@ -78,7 +78,7 @@ INVALID_CHECK = "invalid_input_rejected"
 # Values harvested from the candidate's answers, per collection and member name (bounded).
 MAX_HARVESTED = 20
 # Valid requests drawn (from the task's seed) to pick the body the body probes break.
-BODY_SAMPLES = 8
+BODY_SAMPLES = 12
 
 Send = Callable[..., Exchange | None]
 
@@ -468,8 +468,9 @@ class _OperationProbe:
         return known
 
     def sample_valid(self) -> RequestCase | None:
-        """A valid request with a body, drawn from the task's seed (the largest of a few
-        draws, so that optional members and nested objects are there to break)."""
+        """A valid request with a body, drawn from the task's seed: of a few draws, one that
+        names records that exist, with the largest body (optional members and nested
+        objects are there to break)."""
         op, prober = self.op, self.prober
         if op.body is None or op.body.schema_uri is None:
             return None
@@ -501,7 +502,15 @@ class _OperationProbe:
             return None
         if not drawn:
             return None
-        return max(drawn, key=lambda c: len(json.dumps(c.body, sort_keys=True, default=str)))
+        known = self.known
+
+        def rank(case: RequestCase) -> tuple[int, int]:
+            # a record that exists first (a probe on a missing one may only get 404), then
+            # the largest body
+            existing = sum(1 for k, v in case.path_params.items() if v in known.get(k, ()))
+            return existing, len(json.dumps(case.body, sort_keys=True, default=str))
+
+        return max(drawn, key=rank)
 
     def execute(
         self, case: RequestCase, probe: str | None = None, auth: dict[str, str] | None = None
