@@ -11,7 +11,8 @@ that does not exist. Faults make it deviate the way real servers do:
 - ``slow``: ``GET /slow`` answers after ``slow_s`` seconds;
 - ``offset-cap``: ``offset`` above 500 is refused, a constraint the standard does not state.
 
-Every request is logged as ``METHOD PATH?QUERY -> STATUS``.
+Every request is logged on arrival as ``> METHOD PATH?QUERY`` and, once answered, as
+``METHOD PATH?QUERY -> STATUS``.
 """
 
 from __future__ import annotations
@@ -213,6 +214,8 @@ def make_server(
             self.route("PATCH")
 
         def route(self, method: str) -> None:
+            with lock:
+                log.append(f"> {method} {self.path}")  # on arrival: a hung answer counts too
             parts = urlsplit(self.path)
             segments = [unquote(s) for s in parts.path.split("/")[1:]]
             try:
@@ -274,6 +277,7 @@ def make_server(
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    server.handle_error = lambda *args: None  # type: ignore[method-assign]  # a client gone
     return server, log
 
 

@@ -48,7 +48,12 @@ def serve() -> Iterator[Any]:
 
 
 def _run(
-    tmp_path: Path, url: str, seed: int, *extra: str, standards: Path = STANDARDS
+    tmp_path: Path,
+    url: str,
+    seed: int,
+    *extra: str,
+    standards: Path = STANDARDS,
+    claim: dict[str, Any] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     candidate = tmp_path / "candidate.yaml"
     candidate.write_text(
@@ -56,7 +61,7 @@ def _run(
             {
                 "identity": {"vendor": "tests", "system": "inputs", "version": "1"},
                 "base_url": url,
-                "claims": [{"standard": REF}],
+                "claims": [{"standard": REF, **(claim or {})}],
             }
         ),
         encoding="utf-8",
@@ -193,9 +198,24 @@ def test_a_timeout_fails_the_response_time_clause_every_seed(
 ) -> None:
     """GET /slow answers after 1 s; its bound is 300 ms, the request timeout 0.5 s: the
     time bound clause fails (not only errors elsewhere), and the operation stops after
-    exactly 3 requests, the example among them."""
+    exactly 3 requests, the example among them: the export whose total comes from GET /slow
+    does not replay its example (that made it 4)."""
     served = serve("slow", slow_s=1.0)
-    _, data = _run(tmp_path, served.url, seed, "--max-examples", "5", "--request-timeout", "0.5")
+    export = tmp_path / "records.jsonl"
+    export.write_text(
+        '{"id": "00000000-0000-4000-8000-000000000001", "title": "first"}\n', encoding="utf-8"
+    )
+    claim = {"implements": ["INP-EXP-001"], "exports": {"records-jsonl": str(export)}}
+    _, data = _run(
+        tmp_path,
+        served.url,
+        seed,
+        "--max-examples",
+        "5",
+        "--request-timeout",
+        "0.5",
+        claim=claim,
+    )
     result = _result(data, "response_time", "GET /slow")
     assert result["status"] == "fail"
     assert result["clause"] == "INP-API-004"
@@ -204,8 +224,11 @@ def test_a_timeout_fails_the_response_time_clause_every_seed(
     assert "over the time bound of 300 ms" in failure["message"]
     assert failure["evidence"]["request"]["url"].endswith("/slow?n=1")  # the example
     assert "curl" in failure["evidence"]
-    sent = [line for line in served.log if line.startswith("GET /slow")]
+    sent = [line for line in served.log if line.startswith("> GET /slow")]
     assert len(sent) == 3, sent
+    total = _result(data, "export_record_count", "export records-jsonl")
+    assert total["status"] in ("fail", "error")  # no total to compare with: never a pass
+    assert "stopped: 3 requests in a row" in json.dumps(total)
 
 
 def test_a_leap_second_refused_is_its_own_advisory(tmp_path: Path, serve: Any) -> None:

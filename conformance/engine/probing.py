@@ -57,7 +57,7 @@ from conformance.engine.http import Client, HttpRequest, TransportError, probe
 from conformance.engine.plan import Task
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
 from conformance.errors import StandardError
-from conformance.i18n import Message, msg
+from conformance.i18n import Message, en, msg
 from conformance.results import CheckResult
 from conformance.standards.operations import Operation
 from conformance.validation import SchemaSet
@@ -126,6 +126,9 @@ class ApiProber:
         # same seed sends the same requests.
         self.harvested: dict[str, dict[str, list[Any]]] = {}
         self._harvest_lock = threading.Lock()
+        # Operations stopped after MAX_TRANSPORT_ERRORS_IN_A_ROW: nothing more is sent to
+        # them in this run (an export's total would otherwise replay the example, a 4th).
+        self.stopped: dict[str, str] = {}
 
     def preflight(self) -> str | None:
         """None when the candidate accepts a TCP connection (or there is no API), else why not."""
@@ -232,6 +235,8 @@ class ApiProber:
             return f"no operation {rule.operation!r} in the API"
         if self.unreachable:
             return f"candidate unreachable: {self.unreachable}"
+        if op.target in self.stopped:
+            return self.stopped[op.target]
         case = example_case(op)
         if case is None:
             return f"operation {rule.operation} has no example request to send"
@@ -349,14 +354,14 @@ class _OperationProbe:
                     entry.errors.append(message)
             self.errors_in_a_row += 1
             if self.errors_in_a_row >= MAX_TRANSPORT_ERRORS_IN_A_ROW:
-                raise BudgetExhausted(
-                    msg(
-                        "error.stopped_in_a_row",
-                        target=self.op.target,
-                        count=self.errors_in_a_row,
-                        last=message,
-                    )
-                ) from None
+                stop = msg(
+                    "error.stopped_in_a_row",
+                    target=self.op.target,
+                    count=self.errors_in_a_row,
+                    last=message,
+                )
+                prober.stopped[self.op.target] = en(stop)
+                raise BudgetExhausted(stop) from None
             return None
         self.errors_in_a_row = 0
         prober.latency(self.op.target, response.elapsed_s)
