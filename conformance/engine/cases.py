@@ -80,16 +80,21 @@ def _header_strategy(schemas: SchemaSet, uri: str | None) -> st.SearchStrategy[A
 
     if uri is None:
         return _value_strategy(schemas, uri)
-    schema, resolver = schemas.lookup(uri)
-    for _ in range(8):  # a top-level $ref chain, bounded
-        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
-            break
-        resolved = resolver.lookup(schema["$ref"])
-        schema, resolver = resolved.contents, resolved.resolver
+    original, base = schemas.lookup(uri)
+    schema, resolver = original, base
+    for _ in range(8):  # the type behind a top-level $ref chain, bounded
+        if (
+            isinstance(schema, dict)
+            and "type" not in schema
+            and isinstance(schema.get("$ref"), str)
+        ):
+            resolved = resolver.lookup(schema["$ref"])
+            schema, resolver = resolved.contents, resolved.resolver
     if not (isinstance(schema, dict) and schema.get("type") == "string"):
         return _value_strategy(schemas, uri)
+    # the schema as written (its $ref's siblings apply too), and sendable text
     strategy: st.SearchStrategy[Any] = from_schema(
-        {"allOf": [schema, _SENDABLE_TEXT]}, resolver=resolver
+        {"allOf": [original, _SENDABLE_TEXT]}, resolver=base
     )
     return strategy
 
