@@ -517,6 +517,16 @@ class _Linter:
         except StandardError:
             return  # reported by the operation checks
         doc = self.schemas.document(openapi)
+        places = [("", doc.data)] + [
+            (op.pointer, _pointer_value(doc.data, op.pointer)) for op in operations
+        ]
+        for pointer, node in places:
+            if isinstance(node, dict) and not isinstance(node.get("x-inputs-complete", True), bool):
+                self.add(
+                    "inputs-complete-invalid",
+                    "x-inputs-complete is true or false",
+                    doc.location(join_pointer(pointer, "x-inputs-complete")),
+                )
         for op in operations:
             raw = op.extensions.get("x-dependencies")
             if raw is None:

@@ -314,3 +314,14 @@ def test_lint_refuses_an_example_that_breaks_a_rule(tmp_path: Path) -> None:
     assert len(issues) == 1
     assert "ZeroOrOne(cursor, offset)" in issues[0].message
     assert issues[0].location.line is not None
+
+
+def test_lint_refuses_an_inputs_complete_that_is_not_a_boolean(tmp_path: Path) -> None:
+    folder = _standard_with(tmp_path, [{"relation": "start < end"}])
+    openapi = folder / "openapi.yaml"
+    data = yaml.safe_load(openapi.read_text(encoding="utf-8"))
+    data["x-inputs-complete"] = "yes"
+    data["paths"]["/slow"]["get"]["x-inputs-complete"] = False  # an operation may say no
+    openapi.write_text(yaml.safe_dump(data), encoding="utf-8")
+    issues = [i for i in lint_folder(folder) if i.rule == "inputs-complete-invalid"]
+    assert [i.location.pointer for i in issues] == ["/x-inputs-complete"]
