@@ -211,6 +211,7 @@ class _Linter:
             if standard.openapi_path is not None:
                 self.current = standard.openapi_path
                 self._generatable(standard.openapi_path)
+                self._dependencies(standard.openapi_path)
             self.current = manifest
             self._export_examples(standard, doc, unusable)
         self.current = manifest
@@ -525,6 +526,69 @@ class _Linter:
                 )
                 if issue not in self.issues:
                     self.issues.append(issue)
+
+    def _dependencies(self, openapi: Path) -> None:
+        """``x-dependencies`` (inter-parameter dependencies): each rule well formed, naming
+        parameters of its operation, satisfiable, and kept by the operation's example."""
+        from conformance.engine.cases import example_case, present_values
+        from conformance.generation import parse_dependencies, violated
+
+        try:
+            operations = load_operations(self.schemas, openapi)
+        except StandardError:
+            return  # reported by the operation checks
+        doc = self.schemas.document(openapi)
+        places = [("", doc.data)] + [
+            (op.pointer, _pointer_value(doc.data, op.pointer)) for op in operations
+        ]
+        for pointer, node in places:
+            if isinstance(node, dict) and not isinstance(node.get("x-inputs-complete", True), bool):
+                self.add(
+                    "inputs-complete-invalid",
+                    "x-inputs-complete is true or false",
+                    doc.location(join_pointer(pointer, "x-inputs-complete")),
+                )
+        for op in operations:
+            raw = op.extensions.get("x-dependencies")
+            if raw is None:
+                continue
+            at = join_pointer(op.pointer, "x-dependencies")
+            rules, errors = parse_dependencies(raw)
+            for pointer, message in errors:
+                self.add(
+                    "dependency-invalid",
+                    f"x-dependencies of {op.operation_id}: {message}",
+                    doc.location(at + pointer),
+                )
+            declared = {p.name: p for p in op.parameters}
+            for rule in rules:
+                where = doc.location(join_pointer(at, str(rule.index)))
+                unknown = [n for n in rule.parameters if n not in declared]
+                if unknown:
+                    self.add(
+                        "dependency-unknown-parameter",
+                        f"x-dependencies of {op.operation_id}: {rule.text()} names "
+                        f"{', '.join(map(repr, unknown))}, not a parameter of the operation",
+                        where,
+                    )
+                    continue
+                required = [n for n in rule.names if declared[n].required]
+                if rule.kind in ("onlyOne", "zeroOrOne") and len(required) > 1:
+                    self.add(
+                        "dependency-unsatisfiable",
+                        f"x-dependencies of {op.operation_id}: {rule.text()} can never hold: "
+                        f"{', '.join(required)} are all required",
+                        where,
+                    )
+            example = example_case(op)
+            if example is not None and not errors:
+                for rule in violated(rules, present_values(example)):
+                    self.add(
+                        "dependency-example",
+                        f"the example request of {op.operation_id} breaks its dependency "
+                        f"{rule.text()}",
+                        doc.location(join_pointer(at, str(rule.index))),
+                    )
 
     def _uri_location(self, where: str, fallback: Path) -> Location:
         """A file URI with a JSON pointer fragment, as a located place in the folder."""

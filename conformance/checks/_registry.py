@@ -34,6 +34,9 @@ class Problem:
     schema_path: str | None = None
     # The catalog message of ``message`` (its title is the message id + ".title").
     msg: Message | None = None
+    # Reported beside the result at a lower severity, not as its failure: what the
+    # candidate did may follow from something the standard does not declare.
+    advisory: bool = False
 
 
 def problem(
@@ -42,12 +45,13 @@ def problem(
     cause: str,
     pointer: str | None = None,
     schema_path: str | None = None,
+    advisory: bool = False,
     **params: Any,
 ) -> Problem:
     """A Problem worded by the catalog: English title and message, and the message itself."""
     message = Message(message_id, params)
     title = en(Message(f"{message_id}.title"))
-    return Problem(title, en(message), cause, pointer, schema_path, message)
+    return Problem(title, en(message), cause, pointer, schema_path, message, advisory)
 
 
 ApiCheckFn = Callable[["Exchange"], Iterator[Problem]]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from conformance.checks._registry import Problem, api_check, problem
-from conformance.engine.exchange import Exchange
+from conformance.engine.exchange import Exchange, RequestCase
 from conformance.engine.media import best_match, essence, is_json, matches
 from conformance.validation import instance_pointer, schema_error_message, schema_error_path
 
@@ -157,10 +159,57 @@ def not_a_server_error(exchange: Exchange) -> Iterator[Problem]:
 
 @api_check("valid_input_accepted", "Valid input accepted", applies=_is_valid_request)
 def valid_input_accepted(exchange: Exchange) -> Iterator[Problem]:
-    """A request that conforms to the standard is not refused as bad input (400, 422)."""
+    """A request that conforms to the standard is not refused as bad input (400, 422).
+
+    A failure only where the standard declares its inputs complete (``x-inputs-complete``):
+    elsewhere the candidate may enforce a constraint the standard never wrote down (a
+    dependency between parameters), so the rejection is an advisory with the request.
+    A leap second (second 60, which RFC 3339 allows) refused is its own advisory.
+    """
     status = exchange.response.status
-    if status in (400, 422):
+    if status not in (400, 422):
+        return
+    leap = leap_second_in(exchange.case)
+    if leap is not None:
+        yield problem(
+            "problem.leap_second_rejected",
+            cause=f"rejected-leap-second:{status}",
+            advisory=True,
+            status=status,
+            value=leap,
+        )
+    elif exchange.operation.extensions.get("x-inputs-complete") is True:
         yield problem("problem.valid_rejected", cause=f"rejected:{status}", status=status)
+    else:
+        yield problem(
+            "problem.valid_rejected_undeclared",
+            cause=f"rejected-undeclared:{status}",
+            advisory=True,
+            status=status,
+        )
+
+
+_LEAP_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60")
+
+
+def leap_second_in(case: RequestCase) -> str | None:
+    """A date-time with second 60 anywhere in the request's values, or None."""
+    stack: list[Any] = [case.path_params, case.query, case.headers, case.cookies]
+    if case.has_body:
+        stack.append(case.body)
+    seen = 0
+    while stack and seen < 10_000:  # bounded: bodies are generated, but stay careful
+        value = stack.pop()
+        seen += 1
+        if isinstance(value, str):
+            found = _LEAP_SECOND.search(value)
+            if found:
+                return value
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return None
 
 
 @api_check("invalid_input_rejected", "Invalid input rejected", applies=_is_invalid_request)

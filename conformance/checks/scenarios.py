@@ -255,7 +255,7 @@ def links_lifecycle(ctx: ScenarioContext) -> Iterator[Problem]:
         location = {p.name: p.location for p in target.parameters}
         path = {k: v for k, v in params.items() if location.get(k) == "path"}
         query = {k: v for k, v in params.items() if location.get(k) == "query"}
-        followed = ctx.send(RequestCase(path, query, source="scenario"), target)
+        followed = ctx.send(_link_case(link, path, query, target, exchange), target)
         if followed is None:
             continue
         if not 200 <= followed.response.status < 300:
@@ -270,10 +270,29 @@ def links_lifecycle(ctx: ScenarioContext) -> Iterator[Problem]:
             )
 
 
+def _link_case(
+    link: dict[str, Any],
+    path: dict[str, Any],
+    query: dict[str, Any],
+    target: Operation,
+    exchange: Exchange,
+) -> RequestCase:
+    """The linked request; a link's ``requestBody`` (a value or a runtime expression) is
+    sent as its body, so an operation that needs one is not answered 415 for its lack."""
+    if "requestBody" not in link or target.body is None:
+        return RequestCase(path, query, source="scenario")
+    body = _evaluate(link["requestBody"], exchange)
+    return RequestCase(path, query, {}, body, source="scenario")
+
+
 def _evaluate(expression: Any, exchange: Exchange) -> Any:
     """OpenAPI runtime expressions used by links (the common forms)."""
     if not isinstance(expression, str) or not expression.startswith("$"):
         return expression
+    if expression == "$response.body":
+        return _json(exchange)
+    if expression == "$request.body":
+        return exchange.case.body if exchange.case.has_body else None
     if expression.startswith("$response.body#"):
         return _safe_get(_json(exchange), expression.split("#", 1)[1])
     if expression.startswith("$response.header."):

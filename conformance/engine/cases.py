@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from random import Random
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
@@ -13,8 +15,19 @@ from conformance.engine.openapi import MISSING, Operation, Parameter
 from conformance.engine.serialize import header_value, path_value, query_pairs, text_of
 from conformance.validation import SchemaSet
 
+if TYPE_CHECKING:
+    from conformance.generation import Dependency
+
 # Header values must stay printable ASCII on the wire.
 _HEADER_SAFE = frozenset(map(chr, range(0x20, 0x7F)))
+
+
+def header_sendable(text: str) -> bool:
+    """Whether a header value goes out as it is: printable ASCII (the HTTP client refuses
+    control characters and leading whitespace, and encodes latin-1 only), no whitespace
+    around it (a server strips it: another value would arrive), not empty (many servers
+    read an empty header as an absent one)."""
+    return text != "" and set(text) <= _HEADER_SAFE and text == text.strip()
 
 
 def example_case(operation: Operation) -> RequestCase | None:
@@ -55,11 +68,42 @@ def _value_strategy(schemas: SchemaSet, uri: str | None) -> st.SearchStrategy[An
     return strategy
 
 
+# Text a header carries as it is (printable ASCII, no whitespace at either end): drawn
+# within the schema, not filtered out of arbitrary Unicode, which would rarely pass.
+_SENDABLE_TEXT = {"type": "string", "pattern": "^[!-~]([ -~]*[!-~])?$"}
+
+
+def _header_strategy(schemas: SchemaSet, uri: str | None) -> st.SearchStrategy[Any]:
+    """Values of a header parameter: a string schema drawn together with what a header
+    can carry; any other one (numbers, arrays) as it is, filtered by the caller."""
+    from conformance.generation import from_schema
+
+    if uri is None:
+        return _value_strategy(schemas, uri)
+    original, base = schemas.lookup(uri)
+    schema, resolver = original, base
+    for _ in range(8):  # the type behind a top-level $ref chain, bounded
+        if (
+            isinstance(schema, dict)
+            and "type" not in schema
+            and isinstance(schema.get("$ref"), str)
+        ):
+            resolved = resolver.lookup(schema["$ref"])
+            schema, resolver = resolved.contents, resolved.resolver
+    if not (isinstance(schema, dict) and schema.get("type") == "string"):
+        return _value_strategy(schemas, uri)
+    # the schema as written (its $ref's siblings apply too), and sendable text
+    strategy: st.SearchStrategy[Any] = from_schema(
+        {"allOf": [original, _SENDABLE_TEXT]}, resolver=base
+    )
+    return strategy
+
+
 def _header_sendable(parameter: Parameter) -> Callable[[Any], bool]:
     style = parameter.serialization
 
     def sendable(value: Any) -> bool:
-        return set(header_value(value, style)) <= _HEADER_SAFE
+        return header_sendable(header_value(value, style))
 
     return sendable
 
@@ -89,8 +133,68 @@ def _no_clash(names: frozenset[str]) -> Callable[[Any], bool]:
     return fits
 
 
-def case_strategy(operation: Operation, schemas: SchemaSet) -> st.SearchStrategy[RequestCase]:
-    """Valid requests: required parts always, optional query, header and cookie parts sometimes."""
+def dependencies(operation: Operation) -> list[Dependency]:
+    """The operation's declared inter-parameter dependencies (``x-dependencies``); lint
+    refuses malformed rules before a run, so any left are ignored here."""
+    from conformance.generation import parse_dependencies
+
+    found, _ = parse_dependencies(operation.extensions.get("x-dependencies"))
+    return found
+
+
+def present_values(case: RequestCase) -> dict[str, Any]:
+    """The parameters a request gives, by name: what dependencies are judged on (an empty
+    array or object is not sent, so it is not given)."""
+    values: dict[str, Any] = {}
+    for part in (case.path_params, case.query, case.headers, case.cookies):
+        for name, value in part.items():
+            if value is MISSING or (isinstance(value, (list, dict)) and not value):
+                continue
+            values.setdefault(name, value)
+    return values
+
+
+def _parameter_strategies(
+    operation: Operation, schemas: SchemaSet, known: Mapping[str, Sequence[Any]] | None
+) -> list[tuple[Parameter, st.SearchStrategy[Any]]]:
+    query_names = frozenset(p.name for p in operation.parameters if p.location == "query")
+    strategies: list[tuple[Parameter, st.SearchStrategy[Any]]] = []
+    for parameter in operation.parameters:
+        if parameter.location not in ("path", "query", "header", "cookie"):
+            continue
+        if parameter.location == "header":
+            strategy = _header_strategy(schemas, parameter.schema_uri)
+        else:
+            strategy = _value_strategy(schemas, parameter.schema_uri)
+        if parameter.example is not MISSING:
+            # documented examples name data that exists: mixing them in reaches deeper states
+            strategy = st.one_of(st.just(parameter.example), strategy)
+        existing = (known or {}).get(parameter.name) if parameter.location == "path" else None
+        if existing:
+            # ids of records the candidate listed or created: reads, updates and deletes
+            # then reach records that exist, not only ones that can only give 404
+            strategy = st.one_of(st.sampled_from(list(existing)), strategy)
+        if parameter.location == "header":
+            strategy = strategy.filter(_header_sendable(parameter))
+        if parameter.schema_uri is not None and _spread_keys(
+            parameter, schemas.lookup(parameter.schema_uri)[0]
+        ):
+            strategy = strategy.filter(_no_clash(query_names))
+        strategies.append((parameter, strategy))
+    return strategies
+
+
+def case_strategy(
+    operation: Operation,
+    schemas: SchemaSet,
+    known: Mapping[str, Sequence[Any]] | None = None,
+) -> st.SearchStrategy[RequestCase]:
+    """Valid requests: required parts always, optional query, header and cookie parts
+    sometimes, every declared dependency between parameters satisfied.
+
+    ``known``: values of path parameters that name records the candidate has (ids from
+    its list and create answers), mixed in with generated ones.
+    """
     parts: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "path": {},
         "query": {},
@@ -102,20 +206,8 @@ def case_strategy(operation: Operation, schemas: SchemaSet) -> st.SearchStrategy
         "header": {},
         "cookie": {},
     }
-    query_names = frozenset(p.name for p in operation.parameters if p.location == "query")
-    for parameter in operation.parameters:
-        if parameter.location not in parts:
-            continue
-        strategy = _value_strategy(schemas, parameter.schema_uri)
-        if parameter.example is not MISSING:
-            # documented examples name data that exists: mixing them in reaches deeper states
-            strategy = st.one_of(st.just(parameter.example), strategy)
-        if parameter.location == "header":
-            strategy = strategy.filter(_header_sendable(parameter))
-        if parameter.schema_uri is not None and _spread_keys(
-            parameter, schemas.lookup(parameter.schema_uri)[0]
-        ):
-            strategy = strategy.filter(_no_clash(query_names))
+    strategies = _parameter_strategies(operation, schemas, known)
+    for parameter, strategy in strategies:
         if parameter.required or parameter.location == "path":
             parts[parameter.location][parameter.name] = strategy
         else:
@@ -144,8 +236,223 @@ def case_strategy(operation: Operation, schemas: SchemaSet) -> st.SearchStrategy
 
     if not parts["cookie"] and not optional["cookie"]:
         # no cookie parameter: the same draws as before cookies were generated
-        return st.builds(build, group("path"), group("query"), group("header"), body, st.just({}))
-    return st.builds(build, group("path"), group("query"), group("header"), body, group("cookie"))
+        plain = st.builds(build, group("path"), group("query"), group("header"), body, st.just({}))
+    else:
+        plain = st.builds(
+            build, group("path"), group("query"), group("header"), body, group("cookie")
+        )
+    rules = dependencies(operation)
+    if not rules:
+        return plain  # the same draws as before dependencies were declared
+    fixer = _Dependencies(operation, schemas, rules)
+    pool = st.fixed_dictionaries(
+        {p.name: s for p, s in strategies if p.location != "path" and not p.required}
+    )
+    return (
+        st.tuples(plain, pool, st.randoms(use_true_random=False))
+        .map(lambda t: fixer.repair(*t))
+        .filter(fixer.satisfied)
+    )
+
+
+class _Dependencies:
+    """Makes a drawn request satisfy an operation's dependencies, or break exactly one."""
+
+    def __init__(self, operation: Operation, schemas: SchemaSet, rules: list[Dependency]) -> None:
+        from conformance.generation import violated
+
+        self.violated = violated
+        self.rules = rules
+        self.schemas = schemas
+        self.parameters = {p.name: p for p in operation.parameters if p.location in _LOCATIONS}
+
+    def _parts(self, case: RequestCase) -> dict[str, dict[str, Any]]:
+        return {
+            "path": dict(case.path_params),
+            "query": dict(case.query),
+            "header": dict(case.headers),
+            "cookie": dict(case.cookies),
+        }
+
+    @staticmethod
+    def _case(case: RequestCase, parts: dict[str, dict[str, Any]], **extra: Any) -> RequestCase:
+        return replace(
+            case,
+            path_params=parts["path"],
+            query=parts["query"],
+            headers=parts["header"],
+            cookies=parts["cookie"],
+            **extra,
+        )
+
+    def _values(self, parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return present_values(
+            RequestCase(parts["path"], parts["query"], parts["header"], cookies=parts["cookie"])
+        )
+
+    def _add(self, parts: dict[str, dict[str, Any]], name: str, pool: dict[str, Any]) -> bool:
+        parameter = self.parameters.get(name)
+        if parameter is None:
+            return False
+        if name in parts[parameter.location]:
+            return True
+        if name not in pool:
+            return False
+        parts[parameter.location][name] = pool[name]
+        return True
+
+    def _remove(self, parts: dict[str, dict[str, Any]], name: str) -> bool:
+        parameter = self.parameters.get(name)
+        if parameter is None or parameter.required or parameter.location == "path":
+            return name not in self._values(parts)
+        parts[parameter.location].pop(name, None)
+        return True
+
+    def _swap(self, parts: dict[str, dict[str, Any]], rule: Dependency) -> bool:
+        """Exchange the two sides of a relation (the same parameter's items, or two
+        parameters' values): what held then breaks, and what broke then holds."""
+        from conformance.generation import Ref
+
+        left, right = rule.left, rule.right
+        if not isinstance(left, Ref) or not isinstance(right, Ref):
+            return False
+        values = self._values(parts)
+        try:
+            a, b = left.get(values), right.get(values)
+        except LookupError:
+            return False
+        for ref, value in ((left, b), (right, a)):
+            parameter = self.parameters[ref.name]
+            where = parts[parameter.location]
+            where[ref.name] = _set_at(where[ref.name], ref.path, value)
+        return True
+
+    def repair(self, case: RequestCase, pool: dict[str, Any], rnd: Random) -> RequestCase:
+        parts = self._parts(case)
+        for _ in range(4):  # bounded: a fix may break another rule, the filter decides
+            broken = self.violated(self.rules, self._values(parts))
+            if not broken:
+                break
+            for rule in broken:
+                self._fix(parts, rule, pool, rnd)
+        return self._case(case, parts)
+
+    def _fix(
+        self, parts: dict[str, dict[str, Any]], rule: Dependency, pool: dict[str, Any], rnd: Random
+    ) -> None:
+        values = self._values(parts)
+        present = [n for n in rule.names if n in values]
+        if rule.kind == "or":
+            self._add(parts, rnd.choice(rule.names), pool)
+        elif rule.kind in ("onlyOne", "zeroOrOne"):
+            if not present:
+                self._add(parts, rnd.choice(rule.names), pool)
+                return
+            fixed = [n for n in present if self.parameters[n].required]
+            keep = fixed[0] if fixed else rnd.choice(present)
+            for name in present:
+                if name != keep:
+                    self._remove(parts, name)
+        elif rule.kind == "allOrNone":
+            if rnd.random() < 0.5 and all(self._remove(parts, n) for n in present):
+                return
+            for name in rule.names:
+                self._add(parts, name, pool)
+        elif rule.kind == "requires":
+            assert rule.condition is not None
+            if rnd.random() < 0.5 and self._remove(parts, rule.condition[0]):
+                return
+            for name in rule.names:
+                self._add(parts, name, pool)
+        elif not self._swap(parts, rule) or not rule.holds(self._values(parts)):
+            sides = [side.name for side in rule.sides]
+            self._remove(parts, rnd.choice(sides))
+
+    def satisfied(self, case: RequestCase) -> bool:
+        values = present_values(case)
+        return not self.violated(self.rules, values) and all(
+            self._valid(self.parameters[name], values[name])
+            for rule in self.rules
+            for name in rule.parameters
+            if name in values and name in self.parameters
+        )
+
+    def _valid(self, parameter: Parameter, value: Any) -> bool:
+        if parameter.schema_uri is None:
+            return True
+        schema, _ = self.schemas.lookup(parameter.schema_uri)
+        validator = self.schemas.validator_for(parameter.schema_uri)
+        return any(validator.is_valid(v) for v in _readings(value, schema, parameter) or ())
+
+    def break_one(
+        self, case: RequestCase, rule: Dependency, pool: dict[str, Any], rnd: Random
+    ) -> RequestCase | None:
+        """``case`` (which satisfies every rule) changed to break ``rule`` and no other, with
+        every parameter's value still valid on its own; None when that cannot be done."""
+        parts = self._parts(case)
+        names = list(rule.names)
+        if rule.kind == "or":
+            if not all(self._remove(parts, n) for n in names):
+                return None
+        elif rule.kind == "zeroOrOne" or (rule.kind == "onlyOne" and rnd.random() < 0.5):
+            chosen = rnd.sample(names, 2)
+            if not all(self._add(parts, n, pool) for n in chosen):
+                return None
+        elif rule.kind == "onlyOne":
+            if not all(self._remove(parts, n) for n in names):
+                return None
+        elif rule.kind == "allOrNone":
+            first, *others = names
+            if not self._add(parts, first, pool) or not self._remove(parts, rnd.choice(others)):
+                return None
+        elif rule.kind == "requires":
+            assert rule.condition is not None
+            name, expected = rule.condition
+            if not rule.presence_only and name in self.parameters:
+                parameter = self.parameters[name]
+                parts[parameter.location][name] = expected
+            elif not self._add(parts, name, pool):
+                return None
+            if not self._remove(parts, rnd.choice(names)):
+                return None
+        else:
+            for side in rule.sides:
+                if not self._add(parts, side.name, pool):
+                    return None
+            if rule.holds(self._values(parts)) and not self._swap(parts, rule):
+                return None
+        values = self._values(parts)
+        if [r.index for r in self.violated(self.rules, values)] != [rule.index]:
+            return None
+        if not all(
+            self._valid(self.parameters[n], values[n])
+            for n in rule.parameters
+            if n in values and n in self.parameters
+        ):
+            return None
+        return self._case(
+            case,
+            parts,
+            mutation=f"dependency {rule.text()} broken",
+            mutation_kind=f"dependency:{rule.index}:{rule.kind}",
+        )
+
+
+_LOCATIONS = ("path", "query", "header", "cookie")
+
+
+def _set_at(value: Any, path: tuple[str, ...], new: Any) -> Any:
+    """A copy of ``value`` with ``new`` at ``path`` (array indexes, member names)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, list):
+        copy = list(value)
+        copy[int(head)] = _set_at(copy[int(head)], rest, new)
+        return copy
+    if isinstance(value, dict):
+        return {**value, head: _set_at(value[head], rest, new)}
+    return value
 
 
 def _allow_nan_free(value: Any) -> bool:
@@ -189,8 +496,7 @@ def _sendable_invalid(
         wire = path_value(parameter.name, value, style)
         return wire != "" and all(t != "" and "/" not in t for t in texts)
     if parameter.location == "header":
-        text = header_value(value, style)
-        return set(text) <= _HEADER_SAFE and text == text.strip()
+        return header_sendable(header_value(value, style))
     if parameter.location == "query" and style.allow_empty:
         # allowEmptyValue: "name=" stands for the parameter not given, a valid request
         return all(v != "" for _, v in query_pairs(parameter.name, value, style))
@@ -201,16 +507,19 @@ NON_ASCII_SAMPLES = ("测试", "电子证照", "Ünïcödé", "😀", "ｆｕｌ
 
 
 def invalid_case_strategy(
-    operation: Operation, schemas: SchemaSet
+    operation: Operation,
+    schemas: SchemaSet,
+    known: Mapping[str, Sequence[Any]] | None = None,
 ) -> st.SearchStrategy[RequestCase] | None:
-    """Requests that break exactly one constraint: a parameter's or the body's.
+    """Requests that break exactly one constraint: a parameter's, the body's, or one
+    declared dependency between parameters (every other one still satisfied).
 
     Parameter values travel as text, so a mutation whose text still reads as a valid value
     (the integer 5 for a string parameter is the text "5") is dropped, never sent as invalid.
     """
     from conformance.generation import Mutation, invalid_from_schema
 
-    valid = case_strategy(operation, schemas)
+    valid = case_strategy(operation, schemas, known)
     targets: list[st.SearchStrategy[tuple[str, str, Any, str, str]]] = []
     query_names = frozenset(p.name for p in operation.parameters if p.location == "query")
     for parameter in operation.parameters:
@@ -299,11 +608,27 @@ def invalid_case_strategy(
                 )
             except Exception:  # noqa: S110 - a body the generator cannot break: no body mutations
                 pass
+    rules = dependencies(operation)
+    fixer = _Dependencies(operation, schemas, rules) if rules else None
+    if rules:
+        strategies = _parameter_strategies(operation, schemas, known)
+        pool = st.fixed_dictionaries(
+            {p.name: s for p, s in strategies if p.location != "path" and not p.required}
+        )
+        for rule in rules:
+            targets.append(
+                st.tuples(st.just(rule), pool, st.randoms(use_true_random=False)).map(
+                    lambda t: ("dependency", "", t, "", "")
+                )
+            )
     if not targets:
         return None
 
-    def apply(case: RequestCase, target: tuple[str, str, Any, str, str]) -> RequestCase:
+    def apply(case: RequestCase, target: tuple[str, str, Any, str, str]) -> RequestCase | None:
         location, name, value, description, kind = target
+        if location == "dependency":
+            assert fixer is not None
+            return fixer.break_one(case, *value)
         path, query, headers = dict(case.path_params), dict(case.query), dict(case.headers)
         cookies = dict(case.cookies)
         payload = case.body
@@ -330,7 +655,10 @@ def invalid_case_strategy(
 
     # Pick the part to break uniformly: one_of would favour the first parameters.
     chosen = st.sampled_from(range(len(targets))).flatmap(lambda i: targets[i])
-    return st.builds(apply, valid, chosen)
+    built = st.builds(apply, valid, chosen)
+    if fixer is None:
+        return built  # type: ignore[return-value]  # apply gives None only for a dependency
+    return built.filter(lambda case: case is not None)  # type: ignore[return-value]
 
 
 def boundary_cases(
@@ -390,49 +718,120 @@ def boundary_cases(
                     mutation_kind=kind,
                 )
             )
-    cases.extend(_body_cases(operation, schemas, base))
+    rules = dependencies(operation)
+    if rules:
+        from conformance.generation import violated
+
+        # a bound alone may break a dependency (lat without lon): such a request is not
+        # the valid one, or the one-constraint-broken one, it says it is
+        cases = [c for c in cases if not violated(rules, present_values(c))]
     return cases
 
 
 UNKNOWN_PROPERTY = "x_unknown_property"
+MAX_BODY_PROBES = 10  # per operation: required members removed, unknown members added
+_MAX_BODY_NODES = 64  # objects looked at in one body
+_UNKNOWN_KEYWORDS = frozenset({"additionalProperties", "unevaluatedProperties"})
 
 
-def _body_cases(operation: Operation, schemas: SchemaSet, base: RequestCase) -> list[RequestCase]:
-    """The example body with one required property removed, or one unknown property added
-    to a closed body: the invalid bodies a candidate most often accepts by mistake."""
+def _objects(value: Any, pointer: str = "", depth: int = 0) -> list[tuple[str, dict[str, Any]]]:
+    """The objects of a body, shallowest first, each with its JSON pointer (bounded)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    level: list[tuple[str, Any]] = [(pointer, value)]
+    for _ in range(6):
+        following: list[tuple[str, Any]] = []
+        for where, node in level:
+            if isinstance(node, dict):
+                found.append((where, node))
+                following += [(f"{where}/{_escape(k)}", v) for k, v in node.items()]
+            elif isinstance(node, list):
+                following += [(f"{where}/{i}", v) for i, v in enumerate(node[:4])]
+            if len(found) >= _MAX_BODY_NODES:
+                return found
+        level = following
+    return found
+
+
+def _escape(token: str) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _replaced(body: Any, pointer: str, node: dict[str, Any]) -> Any:
+    """A copy of ``body`` with the object at ``pointer`` replaced by ``node``."""
+    if pointer == "":
+        return node
+    head, _, rest = pointer[1:].partition("/")
+    token = head.replace("~1", "/").replace("~0", "~")
+    inner = "/" + rest if rest else ""
+    if isinstance(body, list):
+        copy = list(body)
+        copy[int(token)] = _replaced(copy[int(token)], inner, node)
+        return copy
+    return {**body, token: _replaced(body[token], inner, node)}
+
+
+def body_cases(
+    operation: Operation, schemas: SchemaSet, bases: Sequence[RequestCase]
+) -> list[RequestCase]:
+    """Valid bodies with one required member removed, or one unknown member added to a
+    closed object (at any depth): the invalid bodies a candidate most often accepts by
+    mistake. ``bases`` are valid requests (the documented example, one generated from the
+    seed): each probe breaks exactly one constraint of its base, which the validator
+    confirms; the same probe is sent once."""
     body = operation.body
-    if body is None or body.schema_uri is None or not isinstance(base.body, dict):
-        return []
-    schema, resolver = schemas.lookup(body.schema_uri)
-    for _ in range(8):  # follow a top-level $ref chain, bounded
-        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
-            break
-        resolved = resolver.lookup(schema["$ref"])
-        schema, resolver = resolved.contents, resolved.resolver
-    if not isinstance(schema, dict):
+    if body is None or body.schema_uri is None:
         return []
     validator = schemas.validator_for(body.schema_uri)
-    variants: list[tuple[dict[str, Any], str, str]] = []
-    for name in schema.get("required", []):
-        if name in base.body:
-            smaller = {k: v for k, v in base.body.items() if k != name}
-            variants.append((smaller, f"body: required property {name!r} missing", "body:required"))
-    if schema.get("additionalProperties") is False or schema.get("unevaluatedProperties") is False:
-        larger = {**base.body, UNKNOWN_PROPERTY: "x"}
-        variants.append((larger, f"body: unknown property {UNKNOWN_PROPERTY!r}", "body:unknown"))
-    return [
-        RequestCase(
-            dict(base.path_params),
-            dict(base.query),
-            dict(base.headers),
-            payload,
-            source="boundary",
-            mutation=description,
-            mutation_kind=kind,
-        )
-        for payload, description, kind in variants
-        if not validator.is_valid(payload)
-    ]
+    cases: list[RequestCase] = []
+    seen: set[str] = set()
+    for base in bases:
+        if not base.has_body or not validator.is_valid(base.body):
+            continue
+        unknown: list[tuple[Any, str, str]] = []
+        variants: list[tuple[Any, str, str]] = []
+        for pointer, node in _objects(base.body):
+            where = pointer or "/"
+            if UNKNOWN_PROPERTY not in node:
+                larger = _replaced(base.body, pointer, {**node, UNKNOWN_PROPERTY: "x"})
+                unknown.append(
+                    (
+                        larger,
+                        f"body at {where}: unknown property {UNKNOWN_PROPERTY!r}",
+                        f"body:{pointer}:unknown",
+                    )
+                )
+            for name in node:
+                smaller = _replaced(
+                    base.body, pointer, {k: v for k, v in node.items() if k != name}
+                )
+                variants.append(
+                    (
+                        smaller,
+                        f"body at {where}: required property {name!r} missing",
+                        f"body:{pointer}/{_escape(name)}:required",
+                    )
+                )
+        for payload, description, kind in unknown + variants:
+            if kind in seen or len(cases) >= MAX_BODY_PROBES:
+                continue
+            keywords = {error.validator for error in validator.iter_errors(payload)}
+            wanted = {"required"} if kind.endswith(":required") else _UNKNOWN_KEYWORDS
+            if not keywords or not keywords <= wanted:
+                continue  # valid, or broken in more than the one way it says
+            seen.add(kind)
+            cases.append(
+                RequestCase(
+                    dict(base.path_params),
+                    dict(base.query),
+                    dict(base.headers),
+                    payload,
+                    source="boundary",
+                    mutation=description,
+                    mutation_kind=kind,
+                    cookies=dict(base.cookies),
+                )
+            )
+    return cases
 
 
 # The checks that judge negotiation probes: probes are sent only where a clause names one.

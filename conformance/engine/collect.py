@@ -26,6 +26,9 @@ __all__ = ["SKIP_NOT_CLAIMED", "Collector", "Entries", "Entry", "failure_key", "
 SKIP_NOT_CLAIMED = "optional (MAY) clause not claimed by the candidate"
 SKIP_MANUAL = "manual clause: verified by a reviewer's attestation"
 MAX_ERRORS_PER_ENTRY = 5
+MAX_ADVISORIES = 10
+# The severity of a finding reported beside a result, below its clause's level.
+ADVISORY = "advisory"
 # Catalog messages of skip reasons, keyed by their English text.
 SKIP_MESSAGES = {
     SKIP_NOT_CLAIMED: msg("result.skip_not_claimed"),
@@ -43,6 +46,13 @@ class Entry:
     failures: dict[str, Failure] = field(default_factory=dict)
     errors: list[Message] = field(default_factory=list)  # worded by the catalog
     internal: bool = False  # the suite raised while checking: never a pass, never conforms
+    # Why nothing reached this check, when that is known (no invalid request exists):
+    # the skip says so instead of the generic "not exercised".
+    not_exercised: Message | None = None
+    # Findings at a lower severity than the clause (Problem.advisory): shown beside the
+    # result, never its failure; an exchange that gave one verified nothing.
+    advisories: dict[str, Failure] = field(default_factory=dict)
+    advised: int = 0
 
     def error(self, message: Message, *, internal: bool = False) -> None:
         """Record an error (at most a few, each once); ``internal``: the suite raised."""
@@ -93,7 +103,11 @@ class Collector:
     ) -> str:
         """Count ``problem`` on ``entry``; return its failure key."""
         key = failure_key(entry.check, target, problem)
-        existing = entry.failures.get(key)
+        book = entry.failures
+        if problem.advisory:
+            entry.advised += 1
+            book = entry.advisories
+        existing = book.get(key)
         if existing is not None:
             existing.count += 1
             # keep the smallest example as the evidence to show
@@ -102,13 +116,15 @@ class Collector:
                 existing.message = self.redactor.text(problem.message)
                 existing.i18n = self.problem_i18n(problem)
             return key
-        entry.failures[key] = Failure(
+        book[key] = Failure(
             title=problem.title,
             message=self.redactor.text(problem.message),
             check=entry.check,
             target=target,
             dedup_key=hashlib.sha256(key.encode()).hexdigest()[:16],
-            severity=self.standard.clause(entry.clause).level.value,
+            severity=ADVISORY
+            if problem.advisory
+            else self.standard.clause(entry.clause).level.value,
             pointer=problem.pointer,
             schema_path=problem.schema_path,
             evidence=evidence,
@@ -144,7 +160,11 @@ class Collector:
                 first = failures[0].i18n.get("message") or msg("text", text=failures[0].message)
                 said = msg("result.fail", distinct=len(failures), total=total, first=first)
             elif entry.examined == 0:
-                outcome, said = Outcome.SKIP, msg("result.not_exercised")
+                outcome, said = Outcome.SKIP, entry.not_exercised or msg("result.not_exercised")
+            elif entry.advisories and entry.examined <= entry.advised:
+                # every exchange it examined gave an advisory: it verified nothing
+                outcome = Outcome.SKIP
+                said = msg("result.only_advisories", count=entry.advised)
             else:
                 outcome, said = Outcome.PASS, msg("result.pass", examined=entry.examined)
             message = en(said)
@@ -158,7 +178,7 @@ class Collector:
                     msg=said,
                     examined=entry.examined,
                     failures=failures,
-                    evidence=dict(evidence or {}),
+                    evidence=_with_advisories(evidence, entry),
                     internal=entry.internal and skip is None,
                 )
             )
@@ -181,6 +201,15 @@ class Collector:
         for entry in entries.values():
             entry.error(message, internal=True)
         return self.results(target, entries)
+
+
+def _with_advisories(evidence: Mapping[str, Any] | None, entry: Entry) -> dict[str, Any]:
+    """The result's evidence, with its advisories (most frequent first, bounded)."""
+    data = dict(evidence or {})
+    if entry.advisories:
+        ranked = sorted(entry.advisories.values(), key=lambda f: -f.count)
+        data["advisories"] = [f.as_dict() for f in ranked[:MAX_ADVISORIES]]
+    return data
 
 
 def redact_message(message: Message, redactor: Redactor) -> Message:

@@ -310,26 +310,34 @@ class Exchange:
         return self._json
 
     def evidence(self, redactor: Redactor) -> dict[str, Any]:
-        request = self.request
         response = self.response
-        return {
-            "source": self.case.source,
-            "request": {
-                "method": request.method,
-                "url": redactor.text(request.url),
-                "headers": redactor.headers(
-                    {
-                        k: (REDACTED if redactor.carries_secret(k, v) else v)
-                        for k, v in request.headers.items()
-                    }
-                ),
-                "body": excerpt(request.body, redactor) if request.body is not None else None,
-            },
-            "response": {
-                "status": response.status,
-                "headers": redactor.headers(dict(response.headers)),
-                "body": excerpt(response.body, redactor),
-                "elapsed_ms": round(response.elapsed_s * 1000, 1),
-            },
-            "curl": redactor.curl(request),
+        evidence = request_evidence(self.case, self.request, redactor)
+        curl = evidence.pop("curl")
+        evidence["response"] = {
+            "status": response.status,
+            "headers": redactor.headers(dict(response.headers)),
+            "body": excerpt(response.body, redactor),
+            "elapsed_ms": round(response.elapsed_s * 1000, 1),
         }
+        evidence["curl"] = curl
+        return evidence
+
+
+def request_evidence(case: RequestCase, request: HttpRequest, redactor: Redactor) -> dict[str, Any]:
+    """What was sent, redacted, with its curl line: the evidence of a request whether or
+    not an answer came (a timeout has none)."""
+    return {
+        "source": case.source,
+        "request": {
+            "method": request.method,
+            "url": redactor.text(request.url),
+            "headers": redactor.headers(
+                {
+                    k: (REDACTED if redactor.carries_secret(k, v) else v)
+                    for k, v in request.headers.items()
+                }
+            ),
+            "body": excerpt(request.body, redactor) if request.body is not None else None,
+        },
+        "curl": redactor.curl(request),
+    }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -29,25 +30,34 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from conformance.checks import Check, Problem, api_checks
+from conformance.checks import problem as make_problem
 from conformance.checks.scenarios import SCENARIOS
 from conformance.engine._hypothesis import seed_only_generation
 from conformance.engine.budget import Budget, BudgetExhausted
 from conformance.engine.cases import (
     NEGOTIATION_CHECKS,
+    body_cases,
     boundary_cases,
     case_strategy,
     example_case,
+    header_sendable,
     invalid_case_strategy,
     negotiation_cases,
 )
 from conformance.engine.collect import Collector, Entries, Entry, failure_key
 from conformance.engine.config import RunConfig
-from conformance.engine.exchange import Exchange, Redactor, RequestCase, build_request
-from conformance.engine.http import Client, TransportError, probe
+from conformance.engine.exchange import (
+    Exchange,
+    Redactor,
+    RequestCase,
+    build_request,
+    request_evidence,
+)
+from conformance.engine.http import Client, HttpRequest, TransportError, probe
 from conformance.engine.plan import Task
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
 from conformance.errors import StandardError
-from conformance.i18n import Message, msg
+from conformance.i18n import Message, en, msg
 from conformance.results import CheckResult
 from conformance.standards.operations import Operation
 from conformance.validation import SchemaSet
@@ -64,6 +74,11 @@ TRANSPORT_CHECKS = frozenset({"status_code_documented", "not_a_server_error"})
 # timeout (hundreds per operation): after this many transport errors in a row, the
 # operation stops, and what is left of it is reported as not done.
 MAX_TRANSPORT_ERRORS_IN_A_ROW = 3
+INVALID_CHECK = "invalid_input_rejected"
+# Values harvested from the candidate's answers, per collection and member name (bounded).
+MAX_HARVESTED = 20
+# Valid requests drawn (from the task's seed) to pick the body the body probes break.
+BODY_SAMPLES = 12
 
 Send = Callable[..., Exchange | None]
 
@@ -106,6 +121,14 @@ class ApiProber:
         self.unreachable: str | None = None
         self.request_digests: dict[str, str] = {}  # per operation: sha256 of what was sent
         self.latencies_ms: dict[str, list[float]] = {}  # per operation, bounded
+        # Ids the candidate's list and create answers named: collection path -> member
+        # name -> values. Read across tasks only when tasks run one after another, so the
+        # same seed sends the same requests.
+        self.harvested: dict[str, dict[str, list[Any]]] = {}
+        self._harvest_lock = threading.Lock()
+        # Operations stopped after MAX_TRANSPORT_ERRORS_IN_A_ROW: nothing more is sent to
+        # them in this run (an export's total would otherwise replay the example, a 4th).
+        self.stopped: dict[str, str] = {}
 
     def preflight(self) -> str | None:
         """None when the candidate accepts a TCP connection (or there is no API), else why not."""
@@ -190,9 +213,11 @@ class ApiProber:
             if evidence is None:
                 evidence = exchange.evidence(self.redactor)
             for entry in targets:
-                keys.append(
-                    self.collector.add_failure(entry, exchange.operation.target, problem, evidence)
+                key = self.collector.add_failure(
+                    entry, exchange.operation.target, problem, evidence
                 )
+                if not problem.advisory:  # an advisory is not shrunk: it decides nothing
+                    keys.append(key)
         return keys
 
     def latency(self, target: str, elapsed_s: float) -> None:
@@ -210,6 +235,8 @@ class ApiProber:
             return f"no operation {rule.operation!r} in the API"
         if self.unreachable:
             return f"candidate unreachable: {self.unreachable}"
+        if op.target in self.stopped:
+            return self.stopped[op.target]
         case = example_case(op)
         if case is None:
             return f"operation {rule.operation} has no example request to send"
@@ -248,6 +275,8 @@ class _OperationProbe:
         self.digest = hashlib.sha256()
         self.errors_in_a_row = 0
         self.first_seen: dict[str, bool] = {}  # failure key -> found by a valid (True) request
+        self.known: dict[str, list[Any]] = {}  # path parameter -> values of existing records
+        self.harvested: dict[str, dict[str, list[Any]]] = {}  # this task's own
 
     def run(self) -> None:
         op, prober = self.op, self.prober
@@ -269,10 +298,16 @@ class _OperationProbe:
                 base = example or RequestCase(source="boundary")
                 for case in boundary_cases(op, prober.schemas, base):
                     self.execute(case)
-            for problem in (self.explore(valid=True), self.explore(valid=False)):
-                if problem:
+            self.known = self.existing_values()
+            # body probes once per operation, from the example and from a body drawn from
+            # the seed: caught on every seed, with or without a documented example
+            bases = [c for c in (example, self.sample_valid()) if c is not None]
+            for case in body_cases(op, prober.schemas, bases):
+                self.execute(case)
+            for failed in (self.explore(valid=True), self.explore(valid=False)):
+                if failed:
                     for entry in self.entries.values():
-                        entry.errors.append(problem)  # every entry: generation failed for all
+                        entry.errors.append(failed)  # every entry: generation failed for all
             if self.first_seen:
                 self.shrink()
             for check_id in self.task.scenarios:
@@ -281,6 +316,8 @@ class _OperationProbe:
                     self.scenario(check_id, targets, example)
         except BudgetExhausted as exc:
             for entry in self.entries.values():
+                if entry.check == TIMING_CHECK and entry.failures:
+                    continue  # a request over the time bound fails it: that stands
                 entry.errors.append(exc.msg)
 
     def send(
@@ -294,11 +331,17 @@ class _OperationProbe:
         prober.budget.check()
         headers = prober.auth_headers if auth is None else auth
         request = build_request(prober.base_url or "", target, case, headers, method)
+        if not all(header_sendable(v) or v == "" for v in request.headers.values()):
+            # the HTTP client refuses such a value: the suite's limit, never the candidate's
+            # fault, so nothing is sent and nothing is recorded against it
+            return None
         self.digest.update(request.method.encode() + b" " + request.url.encode() + b"\n")
         self.digest.update((request.body or b"") + b"\n")
         try:
             response = prober.client.send(request)
         except TransportError as exc:
+            if exc.kind == "timeout":
+                self.over_time_bound(target, case, request)
             message = msg(
                 "error.transport",
                 kind=exc.kind,
@@ -311,18 +354,18 @@ class _OperationProbe:
                     entry.errors.append(message)
             self.errors_in_a_row += 1
             if self.errors_in_a_row >= MAX_TRANSPORT_ERRORS_IN_A_ROW:
-                raise BudgetExhausted(
-                    msg(
-                        "error.stopped_in_a_row",
-                        target=self.op.target,
-                        count=self.errors_in_a_row,
-                        last=message,
-                    )
-                ) from None
+                stop = msg(
+                    "error.stopped_in_a_row",
+                    target=self.op.target,
+                    count=self.errors_in_a_row,
+                    last=message,
+                )
+                prober.stopped[self.op.target] = en(stop)
+                raise BudgetExhausted(stop) from None
             return None
         self.errors_in_a_row = 0
         prober.latency(self.op.target, response.elapsed_s)
-        return Exchange(
+        exchange = Exchange(
             target,
             case,
             request,
@@ -330,6 +373,149 @@ class _OperationProbe:
             prober.schemas,
             error_envelope_uri=prober.error_envelope_uri,
         )
+        self.harvest(exchange)
+        return exchange
+
+    def over_time_bound(self, target: Operation, case: RequestCase, request: HttpRequest) -> None:
+        """A request that got no answer within the request timeout, on an operation whose
+        time bound (``x-response-time-ms``) is shorter: the bound is exceeded, a failure
+        of its clause (every seed sends the example), not only an error elsewhere."""
+        bound = target.extensions.get("x-response-time-ms")
+        if target is not self.op or isinstance(bound, bool) or not isinstance(bound, (int, float)):
+            return
+        timeout_ms = self.prober.config.limits.timeout_s * 1000
+        if timeout_ms <= bound:
+            return  # the client gave up before the bound passed: nothing is known
+        timing = [e for e in self.entries.values() if e.check == TIMING_CHECK]
+        own = [e for e in timing if e.clause in target.clauses] or timing
+        if not own:
+            return
+        found = make_problem(
+            "problem.slow_timeout",
+            cause="over-budget:timeout",
+            budget=f"{bound:.0f}",
+            timeout=f"{timeout_ms:.0f}",
+        )
+        evidence = request_evidence(case, request, self.prober.redactor)
+        for entry in own:
+            entry.examined += 1
+            self.prober.collector.add_failure(entry, target.target, found, evidence)
+
+    # -- records that exist --------------------------------------------------------
+
+    def harvest(self, exchange: Exchange) -> None:
+        """Keep the members of a 2xx JSON answer (a list's items, a created record) and
+        the last segment of its Location, as values that name records that exist."""
+        if not 200 <= exchange.response.status < 300:
+            return
+        path = exchange.operation.path
+        if path.endswith("}"):
+            path = path.rsplit("/", 1)[0]  # one record's answer names its collection's ids
+        found: dict[str, list[Any]] = {}
+        location = exchange.response.headers.get("Location")
+        if location:
+            found["\0location"] = [location.rstrip("/").rsplit("/", 1)[-1].split("?")[0]]
+        try:
+            body = exchange.json() if exchange.response.body else None
+        except ValueError:
+            body = None
+        records = body if isinstance(body, list) else [body]
+        if isinstance(body, dict):
+            records += [i for v in body.values() if isinstance(v, list) for i in v]
+        for record in records[:100]:
+            if isinstance(record, dict):
+                for key, value in record.items():
+                    if isinstance(value, (str, int)) and not isinstance(value, bool):
+                        found.setdefault(str(key), []).append(value)
+        if not found:
+            return
+        stores = [self.harvested]
+        if self.prober.config.workers <= 1:
+            stores.append(self.prober.harvested)
+        with self.prober._harvest_lock:
+            for store in stores:
+                members = store.setdefault(path, {})
+                for key, values in found.items():
+                    kept = members.setdefault(key, [])
+                    for value in values:
+                        if value not in kept and len(kept) < MAX_HARVESTED:
+                            kept.append(value)
+
+    def existing_values(self) -> dict[str, list[Any]]:
+        """For each path parameter, values harvested from its collection's answers (the
+        member of its name, else ``id``, else one its name ends with; a Location's last
+        segment) that are valid for it."""
+        prober = self.prober
+        store = prober.harvested if prober.config.workers <= 1 else self.harvested
+        known: dict[str, list[Any]] = {}
+        segments = self.op.path.split("/")
+        with prober._harvest_lock:
+            for index, segment in enumerate(segments):
+                if not (segment.startswith("{") and segment.endswith("}")):
+                    continue
+                name = segment[1:-1]
+                parameter = next(
+                    (p for p in self.op.parameters if p.location == "path" and p.name == name),
+                    None,
+                )
+                members = store.get("/".join(segments[:index]), {})
+                if parameter is None or parameter.schema_uri is None or not members:
+                    continue
+                keys = [name, "id"] + [
+                    k for k in members if len(k) > 1 and name.lower().endswith(k.lower())
+                ]
+                values = [v for k in dict.fromkeys(keys) for v in members.get(k, [])]
+                values += members.get("\0location", [])
+                validator = prober.schemas.validator_for(parameter.schema_uri)
+                valid = [v for v in dict.fromkeys(values) if validator.is_valid(v)]
+                if valid:
+                    known[name] = valid[:MAX_HARVESTED]
+        return known
+
+    def sample_valid(self) -> RequestCase | None:
+        """A valid request with a body, drawn from the task's seed: of a few draws, one that
+        names records that exist, with the largest body (optional members and nested
+        objects are there to break)."""
+        op, prober = self.op, self.prober
+        if op.body is None or op.body.schema_uri is None:
+            return None
+        drawn: list[RequestCase] = []
+        try:
+            strategy = case_strategy(op, prober.schemas, self.known)
+        except Exception:
+            return None
+
+        @settings(
+            max_examples=BODY_SAMPLES,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+        )
+        @hypothesis_seed(prober.task_seed(op.target + "#body"))
+        @given(strategy)
+        def draw(case: RequestCase) -> None:
+            if case.has_body:
+                drawn.append(case)
+
+        try:
+            with seed_only_generation():
+                draw()
+        except Exception:
+            return None
+        if not drawn:
+            return None
+        known = self.known
+
+        def rank(case: RequestCase) -> tuple[int, int]:
+            # a record that exists first (a probe on a missing one may only get 404), then
+            # the largest body
+            existing = sum(1 for k, v in case.path_params.items() if v in known.get(k, ()))
+            return existing, len(json.dumps(case.body, sort_keys=True, default=str))
+
+        return max(drawn, key=rank)
 
     def execute(
         self, case: RequestCase, probe: str | None = None, auth: dict[str, str] | None = None
@@ -356,10 +542,11 @@ class _OperationProbe:
             return None
         try:
             if valid:
-                strategy = case_strategy(op, prober.schemas)
+                strategy = case_strategy(op, prober.schemas, self.known)
             else:
-                maybe = invalid_case_strategy(op, prober.schemas)
+                maybe = invalid_case_strategy(op, prober.schemas, self.known)
                 if maybe is None:
+                    self.no_invalid_request()
                     return None
                 strategy = maybe
         except Exception as exc:  # a standard the generator cannot serve
@@ -389,11 +576,19 @@ class _OperationProbe:
             if not valid:
                 # every invalid value the generator drew reads as valid on the wire (an
                 # unconstrained string): no invalid request exists to send
+                self.no_invalid_request()
                 return None
             return _generation_failed(op.target, exc)
         except Exception as exc:
             return _generation_failed(op.target, exc)
         return None
+
+    def no_invalid_request(self) -> None:
+        """No request breaking one constraint exists (every parameter takes any text):
+        the invalid-input check skips with that reason, unless a probe reached it."""
+        for entry in self.entries.values():
+            if entry.check == INVALID_CHECK:
+                entry.not_exercised = msg("result.no_invalid_request", target=self.op.target)
 
     def shrink(self) -> None:
         """Replace each failure's evidence by a minimal request that still shows it.
@@ -404,9 +599,9 @@ class _OperationProbe:
         op, prober = self.op, self.prober
         for key, valid in list(self.first_seen.items())[:MAX_SHRINK_PER_OPERATION]:
             strategy = (
-                case_strategy(op, prober.schemas)
+                case_strategy(op, prober.schemas, self.known)
                 if valid
-                else invalid_case_strategy(op, prober.schemas)
+                else invalid_case_strategy(op, prober.schemas, self.known)
             )
             if strategy is None:
                 continue

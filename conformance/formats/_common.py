@@ -205,7 +205,15 @@ def date_time_valid() -> st.SearchStrategy[str]:
     leap = st.tuples(date_valid(), sep, offset, _fraction(), zulu).map(
         lambda t: (t[0], t[1], _leap_second(t[2]), t[3], t[2], t[4])
     )
-    return st.one_of(plain, leap).map(lambda t: _date_time_text(*t))
+    # A leap second is a rare edge case: one draw in LEAP_SECOND_ONE_IN, not one in two,
+    # so that a candidate refusing it (its own advisory) does not hide everything else.
+    rare = st.integers(1, LEAP_SECOND_ONE_IN).map(lambda n: n == LEAP_SECOND_ONE_IN)
+    return rare.flatmap(lambda is_leap: leap if is_leap else plain).map(
+        lambda t: _date_time_text(*t)
+    )
+
+
+LEAP_SECOND_ONE_IN = 32
 
 
 def date_time_invalid() -> st.SearchStrategy[str]:

@@ -43,6 +43,13 @@ from referencing._core import Resolver
 
 from conformance.formats import Format
 from conformance.generation._backtracking import Backtracking, backtracking
+from conformance.generation._dependencies import (
+    Dependency,
+    Ref,
+    compare,
+    parse_dependencies,
+    violated,
+)
 from conformance.generation._model import UnsatisfiableSchema, UnsupportedSchema
 from conformance.generation._mutate import Mutation, can_break, mutations
 from conformance.generation._schema import Builder
@@ -50,15 +57,20 @@ from conformance.generation._support import Unsupported, refuse_unsupported, uns
 
 __all__ = [
     "Backtracking",
+    "Dependency",
     "Mutation",
+    "Ref",
     "UnsatisfiableSchema",
     "Unsupported",
     "UnsupportedSchema",
     "backtracking",
+    "compare",
     "from_schema",
     "invalid_from_schema",
+    "parse_dependencies",
     "refuse_unsupported",
     "unsupported",
+    "violated",
 ]
 
 

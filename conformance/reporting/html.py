@@ -624,6 +624,34 @@ def _failures_section(data: Mapping[str, Any]) -> str:
     )
 
 
+def _advisories_section(data: Mapping[str, Any]) -> str:
+    """Findings below their clause's level (a valid request rejected where the standard
+    does not declare its inputs complete, a leap second refused): each with its request."""
+    blocks = []
+    for result in data["results"]:
+        found = (result.get("evidence") or {}).get("advisories") or []
+        if not found:
+            continue
+        blocks.append(
+            '<div class="result">'
+            f'<div><span class="mono">{esc(result["clause"])}</span> · '
+            f"{t('check.' + result['check'])} · "
+            f'<span class="mono">{esc(result["target"])}</span></div>'
+            + "".join(_failure(f, open_evidence=False) for f in found[:MAX_FAILURES_PER_RESULT])
+            + "</div>"
+        )
+    if not blocks:
+        return ""
+    return (
+        '<section class="card" id="advisories"><h2>'
+        + t("ui.advisories")
+        + "</h2>"
+        + f'<p class="muted">{t("ui.advisories_explained")}</p>'
+        + "".join(blocks)
+        + "</section>"
+    )
+
+
 def _exports_section(data: Mapping[str, Any]) -> str:
     exports = data.get("exports") or {}
     if not exports:
@@ -953,6 +981,7 @@ def render_report(
             _filters_section(),
             _coverage_section(data),
             _failures_section(data),
+            _advisories_section(data),
             _exports_section(data),
             _review_section(data),
             _certificate_section(certificate),

@@ -38,6 +38,8 @@ IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MISSING: Any = object()
+# Extensions the document's root sets for every operation (an operation may override).
+INHERITED_EXTENSIONS = ("x-inputs-complete",)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ def load_operations(schemas: Documents, openapi_path: Path) -> list[Operation]:
     walker = _Walker(schemas, openapi_path)
     base = walker.base
     global_security = doc.get("security", [])
+    inherited = {k: doc[k] for k in INHERITED_EXTENSIONS if k in doc}
     operations = []
     for path, item in (doc.get("paths") or {}).items():
         item_uri = f"{base}#{join_pointer('', 'paths', path)}"
@@ -293,7 +296,8 @@ def load_operations(schemas: Documents, openapi_path: Path) -> list[Operation]:
                     responses=tuple(responses),
                     clauses=tuple(op.get("x-clauses", ())),
                     secured=bool(op.get("security", global_security)),
-                    extensions={k: v for k, v in op.items() if k.startswith("x-")},
+                    # a document-wide x-inputs-complete holds for operations that do not say
+                    extensions={**inherited, **{k: v for k, v in op.items() if k.startswith("x-")}},
                     pointer=op_uri.split("#", 1)[1],
                 )
             )
