@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from conformance.checks._registry import Problem, api_check, problem
 from conformance.engine.exchange import Exchange
 from conformance.engine.media import best_match, essence, is_json, matches
-from conformance.validation import instance_pointer, schema_error_message, schema_error_path
+from conformance.validation import (
+    instance_pointer,
+    keyword_location,
+    schema_error_message,
+    schema_error_path,
+)
 
 MAX_SCHEMA_ERRORS = 20
 
@@ -66,13 +72,32 @@ def content_type_documented(exchange: Exchange) -> Iterator[Problem]:
 @api_check("response_schema", "Response body matches its schema")
 def response_schema(exchange: Exchange) -> Iterator[Problem]:
     """The body validates against the documented schema, every format enforced."""
-    spec = exchange.operation.response_for(exchange.response.status)
+    status = exchange.response.status
+    spec = exchange.operation.response_for(status)
+    if spec is None:
+        return  # status_code_documented reports it; nothing here to check a body against
     actual = exchange.response.media_type
-    if spec is None or actual is None:
+    if not spec.content:
+        yield _unverified("no-body-documented", "problem.unverified_no_body", status=status)
+        return
+    if actual is None:
+        yield _unverified("no-content-type", "problem.unverified_no_type", status=status)
         return
     key = best_match(actual, spec.content)
-    schema_uri = spec.content[key] if key is not None else None
+    if key is None:
+        # content_type_documented fails it; the schema of a body in another type is unknown
+        yield _unverified(
+            f"media:{essence(actual)}",
+            "problem.unverified_media",
+            status=status,
+            content_type=repr(actual),
+        )
+        return
+    schema_uri = spec.content[key]
     if schema_uri is None:
+        yield _unverified(
+            f"no-schema:{key}", "problem.unverified_no_schema", status=status, content_type=key
+        )
         return
     if exchange.response.problem:
         cause = "truncated" if exchange.response.truncated else "undecodable"
@@ -93,7 +118,11 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
             yield problem("problem.body_undecodable", cause="undecodable", detail=detail)
             return
     else:
-        return  # a binary type: its schema describes no JSON instance
+        # a binary type: its schema describes no JSON instance
+        yield _unverified(
+            f"binary:{key}", "problem.unverified_binary", status=status, content_type=key
+        )
+        return
     validator = exchange.schemas.validator_for(schema_uri)
     for count, error in enumerate(validator.iter_errors(instance)):
         if count >= MAX_SCHEMA_ERRORS:
@@ -105,10 +134,27 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
             cause=f"schema:{schema_path}",
             pointer=pointer,
             schema_path=schema_path,
+            binding=_schema_binding(exchange, schema_uri, error),
             at=pointer or "/",
             detail=schema_error_message(error),
             path=schema_path,
         )
+
+
+def _unverified(cause: str, message_id: str, **params: object) -> Problem:
+    """The check could not verify its assertion on this exchange, and says why."""
+    return problem(message_id, cause=f"unverified:{cause}", unverified=True, **params)
+
+
+def _schema_binding(exchange: Exchange, root_uri: str, error: Any) -> tuple[tuple[str, str], ...]:
+    """Where a schema error is written (and its format), for binding it to a clause."""
+    found: list[tuple[str, str]] = []
+    location = keyword_location(exchange.schemas, root_uri, error.absolute_schema_path)
+    if location is not None:
+        found.append(("schema", location))
+    if error.validator == "format" and isinstance(error.validator_value, str):
+        found.append(("format", error.validator_value))
+    return tuple(found)
 
 
 @api_check("auth_enforced", "Authentication enforced", applies=lambda e: e.probe is not None)
@@ -165,6 +211,8 @@ def invalid_input_rejected(exchange: Exchange) -> Iterator[Problem]:
         yield problem(
             "problem.invalid_not_4xx",
             cause=f"status:{status}:{exchange.case.mutation_kind}",
+            # a 5xx is one defect, the server error: blamed there where a clause takes it
+            defer_to="not_a_server_error" if status >= 500 else None,
             status=status,
             mutation=exchange.mutation,
         )
@@ -178,7 +226,19 @@ def _is_error(exchange: Exchange) -> bool:
 def error_envelope(exchange: Exchange) -> Iterator[Problem]:
     """Every 4xx and 5xx response body is the standard's error envelope (x-error-envelope)."""
     assert exchange.error_envelope_uri is not None
-    if not is_json(exchange.response.media_type):
+    actual = exchange.response.media_type
+    spec = exchange.operation.response_for(exchange.response.status)
+    documented = spec is not None and actual is not None and best_match(actual, spec.content)
+    if not is_json(actual) and spec is not None and spec.content and not documented:
+        # an undocumented type is content_type_documented's failure: the envelope is unknown
+        yield _unverified(
+            f"media:{actual}",
+            "problem.unverified_media",
+            status=exchange.response.status,
+            content_type=repr(actual),
+        )
+        return
+    if not is_json(actual):
         yield problem(
             "problem.envelope_media",
             cause=f"media:{exchange.response.media_type}",
@@ -199,6 +259,7 @@ def error_envelope(exchange: Exchange) -> Iterator[Problem]:
             cause=f"envelope:{schema_error_path(error)}",
             pointer=pointer,
             schema_path=schema_error_path(error),
+            binding=_schema_binding(exchange, exchange.error_envelope_uri, error),
             status=exchange.response.status,
             at=pointer or "/",
             detail=schema_error_message(error),
