@@ -141,7 +141,7 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
         )
 
 
-def _unverified(cause: str, message_id: str, **params: object) -> Problem:
+def _unverified(cause: str, message_id: str, **params: Any) -> Problem:
     """The check could not verify its assertion on this exchange, and says why."""
     return problem(message_id, cause=f"unverified:{cause}", unverified=True, **params)
 

@@ -28,7 +28,39 @@ from urllib.parse import urldefrag, urljoin
 from conformance.standards.model import BINDING_WEIGHTS, Binding, Clause, Standard
 from conformance.validation import SchemaSet
 
-__all__ = ["Router", "parameter_of", "status_matches"]
+__all__ = ["EXPORT_RULES", "Router", "export_rule_of", "parameter_of", "status_matches"]
+
+# The export rules a clause can bind (``binds: [{export_rule: NAME}]``): name -> (the
+# formats it applies to, the issue kinds of the readers it covers).  Unbound, a rule keeps
+# the reader's own severity; bound, it fails at the level of the clause bound to it.
+EXPORT_RULES: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
+    "final-newline": (
+        frozenset({"jsonl", "json", "csv", "xml"}),
+        frozenset({"truncated-last-line"}),
+    ),
+    "bom": (frozenset({"jsonl", "json", "csv", "xml"}), frozenset({"bom"})),
+    "line-endings": (frozenset({"jsonl", "json", "csv", "xml"}), frozenset({"mixed-line-endings"})),
+    "mixed-encoding": (frozenset({"jsonl", "json", "csv", "xml"}), frozenset({"mixed-encoding"})),
+    "gzip-name": (frozenset({"jsonl", "json", "csv", "xml"}), frozenset({"not-compressed"})),
+    "csv-column-order": (frozenset({"csv"}), frozenset({"csv-column-order"})),
+    "csv-formula-cell": (frozenset({"csv"}), frozenset({"formula-cell"})),
+    "xml-declaration": (frozenset({"xml"}), frozenset({"xml-declaration"})),
+    "doctype": (frozenset({"xml"}), frozenset({"doctype-external", "doctype-entities"})),
+}
+
+
+def export_rule_of(kind: str, severity: str = "error") -> str | None:
+    """The bindable export rule an export issue of ``kind`` belongs to, if any.  The CSV
+    header's column order is the ``csv-header`` kind the reader reports as a warning."""
+    if kind == "csv-header" and severity == "warning":
+        kind = "csv-column-order"
+    return next((name for name, (_, kinds) in EXPORT_RULES.items() if kind in kinds), None)
+
+
+def export_rules_for(export_format: str) -> frozenset[str]:
+    """The export rules a file of ``export_format`` is checked for."""
+    return frozenset(n for n, (formats, _) in EXPORT_RULES.items() if export_format in formats)
+
 
 MAX_REACH_NODES = 100_000  # a schema graph walked for reachability, bounded
 
@@ -186,6 +218,11 @@ class Router:
         matched = [s for s in scores if s is not None]
         return max(matched) if matched else None
 
+    def binds_rule(self, clause_id: str, rule: str) -> bool:
+        """Whether the clause binds the export rule ``rule``."""
+        clause = self._clauses.get(clause_id)
+        return clause is not None and any(b.get("export_rule") == rule for b in clause.binds)
+
     def route(self, clause_ids: Iterable[str], context: Mapping[str, Any]) -> list[str]:
         """The clauses among ``clause_ids`` a finding with ``context`` is blamed on."""
         ids = list(clause_ids)
@@ -221,6 +258,8 @@ class Router:
             elif kind == "parameter":
                 if value not in (context.get("parameters") or ()):
                     return False
+            elif kind == "format" and value in (context.get("formats") or ()):
+                continue  # an XML field format, checked on every record
             elif kind in ("schema", "format"):
                 if not any(self.covers(root, kind, value) for root in roots):
                     return False

@@ -31,6 +31,7 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 from conformance.checks import Check, Problem, api_checks
 from conformance.checks.scenarios import SCENARIOS
 from conformance.engine._hypothesis import seed_only_generation
+from conformance.engine.binding import Router, parameter_of
 from conformance.engine.budget import Budget, BudgetExhausted
 from conformance.engine.cases import (
     NEGOTIATION_CHECKS,
@@ -40,7 +41,6 @@ from conformance.engine.cases import (
     invalid_case_strategy,
     negotiation_cases,
 )
-from conformance.engine.binding import Router, parameter_of
 from conformance.engine.collect import Collector, Entries, Entry, failure_key, redact_message
 from conformance.engine.config import RunConfig
 from conformance.engine.exchange import Exchange, Redactor, RequestCase, build_request
@@ -197,7 +197,8 @@ class ApiProber:
             seen = {**context, "check": check.id, **self._seen(check.id, exchange)}
             for entry in targets:
                 if unverified:
-                    entry.not_verified(redact_message(unverified[0].msg, self.redactor))
+                    reason = unverified[0].msg or msg("text", text=unverified[0].message)
+                    entry.not_verified(redact_message(reason, self.redactor))
                 elif self.router.exercised(entry.clause, seen):
                     entry.examined += 1
             for found_problem in problems:

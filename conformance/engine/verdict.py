@@ -411,6 +411,7 @@ def decide_from_results(data: Mapping[str, Any], review: Review | None = None) -
     )
     if review is None and data.get("review"):
         review = Review.from_dict(data["review"])
-    policy = data.get("policy") if isinstance(data.get("policy"), Mapping) else {}
-    unverified_must = str(policy.get("unverified_must", POLICY_FAIL))
+    policy = data.get("policy")
+    declared = policy.get("unverified_must") if isinstance(policy, Mapping) else None
+    unverified_must = str(declared or POLICY_FAIL)
     return evaluate(clauses, refs, review, missing_results(data), unverified_must)
