@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -184,7 +185,9 @@ def not_a_server_error(exchange: Exchange) -> Iterator[Problem]:
     """The candidate never answers with a 5xx status, whatever it is sent."""
     status = exchange.response.status
     if status >= 500:
-        yield problem("problem.server_error", cause=f"5xx:{status}", status=status)
+        # one cause per broken constraint: a crash on one parameter hides no other
+        cause = f"5xx:{status}:{exchange.case.mutation_kind or 'valid'}"
+        yield problem("problem.server_error", cause=cause, status=status)
 
 
 @api_check("valid_input_accepted", "Valid input accepted", applies=_is_valid_request)
@@ -192,7 +195,50 @@ def valid_input_accepted(exchange: Exchange) -> Iterator[Problem]:
     """A request that conforms to the standard is not refused as bad input (400, 422)."""
     status = exchange.response.status
     if status in (400, 422):
-        yield problem("problem.valid_rejected", cause=f"rejected:{status}", status=status)
+        stated, named = stated_cause(exchange)
+        yield problem(
+            "problem.valid_rejected",
+            cause=f"rejected:{status}:{stated}",
+            binding=(("parameter", named[0]),) if len(named) == 1 else (),
+            status=status,
+        )
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_DIGITS = re.compile(r"[0-9]+")
+MAX_STATED = 80
+MAX_STATED_TEXT = 2000
+
+
+def stated_cause(exchange: Exchange) -> tuple[str, list[str]]:
+    """Why the candidate says it refused a request: the parameters or body members it
+    names, else its error code and message with values taken out; and the names.
+
+    Deduplication keys on it, so a "valid datetime rejected" is not hidden under an
+    earlier "valid bbox rejected" (issue 14 item 5)."""
+    case = exchange.case
+    sent = {*case.path_params, *case.query, *case.headers, *case.cookies}
+    if isinstance(case.body, dict):
+        sent |= {str(k) for k in case.body}
+    try:
+        body = exchange.json()
+    except ValueError:
+        body = None
+    text = ""
+    code = ""
+    if isinstance(body, dict):
+        code = str(body.get("code") or body.get("error") or body.get("type") or "")[:40]
+        text = " ".join(
+            str(body[k]) for k in ("message", "detail", "title", "error_description") if k in body
+        )
+    elif isinstance(body, str):
+        text = body
+    text = text[:MAX_STATED_TEXT]  # the candidate's text, bounded before any search
+    named = sorted(n for n in sent if n and re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text))
+    if named:
+        return "param:" + ",".join(named), named
+    said = _DIGITS.sub("0", _QUOTED.sub("_", text)).strip()[:MAX_STATED]
+    return f"said:{code}:{said}", []
 
 
 @api_check("invalid_input_rejected", "Invalid input rejected", applies=_is_invalid_request)
