@@ -436,3 +436,52 @@ def test_the_sample_standards_bind_cleanly() -> None:
     for folder in sorted((ROOT / "standards").glob("*/*/standard.yaml")):
         issues = [i for i in lint_folder(folder.parent) if i.rule.startswith("binding-")]
         assert issues == [], folder
+
+
+EXPORTS = FIXTURE / "exports" / "gov.data-catalogue"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "clauses"),
+    [
+        ("publish_date", "2024/03/15", {"CAT-EXP-006"}),  # format: date
+        # a wrong check character; that code is in no provider list either (a second defect)
+        ("provider_code", "91330106MA2H7Q4K0X", {"CAT-EXP-003", "CAT-EXP-011"}),
+        ("open_type", "half-open", {"CAT-EXP-005"}),  # a code value not listed
+        ("resource_name", "", {"CAT-EXP-001"}),  # the record's schema, unbound clause
+    ],
+)
+def test_a_bad_export_field_fails_the_clause_bound_to_it(
+    tmp_path: Path, field: str, value: str, clauses: set[str]
+) -> None:
+    records = json.loads((EXPORTS / "catalogue.json").read_text("utf-8"))
+    records[0][field] = value
+    broken = tmp_path / "catalogue.json"
+    broken.write_text(json.dumps(records, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(
+        textwrap.dedent(
+            f"""\
+            identity: {{vendor: v, system: s, version: '1'}}
+            claims:
+              - standard: gov.data-catalogue@1.0.0
+                implements: [CAT-EXP-010]
+                exports:
+                  catalogue-json: {broken}
+                  catalogue-xml: {EXPORTS / "catalogue.xml"}
+                  providers-json: {EXPORTS / "providers.json"}
+            """
+        ),
+        "utf-8",
+    )
+    config = prepare(
+        RunOptions(
+            standard="gov.data-catalogue@1.0.0",
+            candidate=candidate,
+            reports_dir=tmp_path / "reports",
+            seed=1,
+        )
+    )
+    results = Run(config).run().results
+    failed = {r.clause for r in results if r.outcome is Outcome.FAIL}
+    assert failed == clauses
