@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from conformance.engine.binding import Router, export_rule_of, parameter_of
@@ -28,6 +29,7 @@ from conformance.engine.verdict import (
 )
 from conformance.errors import ExitCode
 from conformance.lint import lint_folder
+from conformance.reporting.results_json import build_results
 from conformance.results import CheckResult, Outcome
 from conformance.session import RunOptions, prepare
 from conformance.standards.loader import load_standard
@@ -36,6 +38,7 @@ from conformance.validation import keyword_location, schema_set
 from tests.conftest import FIXTURE, TOKEN_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT / "conformance" / "schemas"
 LICENCE_DIR = ROOT / "standards" / "gov.e-licence" / "1.1.0"
 LICENCE = "gov.e-licence@1.1.0"
 CASES = "gov.service-case@1.0.0"
@@ -322,6 +325,7 @@ summary: {zh-CN: 测试, en: Test}
 status: published
 dates: {published: '2026-01-01', effective: '2026-01-01'}
 owner: {name: {zh-CN: 测试, en: Test}}
+%(policy)s
 requirements:
   - id: T-EXP-001
     level: MUST
@@ -348,10 +352,13 @@ exports:
 """
 
 
-def _export_run(tmp_path: Path, level: str, binds: str) -> tuple[list[CheckResult], str]:
+def _export_run(
+    tmp_path: Path, level: str, binds: str, policy: str = ""
+) -> tuple[list[CheckResult], str]:
     folder = tmp_path / "standards" / "test.exports" / "1.0.0"
     (folder / "schemas").mkdir(parents=True)
-    (folder / "standard.yaml").write_text(MANIFEST % {"level": level, "binds": binds}, "utf-8")
+    manifest = MANIFEST % {"level": level, "binds": binds, "policy": policy}
+    (folder / "standard.yaml").write_text(manifest, "utf-8")
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
@@ -382,6 +389,10 @@ def _export_run(tmp_path: Path, level: str, binds: str) -> tuple[list[CheckResul
         )
     )
     outcome = Run(config).run()
+    data = build_results(outcome)
+    jsonschema.validate(data, json.loads((SCHEMAS / "results.schema.json").read_text("utf-8")))
+    assert data["policy"] == {"unverified_must": "inconclusive" if policy else "fail"}
+    assert data["automated"]["verdict"] == outcome.verdict.automated
     return list(outcome.results), outcome.verdict.verdict
 
 
@@ -407,6 +418,17 @@ def test_an_unbound_bom_keeps_the_readers_severity(tmp_path: Path) -> None:
     assert verdict == "pass"
 
 
+def test_a_must_clause_nothing_could_verify_makes_the_run_inconclusive(tmp_path: Path) -> None:
+    # an XML declaration rule on a JSON Lines export: nothing there can verify it
+    policy = "policy: {unverified_must: inconclusive}"
+    results, verdict = _export_run(
+        tmp_path, "MUST", "binds: [{export_rule: xml-declaration}]", policy
+    )
+    bound = [r for r in results if r.clause == "T-EXP-003"]
+    assert [r.outcome for r in bound] == [Outcome.SKIP]
+    assert verdict == "inconclusive"
+
+
 def test_export_rules_are_named_for_their_issue_kinds() -> None:
     assert export_rule_of("truncated-last-line", "warning") == "final-newline"
     assert export_rule_of("csv-header", "warning") == "csv-column-order"
@@ -424,7 +446,8 @@ def test_lint_refuses_a_binding_that_names_nothing(tmp_path: Path) -> None:
         "binds: [{export_rule: no-such-rule}, {format: no-such-format}, "
         "{schema: 'schemas/thing.schema.json#/nowhere'}, {check: export_records}]"
     )
-    (folder / "standard.yaml").write_text(MANIFEST % {"level": "MUST", "binds": binds}, "utf-8")
+    manifest = MANIFEST % {"level": "MUST", "binds": binds, "policy": ""}
+    (folder / "standard.yaml").write_text(manifest, "utf-8")
     (folder / "schemas" / "thing.schema.json").write_text('{"type": "object"}', "utf-8")
     issues = [i for i in lint_folder(folder) if i.rule.startswith("binding-")]
     rules = sorted(i.rule for i in issues)
@@ -485,3 +508,20 @@ def test_a_bad_export_field_fails_the_clause_bound_to_it(
     results = Run(config).run().results
     failed = {r.clause for r in results if r.outcome is Outcome.FAIL}
     assert failed == clauses
+
+
+def test_the_summary_says_the_automated_outcome_and_the_pending_attestations(
+    tmp_path: Path,
+) -> None:
+    from conformance.reporting.terminal import summary_lines
+    from tests.review_data import FAILING, make_results, make_standard
+
+    data = make_results(make_standard(tmp_path / "standards"), FAILING)
+    data["automated"] = {"verdict": "pass", "pending_attestations": ["T-OPS-001"]}
+    en = "\n".join(line for line, _ in summary_lines(data, lang="en"))
+    assert "automated checks: PASS (exit 0)" in en
+    assert "attestation of: T-OPS-001" in en
+    assert "verdict: DOES NOT CONFORM" in en  # certification waits
+    data["verdict"] = "inconclusive"
+    zh = "\n".join(line for line, _ in summary_lines(data))
+    assert "结论：无法判定" in zh
