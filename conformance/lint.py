@@ -19,6 +19,7 @@ from jsonschema.exceptions import SchemaError
 
 from conformance._lint_lifecycle import lint_lifecycle
 from conformance.checks import all_checks
+from conformance.engine.binding import EXPORT_RULES
 from conformance.errors import Location, StandardError, UsageError
 from conformance.exports import Severity, fast_path_refusal, lint_rules, validate_export
 from conformance.formats import FORMATS
@@ -751,6 +752,7 @@ class _Linter:
                     )
         named: set[str] = set()
         defined = standard.clause_ids
+        operations: list[Operation] = []
         if standard.openapi_path is not None:
             openapi = self.schemas.document(standard.openapi_path)
             try:
@@ -792,6 +794,7 @@ class _Linter:
                         f"expected one of: {', '.join(FORMATS)}",
                         manifest.location(f"/exports/{index}/field_formats"),
                     )
+        self._bindings(standard, manifest, known_checks, operations)
         for index, clause in enumerate(standard.clauses):
             if clause.verification is Verification.AUTOMATED and clause.id not in named:
                 self.add(
@@ -799,6 +802,81 @@ class _Linter:
                     f"automated clause {clause.id} is served by no operation, response or export",
                     manifest.location(f"/requirements/{index}"),
                 )
+
+    def _bindings(
+        self,
+        standard: Standard,
+        manifest: Document,
+        known_checks: set[str],
+        operations: list[Operation],
+    ) -> None:
+        """Every binding names something the standard has (``binding-unknown``), and a
+        bound check is one the clause is verified by (``binding-check-unused``)."""
+        op_ids = {op.operation_id for op in operations}
+        names = {p.name for op in operations for p in op.parameters}
+        for op in operations:
+            if op.body is not None and op.body.schema_uri is not None:
+                try:
+                    body, _ = self.schemas.lookup(op.body.schema_uri)
+                    for _ in range(8):  # a top-level $ref chain, bounded
+                        if not (isinstance(body, dict) and isinstance(body.get("$ref"), str)):
+                            break
+                        body, _ = self.schemas.lookup(urljoin(op.body.schema_uri, body["$ref"]))
+                    if isinstance(body, dict) and isinstance(body.get("properties"), dict):
+                        names |= set(body["properties"])
+                except Exception:  # noqa: S110 - an unresolvable body: reported elsewhere
+                    pass
+        for index, clause in enumerate(standard.clauses):
+            for number, binding in enumerate(clause.binds):
+                where = manifest.location(f"/requirements/{index}/binds/{number}")
+                for kind, value in binding.kinds:
+                    problem = self._binding_problem(
+                        standard, kind, value, known_checks, op_ids, names
+                    )
+                    if problem is not None:
+                        self.add("binding-unknown", f"clause {clause.id}: {problem}", where)
+                    elif kind == "check" and not clause.verified_by(value):
+                        self.add(
+                            "binding-check-unused",
+                            f"clause {clause.id} binds check={value!r}, not among its checks "
+                            f"({', '.join(clause.checks)}): the binding can never match",
+                            where,
+                        )
+
+    def _binding_problem(
+        self,
+        standard: Standard,
+        kind: str,
+        value: str,
+        known_checks: set[str],
+        op_ids: set[str],
+        names: set[str],
+    ) -> str | None:
+        """Why a binding's ``kind: value`` names nothing the standard has, or None."""
+        if kind == "check" and value not in known_checks:
+            return f"check={value!r} is not a check of the suite"
+        if kind == "operation" and value not in op_ids:
+            return f"operation={value!r} is no operationId of the API"
+        if kind == "parameter" and value not in names:
+            return f"parameter={value!r} is no parameter or top-level body member of the API"
+        if kind == "format" and value not in FORMATS:
+            return f"format={value!r} is not known; expected one of: {', '.join(FORMATS)}"
+        if kind == "export_rule" and value not in EXPORT_RULES:
+            return f"export_rule={value!r} is not known; expected one of: {', '.join(EXPORT_RULES)}"
+        if kind == "schema":
+            path, _, fragment = value.partition("#")
+            target = (standard.folder / path).resolve()
+            try:
+                target.relative_to(standard.folder.resolve())
+            except ValueError:
+                return f"schema={value!r} leaves the version folder"
+            if not target.is_file():
+                return f"schema={value!r}: no file {path!r} in the version folder"
+            try:
+                self.schemas.lookup(f"{self.schemas.uri(target)}#{fragment}")
+            except Exception:
+                return f"schema={value!r}: no {fragment!r} in {path}"
+        return None
 
     def _coverage(
         self,

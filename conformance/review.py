@@ -328,6 +328,10 @@ def apply_review(
         review_data["source"] = {"path": str(source_path), "sha256": file_sha256(source_path)}
     reviewed["review"] = review_data
     reviewed["verdict"] = verdict.verdict
+    reviewed["automated"] = {
+        "verdict": verdict.automated or verdict.verdict,
+        "pending_attestations": list(verdict.pending),
+    }
     reviewed["reasons"] = verdict.reasons
     reviewed["warnings"] = verdict.warnings
     reviewed["i18n"] = verdict.i18n()

@@ -12,7 +12,7 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import referencing
 import referencing.exceptions
@@ -226,6 +226,52 @@ def schema_error_path(error: Any) -> str:
     if tokens and tokens[0] == "$ref":
         tokens = tokens[1:]
     return join_pointer("", *tokens)
+
+
+MAX_REF_HOPS = 32
+
+
+def keyword_location(
+    schemas: SchemaSet, root_uri: str, tokens: Any, *, wrapped: bool = True
+) -> str | None:
+    """The absolute location (``file:///...#/pointer``) of the keyword a schema error names.
+
+    ``tokens`` is the error's path from the validator's root (``{"$ref": root_uri}``, as
+    :meth:`SchemaSet.validator_for` builds), or (``wrapped=False``) from the schema at
+    ``root_uri`` itself;
+    ``$ref``s on the way are followed, so a keyword reached through a reference is located
+    where it is written (the component, the other file).  None when the path cannot be
+    followed."""
+    base, pointer = urldefrag(root_uri)
+    try:
+        node, _ = schemas.lookup(root_uri)
+    except Exception:
+        return None
+    tokens = list(tokens)
+    if wrapped and tokens and tokens[0] == "$ref":
+        tokens = tokens[1:]  # the validator's wrapping {"$ref": root_uri}
+    for token in tokens:
+        # jsonschema leaves "$ref" out of an error's path: follow a node's reference
+        # whenever the next token is not one of its own keywords
+        for _ in range(MAX_REF_HOPS):
+            if not isinstance(node, dict) or token in node or not isinstance(node.get("$ref"), str):
+                break
+            target = urljoin(f"{base}#{pointer}", node["$ref"])
+            try:
+                node, _ = schemas.lookup(target)
+            except Exception:
+                return None
+            base, pointer = urldefrag(target)
+        try:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return f"{base}#{pointer}/{_escape(str(token))}"
+        pointer = f"{pointer}/{_escape(str(token))}"
+    return f"{base}#{pointer}"
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def instance_pointer(error: Any) -> str:

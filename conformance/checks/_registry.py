@@ -37,6 +37,16 @@ class Problem:
     # Reported beside the result at a lower severity, not as its failure: what the
     # candidate did may follow from something the standard does not declare.
     advisory: bool = False
+    # What the finding is about, for binding it to the most specific clause
+    # (engine/binding): ("schema", absolute keyword location), ("format", name),
+    # ("parameter", name), ("export_rule", name).
+    binding: tuple[tuple[str, str], ...] = ()
+    # The check could not verify its assertion on this exchange (the reason is
+    # ``message``): not a failure, and the exchange does not count as examined.
+    unverified: bool = False
+    # Another check reports this same defect (e.g. a 5xx is not_a_server_error's): where a
+    # clause takes that check here, this finding is left to it.
+    defer_to: str | None = None
 
 
 def problem(
@@ -46,12 +56,26 @@ def problem(
     pointer: str | None = None,
     schema_path: str | None = None,
     advisory: bool = False,
+    binding: tuple[tuple[str, str], ...] = (),
+    unverified: bool = False,
+    defer_to: str | None = None,
     **params: Any,
 ) -> Problem:
     """A Problem worded by the catalog: English title and message, and the message itself."""
     message = Message(message_id, params)
     title = en(Message(f"{message_id}.title"))
-    return Problem(title, en(message), cause, pointer, schema_path, message, advisory)
+    return Problem(
+        title,
+        en(message),
+        cause,
+        pointer,
+        schema_path,
+        message,
+        advisory=advisory,
+        binding=binding,
+        unverified=unverified,
+        defer_to=defer_to,
+    )
 
 
 ApiCheckFn = Callable[["Exchange"], Iterator[Problem]]

@@ -9,7 +9,12 @@ from typing import Any
 from conformance.checks._registry import Problem, api_check, problem
 from conformance.engine.exchange import Exchange, RequestCase
 from conformance.engine.media import best_match, essence, is_json, matches
-from conformance.validation import instance_pointer, schema_error_message, schema_error_path
+from conformance.validation import (
+    instance_pointer,
+    keyword_location,
+    schema_error_message,
+    schema_error_path,
+)
 
 MAX_SCHEMA_ERRORS = 20
 
@@ -81,13 +86,32 @@ def _strict_json(exchange: Exchange) -> Iterator[Problem]:
 @api_check("response_schema", "Response body matches its schema")
 def response_schema(exchange: Exchange) -> Iterator[Problem]:
     """The body validates against the documented schema, every format enforced."""
-    spec = exchange.operation.response_for(exchange.response.status)
+    status = exchange.response.status
+    spec = exchange.operation.response_for(status)
+    if spec is None:
+        return  # status_code_documented reports it; nothing here to check a body against
     actual = exchange.response.media_type
-    if spec is None or actual is None:
+    if not spec.content:
+        yield _unverified("no-body-documented", "problem.unverified_no_body", status=status)
+        return
+    if actual is None:
+        yield _unverified("no-content-type", "problem.unverified_no_type", status=status)
         return
     key = best_match(actual, spec.content)
-    schema_uri = spec.content[key] if key is not None else None
+    if key is None:
+        # content_type_documented fails it; the schema of a body in another type is unknown
+        yield _unverified(
+            f"media:{essence(actual)}",
+            "problem.unverified_media",
+            status=status,
+            content_type=repr(actual),
+        )
+        return
+    schema_uri = spec.content[key]
     if schema_uri is None:
+        yield _unverified(
+            f"no-schema:{key}", "problem.unverified_no_schema", status=status, content_type=key
+        )
         return
     if exchange.response.problem:
         cause = "truncated" if exchange.response.truncated else "undecodable"
@@ -109,7 +133,11 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
             yield problem("problem.body_undecodable", cause="undecodable", detail=detail)
             return
     else:
-        return  # a binary type: its schema describes no JSON instance
+        # a binary type: its schema describes no JSON instance
+        yield _unverified(
+            f"binary:{key}", "problem.unverified_binary", status=status, content_type=key
+        )
+        return
     validator = exchange.schemas.validator_for(schema_uri)
     for count, error in enumerate(validator.iter_errors(instance)):
         if count >= MAX_SCHEMA_ERRORS:
@@ -121,10 +149,27 @@ def response_schema(exchange: Exchange) -> Iterator[Problem]:
             cause=f"schema:{schema_path}",
             pointer=pointer,
             schema_path=schema_path,
+            binding=_schema_binding(exchange, schema_uri, error),
             at=pointer or "/",
             detail=schema_error_message(error),
             path=schema_path,
         )
+
+
+def _unverified(cause: str, message_id: str, **params: Any) -> Problem:
+    """The check could not verify its assertion on this exchange, and says why."""
+    return problem(message_id, cause=f"unverified:{cause}", unverified=True, **params)
+
+
+def _schema_binding(exchange: Exchange, root_uri: str, error: Any) -> tuple[tuple[str, str], ...]:
+    """Where a schema error is written (and its format), for binding it to a clause."""
+    found: list[tuple[str, str]] = []
+    location = keyword_location(exchange.schemas, root_uri, error.absolute_schema_path)
+    if location is not None:
+        found.append(("schema", location))
+    if error.validator == "format" and isinstance(error.validator_value, str):
+        found.append(("format", error.validator_value))
+    return tuple(found)
 
 
 @api_check("auth_enforced", "Authentication enforced", applies=lambda e: e.probe is not None)
@@ -154,7 +199,9 @@ def not_a_server_error(exchange: Exchange) -> Iterator[Problem]:
     """The candidate never answers with a 5xx status, whatever it is sent."""
     status = exchange.response.status
     if status >= 500:
-        yield problem("problem.server_error", cause=f"5xx:{status}", status=status)
+        # one cause per broken constraint: a crash on one parameter hides no other
+        cause = f"5xx:{status}:{exchange.case.mutation_kind or 'valid'}"
+        yield problem("problem.server_error", cause=cause, status=status)
 
 
 @api_check("valid_input_accepted", "Valid input accepted", applies=_is_valid_request)
@@ -178,13 +225,22 @@ def valid_input_accepted(exchange: Exchange) -> Iterator[Problem]:
             status=status,
             value=leap,
         )
-    elif exchange.operation.extensions.get("x-inputs-complete") is True:
-        yield problem("problem.valid_rejected", cause=f"rejected:{status}", status=status)
+        return
+    stated, named = stated_cause(exchange)
+    binding = (("parameter", named[0]),) if len(named) == 1 else ()
+    if exchange.operation.extensions.get("x-inputs-complete") is True:
+        yield problem(
+            "problem.valid_rejected",
+            cause=f"rejected:{status}:{stated}",
+            binding=binding,
+            status=status,
+        )
     else:
         yield problem(
             "problem.valid_rejected_undeclared",
-            cause=f"rejected-undeclared:{status}",
+            cause=f"rejected-undeclared:{status}:{stated}",
             advisory=True,
+            binding=binding,
             status=status,
         )
 
@@ -212,6 +268,43 @@ def leap_second_in(case: RequestCase) -> str | None:
     return None
 
 
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_DIGITS = re.compile(r"[0-9]+")
+MAX_STATED = 80
+MAX_STATED_TEXT = 2000
+
+
+def stated_cause(exchange: Exchange) -> tuple[str, list[str]]:
+    """Why the candidate says it refused a request: the parameters or body members it
+    names, else its error code and message with values taken out; and the names.
+
+    Deduplication keys on it, so a "valid datetime rejected" is not hidden under an
+    earlier "valid bbox rejected" (issue 14 item 5)."""
+    case = exchange.case
+    sent = {*case.path_params, *case.query, *case.headers, *case.cookies}
+    if isinstance(case.body, dict):
+        sent |= {str(k) for k in case.body}
+    try:
+        body = exchange.json()
+    except ValueError:
+        body = None
+    text = ""
+    code = ""
+    if isinstance(body, dict):
+        code = str(body.get("code") or body.get("error") or body.get("type") or "")[:40]
+        text = " ".join(
+            str(body[k]) for k in ("message", "detail", "title", "error_description") if k in body
+        )
+    elif isinstance(body, str):
+        text = body
+    text = text[:MAX_STATED_TEXT]  # the candidate's text, bounded before any search
+    named = sorted(n for n in sent if n and re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text))
+    if named:
+        return "param:" + ",".join(named), named
+    said = _DIGITS.sub("0", _QUOTED.sub("_", text)).strip()[:MAX_STATED]
+    return f"said:{code}:{said}", []
+
+
 @api_check("invalid_input_rejected", "Invalid input rejected", applies=_is_invalid_request)
 def invalid_input_rejected(exchange: Exchange) -> Iterator[Problem]:
     """A request breaking one constraint gets a documented 4xx, never a 2xx or 5xx."""
@@ -228,6 +321,8 @@ def invalid_input_rejected(exchange: Exchange) -> Iterator[Problem]:
         yield problem(
             "problem.invalid_not_4xx",
             cause=f"status:{status}:{exchange.case.mutation_kind}",
+            # a 5xx is one defect, the server error: blamed there where a clause takes it
+            defer_to="not_a_server_error" if status >= 500 else None,
             status=status,
             mutation=exchange.mutation,
         )
@@ -241,7 +336,19 @@ def _is_error(exchange: Exchange) -> bool:
 def error_envelope(exchange: Exchange) -> Iterator[Problem]:
     """Every 4xx and 5xx response body is the standard's error envelope (x-error-envelope)."""
     assert exchange.error_envelope_uri is not None
-    if not is_json(exchange.response.media_type):
+    actual = exchange.response.media_type
+    spec = exchange.operation.response_for(exchange.response.status)
+    documented = spec is not None and actual is not None and best_match(actual, spec.content)
+    if not is_json(actual) and spec is not None and spec.content and not documented:
+        # an undocumented type is content_type_documented's failure: the envelope is unknown
+        yield _unverified(
+            f"media:{actual}",
+            "problem.unverified_media",
+            status=exchange.response.status,
+            content_type=repr(actual),
+        )
+        return
+    if not is_json(actual):
         yield problem(
             "problem.envelope_media",
             cause=f"media:{exchange.response.media_type}",
@@ -263,6 +370,7 @@ def error_envelope(exchange: Exchange) -> Iterator[Problem]:
             cause=f"envelope:{schema_error_path(error)}",
             pointer=pointer,
             schema_path=schema_error_path(error),
+            binding=_schema_binding(exchange, exchange.error_envelope_uri, error),
             status=exchange.response.status,
             at=pointer or "/",
             detail=schema_error_message(error),

@@ -148,6 +148,10 @@ def merge_results(shards: list[dict[str, Any]]) -> dict[str, Any]:
         merged["latency_ms"] = latency
     verdict = decide_from_results(merged)
     merged["verdict"] = verdict.verdict
+    merged["automated"] = {
+        "verdict": verdict.automated or verdict.verdict,
+        "pending_attestations": list(verdict.pending),
+    }
     merged["reasons"] = verdict.reasons
     merged["i18n"] = verdict.i18n()  # the catalog messages, as a run writes them
     other_warnings = [w for w in first.get("warnings", []) if not w.startswith("SHOULD clause ")]

@@ -53,6 +53,14 @@ class Entry:
     # result, never its failure; an exchange that gave one verified nothing.
     advisories: dict[str, Failure] = field(default_factory=dict)
     advised: int = 0
+    # Why a check could not verify its assertion on what it saw (an undocumented media
+    # type, no schema): a clause with nothing examined is "not verified" with these.
+    unverified: list[Message] = field(default_factory=list)
+
+    def not_verified(self, reason: Message) -> None:
+        """Keep a reason (a few, each once) why what was seen did not verify the clause."""
+        if reason not in self.unverified and len(self.unverified) < MAX_ERRORS_PER_ENTRY:
+            self.unverified.append(reason)
 
     def error(self, message: Message, *, internal: bool = False) -> None:
         """Record an error (at most a few, each once); ``internal``: the suite raised."""
@@ -159,6 +167,8 @@ class Collector:
                 outcome = Outcome.FAIL
                 first = failures[0].i18n.get("message") or msg("text", text=failures[0].message)
                 said = msg("result.fail", distinct=len(failures), total=total, first=first)
+            elif entry.examined == 0 and entry.unverified:
+                outcome, said = Outcome.SKIP, msg("result.not_verified", reason=entry.unverified[0])
             elif entry.examined == 0:
                 outcome, said = Outcome.SKIP, entry.not_exercised or msg("result.not_exercised")
             elif entry.advisories and entry.examined <= entry.advised:

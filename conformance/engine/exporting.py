@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.binding import Router, export_rule_of, export_rules_for
 from conformance.engine.budget import Budget, BudgetExhausted
 from conformance.engine.collect import Collector, redact_message
 from conformance.engine.config import RunConfig
@@ -37,6 +38,7 @@ from conformance.exports import (
 )
 from conformance.i18n import msg
 from conformance.results import CheckResult, Failure
+from conformance.validation import keyword_location
 
 __all__ = ["ExportFile", "ExportRunner"]
 
@@ -88,6 +90,7 @@ class ExportRunner:
         self.api_total = api_total  # the API's answer for a total_from rule
         self.progress = progress  # a progress callback per task target
         self.rules = export_rules(config.standard)
+        self.router = Router(config.standard, config.schemas)
         self.files: dict[str, ExportFile] = {}  # by export name, as read
         self._ahead: dict[str, ExportReport] = {}  # validated side by side (--jobs)
         self._ahead_done = False
@@ -166,11 +169,30 @@ class ExportRunner:
         self.files[spec.name] = ExportFile(
             str(path), file_sha256(path, self.budget), report.records, spec.format
         )
+        clause_ids = {
+            check: [e.clause for e in entries.values() if e.check == check]
+            for check in {e.check for e in entries.values()}
+        }
+        seen = {
+            "schemas": [] if spec.format == "xml" else [spec.schema_path.resolve().as_uri()],
+            "formats": set(spec.field_formats.values()),
+            "export_rules": export_rules_for(spec.format),
+        }
         for entry in entries.values():
-            entry.examined = report.records
+            exercised = self.router.exercised(entry.clause, {**seen, "check": entry.check})
+            entry.examined = report.records if exercised else 0
             for issue in report.issues_for(entry.check):
-                if issue.severity is not Severity.ERROR:
+                rule = export_rule_of(issue.kind, issue.severity.value)
+                bound = rule is not None and any(
+                    self.router.binds_rule(c, rule) for c in clause_ids[entry.check]
+                )
+                # a rule a clause binds fails at that clause's level, whatever the
+                # reader's own severity; an unbound warning stays in the evidence
+                if issue.severity is not Severity.ERROR and not bound:
                     continue
+                context = self._context(spec, entry.check, issue, rule)
+                if entry.clause not in self.router.route(clause_ids[entry.check], context):
+                    continue  # a more specific clause of this export takes it
                 if issue.kind in FATAL_KINDS:
                     at = msg("export.at", location=issue.location(), issue=issue.msg())
                     entry.errors.append(redact_message(at, self.redactor))
@@ -205,7 +227,7 @@ class ExportRunner:
                     failure.count = report.counts[(entry.check, issue.kind)]
                 examples = failure.evidence["examples"]
                 examples.append(issue_dict(issue, self.redactor))
-            if entry.examined == 0 and not entry.errors and not entry.failures:
+            if entry.examined == 0 and not entry.errors and not entry.failures and exercised:
                 entry.examined = 1  # an empty but readable file was examined
             stopped = not report.complete and not report.counts[("export_records", "empty-file")]
             if stopped and entry.check != "export_records" and not entry.failures:
@@ -246,6 +268,24 @@ class ExportRunner:
                 shown(done, total)
 
         return progress
+
+    def _context(self, spec: Any, check: str, issue: Any, rule: str | None) -> dict[str, Any]:
+        """What an export issue is about, for binding it to the most specific clause."""
+        context: dict[str, Any] = {"check": check}
+        if rule is not None:
+            context["export_rule"] = rule
+        kind, _, fmt = issue.kind.partition(":")
+        if kind == "format" and fmt:
+            context["format"] = fmt
+        if issue.schema_path and spec.format != "xml":
+            tokens = [
+                t.replace("~1", "/").replace("~0", "~") for t in issue.schema_path.split("/")[1:]
+            ]
+            root = spec.schema_path.resolve().as_uri()
+            location = keyword_location(self.config.schemas, root, tokens, wrapped=False)
+            if location is not None:
+                context["schema"] = location
+        return context
 
     def _validate_ahead(self) -> None:
         """--jobs N: validate every export file of the claim side by side, once.

@@ -33,6 +33,7 @@ from conformance.checks import Check, Problem, api_checks
 from conformance.checks import problem as make_problem
 from conformance.checks.scenarios import SCENARIOS
 from conformance.engine._hypothesis import seed_only_generation
+from conformance.engine.binding import Router, parameter_of
 from conformance.engine.budget import Budget, BudgetExhausted
 from conformance.engine.cases import (
     NEGOTIATION_CHECKS,
@@ -44,7 +45,7 @@ from conformance.engine.cases import (
     invalid_case_strategy,
     negotiation_cases,
 )
-from conformance.engine.collect import Collector, Entries, Entry, failure_key
+from conformance.engine.collect import Collector, Entries, Entry, failure_key, redact_message
 from conformance.engine.config import RunConfig
 from conformance.engine.exchange import (
     Exchange,
@@ -54,6 +55,7 @@ from conformance.engine.exchange import (
     request_evidence,
 )
 from conformance.engine.http import Client, HttpRequest, TransportError, probe
+from conformance.engine.media import best_match
 from conformance.engine.plan import Task
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
 from conformance.errors import StandardError
@@ -111,6 +113,7 @@ class ApiProber:
         self.redactor = redactor
         self.budget = budget
         self.schemas = config.schemas
+        self.router = Router(config.standard, config.schemas)
         self.operations = list(config.operations)
         self.base_url = config.target_url
         self.client = Client(config.limits, budget.remaining)  # waits: within --max-duration
@@ -166,8 +169,11 @@ class ApiProber:
     ) -> list[tuple[list[Entry], Problem]]:
         """What every applicable check finds in one exchange, with the entries it reports to.
 
-        A check that raises is an error on its entries (naming the check and the exception),
-        never a pass; the other checks still read the exchange.
+        Each finding goes to the most specific clause bound to it (engine/binding); an
+        entry counts the exchange as examined only when its clause's bindings could be
+        checked there and the check could verify its assertion (else the reason is kept).
+        A check that raises is an error on its entries (naming the check and the
+        exception), never a pass; the other checks still read the exchange.
         """
         op = exchange.operation
         spec = op.response_for(exchange.response.status)
@@ -177,6 +183,13 @@ class ApiProber:
             # should have got, so a wrong answer is reported against them
             expected = op.response_for(exchange.expected_status)
             clause_ids += [c for c in (expected.clauses if expected else ()) if c not in clause_ids]
+        parameter = parameter_of(exchange.case.mutation_kind)
+        context: dict[str, Any] = {
+            "operation": op.operation_id,
+            "status": str(exchange.response.status),
+        }
+        if parameter is not None:
+            context["parameter"] = parameter
         found: list[tuple[list[Entry], Problem]] = []
         for check in checks:
             if check.applies is not None and not check.applies(exchange):
@@ -184,14 +197,13 @@ class ApiProber:
             targets = [entries[(c, check.id)] for c in clause_ids if (c, check.id) in entries]
             if not targets:
                 continue
-            for entry in targets:
-                entry.examined += 1
             assert check.func is not None
             try:
-                found.extend((targets, problem) for problem in check.func(exchange))
+                problems = list(check.func(exchange))
             except StandardError as exc:  # the standard's fault (a runaway pattern): an error
                 for entry in targets:
                     entry.error(msg("error.standard", detail=str(exc)))
+                continue
             except Exception as exc:  # a check that crashed: an error, never a pass
                 message = msg(
                     "error.check_raised",
@@ -203,7 +215,43 @@ class ApiProber:
                 )
                 for entry in targets:
                     entry.error(message, internal=True)
+                continue
+            unverified = [p for p in problems if p.unverified]
+            seen = {**context, "check": check.id, **self._seen(check.id, exchange)}
+            for entry in targets:
+                if unverified:
+                    reason = unverified[0].msg or msg("text", text=unverified[0].message)
+                    entry.not_verified(redact_message(reason, self.redactor))
+                elif self.router.exercised(entry.clause, seen):
+                    entry.examined += 1
+            for found_problem in problems:
+                if found_problem.unverified:
+                    continue
+                deferred = found_problem.defer_to
+                if deferred is not None and any((c, deferred) in entries for c in clause_ids):
+                    continue  # the same defect, blamed on that check's clause
+                where = {**context, "check": check.id, **dict(found_problem.binding)}
+                chosen = set(self.router.route([e.clause for e in targets], where))
+                found.append(([e for e in targets if e.clause in chosen], found_problem))
         return found
+
+    def _seen(self, check_id: str, exchange: Exchange) -> dict[str, Any]:
+        """What an exchange let ``check_id`` verify: the schemas its body was validated
+        against and the parameters sent (engine/binding decides what a clause needs)."""
+        case = exchange.case
+        sent = {*case.path_params, *case.query, *case.headers, *case.cookies}
+        if isinstance(case.body, dict):
+            sent |= set(case.body)
+        roots: list[str] = []
+        spec = exchange.operation.response_for(exchange.response.status)
+        actual = exchange.response.media_type
+        if check_id == "response_schema" and spec is not None and actual is not None:
+            key = best_match(actual, spec.content)
+            if key is not None and spec.content[key] is not None:
+                roots.append(str(spec.content[key]))
+        if check_id == "error_envelope" and exchange.error_envelope_uri is not None:
+            roots.append(exchange.error_envelope_uri)
+        return {"parameters": sent, "schemas": roots}
 
     def record(self, exchange: Exchange, checks: list[Check], entries: Entries) -> list[str]:
         """Record what the checks find; return the failure keys seen."""
@@ -694,9 +742,13 @@ class _OperationProbe:
         for entry in targets:
             entry.examined += 1
         evidence = last[0].evidence(self.prober.redactor) if last else {}
+        context = {"check": check_id, "operation": self.op.operation_id}
         for problem in problems:
+            where = {**context, **dict(problem.binding)}
+            chosen = set(self.prober.router.route([e.clause for e in targets], where))
             for entry in targets:
-                self.prober.collector.add_failure(entry, self.op.target, problem, evidence)
+                if entry.clause in chosen:
+                    self.prober.collector.add_failure(entry, self.op.target, problem, evidence)
 
 
 def _generation_failed(target: str, exc: BaseException) -> Message:

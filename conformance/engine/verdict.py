@@ -10,6 +10,15 @@ One implementation serves a live run (:func:`decide`, from a Standard and CheckR
 and a finished one (:func:`decide_from_results`, from a results.json dictionary), so
 merged shards and reviewed runs roll up exactly as the run itself did.
 
+- An automated MUST clause that **no result verified** (every result skipped: not
+  exercised, or not verified, with the reason) fails the verdict, or makes it
+  ``inconclusive`` when the standard's policy says so (``policy.unverified_must``); a
+  failure anywhere still makes it ``fail``.
+- Two questions, two answers: the **automated outcome** (:attr:`Verdict.automated`, what
+  a vendor's CI gates on and what the exit code says) leaves manual MUST clauses that await
+  a reviewer's attestation aside and lists them (:attr:`Verdict.pending`); the
+  **certification verdict** (:attr:`Verdict.verdict`) waits for those attestations, and
+  ``certify`` issues a certificate only on it.
 - An **internal error** (a check, scenario, reader or worker of the suite raised) makes the
   run not conform whatever the clause's level: what should have been verified was not.
 - A run is **complete** when it has a result for every (clause, check, target) its plan
@@ -40,6 +49,8 @@ from conformance.results import CheckResult, Outcome
 from conformance.standards.model import Standard
 
 AWAITING = "awaiting-attestation"
+INCONCLUSIVE = "inconclusive"
+POLICY_FAIL = "fail"
 WAIVED = "waived"
 ATTESTED = "attested"
 # worst first: a clause's status is the first of these that any of its results has
@@ -165,7 +176,7 @@ class Review:
 
 @dataclass
 class Verdict:
-    verdict: str  # "pass" or "fail"
+    verdict: str  # "pass", "fail" or "inconclusive": certification (attestations included)
     reasons: list[str] = field(default_factory=list)  # why not pass
     warnings: list[str] = field(default_factory=list)  # SHOULD clauses not met
     clause_status: dict[str, str] = field(default_factory=dict)
@@ -177,6 +188,10 @@ class Verdict:
     messages: dict[str, list[Message]] = field(
         default_factory=lambda: {"reasons": [], "warnings": [], "notes": []}
     )
+    # The automated outcome: as ``verdict`` with attestations still awaited left aside
+    # ("" until evaluate fills it: then the same as ``verdict``).
+    automated: str = ""
+    pending: list[str] = field(default_factory=list)  # MUST clauses awaiting attestation
 
     def say(self, kind: str, message: Message) -> None:
         """Add a reason, warning or note: its English text and its catalog message."""
@@ -211,15 +226,30 @@ def clause_statuses(
     return statuses
 
 
-def roll_up(clauses: Iterable[ClauseInfo], statuses: Mapping[str, str]) -> Verdict:
+def roll_up(
+    clauses: Iterable[ClauseInfo],
+    statuses: Mapping[str, str],
+    unverified_must: str = POLICY_FAIL,
+    *,
+    pending_ok: bool = False,
+) -> Verdict:
+    """The verdict from clause statuses; ``unverified_must``: the standard's policy for a
+    MUST clause no result verified (``fail`` or ``inconclusive``); ``pending_ok``: a MUST
+    clause awaiting attestation does not count (the automated outcome)."""
     verdict = Verdict("pass", clause_status=dict(statuses))
+    inconclusive = False
     for clause in clauses:
         status = statuses[clause.id]
         if status in (Outcome.PASS.value, "waived", "attested"):
             continue
         if clause.level == "MUST":
             if status == AWAITING:
-                verdict.say("reasons", msg("verdict.must_awaiting", clause=clause.id))
+                verdict.pending.append(clause.id)
+                if not pending_ok:
+                    verdict.say("reasons", msg("verdict.must_awaiting", clause=clause.id))
+            elif status == Outcome.SKIP.value and unverified_must == INCONCLUSIVE:
+                inconclusive = True
+                verdict.say("reasons", msg("verdict.must_inconclusive", clause=clause.id))
             elif status == Outcome.SKIP.value:
                 verdict.say("reasons", msg("verdict.must_not_exercised", clause=clause.id))
             else:
@@ -228,8 +258,17 @@ def roll_up(clauses: Iterable[ClauseInfo], statuses: Mapping[str, str]) -> Verdi
         elif clause.level == "SHOULD" and status in (Outcome.FAIL.value, Outcome.ERROR.value):
             said = msg("verdict.should_status", clause=clause.id, status=msg(f"status.{status}"))
             verdict.say("warnings", said)
-    if verdict.reasons:
+    failing = [
+        c
+        for c in clauses
+        if c.level == "MUST"
+        and statuses[c.id] not in (Outcome.PASS.value, "waived", "attested", Outcome.SKIP.value)
+        and not (pending_ok and statuses[c.id] == AWAITING)
+    ]
+    if failing or (verdict.reasons and not inconclusive):
         verdict.verdict = "fail"
+    elif verdict.reasons:
+        verdict.verdict = INCONCLUSIVE
     return verdict
 
 
@@ -266,10 +305,12 @@ def missing_results(data: Mapping[str, Any]) -> list[str]:
 
 
 def exit_code_for(verdict: Verdict, unreachable: str | None) -> ExitCode:
-    """A run's exit code: 3 when the candidate was unreachable, else 0 if it conforms, 1."""
+    """A run's exit code: 3 when the candidate was unreachable, else 0 if its automated
+    outcome passes (attestations may still be pending: certification waits for them), 1."""
     if unreachable:
         return ExitCode.UNREACHABLE
-    return ExitCode.CONFORMS if verdict.verdict == "pass" else ExitCode.DOES_NOT_CONFORM
+    outcome = verdict.automated or verdict.verdict
+    return ExitCode.CONFORMS if outcome == "pass" else ExitCode.DOES_NOT_CONFORM
 
 
 def evaluate(
@@ -277,9 +318,11 @@ def evaluate(
     results: Iterable[ResultRef],
     review: Review | None = None,
     missing: Sequence[str] = (),
+    unverified_must: str = POLICY_FAIL,
 ) -> Verdict:
-    """The one roll-up: clause levels and verification, result statuses, a review, and
-    ``missing``: the planned results the run does not have (any makes it fail)."""
+    """The one roll-up: clause levels and verification, result statuses, a review,
+    ``missing``: the planned results the run does not have (any makes it fail), and the
+    standard's policy for a MUST clause nothing verified."""
     clauses = list(clauses)
     results = list(results)
     known = {c.id: c for c in clauses}
@@ -312,7 +355,8 @@ def evaluate(
     )
     for clause_id in attested:
         statuses[clause_id] = ATTESTED
-    verdict = roll_up(clauses, statuses)
+    verdict = roll_up(clauses, statuses, unverified_must)
+    automated = roll_up(clauses, statuses, unverified_must, pending_ok=True)
     crashed = [r for r in results if r.internal and r.status == Outcome.ERROR.value]
     if crashed:
         if len(crashed) > 1:
@@ -320,10 +364,11 @@ def evaluate(
         else:
             said = msg("verdict.internal_error", result=crashed[0].id)
         verdict.say_first("reasons", said)
-        verdict.verdict = "fail"
+        verdict.verdict = automated.verdict = "fail"
     if missing:
         verdict.say_first("reasons", incomplete_message(missing))
-        verdict.verdict = "fail"
+        verdict.verdict = automated.verdict = "fail"
+    verdict.automated = automated.verdict
     verdict.waived = waived
     verdict.waiver_states = states
     verdict.attested = attested
@@ -348,7 +393,7 @@ def decide(
     ]
     present = {r.id for r in results}
     missing = [rid for rid in expected or () if rid not in present]
-    return evaluate(clauses, refs, review, missing)
+    return evaluate(clauses, refs, review, missing, standard.unverified_must)
 
 
 def decide_from_results(data: Mapping[str, Any], review: Review | None = None) -> Verdict:
@@ -366,4 +411,7 @@ def decide_from_results(data: Mapping[str, Any], review: Review | None = None) -
     )
     if review is None and data.get("review"):
         review = Review.from_dict(data["review"])
-    return evaluate(clauses, refs, review, missing_results(data))
+    policy = data.get("policy")
+    declared = policy.get("unverified_must") if isinstance(policy, Mapping) else None
+    unverified_must = str(declared or POLICY_FAIL)
+    return evaluate(clauses, refs, review, missing_results(data), unverified_must)

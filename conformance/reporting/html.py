@@ -244,6 +244,13 @@ def _verdict_section(data: Mapping[str, Any]) -> str:
         as_of = review.get("as_of", "")
         parts.append(f'<p class="muted">{t("ui.reviewed_results", as_of=as_of)}</p>')
     parts.append(f"<p>{why}</p>")
+    automated = data.get("automated") or {}
+    pending = [str(c) for c in automated.get("pending_attestations") or []]
+    if not passed and automated.get("verdict") == "pass" and pending:
+        said = t("term.automated_pass_pending", clauses=", ".join(pending))
+        parts.append(f'<p id="verdict-automated"><strong>{said}</strong></p>')
+    if data["verdict"] == "inconclusive":
+        parts.append(f'<p id="verdict-inconclusive">{t("term.verdict_inconclusive")}</p>')
     if data.get("unreachable"):
         parts.append(
             "<p><strong>"

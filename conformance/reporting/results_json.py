@@ -73,6 +73,11 @@ def build_results(outcome: RunOutcome) -> dict[str, Any]:
             "implements": sorted(config.claim.implements),
         },
         "verdict": verdict.verdict,
+        "automated": {
+            "verdict": verdict.automated or verdict.verdict,
+            "pending_attestations": list(verdict.pending),
+        },
+        "policy": {"unverified_must": standard.unverified_must},
         "exit_code": int(outcome.exit_code),
         "reasons": verdict.reasons,
         "warnings": verdict.warnings + lifecycle_warnings(standard),

@@ -318,9 +318,16 @@ def summary_lines(
         shown = render(message, lang) if message else text
         lines.append((f"  - {_say('term.warning', lang, warning=shown)}", {"yellow": True}))
     passed = data["verdict"] == "pass"
+    automated = data.get("automated") or {}
+    pending = automated.get("pending_attestations") or []
+    if not passed and automated.get("verdict") == "pass" and pending:
+        # what CI gates on passed; certification waits for the reviewer's attestations
+        text = _say("term.automated_pass_pending", lang, clauses=", ".join(pending))
+        lines.append((text, {"yellow": True, "bold": True}))
+    verdict_id = {"pass": "term.verdict_pass", "inconclusive": "term.verdict_inconclusive"}
     lines.append(
         (
-            _say("term.verdict_pass" if passed else "term.verdict_fail", lang),
+            _say(verdict_id.get(data["verdict"], "term.verdict_fail"), lang),
             {"green": passed, "red": not passed, "bold": True},
         )
     )

@@ -19,6 +19,7 @@ from conformance.errors import Location, StandardError, StandardNotFound, UsageE
 from conformance.samples import sample_standards_folder
 from conformance.standards._documents import Document, join_pointer, load_document
 from conformance.standards.model import (
+    Binding,
     Clause,
     CsvOptions,
     ExportSpec,
@@ -194,6 +195,7 @@ def load_standard(folder: Path) -> Standard:
             verification=Verification(raw["verification"]),
             text=Text.from_dict(raw["text"]),
             checks=tuple(raw.get("checks", ())),
+            binds=tuple(Binding.from_dict(b) for b in raw.get("binds", ())),
         )
         for raw in data["requirements"]
     )
@@ -212,6 +214,7 @@ def load_standard(folder: Path) -> Standard:
         manifest_path=manifest,
         openapi_path=openapi_path,
         digest=content_digest(folder, data),
+        unverified_must=data.get("policy", {}).get("unverified_must", "fail"),
     )
 
 

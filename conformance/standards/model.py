@@ -45,6 +45,38 @@ class Text:
         return {"zh-CN": self.zh, "en": self.en}
 
 
+# What a clause can be bound to (standards/README.md, "Binding a clause"), with the weight
+# of each kind: a binding's specificity is the sum of its kinds' weights (a schema location
+# adds its depth), and a finding goes to the clauses whose matching binding is the most
+# specific.
+BINDING_WEIGHTS: Mapping[str, int] = {
+    "check": 1,
+    "operation": 2,
+    "status": 4,
+    "parameter": 8,
+    "schema": 16,
+    "format": 64,
+    "export_rule": 64,
+}
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One binding of a clause: every kind it names must match (a conjunction)."""
+
+    kinds: tuple[tuple[str, str], ...]  # (kind, value), in BINDING_WEIGHTS' order
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Binding:
+        return cls(tuple((k, str(data[k])) for k in BINDING_WEIGHTS if k in data))
+
+    def get(self, kind: str) -> str | None:
+        return next((v for k, v in self.kinds if k == kind), None)
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.kinds)
+
+
 @dataclass(frozen=True)
 class Clause:
     id: str
@@ -52,6 +84,9 @@ class Clause:
     verification: Verification
     text: Text
     checks: tuple[str, ...] = ()  # empty: every check where the clause is named
+    # Empty: the clause takes every finding of its checks where it is named; else only
+    # the findings one of these matches (the most specific clause wins, see engine/binding).
+    binds: tuple[Binding, ...] = ()
 
     def verified_by(self, check_id: str) -> bool:
         return not self.checks or check_id in self.checks
@@ -82,6 +117,9 @@ class ExportSpec:
     examples: tuple[Path, ...] = ()
 
 
+UnverifiedPolicy = Literal["inconclusive", "fail"]
+
+
 @dataclass(frozen=True)
 class Standard:
     """One version of one standard, as loaded from ``standards/<id>/<version>/``."""
@@ -100,6 +138,8 @@ class Standard:
     manifest_path: Path
     openapi_path: Path | None
     digest: str
+    # What an automated MUST clause that nothing verified does to the verdict.
+    unverified_must: UnverifiedPolicy = "fail"
 
     @property
     def ref(self) -> str:
