@@ -379,7 +379,9 @@ class _OperationProbe:
         prober.budget.check()
         headers = prober.auth_headers if auth is None else auth
         request = build_request(prober.base_url or "", target, case, headers, method)
-        if not all(header_sendable(v) or v == "" for v in request.headers.values()):
+        given = {name.lower() for name in headers}  # the profile's credentials, sent as given
+        drawn = (v for k, v in request.headers.items() if k.lower() not in given)
+        if not all(header_sendable(v) or v == "" for v in drawn):
             # the HTTP client refuses such a value: the suite's limit, never the candidate's
             # fault, so nothing is sent and nothing is recorded against it
             return None
