@@ -132,8 +132,13 @@ def test_unsafe_patterns_get_no_fast_path(tmp_path: Path) -> None:
     schema = tmp_path / "r.schema.json"
     schema.write_text(json.dumps({"properties": {"a": {"pattern": "^\\w+$"}}}), encoding="utf-8")
     assert build_fast_validator(schema, tmp_path) is None
+    # a root $id keeps the fast path (issue 17 item 1); an embedded resource does not
     schema.write_text(json.dumps({"$id": "urn:x", "type": "object"}), encoding="utf-8")
+    assert build_fast_validator(schema, tmp_path) is not None
+    embedded = {"properties": {"a": {"$id": "urn:y", "type": "string"}}}
+    schema.write_text(json.dumps(embedded), encoding="utf-8")
     assert build_fast_validator(schema, tmp_path) is None
+    assert "embedded resource" in (fast_path_refusal(schema, tmp_path) or "")
     schema.write_text(json.dumps({"properties": {"a": {"pattern": "^[a-z]+$"}}}), encoding="utf-8")
     assert build_fast_validator(schema, tmp_path) is not None
 
