@@ -9,6 +9,7 @@ the id of the check it belongs to; they are registered here so that standards, l
 
 # Importing the modules registers their checks (in this order: the catalogue's order).
 from conformance.checks import api, exports, scenarios
+from conformance.checks import behaviour  # registers the behaviour scenarios
 from conformance.checks._registry import (
     CHECKS,
     Check,

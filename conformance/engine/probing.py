@@ -478,6 +478,9 @@ class _OperationProbe:
             return exchange
 
         ctx = ScenarioContext(self.op, self.prober.operations, example, tracked)
+        ctx.seed = self.prober.task_seed(f"{self.op.target}#scenario#{check_id}")
+        ctx.max_examples = self.prober.config.max_examples
+        ctx.base_url = self.prober.base_url or ""
         try:
             problems: Iterable[Problem] = list(func(ctx))
         except BudgetExhausted:
@@ -499,6 +502,9 @@ class _OperationProbe:
         for entry in targets:
             entry.examined += 1
         evidence = last[0].evidence(self.prober.redactor) if last else {}
+        if ctx.steps:  # a conversation: every step, one curl each, replayable from the seed
+            evidence["steps"] = [step.evidence(self.prober.redactor)["curl"] for step in ctx.steps]
+            evidence["seed"] = self.prober.config.seed
         for problem in problems:
             for entry in targets:
                 self.prober.collector.add_failure(entry, self.op.target, problem, evidence)
