@@ -9,7 +9,6 @@ the id of the check it belongs to; they are registered here so that standards, l
 
 # Importing the modules registers their checks (in this order: the catalogue's order).
 from conformance.checks import api, exports, scenarios
-from conformance.checks import behaviour  # registers the behaviour scenarios
 from conformance.checks._registry import (
     CHECKS,
     Check,
@@ -34,3 +33,8 @@ __all__ = [
     "register",
     "scenarios",
 ]
+
+# After the scenarios, which they extend (stateful, paging and filter kinds, views).
+from conformance.checks import behaviour
+
+__all__ += ["behaviour"]
