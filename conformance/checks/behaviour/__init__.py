@@ -6,6 +6,6 @@ Everything here is declared by the standard (``x-state-model``, ``x-pagination``
 ``paging.register_pager`` or ``filtering.register_filter``.
 """
 
-from conformance.checks.behaviour import statemachine
+from conformance.checks.behaviour import consistency, filtering, paging, statemachine
 
-__all__ = ["statemachine"]
+__all__ = ["consistency", "filtering", "paging", "statemachine"]
