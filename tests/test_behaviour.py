@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,155 @@ def test_the_same_seed_replays_the_same_conversation(
 
     first = shape(7)
     assert shape(7) == first
+
+
+# ------------------------------------------------------------------ gov.service-hall
+
+HALLS = "gov.service-hall@1.0.0"
+HALL_TASKS = {"POST /halls", "GET /halls", "GET /notices", "GET /changes"}
+
+
+def test_the_correct_hall_candidate_passes_every_behaviour_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    results = run_tasks(monkeypatch, tmp_path, HALLS, HALL_TASKS)
+    behaviour = {"pagination", "filters", "view_consistency", "state_model"}
+    seen = {(r.check, r.target): r for r in results if r.check in behaviour}
+    assert set(seen) == {
+        ("state_model", "POST /halls"),
+        ("pagination", "GET /halls"),
+        ("filters", "GET /halls"),
+        ("view_consistency", "GET /halls"),
+        ("pagination", "GET /notices"),
+        ("filters", "GET /notices"),
+        ("pagination", "GET /changes"),
+        ("filters", "GET /changes"),
+    }
+    assert all(r.outcome is Outcome.PASS for r in seen.values()), [
+        (r.check, r.target, r.message) for r in seen.values() if r.outcome is not Outcome.PASS
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fault", "check", "target", "clause", "words"),
+    [
+        ("cursor-repeats-item", "pagination", "GET /notices", "HALL-API-003", "already appeared"),
+        ("next-on-last-page", "pagination", "GET /changes", "HALL-API-003", "next page after"),
+        ("range-off-by-one", "filters", "GET /halls", "HALL-API-004", "rating_max="),
+        ("list-detail-disagree", "view_consistency", "GET /halls", "HALL-API-005", "/location/"),
+    ],
+)
+def test_each_paging_filter_and_view_fault_is_caught_on_its_clause(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    fault: str,
+    check: str,
+    target: str,
+    clause: str,
+    words: str,
+) -> None:
+    results = run_tasks(monkeypatch, tmp_path, HALLS, {target}, fault)
+    [result] = [r for r in results if r.check == check and r.target == target]
+    assert result.outcome is Outcome.FAIL, result.message
+    assert result.clause == clause
+    assert any(words in m for m in messages([result])), list(messages([result]))
+    # only the faulty behaviour fails: the other behaviour checks of the task still pass
+    others = [r for r in results if r.check in {"pagination", "filters", "view_consistency"}]
+    assert [r.check for r in others if r.outcome is Outcome.FAIL] == [check]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_deleted_hall_still_listed_is_caught_by_the_state_machine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed: int
+) -> None:
+    results = run_tasks(monkeypatch, tmp_path, HALLS, {"POST /halls"}, "deleted-still-listed", seed)
+    [state] = results_of(results, "state_model")
+    assert state.outcome is Outcome.FAIL
+    assert state.clause == "HALL-API-006"
+    [failure] = state.failures
+    assert "still in the list" in failure.message
+    steps = failure.evidence["steps"]
+    assert any(" -X DELETE " in s for s in steps), steps
+
+
+# ------------------------------------------------------------------ declarations, lint
+
+
+def _broken_halls(tmp_path: Path, edit: Callable[[str], str]) -> Path:
+    folder = tmp_path / "gov.service-hall" / "1.0.0"
+    shutil.copytree(ROOT / "standards" / "gov.service-hall" / "1.0.0", folder)
+    openapi = folder / "openapi.yaml"
+    openapi.write_text(edit(openapi.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule", "words"),
+    [
+        ("kind: cursor", "kind: scroll", "behaviour-pagination", "no registered pager"),
+        ("cursor_param: cursor", "cursor_param: token", "behaviour-pagination", "not a query"),
+        ("{kind: bbox, param: bbox,", "{kind: circle, param: bbox,", "behaviour-filter", "circle"),
+        ("min_param: rating_min,", "min_param: rating_low,", "behaviour-filter", "rating_low"),
+        ("type: number}", "type: integer}", "behaviour-filter", "type must be"),
+        ("order: asc}", "order: up}", "behaviour-filter", "asc or desc"),
+        ("{operationId: getHall, param: hall_id, key", "{operationId: getHal, param: hall_id, key",
+         "behaviour-item", "names no operation"),
+        ("deleteHall, param: hall_id, gone", "deleteHall, param: id, gone",
+         "behaviour-state-model", "not a path parameter"),
+        ("createHall, id: /hall_id}", "createHall, id: hall_id}",
+         "behaviour-state-model", "JSON pointer"),
+    ],
+)  # fmt: skip
+def test_lint_refuses_a_broken_behaviour_declaration_naming_file_and_line(
+    tmp_path: Path, old: str, new: str, rule: str, words: str
+) -> None:
+    from conformance.lint import lint_folder
+
+    def edit(text: str) -> str:
+        assert old in text
+        return text.replace(old, new, 1)
+
+    folder = _broken_halls(tmp_path, edit)
+    issues = [i for i in lint_folder(folder) if i.rule == rule]
+    assert issues, [(i.rule, i.message) for i in lint_folder(folder)]
+    [issue] = issues[:1]
+    assert words in issue.message
+    assert Path(issue.location.path).name == "openapi.yaml"
+    assert issue.location.line is not None
+
+
+def test_lint_refuses_a_state_model_whose_transitions_name_no_state(tmp_path: Path) -> None:
+    from conformance.lint import lint_folder
+
+    folder = tmp_path / "gov.service-case" / "1.1.0"
+    shutil.copytree(ROOT / "standards" / "gov.service-case" / "1.1.0", folder)
+    openapi = folder / "openapi.yaml"
+    text = openapi.read_text(encoding="utf-8")
+    openapi.write_text(text.replace("accepted: [processing]", "accepted: [procesing]"), "utf-8")
+    issues = [i for i in lint_folder(folder) if i.rule == "behaviour-state-model"]
+    assert any("'procesing' is not a state" in i.message for i in issues), issues
+
+
+def test_the_sample_standards_declarations_are_clean() -> None:
+    from conformance.lint import lint_folder
+
+    for name in ("gov.service-hall/1.0.0", "gov.service-case/1.1.0", "gov.e-licence/1.1.0"):
+        rules = {i.rule for i in lint_folder(ROOT / "standards" / name)}
+        assert not {r for r in rules if r.startswith("behaviour-")}, (name, rules)
+
+
+def test_a_new_pager_kind_is_one_registered_strategy() -> None:
+    """Registering a pager makes lint accept the kind, and the walk use it, unchanged."""
+    from conformance.checks.behaviour import declarations, paging
+
+    class Numbered(paging.PagePager):
+        kind = "numbered-test"
+
+    paging.register_pager(Numbered())
+    try:
+        assert "numbered-test" in paging.PAGERS
+        with pytest.raises(ValueError, match="registered twice"):
+            paging.register_pager(Numbered())
+        assert declarations.PAGERS is paging.PAGERS
+    finally:
+        del paging.PAGERS["numbered-test"]

@@ -7,5 +7,6 @@ Everything here is declared by the standard (``x-state-model``, ``x-pagination``
 """
 
 from conformance.checks.behaviour import consistency, filtering, paging, statemachine
+from conformance.checks.behaviour.declarations import declaration_issues
 
-__all__ = ["consistency", "filtering", "paging", "statemachine"]
+__all__ = ["consistency", "declaration_issues", "filtering", "paging", "statemachine"]

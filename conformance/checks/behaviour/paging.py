@@ -276,15 +276,46 @@ def check_walk(ctx: ScenarioContext, op: Operation, spec: dict[str, Any]) -> Ite
     """The paging contract of any kind, within the page budget."""
     size = 3
     base = _base(ctx, op)
-    result = walk(ctx, op, spec, size, base)
-    if result.pages and not result.complete:
+    small = walk(ctx, op, spec, size, base)
+    yield from small.problems
+    if not small.pages:
+        yield problem("problem.page_unreadable", cause="unreadable")
+        return
+    found = list(_page_problems(small, size, spec))
+    result = small
+    if not found and not small.complete:
         # small pages did not reach the end within the budget: the largest pages do
         size = int(spec.get("max_size", 20))
         result = walk(ctx, op, spec, size, base)
-    yield from result.problems
-    if not result.pages:
-        yield problem("problem.page_unreadable", cause="unreadable")
+        found = result.problems + list(_page_problems(result, size, spec))
+    if found:
+        yield found[0]
         return
+    kind = spec.get("kind", "page")
+    key = spec.get("key")
+    total = result.pages[0].total if result.pages else None
+    distinct = len({item_key(i, key) for i in result.items})
+    if result.complete and total is not None and distinct != total:
+        yield problem(
+            "problem.walk_total",
+            cause=f"walk-total:{kind}",
+            total=total,
+            count=distinct,
+            pages=len(result.pages),
+        )
+    # stable order: the first page again
+    again = fetch(ctx, op, spec, PAGERS[kind].first(spec, 3, base))
+    first = small.pages[0]
+    if again is not None and [item_key(i, key) for i in again.items] != [
+        item_key(i, key) for i in first.items
+    ]:
+        yield problem("problem.unstable_order", cause="unstable")
+    if kind == "links":
+        yield from _check_links(ctx, op, spec, small, key)
+
+
+def _page_problems(result: Walk, size: int, spec: dict[str, Any]) -> Iterator[Problem]:
+    """What the pages of one walk show: sizes, duplicates, pages after the last (first only)."""
     key = spec.get("key")
     kind = spec.get("kind", "page")
     seen: dict[str, int] = {}
@@ -327,24 +358,6 @@ def check_walk(ctx: ScenarioContext, op: Operation, spec: dict[str, Any]) -> Ite
                 size=size,
             )
             return
-    total = result.pages[0].total
-    if result.complete and total is not None and len(seen) != total:
-        yield problem(
-            "problem.walk_total",
-            cause=f"walk-total:{kind}",
-            total=total,
-            count=len(seen),
-            pages=len(result.pages),
-        )
-    # stable order: the first page again
-    again = fetch(ctx, op, spec, PAGERS[kind].first(spec, size, base))
-    first = result.pages[0]
-    if again is not None and [item_key(i, key) for i in again.items] != [
-        item_key(i, key) for i in first.items
-    ]:
-        yield problem("problem.unstable_order", cause="unstable")
-    if kind == "links":
-        yield from _check_links(ctx, op, spec, result, key)
 
 
 def _check_links(
