@@ -7,6 +7,7 @@ the engine's tasks for the operations concerned, in process, as ``conformance ru
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -19,7 +20,7 @@ from conformance.engine.run import Run
 from conformance.results import CheckResult, Outcome
 from conformance.session import RunOptions, prepare
 from fixtures.reference_candidate.server import serve_in_thread
-from tests.conftest import finishes
+from tests.conftest import finishes, json_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATE = ROOT / "fixtures" / "reference_candidate" / "candidate.yaml"
@@ -286,3 +287,60 @@ def test_a_new_pager_kind_is_one_registered_strategy() -> None:
         assert declarations.PAGERS is paging.PAGERS
     finally:
         del paging.PAGERS["numbered-test"]
+
+
+# ------------------------------------------------------------------ hostile lists
+
+
+def _hostile_changes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, body: dict[str, object]
+) -> CheckResult:
+    """The pagination result of GET /changes against a server answering every GET with body."""
+    monkeypatch.setenv(TOKEN_ENV, "hostile-token")
+    with json_answering(json.dumps(body).encode()) as url:
+        config = prepare(
+            RunOptions(
+                standard=HALLS,
+                candidate=CANDIDATE,
+                seed=1,
+                reports_dir=tmp_path,
+                base_url=url,
+                max_examples=1,
+            )
+        )
+        run = Run(config)
+        [task] = [t for t in run.tasks() if t.target == "GET /changes"]
+        results = finishes(lambda: run.execute(task))
+    [result] = [r for r in results if r.check == "pagination"]
+    return result
+
+
+CHANGE = {
+    "change_id": "7b0c1f9e-3d2a-4c5b-8e6f-1a2b3c4d5e6f",
+    "hall_id": "1a2b3c4d-5e6f-4a1b-9c2d-3e4f5a6b7c8d",
+    "kind": "registered",
+    "at": "2026-01-05T01:00:00Z",
+}
+
+
+def test_a_next_link_to_another_host_is_never_followed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    links = {"self": "/changes", "next": "http://198.51.100.7/changes?start=1"}
+    result = _hostile_changes(
+        monkeypatch, tmp_path, {"items": [CHANGE], "total": 1, "links": links}
+    )
+    assert result.outcome is Outcome.FAIL
+    assert any("leaves the operation" in m for m in messages([result]))
+
+
+def test_a_next_link_that_never_ends_stops_at_the_first_repeated_page(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    links = {"self": "/changes", "next": "/changes?start=1"}  # the same page, for ever
+    items = [{**CHANGE, "change_id": CHANGE["change_id"][:-1] + str(n)} for n in range(3)]
+    result = _hostile_changes(
+        monkeypatch, tmp_path, {"items": items, "total": 10**6, "links": links}
+    )
+    assert result.outcome is Outcome.FAIL
+    assert any("already appeared" in m for m in messages([result]))
