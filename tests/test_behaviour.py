@@ -20,7 +20,7 @@ from conformance.engine.run import Run
 from conformance.results import CheckResult, Outcome
 from conformance.session import RunOptions, prepare
 from fixtures.reference_candidate.server import serve_in_thread
-from tests.conftest import finishes, json_answering
+from tests.conftest import finishes, json_answering, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATE = ROOT / "fixtures" / "reference_candidate" / "candidate.yaml"
@@ -344,3 +344,43 @@ def test_a_next_link_that_never_ends_stops_at_the_first_repeated_page(
     )
     assert result.outcome is Outcome.FAIL
     assert any("already appeared" in m for m in messages([result]))
+
+
+def test_conformance_run_reports_the_shrunk_conversation_one_curl_per_step(
+    tmp_path: Path,
+) -> None:
+    token = secrets.token_urlsafe(16)
+    server, url = serve_in_thread(token=token, faults=frozenset({"case-transition-unchecked"}))
+    try:
+        cli = run_cli(
+            "run",
+            "--standard",
+            CASES,
+            "--candidate",
+            str(CANDIDATE),
+            "--base-url",
+            url,
+            "--reports-dir",
+            str(tmp_path),
+            "--seed",
+            "11",
+            "--max-examples",
+            "5",
+            env={TOKEN_ENV: token},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert cli.code == 1, cli.stderr
+    [results_file] = tmp_path.glob("*/results.json")
+    data = json.loads(results_file.read_text(encoding="utf-8"))
+    [state] = [r for r in data["results"] if r["check"] == "state_model"]
+    assert state["status"] == "fail"
+    assert state["clause"] == "CASE-API-007"
+    evidence = state["failures"][0]["evidence"]
+    assert evidence["seed"] == 11
+    assert len(evidence["steps"]) == 2
+    assert token not in results_file.read_text(encoding="utf-8")
+    html = (results_file.parent / "report.html").read_text(encoding="utf-8")
+    assert "# 2\ncurl" in html
+    assert "/transitions" in html
