@@ -419,6 +419,11 @@ class BehaviourRow:
     schemathesis_missed: list[int] = field(default_factory=list)
     schemathesis_new: dict[int, list[str]] = field(default_factory=dict)
     schemathesis_errors: list[str] = field(default_factory=list)
+    schemathesis_incomplete: list[int] = field(default_factory=list)
+    schemathesis_requests: list[int] = field(default_factory=list)
+
+
+BASELINE: dict[str, list[str]] = {}  # "standard seed N" -> what Schemathesis reported, no fault
 
 
 def _suite_checks(
@@ -446,6 +451,9 @@ def behaviour_bench(args: argparse.Namespace, tmp: Path) -> list[BehaviourRow]:
                     standard, server.url, token, seed, args.max_examples, args.timeout, workdir
                 )
             baseline[(standard, seed)] = set(st.failures)
+            BASELINE[f"{standard} seed {seed}"] = st.failures + (
+                [] if st.completed else [f"(incomplete: {st.errors[:1]} {st.note})"]
+            )
     rows = []
     for kind, standard, fault, check in BEHAVIOUR_FAULTS:
         row = BehaviourRow(kind, standard, fault, check)
@@ -468,6 +476,9 @@ def behaviour_bench(args: argparse.Namespace, tmp: Path) -> list[BehaviourRow]:
                     standard, server.url, token, seed, args.max_examples, args.timeout, workdir
                 )
             new = sorted(set(st.failures) - baseline[(standard, seed)])
+            row.schemathesis_requests.append(count_requests(server.log)[0])
+            if not st.completed:
+                row.schemathesis_incomplete.append(seed)
             row.schemathesis_errors += st.errors if not st.completed else []
             row.schemathesis_new[seed] = new
             (row.schemathesis_caught if new else row.schemathesis_missed).append(seed)
@@ -519,10 +530,17 @@ def render_behaviour(rows: list[BehaviourRow], args: argparse.Namespace) -> str:
             out.append(f"  {r.fault}: this suite's errors: {r.suite_errors[:3]}")
         if r.schemathesis_errors:
             out.append(f"  {r.fault}: Schemathesis errors: {r.schemathesis_errors[:2]}")
+    out.append("Schemathesis on the correct candidate (its baseline), per standard and seed:")
+    for name, found in BASELINE.items():
+        out.append(f"  {name}: {', '.join(found) or '-'}")
+    incomplete = [f"{r.fault} seed {s}" for r in rows for s in r.schemathesis_incomplete]
+    out.append(f"Schemathesis runs that did not complete: {', '.join(incomplete) or 'none'}")
     requests = [n for r in rows for n in r.suite_requests]
-    if requests:
+    theirs = [n for r in rows for n in r.schemathesis_requests]
+    if requests and theirs:
         out.append(
-            f"\nthis suite: {min(requests)}..{max(requests)} requests per run (whole standard)"
+            f"\nrequests per run (whole standard, counted by the candidate): this suite "
+            f"{min(requests)}..{max(requests)}, Schemathesis {min(theirs)}..{max(theirs)}"
         )
     return "\n".join(out)
 
