@@ -384,3 +384,42 @@ def test_conformance_run_reports_the_shrunk_conversation_one_curl_per_step(
     html = (results_file.parent / "report.html").read_text(encoding="utf-8")
     assert "# 2\ncurl" in html
     assert "/transitions" in html
+
+
+def test_without_a_declared_model_the_openapi_links_give_create_and_read_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """gov.service-case 1.0.0 declares no state model; its createCase -> getCase link does."""
+    root = tmp_path / "standards"
+    folder = root / "gov.service-case" / "1.0.0"
+    shutil.copytree(ROOT / "standards" / "gov.service-case" / "1.0.0", folder)
+    manifest = folder / "standard.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    old = "checks: [response_schema, response_headers, links_lifecycle]"
+    manifest.write_text(text.replace(old, old[:-1] + ", state_model]"), encoding="utf-8")
+    token = secrets.token_urlsafe(16)
+    monkeypatch.setenv(TOKEN_ENV, token)
+    server, url = serve_in_thread(token=token, faults=frozenset({"case-created-not-readable"}))
+    try:
+        config = prepare(
+            RunOptions(
+                standard="gov.service-case@1.0.0",
+                candidate=CANDIDATE,
+                seed=4,
+                reports_dir=tmp_path / "reports",
+                base_url=url,
+                max_examples=5,
+                standards_dirs=(root,),
+            )
+        )
+        run = Run(config)
+        [task] = [t for t in run.tasks() if t.target == "POST /cases"]
+        assert "state_model" in task.scenarios
+        results = finishes(lambda: run.execute(task))
+    finally:
+        server.shutdown()
+        server.server_close()
+    [state] = [r for r in results if r.check == "state_model"]
+    assert state.outcome is Outcome.FAIL
+    assert state.clause == "CASE-API-002"
+    assert any("just created" in m for m in messages([state]))
