@@ -462,7 +462,8 @@ class _Linter:
             doc = self.schemas.document(standard.openapi_path)
         except StandardError:
             return  # the document's own findings say why
-        for rule, message, pointer in declaration_issues(operations):
+        exports = [spec.name for spec in standard.exports]
+        for rule, message, pointer in declaration_issues(operations, exports):
             self.add(rule, message, doc.location(pointer))
 
     def _sealed_read(self, uri: str) -> Any:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conformance.engine.run import Run
 from conformance.results import CheckResult, Outcome
@@ -423,3 +424,58 @@ def test_without_a_declared_model_the_openapi_links_give_create_and_read_back(
     assert state.outcome is Outcome.FAIL
     assert state.clause == "CASE-API-002"
     assert any("just created" in m for m in messages([state]))
+
+
+# ------------------------------------------------------------------ export and API views
+
+
+def test_an_export_record_that_disagrees_with_the_api_is_caught(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The candidate's case export says another service code than its API for the first case."""
+    fixture = ROOT / "fixtures" / "reference_candidate"
+    exported = (fixture / "exports" / "gov.service-case" / "cases.csv").read_bytes()
+    header, first, rest = exported.split(b"\n", 2)
+    changed = first.replace(b",XK330001,", b",QR330001,", 1)
+    assert changed != first
+    (tmp_path / "cases.csv").write_bytes(b"\n".join([header, changed, rest]))
+    profile = yaml.safe_load((fixture / "candidate.yaml").read_text(encoding="utf-8"))
+    profile["claims"] = [
+        {"standard": CASES, "implements": ["CASE-API-010"], "exports": {"cases-csv": "cases.csv"}}
+    ]
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
+    token = secrets.token_urlsafe(16)
+    monkeypatch.setenv(TOKEN_ENV, token)
+    server, url = serve_in_thread(token=token)
+    try:
+        config = prepare(
+            RunOptions(
+                standard=CASES,
+                candidate=candidate,
+                seed=1,
+                reports_dir=tmp_path / "reports",
+                base_url=url,
+                max_examples=1,
+            )
+        )
+        run = Run(config)
+        [task] = [t for t in run.tasks() if t.target == "GET /cases/{case_id}"]
+        results = finishes(lambda: run.execute(task))
+    finally:
+        server.shutdown()
+        server.server_close()
+    [view] = [r for r in results if r.check == "export_view"]
+    assert view.outcome is Outcome.FAIL
+    assert view.clause == "CASE-API-012"
+    [message] = messages([view])
+    assert "service_code 'QR330001'" in message
+    assert "'XK330001' at /service_code" in message
+
+
+def test_the_reference_export_agrees_with_its_api(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    results = run_tasks(monkeypatch, tmp_path, CASES, {"GET /cases/{case_id}"})
+    [view] = results_of(results, "export_view")
+    assert view.outcome is Outcome.PASS, view.message

@@ -46,9 +46,10 @@ from conformance.engine.exchange import Exchange, Redactor, RequestCase, build_r
 from conformance.engine.http import Client, TransportError, probe
 from conformance.engine.plan import Task
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
-from conformance.errors import StandardError
+from conformance.errors import ConformanceError, StandardError
 from conformance.i18n import Message, msg
 from conformance.results import CheckResult
+from conformance.standards.model import ExportSpec
 from conformance.standards.operations import Operation
 from conformance.validation import SchemaSet
 
@@ -106,6 +107,15 @@ class ApiProber:
         self.unreachable: str | None = None
         self.request_digests: dict[str, str] = {}  # per operation: sha256 of what was sent
         self.latencies_ms: dict[str, list[float]] = {}  # per operation, bounded
+
+    def export_files(self) -> dict[str, tuple[ExportSpec, Path]]:
+        """The candidate's export files of this standard, by export name."""
+        standard = self.config.standard
+        try:
+            claimed = self.config.candidate.claim(standard.ref).exports
+        except ConformanceError:
+            return {}
+        return {s.name: (s, claimed[s.name]) for s in standard.exports if s.name in claimed}
 
     def preflight(self) -> str | None:
         """None when the candidate accepts a TCP connection (or there is no API), else why not."""
@@ -481,6 +491,7 @@ class _OperationProbe:
         ctx.seed = self.prober.task_seed(f"{self.op.target}#scenario#{check_id}")
         ctx.max_examples = self.prober.config.max_examples
         ctx.base_url = self.prober.base_url or ""
+        ctx.exports = self.prober.export_files()
         try:
             problems: Iterable[Problem] = list(func(ctx))
         except BudgetExhausted:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.engine.exchange import Exchange, RequestCase
 from conformance.engine.openapi import Operation
+from conformance.standards.model import ExportSpec
 
 MAX_SCENARIO_REQUESTS = 60
 
@@ -34,6 +36,8 @@ class ScenarioContext:
     # The steps that reproduce what the scenario found, in order (one curl each in the report).
     steps: list[Exchange] = field(default_factory=list)
     base_url: str = ""
+    # The candidate's export files, by export name (for views shared by an export and the API).
+    exports: dict[str, tuple[ExportSpec, Path]] = field(default_factory=dict)
 
     def send(
         self, case: RequestCase, operation: Operation | None = None, *, method: str | None = None

@@ -6,7 +6,14 @@ Everything here is declared by the standard (``x-state-model``, ``x-pagination``
 ``paging.register_pager`` or ``filtering.register_filter``.
 """
 
-from conformance.checks.behaviour import consistency, filtering, paging, statemachine
+from conformance.checks.behaviour import consistency, exportview, filtering, paging, statemachine
 from conformance.checks.behaviour.declarations import declaration_issues
 
-__all__ = ["consistency", "declaration_issues", "filtering", "paging", "statemachine"]
+__all__ = [
+    "consistency",
+    "declaration_issues",
+    "exportview",
+    "filtering",
+    "paging",
+    "statemachine",
+]

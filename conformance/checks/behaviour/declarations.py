@@ -236,7 +236,33 @@ def _state_model(op: Operation, by_id: dict[str, Operation]) -> Iterator[Issue]:
             )
 
 
-def declaration_issues(operations: Sequence[Operation]) -> list[Issue]:
+def _export_view(op: Operation, exports: set[str]) -> Iterator[Issue]:
+    spec = op.extensions.get("x-export-view")
+    where = f"{op.pointer}/x-export-view"
+    rule = "behaviour-export-view"
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        yield rule, "x-export-view must be an object", where
+        return
+    yield from _keys(rule, where, spec, ("export", "export_key", "param", "fields"), ())
+    if "export" in spec and spec["export"] not in exports:
+        known = ", ".join(sorted(exports)) or "none"
+        yield rule, f"export={spec['export']!r} is no export of the standard; known: {known}", where
+    if "param" in spec and spec["param"] not in {
+        p.name for p in op.parameters if p.location == "path"
+    }:
+        yield rule, f"param={spec['param']!r} is not a path parameter of {op.target}", where
+    fields = spec.get("fields")
+    if "fields" in spec and not (
+        isinstance(fields, dict)
+        and fields
+        and all(isinstance(v, str) and v.startswith("/") for v in fields.values())
+    ):
+        yield rule, "fields must map export fields to JSON pointers in the API's item", where
+
+
+def declaration_issues(operations: Sequence[Operation], exports: Sequence[str] = ()) -> list[Issue]:
     """Every malformed behaviour declaration of these operations."""
     by_id = {op.operation_id: op for op in operations if op.operation_id}
     issues: list[Issue] = []
@@ -245,4 +271,5 @@ def declaration_issues(operations: Sequence[Operation]) -> list[Issue]:
         issues += _filters(op)
         issues += _item(op, by_id)
         issues += _state_model(op, by_id)
+        issues += _export_view(op, set(exports))
     return issues
