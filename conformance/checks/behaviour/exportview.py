@@ -1,10 +1,11 @@
 """Consistency between an export and the API: two views of one resource agree.
 
 ``x-export-view`` on the operation that reads one item names an export of the standard,
-the export field holding the key (``export_key``), the operation's path parameter taking it, and the fields both
-views carry (export field: JSON pointer in the API's item). The first records of the
-candidate's export file are each read back through the API and compared field by field (a
-CSV cell as text against the API value as text; JSON values as they are).
+the export field holding the key (``export_key``), the operation's path parameter taking it
+(``param``) and the fields both views carry (``fields``: export field to JSON pointer in the
+API's item). The first records of the candidate's export file are each read back through the
+API and compared field by field (a CSV cell as text against the API value as text; JSON
+values as they are).
 
 The file is read only as far as those records, bounded in bytes; what it holds beyond them
 is the export checks' business, not this one's.
