@@ -479,3 +479,16 @@ def test_the_reference_export_agrees_with_its_api(
     results = run_tasks(monkeypatch, tmp_path, CASES, {"GET /cases/{case_id}"})
     [view] = results_of(results, "export_view")
     assert view.outcome is Outcome.PASS, view.message
+
+
+def test_lint_refuses_an_export_view_of_an_export_the_standard_lacks(tmp_path: Path) -> None:
+    from conformance.lint import lint_folder
+
+    folder = tmp_path / "gov.service-case" / "1.1.0"
+    shutil.copytree(ROOT / "standards" / "gov.service-case" / "1.1.0", folder)
+    openapi = folder / "openapi.yaml"
+    text = openapi.read_text(encoding="utf-8")
+    openapi.write_text(text.replace("export: cases-csv", "export: cases-xml"), "utf-8")
+    issues = [i for i in lint_folder(folder) if i.rule == "behaviour-export-view"]
+    assert any("'cases-xml' is no export" in i.message for i in issues), issues
+    assert issues[0].location.line is not None
