@@ -11,6 +11,8 @@ import json
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -492,3 +494,17 @@ def test_lint_refuses_an_export_view_of_an_export_the_standard_lacks(tmp_path: P
     issues = [i for i in lint_folder(folder) if i.rule == "behaviour-export-view"]
     assert any("'cases-xml' is no export" in i.message for i in issues), issues
     assert issues[0].location.line is not None
+
+
+def test_loading_the_checks_does_not_import_hypothesis() -> None:
+    """The pytest door loads the checks as a plugin, before Hypothesis' own plugin: importing
+    Hypothesis there makes pytest refuse to start (assertion rewriting warning)."""
+    code = (
+        "import sys, conformance.checks; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'hypothesis'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -17,20 +17,7 @@ shortest sequence of calls; the same seed replays it, and the report shows one c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NoReturn
-
-from hypothesis import HealthCheck, Phase, Verbosity, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    consumes,
-    get_state_machine_test,
-    multiple,
-    precondition,
-    rule,
-)
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from conformance.checks._registry import Problem, problem
 from conformance.checks.behaviour._common import body_of, get, item_key
@@ -40,6 +27,11 @@ from conformance.engine._hypothesis import seed_only_generation
 from conformance.engine.exchange import Exchange, RequestCase
 from conformance.engine.openapi import Operation
 from conformance.engine.scenario import ScenarioContext
+
+if TYPE_CHECKING:  # Hypothesis is imported when a state machine runs, not with the checks:
+    # the pytest door loads the checks before Hypothesis' own pytest plugin may import it.
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine
 
 __all__ = ["model_of", "state_model"]
 
@@ -161,6 +153,15 @@ def _machine(
     found_log: list[tuple[Problem, list[Exchange]]],
 ) -> type[RuleBasedStateMachine]:
     """A state machine class over this candidate and model."""
+    from hypothesis import strategies as st
+    from hypothesis.stateful import (
+        Bundle,
+        RuleBasedStateMachine,
+        consumes,
+        multiple,
+        precondition,
+        rule,
+    )
 
     def fail(self: Any, found: Problem) -> NoReturn:
         found_log.append((found, list(self.steps)))
@@ -406,6 +407,10 @@ def _machine(
 def state_model(ctx: ScenarioContext) -> Iterator[Problem]:
     """Created resources are readable and listed; allowed moves work, forbidden ones are refused
     and change nothing; deleted ones are gone (a Hypothesis state machine, shrunk, replayable)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.stateful import get_state_machine_test
+
     spec = model_of(ctx.operation, ctx.operations)
     if spec is None:
         return
