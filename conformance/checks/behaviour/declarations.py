@@ -73,6 +73,13 @@ def _pagination(op: Operation) -> Iterator[Issue]:
             where,
         )
         return
+    if "kind" not in spec:
+        # The original page-number declaration: only what its scenario needs to run; its
+        # parameters were never required to be declared, and standards rely on that.
+        for name in ("page_param", "size_param", "items", "total"):
+            if name not in spec:
+                yield "behaviour-pagination", f"missing {name!r}", where
+        return
     optional = pager.optional if kind != "page" else ("total", "key", "max_size")
     required = pager.required if kind != "page" else ("page_param", "size_param", "items", "total")
     yield from _keys("behaviour-pagination", where, spec, required, optional)
@@ -114,6 +121,11 @@ def _filters(op: Operation) -> Iterator[Issue]:
                 f"kind={kind!r} is no registered filter; known: {', '.join(sorted(FILTERS))}",
                 here,
             )
+            continue
+        if "kind" not in spec:  # the original equality filter: as loose as it always was
+            for name in ("param", "field"):
+                if name not in spec:
+                    yield "behaviour-filter", f"missing {name!r}", here
             continue
         yield from _keys("behaviour-filter", here, spec, strategy.required, strategy.optional)
         for name in ("param", "min_param", "max_param"):
