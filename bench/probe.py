@@ -389,6 +389,171 @@ def bench(args: argparse.Namespace, tmp: Path) -> list[Row]:
     return rows
 
 
+# ------------------------------------------------------------------ behaviour (issue 18)
+
+HALLS = "gov.service-hall@1.0.0"
+CASES_STATEFUL = "gov.service-case@1.1.0"
+# One fault per kind of behaviour, the standard that declares it, and the check (and clause)
+# of this suite that must fail on it.
+BEHAVIOUR_FAULTS: tuple[tuple[str, str, str, str], ...] = (
+    ("forbidden transition accepted", CASES_STATEFUL, "case-transition-unchecked", "state_model"),
+    ("cursor repeats an item", HALLS, "cursor-repeats-item", "pagination"),
+    ("next on the last page", HALLS, "next-on-last-page", "pagination"),
+    ("range filter off by one at its bound", HALLS, "range-off-by-one", "filters"),
+    ("deleted item still listed", HALLS, "deleted-still-listed", "state_model"),
+    ("list and detail disagree", HALLS, "list-detail-disagree", "view_consistency"),
+)
+
+
+@dataclass
+class BehaviourRow:
+    kind: str
+    standard: str
+    fault: str
+    check: str
+    suite_caught: list[int] = field(default_factory=list)  # seeds whose run failed the check
+    suite_missed: list[int] = field(default_factory=list)
+    suite_errors: list[str] = field(default_factory=list)
+    suite_requests: list[int] = field(default_factory=list)
+    schemathesis_caught: list[int] = field(default_factory=list)
+    schemathesis_missed: list[int] = field(default_factory=list)
+    schemathesis_new: dict[int, list[str]] = field(default_factory=dict)
+    schemathesis_errors: list[str] = field(default_factory=list)
+    schemathesis_incomplete: list[int] = field(default_factory=list)
+    schemathesis_requests: list[int] = field(default_factory=list)
+
+
+BASELINE: dict[str, list[str]] = {}  # "standard seed N" -> what Schemathesis reported, no fault
+
+
+def _suite_checks(
+    standard: str, url: str, token: str, seed: int, max_examples: int, budget_s: float, tmp: Path
+) -> tuple[set[tuple[str, str]], list[str], bool]:
+    """(check, target) pairs that failed in this suite's run, its errors, whether it completed."""
+    run = run_suite(standard, url, token, seed, max_examples, budget_s, tmp)
+    failed = {tuple(f.split(" ", 1)) for f in run.failures}
+    return {(a, b) for a, b in failed}, run.errors, run.completed
+
+
+def behaviour_bench(args: argparse.Namespace, tmp: Path) -> list[BehaviourRow]:
+    """Each behaviour fault, every seed, both tools; the correct candidate as the baseline."""
+    seeds = list(range(1, args.seeds + 1))
+    st_seeds = seeds[: args.schemathesis_seeds] if args.schemathesis_seeds else seeds
+    standards = sorted({s for _, s, _, _ in BEHAVIOUR_FAULTS})
+    baseline: dict[tuple[str, int], set[str]] = {}
+    number = 0
+    for standard in standards:  # Schemathesis on the correct candidate, each seed
+        for seed in st_seeds:
+            number += 1
+            token = secrets.token_urlsafe(24)
+            workdir = tmp / f"b{number:03d}-baseline"
+            with candidate(NO_FAULT, token, workdir) as server:
+                st = run_schemathesis(
+                    standard, server.url, token, seed, args.max_examples, args.timeout, workdir
+                )
+            baseline[(standard, seed)] = set(st.failures)
+            BASELINE[f"{standard} seed {seed}"] = st.failures + (
+                [] if st.completed else [f"(incomplete: {st.errors[:1]} {st.note})"]
+            )
+    rows = []
+    for kind, standard, fault, check in BEHAVIOUR_FAULTS:
+        row = BehaviourRow(kind, standard, fault, check)
+        for seed in seeds:
+            number += 1
+            token = secrets.token_urlsafe(24)
+            workdir = tmp / f"b{number:03d}-suite"
+            with candidate(fault, token, workdir) as server:
+                failed, errors, _ = _suite_checks(
+                    standard, server.url, token, seed, args.max_examples, args.timeout, workdir
+                )
+            row.suite_requests.append(count_requests(server.log)[0])
+            row.suite_errors += errors
+            hit = any(c == check for c, _ in failed)
+            (row.suite_caught if hit else row.suite_missed).append(seed)
+            if seed not in st_seeds:
+                print(
+                    f"[{kind} seed {seed}] this suite {'caught' if hit else 'MISSED'}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                continue
+            token = secrets.token_urlsafe(24)
+            workdir = tmp / f"b{number:03d}-st"
+            with candidate(fault, token, workdir) as server:
+                st = run_schemathesis(
+                    standard, server.url, token, seed, args.max_examples, args.timeout, workdir
+                )
+            new = sorted(set(st.failures) - baseline[(standard, seed)])
+            row.schemathesis_requests.append(count_requests(server.log)[0])
+            if not st.completed:
+                row.schemathesis_incomplete.append(seed)
+            row.schemathesis_errors += st.errors if not st.completed else []
+            row.schemathesis_new[seed] = new
+            (row.schemathesis_caught if new else row.schemathesis_missed).append(seed)
+            print(
+                f"[{kind} seed {seed}] this suite {'caught' if hit else 'MISSED'}; "
+                f"Schemathesis {'reported ' + ', '.join(new) if new else 'nothing new'}",
+                file=sys.stderr,
+                flush=True,
+            )
+        rows.append(row)
+    return rows
+
+
+def _of(caught: list[int], missed: list[int]) -> str:
+    return f"{len(caught)}/{len(caught) + len(missed)} seeds"
+
+
+def render_behaviour(rows: list[BehaviourRow], args: argparse.Namespace) -> str:
+    header = [
+        "故障类别 / behaviour fault",
+        "fault switch",
+        "check",
+        "本套件 / this suite",
+        "Schemathesis",
+    ]
+    body = [
+        [
+            r.kind,
+            r.fault,
+            r.check,
+            _of(r.suite_caught, r.suite_missed),
+            _of(r.schemathesis_caught, r.schemathesis_missed),
+        ]
+        for r in rows
+    ]
+    out = [
+        f"行为故障检出 / Behaviour faults caught (this suite seeds 1..{args.seeds}, Schemathesis "
+        f"seeds 1..{args.schemathesis_seeds or args.seeds}, max-examples="
+        f"{args.max_examples}; this suite: the named check fails; Schemathesis: `st run --checks "
+        "all`, every phase (examples, coverage, fuzzing, stateful), a failure it did not report "
+        "on the correct candidate with the same seed)",
+        table(header, body),
+        "",
+        "Schemathesis beyond the correct candidate, per seed:",
+    ]
+    for r in rows:
+        shown = "; ".join(f"{s}: {', '.join(v) or '-'}" for s, v in r.schemathesis_new.items())
+        out.append(f"  {r.fault}: {shown}")
+        if r.suite_errors:
+            out.append(f"  {r.fault}: this suite's errors: {r.suite_errors[:3]}")
+        if r.schemathesis_errors:
+            out.append(f"  {r.fault}: Schemathesis errors: {r.schemathesis_errors[:2]}")
+    out.append("Schemathesis on the correct candidate (its baseline), per standard and seed:")
+    for name, found in BASELINE.items():
+        out.append(f"  {name}: {', '.join(found) or '-'}")
+    incomplete = [f"{r.fault} seed {s}" for r in rows for s in r.schemathesis_incomplete]
+    out.append(f"Schemathesis runs that did not complete: {', '.join(incomplete) or 'none'}")
+    requests = [n for r in rows for n in r.suite_requests]
+    theirs = [n for r in rows for n in r.schemathesis_requests]
+    if requests and theirs:
+        out.append(
+            f"\nrequests per run (whole standard, counted by the candidate): this suite "
+            f"{min(requests)}..{max(requests)}, Schemathesis {min(theirs)}..{max(theirs)}"
+        )
+    return "\n".join(out)
+
+
 def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -561,6 +726,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="generated examples per operation, for both tools (default 25)",
     )
     parser.add_argument("--quick", action="store_true", help="one standard, a few faults")
+    parser.add_argument(
+        "--behaviour",
+        action="store_true",
+        help="the behaviour faults of issue 18 instead, every seed of --seeds",
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="with --behaviour: seeds 1..N (default 5)"
+    )
+    parser.add_argument(
+        "--schemathesis-seeds",
+        type=int,
+        default=0,
+        help="with --behaviour: Schemathesis on the first N seeds only (default: every seed)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
     parser.add_argument("--seed", type=int, default=1, help="seed of both tools (default 1)")
     parser.add_argument(
@@ -577,6 +756,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.json is not None and args.json.is_dir():
         parser.error(f"--json {args.json}: is a directory, expected a file path")
     return args
+
+
+def _conditions() -> str:
+    """Date, machine and load, printed at the top of a result file."""
+    import platform
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return (
+        f"date {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; machine "
+        f"{platform.machine()} {platform.system()} {platform.release()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f} at start"
+    )
 
 
 def _version(distribution: str) -> str:
@@ -598,6 +790,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     versions = {name: _version(name) for name in ("gov-conformance", "schemathesis", "hypothesis")}
     started = time.perf_counter()
+    if args.behaviour:
+        print(_conditions(), flush=True)
+        try:
+            with tempfile.TemporaryDirectory(prefix="bench-behaviour-") as folder:
+                found = behaviour_bench(args, Path(folder))
+        except BenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(render_behaviour(found, args))
+        print(f"\n(benchmark wall time {time.perf_counter() - started:.0f}s; versions {versions})")
+        if args.json is not None:
+            data = {"versions": versions, "rows": [dataclasses.asdict(r) for r in found]}
+            args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return 0 if all(not r.suite_missed for r in found) else 1
     try:
         with tempfile.TemporaryDirectory(prefix="bench-probe-") as folder:
             rows = bench(args, Path(folder))

@@ -204,6 +204,7 @@ class _Linter:
         if standard.openapi_path is not None and not ref_errors:
             self.current = standard.openapi_path
             self._openapi(standard.openapi_path)
+            self._behaviour(standard)
         if not ref_errors:
             for path in documents:
                 self.current = path
@@ -473,6 +474,20 @@ class _Linter:
                 f"not a valid OpenAPI {version} document: {error.message}",
                 doc.location(pointer),
             )
+
+    def _behaviour(self, standard: Standard) -> None:
+        """Behaviour declarations (x-pagination, x-filters, x-item, x-state-model) are usable."""
+        from conformance.checks.behaviour import declaration_issues
+
+        assert standard.openapi_path is not None
+        try:
+            operations = self.operations(standard)
+            doc = self.schemas.document(standard.openapi_path)
+        except StandardError:
+            return  # the document's own findings say why
+        exports = [spec.name for spec in standard.exports]
+        for rule, message, pointer in declaration_issues(operations, exports):
+            self.add(rule, message, doc.location(pointer))
 
     def _sealed_read(self, uri: str) -> Any:
         """What openapi-spec-validator may read: documents of the folder, as written."""

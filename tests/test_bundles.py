@@ -290,7 +290,7 @@ def test_lookup_order_is_shown_with_each_standards_origin(
     assert origin["gov.service-case@1.0.0"].startswith(f"environment {bundle} [bundle sha256:")
     assert origin["gov.data-catalogue@1.0.0"] == "working folder ./standards"
     assert origin[LICENCE] == "package data"
-    assert len(origin) == 5
+    assert len(origin) == 7
     # without the key, the environment's signed bundle is refused, not skipped
     refused = run_cli("standards", "list", cwd=work, env={**env, "CONFORMANCE_STANDARDS_TRUST": ""})
     assert refused.code == 2

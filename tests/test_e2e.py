@@ -223,7 +223,7 @@ def test_demo_exits_0(tmp_path: Path) -> None:
     assert result.code == 0, result.out + result.err
     assert "报告：" in result.out  # each run's summary names its reports
     runs = list(tmp_path.glob("*/results.json"))
-    assert len(runs) == 3
+    assert len(runs) == 5  # every claim of the reference candidate
     assert all(json.loads(p.read_text())["verdict"] == "pass" for p in runs)
 
 

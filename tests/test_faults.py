@@ -18,6 +18,8 @@ from tests.conftest import FIXTURE, LOAD_DEPENDENT_CHECKS, TOKEN_ENV
 
 LICENCE = "gov.e-licence@1.1.0"
 CASES = "gov.service-case@1.0.0"
+CASES_STATEFUL = "gov.service-case@1.1.0"  # the case life cycle declared (issue 18)
+HALLS = "gov.service-hall@1.0.0"  # every paging and filter kind (issue 18)
 
 # fault -> (standard, check that must catch it, clause it must be reported against)
 FAULTS = {
@@ -40,6 +42,12 @@ FAULTS = {
     "case-filter-ignored": (CASES, "filters", "CASE-API-009"),
     "case-created-not-readable": (CASES, "links_lifecycle", "CASE-API-002"),
     "case-unknown-field-accepted": (CASES, "invalid_input_rejected", "CASE-API-008"),
+    "case-transition-unchecked": (CASES_STATEFUL, "state_model", "CASE-API-007"),
+    "cursor-repeats-item": (HALLS, "pagination", "HALL-API-003"),
+    "next-on-last-page": (HALLS, "pagination", "HALL-API-003"),
+    "range-off-by-one": (HALLS, "filters", "HALL-API-004"),
+    "deleted-still-listed": (HALLS, "state_model", "HALL-API-006"),
+    "list-detail-disagree": (HALLS, "view_consistency", "HALL-API-005"),
 }
 
 
@@ -85,7 +93,7 @@ def test_fault_is_caught_by_the_right_check_and_clause(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("standard", [LICENCE, CASES])
+@pytest.mark.parametrize("standard", [LICENCE, CASES, CASES_STATEFUL, HALLS])
 def test_correct_candidate_has_no_failure_over_many_seeds(
     standard: str,
     faulty_server: Callable[..., str],

@@ -22,7 +22,7 @@ MINIMAL = DATA / "minimal" / "test.minimal" / "1.0.0"
 SAMPLES = sorted(p.parent for p in (ROOT / "standards").glob("*/*/standard.yaml"))
 
 
-def test_five_sample_versions_exist() -> None:
+def test_the_sample_versions_exist() -> None:
     names = {f"{p.parent.name}@{p.name}" for p in SAMPLES}
     assert names == {
         "gov.e-licence@1.0.0",
@@ -30,6 +30,8 @@ def test_five_sample_versions_exist() -> None:
         "gov.e-licence.zj@1.0.0",  # a provincial profile of gov.e-licence@1.1.0
         "gov.data-catalogue@1.0.0",
         "gov.service-case@1.0.0",
+        "gov.service-case@1.1.0",  # 1.0.0 with the case life cycle as a state model
+        "gov.service-hall@1.0.0",  # every paging and filter kind (issue 18)
     }
 
 
@@ -92,7 +94,7 @@ def test_unknown_format_is_a_warning_naming_the_schema_location() -> None:
 def test_lint_cli_clean_on_samples() -> None:
     result = run_cli("standards", "lint")
     assert result.code == 0, result.out
-    assert "5 standard version(s) linted: 0 error(s)" in result.out
+    assert "7 standard version(s) linted: 0 error(s)" in result.out
 
 
 def test_load_standard_reads_the_model() -> None:

@@ -33,3 +33,8 @@ __all__ = [
     "register",
     "scenarios",
 ]
+
+# After the scenarios, which they extend (stateful, paging and filter kinds, views).
+from conformance.checks import behaviour
+
+__all__ += ["behaviour"]

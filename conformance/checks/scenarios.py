@@ -102,6 +102,11 @@ def _key(item: Any) -> str:
 def pagination(ctx: ScenarioContext) -> Iterator[Problem]:
     """Page size honoured, total consistent with the items, no duplicates or gaps, stable order."""
     spec = ctx.operation.extensions["x-pagination"]
+    if spec.get("kind", "page") != "page":  # the other kinds: registered pagers
+        from conformance.checks.behaviour.paging import check_walk
+
+        yield from check_walk(ctx, ctx.operation, spec)
+        return
     size = 3
     first = _page(ctx, spec, 1, size)
     if first is None:
@@ -169,6 +174,12 @@ def _filtered(op: Operation, operations: list[Operation]) -> bool:
 def filters(ctx: ScenarioContext) -> Iterator[Problem]:
     """Every item a filter returns satisfies it; the unfiltered total is at least the filtered."""
     spec = ctx.operation.extensions["x-pagination"]
+    declared_kinds = {f.get("kind", "equals") for f in ctx.operation.extensions["x-filters"]}
+    if spec.get("kind", "page") != "page" or declared_kinds != {"equals"}:
+        from conformance.checks.behaviour.filtering import check_filters  # registered kinds
+
+        yield from check_filters(ctx)
+        return
     unfiltered = _page(ctx, spec, 1, 20)
     if unfiltered is None:
         return

@@ -58,9 +58,10 @@ from conformance.engine.http import Client, HttpRequest, TransportError, probe
 from conformance.engine.media import best_match
 from conformance.engine.plan import Task
 from conformance.engine.scenario import ScenarioBudgetExceeded, ScenarioContext
-from conformance.errors import StandardError
+from conformance.errors import ConformanceError, StandardError
 from conformance.i18n import Message, en, msg
 from conformance.results import CheckResult
+from conformance.standards.model import ExportSpec
 from conformance.standards.operations import Operation
 from conformance.validation import SchemaSet
 
@@ -132,6 +133,15 @@ class ApiProber:
         # Operations stopped after MAX_TRANSPORT_ERRORS_IN_A_ROW: nothing more is sent to
         # them in this run (an export's total would otherwise replay the example, a 4th).
         self.stopped: dict[str, str] = {}
+
+    def export_files(self) -> dict[str, tuple[ExportSpec, Path]]:
+        """The candidate's export files of this standard, by export name."""
+        standard = self.config.standard
+        try:
+            claimed = self.config.candidate.claim(standard.ref).exports
+        except ConformanceError:
+            return {}
+        return {s.name: (s, claimed[s.name]) for s in standard.exports if s.name in claimed}
 
     def preflight(self) -> str | None:
         """None when the candidate accepts a TCP connection (or there is no API), else why not."""
@@ -723,6 +733,10 @@ class _OperationProbe:
             return exchange
 
         ctx = ScenarioContext(self.op, self.prober.operations, example, tracked)
+        ctx.seed = self.prober.task_seed(f"{self.op.target}#scenario#{check_id}")
+        ctx.max_examples = self.prober.config.max_examples
+        ctx.base_url = self.prober.base_url or ""
+        ctx.exports = self.prober.export_files()
         try:
             problems: Iterable[Problem] = list(func(ctx))
         except BudgetExhausted:
@@ -744,6 +758,9 @@ class _OperationProbe:
         for entry in targets:
             entry.examined += 1
         evidence = last[0].evidence(self.prober.redactor) if last else {}
+        if ctx.steps:  # a conversation: every step, one curl each, replayable from the seed
+            evidence["steps"] = [step.evidence(self.prober.redactor)["curl"] for step in ctx.steps]
+            evidence["seed"] = self.prober.config.seed
         context = {"check": check_id, "operation": self.op.operation_id}
         for problem in problems:
             where = {**context, **dict(problem.binding)}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.engine.exchange import Exchange, RequestCase
 from conformance.engine.openapi import Operation
+from conformance.standards.model import ExportSpec
 
 MAX_SCENARIO_REQUESTS = 60
 
@@ -27,13 +29,22 @@ class ScenarioContext:
     example: RequestCase | None
     _send: Callable[[Operation, RequestCase, str | None], Exchange | None]
     sent: int = 0
+    # A scenario that needs a longer conversation (a state machine) raises its own limit.
+    limit: int = MAX_SCENARIO_REQUESTS
+    seed: int = 0  # the task's seed for this scenario: same seed, same requests
+    max_examples: int = 25
+    # The steps that reproduce what the scenario found, in order (one curl each in the report).
+    steps: list[Exchange] = field(default_factory=list)
+    base_url: str = ""
+    # The candidate's export files, by export name (for views shared by an export and the API).
+    exports: dict[str, tuple[ExportSpec, Path]] = field(default_factory=dict)
 
     def send(
         self, case: RequestCase, operation: Operation | None = None, *, method: str | None = None
     ) -> Exchange | None:
         """Send one request (None when the candidate gave no response: timeout, refused)."""
-        if self.sent >= MAX_SCENARIO_REQUESTS:
-            raise ScenarioBudgetExceeded(MAX_SCENARIO_REQUESTS)
+        if self.sent >= self.limit:
+            raise ScenarioBudgetExceeded(self.limit)
         self.sent += 1
         return self._send(operation or self.operation, case, method)
 

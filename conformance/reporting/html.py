@@ -507,6 +507,11 @@ def _api_evidence(evidence: Mapping[str, Any]) -> str:
         parts.append(f"<h4>{t('ui.response_excerpt')}</h4>{_pre(text)}")
     if evidence.get("curl"):
         parts.append(f"<h4>{t('ui.reproduce_with_curl')}</h4>{_pre(evidence['curl'], 'curl')}")
+    steps = evidence.get("steps")
+    if isinstance(steps, list) and steps:  # a conversation (state machine): one curl per step
+        lines = "\n".join(f"# {n}\n{step}" for n, step in enumerate(steps, start=1))
+        seed = evidence.get("seed", "")
+        parts.append(f"<h4>{t('ui.reproduce_steps', seed=seed)}</h4>{_pre(lines, 'curl')}")
     return "".join(parts)
 
 
