@@ -10,6 +10,7 @@ import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
 from conformance.exports._fast import (
@@ -452,7 +453,14 @@ def test_located_errors_are_worded_as_a_whole_record_validation(item: tuple[Path
         if isinstance(first.value, dict) and isinstance(second.value, dict):
             agree({**second.value, **first.value})
 
-    single_and_double_faults()
+    try:
+        single_and_double_faults()
+    except Unsatisfiable:
+        # Seen once in a full parallel run (2026-12-07, loaded 2-core machine) for the
+        # profile's narrowed patterns, and never alone: pattern searches are bounded by wall
+        # time, so a starved worker can reject every draw. One more try; a schema that truly
+        # cannot be drawn fails here again.
+        single_and_double_faults()
     assert located > 0  # the located wording is really used for this schema
 
 

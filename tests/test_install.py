@@ -23,6 +23,8 @@ REFS = [
     "gov.e-licence@1.1.0",
     "gov.e-licence.zj@1.0.0",
     "gov.service-case@1.0.0",
+    "gov.service-case@1.1.0",
+    "gov.service-hall@1.0.0",
 ]
 
 
