@@ -178,3 +178,23 @@ def test_run_display_prints_the_header_and_a_line_per_finished_task() -> None:
     display = RunDisplay(quiet.append, tty=False, quiet=True)
     display(_finished("GET /a", Outcome.PASS))
     assert quiet == []
+
+
+def test_an_export_failure_is_titled_by_its_finding_in_chinese() -> None:
+    from conformance.i18n import msg, render
+    from conformance.reporting.terminal import _failure_text
+
+    finding = msg("export.bom", detail="a byte order mark")
+    failure = {
+        "title": "Export finding: bom",
+        "message": "line 1: a byte order mark",
+        "i18n": {
+            "title": msg("export.title", name=msg("export.bom.title"), kind="bom").as_dict(),
+            "message": msg("export.at", location="line 1", issue=finding).as_dict(),
+        },
+    }
+    text = _failure_text(failure, "zh-CN")
+    assert "export.at" not in text, text
+    assert ".title" not in text, text
+    title = msg("export.title", name=msg("export.bom.title"), kind="bom")
+    assert text.startswith(render(title, "zh-CN")), text

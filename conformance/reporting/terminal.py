@@ -279,7 +279,10 @@ def _failure_text(failure: Mapping[str, Any], lang: str) -> str:
     said = message_from((failure.get("i18n") or {}).get("message"))
     if said is None or lang == "en":
         return f"{failure['title']}: {failure['message']}"
-    title = render(Message(f"{said.id}.title"), lang)
+    # the failure's own title message where it has one (an export finding's names the
+    # finding, and "export.at" has no title of its own)
+    titled = message_from((failure.get("i18n") or {}).get("title"))
+    title = render(titled if titled is not None else Message(f"{said.id}.title"), lang)
     return f"{title}: {render(said, lang)}"
 
 
