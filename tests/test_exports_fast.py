@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,10 @@ from conformance.formats import FORMATS
 from conformance.standards.loader import load_standard
 from conformance.standards.model import ExportFormat
 from conformance.validation import schema_validator
+from tests.conftest import HANG_TIMEOUT_S
 from tests.test_exports import make_spec
+
+_ISOLATED = "CONFORMANCE_TEST_ISOLATED"  # set in the fresh interpreter of a retried property
 
 ROOT = Path(__file__).resolve().parents[1]
 LICENCE = ROOT / "standards" / "gov.e-licence" / "1.1.0"
@@ -412,7 +418,9 @@ def _wording(errors: list[Any]) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize(
     "item", RECORD_SCHEMAS, ids=[f"{f.parent.name}@{f.name}/{s.name}" for f, s in RECORD_SCHEMAS]
 )
-def test_located_errors_are_worded_as_a_whole_record_validation(item: tuple[Path, Path]) -> None:
+def test_located_errors_are_worded_as_a_whole_record_validation(
+    item: tuple[Path, Path], request: pytest.FixtureRequest
+) -> None:
     from conformance.generation import invalid_from_schema
     from conformance.validation import SchemaSet, _version_folder
 
@@ -456,11 +464,22 @@ def test_located_errors_are_worded_as_a_whole_record_validation(item: tuple[Path
     try:
         single_and_double_faults()
     except Unsatisfiable:
-        # Seen once in a full parallel run (2026-12-07, loaded 2-core machine) for the
-        # profile's narrowed patterns, and never alone: pattern searches are bounded by wall
-        # time, so a starved worker can reject every draw. One more try; a schema that truly
-        # cannot be drawn fails here again.
-        single_and_double_faults()
+        if os.environ.get(_ISOLATED):
+            raise
+        # Seen only in full parallel runs, for the profile's narrowed patterns, after other
+        # tests in the same process (2026-12-07); alone the fixed draw always succeeds. The
+        # same property again in a fresh interpreter, so it still fails if it truly fails.
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", request.node.nodeid],
+            env={**os.environ, _ISOLATED: "1"},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=HANG_TIMEOUT_S,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout[-3000:]
+        return
     assert located > 0  # the located wording is really used for this schema
 
 
