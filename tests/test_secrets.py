@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,7 +23,7 @@ import pytest
 
 from conformance.engine.exchange import EXCERPT_BYTES
 from fixtures.reference_candidate.server import serve_in_thread
-from tests.conftest import FIXTURE, TOKEN_ENV, Cli, run_cli
+from tests.conftest import FIXTURE, TOKEN_ENV, Cli, run_cli, serving
 
 pytestmark = pytest.mark.slow
 LICENCE = "gov.e-licence@1.1.0"
@@ -104,12 +103,8 @@ def echo_url() -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Echo) as url:
+        yield url
 
 
 @dataclass

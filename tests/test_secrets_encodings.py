@@ -21,17 +21,16 @@ import re
 import secrets
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
 
 from conformance.redaction import REDACTED, Redactor, Secret, register
-from tests.conftest import FIXTURE, TOKEN_ENV, Cli, run_cli
+from tests.conftest import FIXTURE, TOKEN_ENV, Cli, run_cli, serving
 
 LICENCE = "gov.e-licence@1.1.0"
 CANDIDATE = FIXTURE / "candidate.yaml"
@@ -122,12 +121,8 @@ def echo_url() -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Echo) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
