@@ -392,7 +392,7 @@ def bench(args: argparse.Namespace, tmp: Path) -> list[Row]:
 # ------------------------------------------------------------------ behaviour (issue 18)
 
 HALLS = "gov.service-hall@1.0.0"
-CASES_STATEFUL = "gov.service-case@1.1.0"
+CASES_STATEFUL = "gov.service-case@2.0.0"
 # One fault per kind of behaviour, the standard that declares it, and the check (and clause)
 # of this suite that must fail on it.
 BEHAVIOUR_FAULTS: tuple[tuple[str, str, str, str], ...] = (

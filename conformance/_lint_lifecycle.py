@@ -5,6 +5,7 @@ maintainers wrote).  The rules themselves are in :mod:`conformance.standards.ver
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -12,7 +13,9 @@ from pathlib import Path
 
 from conformance.errors import ConformanceError, Location
 from conformance.results import LintIssue
-from conformance.standards._diff_model import Bump, Classification
+from conformance.standards._diff_ignore import IgnoreFile, load_ignore_file
+from conformance.standards._diff_model import Bump, Change, Classification
+from conformance.standards._diff_openapi import standard_date
 from conformance.standards._documents import Document, load_document
 from conformance.standards.diff import StandardDiff, diff_standards
 from conformance.standards.loader import find_base, load_standard
@@ -26,7 +29,11 @@ from conformance.standards.versioning import (
     previous_release,
 )
 
-__all__ = ["lint_lifecycle"]
+__all__ = ["REVIEW_FILE", "lint_lifecycle"]
+
+# The maintainers' review of a version's possibly-breaking changes, in its own folder (and so
+# in its content digest): the format of `standards diff --ignore FILE`.
+REVIEW_FILE = "review.yaml"
 
 _inner_lint: ContextVar[bool] = ContextVar("inner_profile_lint", default=False)
 
@@ -122,7 +129,17 @@ def _versioning(
 ) -> None:
     this = Version.parse(str(doc.data.get("version", "")))
     previous_folder = previous_release(folder)
+    review = _load_review(folder, issues)
     if this is None or previous_folder is None:
+        if review is not None and review.entries:
+            issues.append(
+                _issue(
+                    "version-review-unused",
+                    f"{REVIEW_FILE} reviews the changes since the previous release, but "
+                    "there is none to compare with",
+                    _entry_location(review, 0),
+                )
+            )
         return
     previous = Version.parse(previous_folder.name)
     assert previous is not None
@@ -136,6 +153,9 @@ def _versioning(
     hard, soft = needed_bump(diff, previous)
     where = doc.location("/version")
     command = f"conformance standards diff {old.ref} {new.ref}"
+    possibly = diff.by_classification(Classification.POSSIBLY_BREAKING)
+    judged_at = standard_date(new) or dt.datetime.now(dt.UTC).date()
+    reviewed = _apply_review(review, diff, possibly, judged_at, issues) if review else {}
     if made.rank < hard.rank:
         reasons = _reasons(diff, hard)
         issues.append(
@@ -148,18 +168,106 @@ def _versioning(
             )
         )
     elif made.rank < soft.rank:
-        possibly = diff.by_classification(Classification.POSSIBLY_BREAKING)
-        listed = "; ".join(f"[{c.rule}] {c.message_en()}" for c in possibly[:3])
+        unreviewed = [c for c in possibly if id(c) not in reviewed]
+        if not unreviewed and review is not None:
+            listed = "; ".join(f"[{c.rule}] {c.id} ({reviewed[id(c)]})" for c in possibly[:3]) + (
+                f" (and {len(possibly) - 3} more)" if len(possibly) > 3 else ""
+            )
+            issues.append(
+                _issue(
+                    "version-bump-reviewed",
+                    f"version {this} is a {made.value} bump over {previous} with "
+                    f"{len(possibly)} possibly-breaking change(s), each reviewed as not "
+                    f"breaking in {review.path}: {listed}; see: {command}",
+                    where,
+                    "info",
+                )
+            )
+            return
+        listed = "; ".join(f"[{c.rule}] {c.id} {c.message_en()}" for c in unreviewed[:3])
+        more = f" (and {len(unreviewed) - 3} more)" if len(unreviewed) > 3 else ""
+        done = f", {len(possibly) - len(unreviewed)} reviewed in {REVIEW_FILE}" if reviewed else ""
         issues.append(
             _issue(
                 "version-bump-review",
                 f"version {this} is a {made.value} bump over {previous} with "
-                f"{len(possibly)} possibly-breaking change(s): {listed}; confirm none breaks, "
-                f"or make it a {soft.value} bump; see: {command}",
+                f"{len(unreviewed)} possibly-breaking change(s) not reviewed{done}: "
+                f"{listed}{more}; record in {folder / REVIEW_FILE} why none breaks (id, "
+                f"reason, expires per change), or make it a {soft.value} bump; see: {command}",
                 where,
                 "warning",
             )
         )
+
+
+def _load_review(folder: Path, issues: list[LintIssue]) -> IgnoreFile | None:
+    """The version folder's review file, or None (absent, or invalid: an error, located)."""
+    path = folder / REVIEW_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        return load_ignore_file(path)
+    except ConformanceError as exc:
+        message = exc.message.removeprefix("ignore file: ")
+        issues.append(
+            _issue(
+                "version-review-invalid",
+                f"{REVIEW_FILE}: {message} (the format of `standards diff --ignore`: "
+                "docs/standards-lifecycle.md)",
+                exc.location or Location(path),
+            )
+        )
+        return None
+
+
+def _entry_location(review: IgnoreFile, index: int) -> Location:
+    entry = review.entries[index]
+    return Location(review.path, entry.line, f"/accepted/{index}")
+
+
+def _apply_review(
+    review: IgnoreFile,
+    diff: StandardDiff,
+    possibly: list[Change],
+    judged_at: dt.date,
+    issues: list[LintIssue],
+) -> dict[int, str]:
+    """id(change) -> the reason it was reviewed as not breaking, for each possibly-breaking
+    change an entry of the review names (expired ones excepted); every entry that reviews
+    nothing is an error at its line."""
+    acceptance = review.apply([(diff.new.id, possibly)], judged_at)
+    reviewed = {
+        id(change): entry.reason
+        for change in possibly
+        if (entry := acceptance.entry_for(change)) is not None
+    }
+    others = {
+        c.id: c for c in diff.changes if c.classification is not Classification.POSSIBLY_BREAKING
+    }
+    stale = [(entry, "") for entry in acceptance.unused]
+    stale += [
+        (entry, f"it expired on {entry.expires}, before the version takes effect ({judged_at})")
+        for entry, _ in acceptance.expired
+    ]
+    for entry, why in stale:
+        index = review.entries.index(entry)
+        if not why:
+            other = others.get(entry.id)
+            why = (
+                f"it names a {other.classification.value} change ([{other.rule}] "
+                f"{other.message_en()}), which a review does not settle"
+                if other is not None
+                else f"no possibly-breaking change since the previous release has id {entry.id}"
+                + (f" in {entry.standard}" if entry.standard else "")
+            )
+        issues.append(
+            _issue(
+                "version-review-unused",
+                f"{REVIEW_FILE} accepted[{index}] reviews nothing: {why}",
+                _entry_location(review, index),
+            )
+        )
+    return reviewed
 
 
 def _reasons(diff: StandardDiff, needed: Bump) -> str:

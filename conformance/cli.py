@@ -71,14 +71,13 @@ def cmd_standards_show(args: argparse.Namespace) -> int:
 
 
 def cmd_standards_lint(args: argparse.Namespace) -> int:
-    from conformance.lint import lint_paths
+    from conformance.lint import lint_paths, lint_summary
 
     issues, linted = lint_paths([Path(p) for p in args.paths], _standards_dirs(args))
     for issue in issues:
         print(issue.format())
+    print(lint_summary(issues, linted))
     errors = sum(1 for i in issues if i.severity == "error")
-    warnings = len(issues) - errors
-    print(f"{linted} standard version(s) linted: {errors} error(s), {warnings} warning(s)")
     return EXIT_FAIL if errors else EXIT_OK
 
 

@@ -45,7 +45,7 @@ from conformance.standards.operations import Operation, load_operations
 from conformance.standards.seal import XS, load_xsd, resolve_in_folder, version_folder, xsd_closure
 from conformance.validation import SchemaSet
 
-__all__ = ["LintIssue", "lint_folder", "lint_paths", "lint_standard"]
+__all__ = ["LintIssue", "lint_folder", "lint_paths", "lint_standard", "lint_summary"]
 
 API_CORE_CHECKS = ("status_code_documented", "content_type_documented", "response_schema")
 EXPORT_CORE_CHECKS = ("export_records", "export_encoding")
@@ -964,6 +964,17 @@ def _expand(path: Path) -> list[Path]:
             return found
         raise UsageError(f"path={str(path)!r} holds no {MANIFEST} (looked two levels down)")
     raise UsageError(f"path={str(path)!r} does not exist or is not a standard folder")
+
+
+def lint_summary(issues: Sequence[LintIssue], linted: int) -> str:
+    """The last line of ``standards lint``: errors, warnings, and notes when there are any
+    (a note, such as a reviewed version bump, is neither)."""
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = sum(1 for i in issues if i.severity == "warning")
+    notes = len(issues) - errors - warnings
+    return f"{linted} standard version(s) linted: {errors} error(s), {warnings} warning(s)" + (
+        f", {notes} note(s)" if notes else ""
+    )
 
 
 def lint_paths(

@@ -110,7 +110,7 @@ class LintIssue:
     rule: str
     message: str
     location: Location
-    severity: str = "error"  # or "warning"
+    severity: str = "error"  # or "warning", or "info" (a note: neither)
 
     def format(self) -> str:
         return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"

@@ -28,7 +28,7 @@ from tests.conftest import finishes, json_answering, run_cli
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATE = ROOT / "fixtures" / "reference_candidate" / "candidate.yaml"
 TOKEN_ENV = "REFERENCE_CANDIDATE_TOKEN"
-CASES = "gov.service-case@1.1.0"
+CASES = "gov.service-case@2.0.0"
 TRANSITIONS = "POST /cases/{case_id}/transitions"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PORT = re.compile(r"127\.0\.0\.1:[0-9]+")
@@ -258,8 +258,8 @@ def test_lint_refuses_a_broken_behaviour_declaration_naming_file_and_line(
 def test_lint_refuses_a_state_model_whose_transitions_name_no_state(tmp_path: Path) -> None:
     from conformance.lint import lint_folder
 
-    folder = tmp_path / "gov.service-case" / "1.1.0"
-    shutil.copytree(ROOT / "standards" / "gov.service-case" / "1.1.0", folder)
+    folder = tmp_path / "gov.service-case" / "2.0.0"
+    shutil.copytree(ROOT / "standards" / "gov.service-case" / "2.0.0", folder)
     openapi = folder / "openapi.yaml"
     text = openapi.read_text(encoding="utf-8")
     openapi.write_text(text.replace("accepted: [processing]", "accepted: [procesing]"), "utf-8")
@@ -270,7 +270,7 @@ def test_lint_refuses_a_state_model_whose_transitions_name_no_state(tmp_path: Pa
 def test_the_sample_standards_declarations_are_clean() -> None:
     from conformance.lint import lint_folder
 
-    for name in ("gov.service-hall/1.0.0", "gov.service-case/1.1.0", "gov.e-licence/1.1.0"):
+    for name in ("gov.service-hall/1.0.0", "gov.service-case/2.0.0", "gov.e-licence/1.1.0"):
         rules = {i.rule for i in lint_folder(ROOT / "standards" / name)}
         assert not {r for r in rules if r.startswith("behaviour-")}, (name, rules)
 
@@ -486,8 +486,8 @@ def test_the_reference_export_agrees_with_its_api(
 def test_lint_refuses_an_export_view_of_an_export_the_standard_lacks(tmp_path: Path) -> None:
     from conformance.lint import lint_folder
 
-    folder = tmp_path / "gov.service-case" / "1.1.0"
-    shutil.copytree(ROOT / "standards" / "gov.service-case" / "1.1.0", folder)
+    folder = tmp_path / "gov.service-case" / "2.0.0"
+    shutil.copytree(ROOT / "standards" / "gov.service-case" / "2.0.0", folder)
     openapi = folder / "openapi.yaml"
     text = openapi.read_text(encoding="utf-8")
     openapi.write_text(text.replace("export: cases-csv", "export: cases-xml"), "utf-8")

@@ -35,7 +35,7 @@ def test_reference_profile_loads() -> None:
         "gov.e-licence@1.1.0",
         "gov.data-catalogue@1.0.0",
         "gov.service-case@1.0.0",
-        "gov.service-case@1.1.0",
+        "gov.service-case@2.0.0",
         "gov.service-hall@1.0.0",
     }
     for claim in candidate.claims:

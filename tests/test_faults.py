@@ -18,7 +18,7 @@ from tests.conftest import FIXTURE, LOAD_DEPENDENT_CHECKS, TOKEN_ENV
 
 LICENCE = "gov.e-licence@1.1.0"
 CASES = "gov.service-case@1.0.0"
-CASES_STATEFUL = "gov.service-case@1.1.0"  # the case life cycle declared (issue 18)
+CASES_STATEFUL = "gov.service-case@2.0.0"  # the case life cycle declared (issue 18)
 HALLS = "gov.service-hall@1.0.0"  # every paging and filter kind (issue 18)
 
 # fault -> (standard, check that must catch it, clause it must be reported against)

@@ -23,7 +23,7 @@ REFS = [
     "gov.e-licence@1.1.0",
     "gov.e-licence.zj@1.0.0",
     "gov.service-case@1.0.0",
-    "gov.service-case@1.1.0",
+    "gov.service-case@2.0.0",
     "gov.service-hall@1.0.0",
 ]
 

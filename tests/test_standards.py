@@ -30,7 +30,7 @@ def test_the_sample_versions_exist() -> None:
         "gov.e-licence.zj@1.0.0",  # a provincial profile of gov.e-licence@1.1.0
         "gov.data-catalogue@1.0.0",
         "gov.service-case@1.0.0",
-        "gov.service-case@1.1.0",  # 1.0.0 with the case life cycle as a state model
+        "gov.service-case@2.0.0",  # 1.0.0 with the case life cycle as a state model
         "gov.service-hall@1.0.0",  # every paging and filter kind (issue 18)
     }
 

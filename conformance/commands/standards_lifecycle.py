@@ -316,6 +316,7 @@ def _rewrite_openapi(path: Path, old: str, new: str) -> None:
 
 
 def cmd_new_version(args: argparse.Namespace) -> int:
+    from conformance._lint_lifecycle import REVIEW_FILE
     from conformance.standards._documents import load_document
     from conformance.standards.loader import StandardsRepository, load_standard
     from conformance.standards.versioning import Version
@@ -343,7 +344,13 @@ def cmd_new_version(args: argparse.Namespace) -> int:
     staging = Path(tempfile.mkdtemp(prefix=f".{target}-", dir=source.parent))
     try:
         work = staging / str(target)
-        shutil.copytree(source, work, symlinks=False)
+        # the review of the source's changes (review.yaml) is not the new version's
+        shutil.copytree(
+            source,
+            work,
+            symlinks=False,
+            ignore=lambda at, names: [REVIEW_FILE] if Path(at) == source else [],
+        )
         manifest = work / MANIFEST
         manifest.write_text(
             _rewrite_manifest(manifest.read_text(encoding="utf-8"), str(target)), encoding="utf-8"
@@ -376,7 +383,7 @@ def cmd_new_version(args: argparse.Namespace) -> int:
 
 
 def cmd_lint_changed(args: argparse.Namespace) -> int:
-    from conformance.lint import lint_paths
+    from conformance.lint import lint_paths, lint_summary
 
     folders = _changed_folders(args.paths)
     if not folders:
@@ -386,9 +393,7 @@ def cmd_lint_changed(args: argparse.Namespace) -> int:
     for issue in issues:
         print(issue.format())
     errors = sum(1 for i in issues if i.severity == "error")
-    print(
-        f"{linted} standard version(s) linted: {errors} error(s), {len(issues) - errors} warning(s)"
-    )
+    print(lint_summary(issues, linted))
     return EXIT_FAIL if errors else EXIT_OK
 
 

@@ -445,6 +445,69 @@ _OTHER_RULES: tuple[Rule, ...] = (
         "clauses",
         Bump.PATCH,
     ),
+    # clause bindings (binds): which clause a finding is blamed on, the most specific binding
+    # winning; none changes what is checked, each moves blame between the clauses named at a
+    # site (docs/breaking-change-rules.md, "Clause bindings"). A profile keeps its base's.
+    _r(
+        "clause-binding-added",
+        C,
+        False,
+        "SHOULD 或 MAY 条款新增绑定（该条款承接更多问题，其他条款不会因此新增失败）",
+        "binding added to a SHOULD or MAY clause (it takes more findings; no other clause "
+        "gains a failure)",
+        "clauses",
+    ),
+    _r(
+        "clause-binding-added-new-target",
+        C,
+        True,
+        "条款新增绑定，绑定对象为本版本新增（旧版本不会产生与之匹配的问题）",
+        "binding added to a clause for what this version adds (an operation, parameter, status "
+        "or schema location the old version did not have: none of its findings matched)",
+        "clauses",
+    ),
+    _r(
+        "clause-binding-added-must",
+        P,
+        False,
+        "MUST 条款新增绑定（此前记在其他条款或仅为警告的问题可能使其不通过）",
+        "binding added to a MUST clause (findings blamed elsewhere, or only warned of, may "
+        "now fail it)",
+        "clauses",
+    ),
+    _r(
+        "clause-binding-removed",
+        P,
+        False,
+        "条款删除绑定（相应问题改记到其他条款，可能是 MUST 条款）",
+        "binding removed from a clause (its findings move to other clauses, MUST ones included)",
+        "clauses",
+    ),
+    _r(
+        "clause-binding-changed",
+        P,
+        False,
+        "条款绑定改变（问题的归属双向移动）",
+        "clause binding changed (blame for findings moves both ways)",
+        "clauses",
+    ),
+    _r(
+        "clause-bound",
+        P,
+        False,
+        "条款由承接其检查项的全部问题改为只承接绑定匹配的问题（其余问题改记到其他条款）",
+        "clause bound: it took every finding of its checks, now only those its bindings match "
+        "(the others move to other clauses)",
+        "clauses",
+    ),
+    _r(
+        "clause-unbound",
+        P,
+        False,
+        "条款取消全部绑定（重新承接其检查项的全部问题）",
+        "clause unbound: it takes every finding of its checks again",
+        "clauses",
+    ),
     # API
     _r("api-added", C, True, "新增接口定义", "API definition added", "api"),
     _r("api-removed", B, False, "删除全部接口定义", "API definition removed", "api"),

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from conformance.standards._diff_docs import (
     SCHEMA_DOC_KEYS,
@@ -38,7 +39,7 @@ from conformance.standards._diff_openapi import ApiDiffer, standard_date, union
 from conformance.standards._diff_output import render_text
 from conformance.standards._diff_schema import SchemaDiffer, Side, canonical
 from conformance.standards._documents import Document, join_pointer, load_document
-from conformance.standards.model import Clause, ExportSpec, Level, Standard
+from conformance.standards.model import Binding, Clause, ExportSpec, Level, Standard
 from conformance.validation import SchemaSet
 
 __all__ = [
@@ -208,6 +209,8 @@ class _Differ(ApiDiffer):
         self.notice = self.notice_override
         self.old_doc: Any = {}
         self.new_doc: Any = {}
+        # what the old version has that a binding can name (kind -> values), when asked
+        self._old_targets: dict[str, set[str]] | None = None
         # usage site (subject) -> (clauses that apply there, checks the site concerns)
         self.sites: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
@@ -324,6 +327,7 @@ class _Differ(ApiDiffer):
             _text_of(new.text.en),
         ):
             self.add("clause-text-changed", subject, *locs)
+        self._binds(old, new, subject)
         old_checks, new_checks = set(old.checks), set(new.checks)
         if old_checks == new_checks:
             return
@@ -343,6 +347,122 @@ class _Differ(ApiDiffer):
             if old_checks - new_checks:
                 detail = ", ".join(sorted(old_checks - new_checks))
                 self.add("clause-checks-removed", subject, *locs, detail)
+
+    def _binds(self, old: Clause, new: Clause, subject: tuple[str, str]) -> None:
+        """Bindings added, removed or changed on a clause (docs/breaking-change-rules.md,
+        "Clause bindings"): they move the blame for a finding from one clause to another."""
+        before = list(dict.fromkeys(old.binds))[:MAX_BINDINGS]
+        after = list(dict.fromkeys(new.binds))[:MAX_BINDINGS]
+        removed = [b for b in before if b not in after]
+        added = [b for b in after if b not in before]
+        if not removed and not added:
+            return
+
+        def old_loc(binding: Binding) -> Loc:
+            return self._binding_loc(self.old_manifest, old.id, binding)
+
+        def new_loc(binding: Binding) -> Loc:
+            return self._binding_loc(self.new_manifest, new.id, binding)
+
+        old_clause = self._clause_loc(self.old_manifest, old.id, "standard.yaml")
+        new_clause = self._clause_loc(self.new_manifest, new.id, "standard.yaml")
+        if not before:  # every finding of its checks, then only what the bindings match
+            for binding in added:
+                self.add("clause-bound", subject, old_clause, new_loc(binding), _shown(binding))
+            return
+        if not after:  # the reverse: every finding of its checks again
+            for binding in removed:
+                self.add("clause-unbound", subject, old_loc(binding), new_clause, _shown(binding))
+            return
+        # a binding replaced by one of the same kinds (another schema location, another
+        # status...): paired in the order written
+        for binding in list(removed):
+            kinds = tuple(k for k, _ in binding.kinds)
+            other = next((b for b in added if tuple(k for k, _ in b.kinds) == kinds), None)
+            if other is None:
+                continue
+            removed.remove(binding)
+            added.remove(other)
+            detail = f"{_shown(binding)} → {_shown(other)}"
+            self.add("clause-binding-changed", subject, old_loc(binding), new_loc(other), detail)
+        rule = "clause-binding-added-must" if new.level is Level.MUST else "clause-binding-added"
+        for binding in added:
+            # a binding to what the old version did not have matches none of its findings
+            fresh = not self._in_old_version(binding)
+            self.add(
+                "clause-binding-added-new-target" if fresh else rule,
+                subject,
+                old_clause,
+                new_loc(binding),
+                _shown(binding),
+            )
+        for binding in removed:
+            self.add(
+                "clause-binding-removed", subject, old_loc(binding), new_clause, _shown(binding)
+            )
+
+    def _in_old_version(self, binding: Binding) -> bool:
+        """Whether every operation, parameter, status and schema location a binding names was
+        in the old version (checks, formats and export rules are the suite's own: always)."""
+        if self._old_targets is None:
+            self._old_targets = self._targets_of_old()
+        for kind, value in binding.kinds:
+            if kind == "schema":
+                path, _, fragment = value.partition("#")
+                target = (self.old_std.folder / path).resolve()
+                if not target.is_relative_to(self.old_std.folder.resolve()):
+                    return False
+                try:
+                    self.old.schemas.lookup(f"{self.old.schemas.uri(target)}#{fragment}")
+                except Exception:  # no such file or pointer in the old version
+                    return False
+            elif kind in self._old_targets and value not in self._old_targets[kind]:
+                return False
+        return True
+
+    def _targets_of_old(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {"operation": set(), "parameter": set(), "status": set()}
+        if self.old_std.openapi_path is None:
+            return found
+        from conformance.standards._diff_openapi import _operations
+
+        try:
+            operations = _operations(self.old, self.old_std.openapi_path)
+        except Exception:  # an unreadable old API: every target counts as known (cautious)
+            return {}
+        for op in operations:
+            found["operation"].add(op.operation_id)
+            found["parameter"].update(p.name for p in op.parameters)
+            found["status"].update(r.status for r in op.responses)
+            if op.body is not None and op.body.schema_uri is not None:
+                found["parameter"].update(self._body_members(op.body.schema_uri))
+        return found
+
+    def _body_members(self, uri: str) -> set[str]:
+        """The top-level members of a request body's schema (a parameter binding names them)."""
+        try:
+            body, _ = self.old.schemas.lookup(uri)
+            for _ in range(8):  # a top-level $ref chain, bounded
+                if not (isinstance(body, dict) and isinstance(body.get("$ref"), str)):
+                    break
+                uri = urljoin(uri, body["$ref"])
+                body, _ = self.old.schemas.lookup(uri)
+        except Exception:  # an unresolvable body: lint reports it
+            return set()
+        if isinstance(body, dict) and isinstance(body.get("properties"), dict):
+            return {str(name) for name in body["properties"]}
+        return set()
+
+    def _binding_loc(self, manifest: Document | None, clause_id: str, binding: Binding) -> Loc:
+        clause = self._clause_loc(manifest, clause_id, "standard.yaml")
+        if manifest is None or clause.pointer is None:
+            return clause
+        raw = manifest.data["requirements"][int(clause.pointer.rsplit("/", 1)[1])].get("binds")
+        for index, item in enumerate(raw if isinstance(raw, list) else []):
+            if isinstance(item, dict) and Binding.from_dict(item) == binding:
+                pointer = f"{clause.pointer}/binds/{index}"
+                return Loc(clause.file, pointer, None, manifest.line(pointer) or clause.line)
+        return clause
 
     # -- exports ------------------------------------------------------------------------
 
@@ -553,6 +673,14 @@ class _Differ(ApiDiffer):
 
 
 MAX_DOC_FILES = 500
+MAX_BINDINGS = 200  # bindings of one clause compared
+
+
+def _shown(binding: Binding) -> str:
+    """A binding as written in standard.yaml: {operation: getCase, status: 404}."""
+    return "{" + ", ".join(f"{kind}: {value}" for kind, value in binding.kinds) + "}"
+
+
 _SCHEMA_KEYS = frozenset(
     {"$schema", "type", "properties", "$defs", "definitions", "allOf", "anyOf", "oneOf", "$ref"}
 )
