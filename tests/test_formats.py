@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -25,7 +26,11 @@ NAMES = [
     "cn-postcode",
     "date",
     "date-time",
+    "duration",
     "email",
+    "hostname",
+    "ipv4",
+    "ipv6",
     "uri",
     "uuid",
 ]
@@ -327,8 +332,8 @@ def test_format_checker_passes_non_strings(name: str, instance: object) -> None:
 
 
 def test_format_checker_ignores_formats_outside_the_registry() -> None:
-    # ipv4 is a jsonschema built-in; this checker enforces exactly FORMATS.
-    assert _validator({"format": "ipv4"}).is_valid("not an address")
+    # time is a jsonschema built-in; this checker enforces exactly FORMATS.
+    assert _validator({"format": "time"}).is_valid("not a time")
     assert not format_checker().conforms("91110000600037341M", "cn-uscc")
     assert format_checker().conforms("91110000600037341L", "cn-uscc")
 
@@ -355,7 +360,10 @@ SUITE = Path(__file__).resolve().parent / "data/json-schema-test-suite/draft2020
 SUITE_DISAGREEMENTS: set[tuple[str, str]] = set()
 
 
-@pytest.mark.parametrize("name", ["date", "date-time", "email", "uri", "uuid"])
+@pytest.mark.parametrize(
+    "name",
+    ["date", "date-time", "duration", "email", "hostname", "ipv4", "ipv6", "uri", "uuid"],
+)
 def test_agrees_with_json_schema_test_suite(name: str) -> None:
     groups = json.loads((SUITE / "optional/format" / f"{name}.json").read_text("utf-8"))
     disagreements: list[str] = []
@@ -371,3 +379,53 @@ def test_agrees_with_json_schema_test_suite(name: str) -> None:
                 disagreements.append(f"{case['description']}: {case['data']!r}")
     assert compared > 10
     assert disagreements == []
+
+
+# --- ipv4 and ipv6 agree with the standard library's parser --------------------------------
+
+
+def _ipaddress_accepts(kind: type[Any], value: str) -> bool:
+    # ipaddress takes a scope id ("%eth0") since Python 3.9: JSON Schema's ipv6 does not.
+    if "%" in value:
+        return False
+    try:
+        kind(value)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "drawn"),
+    [
+        ("ipv4", ipaddress.IPv4Address, st.ip_addresses(v=4).map(str)),
+        ("ipv6", ipaddress.IPv6Address, st.ip_addresses(v=6).map(str)),
+        ("ipv6", ipaddress.IPv6Address, st.ip_addresses(v=6).map(lambda a: a.exploded)),
+    ],
+)
+def test_ip_formats_agree_with_ipaddress(name: str, kind: type[Any], drawn: Any) -> None:
+    fmt = FORMATS[name]
+
+    @PROPERTY_SETTINGS
+    @given(
+        st.one_of(
+            drawn, fmt.valid(), fmt.invalid(), st.text(alphabet="0123456789abcdef:.%", max_size=45)
+        )
+    )
+    def agree(value: str) -> None:
+        assert (fmt.check(value) is None) == _ipaddress_accepts(kind, value), value
+
+    agree()
+
+
+def test_hostname_a_labels_are_decoded() -> None:
+    check = FORMATS["hostname"].check
+    assert check("xn--fiqs8s.xn--mxtq1m") is None  # 中国.政府
+    assert check("www.gov.cn") is None
+    reason = check("xn--X")
+    assert reason is not None
+    assert "A-label" in reason
+    reason = check("ab--cd.example")
+    assert reason is not None
+    assert "positions 3 and 4" in reason
+    assert check("example.") == "label 2 is empty (a leading, trailing or doubled '.')"

@@ -34,6 +34,8 @@ from urllib.parse import quote, unquote, urldefrag, urljoin
 
 import jsonschema_rs
 
+from conformance.formats._common import DURATION_REGEX
+from conformance.formats._net import HOSTNAME_LDH_REGEX, IPV4_REGEX, IPV6_REGEX
 from conformance.standards._documents import load_data
 
 __all__ = [
@@ -106,6 +108,11 @@ def format_patterns(today_year: int) -> dict[str, str]:
         "cn-mobile": "^1[3-9][0-9]{9}$",
         "cn-postcode": "^[0-8][0-9]{5}$",
         "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        "ipv4": f"^{IPV4_REGEX}$",
+        "ipv6": f"^{IPV6_REGEX}$",
+        "duration": f"^{DURATION_REGEX}$",
+        # LDH labels only: a name with an A-label (xn--) falls back to the exact check
+        "hostname": f"^{HOSTNAME_LDH_REGEX}$",
         "cn-id-number": f"^{_PROVINCES}[0-9]{{4}}{_birth_dates(today_year - 1)}[0-9]{{3}}[0-9X]$",
         "cn-uscc": f"^[1-9ANY]{_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}$",
         # an absolute URI with no IP literal (those fall back to the exact check)
@@ -121,7 +128,9 @@ def format_patterns(today_year: int) -> dict[str, str]:
 # The formats whose pattern accepts exactly what the format accepts: only these may stand
 # for their format where a schema applies it conditionally (under not, oneOf, if...): a
 # pattern that accepts less would turn a `not` around.
-EXACT_PATTERNS = frozenset({"date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid"})
+EXACT_PATTERNS = frozenset(
+    {"date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid", "ipv4", "ipv6", "duration"}
+)
 
 
 # ---------------------------------------------------------------- check characters
