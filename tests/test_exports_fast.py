@@ -22,13 +22,12 @@ from conformance.exports._fast import (
     build_fast_validator,
     fast_path_refusal,
     format_patterns,
-    id_number_check_ok,
-    uscc_check_ok,
 )
 from conformance.exports._keys import KeyHashes, key_hash
 from conformance.exports._parallel import plan_ranges
 from conformance.exports.progress import TerminalProgress
 from conformance.formats import FORMATS
+from conformance.formats._check_characters import id_number_check_ok, uscc_check_ok
 from conformance.standards.loader import load_standard
 from conformance.standards.model import ExportFormat
 from conformance.validation import schema_validator

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conformance.errors import ConformanceError
 from conformance.formats import FORMATS, Format, UnknownFormat, format_checker, get_format
-from conformance.formats._cn import id_check_char, uscc_check_char
+from conformance.formats._check_characters import id_check_char, uscc_check_char
 
 NAMES = [
     "cn-id-number",
