@@ -96,7 +96,7 @@ _PATH_CHARS = f"(?:{_PCHAR}|/)*"
 _QUERY_CHARS = f"(?:{_PCHAR}|[/?])*"
 _AUTHORITY = (
     f"(?:(?:[A-Za-z0-9\\-._~!$&'()*+,;=:]|{_PCT})*@)?"
-    f"(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|{_PCT})*(?::[0-9]*)?"
+    f"(?:\\[{IPV6_REGEX}\\]|(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|{_PCT})*)(?::[0-9]*)?"
 )
 
 
@@ -121,7 +121,7 @@ def format_patterns(today_year: int) -> dict[str, str]:
         "hostname": f"^{HOSTNAME_LDH_REGEX}$",
         "cn-id-number": f"^{_PROVINCES}[0-9]{{4}}{_birth_dates(today_year - 1)}[0-9]{{3}}[0-9X]$",
         "cn-uscc": f"^[1-9ANY]{_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}$",
-        # an absolute URI with no IP literal (those fall back to the exact check)
+        # an absolute URI (an IPvFuture literal falls back to the exact check)
         "uri": f"^[A-Za-z][A-Za-z0-9+.-]*:(?://{_AUTHORITY}(?:/{_PATH_CHARS})?|(?!//){_PATH_CHARS})"
         f"(?:\\?{_QUERY_CHARS})?(?:#{_QUERY_CHARS})?$",
         # the common mailbox: ASCII dot-atom, a dotted LDH domain whose last label starts

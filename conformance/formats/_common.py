@@ -6,11 +6,12 @@ date-time and uri without optional extras), and ASCII-only: non-ASCII digits nev
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+from conformance.formats._net import check_ipv6
 
 if TYPE_CHECKING:
     from hypothesis import strategies as st
@@ -293,12 +294,8 @@ def _address_literal_problem(literal: str) -> str | None:
         return "the address literal has no closing ']'"
     if inner.startswith("IPv6:"):
         address = inner[5:]
-        if "%" in address or "/" in address:
+        if check_ipv6(address) is not None:
             return f"{address!r} is not an IPv6 address (no zone or prefix allowed)"
-        try:
-            ipaddress.IPv6Address(address)
-        except ValueError:
-            return f"{address!r} is not an IPv6 address"
         return None
     if ":" in inner:
         tag, _, content = inner.partition(":")
@@ -449,13 +446,8 @@ def _host_problem(host: str) -> str | None:
         inner = host[1:-1]
         if _IP_FUTURE.fullmatch(inner):
             return None
-        if "%" not in inner:  # RFC 3986 has no zone identifiers
-            try:
-                ipaddress.IPv6Address(inner)
-            except ValueError:
-                pass
-            else:
-                return None
+        if check_ipv6(inner) is None:  # RFC 3986 has no zone identifiers either
+            return None
         return f"IP literal {host!r} is not a valid IPv6 address"
     if not _REG_NAME.fullmatch(host):
         return f"host {host!r} contains a character not allowed there"
