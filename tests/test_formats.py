@@ -266,12 +266,16 @@ def test_check_never_raises_on_arbitrary_text(name: str) -> None:
 
 def test_invalid_strategies_cover_the_documented_defects() -> None:
     # Each kind of near-miss must actually be produced, not just any invalid string.
-    seen: dict[str, set[str]] = {"cn-id-number": set(), "cn-uscc": set(), "date-time": set()}
     markers = {
         "cn-id-number": ["check character is", "no such date", "expected 18", "address code"],
         "cn-uscc": ["check character is", "never uses", "expected 18"],
         "date-time": ["separated by ' '", "no UTC offset"],
+        "ipv4": ["leading zero", "above 255", "expected 4", "not ASCII"],
+        "ipv6": ["zone identifier", "prefix length", "not ASCII"],
+        "hostname": ["is empty", "at most 63", "at most 253", "A-label", "not ASCII"],
+        "duration": ["fraction", "weeks cannot", "expected 'P' first", "has no unit"],
     }
+    seen: dict[str, set[str]] = {name: set() for name in markers}
 
     def collector(name: str) -> Callable[[], None]:
         fmt = FORMATS[name]
@@ -433,3 +437,56 @@ def test_hostname_a_labels_are_decoded() -> None:
     assert reason is not None
     assert "positions 3 and 4" in reason
     assert check("example.") == "label 2 is empty (a leading, trailing or doubled '.')"
+
+
+# --- duration agrees with RFC 3339 Appendix A's ABNF, read literally ------------------------
+
+
+def _abnf_duration(value: str) -> bool:
+    """RFC 3339 Appendix A, rule by rule (no regular expression): an independent oracle."""
+
+    def number_then(text: str, unit: str) -> str | None:
+        """The rest after 1*DIGIT unit, or None."""
+        digits = len(text) - len(text.lstrip("0123456789"))
+        if digits and text[digits : digits + 1] == unit:
+            return text[digits + 1 :]
+        return None
+
+    def chain(text: str, units: str) -> set[str]:
+        """Rests after e.g. dur-hour = 1*DIGIT "H" [dur-minute], from each start unit."""
+        rests: set[str] = set()
+        for start in range(len(units)):
+            rest = number_then(text, units[start])
+            for unit in units[start + 1 :]:
+                if rest is None:
+                    break
+                rests.add(rest)
+                rest = number_then(rest, unit)
+            if rest is not None:
+                rests.add(rest)
+        return rests
+
+    def dur_time(text: str) -> set[str]:
+        return chain(text[1:], "HMS") if text.startswith("T") else set()
+
+    if not value.startswith("P"):
+        return False
+    body = value[1:]
+    if number_then(body, "W") == "":
+        return True
+    if "" in dur_time(body):
+        return True
+    return any(rest == "" or "" in dur_time(rest) for rest in chain(body, "YMD"))
+
+
+def test_duration_agrees_with_the_abnf() -> None:
+    fmt = FORMATS["duration"]
+
+    @PROPERTY_SETTINGS
+    @given(
+        st.one_of(fmt.valid(), fmt.invalid(), st.text(alphabet="PYMWDTHS0123456789.-", max_size=14))
+    )
+    def agree(value: str) -> None:
+        assert (fmt.check(value) is None) == _abnf_duration(value), value
+
+    agree()

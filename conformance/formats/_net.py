@@ -190,6 +190,7 @@ def ipv6_valid() -> st.SearchStrategy[str]:
 def ipv6_invalid() -> st.SearchStrategy[str]:
     groups, valid = _groups(), ipv6_valid()
     return st.one_of(
+        groups.map(lambda g: ":".join(g[:7]) + ":\uff11"),  # a full-width digit one
         groups.map(lambda g: ":".join(g[:7])),  # seven groups, no '::'
         st.tuples(groups, st.text(alphabet=_HEX, min_size=1, max_size=4)).map(
             lambda t: ":".join([*t[0], t[1]])  # nine groups
@@ -314,6 +315,8 @@ def hostname_valid() -> st.SearchStrategy[str]:
 def hostname_invalid() -> st.SearchStrategy[str]:
     valid = st.lists(_ldh_label(), min_size=1, max_size=3).map(_fit)
     return st.one_of(
+        valid.map(lambda v: v + "．cn"),  # full-width full stop (U+FF0E)
+        valid.map(lambda v: "政府." + v),  # a U-label is an idn-hostname, not a hostname
         valid.map(lambda v: v + "."),
         valid.map(lambda v: "." + v),
         st.tuples(valid, valid).map(lambda t: f"{t[0]}..{t[1]}"),
@@ -325,8 +328,6 @@ def hostname_invalid() -> st.SearchStrategy[str]:
         st.lists(_ldh_label(), min_size=5, max_size=8).map(
             lambda labels: ".".join(label.ljust(63, "a") for label in labels)
         ),  # more than 253 characters
-        valid.map(lambda v: v + "．cn"),  # full-width full stop (U+FF0E)
-        valid.map(lambda v: "政府." + v),  # a U-label is an idn-hostname, not a hostname
         st.sampled_from(["ab--cd.com", "xn--X", "xn--a.gov.cn", "XN--aa---o47jg78q"]),
         st.just(""),
         valid.map(lambda v: v + "\n"),
