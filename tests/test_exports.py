@@ -21,18 +21,14 @@ from conformance.exports import (
     _readers,
     validate_export,
 )
+from conformance.formats._check_characters import id_check_char
 from conformance.standards.model import CsvOptions, ExportFormat, ExportSpec, Text
-
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
 def id_number(seq: int) -> str:
     """A valid citizen ID number (address 110105, born 1949-12-31) with sequence ``seq``."""
     first17 = f"11010519491231{seq % 1000:03d}"
-    return (
-        first17
-        + "10X98765432"[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-    )
+    return first17 + id_check_char(first17)
 
 
 def wrong_check(value: str) -> str:

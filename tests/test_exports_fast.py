@@ -22,13 +22,12 @@ from conformance.exports._fast import (
     build_fast_validator,
     fast_path_refusal,
     format_patterns,
-    id_number_check_ok,
-    uscc_check_ok,
 )
 from conformance.exports._keys import KeyHashes, key_hash
 from conformance.exports._parallel import plan_ranges
 from conformance.exports.progress import TerminalProgress
 from conformance.formats import FORMATS
+from conformance.formats._check_characters import id_number_check_ok, uscc_check_ok
 from conformance.standards.loader import load_standard
 from conformance.standards.model import ExportFormat
 from conformance.validation import schema_validator
@@ -68,6 +67,33 @@ def test_pattern_never_accepts_what_the_format_rejects(name: str) -> None:
             assert fast == (FORMATS[name].check(value) is None), value
 
     agree()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://[2001:db8::1]:8080/x",
+        "https://[::ffff:1.2.3.4]/a?b#c",
+        "ldap://[2001:db8::7]/c=GB?objectClass?one",
+    ],
+)
+def test_uri_pattern_takes_ipv6_literals(value: str) -> None:
+    assert _pattern("uri").is_valid(value)
+    assert FORMATS["uri"].check(value) is None
+
+
+def test_hostname_pattern_takes_every_name_without_an_a_label() -> None:
+    validator = _pattern("hostname")
+    assert not validator.is_valid("xn--fiqs8s.gov.cn")  # the exact check decides
+    assert FORMATS["hostname"].check("xn--fiqs8s.gov.cn") is None
+
+    @FAST
+    @given(FORMATS["hostname"].valid())
+    def taken(value: str) -> None:
+        if not any(label[2:4] == "--" for label in value.split(".")):
+            assert validator.is_valid(value), value
+
+    taken()
 
 
 def test_check_characters_by_arithmetic_match_the_formats() -> None:

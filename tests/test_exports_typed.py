@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import numpy as np
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
-from conformance.exports._fast import build_fast_validator, id_number_check_ok, uscc_check_ok
-from conformance.exports._typed import build_typed_records, id_numbers_wrong, usccs_wrong
+from conformance.exports._fast import build_fast_validator
+from conformance.exports._typed import build_typed_records
 from conformance.formats import FORMATS
 from conformance.standards.loader import load_standard
 from conformance.validation import schema_validator
@@ -159,35 +158,6 @@ def test_typed_path_refuses_lines_the_parsers_disagree_on() -> None:
     accepted, refused = typed.accepted(lines)
     assert len(accepted) == 1
     assert refused == [1, 2, 3, 4, 5]
-
-
-@pytest.mark.parametrize(
-    ("wrong", "scalar", "alphabet", "last"),
-    [
-        (id_numbers_wrong, id_number_check_ok, "0123456789", "0123456789X"),
-        (usccs_wrong, uscc_check_ok, "0123456789ABCDEFGHJKLMNPQRTUWXY", None),
-    ],
-)
-def test_check_characters_in_arrays_match_one_by_one(
-    wrong: Any, scalar: Any, alphabet: str, last: str | None
-) -> None:
-    @CHECKS
-    @given(
-        st.lists(
-            st.tuples(
-                st.text(alphabet, min_size=17, max_size=17),
-                st.sampled_from(last or alphabet),
-            ),
-            min_size=1,
-            max_size=40,
-        )
-    )
-    def agree(parts: list[tuple[str, str]]) -> None:
-        codes = [head + tail for head, tail in parts]
-        rows = np.frombuffer("".join(codes).encode(), np.uint8).reshape(len(codes), 18)
-        assert wrong(rows).tolist() == [not scalar(code) for code in codes]
-
-    agree()
 
 
 def test_msgspec_dates_accept_only_what_the_date_format_accepts() -> None:

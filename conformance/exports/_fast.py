@@ -1,5 +1,7 @@
 """The fast path of record validation: jsonschema-rs plus compiled check-character sites.
 
+(The check-character arithmetic itself lives in ``conformance.formats._check_characters``.)
+
 A record is first checked by :class:`FastValidator`, which only answers *valid or not*:
 
 - jsonschema-rs validates a copy of the record schema in which every ``format`` the suite
@@ -34,6 +36,14 @@ from urllib.parse import quote, unquote, urldefrag, urljoin
 
 import jsonschema_rs
 
+from conformance.formats._check_characters import (
+    CHECK_CHARACTERS,
+    CHECK_EXPRESSIONS,
+    CHECK_NAMESPACE,
+    WRONG_CHECK_CHARACTERS,
+)
+from conformance.formats._common import DURATION_REGEX
+from conformance.formats._net import HOSTNAME_LDH_REGEX, IPV4_REGEX, IPV6_REGEX
 from conformance.standards._documents import load_data
 
 __all__ = [
@@ -43,8 +53,6 @@ __all__ = [
     "build_fast_validator",
     "exact_only",
     "fast_path_refusal",
-    "id_number_check_ok",
-    "uscc_check_ok",
 ]
 
 _MAX_DEPTH = 64  # schema nesting followed when looking for sites
@@ -88,7 +96,7 @@ _PATH_CHARS = f"(?:{_PCHAR}|/)*"
 _QUERY_CHARS = f"(?:{_PCHAR}|[/?])*"
 _AUTHORITY = (
     f"(?:(?:[A-Za-z0-9\\-._~!$&'()*+,;=:]|{_PCT})*@)?"
-    f"(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|{_PCT})*(?::[0-9]*)?"
+    f"(?:\\[{IPV6_REGEX}\\]|(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|{_PCT})*)(?::[0-9]*)?"
 )
 
 
@@ -96,7 +104,7 @@ def format_patterns(today_year: int) -> dict[str, str]:
     """Anchored ECMA-262 patterns accepting only values each format's check accepts.
 
     ``cn-id-number`` and ``cn-uscc`` patterns cover the structure only: the check character
-    is verified separately (:func:`id_number_check_ok`, :func:`uscc_check_ok`). Birth dates
+    is verified separately (``conformance.formats._check_characters``). Birth dates
     stop at the end of last year (China time), so "not in the future" holds whatever the day.
     """
     return {
@@ -106,9 +114,14 @@ def format_patterns(today_year: int) -> dict[str, str]:
         "cn-mobile": "^1[3-9][0-9]{9}$",
         "cn-postcode": "^[0-8][0-9]{5}$",
         "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        "ipv4": f"^{IPV4_REGEX}$",
+        "ipv6": f"^{IPV6_REGEX}$",
+        "duration": f"^{DURATION_REGEX}$",
+        # LDH labels only: a name with an A-label (xn--) falls back to the exact check
+        "hostname": f"^{HOSTNAME_LDH_REGEX}$",
         "cn-id-number": f"^{_PROVINCES}[0-9]{{4}}{_birth_dates(today_year - 1)}[0-9]{{3}}[0-9X]$",
         "cn-uscc": f"^[1-9ANY]{_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}$",
-        # an absolute URI with no IP literal (those fall back to the exact check)
+        # an absolute URI (an IPvFuture literal falls back to the exact check)
         "uri": f"^[A-Za-z][A-Za-z0-9+.-]*:(?://{_AUTHORITY}(?:/{_PATH_CHARS})?|(?!//){_PATH_CHARS})"
         f"(?:\\?{_QUERY_CHARS})?(?:#{_QUERY_CHARS})?$",
         # the common mailbox: ASCII dot-atom, a dotted LDH domain whose last label starts
@@ -121,41 +134,9 @@ def format_patterns(today_year: int) -> dict[str, str]:
 # The formats whose pattern accepts exactly what the format accepts: only these may stand
 # for their format where a schema applies it conditionally (under not, oneOf, if...): a
 # pattern that accepts less would turn a `not` around.
-EXACT_PATTERNS = frozenset({"date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid"})
-
-
-# ---------------------------------------------------------------- check characters
-
-_ID_CHECK = "10X98765432"
-_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-# Each USCC character as the base-36 digit of its value (0..30), so int(..., 34) can sum.
-# A bytes table: the pattern has made the value ASCII, and bytes.translate is 3x str's.
-_USCC_TO_DIGITS = bytes.maketrans(_USCC_CHARSET.encode(), b"0123456789ABCDEFGHIJKLMNOPQRSTU")
-
-
-def id_number_check_ok(value: str) -> bool:
-    """GB 11643 MOD 11-2 check character of a structurally valid ID number.
-
-    The weights are 2^(18-i) mod 11; as 13 = 2 (mod 11), the weighted sum is twice the
-    first 17 digits read in base 13, which ``int`` computes in C.
-    """
-    return value[17] == _ID_CHECK[(2 * int(value[:17], 13)) % 11]
-
-
-def uscc_check_ok(value: str) -> bool:
-    """GB 32100 check character of a structurally valid USCC.
-
-    The weights are 3^(i-1) mod 31; as 34 = 3 (mod 31), the weighted sum is the first 17
-    characters, reversed and mapped to their values, read in base 34.
-    """
-    total = int(value.encode()[16::-1].translate(_USCC_TO_DIGITS), 34)
-    return value[17] == _USCC_CHARSET[-total % 31]
-
-
-CHECK_CHARACTERS: Mapping[str, Callable[[str], bool]] = {
-    "cn-id-number": id_number_check_ok,
-    "cn-uscc": uscc_check_ok,
-}
+EXACT_PATTERNS = frozenset(
+    {"date", "cn-division-code", "cn-mobile", "cn-postcode", "uuid", "ipv4", "ipv6", "duration"}
+)
 
 
 def _today_year() -> int:
@@ -535,16 +516,6 @@ def _add_pattern(node: dict[str, Any], pattern: str) -> None:
 
 _CACHE_LIMIT = 4096  # values remembered as valid per format (issuer codes repeat a lot)
 
-# The check-character test of each format, as an expression over a structurally valid
-# value ``{v}`` (same arithmetic as the functions above), inlined in the site code
-# because a function call per value costs as much as the test itself.
-_CHECK_EXPRESSIONS = {
-    "cn-id-number": "{v}[17] == ID_CHECK[2 * int({v}[:17], 13) % 11]",
-    "cn-uscc": (
-        "{v}[17] == USCC_CHARSET[-int({v}.encode()[16::-1].translate(USCC_DIGITS), 34) % 31]"
-    ),
-}
-
 
 def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
     """Python source of ``def sites_ok(v0)``: False when a check character is wrong.
@@ -566,7 +537,7 @@ def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
         name = f"v{var}"
         for fmt in node.get(None, []):
             index = next(caches)
-            test = _CHECK_EXPRESSIONS[fmt].format(v=name)
+            test = CHECK_EXPRESSIONS[fmt].format(v=name)
             lines.append(f"{indent}if type({name}) is str and {name} not in OK{index}:")
             lines.append(f"{indent}    if not ({test}): return False")
             lines.append(f"{indent}    if len(OK{index}) < LIMIT: OK{index}.add({name})")
@@ -595,12 +566,7 @@ def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
 
 
 def _site_namespace(sites: dict[tuple[Step, ...], str]) -> dict[str, Any]:
-    namespace: dict[str, Any] = {
-        "LIMIT": _CACHE_LIMIT,
-        "ID_CHECK": _ID_CHECK,
-        "USCC_CHARSET": _USCC_CHARSET,
-        "USCC_DIGITS": _USCC_TO_DIGITS,
-    }
+    namespace: dict[str, Any] = {"LIMIT": _CACHE_LIMIT, **CHECK_NAMESPACE}
     for index in range(len(sites)):
         namespace[f"OK{index}"] = set()
     return namespace
@@ -877,15 +843,17 @@ def format_batch_check(fmt: Any) -> Callable[[list[str]], set[str]]:
     (it may accept what its pattern does not)."""
     pattern_text = format_patterns(_today_year()).get(fmt.name)
     fullmatch = re.compile(pattern_text[1:-1]).fullmatch if pattern_text else None
-    extra = CHECK_CHARACTERS.get(fmt.name)
+    wrong_rows = WRONG_CHECK_CHARACTERS.get(fmt.name)
     check = cached_format_check(fmt)
     seen: set[str] = set()
 
     def refused(values: list[str]) -> set[str]:
         fresh = list(set(values).difference(seen))
         good = list(compress(fresh, map(fullmatch, fresh))) if fullmatch is not None else []
-        if extra is not None:
-            good = list(compress(good, map(extra, good)))
+        if wrong_rows is not None and good:  # 18 ASCII characters each: the pattern says so
+            wrong = set(wrong_rows("".join(good).encode()))
+            if wrong:
+                good = [value for row, value in enumerate(good) if row not in wrong]
         bad = set(fresh).difference(good)
         if bad:
             bad = {value for value in bad if not check(value)}

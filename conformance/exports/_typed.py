@@ -5,7 +5,8 @@ The record schema, when it stays within a plain subset, is translated into msgsp
 and range constraints, ``datetime.date``). Leaf values msgspec cannot check exactly
 (patterns, formats, check characters) become *columns*: the values of a block, gathered per
 leaf, checked by one jsonschema-rs call per block against a copy of the leaf schema, and
-their check characters by arithmetic over all of them at once (numpy).
+their check characters by arithmetic over all of them at once
+(``conformance.formats._check_characters``).
 
 CSV rows of string columns need no parsing: when the record schema is a closed object of
 leaf properties, each column of a block of rows is checked the same way, and records are
@@ -30,10 +31,8 @@ from typing import Annotated, Any, Literal, TypeVar, Union
 
 import jsonschema_rs
 import msgspec
-import numpy as np
 
 from conformance.exports._fast import (
-    CHECK_CHARACTERS,
     NoFastPath,
     _add_pattern,
     _copy,
@@ -41,6 +40,11 @@ from conformance.exports._fast import (
     _exact_formats,
     _today_year,
     format_patterns,
+)
+from conformance.formats._check_characters import (
+    CHECK_CHARACTERS,
+    CODE_WIDTH,
+    WRONG_CHECK_CHARACTERS,
 )
 
 __all__ = [
@@ -91,36 +95,7 @@ _MAX_DEPTH = 16
 
 # ---------------------------------------------------------------- check characters, in arrays
 
-CHECKED_WIDTH = 18  # both codes with a check character are 18 characters long
-# Weighted sums as float64 matrix products (BLAS): exact, every sum is below 2^53.
-_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.float64)
-_ID_OFFSET = 48 * _ID_WEIGHTS.sum()  # the ASCII code of "0" in every place
-_ID_CHECK = np.frombuffer(b"10X98765432", np.uint8)
-_USCC_CHARSET = b"0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUES = np.zeros(256, dtype=np.uint8)
-_USCC_VALUES[np.frombuffer(_USCC_CHARSET, np.uint8)] = np.arange(len(_USCC_CHARSET))
-_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.float64)
-_USCC_CHECK = np.frombuffer(_USCC_CHARSET, np.uint8)
-
-
-def id_numbers_wrong(rows: Any) -> Any:
-    """Per row of ASCII codes (structurally valid ID numbers): is the check character wrong?
-    GB 11643 MOD 11-2: weights 2^(17-i) mod 11 over the first 17 digits."""
-    total = (rows[:, :17] @ _ID_WEIGHTS - _ID_OFFSET).astype(np.int64) % 11
-    return _ID_CHECK[total] != rows[:, 17]
-
-
-def usccs_wrong(rows: Any) -> Any:
-    """Per row of ASCII codes (structurally valid USCCs): is the check character wrong?
-    GB 32100: weights 3^i mod 31, the check is the value making the sum 0 mod 31."""
-    total = (np.take(_USCC_VALUES, rows[:, :17]) @ _USCC_WEIGHTS).astype(np.int64) % 31
-    return _USCC_CHECK[-total % 31] != rows[:, 17]
-
-
-WRONG_CHECK_CHARACTERS: dict[str, Callable[[Any], Any]] = {
-    "cn-id-number": id_numbers_wrong,
-    "cn-uscc": usccs_wrong,
-}
+CHECKED_WIDTH = CODE_WIDTH  # both codes with a check character are 18 characters long
 
 
 class NoTypedPath(Exception):
@@ -132,8 +107,8 @@ class _Column:
     """The values at one leaf of the record, checked a block at a time."""
 
     validator: Any  # jsonschema-rs, of an array of the leaf's values
-    # rows (an array of 18 ASCII codes each) whose check character is wrong
-    wrong_check: Callable[[Any], Any] | None
+    # the rows (of 18 bytes each, joined) whose check character is wrong
+    wrong_check: Callable[[bytes], list[int]] | None
     strings_only: bool  # the leaf admits strings alone (no null beside them)
 
 
@@ -246,10 +221,9 @@ def _check_characters(
 
 
 def _mark_wrong(
-    wrong_check: Callable[[Any], Any], data: bytes, rows: Sequence[int], bad: set[int]
+    wrong_check: Callable[[bytes], list[int]], data: bytes, rows: Sequence[int], bad: set[int]
 ) -> None:
-    array = np.frombuffer(data, np.uint8).reshape(len(data) // CHECKED_WIDTH, CHECKED_WIDTH)
-    for index in np.flatnonzero(wrong_check(array)).tolist():
+    for index in wrong_check(data):
         bad.add(rows[index])
 
 

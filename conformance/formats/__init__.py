@@ -18,7 +18,7 @@ import jsonschema
 from jsonschema.exceptions import FormatError
 
 from conformance.errors import ConformanceError
-from conformance.formats import _cn, _common
+from conformance.formats import _cn, _common, _net
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -96,12 +96,42 @@ _ALL = (
         _common.date_time_invalid,
     ),
     Format(
+        "duration",
+        "RFC 3339 Appendix A duration: P, then Y-M-D and T H-M-S in order without gaps, "
+        "or weeks alone; whole numbers only.",
+        _common.check_duration,
+        _common.duration_valid,
+        _common.duration_invalid,
+    ),
+    Format(
         "email",
         "RFC 5321 mailbox as RFC 6531 internationalizes it: a dot-atom or quoted local part, "
         "'@', a fully-qualified domain name or an address literal.",
         _common.check_email,
         _common.email_valid,
         _common.email_invalid,
+    ),
+    Format(
+        "hostname",
+        "RFC 1123 host name: labels of 1-63 letters, digits and inner hyphens, at most 253 "
+        "characters, no trailing dot; an xn-- label must be a valid IDNA A-label.",
+        _net.check_hostname,
+        _net.hostname_valid,
+        _net.hostname_invalid,
+    ),
+    Format(
+        "ipv4",
+        "RFC 2673 dotted-quad IPv4 address: four decimal octets 0-255, no leading zeros.",
+        _net.check_ipv4,
+        _net.ipv4_valid,
+        _net.ipv4_invalid,
+    ),
+    Format(
+        "ipv6",
+        "RFC 4291 IPv6 address text, '::' compression and an IPv4 tail allowed; no zone id.",
+        _net.check_ipv6,
+        _net.ipv6_valid,
+        _net.ipv6_invalid,
     ),
     Format(
         "uri",

@@ -11,6 +11,14 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from conformance.formats._check_characters import (
+    ID_CHECK,
+    USCC_CHARSET,
+    USCC_VALUE,
+    id_check_char,
+    uscc_check_char,
+)
+
 if TYPE_CHECKING:
     from hypothesis import strategies as st
 else:
@@ -25,14 +33,12 @@ __all__ = [
     "check_uscc",
     "division_code_invalid",
     "division_code_valid",
-    "id_check_char",
     "id_number_invalid",
     "id_number_valid",
     "mobile_invalid",
     "mobile_valid",
     "postcode_invalid",
     "postcode_valid",
-    "uscc_check_char",
     "uscc_invalid",
     "uscc_valid",
 ]
@@ -51,17 +57,14 @@ _BAD_PREFIXES = [f"{n:02d}" for n in range(100) if f"{n:02d}" not in PROVINCE_PR
 
 _SIX_DIGITS = re.compile(r"[0-9]{6}")
 
-# GB 11643-1999: weights 2^(18-i) mod 11, check character "10X98765432"[sum mod 11].
-_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_ID_CHECK = "10X98765432"
+# GB 11643-1999 and GB 32100-2015 check characters: see _check_characters.
 _ID_MIN_BIRTH = date(1900, 1, 1)
 # The issuing authority's calendar decides "not in the future"; China is UTC+8 all year.
 _CHINA_TZ = timezone(timedelta(hours=8))
 
-# GB 32100-2015: 31 characters (no I O S V Z), weights 3^(i-1) mod 31.
-_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARSET)}
-_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+# GB 32100-2015: 31 characters (no I O S V Z).
+_USCC_CHARSET = USCC_CHARSET
+_USCC_VALUE = USCC_VALUE
 _USCC_AUTHORITIES = "123456789ANY"
 _USCC_FORBIDDEN = "IOSVZ"
 
@@ -139,11 +142,6 @@ def division_code_invalid() -> st.SearchStrategy[str]:
 # --- cn-id-number -----------------------------------------------------------------------
 
 
-def id_check_char(first17: str) -> str:
-    """The MOD 11-2 check character for the first 17 digits of an ID number."""
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
-
-
 def check_id_number(value: str) -> str | None:
     """GB 11643-1999 citizen identity number, 18 characters."""
     if len(value) != 18:
@@ -219,7 +217,7 @@ def _out_of_range_birth_dates() -> st.SearchStrategy[str]:
 
 def _wrong_id_check(first17: str, pick: int) -> str:
     right = id_check_char(first17)
-    others = [c for c in _ID_CHECK if c != right]
+    others = [c for c in ID_CHECK if c != right]
     return first17 + others[pick % len(others)]
 
 
@@ -260,12 +258,6 @@ def id_number_invalid() -> st.SearchStrategy[str]:
 
 
 # --- cn-uscc ----------------------------------------------------------------------------
-
-
-def uscc_check_char(first17: str) -> str:
-    """The GB 32100 check character for the first 17 characters of a USCC."""
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARSET[(31 - total % 31) % 31]
 
 
 def check_uscc(value: str) -> str | None:

@@ -1,4 +1,4 @@
-"""General-purpose formats: date, date-time, email, uri, uuid.
+"""General-purpose formats: date, date-time, duration, email, uri, uuid.
 
 Stricter than python-jsonschema's defaults (which only look for '@' in an email and skip
 date-time and uri without optional extras), and ASCII-only: non-ASCII digits never count.
@@ -6,11 +6,12 @@ date-time and uri without optional extras), and ASCII-only: non-ASCII digits nev
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+from conformance.formats._net import check_ipv6
 
 if TYPE_CHECKING:
     from hypothesis import strategies as st
@@ -20,6 +21,7 @@ else:
 __all__ = [
     "check_date",
     "check_date_time",
+    "check_duration",
     "check_email",
     "check_uri",
     "check_uuid",
@@ -27,6 +29,8 @@ __all__ = [
     "date_time_invalid",
     "date_time_valid",
     "date_valid",
+    "duration_invalid",
+    "duration_valid",
     "email_invalid",
     "email_valid",
     "uri_invalid",
@@ -290,12 +294,8 @@ def _address_literal_problem(literal: str) -> str | None:
         return "the address literal has no closing ']'"
     if inner.startswith("IPv6:"):
         address = inner[5:]
-        if "%" in address or "/" in address:
+        if check_ipv6(address) is not None:
             return f"{address!r} is not an IPv6 address (no zone or prefix allowed)"
-        try:
-            ipaddress.IPv6Address(address)
-        except ValueError:
-            return f"{address!r} is not an IPv6 address"
         return None
     if ":" in inner:
         tag, _, content = inner.partition(":")
@@ -446,13 +446,8 @@ def _host_problem(host: str) -> str | None:
         inner = host[1:-1]
         if _IP_FUTURE.fullmatch(inner):
             return None
-        if "%" not in inner:  # RFC 3986 has no zone identifiers
-            try:
-                ipaddress.IPv6Address(inner)
-            except ValueError:
-                pass
-            else:
-                return None
+        if check_ipv6(inner) is None:  # RFC 3986 has no zone identifiers either
+            return None
         return f"IP literal {host!r} is not a valid IPv6 address"
     if not _REG_NAME.fullmatch(host):
         return f"host {host!r} contains a character not allowed there"
@@ -641,4 +636,100 @@ def uuid_invalid() -> st.SearchStrategy[str]:
             lambda t: _replace_at(t[0], t[1], "0")
         ),
         valid.map(lambda v: v + "\n"),
+    )
+
+
+# --- duration ---------------------------------------------------------------------------
+
+# RFC 3339 Appendix A: dur-date / dur-time / dur-week after "P", integers only.
+_DUR_TIME = "T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S)"
+_DUR_DATE = f"(?:[0-9]+D|[0-9]+M(?:[0-9]+D)?|[0-9]+Y(?:[0-9]+M(?:[0-9]+D)?)?)(?:{_DUR_TIME})?"
+DURATION_REGEX = f"P(?:{_DUR_DATE}|{_DUR_TIME}|[0-9]+W)"
+"""RFC 3339 Appendix A duration, unanchored (ECMA-262 and Python)."""
+_DURATION = re.compile(DURATION_REGEX)
+_DUR_ELEMENT = re.compile(r"([0-9]*)([^0-9]?)")
+
+
+def check_duration(value: str) -> str | None:
+    """RFC 3339 Appendix A duration: P, then years-months-days (each optional, in order, with
+    no gap), then T and hours-minutes-seconds the same way; or P and weeks alone."""
+    if _DURATION.fullmatch(value):
+        return None
+    if not value.startswith("P"):
+        return "expected 'P' first"
+    if not value.isascii():
+        return f"character {next(c for c in value if not c.isascii())!r} is not ASCII"
+    if re.search("[.,]", value):
+        return "a fraction is not allowed (RFC 3339 durations are whole numbers)"
+    date_part, t, time_part = value[1:].partition("T")
+    if not date_part and not time_part:
+        return "no element after 'P'" if not t else "no element after 'PT'"
+    if t and not time_part:
+        return "'T' is followed by no hour, minute or second"
+    if "W" in value and not re.fullmatch("P[0-9]*W", value):
+        return "weeks cannot be combined with other elements"
+    for part, units, where in ((date_part, "YMDW", "before 'T'"), (time_part, "HMS", "after 'T'")):
+        for match in _DUR_ELEMENT.finditer(part):
+            number, unit = match.groups()
+            if not number and not unit:
+                break
+            if not number:
+                return f"{unit!r} has no number before it"
+            if not unit:
+                return f"the number {number} has no unit"
+            if unit not in units:
+                return f"{unit!r} is not a unit {where} (expected one of {', '.join(units)})"
+    return "units out of order or skipped (expected Y, M, D then T, H, M, S; M after Y before D)"
+
+
+def _duration_parts(values: list[int], units: str, start: int, count: int) -> str:
+    return "".join(f"{v}{u}" for v, u in zip(values, units[start : start + count], strict=False))
+
+
+def duration_valid() -> st.SearchStrategy[str]:
+    numbers = st.lists(
+        st.one_of(st.integers(0, 99), st.integers(0, 10**12), st.just(0)), min_size=3, max_size=3
+    )
+    # each part: a run of consecutive units, e.g. Y M D, M D, D; H M S, M S, S
+    date = st.tuples(numbers, st.integers(0, 2)).flatmap(
+        lambda t: st.integers(1, 3 - t[1]).map(lambda n: _duration_parts(t[0], "YMD", t[1], n))
+    )
+    time = st.tuples(numbers, st.integers(0, 2)).flatmap(
+        lambda t: st.integers(1, 3 - t[1]).map(
+            lambda n: "T" + _duration_parts(t[0], "HMS", t[1], n)
+        )
+    )
+    return st.one_of(
+        st.tuples(date, st.one_of(st.just(""), time)).map(lambda t: "P" + t[0] + t[1]),
+        time.map(lambda t: "P" + t),
+        st.integers(0, 520).map(lambda n: f"P{n}W"),
+        st.sampled_from(["P1D", "PT1H", "P1Y", "P1M", "PT1M", "P30D", "P01D"]),
+    )
+
+
+def duration_invalid() -> st.SearchStrategy[str]:
+    valid = duration_valid()
+    n = st.integers(0, 99)
+    return st.one_of(
+        n.map(lambda v: f"P{v}"),
+        st.just("P"),
+        st.just("PT"),
+        n.map(lambda v: f"P{v}YT"),
+        valid.map(lambda v: v[1:]),  # no P
+        valid.map(lambda v: "-" + v),
+        valid.map(lambda v: v.lower()),
+        valid.map(lambda v: v + "\n"),
+        valid.map(lambda v: " " + v),
+        st.tuples(n, n).map(lambda t: f"P{t[0]}D{t[1]}Y"),  # out of order
+        st.tuples(n, n).map(lambda t: f"P{t[0]}D{t[1]}H"),  # no T
+        st.tuples(n, n).map(lambda t: f"P{t[0]}Y{t[1]}D"),  # month skipped
+        st.tuples(n, n).map(lambda t: f"PT{t[0]}H{t[1]}S"),  # minute skipped
+        st.tuples(n, n).map(lambda t: f"P{t[0]}Y{t[1]}W"),
+        st.tuples(n, n).map(lambda t: f"P{t[0]}WT{t[1]}H"),
+        n.map(lambda v: f"PT{v}.5S"),
+        n.map(lambda v: f"PT{v},5S"),
+        n.map(lambda v: f"PT{v}D"),
+        n.map(lambda v: f"P{v}S"),
+        st.just("P1e2D"),
+        n.map(lambda v: "P" + "".join(chr(0xFF10 + int(c)) for c in str(v)) + "D"),
     )

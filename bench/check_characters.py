@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Benchmark: check characters of a batch of codes, three ways, measured in the same run.
+
+The export paths check the check characters of many values that already matched their
+format's pattern (18 ASCII characters). Three forms are timed on the same valid values
+(the accepting path), ID numbers (GB 11643) and USCCs (GB 32100):
+
+- ``per value``: ``map(id_number_check_ok, values)``: a Python frame per value (what the
+  XML batch check used);
+- ``C calls``: the values joined into one buffer, then C-level callables only (``map``,
+  ``int``, ``slice``, ``bytes.translate``, ``operator.mod``): measured, not adopted;
+- ``module``: ``conformance.formats._check_characters.id_numbers_wrong`` / ``usccs_wrong``,
+  what every batch path uses: the values joined into one buffer, a uint8 matrix, weighted
+  sums as a float64 matrix product (numpy); below 16 values, a call per value.
+
+Times are CPU seconds per million values, best of ``--repeat`` runs, for batches of
+``--values`` and of 10; ratios are over the module's form. This is a script, not a test:
+see bench/README.md.
+
+    python bench/check_characters.py [--values N] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from itertools import compress, count, repeat
+from operator import mod, ne
+from typing import Any
+
+from conformance.formats._check_characters import (
+    CODE_WIDTH,
+    ID_CHECK,
+    USCC_CHARSET,
+    id_check_char,
+    id_number_check_ok,
+    id_numbers_wrong,
+    uscc_check_char,
+    uscc_check_ok,
+    usccs_wrong,
+)
+
+# The batch through C-level callables alone (map, int, slice, bytes.translate, operator.mod):
+# no Python frame per value either; measured here, not used (numpy is faster).
+_ID_BY_RESIDUE = bytes(ord(ID_CHECK[2 * r % 11]) for r in range(11))
+_USCC_DIGITS = bytes.maketrans(USCC_CHARSET.encode(), b"0123456789ABCDEFGHIJKLMNOPQRSTU")
+_USCC_BY_RESIDUE = bytes(_USCC_DIGITS[ord(USCC_CHARSET[-r % 31])] for r in range(31))
+
+
+def _c_ids_wrong(data: bytes) -> list[int]:
+    size = len(data)
+    first17 = map(
+        data.__getitem__, map(slice, range(0, size, CODE_WIDTH), range(17, size, CODE_WIDTH))
+    )
+    residues = map(mod, map(int, first17, repeat(13)), repeat(11))
+    expected = bytes(map(_ID_BY_RESIDUE.__getitem__, residues))
+    actual = data[17::CODE_WIDTH]
+    return [] if expected == actual else list(compress(count(), map(ne, expected, actual)))
+
+
+def _c_usccs_wrong(data: bytes) -> list[int]:
+    size = len(data)
+    digits = data[::-1].translate(_USCC_DIGITS)  # row k from the end: check, then 17 reversed
+    reversed17 = map(
+        digits.__getitem__,
+        map(slice, range(1, size, CODE_WIDTH), range(CODE_WIDTH, size + 1, CODE_WIDTH)),
+    )
+    residues = map(mod, map(int, reversed17, repeat(34)), repeat(31))
+    expected = bytes(map(_USCC_BY_RESIDUE.__getitem__, residues))
+    actual = digits[::CODE_WIDTH]
+    rows = size // CODE_WIDTH
+    return (
+        []
+        if expected == actual
+        else sorted(rows - 1 - k for k in compress(count(), map(ne, expected, actual)))
+    )
+
+
+def _ids(rng: random.Random, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        first = f"110105{rng.randint(1950, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        first += f"{rng.randint(0, 999):03d}"
+        out.append(first + id_check_char(first))
+    return out
+
+
+def _usccs(rng: random.Random, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        first = "91110105" + "".join(rng.choice(USCC_CHARSET) for _ in range(9))
+        out.append(first + uscc_check_char(first))
+    return out
+
+
+def _best(run: Callable[[], Any], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        run()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def _measure(
+    values: list[str],
+    one: Callable[[str], bool],
+    c_form: Callable[[bytes], list[int]],
+    module_form: Callable[[bytes], list[int]],
+    repeat: int,
+) -> dict[str, float]:
+    forms: dict[str, Callable[[], list[int]]] = {
+        "per value": lambda: [i for i, ok in enumerate(map(one, values)) if not ok],
+        "C calls": lambda: c_form("".join(values).encode()),
+        "module": lambda: module_form("".join(values).encode()),
+    }
+    wrong = [*values[:-1], values[-1][:17] + ("1" if values[-1][17] != "1" else "2")]
+    answers = {label: form() for label, form in forms.items()}
+    assert all(answer == [] for answer in answers.values()), answers
+    assert (
+        c_form("".join(wrong).encode()) == module_form("".join(wrong).encode()) == [len(values) - 1]
+    )
+    return {label: _best(form, repeat) for label, form in forms.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--values", type=int, default=200_000, help="values per batch")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per form (best is kept)")
+    args = parser.parse_args()
+    rng = random.Random(17)
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(f"load: {uptime.strip()}")
+    print(f"values per batch: {args.values}, best of {args.repeat}; CPU s per million values")
+    ids, usccs = _ids(rng, args.values), _usccs(rng, args.values)
+    cases = [
+        ("cn-id-number", id_number_check_ok, _c_ids_wrong, id_numbers_wrong),
+        ("cn-uscc", uscc_check_ok, _c_usccs_wrong, usccs_wrong),
+    ]
+    for size in (args.values, 10):
+        for name, one, c_form, module_form in cases:
+            values = (ids if name == "cn-id-number" else usccs)[:size]
+            times = _measure(values, one, c_form, module_form, args.repeat * max(1, 1000 // size))
+            scale = 1e6 / len(values)
+            for label, seconds in times.items():
+                ratio = seconds / times["module"]
+                print(
+                    f"{name:13} batch of {size:<7} {label:9} {seconds * scale:7.3f} s"
+                    f"   {ratio:5.2f}x the module's form"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Check characters: every form in conformance.formats._check_characters equals the standards'
+weighted-sum definition, and no other module of the suite does the arithmetic itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.formats import FORMATS
+from conformance.formats._check_characters import (
+    CHECK_CHARACTERS,
+    CHECK_EXPRESSIONS,
+    CHECK_NAMESPACE,
+    ID_CHECK,
+    ID_WEIGHTS,
+    USCC_CHARSET,
+    USCC_WEIGHTS,
+    WRONG_CHECK_CHARACTERS,
+    id_check_char,
+    id_number_check_ok,
+    id_numbers_wrong,
+    uscc_check_char,
+    uscc_check_ok,
+    usccs_wrong,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECKS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+DIGITS = "0123456789"
+
+
+# The published tables (GB 11643-1999 table 1; GB 32100-2015 appendix B), written out.
+def _id_definition(first17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(c) * w for c, w in zip(first17, weights, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def _uscc_definition(first17: str) -> str:
+    charset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    total = sum(charset.index(c) * w for c, w in zip(first17, weights, strict=True))
+    return charset[(31 - total % 31) % 31]
+
+
+def test_weights_are_the_documented_powers() -> None:
+    assert tuple(pow(2, 17 - i, 11) for i in range(17)) == ID_WEIGHTS
+    assert ID_WEIGHTS == (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    assert tuple(pow(3, i, 31) for i in range(17)) == USCC_WEIGHTS
+    assert USCC_WEIGHTS == (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    assert ID_CHECK == "10X98765432"
+    assert USCC_CHARSET == "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    # worked examples: GB 11643 appendix, a published business licence
+    assert id_check_char("11010519491231002") == "X"
+    assert uscc_check_char("91110000600037341") == "L"
+
+
+_KINDS: dict[str, tuple[str, str, Callable[[str], str]]] = {
+    # name: (alphabet of the first 17, alphabet of the check character, definition)
+    "cn-id-number": (DIGITS, DIGITS + "X", _id_definition),
+    "cn-uscc": (USCC_CHARSET, USCC_CHARSET, _uscc_definition),
+}
+
+
+def _codes(name: str) -> st.SearchStrategy[str]:
+    head, last, _ = _KINDS[name]
+    return st.tuples(st.text(head, min_size=17, max_size=17), st.sampled_from(last)).map("".join)
+
+
+@pytest.mark.parametrize("name", sorted(_KINDS))
+def test_every_form_equals_the_definition(name: str) -> None:
+    _, _, definition = _KINDS[name]
+    char = {"cn-id-number": id_check_char, "cn-uscc": uscc_check_char}[name]
+    scalar = CHECK_CHARACTERS[name]
+    expression = eval(  # noqa: S307 - the module's own expression, as the site code inlines it
+        "lambda v: " + CHECK_EXPRESSIONS[name].format(v="v"), dict(CHECK_NAMESPACE)
+    )
+
+    @CHECKS
+    @given(_codes(name))
+    def agree(code: str) -> None:
+        right = definition(code[:17]) == code[17]
+        assert char(code[:17]) == definition(code[:17])
+        assert scalar(code) is right
+        assert expression(code) is right
+
+    agree()
+
+
+@pytest.mark.parametrize("name", sorted(_KINDS))
+def test_batches_equal_the_definition(name: str) -> None:
+    _, _, definition = _KINDS[name]
+    wrong_rows = WRONG_CHECK_CHARACTERS[name]
+    # every length around the size where a batch goes one value at a time or as an array
+    noise = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=18, max_size=18)
+
+    @CHECKS
+    @given(st.lists(st.one_of(_codes(name), _codes(name), noise), max_size=60))
+    def agree(codes: list[str]) -> None:
+        expected = [
+            row
+            for row, code in enumerate(codes)
+            if not (set(code) <= set(_KINDS[name][0] + _KINDS[name][1]))
+            or not set(code[:17]) <= set(_KINDS[name][0])
+            or code[17] not in _KINDS[name][1]
+            or definition(code[:17]) != code[17]
+        ]
+        assert wrong_rows("".join(codes).encode()) == expected
+
+    agree()
+
+
+def test_a_batch_of_valid_codes_answers_none_and_names_a_wrong_one() -> None:
+    ids = [FORMATS["cn-id-number"].check(v) for v in ("11010519491231002X",)]
+    assert ids == [None]
+    good = "11010519491231002X" * 40
+    assert id_numbers_wrong(good.encode()) == []
+    bad = good[:-18] + "110105194912310021"
+    assert id_numbers_wrong(bad.encode()) == [39]
+    good_uscc = "91110000600037341L" * 40
+    assert usccs_wrong(good_uscc.encode()) == []
+    assert usccs_wrong(("91110000600037341M" + good_uscc[18:]).encode()) == [0]
+    with pytest.raises(ValueError, match="rows of 18"):
+        usccs_wrong(b"91110000600037341")
+    assert id_number_check_ok("11010519491231002X")
+    assert uscc_check_ok("91110000600037341L")
+
+
+# The arithmetic's marks: the check-character tables and the weights, written anywhere else.
+_MARKS = re.compile(
+    r"10X98765432|0123456789ABCDEFGHJKLMNPQRTUWXY|pow\(2, 17 - i, 11\)|pow\(3, i, 31\)"
+)
+# Allowed: the one module; this test; the reference candidate (a separate system under test,
+# it must not share the suite's code); bench/exports.py's generator (its measuring children
+# import no suite module before the tool they measure).
+_ALLOWED = {
+    "conformance/formats/_check_characters.py",
+    "tests/test_check_characters.py",
+    "fixtures/reference_candidate/ids.py",
+    "bench/exports.py",
+}
+
+
+def test_the_arithmetic_lives_in_one_module() -> None:
+    found = set()
+    for folder in ("conformance", "tests", "bench", "fixtures"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if _MARKS.search(path.read_text(encoding="utf-8")):
+                found.add(path.relative_to(ROOT).as_posix())
+    assert found <= _ALLOWED, sorted(found - _ALLOWED)
+    assert "conformance/formats/_check_characters.py" in found
