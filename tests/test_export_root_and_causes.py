@@ -404,3 +404,12 @@ def test_the_reports_list_each_cause_apart(tmp_path: Path) -> None:
         assert where in junit, where
     assert "[x2] minLength" in out
     assert "[x1] minLength" in out
+
+
+def test_the_standards_readme_documents_every_export_rule() -> None:
+    from conformance.engine.binding import EXPORT_RULES
+
+    text = (ROOT / "standards" / "README.md").read_text("utf-8")
+    documented = set(re.findall(r"^\| `([a-z-]+)` \| `export_", text, flags=re.M))
+    assert documented == set(EXPORT_RULES)
+    assert "not checked by the readers" not in text
