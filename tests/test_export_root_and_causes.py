@@ -413,3 +413,35 @@ def test_the_standards_readme_documents_every_export_rule() -> None:
     documented = set(re.findall(r"^\| `([a-z-]+)` \| `export_", text, flags=re.M))
     assert documented == set(EXPORT_RULES)
     assert "not checked by the readers" not in text
+
+
+def test_byte_ranges_count_and_list_the_causes_as_one_reading_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import _parallel
+
+    monkeypatch.setattr(_parallel, "MIN_RANGE_BYTES", 64 * 1024)
+    spec = load_standard(LICENCE_DIR).export("licences-jsonl")
+    lines = (LICENCE_DIR / "examples" / "licences.jsonl").read_text("utf-8").splitlines()
+    base = [json.loads(line) for line in lines]
+    records = []
+    for number in range(3000):
+        record = json.loads(json.dumps(base[number % len(base)]))
+        record["licence_id"] = f"BL-2020-{number:06d}"
+        records.append(record)
+    for index in (100, 1500, 2600):  # minLength at /holder/name, in every range
+        records[index]["holder"]["name"] = ""
+    records[2700]["name"] = ""  # minLength at /name: a cause first seen in the last range
+    records[2800]["issuer"]["name"] = ""  # and another
+    path = tmp_path / "licences.jsonl"
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n"
+    path.write_text(text, "utf-8")
+    assert len(_parallel.plan_ranges(path, 3)) == 3
+    one = validate_export(spec, path, max_per_type=1)
+    three = validate_export(spec, path, max_per_type=1, jobs=3)
+    minimum = {k[2]: n for k, n in three.cause_counts.items() if k[1] == "minLength"}
+    assert minimum == {"/holder/name": 3, "/name": 1, "/issuer/name": 1}
+    assert one.cause_counts == three.cause_counts
+    assert [(i.kind, i.line, i.cause) for i in one.issues] == [
+        (i.kind, i.line, i.cause) for i in three.issues
+    ]

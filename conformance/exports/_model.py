@@ -152,6 +152,19 @@ class Sink:
         self.report = report
         self.cap = max(cap, 0)
         self.file = str(report.path)
+        self._pointers: dict[str, str] = {}  # pointer -> field, the same for every record
+
+    def _field(self, pointer: str, xpath: str | None) -> str:
+        if pointer:
+            found = self._pointers.get(pointer)
+            if found is None:
+                if len(self._pointers) >= 4096:
+                    self._pointers.clear()
+                found = self._pointers[pointer] = field_of(pointer, None)
+            return found
+        if not xpath:
+            return ""
+        return field_of("", xpath) if "[" in xpath else xpath
 
     def add(
         self,
@@ -175,15 +188,18 @@ class Sink:
         report.counts[key] += 1
         if report.severities.get(key) is not Severity.ERROR:
             report.severities[key] = severity
-        cause = (field_of(pointer, xpath), constraint or schema_path)
+        cause = (self._field(pointer, xpath), constraint or schema_path)
         ckey = (check, kind, *cause)
-        if ckey not in report.cause_counts and len(report.cause_counts) >= MAX_CAUSES:
+        causes = report.cause_counts
+        seen = causes.get(ckey)
+        if seen is None and len(causes) >= MAX_CAUSES:
             cause = (OTHER_FIELDS, "")
             ckey = (check, kind, *cause)
-        report.cause_counts[ckey] += 1
+            seen = causes.get(ckey)
+        causes[ckey] = (seen or 0) + 1
         if report.counts[key] > self.cap:
             report.capped.add(key)
-            if self.cap == 0 or report.cause_counts[ckey] > 1:
+            if self.cap == 0 or seen:
                 return  # past the cap, only a new cause's first example is listed
         report.issues.append(
             ExportIssue(
