@@ -46,7 +46,12 @@ EXPORT_RULES: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "csv-formula-cell": (frozenset({"csv"}), frozenset({"formula-cell"})),
     "xml-declaration": (frozenset({"xml"}), frozenset({"xml-declaration"})),
     "doctype": (frozenset({"xml"}), frozenset({"doctype-external", "doctype-entities"})),
+    "xml-root": (frozenset({"xml"}), frozenset({"xml-root"})),
+    "xml-count": (frozenset({"xml"}), frozenset({"xml-count"})),
 }
+# Rules checked only where the standard declares them (or its XSD names the root): a file
+# is checked for them when its reader says it applied them (``ExportReport.rules``).
+DECLARED_RULES = frozenset({"xml-root", "xml-count"})
 
 
 def export_rule_of(kind: str, severity: str = "error") -> str | None:
@@ -57,9 +62,14 @@ def export_rule_of(kind: str, severity: str = "error") -> str | None:
     return next((name for name, (_, kinds) in EXPORT_RULES.items() if kind in kinds), None)
 
 
-def export_rules_for(export_format: str) -> frozenset[str]:
-    """The export rules a file of ``export_format`` is checked for."""
-    return frozenset(n for n, (formats, _) in EXPORT_RULES.items() if export_format in formats)
+def export_rules_for(export_format: str, declared: Iterable[str] = ()) -> frozenset[str]:
+    """The export rules a file of ``export_format`` is checked for; of the rules checked
+    only where the standard declares them, those in ``declared``."""
+    return frozenset(
+        n
+        for n, (formats, _) in EXPORT_RULES.items()
+        if export_format in formats and (n not in DECLARED_RULES or n in declared)
+    )
 
 
 MAX_REACH_NODES = 100_000  # a schema graph walked for reachability, bounded

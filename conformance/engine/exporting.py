@@ -3,7 +3,8 @@
 The file is streamed by :func:`conformance.exports.validate_export` (with ``--jobs N``,
 every claimed file first side by side in worker processes, once); the standard's
 cross-export rules are applied with the other files and the API's total; then each issue
-becomes a failure (deduplicated per check and kind, with exact counts and capped examples)
+becomes a failure (deduplicated per cause: check, kind, the field without its record index
+and the broken constraint, with exact counts and capped examples)
 or, when reading stopped early, an error on what could not be checked.
 
 An exception from validation is never lost: one raised here is an error result on every
@@ -176,7 +177,7 @@ class ExportRunner:
         seen = {
             "schemas": [] if spec.format == "xml" else [spec.schema_path.resolve().as_uri()],
             "formats": set(spec.field_formats.values()),
-            "export_rules": export_rules_for(spec.format),
+            "export_rules": export_rules_for(spec.format, report.rules),
         }
         for entry in entries.values():
             exercised = self.router.exercised(entry.clause, {**seen, "check": entry.check})
@@ -197,7 +198,8 @@ class ExportRunner:
                     at = msg("export.at", location=issue.location(), issue=issue.msg())
                     entry.errors.append(redact_message(at, self.redactor))
                     continue
-                key = f"{entry.check}|{target}|{issue.kind}"
+                # one failure per cause: kind, field (no record index) and constraint
+                key = "|".join((entry.check, target, issue.kind, *issue.cause))
                 failure = entry.failures.get(key)
                 if failure is None:
                     failure = entry.failures[key] = Failure(
@@ -224,7 +226,7 @@ class ExportRunner:
                             ),
                         },
                     )
-                    failure.count = report.counts[(entry.check, issue.kind)]
+                    failure.count = max(1, report.cause_counts[issue.cause_key()])
                 examples = failure.evidence["examples"]
                 examples.append(issue_dict(issue, self.redactor))
             if entry.examined == 0 and not entry.errors and not entry.failures and exercised:

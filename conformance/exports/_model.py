@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +18,21 @@ CHECKS = (RECORDS, ENCODING, UNIQUE_KEYS)
 
 VALUE_LIMIT = 80
 MESSAGE_LIMIT = 400
+# Distinct causes counted apart per file; past this, a kind's further causes share one count.
+MAX_CAUSES = 1000
+OTHER_FIELDS = "(other fields)"
+_INDEX = re.compile(r"\[\d+\]")  # an XPath step's position
+_POINTER_INDEX = re.compile(r"/\d+(?=/|$)")  # a JSON pointer's array index
+
+Cause = tuple[str, str, str, str]  # check, kind, field, constraint
+
+
+def field_of(pointer: str, xpath: str | None) -> str:
+    """The field an issue is about, whichever record it is in: the JSON pointer (array
+    indexes as ``*``), the CSV column's pointer or the XPath without positions."""
+    if pointer:
+        return _POINTER_INDEX.sub("/*", pointer)
+    return _INDEX.sub("", xpath) if xpath else ""
 
 
 class Severity(StrEnum):
@@ -47,6 +63,12 @@ class ExportIssue:
     file: str = ""
     # Data the catalog message of this kind names besides the fields above (optional).
     params: dict[str, Any] = field(default_factory=dict)
+    # What broke, beyond the kind: the field (no record index) and the constraint (the
+    # schema keyword's location, the XSD error's type); distinct causes count apart.
+    cause: tuple[str, str] = ("", "")
+
+    def cause_key(self) -> Cause:
+        return (self.check, self.kind, *self.cause)
 
     def msg(self) -> Message:
         """The catalog message of this issue, keyed on its kind: ``export.<kind>``
@@ -89,6 +111,8 @@ class ExportReport:
     format: str
     records: int = 0
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Exact counts per cause (check, kind, field, constraint): each is one failure.
+    cause_counts: Counter[Cause] = field(default_factory=Counter)
     issues: list[ExportIssue] = field(default_factory=list)
     capped: set[tuple[str, str]] = field(default_factory=set)
     # Severity of each (check, kind) seen; ERROR wins when a kind was reported both ways.
@@ -100,6 +124,9 @@ class ExportReport:
     # How records were validated: the fast paths taken, or "exact" and why (results.json)
     validation_path: str = ""
     seconds: float = 0.0
+    # The export rules of the standard's declaration the reader applied beyond those of
+    # the format (xml-root and xml-count, when the root is declared or derived).
+    rules: set[str] = field(default_factory=set)
 
     def failed(self, check: str) -> bool:
         """Whether any ERROR was found for ``check`` (warnings never fail a check)."""
@@ -117,12 +144,27 @@ class ExportReport:
 
 
 class Sink:
-    """Collects issues into a report: counts every one, lists at most ``cap`` per kind."""
+    """Collects issues into a report: counts every one, per kind and per cause; lists at
+    most ``cap`` per kind, and the first of every other cause of that kind besides, so
+    each distinct cause keeps its own example."""
 
     def __init__(self, report: ExportReport, cap: int) -> None:
         self.report = report
         self.cap = max(cap, 0)
         self.file = str(report.path)
+        self._pointers: dict[str, str] = {}  # pointer -> field, the same for every record
+
+    def _field(self, pointer: str, xpath: str | None) -> str:
+        if pointer:
+            found = self._pointers.get(pointer)
+            if found is None:
+                if len(self._pointers) >= 4096:
+                    self._pointers.clear()
+                found = self._pointers[pointer] = field_of(pointer, None)
+            return found
+        if not xpath:
+            return ""
+        return field_of("", xpath) if "[" in xpath else xpath
 
     def add(
         self,
@@ -139,15 +181,26 @@ class Sink:
         schema_path: str = "",
         value: str | None = None,
         params: dict[str, Any] | None = None,
+        constraint: str = "",
     ) -> None:
         report = self.report
         key = (check, kind)
         report.counts[key] += 1
         if report.severities.get(key) is not Severity.ERROR:
             report.severities[key] = severity
+        cause = (self._field(pointer, xpath), constraint or schema_path)
+        ckey = (check, kind, *cause)
+        causes = report.cause_counts
+        seen = causes.get(ckey)
+        if seen is None and len(causes) >= MAX_CAUSES:
+            cause = (OTHER_FIELDS, "")
+            ckey = (check, kind, *cause)
+            seen = causes.get(ckey)
+        causes[ckey] = (seen or 0) + 1
         if report.counts[key] > self.cap:
             report.capped.add(key)
-            return
+            if self.cap == 0 or seen:
+                return  # past the cap, only a new cause's first example is listed
         report.issues.append(
             ExportIssue(
                 check=check,
@@ -163,5 +216,6 @@ class Sink:
                 value=None if value is None else clip(value),
                 file=self.file,
                 params=params or {},
+                cause=cause,
             )
         )

@@ -26,7 +26,15 @@ from conformance.exports._compressed import is_gzip
 from conformance.exports._encoding import Endings
 from conformance.exports._files import open_regular
 from conformance.exports._keys import KeyHashes, report_duplicates
-from conformance.exports._model import RECORDS, ExportIssue, ExportReport, Severity, Sink
+from conformance.exports._model import (
+    MAX_CAUSES,
+    OTHER_FIELDS,
+    RECORDS,
+    ExportIssue,
+    ExportReport,
+    Severity,
+    Sink,
+)
 from conformance.regex_validator import adopt_budget, budget_share
 from conformance.standards.model import ExportSpec
 
@@ -228,15 +236,23 @@ def _merge(report: ExportReport, part: ExportReport, cap: int) -> None:
         if report.severities.get(key) is not Severity.ERROR:
             report.severities[key] = severity
     listed: dict[tuple[str, str], int] = {}
+    causes = {issue.cause_key() for issue in report.issues}
     for issue in report.issues:
         listed[(issue.check, issue.kind)] = listed.get((issue.check, issue.kind), 0) + 1
     kept: list[ExportIssue] = []
     for issue in part.issues:
         key = (issue.check, issue.kind)
-        if listed.get(key, 0) < cap:
+        # up to the cap per kind, and the first example of every cause (as Sink lists them)
+        first = cap > 0 and issue.cause_key() not in causes
+        if listed.get(key, 0) < cap or first:
             listed[key] = listed.get(key, 0) + 1
+            causes.add(issue.cause_key())
             kept.append(issue)
     report.issues.extend(kept)
+    for cause, count in part.cause_counts.items():
+        if cause not in report.cause_counts and len(report.cause_counts) >= MAX_CAUSES:
+            cause = (*cause[:2], OTHER_FIELDS, "")
+        report.cause_counts[cause] += count
     for key, count in report.counts.items():
         if count > cap:
             report.capped.add(key)

@@ -1044,6 +1044,8 @@ class XmlTap:
         self.served = 0  # UTF-8 bytes handed to lxml
         self.mark = 0  # value of served at the end of the previous record
         self.failed_line: int | None = None  # where the parser stopped on a syntax error
+        # the document element, once the parser has seen it (xml-root, xml-count)
+        self.root: etree._Element | None = None
         self._prefetch()
 
     def _prefetch(self) -> None:
@@ -1221,16 +1223,21 @@ def _record_elements(tap: XmlTap, record_element: str) -> Iterator[etree._Elemen
         try:
             parser.feed(data)
         except etree.XMLSyntaxError:
-            yield from _ended(parser)
+            yield from _ended(parser, tap)
             raise
-        yield from _ended(parser)
-    parser.close()  # a syntax error here leaves the events it made unread
-    yield from _ended(parser)
+        yield from _ended(parser, tap)
+    root: Any = parser.close()  # a syntax error here leaves the events it made unread
+    if root is not None:
+        tap.root = root  # also when no record reached lxml (none, or all taken before it)
+    yield from _ended(parser, tap)
 
 
-def _ended(parser: etree.XMLPullParser) -> Iterator[etree._Element]:
+def _ended(parser: etree.XMLPullParser, tap: XmlTap) -> Iterator[etree._Element]:
     for _event, element in parser.read_events():
-        yield cast(etree._Element, element)  # only "end" events were asked for
+        record = cast(etree._Element, element)  # only "end" events were asked for
+        if tap.root is None:
+            tap.root = record.getroottree().getroot()  # before the record is moved away
+        yield record
 
 
 def _declares_entities(element: etree._Element, sink: Sink) -> bool:
@@ -1372,3 +1379,77 @@ def _like(element: etree._Element) -> etree._Element:
     nsmap: Any = element.nsmap
     attrib: Any = dict(element.attrib)
     return etree.Element(element.tag, attrib=attrib, nsmap=nsmap)
+
+
+_COUNT = re.compile(r"\s*\+?[0-9]{1,30}\s*")  # an xs:integer that is not negative
+
+
+def check_root(
+    root: etree._Element | None,
+    expected: tuple[str, str] | None,
+    count_attribute: str | None,
+    sink: Sink,
+) -> None:
+    """The document element against what the standard expects (export rules ``xml-root``
+    and ``xml-count``): its local name and namespace, and the attribute that carries the
+    number of records, compared with the records read when the file was read to its end."""
+    if root is None:
+        return  # the parser saw no element: the parse finding says why
+    report = sink.report
+    name = local_name(root.tag) or "?"
+    namespace = etree.QName(root).namespace or ""
+    line = source_line(root)
+    if expected is not None and (name, namespace) != expected:
+        want, want_ns = expected
+        sink.add(
+            RECORDS,
+            "xml-root",
+            f"document element is <{name}> in "
+            + (f"namespace {namespace!r}" if namespace else "no namespace")
+            + f"; expected <{want}> in "
+            + (f"namespace {want_ns!r}" if want_ns else "no namespace"),
+            value=clip(f"{{{namespace}}}{name}" if namespace else name),
+            params={
+                "found": f"{{{namespace}}}{name}" if namespace else name,
+                "expected": f"{{{want_ns}}}{want}" if want_ns else want,
+            },
+            line=line,
+            xpath=f"/{name}",
+        )
+    if count_attribute is None:
+        return
+    xpath = f"/{name}/@{count_attribute}"
+    raw = root.get(count_attribute)
+    params: dict[str, Any] = {"attribute": count_attribute, "records": report.records}
+    if raw is None:
+        sink.add(
+            RECORDS,
+            "xml-count",
+            f"document element <{name}> has no {count_attribute} attribute; expected the "
+            f"number of records ({report.records} read)" + ("" if report.complete else " so far"),
+            params={**params, "problem": "missing"},
+            line=line,
+            xpath=xpath,
+        )
+    elif not _COUNT.fullmatch(raw):
+        sink.add(
+            RECORDS,
+            "xml-count",
+            f"{count_attribute}={clip(repr(raw), 60)} is not a non-negative integer; expected "
+            "the number of records",
+            value=repr(raw),
+            params={**params, "problem": "not-integer"},
+            line=line,
+            xpath=xpath,
+        )
+    elif report.complete and int(raw) != report.records:
+        sink.add(
+            RECORDS,
+            "xml-count",
+            f"{count_attribute}={int(raw)} but the file has {report.records} records; "
+            "expected the same number",
+            value=raw.strip(),
+            params={**params, "problem": "differs"},
+            line=line,
+            xpath=xpath,
+        )

@@ -71,6 +71,7 @@ from conformance.exports._readers import (
     _parse_line,
     _too_large,
     _truncated,
+    check_root,
     csv_records,
     json_records,
     jsonl_records,
@@ -93,7 +94,12 @@ from conformance.exports._typed import (
     build_csv_checks,
     build_typed_records,
 )
-from conformance.exports._xml_batches import SEGMENT, XmlBatches, global_element_names
+from conformance.exports._xml_batches import (
+    SEGMENT,
+    XmlBatches,
+    expected_root,
+    global_element_names,
+)
 from conformance.exports._xml_compiled import RecordScanner, compile_record
 from conformance.regex_validator import PatternTimeout
 from conformance.standards.model import ExportSpec
@@ -1442,6 +1448,14 @@ def _read_xml(
     if scanner is not None:  # the records taken out of lxml's text, up to where it stopped
         failed = tap.failed_line
         report.records += scanner.taken if failed is None else scanner.taken_before_line(failed)
+    if loaded is not None:  # the document element (export rules xml-root, xml-count)
+        expected = expected_root(spec, loaded[1])
+        report.rules.update(
+            rule
+            for rule, applied in (("xml-root", expected), ("xml-count", spec.root.count))
+            if applied is not None
+        )
+        check_root(tap.root, expected, spec.root.count, sink)
     part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)
@@ -1509,6 +1523,7 @@ def _check_xsd(
             entry.message,
             line=entry.line or record.line,
             xpath=_error_xpath(record, entry.path),
+            constraint=str(entry.type_name),  # the XSD rule broken, e.g. a pattern facet
         )
     return True
 

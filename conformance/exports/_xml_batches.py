@@ -233,3 +233,41 @@ def _batch_parents(root: etree._Element, record: str) -> Callable[[str], bool]:
             if local == record and uri == namespace:
                 allowed.add(f"{{{namespace}}}{name}" if namespace else name)
     return allowed.__contains__
+
+
+def expected_root(spec: ExportSpec, xsd: etree._Element | None) -> tuple[str, str] | None:
+    """The document element an XML export must have: (local name, namespace URI, "" for
+    none), as the manifest's ``root`` declares it or, where it does not, as the XSD whose
+    document root is ``xsd`` says unambiguously; None when neither says.
+
+    The XSD says it when exactly one of its global elements, other than the record
+    element, holds the record element (by reference, in its own type or in the named type
+    it has): an XSD that declares no such element, or several, leaves the root unchecked.
+    """
+    declared = spec.root
+    namespace = declared.namespace
+    if namespace is None and xsd is not None:
+        namespace = str(xsd.get("targetNamespace") or "")
+    if declared.element is not None:
+        return declared.element, namespace or ""
+    if xsd is None or not spec.record_element:
+        return None
+    record = spec.record_element
+    others = [e for e in xsd.findall(f"{XS}element") if e.get("name") and e.get("name") != record]
+    types = {t.get("name"): t for t in xsd.findall(f"{XS}complexType")}
+
+    def holds_record(element: etree._Element) -> bool:
+        bodies = [element]
+        named = types.get(str(element.get("type") or "").rpartition(":")[2])
+        if named is not None:
+            bodies.append(named)
+        return any(
+            str(node.get("ref") or "").rpartition(":")[2] == record
+            for body in bodies
+            for node in body.iter(f"{XS}element")
+        )
+
+    holders = [e for e in others if holds_record(e)]
+    if len(holders) != 1:
+        return None
+    return str(holders[0].get("name")), namespace or ""

@@ -890,6 +890,14 @@ _OTHER_RULES: tuple[Rule, ...] = (
         "exports",
     ),
     _r(
+        "export-root-changed",
+        B,
+        False,
+        "XML 根元素或记录条数属性的声明改变",
+        "XML document element or record count attribute declared differently",
+        "exports",
+    ),
+    _r(
         "export-csv-changed",
         B,
         False,

@@ -520,6 +520,9 @@ class _Differ(ApiDiffer):
         if old.record_element != new.record_element:
             detail = f"{old.record_element} → {new.record_element}"
             self.add("export-record-element-changed", subject, o_loc, n_loc, detail)
+        if old.root != new.root:
+            detail = f"{_root_text(old)} → {_root_text(new)}"
+            self.add("export-root-changed", subject, at(o_loc, "root"), at(n_loc, "root"), detail)
         if old.format == new.format == "csv" and old.csv != new.csv:
             detail = f"{old.csv} → {new.csv}"
             self.add("export-csv-changed", subject, at(o_loc, "csv"), at(n_loc, "csv"), detail)
@@ -724,3 +727,18 @@ def _manifest(standard: Standard) -> Document | None:
         return load_document(standard.folder / "standard.yaml")
     except Exception:  # the standard loaded, so this only fails if it changed on disk
         return None
+
+
+def _root_text(spec: ExportSpec) -> str:
+    """An export's declared ``root``, as a diff's detail shows it."""
+    root = spec.root
+    parts = [
+        f"{name}={value!r}"
+        for name, value in (
+            ("element", root.element),
+            ("namespace", root.namespace),
+            ("count", root.count),
+        )
+        if value is not None
+    ]
+    return "{" + ", ".join(parts) + "}" if parts else "-"

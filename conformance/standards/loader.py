@@ -28,6 +28,7 @@ from conformance.standards.model import (
     Status,
     Text,
     Verification,
+    XmlRoot,
 )
 from conformance.standards.profiles import loading_base, materialised
 
@@ -130,6 +131,7 @@ def _exports(folder: Path, doc: Document, data: dict[str, Any]) -> tuple[ExportS
     for index, raw in enumerate(data.get("exports", [])):
         pointer = f"/exports/{index}"
         csv_raw = raw.get("csv", {})
+        root_raw = raw.get("root", {})
         specs.append(
             ExportSpec(
                 name=raw["name"],
@@ -149,6 +151,11 @@ def _exports(folder: Path, doc: Document, data: dict[str, Any]) -> tuple[ExportS
                 examples=tuple(
                     resolve_inside(folder, rel, doc.location(f"{pointer}/examples/{i}"))
                     for i, rel in enumerate(raw.get("examples", []))
+                ),
+                root=XmlRoot(
+                    element=root_raw.get("element"),
+                    namespace=root_raw.get("namespace"),
+                    count=root_raw.get("count"),
                 ),
             )
         )

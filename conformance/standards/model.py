@@ -103,6 +103,17 @@ class CsvOptions:
 
 
 @dataclass(frozen=True)
+class XmlRoot:
+    """What the standard says of an XML export's document element (``root`` in the
+    manifest): its local name and namespace (None: the XSD's, when it names one
+    unambiguously) and the attribute that carries the number of records (None: none)."""
+
+    element: str | None = None
+    namespace: str | None = None  # "" is no namespace; None: the XSD's targetNamespace
+    count: str | None = None
+
+
+@dataclass(frozen=True)
 class ExportSpec:
     name: str
     title: Text
@@ -115,6 +126,7 @@ class ExportSpec:
     field_formats: Mapping[str, str] = field(default_factory=dict)  # xml only
     csv: CsvOptions = CsvOptions()
     examples: tuple[Path, ...] = ()
+    root: XmlRoot = XmlRoot()  # xml only
 
 
 UnverifiedPolicy = Literal["inconclusive", "fail"]
