@@ -46,7 +46,13 @@ from conformance.exports._fast import (
     fast_path_refusal,
 )
 from conformance.exports._files import NotRegularFile, file_kind, open_regular
-from conformance.exports._keys import KeyCollector, KeyHashes, report_duplicates
+from conformance.exports._keys import (
+    MISSING,
+    KeyCollector,
+    KeyHashes,
+    RecordKeys,
+    report_duplicates,
+)
 from conformance.exports._model import (
     ENCODING,
     RECORDS,
@@ -120,7 +126,6 @@ _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 Progress = Callable[[int, int], None]
-_MISSING: Any = object()
 
 
 @dataclass
@@ -397,7 +402,7 @@ def _read(
         skip = check_bom(head, encoding, sink)
     stream.seek(skip)
     ticker = _Ticker(progress, size if part.end is None else part.end)
-    keys = _Keys(spec.key, sink, part)
+    keys = RecordKeys(spec.key, part.hashes, part.collector)
     if spec.format == "xml":
         _read_xml(spec, stream, skip, encoding, sink, ticker, keys, part)
         return
@@ -471,7 +476,9 @@ def _read(
     ticker.finish(counter.offset)
 
 
-def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys: _Keys) -> None:
+def _check_window(
+    window: list[Record | CsvRows], checker: _RecordChecker, keys: RecordKeys
+) -> None:
     """Validate and key a window's records in file order."""
     batch: list[Record] = []
     for item in [*window, None]:
@@ -497,13 +504,13 @@ def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys:
         keys.add_many(values, item.place)
 
 
-def _check_columns(item: CsvRows, checker: _RecordChecker, keys: _Keys) -> bool:
+def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> bool:
     """Check and key rows of string cells a column at a time, building only the records
     the columns refuse; False when the columns cannot be checked so (nothing done)."""
     assert item.cells is not None
     assert item.header is not None
     checks = checker.csv_checks(item.header, item.empty)
-    if checks is None or (keys.fields and (checks.key is None or keys.flat is None)):
+    if checks is None or (keys.fields and (checks.key is None or not keys.hashing_single)):
         return False
     refused, columns = checks.refused(item.cells)
     for index in sorted(refused):
@@ -513,8 +520,8 @@ def _check_columns(item: CsvRows, checker: _RecordChecker, keys: _Keys) -> bool:
         if not checker.fast_check(value):
             line, row = item.place(index)
             checker.slow(Record(value, line=line, row=row))
-    if keys.fields and keys.flat is not None:
-        keys.flat.extend(map(hash, checks.keys(columns)))
+    if keys.fields:
+        keys.add_found(checks.keys(columns))
     return True
 
 
@@ -528,7 +535,7 @@ def _jsonl_fast(
     encoding: str,
     sink: Sink,
     ticker: _Ticker,
-    keys: _Keys,
+    keys: RecordKeys,
     checker: _RecordChecker,
     part: Part,
 ) -> int:
@@ -547,20 +554,12 @@ def _jsonl_fast(
     is_valid = fast.is_valid if fast is not None else _never
     sites_ok = fast.sites_ok if fast is not None else _never
     validate = checker.validating
-    field_name = keys.single
-    flat = keys.flat
-    collect = part.collector
     # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
     shallow = checker.fast is not None and checker.fast.max_depth <= MAX_DEPTH
     end = part.end
     # The common case, a shallow schema and no key or a single-field key being hashed,
     # takes whole blocks at once; any other block goes line by line below.
-    at_once = (
-        validate
-        and shallow
-        and fast is not None
-        and (not keys.fields or (field_name is not None and flat is not None))
-    )
+    at_once = validate and shallow and fast is not None and (not keys.fields or keys.hashing_single)
     typed = checker.typed if at_once else None
     records = 0
     last_raw: bytes | None = None
@@ -656,23 +655,7 @@ def _jsonl_fast(
                         continue
                     _strict_lines([raw], [value], dumps, number - 1, start, checker)
                     records += 1
-                    if field_name is not None and type(value) is dict:
-                        key = value.get(field_name, _MISSING)
-                        if key is _MISSING:
-                            pass
-                        elif flat is not None:
-                            try:
-                                h = hash(key)
-                            except TypeError:
-                                where = {"line": number, "row": None, "pointer": "/" + field_name}
-                                keys.add_values([key], number, where)
-                            else:
-                                flat.append(h)
-                        elif collect is not None:
-                            where = {"line": number, "row": None, "pointer": "/" + field_name}
-                            collect.add([key], number, where)
-                    elif keys.fields and type(value) is dict:
-                        keys.add_json(Record(value, line=number, byte_offset=start))
+                    keys.add_value(value, number, start)
             ticker.tick(offset)
         if last_raw is not None:
             number += 1
@@ -694,7 +677,7 @@ def _typed_block(
     offset: int,
     sink: Sink,
     checker: _RecordChecker,
-    keys: _Keys,
+    keys: RecordKeys,
     typed: TypedRecords,
     counted: int,
 ) -> int:
@@ -715,11 +698,11 @@ def _typed_block(
             _strict_lines(
                 lines, accepted, typed.encode, number, offset, checker, None, None, counted
             )
-    if keys.flat is not None and typed.key is not None:
+    if keys.hashing_single and typed.key is not None:
         found = list(map(typed.key, accepted))
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
-        keys.flat.extend(map(hash, found))
+        keys.add_found(found)
     if refused:
         starts = list(accumulate(map(len, lines), initial=0))
         for index in refused:
@@ -780,7 +763,7 @@ def _block_at_once(
     offset: int,
     sink: Sink,
     checker: _RecordChecker,
-    keys: _Keys,
+    keys: RecordKeys,
 ) -> int | None:
     """Parse, check and hash a block of lines with C-level loops; None when a line is not
     JSON (the caller then goes line by line). Lines are numbered from ``number + 1``.
@@ -801,7 +784,7 @@ def _block_at_once(
             raw = lines[index]
             start = offset + starts[index] + index
             if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the slow path
-                values[index] = _MISSING  # keyed by the slow path instead
+                values[index] = MISSING  # keyed by the slow path instead
                 records -= 1
                 records += _slow_raw(
                     raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
@@ -820,7 +803,7 @@ def _slow_raw(
     encoding: str,
     sink: Sink,
     checker: _RecordChecker,
-    keys: _Keys,
+    keys: RecordKeys,
 ) -> int:
     """One line the fast path did not take, handled as :func:`jsonl_records` would."""
     checker.flush()  # the lines refused before this one are reported before it
@@ -842,7 +825,9 @@ def _slow_raw(
     return _slow_line(Line(number, start, text, text_ending), sink, checker, keys, start)
 
 
-def _slow_line(line: Line, sink: Sink, checker: _RecordChecker, keys: _Keys, start: int) -> int:
+def _slow_line(
+    line: Line, sink: Sink, checker: _RecordChecker, keys: RecordKeys, start: int
+) -> int:
     """Records (0 or 1) one line holds, reported as :func:`jsonl_records` reports them."""
     checker.flush()  # the lines refused before this one are reported before it
     if not line.too_large and not line.text.strip():
@@ -1029,85 +1014,6 @@ def _unicode_only(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return checked
 
 
-class _Keys:
-    """The key of each record: hashed (first reading) or collected (second reading)."""
-
-    def __init__(self, fields: tuple[str, ...], sink: Sink, part: Part) -> None:
-        self.fields = fields
-        self.sink = sink
-        self.single = fields[0] if len(fields) == 1 else None
-        self.hashes = part.hashes if fields else None
-        self.collector = part.collector if fields else None
-        self.flat = self.hashes.flat if self.hashes is not None else None
-        if self.hashes is None and self.collector is None:
-            self.single = None
-            self.fields = ()
-
-    def add_values(self, values: list[Any], where: int | str, location: dict[str, Any]) -> None:
-        if self.hashes is not None:
-            self.hashes.add(values)
-        elif self.collector is not None:
-            self.collector.add(values, where, location)
-
-    def add_json(self, record: Record) -> None:
-        value = record.value
-        if not self.fields or not isinstance(value, dict):
-            return
-        if self.flat is not None and self.single is not None:  # hashing, one field
-            key = value.get(self.single, _MISSING)
-            if key is _MISSING:
-                return
-            try:
-                h = hash(key)
-            except TypeError:
-                pass
-            else:
-                self.flat.append(h)
-                return
-        if any(name not in value for name in self.fields):
-            return  # the missing field is a schema error already
-        where: int | str = f"row {record.row}" if record.row is not None else record.line or 0
-        location = {
-            "line": record.line,
-            "row": record.row,
-            "pointer": "/" + self.fields[0] if len(self.fields) == 1 else "",
-        }
-        self.add_values([value[name] for name in self.fields], where, location)
-
-    def add_many(
-        self, values: list[Any], where: Callable[[int], tuple[int | None, int | None]]
-    ) -> None:
-        """Key the JSON values of a batch (``_MISSING`` = skip); ``where(i)`` is (line, row)."""
-        name, flat = self.single, self.flat
-        if name is None or flat is None:
-            for index, value in enumerate(values):
-                if value is not _MISSING:
-                    line, row = where(index)
-                    self.add_json(Record(value, line=line, row=row))
-            return
-        found = [v.get(name, _MISSING) if type(v) is dict else _MISSING for v in values]
-        try:
-            hashes = list(map(hash, [key for key in found if key is not _MISSING]))
-        except TypeError:  # an unhashable key somewhere: one by one
-            for index, value in enumerate(values):
-                if found[index] is not _MISSING:
-                    line, row = where(index)
-                    self.add_json(Record(value, line=line, row=row))
-            return
-        flat.extend(hashes)
-
-    def add_xml(self, record: XmlRecord) -> None:
-        if not self.fields:
-            return
-        values: list[Any] = []
-        for name in self.fields:
-            child = _first_child(record.element, name)
-            if child is None:
-                return
-            values.append(child.text or "")
-        self.add_values(values, record.xpath, {"line": record.line, "xpath": record.xpath})
-
-
 # ---------------------------------------------------------------- JSON-shaped records
 
 
@@ -1264,13 +1170,6 @@ def _csv_layout(spec: ExportSpec, sink: Sink) -> CsvLayout | None:
 # ---------------------------------------------------------------- XML
 
 
-def _first_child(element: etree._Element, name: str) -> etree._Element | None:
-    for child in element:
-        if local_name(child.tag) == name:
-            return child
-    return None
-
-
 def _children_named(element: etree._Element, name: str) -> list[etree._Element]:
     return [
         child
@@ -1357,7 +1256,7 @@ def _read_xml(
     encoding: str,
     sink: Sink,
     ticker: _Ticker,
-    keys: _Keys,
+    keys: RecordKeys,
     part: Part,
 ) -> None:
     report = sink.report
