@@ -7,14 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.exports import (
-    EXACT_ONLY_ENV,
     REFERENCES,
     UNIQUE_KEYS,
     ExportReport,
@@ -44,7 +42,8 @@ _INTEGER_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 _XSD = """<?xml version="1.0" encoding="UTF-8"?>
-<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:example:items"
+           xmlns="urn:example:items" elementFormDefault="qualified">
   <xs:element name="Item">
     <xs:complexType>
       <xs:sequence>
@@ -92,21 +91,14 @@ def _write(path: Path, fmt: ExportFormat, records: list[dict[str, Any]]) -> Path
         body = "".join(
             f"  <Item><code>{r['code']}</code><ref>{r['ref']}</ref></Item>\n" for r in records
         )
-        text = f'<?xml version="1.0" encoding="UTF-8"?>\n<Items>\n{body}</Items>\n'
+        head = '<?xml version="1.0" encoding="UTF-8"?>\n<Items xmlns="urn:example:items">\n'
+        text = f"{head}{body}</Items>\n"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def _validate(spec: ExportSpec, path: Path, paths: str) -> ExportReport:
-    saved = os.environ.pop(EXACT_ONLY_ENV, None)
-    if paths == "exact":
-        os.environ[EXACT_ONLY_ENV] = "1"
-    try:
-        return validate_export(spec, path)
-    finally:
-        os.environ.pop(EXACT_ONLY_ENV, None)
-        if saved is not None:
-            os.environ[EXACT_ONLY_ENV] = saved
+    return validate_export(spec, path, paths=() if paths == "exact" else None)
 
 
 def _duplicates(report: ExportReport) -> tuple[int, list[str]]:
@@ -135,6 +127,12 @@ def test_unique_keys_agree_across_formats(tmp_path: Path, paths: str) -> None:
         spec = _spec(tmp_path / fmt, "items", fmt, _STRING_SCHEMA)
         report = _validate(spec, _write(tmp_path / f"items.{fmt}", fmt, records), paths)
         assert report.records == len(records), (fmt, report.issues[:3])
+        if paths == "exact":
+            assert not report.paths, report.paths
+            assert report.validation_path == "exact (paths=none)"
+        else:  # the acceptors really took records (what they took is named)
+            assert sum(report.paths.values()) >= len(records) - 3, (fmt, report.paths)
+            assert not report.validation_path.startswith("exact"), report.validation_path
         found[fmt] = _duplicates(report)
     assert found["jsonl"][0] == 3
     assert all(value == found["jsonl"] for value in found.values()), found

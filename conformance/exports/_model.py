@@ -99,6 +99,8 @@ class ExportReport:
     compression: str = ""  # "gzip" when the file was read through decompression
     # How records were validated: the fast paths taken, or "exact" and why (results.json)
     validation_path: str = ""
+    # Records each registered path took (exports/_paths.py): accepted, or read whole
+    paths: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
     def failed(self, check: str) -> bool:

@@ -39,10 +39,8 @@ from conformance.exports._encoding import (
     codec_name,
 )
 from conformance.exports._fast import (
-    EXACT_ONLY_ENV,
     FastValidator,
     build_fast_validator,
-    exact_only,
     fast_path_refusal,
 )
 from conformance.exports._files import NotRegularFile, file_kind, open_regular
@@ -62,6 +60,7 @@ from conformance.exports._model import (
     Sink,
     clip,
 )
+from conformance.exports._paths import ALL, Selection, describe, select
 from conformance.exports._readers import (
     _DECODER,
     MAX_DEPTH,
@@ -77,6 +76,7 @@ from conformance.exports._readers import (
     _parse_line,
     _too_large,
     _truncated,
+    csv_items,
     csv_records,
     json_records,
     jsonl_records,
@@ -146,6 +146,8 @@ class Part:
     endings: Endings = field(default_factory=Endings)
     last_line: int = 0  # the last line number read (ranges report it for the next one)
     truncated: bool = False
+    paths: Selection = ALL  # the registered paths offered (exports/_paths.py)
+    described: bool = False  # some acceptor was built: validation_path names what ran
 
     @property
     def whole_file(self) -> bool:
@@ -164,6 +166,7 @@ def validate_export(
     progress: Progress | None = None,
     jobs: int = 1,
     deadline: float | None = None,
+    paths: Iterable[str] | Selection | None = None,
 ) -> ExportReport:
     """Validate one export file against ``spec``, streaming; never raises for a bad file.
 
@@ -172,13 +175,17 @@ def validate_export(
     counted exactly and listed up to ``max_per_type`` per (check, kind). ``jobs`` > 1 splits
     a large JSON Lines file into byte ranges validated in parallel processes. ``deadline``
     (a ``time.monotonic()`` value): reading stops with DeadlinePassed once it has passed.
+    ``paths``: the registered validation paths to offer records to (names of
+    :data:`conformance.exports.VALIDATION_PATHS`; ``()``: the exact checker alone); None:
+    all, unless ``CONFORMANCE_EXACT_ONLY=1``. ValueError for an unknown name.
     """
     path = Path(path)
+    selection = select(paths)
     if jobs > 1:
         from conformance.exports._parallel import validate_parallel
 
         return validate_parallel(
-            spec, path, max_per_type=max_per_type, jobs=jobs, deadline=deadline
+            spec, path, max_per_type=max_per_type, jobs=jobs, deadline=deadline, paths=selection
         )
     if deadline is not None:
         progress = _until(deadline, progress)
@@ -186,7 +193,7 @@ def validate_export(
     sink = Sink(report, max_per_type)
     started = time.perf_counter()
     try:
-        part = Part(hashes=KeyHashes() if spec.key else None)
+        part = Part(hashes=KeyHashes() if spec.key else None, paths=selection)
         _validate(spec, path, sink, progress, part)
         part.endings.report(sink)
         if part.hashes is not None:
@@ -290,6 +297,9 @@ def _validate(
             _stop(sink, "schema", "record schema nests too deeply (through $ref) to validate")
         except OSError as exc:  # e.g. an I/O error half way through
             _stop(sink, "unreadable", f"reading failed at byte {report.bytes_read}: {exc}")
+        finally:
+            if part.described:
+                report.validation_path = describe(spec.format, part.paths, report.paths)
 
 
 def _open_export(path: Path, size: int, fmt: str, sink: Sink) -> tuple[BinaryIO, int] | None:
@@ -453,14 +463,22 @@ def _read(
         if layout is None:
             return
         counter = CsvBlockLines(stream, encoding, sink, skip)
-        items = csv_blocks(counter, sink, endings, layout, SUB_BLOCK)
+        if "csv-blocks" in part.paths:
+            items = csv_blocks(counter, sink, endings, layout, SUB_BLOCK)
+        else:
+            items = csv_items(counter, sink, endings, layout)
     # Windows of SUB_BLOCK records, each checked once read (after what reading it reported),
     # whether its records came one by one or a run at a time.
     window: list[Record | CsvRows] = []
     size = 0
+    taken = report.paths
     for item in items:
         window.append(item)
-        size += item.size if isinstance(item, CsvRows) else 1
+        if isinstance(item, CsvRows):
+            size += item.size
+            taken["csv-blocks"] += item.size
+        else:
+            size += 1
         if size >= SUB_BLOCK:
             report.records += size
             _check_window(window, checker, keys)
@@ -486,7 +504,7 @@ def _check_window(
             batch.append(item)
             continue
         if batch:
-            checker.check_batch(batch)
+            checker.check_batch(batch)  # counts what the acceptors took
             good = [record for record in batch if record.ok]
             keys.add_many([r.value for r in good], _places(good))
             batch = []
@@ -496,6 +514,7 @@ def _check_window(
             continue
         values = item.built()
         accepted = checker.accepted(values)
+        checker.took("records", accepted.count(True))
         if False in accepted:
             for index in compress(range(len(values)), map(not_, accepted)):
                 if checker.validator is not None:  # None once the schema proved unusable
@@ -513,11 +532,14 @@ def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> 
     if checks is None or (keys.fields and (checks.key is None or not keys.hashing_single)):
         return False
     refused, columns = checks.refused(item.cells)
+    checker.took("columns", item.size - len(refused))
     for index in sorted(refused):
         if checker.validator is None:  # the schema proved unusable
             break
         value = item.record(index)
-        if not checker.fast_check(value):
+        if checker.fast_check(value):
+            checker.took("records", 1)
+        else:
             line, row = item.place(index)
             checker.slow(Record(value, line=line, row=row))
     if keys.fields:
@@ -559,9 +581,13 @@ def _jsonl_fast(
     end = part.end
     # The common case, a shallow schema and no key or a single-field key being hashed,
     # takes whole blocks at once; any other block goes line by line below.
-    at_once = validate and shallow and fast is not None and (not keys.fields or keys.hashing_single)
-    typed = checker.typed if at_once else None
+    whole_blocks = (
+        validate and shallow and fast is not None and (not keys.fields or keys.hashing_single)
+    )
+    at_once = whole_blocks and checker.blocks
+    typed = checker.typed if whole_blocks else None
     records = 0
+    by_records = 0  # lines the jsonschema-rs acceptor took one at a time
     last_raw: bytes | None = None
     try:  # a decompression cap may stop the reading: the records read still count
         while True:
@@ -648,6 +674,8 @@ def _jsonl_fast(
                                 raw, b"\n", number, start, encoding, sink, checker, keys
                             )
                             continue
+                        else:
+                            by_records += 1
                     elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
                         records += _slow_raw(
                             raw, b"\n", number, start, encoding, sink, checker, keys
@@ -666,6 +694,7 @@ def _jsonl_fast(
             _truncated(sink, Line(number, offset_last, text, ""))
     finally:
         checker.flush()
+        checker.took("records", by_records)
         report.records += records
         part.last_line = number
     return offset
@@ -685,6 +714,7 @@ def _typed_block(
     :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
+    checker.took("typed", records)
     if accepted:  # ``counted``: the colons of all the lines
         if refused:
             skip = set(refused)
@@ -708,7 +738,9 @@ def _typed_block(
         for index in refused:
             raw = lines[index]
             start = offset + starts[index] + index
-            done = _block_at_once([raw], number + index, start, sink, checker, keys)
+            done = None
+            if checker.blocks:
+                done = _block_at_once([raw], number + index, start, sink, checker, keys)
             if done is None:
                 done = _slow_raw(
                     raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
@@ -777,6 +809,7 @@ def _block_at_once(
         return None
     _strict_lines(lines, values, orjson.dumps, number, offset, checker)
     accepted = checker.accepted(values)
+    checker.took("blocks", accepted.count(True))
     records = len(values)
     if False in accepted:
         starts = list(accumulate(map(len, lines), initial=0))
@@ -873,6 +906,13 @@ class _RecordChecker:
         self.refused: list[tuple[bytes, int, int, bool]] = []
         self.refused_bytes = 0
         self.fast_check: Callable[[Any], bool] = _unicode_only(fast.check) if fast else _never
+        self.blocks = False  # JSON Lines: the "blocks" acceptor is offered
+        self.taken = sink.report.paths  # records each registered path took
+
+    def took(self, name: str, count: int) -> None:
+        """``count`` records accepted by the registered path ``name`` (evidence only)."""
+        if count and self.validating:
+            self.taken[name] += count
 
     @classmethod
     def build(cls, spec: ExportSpec, sink: Sink, part: Part) -> _RecordChecker | None:
@@ -882,25 +922,25 @@ class _RecordChecker:
         if validator is None:
             return None
         folder = _version_folder(spec.schema_path)
+        offered = part.paths  # the acceptors (exports/_paths.py); the others build on records
         fast = None
-        if not exact_only():
+        if "records" in offered:
             fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
         typed = None
-        if fast is not None and spec.format == "jsonl" and len(spec.key) <= 1:
+        one_key = len(spec.key) <= 1
+        if fast is not None and "typed" in offered and spec.format == "jsonl" and one_key:
             key = spec.key[0] if spec.key else None
             typed = build_typed_records(spec.schema_path, folder, key)
-        if exact_only():
-            sink.report.validation_path = f"exact ({EXACT_ONLY_ENV}=1)"
+        if "records" not in offered:
+            sink.report.validation_path = f"exact ({offered.origin})"
         elif fast is None:
             why = fast_path_refusal(spec.schema_path, folder) or "no fast path"
             sink.report.validation_path = f"exact: {why}"
         else:
-            columns = " and CSV column checks" if spec.format == "csv" else ""
-            sink.report.validation_path = ("msgspec typed records, " if typed else "") + (
-                f"jsonschema-rs{columns}, then the exact checker for what they refuse"
-            )
+            part.described = True
         checker = cls(validator, fast, sink, typed)
-        if fast is not None and spec.format == "csv" and len(spec.key) <= 1:
+        checker.blocks = fast is not None and "blocks" in offered
+        if fast is not None and "columns" in offered and spec.format == "csv" and one_key:
             checker.schema = (spec.schema_path, folder, spec.key[0] if spec.key else None)
         return checker
 
@@ -918,6 +958,7 @@ class _RecordChecker:
         if self.validator is None:
             return
         if self.fast_check(record.value):
+            self.taken["records"] += 1
             return
         self.slow(record)
 
@@ -943,7 +984,9 @@ class _RecordChecker:
 
     def check_batch(self, records: list[Record]) -> None:
         good = [record for record in records if record.ok]
-        for record, ok in zip(good, self.accepted([r.value for r in good]), strict=True):
+        accepted = self.accepted([r.value for r in good])
+        self.took("records", accepted.count(True))
+        for record, ok in zip(good, accepted, strict=True):
             if not ok and self.validator is not None:
                 self.slow(record)
 
@@ -1270,21 +1313,22 @@ def _read_xml(
         return
     schema = loaded[0] if loaded is not None else None
     key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
+    offered = part.paths  # the acceptors (exports/_paths.py); compiled builds on batches
     fast = None
-    if loaded is not None and not exact_only():
+    if loaded is not None and "batches" in offered:
         fast = XmlBatches.build(spec, loaded[1], formats, key_name)
     declared = loaded is not None and spec.record_element in global_element_names(loaded[1])
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     compiled = None
-    if loaded is not None and fast is not None and declared:
+    if loaded is not None and fast is not None and declared and "compiled" in offered:
         compiled = compile_record(loaded[1], spec.record_element, formats, key_name)
     if not collect:
-        report.validation_path = (
-            f"exact ({EXACT_ONLY_ENV}=1)"
-            if exact_only()
-            else ("compiled records, " if compiled is not None else "")
-            + ("XSD batches" if fast is not None else "lxml record by record")
-        )
+        if "batches" not in offered:
+            report.validation_path = f"exact ({offered.origin})"
+        elif fast is None:
+            report.validation_path = "exact: lxml record by record"
+        else:
+            part.described = True
     scanner = RecordScanner(compiled, keys.hashes) if compiled is not None else None
     tap = XmlTap(decoder, scanner.chunks(iter(decoder)) if scanner is not None else None)
     taken_before = None
@@ -1316,6 +1360,8 @@ def _read_xml(
             if use_xsd and schema is not None:
                 if whole and fast is not None:
                     suspects = fast.suspects(schema, wrapper, batch)
+                    if suspects is not None:
+                        report.paths["batches"] += len(batch) - len(suspects)
                 for record in batch if suspects is None else suspects:
                     use_xsd = use_xsd and _check_xsd(
                         schema, record, spec.record_element, sink, declared
@@ -1340,7 +1386,10 @@ def _read_xml(
         report.complete = False
     if scanner is not None:  # the records taken out of lxml's text, up to where it stopped
         failed = tap.failed_line
-        report.records += scanner.taken if failed is None else scanner.taken_before_line(failed)
+        taken = scanner.taken if failed is None else scanner.taken_before_line(failed)
+        report.records += taken
+        if not collect and taken:
+            report.paths["compiled"] += taken
     part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)
