@@ -321,6 +321,46 @@ def test_run_with_jobs_gives_the_same_results(tmp_path: Path) -> None:
     assert "--jobs" in done.err
 
 
+@pytest.mark.slow
+def test_run_with_exact_only_gives_the_same_results_by_the_exact_checker(
+    tmp_path: Path,
+) -> None:
+    """``conformance run --exact-only`` (with --jobs 2: the side-by-side workers too) offers
+    no acceptor a record; results.json says so per export, and the verdicts do not move."""
+    from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
+
+    outcomes = {}
+    paths = {}
+    for name, extra in (("default", ()), ("exact", ("--exact-only",))):
+        done = run_cli(
+            "run",
+            "--standard",
+            "gov.data-catalogue@1.0.0",
+            "--candidate",
+            str(FIXTURE / "candidate.yaml"),
+            "--jobs",
+            "2",
+            *extra,
+            "--reports-dir",
+            str(tmp_path),
+            "--run-id",
+            name,
+            env={TOKEN_ENV: "not-used-without-an-api", EXACT_ONLY_ENV: ""},
+        )
+        assert done.code == 0, done.out + done.err
+        data = json.loads((tmp_path / name / "results.json").read_text("utf-8"))
+        outcomes[name] = [(r["id"], r["status"], r["examined"]) for r in data["results"]]
+        paths[name] = {
+            (r["id"], r["evidence"]["file"]): r["evidence"]["validation_path"]
+            for r in data["results"]
+            if "validation_path" in (r.get("evidence") or {})
+        }
+    assert outcomes["default"] == outcomes["exact"]
+    assert len(paths["exact"]) > 1
+    assert set(paths["exact"].values()) == {"exact (--exact-only)"}, paths["exact"]
+    assert not any(path.startswith("exact (") for path in paths["default"].values()), paths
+
+
 def _csv_spec(tmp_path: Path) -> Any:
     properties = {
         "id": {"type": "string"},
