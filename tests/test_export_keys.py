@@ -207,3 +207,34 @@ def test_one_hash_for_every_reader() -> None:
     hashes.extend([BIG, BIG + 1, "x"])
     hashes.add([float(BIG)])
     assert hashes.candidates() == frozenset({single_hash(BIG)})
+
+
+def test_the_registry_names_every_path_and_refuses_unknown_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``paths=`` is the public seam that chooses the acceptors: an unknown name, or a path
+    without the one it builds on, is refused by name; ``()`` is the exact checker alone."""
+    from conformance.exports import EXACT_ONLY_ENV, VALIDATION_PATHS
+
+    names = [path.name for path in VALIDATION_PATHS]
+    assert names == ["typed", "blocks", "columns", "records", "compiled", "batches", "csv-blocks"]
+    spec = _spec(tmp_path / "jsonl", "items", "jsonl", _STRING_SCHEMA)
+    path = _write(tmp_path / "items.jsonl", "jsonl", _string_records(300))
+    with pytest.raises(ValueError, match="'fastest'"):
+        validate_export(spec, path, paths=("fastest",))
+    with pytest.raises(ValueError, match="'typed' builds on 'records'"):
+        validate_export(spec, path, paths=("typed",))
+    only = validate_export(spec, path, paths=("records",))
+    assert set(only.paths) == {"records"}
+    assert only.validation_path == (
+        f"accepted by jsonschema-rs (records) {only.paths['records']}; "
+        "the exact checker decides the rest (paths=records)"
+    )
+    exact = validate_export(spec, path, paths=())
+    assert exact.validation_path == "exact (paths=none)"
+    assert _duplicates(exact) == _duplicates(only)
+    monkeypatch.setenv(EXACT_ONLY_ENV, "1")
+    by_env = validate_export(spec, path)
+    assert by_env.validation_path == f"exact ({EXACT_ONLY_ENV}=1)"
+    assert not by_env.paths
+    assert validate_export(spec, path, paths=("records",)).paths  # the argument wins

@@ -60,10 +60,6 @@ class Selection:
     def __contains__(self, name: object) -> bool:
         return name in self.names
 
-    @property
-    def exact_only(self) -> bool:
-        return not any(_BY_NAME[name].kind == "acceptor" for name in self.names)
-
 
 ALL = Selection(frozenset(NAMES))
 
