@@ -89,7 +89,7 @@ class KeyHashes:
     """One hash per record, in one flat array; mergeable across byte ranges of one file."""
 
     def __init__(self) -> None:
-        self.flat = array("q")  # appended to directly by the fast paths
+        self.flat = array("q")  # one hash per record (RecordKeys appends to it directly)
 
     def add(self, values: list[Any]) -> None:
         self.flat.append(key_hash(values))
