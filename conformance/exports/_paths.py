@@ -4,6 +4,9 @@ One exact checker per format decides every record and words every error (python-
 or lxml's XSD and the format checks, record by record). Before it, *acceptors* may take
 records off its hands; an acceptor may only accept (this batch, or this record, is valid)
 or say nothing: what it does not accept goes to the exact checker, which alone reports.
+(When ``records`` is offered, the exact checker words a record's errors from jsonschema-rs's
+located errors, which ``tests/test_exports_fast.py`` shows equal python-jsonschema's
+wording; with ``paths=()`` python-jsonschema alone decides and words.)
 
 The registry lists them in the order the validator asks them. ``builds_on`` names the
 acceptor whose compiled schema another one reuses (it is only offered with that one). The
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from conformance.exports._fast import EXACT_ONLY_ENV, exact_only
 
@@ -31,7 +35,7 @@ class RegisteredPath:
     name: str
     formats: tuple[str, ...]
     what: str  # how validation_path names it
-    kind: str = "acceptor"  # or "reader"
+    kind: Literal["acceptor", "reader"] = "acceptor"
     builds_on: str | None = None
 
 
