@@ -261,6 +261,14 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--exact-only",
+        "exact_only",
+        "validate export records with the exact checker alone, no fast acceptor (as "
+        "CONFORMANCE_EXACT_ONLY=1 does): slower; for tests and for debugging a suspected "
+        "difference between the paths",
+        switch=True,
+    ),
+    Option(
         "--shard",
         "shard",
         "run only slice I of N of the run's tasks (those whose index mod N is I - 1); write a "

@@ -74,6 +74,7 @@ class RunOptions:
     rate_limit: float | None = None
     workers: int = 1
     jobs: int = 1  # processes for export files
+    exact_only: bool = False  # export records: the exact checker alone (exports/_paths.py)
     shard: str | None = None  # "I/N"
     force: bool = False  # certify against a draft or retired version anyway
     ca_bundle: Path | None = None  # CAs trusted for https (else the candidate's, else certifi's)
@@ -206,6 +207,7 @@ def prepare(options: RunOptions) -> RunConfig:
         max_duration_s=options.max_duration_s,
         workers=options.workers,
         jobs=options.jobs,
+        exact_only=options.exact_only,
         shard=Shard.parse(options.shard) if options.shard else None,
     )
 

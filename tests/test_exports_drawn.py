@@ -7,8 +7,8 @@ Hypothesis draws a record schema from the constructs published schemas use (root
 ``unevaluatedProperties``, ``const``, nested arrays of objects, every registered format) and
 a file of records, each valid-looking or carrying one fault (a value of the wrong format,
 type, range or enum, a missing or extra member). The file is validated twice: by default
-(typed, block and column fast paths, whatever the schema allows) and with
-``CONFORMANCE_EXACT_ONLY=1`` (the exact checker alone); the reports must be identical:
+(typed, block and column fast paths, whatever the schema allows) and with ``paths=()``
+(no registered acceptor: the exact checker alone); the reports must be identical:
 records, exact counts, and every issue with its location and wording, in order. JSON Lines,
 JSON and CSV draw schemas; XML compares an XSD export's batch and compiled paths on drawn
 records the same way.
@@ -16,20 +16,17 @@ records the same way.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.exports import EXACT_ONLY_ENV, validate_export
+from conformance.exports import validate_export
 from conformance.formats import FORMATS
 from conformance.standards.model import ExportFormat
 from tests.test_exports import make_spec, xml_doc
@@ -37,19 +34,6 @@ from tests.test_exports import make_spec, xml_doc
 DRAWN = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 FORMAT_NAMES = sorted(FORMATS)
 PUBLISHED = "https://standards.example.gov.cn/drawn/1.0/"
-
-
-@contextlib.contextmanager
-def _exact_only() -> Iterator[None]:
-    saved = os.environ.get(EXACT_ONLY_ENV)
-    os.environ[EXACT_ONLY_ENV] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(EXACT_ONLY_ENV, None)
-        else:
-            os.environ[EXACT_ONLY_ENV] = saved
 
 
 def _summary(report: Any) -> tuple[Any, ...]:
@@ -197,8 +181,7 @@ def _same_report(fmt: ExportFormat, draw: Any) -> None:
         header = ["id", *values] if csv_only else []
         path.write_text(_text(fmt, records, header), encoding="utf-8")
         default = validate_export(spec, path)
-        with _exact_only():
-            exact = validate_export(spec, path)
+        exact = validate_export(spec, path, paths=())
         # (a file refused before any record, e.g. for a NUL byte, names no path)
         assert exact.validation_path.startswith("exact") or not exact.validation_path
         assert _summary(default) == _summary(exact), (default.validation_path, schema)
@@ -243,7 +226,6 @@ def test_drawn_xml_records_report_what_the_exact_checker_reports(
         path = Path(name) / "r.xml"
         path.write_text(xml_doc(rows), encoding="utf-8")
         default = validate_export(spec, path)
-        with _exact_only():
-            exact = validate_export(spec, path)
+        exact = validate_export(spec, path, paths=())
         assert exact.validation_path.startswith("exact")
         assert _summary(default) == _summary(exact)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
+from conformance.exports import RECORDS, UNIQUE_KEYS, VALIDATION_PATHS, validate_export
 from conformance.exports._fast import (
     EXACT_ONLY_ENV,
     EXACT_PATTERNS,
@@ -37,6 +38,7 @@ from tests.test_exports import make_spec
 _ISOLATED = "CONFORMANCE_TEST_ISOLATED"  # set in the fresh interpreter of a retried property
 
 ROOT = Path(__file__).resolve().parents[1]
+NAMES = tuple(path.name for path in VALIDATION_PATHS)
 LICENCE = ROOT / "standards" / "gov.e-licence" / "1.1.0"
 PATTERNS = format_patterns(2026)
 EXACT = tuple(sorted(EXACT_PATTERNS))
@@ -345,6 +347,46 @@ def test_run_with_jobs_gives_the_same_results(tmp_path: Path) -> None:
     assert "--jobs" in done.err
 
 
+@pytest.mark.slow
+def test_run_with_exact_only_gives_the_same_results_by_the_exact_checker(
+    tmp_path: Path,
+) -> None:
+    """``conformance run --exact-only`` (with --jobs 2: the side-by-side workers too) offers
+    no acceptor a record; results.json says so per export, and the verdicts do not move."""
+    from tests.conftest import FIXTURE, TOKEN_ENV, run_cli
+
+    outcomes = {}
+    paths = {}
+    for name, extra in (("default", ()), ("exact", ("--exact-only",))):
+        done = run_cli(
+            "run",
+            "--standard",
+            "gov.data-catalogue@1.0.0",
+            "--candidate",
+            str(FIXTURE / "candidate.yaml"),
+            "--jobs",
+            "2",
+            *extra,
+            "--reports-dir",
+            str(tmp_path),
+            "--run-id",
+            name,
+            env={TOKEN_ENV: "not-used-without-an-api", EXACT_ONLY_ENV: ""},
+        )
+        assert done.code == 0, done.out + done.err
+        data = json.loads((tmp_path / name / "results.json").read_text("utf-8"))
+        outcomes[name] = [(r["id"], r["status"], r["examined"]) for r in data["results"]]
+        paths[name] = {
+            (r["id"], r["evidence"]["file"]): r["evidence"]["validation_path"]
+            for r in data["results"]
+            if "validation_path" in (r.get("evidence") or {})
+        }
+    assert outcomes["default"] == outcomes["exact"]
+    assert len(paths["exact"]) > 1
+    assert set(paths["exact"].values()) == {"exact (--exact-only)"}, paths["exact"]
+    assert not any(path.startswith("exact (") for path in paths["default"].values()), paths
+
+
 def _csv_spec(tmp_path: Path) -> Any:
     properties = {
         "id": {"type": "string"},
@@ -509,11 +551,7 @@ def test_located_errors_are_worded_as_a_whole_record_validation(
     assert located > 0  # the located wording is really used for this schema
 
 
-def test_block_path_reports_exactly_what_the_line_path_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from conformance.exports import _validate
-
+def test_block_path_reports_exactly_what_the_line_path_reports(tmp_path: Path) -> None:
     spec = load_standard(LICENCE).export("licences-jsonl")
     base = _licence_records()
     lines = []
@@ -534,16 +572,16 @@ def test_block_path_reports_exactly_what_the_line_path_reports(
     path = tmp_path / "l.jsonl"
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
 
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    def summary(paths: tuple[str, ...]) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        assert set(report.paths) == set(paths), report.paths  # each offered path took some
         issues = [(i.check, i.kind, i.line, i.pointer, i.message) for i in report.issues]
         return report.records, dict(report.counts), issues
 
     # the orjson blocks themselves, not the typed path before them (test_exports_typed's)
-    monkeypatch.setattr(_validate, "build_typed_records", lambda *args: None)
-    blocks = summary()
-    monkeypatch.setattr(_validate, "_block_at_once", lambda *args: None)
-    assert blocks == summary()
+    blocks = summary(("blocks", "records"))
+    assert blocks == summary(("records",))  # line by line
+    assert blocks == summary(())  # the exact checker alone
     records, counts, _ = blocks
     assert records == 899
     assert counts[(RECORDS, "enum")] == len(range(0, 900, 37))
@@ -600,25 +638,21 @@ def _xml_licences(count: int) -> str:
     )
 
 
-def test_xml_batches_report_exactly_what_record_by_record_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from conformance.exports import _validate
-
+def test_xml_batches_report_exactly_what_record_by_record_reports(tmp_path: Path) -> None:
     spec = load_standard(LICENCE).export("licences-xml")
     path = tmp_path / "l.xml"
     path.write_text(_xml_licences(700), encoding="utf-8")
 
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    def summary(paths: tuple[str, ...]) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        assert set(report.paths) == set(paths), report.paths
         issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
         # each kind's issues in file order (what the capped listing keeps); how kinds
         # interleave follows the batches, which differ between the two ways
         return report.records, dict(report.counts), sorted(issues, key=lambda i: (i[0], i[1]))
 
-    batches = summary()
-    monkeypatch.setattr(_validate.XmlBatches, "build", classmethod(lambda *args: None))
-    assert batches == summary()
+    batches = summary(("batches",))
+    assert batches == summary(())  # record by record
     records, counts, issues = batches
     assert records == 700
     assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
@@ -680,19 +714,14 @@ def _mixed_csv_lines(note: str = "note") -> list[str]:
 def _csv_runs(
     spec: Any, path: Path, monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...]
 ) -> list[tuple[Any, ...]]:
-    """The report of each block size, by the block path, then with it disabled."""
+    """The report of each block size, by the block path, then with it not offered."""
     from conformance.exports import _readers
 
-    taken: list[int | None] = []
-    take = _readers.CsvBlockLines.take
+    read_whole: list[int] = []
 
-    def counted(self: Any) -> int | None:
-        start = take(self)
-        taken.append(start)
-        return start
-
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    def summary(paths: tuple[str, ...] | None) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        read_whole.append(report.paths["csv-blocks"])
         issues = [
             (i.check, i.kind, i.line, i.row, i.pointer, i.byte_offset, i.message)
             for i in report.issues
@@ -700,16 +729,17 @@ def _csv_runs(
         return report.records, dict(report.counts), issues, report.bytes_read
 
     summaries = []
+    by_blocks = []
     for size in sizes:
         monkeypatch.setattr(_readers, "CSV_BLOCK", size)
-        with monkeypatch.context() as patched:
-            patched.setattr(_readers.CsvBlockLines, "take", counted)
-            blocks = summary()
-            patched.setattr(_readers.CsvBlockLines, "take", lambda self: None)
-            assert summary() == blocks, f"block size {size}"
+        blocks = summary(None)
+        by_blocks.append(read_whole[-1])
+        without = tuple(name for name in NAMES if name != "csv-blocks")
+        assert summary(without) == blocks, f"block size {size}"
+        assert read_whole[-1] == 0
         summaries.append(blocks)
-    assert any(start is not None for start in taken)  # the block path really ran
-    assert None in taken  # and so did the line path
+    assert max(by_blocks) > 0  # the block path really ran
+    assert min(by_blocks) < summaries[0][0]  # and so did the line path
     return summaries
 
 
@@ -787,56 +817,47 @@ def _odd_xml(count: int) -> str:
 def test_compiled_records_report_exactly_what_lxml_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    from conformance.exports import _encoding, _validate, _xml_compiled
+    from conformance.exports import _encoding
 
     monkeypatch.setattr(_encoding, "CHUNK", chunk)
     spec = load_standard(LICENCE).export("licences-xml")
     path = tmp_path / "l.xml"
     path.write_text(_odd_xml(400), encoding="utf-8")
-    taken: list[int] = []
-    real = _xml_compiled.RecordScanner.chunks
+    taken: list[Counter[str]] = []
 
-    def spy(self: Any, source: Any) -> Any:
-        yield from real(self, source)
-        taken.append(self.taken)
-
-    monkeypatch.setattr(_xml_compiled.RecordScanner, "chunks", spy)
-
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    def summary(paths: tuple[str, ...]) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        taken.append(report.paths)
         issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
         return report.records, dict(report.counts), sorted(issues, key=lambda i: (i[0], i[1]))
 
-    compiled = summary()
-    assert taken
-    assert 100 < taken[0] < 145  # taken up to the CDATA (record 145), none after
-    monkeypatch.setattr(_validate, "compile_record", lambda *args: None)
-    assert compiled == summary()  # the batches alone
-    monkeypatch.setattr(_validate.XmlBatches, "build", classmethod(lambda *args: None))
-    assert compiled == summary()  # record by record
+    compiled = summary(("compiled", "batches"))
+    assert 100 < taken[-1]["compiled"] < 145  # taken up to the CDATA (record 145), none after
+    assert compiled == summary(("batches",))  # the batches alone
+    assert taken[-1]["batches"] > 0
+    assert not taken[-1]["compiled"]
+    assert compiled == summary(())  # record by record
+    assert not taken[-1]
     records, counts, _ = compiled
     assert records == 401  # the empty record too
     assert counts[(RECORDS, "format:cn-uscc")] == len(range(0, 400, 53))
 
 
 def test_compiled_records_count_only_what_lxml_read_before_a_syntax_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    from conformance.exports import _validate
-
     spec = load_standard(LICENCE).export("licences-xml")
     lines = _xml_licences(400).split("\n")
     lines[201] = lines[201].replace("<Name>营业执照</Name>", "<Name>营业&执照</Name>")  # bare &
     path = tmp_path / "l.xml"
     path.write_text("\n".join(lines), encoding="utf-8")
 
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    def summary(paths: tuple[str, ...]) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
         return report.records, dict(report.counts), report.complete
 
-    compiled = summary()
-    monkeypatch.setattr(_validate, "compile_record", lambda *args: None)
-    assert compiled == summary()
+    compiled = summary(("compiled", "batches"))
+    assert compiled == summary(("batches",))
     assert compiled[0] == 100  # line 202 holds record 101
     assert compiled[1][(RECORDS, "parse")] == 1
     assert compiled[2] is False

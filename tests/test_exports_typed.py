@@ -216,11 +216,7 @@ def test_schemas_beyond_the_subset_get_no_typed_path(
     assert build_typed_records(path, tmp_path, None) is None
 
 
-def test_typed_path_reports_exactly_what_the_other_paths_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from conformance.exports import _validate
-
+def test_typed_path_reports_exactly_what_the_other_paths_report(tmp_path: Path) -> None:
     spec = load_standard(LICENCE).export("licences-jsonl")
     base = _licence_records()
     lines = []
@@ -252,20 +248,21 @@ def test_typed_path_reports_exactly_what_the_other_paths_report(
     path = tmp_path / "l.jsonl"
     path.write_bytes(data)
 
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    taken: list[Any] = []
+
+    def summary(paths: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        taken.append(report.paths)
         issues = [(i.check, i.kind, i.line, i.pointer, i.message) for i in report.issues]
         return report.records, dict(report.counts), issues
 
-    used = []
-    real = _validate._typed_block
-    monkeypatch.setattr(_validate, "_typed_block", lambda *a: used.append(1) or real(*a))
     typed = summary()
-    assert used  # the typed path really ran
-    monkeypatch.setattr(_validate, "build_typed_records", lambda *args: None)
-    assert typed == summary()  # orjson and jsonschema-rs a block at a time
-    monkeypatch.setattr(_validate, "_block_at_once", lambda *args: None)
-    assert typed == summary()  # line by line
+    assert taken[-1]["typed"] > 0, taken  # the typed path really ran
+    assert typed == summary(("blocks", "records"))  # orjson and jsonschema-rs a block at a time
+    assert taken[-1]["blocks"] > 0, taken
+    assert typed == summary(("records",))  # line by line
+    assert set(taken[-1]) == {"records"}
+    assert typed == summary(())  # the exact checker alone
     records, counts, _ = typed
     assert records == 2999
     assert counts[(RECORDS, "enum")] >= len(range(0, 3000, 37))
@@ -413,27 +410,28 @@ def _row_lines() -> list[str]:
 def test_csv_columns_report_exactly_what_records_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
 ) -> None:
-    from conformance.exports import _readers, _validate
+    from conformance.exports import _readers
 
     spec = _spec_of_rows(tmp_path, ROW_REQUIRED, ROW_PROPERTIES, empty)
     path = tmp_path / "rows.csv"
     path.write_bytes(("\n".join(_row_lines()) + "\n").encode("utf-8"))
     monkeypatch.setattr(_readers, "CSV_BLOCK", 4096)  # blocks without the quoted line
 
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    taken: list[Any] = []
+
+    def summary(paths: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        taken.append(report.paths)
         issues = [(i.check, i.kind, i.line, i.row, i.pointer, i.message) for i in report.issues]
         return report.records, dict(report.counts), issues
 
-    used: list[bool] = []
-    real = _validate._check_columns
-    monkeypatch.setattr(_validate, "_check_columns", lambda *a: used.append(real(*a)) or used[-1])
     columns = summary()
-    assert any(used)  # the column checks really ran
-    monkeypatch.setattr(_validate, "build_csv_checks", lambda *args: None)
-    assert columns == summary()  # records built, checked by the fast validator
-    monkeypatch.setattr(_readers.CsvBlockLines, "take", lambda self: None)
-    assert columns == summary()  # the line path
+    assert taken[-1]["columns"] > 0  # the column checks really ran
+    assert columns == summary(("records", "csv-blocks"))  # records built, checked by jsonschema-rs
+    assert not taken[-1]["columns"]
+    assert columns == summary(("records",))  # the line path
+    assert set(taken[-1]) == {"records"}
+    assert columns == summary(())  # the exact checker alone
     records, counts, _ = columns
     assert records == 2600
     assert counts[(RECORDS, "enum")] == len(range(37, 2601, 37))

@@ -76,6 +76,7 @@ class RunConfig:
     max_duration_s: float | None = None  # time budget for the whole run
     workers: int = 1  # threads probing operations side by side
     jobs: int = 1  # processes validating export files side by side
+    exact_only: bool = False  # --exact-only: export records by the exact checker alone
     shard: Shard | None = None
 
     @property

@@ -30,6 +30,7 @@ from conformance.engine.plan import Task
 from conformance.exports import (
     DeadlinePassed,
     ExportReport,
+    Selection,
     Severity,
     apply_rules,
     export_rules,
@@ -98,6 +99,8 @@ class ExportRunner:
         self._ahead_names: set[str] = set()  # the exports of that batch
         self.ahead_failure: str | None = None  # why side-by-side validation raised
         self._ahead_out_of_time = False  # the run's budget ended during it
+        # --exact-only: no acceptor is offered records (exports/_paths.py); None: the default
+        self._paths = Selection(frozenset(), "--exact-only") if config.exact_only else None
 
     def run(self, task: Task) -> list[CheckResult]:
         spec = task.export
@@ -155,6 +158,7 @@ class ExportRunner:
                     progress=self._guarded(target),
                     jobs=self.config.jobs,
                     deadline=self.budget.deadline,  # --jobs N: the workers' results too
+                    paths=self._paths,
                 )
             except (BudgetExhausted, DeadlinePassed):
                 return self._out_of_time(target, entries)
@@ -308,6 +312,7 @@ class ExportRunner:
                 max_per_type=self.config.max_errors_per_type,
                 jobs=self.config.jobs,
                 deadline=self.budget.deadline,
+                paths=self._paths,
             )
         except DeadlinePassed:
             self._ahead_out_of_time = True

@@ -11,9 +11,12 @@ in bounded chunks (JSON arrays, XML). It reports, for the three export checks:
 - ``export_references`` and ``export_record_count``: the cross-record rules a standard
   declares (:mod:`conformance.exports._rules`), applied by the engine with the other files.
 
-Records are checked by a fast path first (orjson, jsonschema-rs, check characters by
-arithmetic; :mod:`conformance.exports._fast`) and by python-jsonschema only when that fails,
-for the located errors. ``jobs`` > 1 validates byte ranges of a JSON Lines file in parallel.
+Records are offered to registered acceptors first (msgspec typed records, orjson blocks,
+CSV columns, jsonschema-rs with check characters by arithmetic, XSD batches, compiled XML
+records: :data:`VALIDATION_PATHS`, :mod:`conformance.exports._paths`), which may only
+accept; one exact checker per format decides the rest and words every error.
+``validate_export(..., paths=())`` or ``CONFORMANCE_EXACT_ONLY=1`` leaves it alone.
+``jobs`` > 1 validates byte ranges of a JSON Lines file in parallel.
 
 Counts are exact; the issues listed are capped per (check, kind).
 """
@@ -31,6 +34,8 @@ from conformance.exports._model import (
     Severity,
 )
 from conformance.exports._parallel import DeadlinePassed, validate_many
+from conformance.exports._paths import REGISTRY as VALIDATION_PATHS
+from conformance.exports._paths import RegisteredPath, Selection
 from conformance.exports._readers import MAX_DEPTH
 from conformance.exports._rules import (
     RECORD_COUNT,
@@ -56,11 +61,14 @@ __all__ = [
     "REFERENCES",
     "RULE_CHECKS",
     "UNIQUE_KEYS",
+    "VALIDATION_PATHS",
     "DeadlinePassed",
     "ExportIssue",
     "ExportReport",
     "ExportRules",
     "NotRegularFile",
+    "RegisteredPath",
+    "Selection",
     "Severity",
     "TotalFrom",
     "apply_rules",

@@ -9,18 +9,25 @@ reported with both places and their values, and a hash collision is never report
 The hash is Python's ``hash()`` of a token (the value itself for a single string key, its
 canonical JSON otherwise). It is salted per process: every process that hashes one file's
 records must share ``PYTHONHASHSEED`` (the parallel runner arranges that).
+
+This module is the one place where keys are taken from records, normalised, hashed and
+compared: every reader and validation path (JSON Lines blocks, typed records, CSV columns,
+XML batches and compiled records, the exact path, the second reading) and the cross-export
+reference check call it. Integers beyond 64 bits are compared as the float orjson reads,
+by the hash and by the token alike, whichever parser read them.
 """
 
 from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from conformance.exports._model import UNIQUE_KEYS, Sink, clip
+from conformance.exports._readers import Record, XmlRecord, local_name
 
 _INT64 = (-(2**63), 2**64)
 
@@ -46,6 +53,25 @@ def key_token(values: list[Any]) -> str:
     return "\x00" + json.dumps(_norm(values), ensure_ascii=False, sort_keys=True, default=str)
 
 
+def single_hash(value: Any) -> int:
+    """The hash of a single-field key's value; TypeError when it is unhashable (a list or
+    an object: :func:`key_hash` then hashes its token). Big integers as orjson reads them."""
+    if type(value) is int and not _INT64[0] <= value < _INT64[1]:
+        value = _norm(value)
+    return hash(value)
+
+
+def hash_keys(values: Iterable[Any]) -> list[int]:
+    """:func:`single_hash` of each value, in C-level loops when no integer is beyond 64 bits;
+    TypeError when one is unhashable (the caller then keys the values one by one)."""
+    found = values if isinstance(values, list) else list(values)
+    if int in set(map(type, found)):
+        ints = [value for value in found if type(value) is int]
+        if min(ints) < _INT64[0] or max(ints) >= _INT64[1]:
+            return list(map(single_hash, found))
+    return list(map(hash, found))
+
+
 def key_hash(values: list[Any]) -> int:
     """The hash that names candidates: of the value itself when a single one is hashable.
 
@@ -53,7 +79,7 @@ def key_hash(values: list[Any]) -> int:
     """
     if len(values) == 1:
         try:
-            return hash(values[0])
+            return single_hash(values[0])
         except TypeError:
             pass
     return hash(key_token(values))
@@ -63,7 +89,7 @@ class KeyHashes:
     """One hash per record, in one flat array; mergeable across byte ranges of one file."""
 
     def __init__(self) -> None:
-        self.flat = array("q")  # appended to directly by the fast paths
+        self.flat = array("q")  # one hash per record (RecordKeys appends to it directly)
 
     def add(self, values: list[Any]) -> None:
         self.flat.append(key_hash(values))
@@ -71,6 +97,11 @@ class KeyHashes:
     def add_texts(self, texts: list[str]) -> None:
         """Single string keys: ``add([text])`` for each, in one C-level loop."""
         self.flat.extend(map(hash, texts))
+
+    def extend(self, values: Iterable[Any]) -> None:
+        """Single-field keys: ``add([value])`` for each; TypeError (nothing added) when one
+        is unhashable."""
+        self.flat.extend(hash_keys(values))
 
     def merge(self, other: KeyHashes) -> None:
         self.flat.extend(other.flat)
@@ -138,3 +169,121 @@ def report_duplicates(
             params={"first": where_text(seen)},
             **location,
         )
+
+
+MISSING: Any = object()  # a value left out of a batch, or a key field a record lacks
+Places = Callable[[int], tuple[int | None, int | None]]
+
+
+class RecordKeys:
+    """The key of each record of one reading: hashed (first reading) or collected (second).
+
+    Every validation path hands its records' keys here, in whatever shape it holds them: a
+    JSON value, a batch of them, the keys a typed or column path already took out, an XML
+    record. ``hashing_single`` tells the fast paths that single-field keys may be given
+    as bare values (:meth:`add_found`).
+    """
+
+    def __init__(
+        self,
+        fields: tuple[str, ...],
+        hashes: KeyHashes | None,
+        collector: KeyCollector | None,
+    ) -> None:
+        self.fields = fields
+        self.single = fields[0] if len(fields) == 1 else None
+        self.hashes = hashes if fields else None
+        self.collector = collector if fields else None
+        if self.hashes is None and self.collector is None:
+            self.single = None
+            self.fields = ()
+
+    @property
+    def hashing_single(self) -> bool:
+        """One key field, being hashed: :meth:`add_found` and :meth:`add_many` take batches."""
+        return self.single is not None and self.hashes is not None
+
+    def add_values(self, values: list[Any], where: int | str, location: dict[str, Any]) -> None:
+        if self.hashes is not None:
+            self.hashes.add(values)
+        elif self.collector is not None:
+            self.collector.add(values, where, location)
+
+    def add_found(self, found: Iterable[Any]) -> None:
+        """Single-field keys some path took out of valid records, in file order (hashing
+        only: see :attr:`hashing_single`; keys that are absent are left out by the caller)."""
+        assert self.hashes is not None
+        self.hashes.extend(found)
+
+    def add_value(self, value: Any, line: int, byte_offset: int | None = None) -> None:
+        """The key of one JSON value read from line ``line``."""
+        if not self.fields or type(value) is not dict:
+            return
+        if self.single is not None:
+            key = value.get(self.single, MISSING)
+            if key is MISSING:
+                return
+            if self.hashes is not None:
+                try:
+                    self.hashes.flat.append(single_hash(key))
+                    return
+                except TypeError:
+                    pass
+            where = {"line": line, "row": None, "pointer": "/" + self.single}
+            self.add_values([key], line, where)
+            return
+        self.add_json(Record(value, line=line, byte_offset=byte_offset))
+
+    def add_json(self, record: Record) -> None:
+        value = record.value
+        if not self.fields or not isinstance(value, dict):
+            return
+        if self.hashes is not None and self.single is not None:  # hashing, one field
+            key = value.get(self.single, MISSING)
+            if key is MISSING:
+                return
+            try:
+                self.hashes.flat.append(single_hash(key))
+            except TypeError:
+                pass
+            else:
+                return
+        if any(name not in value for name in self.fields):
+            return  # the missing field is a schema error already
+        where: int | str = f"row {record.row}" if record.row is not None else record.line or 0
+        location = {
+            "line": record.line,
+            "row": record.row,
+            "pointer": "/" + self.fields[0] if len(self.fields) == 1 else "",
+        }
+        self.add_values([value[name] for name in self.fields], where, location)
+
+    def add_many(self, values: list[Any], where: Places) -> None:
+        """Key the JSON values of a batch (``MISSING``: left out); ``where(i)`` is the
+        (line, row) of the i-th."""
+        name = self.single
+        if name is None or self.hashes is None:
+            for index, value in enumerate(values):
+                if value is not MISSING:
+                    line, row = where(index)
+                    self.add_json(Record(value, line=line, row=row))
+            return
+        found = [v.get(name, MISSING) if type(v) is dict else MISSING for v in values]
+        try:
+            self.hashes.extend([key for key in found if key is not MISSING])
+        except TypeError:  # an unhashable key somewhere: one by one
+            for index, value in enumerate(values):
+                if found[index] is not MISSING:
+                    line, row = where(index)
+                    self.add_json(Record(value, line=line, row=row))
+
+    def add_xml(self, record: XmlRecord) -> None:
+        if not self.fields:
+            return
+        values: list[Any] = []
+        for name in self.fields:
+            child = next((c for c in record.element if local_name(c.tag) == name), None)
+            if child is None:
+                return
+            values.append(child.text or "")
+        self.add_values(values, record.xpath, {"line": record.line, "xpath": record.xpath})

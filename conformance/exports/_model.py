@@ -123,6 +123,8 @@ class ExportReport:
     compression: str = ""  # "gzip" when the file was read through decompression
     # How records were validated: the fast paths taken, or "exact" and why (results.json)
     validation_path: str = ""
+    # Records each registered path took (exports/_paths.py): accepted, or read whole
+    paths: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     # The export rules of the standard's declaration the reader applied beyond those of
     # the format (xml-root and xml-count, when the root is declared or derived).

@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from conformance.exports._model import (
     Severity,
     Sink,
 )
+from conformance.exports._paths import ALL, Selection, describe, select
 from conformance.regex_validator import adopt_budget, budget_share
 from conformance.standards.model import ExportSpec
 
@@ -138,21 +139,25 @@ def _guarded(call: tuple[Callable[[Any], Any], Any]) -> Any:
         ) from None
 
 
-def _validate_range(args: tuple[ExportSpec, Path, int, int | None, int, int]) -> dict[str, Any]:
+def _validate_range(
+    args: tuple[ExportSpec, Path, int, int | None, int, int, Selection],
+) -> dict[str, Any]:
     """Worker: validate one byte range; return what the parent merges (picklable)."""
     from conformance.exports._validate import Part, _validate
 
-    spec, path, start, end, first_line, cap = args
+    spec, path, start, end, first_line, cap, paths = args
     report = ExportReport(export=spec.name, path=path, format=spec.format, encoding=spec.encoding)
     part = Part(
         start=start,
         end=end,
         first_line=first_line,
         hashes=KeyHashes() if spec.key else None,
+        paths=paths,
     )
     _validate(spec, path, Sink(report, cap), None, part)
     return {
         "report": report,
+        "described": part.described,
         "endings": part.endings,
         "hashes": part.hashes.to_bytes() if part.hashes is not None else None,
     }
@@ -168,7 +173,13 @@ def _collect_range(
 
 
 def validate_parallel(
-    spec: ExportSpec, path: Path, *, max_per_type: int, jobs: int, deadline: float | None = None
+    spec: ExportSpec,
+    path: Path,
+    *,
+    max_per_type: int,
+    jobs: int,
+    deadline: float | None = None,
+    paths: Selection = ALL,
 ) -> ExportReport:
     """Validate ``path`` with up to ``jobs`` processes; the same report as one process gives."""
     from conformance.exports._validate import validate_export
@@ -180,10 +191,12 @@ def validate_parallel(
     except OSError:
         ranges = [(0, None, 1)]
     if len(ranges) == 1:
-        return validate_export(spec, path, max_per_type=max_per_type, deadline=deadline)
+        return validate_export(
+            spec, path, max_per_type=max_per_type, deadline=deadline, paths=paths
+        )
     started = time.perf_counter()
     with _pool(min(jobs, len(ranges))) as pool:
-        tasks = [(spec, path, start, end, line, max_per_type) for start, end, line in ranges]
+        tasks = [(spec, path, start, end, line, max_per_type, paths) for start, end, line in ranges]
         parts: list[dict[str, Any]] = _gather(
             pool.map_async(_guarded, [(_validate_range, t) for t in tasks], chunksize=1),
             deadline,
@@ -199,7 +212,6 @@ def validate_parallel(
         report = ExportReport(
             export=spec.name, path=path, format=spec.format, encoding=first.encoding
         )
-        report.validation_path = f"{first.validation_path} ({len(ranges)} byte ranges)"
         sink = Sink(report, max_per_type)
         endings = Endings()
         hashes = KeyHashes() if spec.key else None
@@ -209,6 +221,9 @@ def validate_parallel(
             if hashes is not None and part["hashes"] is not None:
                 hashes.merge(KeyHashes.from_bytes(part["hashes"]))
         endings.report(sink)
+        described = parts[0]["described"]
+        shown = describe(spec.format, paths, report.paths) if described else first.validation_path
+        report.validation_path = f"{shown} ({len(ranges)} byte ranges)"
         if hashes is not None:
             candidates = hashes.candidates()
             if candidates:
@@ -230,6 +245,7 @@ def _merge(report: ExportReport, part: ExportReport, cap: int) -> None:
     report.records += part.records
     report.bytes_read += part.bytes_read
     report.complete = report.complete and part.complete
+    report.paths.update(part.paths)
     for key, count in part.counts.items():
         report.counts[key] += count
     for key, severity in part.severities.items():
@@ -259,12 +275,12 @@ def _merge(report: ExportReport, part: ExportReport, cap: int) -> None:
 
 
 def _validate_file(
-    args: tuple[ExportSpec, Path, int], deadline: float | None = None
+    args: tuple[ExportSpec, Path, int, Selection], deadline: float | None = None
 ) -> ExportReport:
     from conformance.exports._validate import validate_export
 
-    spec, path, cap = args
-    return validate_export(spec, path, max_per_type=cap, deadline=deadline)
+    spec, path, cap, paths = args
+    return validate_export(spec, path, max_per_type=cap, deadline=deadline, paths=paths)
 
 
 def validate_many(
@@ -273,13 +289,16 @@ def validate_many(
     max_per_type: int,
     jobs: int,
     deadline: float | None = None,
+    paths: Iterable[str] | Selection | None = None,
 ) -> list[ExportReport]:
     """Several export files with up to ``jobs`` processes, reports in the order given.
 
     Files are validated side by side, one per process; a JSON Lines file large enough to be
-    split is then validated alone, by byte ranges across the processes.
+    split is then validated alone, by byte ranges across the processes. ``paths``: as
+    :func:`~conformance.exports.validate_export` takes it.
     """
     jobs = max(1, min(jobs, MAX_JOBS))
+    selection = select(paths)
     reports: list[ExportReport | None] = [None] * len(items)
     whole: list[int] = []
     split: list[int] = []
@@ -291,7 +310,7 @@ def validate_many(
         (split if large else whole).append(index)
     if len(whole) > 1 and jobs > 1:
         with _pool(min(jobs, len(whole))) as pool:
-            tasks = [(items[i][0], Path(items[i][1]), max_per_type) for i in whole]
+            tasks = [(items[i][0], Path(items[i][1]), max_per_type, selection) for i in whole]
             done = _gather(
                 pool.map_async(_guarded, [(_validate_file, t) for t in tasks], chunksize=1),
                 deadline,
@@ -301,11 +320,16 @@ def validate_many(
     else:
         for index in whole:
             reports[index] = _validate_file(
-                (items[index][0], Path(items[index][1]), max_per_type), deadline
+                (items[index][0], Path(items[index][1]), max_per_type, selection), deadline
             )
     for index in split:
         spec, path = items[index]
         reports[index] = validate_parallel(
-            spec, Path(path), max_per_type=max_per_type, jobs=jobs, deadline=deadline
+            spec,
+            Path(path),
+            max_per_type=max_per_type,
+            jobs=jobs,
+            deadline=deadline,
+            paths=selection,
         )
     return [report for report in reports if report is not None]

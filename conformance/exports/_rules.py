@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.exports._keys import key_token
 from conformance.exports._model import ExportReport, Sink, clip
 from conformance.standards._documents import Document, load_document
 from conformance.standards.model import ExportSpec, Standard
@@ -138,8 +139,7 @@ def _xml_fields(element: Any, steps: tuple[str, ...], xpath: str) -> Iterator[tu
 
 
 def _token(value: Any) -> str:
-    from conformance.exports._keys import key_token
-
+    """The comparison token of a referenced value, as the unique-key check compares keys."""
     return key_token([value])
 
 

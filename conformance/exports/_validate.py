@@ -39,14 +39,18 @@ from conformance.exports._encoding import (
     codec_name,
 )
 from conformance.exports._fast import (
-    EXACT_ONLY_ENV,
     FastValidator,
     build_fast_validator,
-    exact_only,
     fast_path_refusal,
 )
 from conformance.exports._files import NotRegularFile, file_kind, open_regular
-from conformance.exports._keys import KeyCollector, KeyHashes, report_duplicates
+from conformance.exports._keys import (
+    MISSING,
+    KeyCollector,
+    KeyHashes,
+    RecordKeys,
+    report_duplicates,
+)
 from conformance.exports._model import (
     ENCODING,
     RECORDS,
@@ -56,6 +60,7 @@ from conformance.exports._model import (
     Sink,
     clip,
 )
+from conformance.exports._paths import ALL, Selection, describe, select
 from conformance.exports._readers import (
     _DECODER,
     MAX_DEPTH,
@@ -72,6 +77,7 @@ from conformance.exports._readers import (
     _too_large,
     _truncated,
     check_root,
+    csv_items,
     csv_records,
     json_records,
     jsonl_records,
@@ -126,7 +132,6 @@ _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 Progress = Callable[[int, int], None]
-_MISSING: Any = object()
 
 
 @dataclass
@@ -147,6 +152,8 @@ class Part:
     endings: Endings = field(default_factory=Endings)
     last_line: int = 0  # the last line number read (ranges report it for the next one)
     truncated: bool = False
+    paths: Selection = ALL  # the registered paths offered (exports/_paths.py)
+    described: bool = False  # some acceptor was built: validation_path names what ran
 
     @property
     def whole_file(self) -> bool:
@@ -165,6 +172,7 @@ def validate_export(
     progress: Progress | None = None,
     jobs: int = 1,
     deadline: float | None = None,
+    paths: Iterable[str] | Selection | None = None,
 ) -> ExportReport:
     """Validate one export file against ``spec``, streaming; never raises for a bad file.
 
@@ -173,13 +181,17 @@ def validate_export(
     counted exactly and listed up to ``max_per_type`` per (check, kind). ``jobs`` > 1 splits
     a large JSON Lines file into byte ranges validated in parallel processes. ``deadline``
     (a ``time.monotonic()`` value): reading stops with DeadlinePassed once it has passed.
+    ``paths``: the registered validation paths to offer records to (names of
+    :data:`conformance.exports.VALIDATION_PATHS`; ``()``: the exact checker alone); None:
+    all, unless ``CONFORMANCE_EXACT_ONLY=1``. ValueError for an unknown name.
     """
     path = Path(path)
+    selection = select(paths)
     if jobs > 1:
         from conformance.exports._parallel import validate_parallel
 
         return validate_parallel(
-            spec, path, max_per_type=max_per_type, jobs=jobs, deadline=deadline
+            spec, path, max_per_type=max_per_type, jobs=jobs, deadline=deadline, paths=selection
         )
     if deadline is not None:
         progress = _until(deadline, progress)
@@ -187,7 +199,7 @@ def validate_export(
     sink = Sink(report, max_per_type)
     started = time.perf_counter()
     try:
-        part = Part(hashes=KeyHashes() if spec.key else None)
+        part = Part(hashes=KeyHashes() if spec.key else None, paths=selection)
         _validate(spec, path, sink, progress, part)
         part.endings.report(sink)
         if part.hashes is not None:
@@ -291,6 +303,9 @@ def _validate(
             _stop(sink, "schema", "record schema nests too deeply (through $ref) to validate")
         except OSError as exc:  # e.g. an I/O error half way through
             _stop(sink, "unreadable", f"reading failed at byte {report.bytes_read}: {exc}")
+        finally:
+            if part.described:
+                report.validation_path = describe(spec.format, part.paths, report.paths)
 
 
 def _open_export(path: Path, size: int, fmt: str, sink: Sink) -> tuple[BinaryIO, int] | None:
@@ -403,7 +418,7 @@ def _read(
         skip = check_bom(head, encoding, sink)
     stream.seek(skip)
     ticker = _Ticker(progress, size if part.end is None else part.end)
-    keys = _Keys(spec.key, sink, part)
+    keys = RecordKeys(spec.key, part.hashes, part.collector)
     if spec.format == "xml":
         _read_xml(spec, stream, skip, encoding, sink, ticker, keys, part)
         return
@@ -454,14 +469,22 @@ def _read(
         if layout is None:
             return
         counter = CsvBlockLines(stream, encoding, sink, skip)
-        items = csv_blocks(counter, sink, endings, layout, SUB_BLOCK)
+        if "csv-blocks" in part.paths:
+            items = csv_blocks(counter, sink, endings, layout, SUB_BLOCK)
+        else:
+            items = csv_items(counter, sink, endings, layout)
     # Windows of SUB_BLOCK records, each checked once read (after what reading it reported),
     # whether its records came one by one or a run at a time.
     window: list[Record | CsvRows] = []
     size = 0
+    taken = report.paths
     for item in items:
         window.append(item)
-        size += item.size if isinstance(item, CsvRows) else 1
+        if isinstance(item, CsvRows):
+            size += item.size
+            taken["csv-blocks"] += item.size
+        else:
+            size += 1
         if size >= SUB_BLOCK:
             report.records += size
             _check_window(window, checker, keys)
@@ -477,7 +500,9 @@ def _read(
     ticker.finish(counter.offset)
 
 
-def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys: _Keys) -> None:
+def _check_window(
+    window: list[Record | CsvRows], checker: _RecordChecker, keys: RecordKeys
+) -> None:
     """Validate and key a window's records in file order."""
     batch: list[Record] = []
     for item in [*window, None]:
@@ -485,7 +510,7 @@ def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys:
             batch.append(item)
             continue
         if batch:
-            checker.check_batch(batch)
+            checker.check_batch(batch)  # counts what the acceptors took
             good = [record for record in batch if record.ok]
             keys.add_many([r.value for r in good], _places(good))
             batch = []
@@ -495,6 +520,7 @@ def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys:
             continue
         values = item.built()
         accepted = checker.accepted(values)
+        checker.took("records", accepted.count(True))
         if False in accepted:
             for index in compress(range(len(values)), map(not_, accepted)):
                 if checker.validator is not None:  # None once the schema proved unusable
@@ -503,24 +529,27 @@ def _check_window(window: list[Record | CsvRows], checker: _RecordChecker, keys:
         keys.add_many(values, item.place)
 
 
-def _check_columns(item: CsvRows, checker: _RecordChecker, keys: _Keys) -> bool:
+def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> bool:
     """Check and key rows of string cells a column at a time, building only the records
     the columns refuse; False when the columns cannot be checked so (nothing done)."""
     assert item.cells is not None
     assert item.header is not None
     checks = checker.csv_checks(item.header, item.empty)
-    if checks is None or (keys.fields and (checks.key is None or keys.flat is None)):
+    if checks is None or (keys.fields and (checks.key is None or not keys.hashing_single)):
         return False
     refused, columns = checks.refused(item.cells)
+    checker.took("columns", item.size - len(refused))
     for index in sorted(refused):
         if checker.validator is None:  # the schema proved unusable
             break
         value = item.record(index)
-        if not checker.fast_check(value):
+        if checker.fast_check(value):
+            checker.took("records", 1)
+        else:
             line, row = item.place(index)
             checker.slow(Record(value, line=line, row=row))
-    if keys.fields and keys.flat is not None:
-        keys.flat.extend(map(hash, checks.keys(columns)))
+    if keys.fields:
+        keys.add_found(checks.keys(columns))
     return True
 
 
@@ -534,7 +563,7 @@ def _jsonl_fast(
     encoding: str,
     sink: Sink,
     ticker: _Ticker,
-    keys: _Keys,
+    keys: RecordKeys,
     checker: _RecordChecker,
     part: Part,
 ) -> int:
@@ -553,22 +582,18 @@ def _jsonl_fast(
     is_valid = fast.is_valid if fast is not None else _never
     sites_ok = fast.sites_ok if fast is not None else _never
     validate = checker.validating
-    field_name = keys.single
-    flat = keys.flat
-    collect = part.collector
     # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
     shallow = checker.fast is not None and checker.fast.max_depth <= MAX_DEPTH
     end = part.end
     # The common case, a shallow schema and no key or a single-field key being hashed,
     # takes whole blocks at once; any other block goes line by line below.
-    at_once = (
-        validate
-        and shallow
-        and fast is not None
-        and (not keys.fields or (field_name is not None and flat is not None))
+    whole_blocks = (
+        validate and shallow and fast is not None and (not keys.fields or keys.hashing_single)
     )
-    typed = checker.typed if at_once else None
+    at_once = whole_blocks and checker.blocks
+    typed = checker.typed if whole_blocks else None
     records = 0
+    by_records = 0  # lines the jsonschema-rs acceptor took one at a time
     last_raw: bytes | None = None
     try:  # a decompression cap may stop the reading: the records read still count
         while True:
@@ -655,6 +680,8 @@ def _jsonl_fast(
                                 raw, b"\n", number, start, encoding, sink, checker, keys
                             )
                             continue
+                        else:
+                            by_records += 1
                     elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
                         records += _slow_raw(
                             raw, b"\n", number, start, encoding, sink, checker, keys
@@ -662,23 +689,7 @@ def _jsonl_fast(
                         continue
                     _strict_lines([raw], [value], dumps, number - 1, start, checker)
                     records += 1
-                    if field_name is not None and type(value) is dict:
-                        key = value.get(field_name, _MISSING)
-                        if key is _MISSING:
-                            pass
-                        elif flat is not None:
-                            try:
-                                h = hash(key)
-                            except TypeError:
-                                where = {"line": number, "row": None, "pointer": "/" + field_name}
-                                keys.add_values([key], number, where)
-                            else:
-                                flat.append(h)
-                        elif collect is not None:
-                            where = {"line": number, "row": None, "pointer": "/" + field_name}
-                            collect.add([key], number, where)
-                    elif keys.fields and type(value) is dict:
-                        keys.add_json(Record(value, line=number, byte_offset=start))
+                    keys.add_value(value, number, start)
             ticker.tick(offset)
         if last_raw is not None:
             number += 1
@@ -689,6 +700,7 @@ def _jsonl_fast(
             _truncated(sink, Line(number, offset_last, text, ""))
     finally:
         checker.flush()
+        checker.took("records", by_records)
         report.records += records
         part.last_line = number
     return offset
@@ -700,7 +712,7 @@ def _typed_block(
     offset: int,
     sink: Sink,
     checker: _RecordChecker,
-    keys: _Keys,
+    keys: RecordKeys,
     typed: TypedRecords,
     counted: int,
 ) -> int:
@@ -708,6 +720,7 @@ def _typed_block(
     :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
+    checker.took("typed", records)
     if accepted:  # ``counted``: the colons of all the lines
         if refused:
             skip = set(refused)
@@ -721,17 +734,19 @@ def _typed_block(
             _strict_lines(
                 lines, accepted, typed.encode, number, offset, checker, None, None, counted
             )
-    if keys.flat is not None and typed.key is not None:
+    if keys.hashing_single and typed.key is not None:
         found = list(map(typed.key, accepted))
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
-        keys.flat.extend(map(hash, found))
+        keys.add_found(found)
     if refused:
         starts = list(accumulate(map(len, lines), initial=0))
         for index in refused:
             raw = lines[index]
             start = offset + starts[index] + index
-            done = _block_at_once([raw], number + index, start, sink, checker, keys)
+            done = None
+            if checker.blocks:
+                done = _block_at_once([raw], number + index, start, sink, checker, keys)
             if done is None:
                 done = _slow_raw(
                     raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
@@ -786,7 +801,7 @@ def _block_at_once(
     offset: int,
     sink: Sink,
     checker: _RecordChecker,
-    keys: _Keys,
+    keys: RecordKeys,
 ) -> int | None:
     """Parse, check and hash a block of lines with C-level loops; None when a line is not
     JSON (the caller then goes line by line). Lines are numbered from ``number + 1``.
@@ -800,6 +815,7 @@ def _block_at_once(
         return None
     _strict_lines(lines, values, orjson.dumps, number, offset, checker)
     accepted = checker.accepted(values)
+    checker.took("blocks", accepted.count(True))
     records = len(values)
     if False in accepted:
         starts = list(accumulate(map(len, lines), initial=0))
@@ -807,7 +823,7 @@ def _block_at_once(
             raw = lines[index]
             start = offset + starts[index] + index
             if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the slow path
-                values[index] = _MISSING  # keyed by the slow path instead
+                values[index] = MISSING  # keyed by the slow path instead
                 records -= 1
                 records += _slow_raw(
                     raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
@@ -826,7 +842,7 @@ def _slow_raw(
     encoding: str,
     sink: Sink,
     checker: _RecordChecker,
-    keys: _Keys,
+    keys: RecordKeys,
 ) -> int:
     """One line the fast path did not take, handled as :func:`jsonl_records` would."""
     checker.flush()  # the lines refused before this one are reported before it
@@ -848,7 +864,9 @@ def _slow_raw(
     return _slow_line(Line(number, start, text, text_ending), sink, checker, keys, start)
 
 
-def _slow_line(line: Line, sink: Sink, checker: _RecordChecker, keys: _Keys, start: int) -> int:
+def _slow_line(
+    line: Line, sink: Sink, checker: _RecordChecker, keys: RecordKeys, start: int
+) -> int:
     """Records (0 or 1) one line holds, reported as :func:`jsonl_records` reports them."""
     checker.flush()  # the lines refused before this one are reported before it
     if not line.too_large and not line.text.strip():
@@ -894,6 +912,13 @@ class _RecordChecker:
         self.refused: list[tuple[bytes, int, int, bool]] = []
         self.refused_bytes = 0
         self.fast_check: Callable[[Any], bool] = _unicode_only(fast.check) if fast else _never
+        self.blocks = False  # JSON Lines: the "blocks" acceptor is offered
+        self.taken = sink.report.paths  # records each registered path took
+
+    def took(self, name: str, count: int) -> None:
+        """``count`` records accepted by the registered path ``name`` (evidence only)."""
+        if count and self.validating:
+            self.taken[name] += count
 
     @classmethod
     def build(cls, spec: ExportSpec, sink: Sink, part: Part) -> _RecordChecker | None:
@@ -903,25 +928,25 @@ class _RecordChecker:
         if validator is None:
             return None
         folder = _version_folder(spec.schema_path)
+        offered = part.paths  # the acceptors (exports/_paths.py); the others build on records
         fast = None
-        if not exact_only():
+        if "records" in offered:
             fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
         typed = None
-        if fast is not None and spec.format == "jsonl" and len(spec.key) <= 1:
+        one_key = len(spec.key) <= 1
+        if fast is not None and "typed" in offered and spec.format == "jsonl" and one_key:
             key = spec.key[0] if spec.key else None
             typed = build_typed_records(spec.schema_path, folder, key)
-        if exact_only():
-            sink.report.validation_path = f"exact ({EXACT_ONLY_ENV}=1)"
+        if "records" not in offered:
+            sink.report.validation_path = f"exact ({offered.origin})"
         elif fast is None:
             why = fast_path_refusal(spec.schema_path, folder) or "no fast path"
             sink.report.validation_path = f"exact: {why}"
         else:
-            columns = " and CSV column checks" if spec.format == "csv" else ""
-            sink.report.validation_path = ("msgspec typed records, " if typed else "") + (
-                f"jsonschema-rs{columns}, then the exact checker for what they refuse"
-            )
+            part.described = True
         checker = cls(validator, fast, sink, typed)
-        if fast is not None and spec.format == "csv" and len(spec.key) <= 1:
+        checker.blocks = fast is not None and "blocks" in offered
+        if fast is not None and "columns" in offered and spec.format == "csv" and one_key:
             checker.schema = (spec.schema_path, folder, spec.key[0] if spec.key else None)
         return checker
 
@@ -939,6 +964,7 @@ class _RecordChecker:
         if self.validator is None:
             return
         if self.fast_check(record.value):
+            self.taken["records"] += 1
             return
         self.slow(record)
 
@@ -964,7 +990,9 @@ class _RecordChecker:
 
     def check_batch(self, records: list[Record]) -> None:
         good = [record for record in records if record.ok]
-        for record, ok in zip(good, self.accepted([r.value for r in good]), strict=True):
+        accepted = self.accepted([r.value for r in good])
+        self.took("records", accepted.count(True))
+        for record, ok in zip(good, accepted, strict=True):
             if not ok and self.validator is not None:
                 self.slow(record)
 
@@ -1033,85 +1061,6 @@ def _unicode_only(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
             return False
 
     return checked
-
-
-class _Keys:
-    """The key of each record: hashed (first reading) or collected (second reading)."""
-
-    def __init__(self, fields: tuple[str, ...], sink: Sink, part: Part) -> None:
-        self.fields = fields
-        self.sink = sink
-        self.single = fields[0] if len(fields) == 1 else None
-        self.hashes = part.hashes if fields else None
-        self.collector = part.collector if fields else None
-        self.flat = self.hashes.flat if self.hashes is not None else None
-        if self.hashes is None and self.collector is None:
-            self.single = None
-            self.fields = ()
-
-    def add_values(self, values: list[Any], where: int | str, location: dict[str, Any]) -> None:
-        if self.hashes is not None:
-            self.hashes.add(values)
-        elif self.collector is not None:
-            self.collector.add(values, where, location)
-
-    def add_json(self, record: Record) -> None:
-        value = record.value
-        if not self.fields or not isinstance(value, dict):
-            return
-        if self.flat is not None and self.single is not None:  # hashing, one field
-            key = value.get(self.single, _MISSING)
-            if key is _MISSING:
-                return
-            try:
-                h = hash(key)
-            except TypeError:
-                pass
-            else:
-                self.flat.append(h)
-                return
-        if any(name not in value for name in self.fields):
-            return  # the missing field is a schema error already
-        where: int | str = f"row {record.row}" if record.row is not None else record.line or 0
-        location = {
-            "line": record.line,
-            "row": record.row,
-            "pointer": "/" + self.fields[0] if len(self.fields) == 1 else "",
-        }
-        self.add_values([value[name] for name in self.fields], where, location)
-
-    def add_many(
-        self, values: list[Any], where: Callable[[int], tuple[int | None, int | None]]
-    ) -> None:
-        """Key the JSON values of a batch (``_MISSING`` = skip); ``where(i)`` is (line, row)."""
-        name, flat = self.single, self.flat
-        if name is None or flat is None:
-            for index, value in enumerate(values):
-                if value is not _MISSING:
-                    line, row = where(index)
-                    self.add_json(Record(value, line=line, row=row))
-            return
-        found = [v.get(name, _MISSING) if type(v) is dict else _MISSING for v in values]
-        try:
-            hashes = list(map(hash, [key for key in found if key is not _MISSING]))
-        except TypeError:  # an unhashable key somewhere: one by one
-            for index, value in enumerate(values):
-                if found[index] is not _MISSING:
-                    line, row = where(index)
-                    self.add_json(Record(value, line=line, row=row))
-            return
-        flat.extend(hashes)
-
-    def add_xml(self, record: XmlRecord) -> None:
-        if not self.fields:
-            return
-        values: list[Any] = []
-        for name in self.fields:
-            child = _first_child(record.element, name)
-            if child is None:
-                return
-            values.append(child.text or "")
-        self.add_values(values, record.xpath, {"line": record.line, "xpath": record.xpath})
 
 
 # ---------------------------------------------------------------- JSON-shaped records
@@ -1270,13 +1219,6 @@ def _csv_layout(spec: ExportSpec, sink: Sink) -> CsvLayout | None:
 # ---------------------------------------------------------------- XML
 
 
-def _first_child(element: etree._Element, name: str) -> etree._Element | None:
-    for child in element:
-        if local_name(child.tag) == name:
-            return child
-    return None
-
-
 def _children_named(element: etree._Element, name: str) -> list[etree._Element]:
     return [
         child
@@ -1363,7 +1305,7 @@ def _read_xml(
     encoding: str,
     sink: Sink,
     ticker: _Ticker,
-    keys: _Keys,
+    keys: RecordKeys,
     part: Part,
 ) -> None:
     report = sink.report
@@ -1377,21 +1319,22 @@ def _read_xml(
         return
     schema = loaded[0] if loaded is not None else None
     key_name = keys.fields[0] if len(keys.fields) == 1 and keys.hashes else None
+    offered = part.paths  # the acceptors (exports/_paths.py); compiled builds on batches
     fast = None
-    if loaded is not None and not exact_only():
+    if loaded is not None and "batches" in offered:
         fast = XmlBatches.build(spec, loaded[1], formats, key_name)
     declared = loaded is not None and spec.record_element in global_element_names(loaded[1])
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     compiled = None
-    if loaded is not None and fast is not None and declared:
+    if loaded is not None and fast is not None and declared and "compiled" in offered:
         compiled = compile_record(loaded[1], spec.record_element, formats, key_name)
     if not collect:
-        report.validation_path = (
-            f"exact ({EXACT_ONLY_ENV}=1)"
-            if exact_only()
-            else ("compiled records, " if compiled is not None else "")
-            + ("XSD batches" if fast is not None else "lxml record by record")
-        )
+        if "batches" not in offered:
+            report.validation_path = f"exact ({offered.origin})"
+        elif fast is None:
+            report.validation_path = "exact: lxml record by record"
+        else:
+            part.described = True
     scanner = RecordScanner(compiled, keys.hashes) if compiled is not None else None
     tap = XmlTap(decoder, scanner.chunks(iter(decoder)) if scanner is not None else None)
     taken_before = None
@@ -1423,6 +1366,8 @@ def _read_xml(
             if use_xsd and schema is not None:
                 if whole and fast is not None:
                     suspects = fast.suspects(schema, wrapper, batch)
+                    if suspects is not None:
+                        report.paths["batches"] += len(batch) - len(suspects)
                 for record in batch if suspects is None else suspects:
                     use_xsd = use_xsd and _check_xsd(
                         schema, record, spec.record_element, sink, declared
@@ -1447,7 +1392,10 @@ def _read_xml(
         report.complete = False
     if scanner is not None:  # the records taken out of lxml's text, up to where it stopped
         failed = tap.failed_line
-        report.records += scanner.taken if failed is None else scanner.taken_before_line(failed)
+        taken = scanner.taken if failed is None else scanner.taken_before_line(failed)
+        report.records += taken
+        if not collect and taken:
+            report.paths["compiled"] += taken
     if loaded is not None:  # the document element (export rules xml-root, xml-count)
         expected = expected_root(spec, loaded[1])
         report.rules.update(

@@ -1,0 +1,111 @@
+"""The registered validation paths of export records: acceptors, and one batch reader.
+
+One exact checker per format decides every record and words every error (python-jsonschema,
+or lxml's XSD and the format checks, record by record). Before it, *acceptors* may take
+records off its hands; an acceptor may only accept (this batch, or this record, is valid)
+or say nothing: what it does not accept goes to the exact checker, which alone reports.
+(When ``records`` is offered, the exact checker words a record's errors from jsonschema-rs's
+located errors, which ``tests/test_exports_fast.py`` shows equal python-jsonschema's
+wording; with ``paths=()`` python-jsonschema alone decides and words.)
+
+The registry lists them in the order the validator asks them. ``builds_on`` names the
+acceptor whose compiled schema another one reuses (it is only offered with that one). The
+one registered *reader* path (``csv-blocks``) reads clean CSV blocks whole instead of row
+by row; it yields the same records in the same shape.
+
+Which ones run is chosen once per validation (:func:`select`): by default all of them;
+``validate_export(..., paths=...)`` names the ones to offer (``()``: the exact checker and
+the line-by-line readers alone); ``CONFORMANCE_EXACT_ONLY=1`` (``conformance run
+--exact-only``) is ``paths=()`` for a whole run. Tests prove the paths equal through this
+seam, never by replacing private names. Each report says which paths took how many records
+(``ExportReport.paths``) and, in words, in ``validation_path`` (results.json).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from conformance.exports._fast import EXACT_ONLY_ENV, exact_only
+
+
+@dataclass(frozen=True)
+class RegisteredPath:
+    name: str
+    formats: tuple[str, ...]
+    what: str  # how validation_path names it
+    kind: Literal["acceptor", "reader"] = "acceptor"
+    builds_on: str | None = None
+
+
+REGISTRY: tuple[RegisteredPath, ...] = (
+    RegisteredPath("typed", ("jsonl",), "msgspec typed records", builds_on="records"),
+    RegisteredPath(
+        "blocks", ("jsonl",), "orjson and jsonschema-rs a block at a time", builds_on="records"
+    ),
+    RegisteredPath("columns", ("csv",), "CSV column checks", builds_on="records"),
+    RegisteredPath("records", ("jsonl", "json", "csv"), "jsonschema-rs"),
+    RegisteredPath("compiled", ("xml",), "compiled records", builds_on="batches"),
+    RegisteredPath("batches", ("xml",), "XSD batches"),
+    RegisteredPath("csv-blocks", ("csv",), "clean CSV blocks", kind="reader"),
+)
+NAMES: tuple[str, ...] = tuple(path.name for path in REGISTRY)
+_BY_NAME: Mapping[str, RegisteredPath] = {path.name: path for path in REGISTRY}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The paths offered in one validation, and why (shown when not all of them)."""
+
+    names: frozenset[str]
+    origin: str = ""  # "" (the default: all), "CONFORMANCE_EXACT_ONLY=1", "paths=..."
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+
+ALL = Selection(frozenset(NAMES))
+
+
+def select(paths: Iterable[str] | Selection | None = None) -> Selection:
+    """The selection for ``paths`` (names of :data:`REGISTRY`), or, when None, the one the
+    environment asks for (all of them unless ``CONFORMANCE_EXACT_ONLY=1``).
+
+    ValueError names an unknown path, or one offered without the path it builds on.
+    """
+    if isinstance(paths, Selection):
+        return paths
+    if paths is None:
+        return Selection(frozenset(), f"{EXACT_ONLY_ENV}=1") if exact_only() else ALL
+    names = frozenset(paths)
+    unknown = sorted(names - set(NAMES))
+    if unknown:
+        raise ValueError(
+            f"unknown export validation path {unknown[0]!r}; expected some of {', '.join(NAMES)}"
+        )
+    for name in sorted(names):
+        needed = _BY_NAME[name].builds_on
+        if needed is not None and needed not in names:
+            raise ValueError(f"export validation path {name!r} builds on {needed!r}; name both")
+    if names == ALL.names:
+        return ALL
+    shown = ", ".join(name for name in NAMES if name in names)
+    return Selection(names, f"paths={shown}" if shown else "paths=none")
+
+
+def describe(fmt: str, selection: Selection, taken: Mapping[str, int]) -> str:
+    """``validation_path`` in words: how many records each path took, in registry order."""
+
+    def listed(kind: str) -> str:
+        return ", ".join(
+            f"{path.what} ({path.name}) {taken[path.name]}"
+            for path in REGISTRY
+            if path.kind == kind and fmt in path.formats and taken.get(path.name)
+        )
+
+    accepted, read = listed("acceptor"), listed("reader")
+    text = f"accepted by {accepted or 'no acceptor'}; the exact checker decides the rest"
+    if read:
+        text += f"; read whole: {read}"
+    return f"{text} ({selection.origin})" if selection.origin else text
