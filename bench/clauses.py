@@ -67,7 +67,7 @@ ANSWER_KEY = {
     "case-filter-ignored": (CASES, "CASE-API-009"),
     "case-created-not-readable": (CASES, "CASE-API-002"),
     "case-unknown-field-accepted": (CASES, "CASE-API-008"),
-    # the allowed transitions are declared (x-states) only from 2.0.0 on
+    # the allowed transitions are declared (x-state-model) only from 2.0.0 on
     "case-transition-unchecked": (CASES_STATEFUL, "CASE-API-007"),
     "cursor-repeats-item": (HALLS, "HALL-API-003"),
     "next-on-last-page": (HALLS, "HALL-API-003"),
