@@ -4,8 +4,9 @@
 For every fault of the reference candidate, singly, a fresh candidate is started in a
 thread on 127.0.0.1 with that one fault and the suite's engine runs the fault's standard
 against it in-process (``prepare`` + ``Run``, every task).  The answer key (``ANSWER_KEY``
-below, the same faults and clauses as tests/test_faults.py) says which clause each fault
-breaks.  Measured:
+below, the same faults, standards and clauses as tests/test_faults.py) says which clause each
+fault breaks; a fault of the candidate missing from it (or a name in it the candidate does not
+know) stops the bench before any run, with exit code 2.  Measured:
 
 - MUST clauses failed per fault: the MUST clauses with a failed result that do not fail on
   the correct candidate of the same standard and seed (load-dependent checks left out);
@@ -44,6 +45,8 @@ FIXTURE = ROOT / "fixtures" / "reference_candidate"
 TOKEN_ENV = "REFERENCE_CANDIDATE_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 LICENCE = "gov.e-licence@1.1.0"
 CASES = "gov.service-case@1.0.0"
+CASES_STATEFUL = "gov.service-case@2.0.0"  # the case life cycle declared (issue 18)
+HALLS = "gov.service-hall@1.0.0"  # every paging and filter kind (issue 18)
 LOAD_DEPENDENT_CHECKS = frozenset({"response_time"})
 
 # fault -> (standard, the clause it breaks)
@@ -60,12 +63,46 @@ ANSWER_KEY = {
     "bad-id-check-char": (LICENCE, "LIC-API-007"),
     "auth-not-enforced": (LICENCE, "LIC-SEC-001"),
     "case-wrong-status-enum": (CASES, "CASE-API-005"),
-    "case-transition-unchecked": (CASES, "CASE-API-007"),
     "case-location-missing": (CASES, "CASE-API-002"),
     "case-filter-ignored": (CASES, "CASE-API-009"),
     "case-created-not-readable": (CASES, "CASE-API-002"),
     "case-unknown-field-accepted": (CASES, "CASE-API-008"),
+    # the allowed transitions are declared (x-state-model) only from 2.0.0 on
+    "case-transition-unchecked": (CASES_STATEFUL, "CASE-API-007"),
+    "cursor-repeats-item": (HALLS, "HALL-API-003"),
+    "next-on-last-page": (HALLS, "HALL-API-003"),
+    "range-off-by-one": (HALLS, "HALL-API-004"),
+    "deleted-still-listed": (HALLS, "HALL-API-006"),
+    "list-detail-disagree": (HALLS, "HALL-API-005"),
 }
+
+
+def key_mismatch() -> str | None:
+    """Why the answer key and the candidate's faults differ, or None when they agree."""
+    catalogue = set(fault_catalogue())
+    unkeyed = sorted(catalogue - set(ANSWER_KEY))
+    unknown = sorted(set(ANSWER_KEY) - catalogue)
+    problems = []
+    if unkeyed:
+        problems.append(
+            f"fault(s) of the reference candidate missing from ANSWER_KEY: {', '.join(unkeyed)}"
+        )
+    if unknown:
+        problems.append(
+            f"ANSWER_KEY names fault(s) the candidate does not know: {', '.join(unknown)}"
+        )
+    return "; ".join(problems) or None
+
+
+def cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo, or the platform's processor name."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def must_failures(standard: str, faults: frozenset[str], seed: int, examples: int) -> set[str]:
@@ -103,28 +140,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=25)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    missing = set(fault_catalogue()) ^ set(ANSWER_KEY)
-    if missing:
-        print(f"the answer key and the candidate's faults differ: {sorted(missing)}")
+    mismatch = key_mismatch()
+    if mismatch is not None:
+        print(
+            f"error: bench/clauses.py: {mismatch}; add each with its intended clause",
+            file=sys.stderr,
+        )
         return 2
     os.environ.setdefault(TOKEN_ENV, secrets.token_urlsafe(24))
     started = time.monotonic()
     load = os.getloadavg()
-    baseline = {
-        s: must_failures(s, frozenset(), args.seed, args.max_examples) for s in (LICENCE, CASES)
-    }
+    standards = sorted({standard for standard, _ in ANSWER_KEY.values()})
+    baseline = {s: must_failures(s, frozenset(), args.seed, args.max_examples) for s in standards}
     rows: list[dict[str, Any]] = []
+    width = max(len(fault) for fault in ANSWER_KEY)
     for fault, (standard, intended) in ANSWER_KEY.items():
         failed = must_failures(standard, frozenset({fault}), args.seed, args.max_examples)
         failed -= baseline[standard]
-        rows.append(
-            {
-                "fault": fault,
-                "intended": intended,
-                "failed": sorted(failed),
-                "hit": intended in failed,
-            }
-        )
+        failed_sorted = sorted(failed)
+        row = {
+            "fault": fault,
+            "intended": intended,
+            "failed": failed_sorted,
+            "hit": intended in failed,
+        }
+        rows.append(row)
+        mark = "yes" if row["hit"] else "NO "
+        print(f"{fault:<{width}}  {intended:<13} {mark}  {', '.join(failed_sorted)}", flush=True)
     total_failed = sum(len(r["failed"]) for r in rows)
     hits = sum(1 for r in rows if r["hit"])
     detected = [r for r in rows if r["failed"]]
@@ -132,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
+        "cpu": cpu_model(),
         "load_before": [round(x, 2) for x in load],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "seed": args.seed,
@@ -144,10 +187,6 @@ def main(argv: list[str] | None = None) -> int:
         "intended_clause_failed": f"{hits}/{len(rows)}",
         "seconds": round(time.monotonic() - started, 1),
     }
-    width = max(len(r["fault"]) for r in rows)
-    for row in rows:
-        mark = "yes" if row["hit"] else "NO "
-        print(f"{row['fault']:<{width}}  {row['intended']:<13} {mark}  {', '.join(row['failed'])}")
     for key, value in summary.items():
         print(f"{key}: {value}")
     if args.json is not None:
