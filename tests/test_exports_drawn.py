@@ -246,6 +246,16 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _XML_NAMES = ["No", "Name", "名称", "Code", "Issued", "Amount", "Item", "Note", "Holder"]
 
 
+# XSD patterns (some the compiled path follows, some it leaves to lxml) and Python
+# expressions drawing text they match.
+_XSD_PATTERNS = [
+    ("[A-Z]{2}\\d{3}", r"[A-Z]{2}[0-9]{3}"),
+    ("(GB|DB)[0-9]{2}(-[0-9]+)?", r"(GB|DB)[0-9]{2}(-[0-9]{1,3})?"),
+    ("[^a-z]{1,4}", r"[A-Z0-9中 ]{1,4}"),
+    ("\\p{Lu}\\d+", r"[A-Z][0-9]{1,3}"),
+]
+
+
 class _Raw(str):
     """Text written into the record as it is (a CDATA section, a character reference)."""
 
@@ -286,12 +296,12 @@ def _simple_kind(draw: Any, kind: str) -> tuple[str, str, Any, Any, str | None]:
     if kind == "string":
         return "string", "", st.text(alphabet="ab中 &<>'\"", max_size=6), None, None
     if kind == "pattern":
-        valid = st.from_regex(r"[A-Z]{2}[0-9]{3}", fullmatch=True)
+        xsd, python = draw(st.sampled_from(_XSD_PATTERNS))
         return (
             "string",
-            '<xs:pattern value="[A-Z]{2}\\d{3}"/>',
-            valid,
-            st.sampled_from(["ab123", "AB1234", "", " AB123"]),
+            f'<xs:pattern value="{xsd}"/>',
+            st.from_regex(python, fullmatch=True),
+            st.sampled_from(["ab123", "AB1234", "", " AB123", "GB-1", "中"]),
             None,
         )
     if kind == "enum":
