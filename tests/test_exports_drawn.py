@@ -590,7 +590,9 @@ def _xml_file(draw: Any, model: _XModel) -> str:
     pretty = draw(st.sampled_from(["", "\n    ", " "]))
     records = []
     last = "R0000"
-    for number in range(draw(st.integers(1, 40))):
+    # (now and then more than one batch of BATCH_RECORDS)
+    count = draw(st.integers(1, 40)) if draw(st.integers(0, 9)) else draw(st.integers(250, 300))
+    for number in range(count):
         key = f"R{number:04d}"
         items: _XItems = [("Id", key), *_xinstance(draw, model.children)]
         attrs: dict[str, str] = {}
