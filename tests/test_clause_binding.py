@@ -521,7 +521,14 @@ def test_the_summary_says_the_automated_outcome_and_the_pending_attestations(
     en = "\n".join(line for line, _ in summary_lines(data, lang="en"))
     assert "automated checks: PASS (exit 0)" in en
     assert "attestation of: T-OPS-001" in en
-    assert "verdict: DOES NOT CONFORM" in en  # certification waits
+    # certification waits, but nothing automated failed: not "does not conform"
+    assert "verdict: NOT YET CERTIFIABLE" in en
+    assert "DOES NOT CONFORM" not in en
+    zh_waiting = "\n".join(line for line, _ in summary_lines(data))
+    assert "结论：尚不能认证" in zh_waiting
+    data["automated"] = {"verdict": "fail", "pending_attestations": ["T-OPS-001"]}
+    en = "\n".join(line for line, _ in summary_lines(data, lang="en"))
+    assert "verdict: DOES NOT CONFORM" in en  # an automated failure as well
     data["verdict"] = "inconclusive"
     zh = "\n".join(line for line, _ in summary_lines(data))
     assert "结论：无法判定" in zh

@@ -323,11 +323,14 @@ def summary_lines(
     passed = data["verdict"] == "pass"
     automated = data.get("automated") or {}
     pending = automated.get("pending_attestations") or []
-    if not passed and automated.get("verdict") == "pass" and pending:
+    awaiting = not passed and automated.get("verdict") == "pass" and bool(pending)
+    if awaiting:
         # what CI gates on passed; certification waits for the reviewer's attestations
         text = _say("term.automated_pass_pending", lang, clauses=", ".join(pending))
         lines.append((text, {"yellow": True, "bold": True}))
     verdict_id = {"pass": "term.verdict_pass", "inconclusive": "term.verdict_inconclusive"}
+    if awaiting:  # nothing automated failed: "does not conform" would say more than is known
+        verdict_id["fail"] = "term.verdict_awaiting_attestation"
     lines.append(
         (
             _say(verdict_id.get(data["verdict"], "term.verdict_fail"), lang),
