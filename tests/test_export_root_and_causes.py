@@ -227,7 +227,7 @@ def test_a_wrong_root_fails_its_must_clause_through_the_cli(tmp_path: Path) -> N
     assert set(failed) == {"CAT-EXP-013"}, failed  # the bound clause only
     [failure] = failed["CAT-EXP-013"]
     assert failure["severity"] == "MUST"
-    assert failure["location"].endswith(" /Catalog")
+    assert failure["location"].endswith("catalogue.xml:2 /Catalog")  # the line shown too
     assert data["verdict"] == "fail"
     assert code == 1
     assert "CAT-EXP-013" in out
