@@ -89,8 +89,16 @@ class Candidate:
         claimed = ", ".join(c.standard for c in self.claims)
         raise CandidateError(
             f"candidate does not claim standard={ref!r}; it claims: {claimed}",
-            Location(self.path, None, "/claims"),
+            self.location("/claims"),
         )
+
+    def location(self, pointer: str) -> Location:
+        """Where ``pointer`` is in the profile file: the file, its line when found, the
+        pointer (the file is read again: only when a problem is to be named)."""
+        try:
+            return load_document(self.path).location(pointer)
+        except ConformanceError:  # changed since it was read: the pointer still says where
+            return Location(self.path, None, pointer)
 
     def identity(self) -> dict[str, str]:
         return {"vendor": self.vendor, "system": self.system, "version": self.version}

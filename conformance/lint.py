@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError
 
 from conformance._lint_lifecycle import lint_lifecycle
 from conformance.checks import all_checks
-from conformance.engine.binding import EXPORT_RULES
+from conformance.engine.binding import EXPORT_RULE_CHECKS, EXPORT_RULES
 from conformance.errors import Location, StandardError, UsageError
 from conformance.exports import Severity, fast_path_refusal, lint_rules, validate_export
 from conformance.formats import FORMATS
@@ -854,6 +854,16 @@ class _Linter:
                         self.add(
                             "binding-check-unused",
                             f"clause {clause.id} binds check={value!r}, not among its checks "
+                            f"({', '.join(clause.checks)}): the binding can never match",
+                            where,
+                        )
+                    elif kind == "export_rule" and not clause.verified_by(
+                        EXPORT_RULE_CHECKS[value]
+                    ):
+                        self.add(
+                            "binding-check-unused",
+                            f"clause {clause.id} binds export_rule={value!r}, whose findings "
+                            f"are of check {EXPORT_RULE_CHECKS[value]!r}, not among its checks "
                             f"({', '.join(clause.checks)}): the binding can never match",
                             where,
                         )

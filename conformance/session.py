@@ -46,6 +46,7 @@ from conformance.redaction import base_url_credentials
 from conformance.reporting import REPORTERS
 from conformance.reporting.results_json import build_results, write_results
 from conformance.reporting.terminal import RunDisplay
+from conformance.standards._documents import join_pointer
 from conformance.standards.loader import StandardsRepository, StandardsSource
 from conformance.standards.model import Standard
 from conformance.standards.operations import Operation, load_operations
@@ -164,17 +165,20 @@ def prepare(options: RunOptions) -> RunConfig:
         operations = load_operations(schemas, standard.openapi_path)
     check_certifiable(standard, force=options.force)  # draft or retired: refused unless forced
     claim = candidate.claim(standard.ref)
+    at = f"/claims/{candidate.claims.index(claim)}"  # the claim's place in the profile
     unknown = sorted(claim.implements - standard.clause_ids)
     if unknown:
         raise CandidateError(
-            f"implements names clauses not in {standard.ref}: {', '.join(unknown)}", None
+            f"implements names clauses not in {standard.ref}: {', '.join(unknown)}",
+            candidate.location(f"{at}/implements"),
         )
     unknown_exports = sorted(set(claim.exports) - {e.name for e in standard.exports})
     if unknown_exports:
         known = ", ".join(e.name for e in standard.exports) or "(none)"
         raise CandidateError(
             f"exports names {', '.join(unknown_exports)}, not exports of {standard.ref}; "
-            f"expected one of: {known}"
+            f"expected one of: {known}",
+            candidate.location(join_pointer(f"{at}/exports", unknown_exports[0])),
         )
     if candidate.auth is not None and standard.openapi_path is not None:
         candidate.auth.secret()  # fail now, clearly, when the variable is not set

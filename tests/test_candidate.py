@@ -181,6 +181,47 @@ def test_bad_input_exits_2_with_a_located_message(tmp_path: Path, case: str) -> 
     assert "Traceback" not in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize(
+    ("claim", "line", "pointer"),
+    [
+        (
+            "    exports: {licences-jsonl: x.jsonl, nope/odd: y.jsonl}",
+            9,
+            "/claims/1/exports/nope~1odd",
+        ),
+        ("    implements: [NO-SUCH-CLAUSE]", 9, "/claims/1/implements"),
+    ],
+)
+def test_a_claim_naming_what_the_standard_lacks_is_located(
+    tmp_path: Path, claim: str, line: int, pointer: str
+) -> None:
+    # the second claim is the run's: the error names the file, the line and claims/1
+    profile = tmp_path / "candidate.yaml"
+    profile.write_text(
+        "identity: {vendor: v, system: s, version: '1'}\n"
+        "base_url: http://127.0.0.1:9\n"
+        "auth: {scheme: bearer, token_env: SOME_TOKEN_VAR}\n"
+        "claims:\n"
+        "  - standard: gov.service-case@1.0.0\n"
+        "    implements: []\n"
+        "  - standard: gov.e-licence@1.1.0\n"
+        "    # the line below is line 9\n"
+        f"{claim}\n",
+        encoding="utf-8",
+    )
+    done = run_cli(
+        "run",
+        "--candidate",
+        str(profile),
+        "--standard",
+        "gov.e-licence@1.1.0",
+        env={"SOME_TOKEN_VAR": "x"},
+    )
+    assert done.code == 2, done.out + done.err
+    assert "Traceback" not in done.out + done.err
+    assert f"{profile}:{line} at {pointer}" in done.err, done.err
+
+
 def test_bad_option_value_exits_2() -> None:
     result = run_cli("run", "--candidate", "x.yaml", "--max-examples", "many")
     assert result.code == 2

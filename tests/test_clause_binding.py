@@ -17,7 +17,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conformance.engine.binding import Router, export_rule_of, parameter_of
+from conformance.engine.binding import (
+    EXPORT_RULE_CHECKS,
+    EXPORT_RULES,
+    Router,
+    export_rule_of,
+    parameter_of,
+)
 from conformance.engine.run import Run
 from conformance.engine.verdict import (
     Attestation,
@@ -453,6 +459,44 @@ def test_lint_refuses_a_binding_that_names_nothing(tmp_path: Path) -> None:
     rules = sorted(i.rule for i in issues)
     assert rules == ["binding-check-unused"] + ["binding-unknown"] * 3, issues
     assert all("/requirements/2/binds/" in str(i.location) for i in issues)
+
+
+@pytest.mark.parametrize(
+    ("binds", "refused"),
+    [
+        ("binds: [{export_rule: xml-root}]", True),  # an export_records rule
+        ("binds: [{export_rule: doctype}]", True),
+        ("binds: [{export_rule: bom}]", False),  # export_encoding: the clause's own check
+        ("binds: [{export_rule: xml-declaration}]", False),
+    ],
+)
+def test_lint_refuses_an_export_rule_of_a_check_the_clause_lacks(
+    tmp_path: Path, binds: str, refused: bool
+) -> None:
+    # T-EXP-003 is verified by export_encoding alone: a rule reported under export_records
+    # can never reach it, a binding silently inert before
+    folder = tmp_path / "test.exports" / "1.0.0"
+    (folder / "schemas").mkdir(parents=True)
+    manifest = MANIFEST % {"level": "MUST", "binds": binds, "policy": ""}
+    (folder / "standard.yaml").write_text(manifest, "utf-8")
+    (folder / "schemas" / "thing.schema.json").write_text('{"type": "object"}', "utf-8")
+    issues = [i for i in lint_folder(folder) if i.rule == "binding-check-unused"]
+    if not refused:
+        assert issues == []
+        return
+    [issue] = issues
+    assert issue.severity == "error"
+    assert "T-EXP-003" in issue.message
+    assert "'export_records'" in issue.message
+    where = str(issue.location)
+    line = manifest.splitlines().index("    " + binds) + 1
+    assert f"standard.yaml:{line}" in where, where
+    assert "/requirements/2/binds/0" in where, where
+
+
+def test_every_export_rule_names_its_check() -> None:
+    assert set(EXPORT_RULE_CHECKS) == set(EXPORT_RULES)
+    assert set(EXPORT_RULE_CHECKS.values()) <= {"export_records", "export_encoding"}
 
 
 def test_the_sample_standards_bind_cleanly() -> None:

@@ -1,5 +1,6 @@
 """The examples a reviewer starts from: docs/waivers.yaml, docs/attestations.yaml, and the
-reference candidate's --help listing its faults (an unknown fault is refused)."""
+reference candidate's --help listing its faults (an unknown fault is refused); the
+examples' table against their answer keys, and the standards README against lint."""
 
 from __future__ import annotations
 
@@ -81,3 +82,28 @@ def test_reference_candidate_refuses_an_unknown_fault_in_one_line() -> None:
     assert "wrong-date-format" in lines[0]
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_the_examples_table_counts_what_the_answer_keys_confirm() -> None:
+    # examples/README.md's table: "N (M the suite can see)" or "N", per the answer key
+    examples = ROOT / "examples"
+    rows = {}
+    for line in (examples / "README.md").read_text("utf-8").splitlines():
+        if line.startswith("| [") and "](" in line:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0].split("]")[0].lstrip("[")] = cells[-1]
+    assert set(rows) == {"jupyterhub", "matrix-synapse"}, rows
+    for name, cell in rows.items():
+        data = load_document(examples / name / "answer-key.yaml").data
+        deviations = data["deviations"]
+        seen = sum(1 for d in deviations if d.get("detectable", True))
+        expected = str(len(deviations))
+        if seen != len(deviations):
+            expected += f" ({seen} the suite can see)"
+        assert cell == expected, (name, cell, expected)
+
+
+def test_the_standards_readme_words_an_unknown_format_as_lint_does() -> None:
+    text = " ".join((ROOT / "standards" / "README.md").read_text("utf-8").split())
+    said = text[text.index("an unknown format name is") :][:80]
+    assert "a lint warning, `format-unknown`" in said, said

@@ -227,7 +227,7 @@ def test_a_wrong_root_fails_its_must_clause_through_the_cli(tmp_path: Path) -> N
     assert set(failed) == {"CAT-EXP-013"}, failed  # the bound clause only
     [failure] = failed["CAT-EXP-013"]
     assert failure["severity"] == "MUST"
-    assert failure["location"].endswith(" /Catalog")
+    assert failure["location"].endswith("catalogue.xml:2 /Catalog")  # the line shown too
     assert data["verdict"] == "fail"
     assert code == 1
     assert "CAT-EXP-013" in out
@@ -292,6 +292,35 @@ def test_a_count_rule_with_no_count_declared_verifies_nothing(tmp_path: Path) ->
     statuses, _ = _api_run(tmp_path, xml)
     assert statuses["CAT-EXP-014"] is Outcome.SKIP  # nothing could show its defect
     assert statuses["CAT-EXP-013"] is Outcome.PASS
+
+
+def test_a_file_that_stopped_before_its_root_passes_no_clause(tmp_path: Path) -> None:
+    # the audit's case: a DOCTYPE on line 2 stops the reading before any element; the
+    # wrong root <Wrong> is never seen, so neither xml-root nor xml-count was judged
+    doctype = '<!DOCTYPE Wrong [<!ENTITY x "y">]>\n<Wrong>'
+    xml = _catalogue_xml(tmp_path, doctype, "</Wrong>")
+    report = validate_export(_spec(), xml)
+    assert (report.records, report.complete) == (0, False)
+    assert report.rules == set()  # nothing exercised the root or the count
+    code, _, data, _ = _cli_run(tmp_path, _candidate(tmp_path, xml))
+    statuses = {
+        r["clause"]: r["status"] for r in data["results"] if r["target"] == "export catalogue-xml"
+    }
+    assert statuses["CAT-EXP-001"] == "fail"  # the clause that says why
+    assert statuses["CAT-EXP-013"] == "error", statuses  # bound xml-root: not verified
+    assert statuses["CAT-EXP-014"] == "error", statuses
+    assert statuses["CAT-EXP-003"] == "error", statuses  # export_records, nothing read
+    assert "pass" not in statuses.values(), statuses
+    assert code == 1
+
+
+def test_a_root_seen_before_the_reading_stopped_is_judged_the_count_is_not(
+    tmp_path: Path,
+) -> None:
+    path = _catalogue_xml(tmp_path, f'<Catalogue xmlns="{NS}" count="60">', "")  # no end tag
+    report = validate_export(_spec(), path)
+    assert not report.complete
+    assert report.rules == {"xml-root"}
 
 
 # -- lint ----------------------------------------------------------------------------------

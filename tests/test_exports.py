@@ -358,7 +358,7 @@ def test_xml_defects_located(folder: Path, tmp_path: Path) -> None:
     fmt = only(report, RECORDS, "format:cn-id-number")
     assert fmt.xpath == "/Licences/Licence[17]/Holder/IdNumber"
     assert fmt.line == 19  # declaration, root, then one record per line
-    assert fmt.location() == f"{tmp_path / 'a.xml'} /Licences/Licence[17]/Holder/IdNumber"
+    assert fmt.location() == f"{tmp_path / 'a.xml'}:19 /Licences/Licence[17]/Holder/IdNumber"
     xsd = only(report, RECORDS, "xsd")
     assert xsd.xpath == "/Licences/Licence[5]/Count"
     assert xsd.line == 7
@@ -829,5 +829,6 @@ def test_issue_location_texts() -> None:
 
     assert issue(line=3).location() == "f:3"
     assert issue(row=12, line=13).location() == "f row 12"
-    assert issue(xpath="/A/B[2]", line=4).location() == "f /A/B[2]"
+    assert issue(xpath="/A/B[2]", line=4).location() == "f:4 /A/B[2]"  # line and place
+    assert issue(xpath="/A/B[2]").location() == "f /A/B[2]"  # no line known
     assert issue(byte_offset=9).location() == "f byte 9"

@@ -209,10 +209,9 @@ def run_in_process(
         candidate=candidate_file(tmp_path, base_url),
         seed=5,
         reports_dir=tmp_path / "reports",
-        max_examples=2,
         timeout_s=TIMEOUT_S,
         max_body=CAP,
-        **extra,
+        **{"max_examples": 2, **extra},
     )
     started = time.monotonic()
     run = Run(prepare(options))
@@ -341,6 +340,35 @@ def test_transport_fault_is_an_error_on_its_operation_only(
     assert "stopped: 3 requests in a row got no complete response" in stopped
     assert_others_pass(outcome)
     assert outcome.code == 1
+
+
+def test_the_stop_after_three_counts_the_requests_sent(
+    upstream: str, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14 item 8: a candidate that rejects invalid requests at once and lets valid
+    ones time out is stopped during the generated requests; the failing example Hypothesis
+    replays after the stop must not reach the candidate (it made a 4th, "4 in a row")."""
+    hung: list[bool] = []  # per request on the hostile operation: left to time out?
+
+    def valid_ones_hang(server: HostileServer, conn: socket.socket, request: Request) -> bool:
+        reply = server.forward(request)
+        valid = reply.status < 300 or reply.status == 404  # a drawn id is valid, yet unknown
+        hung.append(valid)
+        if valid:
+            server.stop.wait(30)
+            return False
+        conn.sendall(reply.wire())
+        return True
+
+    with hostile(on_history(valid_ones_hang), upstream=upstream) as server:
+        outcome = run_in_process(server.url, tmp_path, monkeypatch, token, max_examples=6)
+    answered = [n for n, h in enumerate(hung) if not h]
+    assert answered, hung  # invalid requests were answered: the count started over
+    last_run = len(hung) - 1 - answered[-1]  # the timeouts after the last answer
+    assert last_run == 3, hung
+    stopped = outcome.results(HOSTILE, "response_schema")[0]["message"]
+    assert "stopped: 3 requests in a row" in stopped, stopped
+    assert "4 requests in a row" not in json.dumps(outcome.data)
 
 
 def test_candidate_that_hangs_everywhere_ends_in_bounded_time(tmp_path: Path, token: str) -> None:

@@ -28,7 +28,14 @@ from urllib.parse import urldefrag, urljoin
 from conformance.standards.model import BINDING_WEIGHTS, Binding, Clause, Standard
 from conformance.validation import SchemaSet
 
-__all__ = ["EXPORT_RULES", "Router", "export_rule_of", "parameter_of", "status_matches"]
+__all__ = [
+    "EXPORT_RULES",
+    "EXPORT_RULE_CHECKS",
+    "Router",
+    "export_rule_of",
+    "parameter_of",
+    "status_matches",
+]
 
 # The export rules a clause can bind (``binds: [{export_rule: NAME}]``): name -> (the
 # formats it applies to, the issue kinds of the readers it covers).  Unbound, a rule keeps
@@ -48,6 +55,21 @@ EXPORT_RULES: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "doctype": (frozenset({"xml"}), frozenset({"doctype-external", "doctype-entities"})),
     "xml-root": (frozenset({"xml"}), frozenset({"xml-root"})),
     "xml-count": (frozenset({"xml"}), frozenset({"xml-count"})),
+}
+# The check each export rule's issues are reported under: a clause binding a rule must
+# be verified by that check, or the binding can never match (lint: binding-check-unused).
+EXPORT_RULE_CHECKS: Mapping[str, str] = {
+    "final-newline": "export_encoding",
+    "bom": "export_encoding",
+    "line-endings": "export_encoding",
+    "mixed-encoding": "export_encoding",
+    "gzip-name": "export_encoding",
+    "csv-column-order": "export_records",
+    "csv-formula-cell": "export_records",
+    "xml-declaration": "export_encoding",
+    "doctype": "export_records",
+    "xml-root": "export_records",
+    "xml-count": "export_records",
 }
 # Rules checked only where the standard declares them (or its XSD names the root): a file
 # is checked for them when its reader says it applied them (``ExportReport.rules``).

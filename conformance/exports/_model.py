@@ -89,9 +89,12 @@ class ExportIssue:
         )
 
     def location(self) -> str:
-        """Human text: ``file:line``, ``file row 12``, ``file /xpath`` or ``file byte N``."""
+        """Human text: ``file:line``, ``file row 12``, ``file:line /xpath`` (``file /xpath``
+        when the line is not known) or ``file byte N``."""
         name = self.file or "<export>"
         if self.xpath is not None:
+            if self.line is not None:
+                return f"{name}:{self.line} {self.xpath}"
             return f"{name} {self.xpath}"
         if self.row is not None:
             return f"{name} row {self.row}"
