@@ -216,3 +216,42 @@ def test_a_file_of_a_label_hostnames_is_accepted_on_the_fast_path(tmp_path: Path
     assert sum(report.paths.values()) == 20_000, report.paths  # none left to the exact checker
     assert report.paths["blocks"] > 10_000, report.paths
     assert "jsonschema-rs" in report.validation_path, report.validation_path
+
+
+def test_lines_the_typed_path_refuses_are_checked_together_as_the_exact_checker_does(
+    tmp_path: Path,
+) -> None:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["id", "host"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string"},
+            "host": {"type": "string", "format": "hostname"},
+            "n": {"type": "integer", "minimum": 0},
+        },
+    }
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema)
+    lines = []
+    for i in range(3000):
+        host = f"svc{i}.xn--fiqs8s.gov.cn" if i % 3 == 0 else f"svc{i}.gov.cn"
+        record: dict[str, Any] = {"id": f"S-{i}", "host": host, "n": i}
+        if i % 97 == 0:
+            record["host"] = f"svc{i}.xn--bcher-kva0.example"  # not an A-label
+        if i % 89 == 0:
+            record["n"] = -1  # beside a valid A-label, or a plain name
+        lines.append(json.dumps(record))
+    lines[10] = lines[9]  # a duplicate key
+    lines[700] = "{not json"
+    lines[701] = "[" * 300 + "]" * 300  # too deep
+    lines[702] = ""
+    lines[1400] = json.dumps({"id": "S-x", "host": "xn--55qx5d.cn", "id ": 1})
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    exact = validate_export(spec, path, paths=(), max_per_type=10_000)
+    for paths in [None, ("typed", "records"), ("typed", "blocks", "records")]:
+        report = validate_export(spec, path, paths=paths, max_per_type=10_000)
+        assert _summary(report) == _summary(exact), paths
+        assert report.paths["typed"] > 1000, report.paths
+    default = validate_export(spec, path)
+    assert default.paths["blocks"] > 900, default.paths  # the A-label records, together

@@ -749,9 +749,18 @@ def _typed_block(
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
         keys.add_found(found)
-    if refused:
-        starts = list(accumulate(map(len, lines), initial=0))
-        for index in refused:
+    starts: list[int] | None = None
+    for first in range(0, len(refused), SUB_BLOCK):  # together, as blocks of their own
+        some = refused[first : first + SUB_BLOCK]
+        if checker.blocks:
+            picked = [lines[index] for index in some]
+            done = _block_at_once(picked, number, offset, sink, checker, keys, lines, some)
+            if done is not None:
+                records += done
+                continue
+        if starts is None:
+            starts = list(accumulate(map(len, lines), initial=0))
+        for index in some:
             raw = lines[index]
             start = offset + starts[index] + index
             done = None
@@ -812,9 +821,13 @@ def _block_at_once(
     sink: Sink,
     checker: _RecordChecker,
     keys: RecordKeys,
+    block: list[bytes] | None = None,
+    places: list[int] | None = None,
 ) -> int | None:
     """Parse, check and hash a block of lines with C-level loops; None when a line is not
-    JSON (the caller then goes line by line). Lines are numbered from ``number + 1``.
+    JSON (the caller then goes line by line). Lines are numbered from ``number + 1``;
+    ``block`` and ``places``: the block's lines when ``lines`` is some of them, and the
+    index in ``block`` of each of ``lines`` (ascending).
 
     Only refused records need their line number and byte offset, computed from the prefix
     sums of the line lengths.
@@ -823,24 +836,26 @@ def _block_at_once(
         values = list(map(orjson.loads, lines))
     except orjson.JSONDecodeError:
         return None
-    _strict_lines(lines, values, orjson.dumps, number, offset, checker)
+    _strict_lines(lines, values, orjson.dumps, number, offset, checker, block, places)
     accepted = checker.accepted(values)
     checker.took("blocks", accepted.count(True))
     records = len(values)
+    at = places if places is not None else range(len(lines))
     if False in accepted:
-        starts = list(accumulate(map(len, lines), initial=0))
+        starts = list(accumulate(map(len, block if block is not None else lines), initial=0))
         for index in compress(range(len(lines)), map(not_, accepted)):
             raw = lines[index]
-            start = offset + starts[index] + index
+            place = at[index]
+            start = offset + starts[place] + place
             if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the slow path
                 values[index] = MISSING  # keyed by the slow path instead
                 records -= 1
                 records += _slow_raw(
-                    raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
+                    raw, b"\n", number + 1 + place, start, "utf-8", sink, checker, keys
                 )
             else:
-                checker.defer(raw, number + 1 + index, start)
-    keys.add_many(values, lambda index: (number + 1 + index, None))
+                checker.defer(raw, number + 1 + place, start)
+    keys.add_many(values, lambda index: (number + 1 + at[index], None))
     return records
 
 
