@@ -255,3 +255,41 @@ def test_lines_the_typed_path_refuses_are_checked_together_as_the_exact_checker_
         assert report.paths["typed"] > 1000, report.paths
     default = validate_export(spec, path)
     assert default.paths["blocks"] > 900, default.paths  # the A-label records, together
+
+
+def test_csv_rows_with_off_pattern_values_report_what_the_exact_checker_reports(
+    tmp_path: Path,
+) -> None:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["id", "host", "mail"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string"},
+            "host": {"type": "string", "format": "hostname"},
+            "mail": {"type": "string", "format": "email"},
+            "seen": {"type": "string", "format": "date-time"},
+        },
+    }
+    spec = make_spec(tmp_path / "std", "csv", schema=schema)
+    rows = ["id,host,mail,seen"]
+    bad = 0
+    for i in range(1200):
+        host = OFF_PATTERN["hostname"][i % 3] if i % 2 else f"svc{i}.gov.cn"
+        mail = OFF_PATTERN["email"][i % 2] if i % 5 else f"u{i}@example.org"
+        seen = OFF_PATTERN["date-time"][0] if i % 7 == 0 else "2024-01-02T03:04:05Z"
+        if i % 31 == 0:
+            host = WRONG["hostname"][i % 3]
+        if i % 37 == 0:
+            seen = WRONG["date-time"][i % 2]
+        bad += i % 31 == 0 or i % 37 == 0
+        rows.append(f"S-{i},{host},{mail},{seen}")
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    exact = validate_export(spec, path, paths=(), max_per_type=10_000)
+    assert len({i.line for i in exact.issues if i.check == RECORDS}) == bad
+    for paths in [None, ("records",), ("columns", "records", "csv-blocks")]:
+        report = validate_export(spec, path, paths=paths, max_per_type=10_000)
+        assert _summary(report) == _summary(exact), paths
+        accepted = report.paths["columns"] + report.paths["records"]
+        assert accepted == 1200 - bad, (paths, report.paths)
