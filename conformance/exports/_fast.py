@@ -15,6 +15,14 @@ A record is first checked by :class:`FastValidator`, which only answers *valid o
 - any other format (or one under a conditional keyword) stays a ``format`` checked by the
   project's own function as a jsonschema-rs callback.
 
+A record the patterns refuse only because a value lies outside a subset pattern (an A-label
+hostname, a UTF-8 mailbox, an IPvFuture literal, a leap second) is asked again, before the
+slow path, of a second jsonschema-rs validator (``FastValidator.rescue``) in which each such
+pattern is ``anyOf: [pattern, format]``: the subset in Rust, the format's exact check (a
+callback) only for the values the subset refuses. Both branches accept only what the format
+accepts and together all of it, so that validator is exact wherever the schema puts the
+format; a record with any other error is refused by it too and goes to the slow path.
+
 When the fast path says *valid*, python-jsonschema would find no error either; when it says
 *invalid*, the caller runs python-jsonschema (the slow path) for the located, detailed errors,
 so error output is exactly what it always was. A schema the fast path cannot mirror safely
@@ -511,6 +519,13 @@ def _add_pattern(node: dict[str, Any], pattern: str) -> None:
         node["allOf"] = [*node.get("allOf", []), {"pattern": pattern}]
 
 
+def _add_exact_pattern(node: dict[str, Any], pattern: str, fmt: str) -> None:
+    """The format of ``node`` as its subset pattern, or else its exact check (a callback):
+    what the format accepts, exactly, the callback called only for values off the pattern."""
+    del node["format"]
+    node["allOf"] = [*node.get("allOf", []), {"anyOf": [{"pattern": pattern}, {"format": fmt}]}]
+
+
 # ---------------------------------------------------------------- site code
 
 
@@ -588,9 +603,14 @@ class FastValidator:
     sites: dict[tuple[Step, ...], str]
     max_depth: int = _UNBOUNDED  # no valid record nests deeper than this
     locator: ErrorLocator | None = None
+    # For a record ``is_valid`` refuses: the same schema with each subset pattern widened to
+    # its format's exact check (None when every pattern is exact). ``sites_ok`` still applies.
+    rescue: Callable[[Any], bool] | None = None
 
     def check(self, value: Any) -> bool:
-        return self.is_valid(value) and self.sites_ok(value)
+        if self.is_valid(value):
+            return self.sites_ok(value)
+        return self.rescue is not None and self.rescue(value) and self.sites_ok(value)
 
 
 # Keywords whose python-jsonschema function looks at the instance alone: given the schema
@@ -751,6 +771,8 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
     analysis.walk(root_uri, "", documents.data[root_uri], (), False, ())
     patterns = format_patterns(_today_year())
     copies = {uri: _copy(data) for uri, data in documents.data.items()}
+    widened = {uri: _copy(data) for uri, data in documents.data.items()}  # for ``rescue``
+    subsets: set[str] = set()  # formats whose pattern stands for them, accepting a subset
     sites: dict[tuple[Step, ...], str] = {}
     for (uri, pointer), entry in analysis.nodes.items():
         node = _node_at(copies[uri], pointer)
@@ -758,13 +780,18 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
             if entry.conditional:
                 continue  # stays a format, checked by the exact callback
             _add_pattern(node, patterns[entry.format])
+            _add_pattern(_node_at(widened[uri], pointer), patterns[entry.format])
             for path in entry.paths:
                 sites[path] = entry.format
         elif entry.format in patterns and (not entry.conditional or entry.format in EXACT_PATTERNS):
             _add_pattern(node, patterns[entry.format])
-    registry = jsonschema_rs.Registry(
-        [(uri, data) for uri, data in copies.items() if uri != root_uri]
-    )
+            if entry.format in EXACT_PATTERNS:
+                _add_pattern(_node_at(widened[uri], pointer), patterns[entry.format])
+            else:
+                _add_exact_pattern(
+                    _node_at(widened[uri], pointer), patterns[entry.format], entry.format
+                )
+                subsets.add(entry.format)
     root = copies[root_uri]
     if not isinstance(root, (dict, bool)):
         raise NoFastPath("record schema is not a schema")
@@ -773,14 +800,8 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
         for e in analysis.nodes.values()
         if e.conditional or e.format not in patterns  # conditional: a callback stays
     }
-    validator = jsonschema_rs.validator_for(
-        root,
-        registry=registry,
-        base_uri=root_uri,
-        validate_formats=True,
-        formats=_exact_formats(left) or None,
-        offline=True,
-    )
+    validator = _validator(copies, root_uri, left)
+    rescue = _validator(widened, root_uri, left | subsets).is_valid if subsets else None
     if sites:
         namespace = _site_namespace(sites)
         exec(_site_source(sites), namespace)  # noqa: S102 - generated from repr()'d names
@@ -789,7 +810,21 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
         sites_ok = _always
     depth = _DepthBound(documents).of(root_uri, "", documents.data[root_uri])
     locator = _locator(documents, wording, limit) if wording is not None else None
-    return FastValidator(validator.is_valid, sites_ok, sites, depth, locator)
+    return FastValidator(validator.is_valid, sites_ok, sites, depth, locator, rescue)
+
+
+def _validator(documents: dict[str, Any], root_uri: str, callbacks: set[str]) -> Any:
+    """jsonschema-rs for the (mirrored) documents, ``callbacks`` the formats checked exactly."""
+    return jsonschema_rs.validator_for(
+        documents[root_uri],
+        registry=jsonschema_rs.Registry(
+            [(uri, data) for uri, data in documents.items() if uri != root_uri]
+        ),
+        base_uri=root_uri,
+        validate_formats=True,
+        formats=_exact_formats(callbacks) or None,
+        offline=True,
+    )
 
 
 def _locator(documents: _Documents, wording: Any, limit: int) -> ErrorLocator | None:

@@ -127,6 +127,9 @@ BLOCK = 1024 * 1024  # bytes read at once by the JSON Lines fast path
 # Lines parsed and checked together: few enough that their records never trigger a
 # garbage collection (objects a batch keeps alive count towards it; single lines do not).
 SUB_BLOCK = 128
+# Blocks read without the typed path after it took less than half of a block (values off its
+# subset patterns, say A-label hostnames): each line it refuses costs a parse more.
+TYPED_PAUSE = 8
 DEFERRED_LINES = 256  # refused lines reported together (bounded by BLOCK bytes too)
 _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -581,6 +584,7 @@ def _jsonl_fast(
     fast = checker.fast
     is_valid = fast.is_valid if fast is not None else _never
     sites_ok = fast.sites_ok if fast is not None else _never
+    rescue = fast.rescue if fast is not None and fast.rescue is not None else _never
     validate = checker.validating
     # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
     shallow = checker.fast is not None and checker.fast.max_depth <= MAX_DEPTH
@@ -592,6 +596,7 @@ def _jsonl_fast(
     )
     at_once = whole_blocks and checker.blocks
     typed = checker.typed if whole_blocks else None
+    typed_paused = 0  # blocks left to read without the typed path
     records = 0
     by_records = 0  # lines the jsonschema-rs acceptor took one at a time
     last_raw: bytes | None = None
@@ -636,12 +641,17 @@ def _jsonl_fast(
             else:
                 for index, raw in enumerate(lines):
                     endings.add("\r\n" if raw.endswith(b"\r") else "\n", number + 1 + index)
-            if typed is not None and (
+            if typed_paused:
+                typed_paused -= 1
+            elif typed is not None and (
                 block.find(b"\\", 0, cut) < 0  # memchr; a 2-byte find is 80 times slower
                 or SURROGATE_ESCAPE.search(block, 0, cut) is None
             ):
                 counted = colons(block, 0, cut)
+                before = checker.taken["typed"]
                 records += _typed_block(lines, number, offset, sink, checker, keys, typed, counted)
+                if (checker.taken["typed"] - before) * 2 < count:
+                    typed_paused = TYPED_PAUSE
                 number += count
                 offset += cut + 1
                 ticker.tick(offset)
@@ -667,7 +677,7 @@ def _jsonl_fast(
                         )
                         continue
                     if validate:
-                        if not (is_valid(value) and sites_ok(value)):
+                        if not ((is_valid(value) or rescue(value)) and sites_ok(value)):
                             # too deep for the slow path? (a fast-valid record never is: see below)
                             if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
                                 records += _slow_raw(
@@ -739,9 +749,18 @@ def _typed_block(
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
         keys.add_found(found)
-    if refused:
-        starts = list(accumulate(map(len, lines), initial=0))
-        for index in refused:
+    starts: list[int] | None = None
+    for first in range(0, len(refused), SUB_BLOCK):  # together, as blocks of their own
+        some = refused[first : first + SUB_BLOCK]
+        if checker.blocks:
+            picked = [lines[index] for index in some]
+            done = _block_at_once(picked, number, offset, sink, checker, keys, lines, some)
+            if done is not None:
+                records += done
+                continue
+        if starts is None:
+            starts = list(accumulate(map(len, lines), initial=0))
+        for index in some:
             raw = lines[index]
             start = offset + starts[index] + index
             done = None
@@ -802,9 +821,13 @@ def _block_at_once(
     sink: Sink,
     checker: _RecordChecker,
     keys: RecordKeys,
+    block: list[bytes] | None = None,
+    places: list[int] | None = None,
 ) -> int | None:
     """Parse, check and hash a block of lines with C-level loops; None when a line is not
-    JSON (the caller then goes line by line). Lines are numbered from ``number + 1``.
+    JSON (the caller then goes line by line). Lines are numbered from ``number + 1``;
+    ``block`` and ``places``: the block's lines when ``lines`` is some of them, and the
+    index in ``block`` of each of ``lines`` (ascending).
 
     Only refused records need their line number and byte offset, computed from the prefix
     sums of the line lengths.
@@ -813,24 +836,26 @@ def _block_at_once(
         values = list(map(orjson.loads, lines))
     except orjson.JSONDecodeError:
         return None
-    _strict_lines(lines, values, orjson.dumps, number, offset, checker)
+    _strict_lines(lines, values, orjson.dumps, number, offset, checker, block, places)
     accepted = checker.accepted(values)
     checker.took("blocks", accepted.count(True))
     records = len(values)
+    at = places if places is not None else range(len(lines))
     if False in accepted:
-        starts = list(accumulate(map(len, lines), initial=0))
+        starts = list(accumulate(map(len, block if block is not None else lines), initial=0))
         for index in compress(range(len(lines)), map(not_, accepted)):
             raw = lines[index]
-            start = offset + starts[index] + index
+            place = at[index]
+            start = offset + starts[place] + place
             if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the slow path
                 values[index] = MISSING  # keyed by the slow path instead
                 records -= 1
                 records += _slow_raw(
-                    raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
+                    raw, b"\n", number + 1 + place, start, "utf-8", sink, checker, keys
                 )
             else:
-                checker.defer(raw, number + 1 + index, start)
-    keys.add_many(values, lambda index: (number + 1 + index, None))
+                checker.defer(raw, number + 1 + place, start)
+    keys.add_many(values, lambda index: (number + 1 + at[index], None))
     return records
 
 
@@ -977,6 +1002,9 @@ class _RecordChecker:
             return [False] * len(values)
         try:
             accepted = list(map(fast.is_valid, values))
+            if fast.rescue is not None and False in accepted:  # a value off a subset pattern?
+                rescue = fast.rescue
+                accepted = [ok or rescue(value) for ok, value in zip(accepted, values, strict=True)]
         except UnicodeEncodeError:  # a lone surrogate (Python's json reads it): the exact path
             return list(map(self.fast_check, values))
         if False not in accepted:

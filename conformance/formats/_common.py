@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -308,6 +309,7 @@ def _address_literal_problem(literal: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # mailboxes share domains: IDNA-encode each once
 def _domain_problem(domain: str) -> str | None:
     if not domain:
         return "the domain after '@' is empty"

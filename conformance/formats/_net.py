@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -234,6 +234,7 @@ HOSTNAME_LDH_REGEX = f"(?=[A-Za-z0-9.-]{{1,253}}$){_PLAIN_LABEL}(?:\\.{_PLAIN_LA
 _MAX_HOSTNAME = 253
 
 
+@lru_cache(maxsize=4096)  # a name's A-labels repeat across records: decode each once
 def _a_label_problem(label: str) -> str | None:
     """None when ``label`` (``xn--``...) is the A-label of a valid IDNA 2008 U-label."""
     import idna  # its tables cost time; only A-labels need them
