@@ -223,7 +223,23 @@ def _write(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
     "schema",
     [
         {"type": "object", "properties": {"a": {"type": "string"}}},  # open object
-        {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "number"}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "number", "multipleOf": 0.5}},
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "number", "maximum": 2**60}},  # past exact floats
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "a": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+            },
+        },
         {
             "type": "object",
             "additionalProperties": False,
@@ -381,6 +397,92 @@ def test_typed_path_of_a_general_schema_is_sound(tmp_path: Path) -> None:
             assert key == records[index].get("id", msgspec.UNSET)
         seen["accepted"] += len(taken)
         seen["refused"] += refused
+
+    sound()
+    assert seen["accepted"] > 20
+    assert seen["refused"] > 20
+
+
+NESTED = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "lines"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z]{1,4}$"},
+        "rate": {"type": "number", "minimum": 0, "maximum": 100},
+        "score": {"type": "number", "exclusiveMinimum": -1.5},
+        "tags": {"type": "array", "maxItems": 2, "items": {"enum": ["a", "b"]}},
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["sku"],
+                "properties": {
+                    "sku": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                    "who": {"type": "string", "format": "cn-id-number"},
+                    "price": {"type": "number", "minimum": 0},
+                    "codes": {"type": "array", "items": {"type": "string", "pattern": "^c"}},
+                },
+            },
+        },
+    },
+}
+NESTED_CANDIDATES: dict[str, list[Any]] = {
+    "id": ["ab", "abcde", 1],
+    "rate": [50, 0, 100, 100.5, -0.0, 1e-300, 1e400, 2**65, True, "5", None],
+    "score": [0.5, -1.5, -1, -2, 10**30],
+    "tags": [["a"], [], ["a", "b", "a"], ["c"], "a", [None]],
+    "lines": [
+        [{"sku": "AB"}],
+        [{"sku": "AB", "codes": ["c1", "c2"]}, {"sku": "CD", "who": "11010519491231002X"}],
+        [],
+        [{"sku": "ab"}],
+        [{"sku": "AB"}, {"sku": "AB", "who": "110105194912310021"}],
+        [{"sku": "AB", "codes": ["c1", "x"]}],
+        [{"sku": "AB", "price": -1}, {"sku": "AB", "price": 1.5}],
+        [{"sku": "AB", "extra": 1}],
+        [{"who": "11010519491231002X"}],
+        {"sku": "AB"},
+    ],
+}
+
+
+def test_typed_path_of_numbers_and_nested_arrays_is_sound(tmp_path: Path) -> None:
+    path = _write(tmp_path, "n.schema.json", NESTED)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    assert len(typed.columns) == 4  # id, lines[].sku, lines[].who, lines[].codes[]
+    slow = schema_validator(path)
+    seen = {"accepted": 0, "refused": 0}
+
+    @CHECKS
+    @given(
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(sorted(NESTED_CANDIDATES)),
+                st.one_of(st.just(0), st.integers(0, 10)),
+                max_size=len(NESTED_CANDIDATES),
+            ).map(
+                lambda picks: {
+                    name: NESTED_CANDIDATES[name][pick % len(NESTED_CANDIDATES[name])]
+                    for name, pick in picks.items()
+                }
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    def sound(records: list[dict[str, Any]]) -> None:
+        lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+        taken, refused = _taken(typed, lines)
+        for index, _record in taken:
+            assert not list(slow.iter_errors(records[index])), records[index]
+        seen["accepted"] += len(taken)
+        seen["refused"] += refused
+        bad = [i for i, r in enumerate(records) if list(slow.iter_errors(r))]
+        assert not {i for i, _ in taken} & set(bad)
 
     sound()
     assert seen["accepted"] > 20

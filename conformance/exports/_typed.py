@@ -87,6 +87,14 @@ _META_OPTIONS: dict[str, dict[str, str]] = {
     "integer": {"minimum": "ge", "maximum": "le"},
 }
 _SCALAR_TYPES: dict[str, Any] = {"string": str, "integer": int, "boolean": bool, "null": None}
+# The bounds of a ``number`` msgspec checks on a float: keyword to Meta option.
+_NUMBER_META = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+}
+_EXACT_FLOAT = 2**53
 _MAX_DEPTH = 16
 
 # ---------------------------------------------------------------- check characters, in arrays
@@ -447,7 +455,27 @@ class _Translator:
             return self.object_type(uri, node, path, depth)
         if top:
             raise NoTypedPath("records are not objects")
+        if node.get("type") == "array":
+            return self.array_type(uri, node, path, depth)
         return self.leaf_type(node, path)
+
+    def array_type(
+        self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
+    ) -> Any:
+        """``list`` of the items' type, its lengths as msgspec's Meta; the items' columns
+        are gathered through every element (a path step ``each``)."""
+        keywords = set(node) - _ANNOTATIONS
+        if keywords - {"type", "items", "minItems", "maxItems"} or "items" not in node:
+            raise NoTypedPath(f"array keywords {sorted(keywords)}")
+        meta: dict[str, Any] = {}
+        for keyword, option in (("minItems", "min_length"), ("maxItems", "max_length")):
+            if keyword in node:
+                if not _plain_int(node[keyword]) or node[keyword] < 0:
+                    raise NoTypedPath(f"{keyword} is not a count")
+                meta[option] = node[keyword]
+        items = self.translate(uri, node["items"], (*path, ("each", "", "")), depth + 1)
+        kind = list[items]  # type: ignore[valid-type]
+        return Annotated[kind, msgspec.Meta(**meta)] if meta else kind
 
     def object_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
@@ -563,6 +591,10 @@ class _Translator:
             if not (isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum)):
                 raise NoTypedPath("a leaf of any type")
             types = ["string"]
+        if types == ["number"] and enum is None:
+            number = self.number(node)
+            if number is not None:
+                return number
         if not isinstance(types, list) or not types or any(t not in _SCALAR_TYPES for t in types):
             raise NoTypedPath(f"leaf type {declared!r}")
         key = (
@@ -607,6 +639,24 @@ class _Translator:
         base = _union([_SCALAR_TYPES[t] for t in types])
         return Annotated[base, msgspec.Meta(**meta)] if meta else base
 
+    def number(self, node: dict[str, Any]) -> Any | None:
+        """A ``number`` leaf with plain bounds as msgspec's ``float``, or None.
+
+        msgspec reads any JSON number into a float (an integer too): exact for the type,
+        and for bounds of magnitude at most 2^53, which floats hold exactly: rounding is
+        monotonic, so a value above such a bound never rounds to below it, or to it.
+        A number too large for a float is refused by msgspec, and goes the exact way."""
+        keywords = set(node) - _ANNOTATIONS - {"type"}
+        if keywords - _NUMBER_META.keys():
+            return None
+        meta: dict[str, Any] = {}
+        for keyword in keywords:
+            bound = node[keyword]
+            if type(bound) not in (int, float) or not abs(bound) <= _EXACT_FLOAT:
+                return None
+            meta[_NUMBER_META[keyword]] = bound
+        return Annotated[float, msgspec.Meta(**meta)] if meta else float
+
     def add_column(self, node: dict[str, Any], path: tuple[_Step, ...]) -> None:
         leaf, check_format, left = self.column_leaf(node)
         self.left_formats |= left
@@ -621,6 +671,11 @@ class _Translator:
         every record has one), compiled from generated source."""
         namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "compress": compress}
         namespace.update(self.classes)
+        if any(kind == "each" for kind, _, _ in path):
+            exec(_each_source(path), namespace)  # noqa: S102 - from checked identifiers
+            looped: Callable[[list[Any]], tuple[list[Any], list[int] | None]]
+            looped = namespace["gather"]
+            return looped
         tests = []
         value = "r"
         for kind, name, how in path:
@@ -642,6 +697,32 @@ class _Translator:
         exec(source, namespace)  # noqa: S102 - generated from checked identifiers
         gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]] = namespace["gather"]
         return gather
+
+
+def _each_source(path: tuple[_Step, ...]) -> str:
+    """Source of ``gather`` for a path through arrays: a loop per array, each value with
+    the index of its record (several values may come from one record)."""
+    lines = ["def gather(records):", "    values = []", "    where = []"]
+    lines.append("    for index, r in enumerate(records):")
+    value, indent, depth = "r", "        ", 0
+    for kind, name, how in path:
+        if kind == "is":
+            lines.append(f"{indent}if type({value}) is {name}:")
+            indent += "    "
+        elif kind == "each":
+            depth += 1
+            lines.append(f"{indent}for e{depth} in {value}:")
+            indent += "    "
+            value = f"e{depth}"
+        else:
+            value = f"{value}.{name}"
+            if how == "optional":
+                lines.append(f"{indent}if {value} is not UNSET:")
+                indent += "    "
+    lines.append(f"{indent}values.append({value})")
+    lines.append(f"{indent}where.append(index)")
+    lines.append("    return values, where")
+    return "\n".join(lines) + "\n"
 
 
 def _closed_object(node: dict[str, Any], allow_tags: bool) -> tuple[dict[str, Any], list[str]]:
