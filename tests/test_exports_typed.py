@@ -571,3 +571,120 @@ def test_csv_columns_report_exactly_what_records_report(
     assert counts[(RECORDS, "enum")] == len(range(37, 2601, 37))
     assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
     assert counts[(RECORDS, "format:cn-id-number")] >= len(range(53, 2601, 53)) - 2
+
+
+ONE_OF_ROW = {
+    "id": {"type": "string", "pattern": "^R[0-9]{5}$"},
+    "id_number": {"type": "string", "format": "cn-id-number"},
+    "passport": {"type": "string", "pattern": "^[EG][0-9]{8}$"},
+    "country": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "count": {"type": "integer", "minimum": 0},
+    "rate": {"type": "number", "minimum": -100, "maximum": 100},
+    "share": {"type": "number", "multipleOf": 0.5},
+}
+
+
+def _one_of_lines() -> list[str]:
+    lines = ["id,id_number,passport,country,count,rate,share"]
+    for number in range(1, 2601):
+        person = number % 3 != 0
+        cells = [
+            f"R{number:05d}",
+            "11010519491231002X" if person else "",
+            "" if person else "E12345678",
+            "" if person else "USA",
+            str(number),
+            f"-{number % 100}.5" if number % 4 else str(number % 100),
+            f"{number % 7}.5" if number % 2 else str(number % 7),
+        ]
+        if number % 41 == 0:
+            cells[2], cells[3] = "E00000001", "GBR"  # both branches
+        if number % 43 == 0:
+            cells[1] = cells[2] = ""  # neither
+        if number % 47 == 0:
+            cells[4] = "-3"  # a negative count (a signed number, not a formula)
+        if number % 53 == 0:
+            cells[5] = "100.25"
+        if number % 59 == 0:
+            cells[6] = "0.25"  # not a multiple of 0.5
+        if number % 61 == 0:
+            cells[4] = "1.0"  # not an integer cell
+        if number % 67 == 0:
+            cells[5] = "1e999"  # a float() of it is infinite
+        if number % 71 == 0:
+            cells[4] = "=1+1"  # a formula
+        lines.append(",".join(cells))
+    return lines
+
+
+@pytest.mark.parametrize("empty", ["absent", "null"])
+def test_csv_columns_of_numbers_and_a_oneof_report_exactly_what_records_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+) -> None:
+    from conformance.exports import _readers, _validate
+
+    spec = _spec_of_rows(tmp_path, ["id"], ONE_OF_ROW, empty)
+    schema = json.loads(spec.schema_path.read_text(encoding="utf-8"))
+    schema["oneOf"] = [{"required": ["id_number"]}, {"required": ["passport", "country"]}]
+    spec.schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    path = tmp_path / "rows.csv"
+    path.write_bytes(("\n".join(_one_of_lines()) + "\n").encode("utf-8"))
+    monkeypatch.setattr(_readers, "CSV_BLOCK", 4096)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.row, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    used: list[bool] = []
+    real = _validate._check_columns
+    monkeypatch.setattr(_validate, "_check_columns", lambda *a: used.append(real(*a)) or used[-1])
+    columns = summary()
+    assert any(used)  # the column checks really ran
+    monkeypatch.setattr(_validate, "build_csv_checks", lambda *args: None)
+    assert columns == summary()  # records built, checked by the fast validator
+    monkeypatch.setattr(_readers.CsvBlockLines, "take", lambda self: None)
+    assert columns == summary()  # the line path
+    records, counts, _ = columns
+    assert records == 2600
+    assert counts[(RECORDS, "oneOf")] > 80  # both branches, or neither
+    assert counts[(RECORDS, "formula-cell")] == len(range(71, 2601, 71))
+
+
+def test_flat_typed_records_count_members_without_encoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import EXACT_ONLY_ENV
+    from tests.test_exports import make_spec
+
+    flat = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "n": {"type": "number", "minimum": 0},
+            "t": {"type": ["string", "null"]},
+        },
+    }
+    path = _write(tmp_path, "f.schema.json", flat)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    assert typed.members is not None
+    lines = [f'{{"id": "r{i}", "n": {i}.5, "t": "12:00"}}' for i in range(3000)]
+    lines[10] = '{"id": "r10", "n": 1, "n": -1}'  # the last one kept by the fast parsers
+    lines[20] = '{"id": "r20", "t": null, "t": "x"}'
+    lines[30] = '{"id": "r30", "n": 2}'
+    data = tmp_path / "f.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = make_spec(tmp_path / "spec", "jsonl", schema=flat)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, data)
+        return report.records, dict(report.counts), [(i.kind, i.line) for i in report.issues]
+
+    default = summary()
+    monkeypatch.setenv(EXACT_ONLY_ENV, "1")
+    assert default == summary()
+    assert ("duplicate-member", 11) in default[2] or any(line == 11 for _, line in default[2])
+    assert any(line == 21 for _, line in default[2])

@@ -27,9 +27,9 @@ from typing import Any
 
 from lxml import etree
 
-from conformance.exports._fast import _DATE, format_batch_check
+from conformance.exports._fast import _DATE
 from conformance.exports._keys import KeyHashes
-from conformance.exports._xml_batches import XS, XS_NS
+from conformance.exports._xml_batches import XS, XS_NS, batch_format_check
 
 _SPACE = "[ \t\r\n]*"
 # Characters the text of a plain record may hold: no markup, reference, CR (the parser
@@ -363,7 +363,7 @@ def compile_record(
         return None  # a path met twice: the record-by-record code checks every one
     groups = expression.groupindex  # name -> number; match.groups() is 0-based
     fields = [
-        (groups[wanted[steps]] - 1, format_batch_check(fmt))
+        (groups[wanted[steps]] - 1, batch_format_check(fmt))
         for _path, steps, fmt in formats
         if wanted[steps] in groups
     ]
