@@ -641,11 +641,12 @@ def cli_run(cs: CorpusSchema, fmt: str, count: int, work: Path, standards: Path)
     errors = None
     for results in reports.glob("*/results.json"):
         data = json.loads(results.read_text(encoding="utf-8"))
-        errors = _errors_in_results(data)
+        errors = _errors_in_results(data, f"export {cs.name}-{fmt}")
     return {
         "schema": cs.name,
         "fmt": fmt,
         "records": count,
+        "seeded": count // INVALID_SHARE,
         "code": result["code"],
         "wall_s": result["wall_s"],
         "cpu_s": result["cpu_s"],
@@ -655,17 +656,15 @@ def cli_run(cs: CorpusSchema, fmt: str, count: int, work: Path, standards: Path)
     }
 
 
-def _errors_in_results(data: dict[str, Any]) -> int | None:
-    total = 0
-    found = False
-    for result in data.get("results", []):
-        if result.get("check") != "export_records":
-            continue
-        for entry in (result.get("evidence") or {}).get("counts", []) or []:
-            if isinstance(entry, dict) and entry.get("severity", "error") == "error":
-                total += int(entry.get("count", 0))
-                found = True
-    return total if found else None
+def _errors_in_results(data: dict[str, Any], target: str) -> int | None:
+    """The errors results.json counts on one export (records, keys, encoding)."""
+    counts = [
+        int(failure.get("count", 0))
+        for result in data.get("results", [])
+        if result.get("target") == target
+        for failure in result.get("failures") or []
+    ]
+    return sum(counts) if counts else None
 
 
 # ---------------------------------------------------------------- main
@@ -834,7 +833,7 @@ def report(
         out.append("")
         out.append("command line (`conformance run`, its own peak RSS from wait4)")
         for c in cli_rows:
-            found = "" if c["errors"] is None else f", errors {c['errors']}"
+            found = "" if c["errors"] is None else f", errors {c['errors']}/{c['seeded']}"
             note = f" {c['stderr']}" if c["stderr"] else ""
             out.append(
                 f"  {c['schema']} {c['fmt']:<5} {c['records']:>9,} records: exit {c['code']}, "
