@@ -454,6 +454,11 @@ class CsvLayout:
         )
 
 
+def record_limit() -> int:
+    """The bytes one record may hold (read when asked: tests lower it)."""
+    return RECORD_LIMIT
+
+
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 _DIGIT_LIMIT = 4000  # int() refuses over 4300 digits

@@ -18,10 +18,12 @@ prefixed record, a record nesting a record, a DOCTYPE before the root.
 
 from __future__ import annotations
 
+import operator
 import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
@@ -29,6 +31,7 @@ from lxml import etree
 
 from conformance.exports._fast import _DATE
 from conformance.exports._keys import KeyHashes
+from conformance.exports._readers import record_limit
 from conformance.exports._xml_batches import XS, XS_NS, batch_format_check
 
 _SPACE = "[ \t\r\n]*"
@@ -42,7 +45,21 @@ _XSD_DATE_TIME = (
     f"{_XSD_DATE}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?"
     "(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 )
-_BUILTIN = {"string": f"{_CHAR}*", "date": _XSD_DATE, "dateTime": _XSD_DATE_TIME}
+_BUILTIN = {
+    "string": f"{_CHAR}*",
+    "date": _XSD_DATE,
+    "dateTime": _XSD_DATE_TIME,
+    # numbers as written plainly (no blanks around them: those are left to lxml)
+    "integer": "[+-]?[0-9]{1,30}",
+    "decimal": "[+-]?(?:[0-9]{1,30}(?:\\.[0-9]{0,30})?|\\.[0-9]{1,30})",
+}
+_NUMERIC = frozenset({"integer", "decimal"})
+_BOUNDS = {
+    "minInclusive": operator.ge,
+    "maxInclusive": operator.le,
+    "minExclusive": operator.gt,
+    "maxExclusive": operator.lt,
+}
 _PENDING_LIMIT = 1024 * 1024  # text held waiting for a record's end before giving up
 _PROLOG_LIMIT = 64 * 1024
 _ELEMENT_KEYS = frozenset({"name", "type", "minOccurs", "maxOccurs"})
@@ -189,6 +206,8 @@ class _Compiler:
                 raise _NotPlain("identity constraints")
         self.wanted = wanted  # record-relative path -> group name
         self.found: dict[tuple[str, ...], int] = {}
+        self.bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]] = []
+        self.bounded: dict[str, list[tuple[Callable[[Decimal, Decimal], bool], Decimal]]] = {}
 
     def record(self, name: str) -> str:
         declaration = self.named.get((f"{XS}element", name))
@@ -214,6 +233,7 @@ class _Compiler:
             if children:
                 raise _NotPlain("type and content")
             uri, local = self._qualified(str(node.get("type")))
+            self.bounds = []
             if uri == XS_NS:
                 return self._simple_element(name, path, self._builtin(local), is_record)
             if uri != self.namespace:
@@ -228,6 +248,7 @@ class _Compiler:
         if len(children) != 1:
             raise _NotPlain("element without one type")
         if children[0].tag == f"{XS}simpleType":
+            self.bounds = []
             return self._simple_element(name, path, self._simple(children[0]), is_record)
         if children[0].tag == f"{XS}complexType":
             return self._complex_element(name, path, children[0])
@@ -238,8 +259,15 @@ class _Compiler:
             raise _NotPlain("simple record")
         tag = re.escape(name)
         group = self.wanted.get(path[1:])
+        bounds, self.bounds = self.bounds, []
         if group is not None:
+            if bounds:
+                raise _NotPlain("a field or key with bounds")
             self.found[path[1:]] = self.found.get(path[1:], 0) + 1
+            content = f"(?P<{group}>{content})"
+        elif bounds:  # a number with bounds: its group is compared after the match
+            group = f"n{len(self.bounded)}"
+            self.bounded[group] = bounds
             content = f"(?P<{group}>{content})"
         return f"<{tag}>{content}</{tag}>{_SPACE}"
 
@@ -296,6 +324,12 @@ class _Compiler:
             if not isinstance(facet.tag, str) or facet.tag == f"{XS}annotation":
                 continue
             local = facet.tag.removeprefix(XS)
+            if local in _BOUNDS and base in _NUMERIC and set(facet.attrib) == {"value"}:
+                try:
+                    self.bounds.append((_BOUNDS[local], Decimal(str(facet.get("value")))))
+                except InvalidOperation:
+                    raise _NotPlain(f"bound {facet.get('value')!r}") from None
+                continue
             if local not in _FACETS or set(facet.attrib) != {"value"}:
                 raise _NotPlain(f"facet {local}")
             facets.setdefault(local, []).append(str(facet.get("value")))
@@ -304,6 +338,8 @@ class _Compiler:
             alternatives = "|".join(xsd_pattern(p) for p in facets["pattern"])
             checks.append(f"(?=(?:{alternatives})</)")
         lengths = [facets.get(k, [None])[-1] for k in ("minLength", "maxLength", "length")]
+        if base in _NUMERIC and (facets.get("pattern") or "enumeration" in facets):
+            raise _NotPlain("a pattern or enumeration of numbers")
         if any(v is not None for v in lengths):
             if base != "string":
                 raise _NotPlain("length of a date")
@@ -367,12 +403,47 @@ def compile_record(
         for _path, steps, fmt in formats
         if wanted[steps] in groups
     ]
+    fields += [
+        (groups[group] - 1, _bounds_check(bounds)) for group, bounds in compiler.bounded.items()
+    ]
     key_index = None
     if key is not None:
         if wanted[(key,)] not in groups:
             return None  # no key element: the one-by-one code knows what to do
         key_index = groups[wanted[(key,)]] - 1
     return CompiledRecord(expression, fields, key_index, record, compiler.namespace)
+
+
+def _bounds_check(
+    bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]],
+) -> Callable[[list[str]], set[str]]:
+    """The values of a batch outside an XSD number's bounds (values the expression matched:
+    plain integers or decimals), compared exactly as decimals. Floats decide first when they
+    are far from every bound (a float of a decimal text is within 2^-52 of it, relatively)."""
+
+    def refused(values: list[str]) -> set[str]:
+        floats = list(map(float, values))
+        low, high = min(floats), max(floats)
+        far = all(
+            abs(float(bound) - low) > _MARGIN * max(1.0, abs(low), abs(float(bound)))
+            and abs(float(bound) - high) > _MARGIN * max(1.0, abs(high), abs(float(bound)))
+            for _, bound in bounds
+        )
+        if far and all(
+            compare(Decimal(repr(low)), bound) and compare(Decimal(repr(high)), bound)
+            for compare, bound in bounds
+        ):
+            return set()  # the extremes are inside every bound, so is every value
+        return {
+            value
+            for value in set(values)
+            if not all(compare(Decimal(value), bound) for compare, bound in bounds)
+        }
+
+    return refused
+
+
+_MARGIN = 1e-9
 
 
 # ---------------------------------------------------------------- the scanner
@@ -481,8 +552,20 @@ class RecordScanner:
                 return self._stop(text, at, out)
             record = match_at(text, at) if text.startswith(self._open, at) else None
             if record is not None:
-                found.append((at, record.end(), record))
-                at = record.end()
+                end = record.end()
+                if (end - at) * 4 > record_limit():  # may be over the limit in bytes
+                    self._flush(text, found, out, at)
+                    return self._stop(text, at, out)  # lxml's reading reports it
+                alone = "\n" in text[text.rfind(">", at, end) : end] and text.rfind(
+                    "\n", 0, at
+                ) >= text.rfind(">", 0, at)
+                if not alone and end == len(text):
+                    break  # what follows the record is not here yet
+                # A record sharing its line is left to lxml: lxml, stopping at a syntax
+                # error, counts the records before the error's line only, and one taken
+                # from that line would be lost.
+                found.append((at, end, record if alone else None))
+                at = end
                 continue
             start = self._start.match(text, at)
             if start is None:
