@@ -280,7 +280,9 @@ class _Compiler:
         if len(children) != 1:
             raise _NotPlain("complex content other than one particle")
         tag = re.escape(name)
-        return f"<{tag}>{_SPACE}{self._particle(children[0], path)}</{tag}>{_SPACE}"
+        # the record's trailing blanks are a group: whether its line ends there
+        trail = f"(?P<trail>{_SPACE})" if len(path) == 1 else _SPACE
+        return f"<{tag}>{_SPACE}{self._particle(children[0], path)}</{tag}>{trail}"
 
     def _particle(self, node: etree._Element, path: tuple[str, ...]) -> str:
         low, high = node.get("minOccurs", "1"), node.get("maxOccurs", "1")
@@ -464,6 +466,7 @@ class RecordScanner:
         self.before: deque[int] = deque()
         self.active = True
         self._line = 1  # line at the start of the text not passed yet
+        self._fresh = False  # the text not passed yet starts a line (blanks aside)
         # start lines of the records taken from the last few chunks (lxml may yet stop
         # before them), and how many were taken before those
         self._recent: deque[array[int]] = deque()
@@ -541,8 +544,14 @@ class RecordScanner:
         found: list[tuple[int, int, Any]] = []  # (start, end, match or None) in text order
         at = 0
         match_at = self.compiled.expression.match
+        fresh = self._fresh
+        limit = record_limit() // 4  # characters: may be over the limit in bytes
         while True:
-            at = self._space.match(text, at).end()  # type: ignore[union-attr]
+            space = self._space.match(text, at).end()  # type: ignore[union-attr]
+            if space > at:
+                fresh = fresh or "\n" in text[at:space]
+            at = space
+            fresh_at = fresh  # whether the text from here (held, if any) starts a line
             if at >= len(text):
                 break
             if not text.startswith(self._open, at) and not self._start.match(text, at):
@@ -553,20 +562,20 @@ class RecordScanner:
             record = match_at(text, at) if text.startswith(self._open, at) else None
             if record is not None:
                 end = record.end()
-                if (end - at) * 4 > record_limit():  # may be over the limit in bytes
+                if end - at > limit:
                     self._flush(text, found, out, at)
                     return self._stop(text, at, out)  # lxml's reading reports it
-                alone = "\n" in text[text.rfind(">", at, end) : end] and text.rfind(
-                    "\n", 0, at
-                ) >= text.rfind(">", 0, at)
-                if not alone and end == len(text):
+                ends_line = "\n" in record.group("trail")
+                if not ends_line and end == len(text):
                     break  # what follows the record is not here yet
                 # A record sharing its line is left to lxml: lxml, stopping at a syntax
                 # error, counts the records before the error's line only, and one taken
                 # from that line would be lost.
-                found.append((at, end, record if alone else None))
+                found.append((at, end, record if fresh and ends_line else None))
+                fresh = ends_line
                 at = end
                 continue
+            fresh = False  # another item: whatever follows it on its line shares it
             start = self._start.match(text, at)
             if start is None:
                 if len(text) - at > _PENDING_LIMIT:
@@ -588,6 +597,7 @@ class RecordScanner:
                 return self._stop(text, at, out)
             found.append((at, close.end(), None))
             at = close.end()
+        self._fresh = fresh_at
         keep = self._flush(text, found, out, at)
         return "".join(out), text[keep:]
 
