@@ -18,6 +18,7 @@ ratio is the tool's rate over its format's floor. Errors found are compared with
 count. This is a script, not a test: see bench/README.md.
 
     python bench/exports.py [--records N] [--quick] [--json PATH] [--keep DIR]
+    python bench/exports.py --corpus [options of bench/export_corpus.py]
 """
 
 from __future__ import annotations
@@ -553,6 +554,12 @@ def run(count: int, folder: Path, only: set[str] | None) -> list[dict[str, Any]]
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--corpus"]:  # every schema of bench/corpus x every format
+        sys.path.insert(0, str(ROOT / "bench"))
+        from export_corpus import main as corpus_main
+
+        return corpus_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--records", type=int, action="append", metavar="N")
     parser.add_argument("--quick", action="store_true", help="20,000 records only")

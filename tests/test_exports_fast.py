@@ -1060,3 +1060,90 @@ def test_a_construct_the_fast_path_cannot_mirror_is_named_with_its_place(tmp_pat
     )
     assert report.validation_path.startswith("exact: $dynamicAnchor")
     assert not report.issues
+
+
+NUMBERS_XSD = """<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:n="urn:numbers:1"
+           targetNamespace="urn:numbers:1" elementFormDefault="qualified">
+  <xs:element name="Rows"><xs:complexType><xs:sequence>
+    <xs:element ref="n:Row" minOccurs="0" maxOccurs="unbounded"/>
+  </xs:sequence></xs:complexType></xs:element>
+  <xs:element name="Row"><xs:complexType><xs:sequence>
+    <xs:element name="Id" type="xs:string"/>
+    <xs:element name="Count"><xs:simpleType><xs:restriction base="xs:integer">
+      <xs:minInclusive value="0"/><xs:maxInclusive value="1000"/>
+    </xs:restriction></xs:simpleType></xs:element>
+    <xs:element name="Rate" minOccurs="0"><xs:simpleType><xs:restriction base="xs:decimal">
+      <xs:minExclusive value="-1.5"/><xs:maxInclusive value="100"/>
+    </xs:restriction></xs:simpleType></xs:element>
+    <xs:element name="Plain" type="xs:integer" minOccurs="0"/>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:schema>
+"""
+NUMBER_CASES = {
+    3: ("-1", "5"),
+    5: ("1001", "5"),
+    7: ("1000", "100.0000000000000000001"),
+    11: ("0", "-1.5"),
+    13: ("+7", "-1.4999999999999999999"),
+    17: ("007", "100."),
+    19: ("5", ".5"),
+    23: (" 5", "5"),
+    29: ("5", "1e2"),
+    31: ("5.0", "5"),
+    37: ("1" * 40, "5"),
+}
+
+
+def test_compiled_records_with_bounded_numbers_report_exactly_what_lxml_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import _validate, _xml_compiled
+    from conformance.standards.model import ExportSpec, Text
+
+    (tmp_path / "numbers.xsd").write_text(NUMBERS_XSD, encoding="utf-8")
+    spec = ExportSpec(
+        name="numbers",
+        title=Text("数", "Numbers"),
+        format="xml",
+        schema_path=tmp_path / "numbers.xsd",
+        clauses=("X-001",),
+        key=("Id",),
+        record_element="Row",
+    )
+    rows = []
+    for number in range(400):
+        count, rate = NUMBER_CASES.get(number % 41, (str(number % 1000), f"{number % 99}.25"))
+        plain = "" if number % 43 else "<Plain>-12</Plain>"
+        rows.append(
+            f"  <Row><Id>r{number}</Id><Count>{count}</Count><Rate>{rate}</Rate>{plain}</Row>"
+        )
+    path = tmp_path / "n.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Rows xmlns="urn:numbers:1">\n'
+        + "\n".join(rows)
+        + "\n</Rows>\n",
+        encoding="utf-8",
+    )
+    taken: list[int] = []
+    real = _xml_compiled.RecordScanner.chunks
+
+    def spy(self: Any, source: Any) -> Any:
+        yield from real(self, source)
+        taken.append(self.taken)
+
+    monkeypatch.setattr(_xml_compiled.RecordScanner, "chunks", spy)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
+        return report.records, dict(report.counts), sorted(issues, key=lambda i: (i[0], i[1]))
+
+    compiled = summary()
+    assert taken
+    assert taken[-1] > 300  # the compiled expression took most records
+    monkeypatch.setattr(_validate, "compile_record", lambda *args: None)
+    assert compiled == summary()  # the batches alone
+    records, counts, _ = compiled
+    assert records == 400
+    assert sum(counts.values()) >= 4 * len(range(0, 400, 41))  # every bound broken is found

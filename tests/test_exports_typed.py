@@ -193,7 +193,23 @@ def _write(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
     "schema",
     [
         {"type": "object", "properties": {"a": {"type": "string"}}},  # open object
-        {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "number"}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "number", "multipleOf": 0.5}},
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "number", "maximum": 2**60}},  # past exact floats
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "a": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+            },
+        },
         {
             "type": "object",
             "additionalProperties": False,
@@ -354,6 +370,92 @@ def test_typed_path_of_a_general_schema_is_sound(tmp_path: Path) -> None:
     assert seen["refused"] > 20
 
 
+NESTED = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "lines"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z]{1,4}$"},
+        "rate": {"type": "number", "minimum": 0, "maximum": 100},
+        "score": {"type": "number", "exclusiveMinimum": -1.5},
+        "tags": {"type": "array", "maxItems": 2, "items": {"enum": ["a", "b"]}},
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["sku"],
+                "properties": {
+                    "sku": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                    "who": {"type": "string", "format": "cn-id-number"},
+                    "price": {"type": "number", "minimum": 0},
+                    "codes": {"type": "array", "items": {"type": "string", "pattern": "^c"}},
+                },
+            },
+        },
+    },
+}
+NESTED_CANDIDATES: dict[str, list[Any]] = {
+    "id": ["ab", "abcde", 1],
+    "rate": [50, 0, 100, 100.5, -0.0, 1e-300, 1e400, 2**65, True, "5", None],
+    "score": [0.5, -1.5, -1, -2, 10**30],
+    "tags": [["a"], [], ["a", "b", "a"], ["c"], "a", [None]],
+    "lines": [
+        [{"sku": "AB"}],
+        [{"sku": "AB", "codes": ["c1", "c2"]}, {"sku": "CD", "who": "11010519491231002X"}],
+        [],
+        [{"sku": "ab"}],
+        [{"sku": "AB"}, {"sku": "AB", "who": "110105194912310021"}],
+        [{"sku": "AB", "codes": ["c1", "x"]}],
+        [{"sku": "AB", "price": -1}, {"sku": "AB", "price": 1.5}],
+        [{"sku": "AB", "extra": 1}],
+        [{"who": "11010519491231002X"}],
+        {"sku": "AB"},
+    ],
+}
+
+
+def test_typed_path_of_numbers_and_nested_arrays_is_sound(tmp_path: Path) -> None:
+    path = _write(tmp_path, "n.schema.json", NESTED)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    assert len(typed.columns) == 4  # id, lines[].sku, lines[].who, lines[].codes[]
+    slow = schema_validator(path)
+    seen = {"accepted": 0, "refused": 0}
+
+    @CHECKS
+    @given(
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(sorted(NESTED_CANDIDATES)),
+                st.one_of(st.just(0), st.integers(0, 10)),
+                max_size=len(NESTED_CANDIDATES),
+            ).map(
+                lambda picks: {
+                    name: NESTED_CANDIDATES[name][pick % len(NESTED_CANDIDATES[name])]
+                    for name, pick in picks.items()
+                }
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    def sound(records: list[dict[str, Any]]) -> None:
+        lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+        taken, refused = _taken(typed, lines)
+        for index, _record in taken:
+            assert not list(slow.iter_errors(records[index])), records[index]
+        seen["accepted"] += len(taken)
+        seen["refused"] += refused
+        bad = [i for i, r in enumerate(records) if list(slow.iter_errors(r))]
+        assert not {i for i, _ in taken} & set(bad)
+
+    sound()
+    assert seen["accepted"] > 20
+    assert seen["refused"] > 20
+
+
 def test_check_characters_stay_aligned_when_bad_values_have_other_lengths() -> None:
     typed = build_typed_records(SCHEMA, LICENCE, "licence_id")
     assert typed is not None
@@ -437,3 +539,120 @@ def test_csv_columns_report_exactly_what_records_report(
     assert counts[(RECORDS, "enum")] == len(range(37, 2601, 37))
     assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
     assert counts[(RECORDS, "format:cn-id-number")] >= len(range(53, 2601, 53)) - 2
+
+
+ONE_OF_ROW = {
+    "id": {"type": "string", "pattern": "^R[0-9]{5}$"},
+    "id_number": {"type": "string", "format": "cn-id-number"},
+    "passport": {"type": "string", "pattern": "^[EG][0-9]{8}$"},
+    "country": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "count": {"type": "integer", "minimum": 0},
+    "rate": {"type": "number", "minimum": -100, "maximum": 100},
+    "share": {"type": "number", "multipleOf": 0.5},
+}
+
+
+def _one_of_lines() -> list[str]:
+    lines = ["id,id_number,passport,country,count,rate,share"]
+    for number in range(1, 2601):
+        person = number % 3 != 0
+        cells = [
+            f"R{number:05d}",
+            "11010519491231002X" if person else "",
+            "" if person else "E12345678",
+            "" if person else "USA",
+            str(number),
+            f"-{number % 100}.5" if number % 4 else str(number % 100),
+            f"{number % 7}.5" if number % 2 else str(number % 7),
+        ]
+        if number % 41 == 0:
+            cells[2], cells[3] = "E00000001", "GBR"  # both branches
+        if number % 43 == 0:
+            cells[1] = cells[2] = ""  # neither
+        if number % 47 == 0:
+            cells[4] = "-3"  # a negative count (a signed number, not a formula)
+        if number % 53 == 0:
+            cells[5] = "100.25"
+        if number % 59 == 0:
+            cells[6] = "0.25"  # not a multiple of 0.5
+        if number % 61 == 0:
+            cells[4] = "1.0"  # not an integer cell
+        if number % 67 == 0:
+            cells[5] = "1e999"  # a float() of it is infinite
+        if number % 71 == 0:
+            cells[4] = "=1+1"  # a formula
+        lines.append(",".join(cells))
+    return lines
+
+
+@pytest.mark.parametrize("empty", ["absent", "null"])
+def test_csv_columns_of_numbers_and_a_oneof_report_exactly_what_records_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+) -> None:
+    from conformance.exports import _readers, _validate
+
+    spec = _spec_of_rows(tmp_path, ["id"], ONE_OF_ROW, empty)
+    schema = json.loads(spec.schema_path.read_text(encoding="utf-8"))
+    schema["oneOf"] = [{"required": ["id_number"]}, {"required": ["passport", "country"]}]
+    spec.schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    path = tmp_path / "rows.csv"
+    path.write_bytes(("\n".join(_one_of_lines()) + "\n").encode("utf-8"))
+    monkeypatch.setattr(_readers, "CSV_BLOCK", 4096)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, path)
+        issues = [(i.check, i.kind, i.line, i.row, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    used: list[bool] = []
+    real = _validate._check_columns
+    monkeypatch.setattr(_validate, "_check_columns", lambda *a: used.append(real(*a)) or used[-1])
+    columns = summary()
+    assert any(used)  # the column checks really ran
+    monkeypatch.setattr(_validate, "build_csv_checks", lambda *args: None)
+    assert columns == summary()  # records built, checked by the fast validator
+    monkeypatch.setattr(_readers.CsvBlockLines, "take", lambda self: None)
+    assert columns == summary()  # the line path
+    records, counts, _ = columns
+    assert records == 2600
+    assert counts[(RECORDS, "oneOf")] > 80  # both branches, or neither
+    assert counts[(RECORDS, "formula-cell")] == len(range(71, 2601, 71))
+
+
+def test_flat_typed_records_count_members_without_encoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import EXACT_ONLY_ENV
+    from tests.test_exports import make_spec
+
+    flat = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "n": {"type": "number", "minimum": 0},
+            "t": {"type": ["string", "null"]},
+        },
+    }
+    path = _write(tmp_path, "f.schema.json", flat)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    assert typed.members is not None
+    lines = [f'{{"id": "r{i}", "n": {i}.5, "t": "12:00"}}' for i in range(3000)]
+    lines[10] = '{"id": "r10", "n": 1, "n": -1}'  # the last one kept by the fast parsers
+    lines[20] = '{"id": "r20", "t": null, "t": "x"}'
+    lines[30] = '{"id": "r30", "n": 2}'
+    data = tmp_path / "f.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = make_spec(tmp_path / "spec", "jsonl", schema=flat)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, data)
+        return report.records, dict(report.counts), [(i.kind, i.line) for i in report.issues]
+
+    default = summary()
+    monkeypatch.setenv(EXACT_ONLY_ENV, "1")
+    assert default == summary()
+    assert ("duplicate-member", 11) in default[2] or any(line == 11 for _, line in default[2])
+    assert any(line == 21 for _, line in default[2])

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from itertools import compress, repeat
-from typing import Any
+from itertools import repeat
 
 from conformance.exports._encoding import Endings
 from conformance.exports._model import Sink
 from conformance.exports._readers import (
+    _SIGNED_NUMBER,
     CsvBlockLines,
     CsvLayout,
     CsvReading,
     CsvRows,
     Record,
     _CsvColumns,
-    convert_cell,
     csv_items,
 )
 
@@ -102,6 +101,8 @@ def _rows(
     header = columns.header
     width = len(header)
     delimiter = reading.layout.delimiter
+    if formulas:  # a signed number is data, not a formula: its row stays in the block
+        formulas = {i for i in formulas if not _numbers_only(lines[i].split(delimiter))}
     position = start
     while position < len(lines):
         stop = min(position + window - reading.row_number % window, len(lines))
@@ -117,6 +118,16 @@ def _rows(
         else:
             yield from _mixed(chunk, rows, position, first, formulas, reading, columns)
         position = stop
+
+
+def _numbers_only(cells: list[str]) -> bool:
+    """Whether every cell starting like a formula is a sign alone or a signed number, which
+    :func:`_formula_cells` passes (the block has no CR, so no cell starts with one)."""
+    return all(
+        cell[:1] in "+-" and (len(cell) == 1 or _SIGNED_NUMBER.match(cell) is not None)
+        for cell in cells
+        if cell[:1] and cell[:1] in _FORMULA_FIRST
+    )
 
 
 def _mixed(
@@ -151,21 +162,6 @@ def _plain(rows: list[list[str]], line: int, reading: CsvReading, columns: _CsvC
     header = columns.header
     empty = reading.layout.empty
     row = reading.row_number + 1
-    if not columns.typed:  # string columns: the checker builds the records it needs
-        reading.row_number += len(rows)
-        return CsvRows([], line, row, rows, header, empty)
-    values: list[dict[str, Any]]
-    if empty == "absent":
-        values = list(map(dict, map(compress, map(zip, repeat(header), rows), rows)))
-    elif empty == "null":
-        nulls: Iterator[Iterator[str | None]] = map(map, repeat(_NULL), rows, rows)
-        values = list(map(dict, map(zip, repeat(header), nulls)))
-    else:
-        values = list(map(dict, map(zip, repeat(header), rows)))
-    for index, name, types in columns.typed:
-        for value, cells in zip(values, rows, strict=True):
-            cell = cells[index]
-            if cell:
-                value[name] = convert_cell(cell, types)
+    # the checker checks the cells a column at a time and builds the records it needs
     reading.row_number += len(rows)
-    return CsvRows(values, line, row)
+    return CsvRows([], line, row, rows, header, empty, tuple(columns.typed))

@@ -23,14 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from itertools import compress, islice
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import compress, islice, repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import jsonschema_rs
 import msgspec
+from msgspec.structs import astuple
 
 from conformance.exports._fast import (
     NoFastPath,
@@ -41,6 +43,7 @@ from conformance.exports._fast import (
     _today_year,
     format_patterns,
 )
+from conformance.exports._readers import convert_cell, convert_column
 from conformance.formats._check_characters import (
     CHECK_CHARACTERS,
     CODE_WIDTH,
@@ -91,6 +94,14 @@ _META_OPTIONS: dict[str, dict[str, str]] = {
     "integer": {"minimum": "ge", "maximum": "le"},
 }
 _SCALAR_TYPES: dict[str, Any] = {"string": str, "integer": int, "boolean": bool, "null": None}
+# The bounds of a ``number`` msgspec checks on a float: keyword to Meta option.
+_NUMBER_META = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+}
+_EXACT_FLOAT = 2**53
 _MAX_DEPTH = 16
 
 # ---------------------------------------------------------------- check characters, in arrays
@@ -122,6 +133,8 @@ class TypedRecords:
     gathers: list[Callable[[list[Any]], tuple[list[Any], list[int] | None]]]
     key: Callable[[Any], Any] | None
     key_optional: bool = False  # a record may lack it (msgspec.UNSET)
+    # the members the records hold, counted without encoding them (flat records only)
+    members: Callable[[list[Any]], int] | None = None
     # the records as JSON again: each present member once (UNSET ones are left out)
     encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
 
@@ -248,12 +261,22 @@ class CsvColumnChecks:
     required: list[int]  # cell indices of required properties
     empty: str
     key: int | None  # cell index of the key
+    # cell indices of number columns whose check gives a float the verdict it gives the
+    # integer of the same value (type and bounds of magnitude at most 2^53 only)
+    floats: frozenset[int] = frozenset()
+    # the record's oneOf of required properties: per branch, the cell indices of its
+    # properties (None: a property no column holds, so the branch never holds)
+    presence: list[list[int] | None] = field(default_factory=list)
 
-    def refused(self, rows: list[list[str]]) -> tuple[set[int], list[tuple[str, ...]]]:
-        """Indices of the rows whose record is (or may be) invalid, and the columns."""
+    def refused(
+        self, rows: list[list[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
+    ) -> tuple[set[int], list[tuple[str, ...]]]:
+        """Indices of the rows whose record is (or may be) invalid, and the columns.
+        ``typed``: the (index, name, types) of the columns the reader converts."""
         cells = list(zip(*rows, strict=True))
+        kinds = {index: types for index, _, types in typed}
+        bad = self._presence_failures(cells, len(rows)) if self.presence else set()
         holes = ["" in column for column in cells]
-        bad: set[int] = set()
         absent = self.empty == "absent"
         if absent:
             for index in self.required:
@@ -272,9 +295,30 @@ class CsvColumnChecks:
                 elif self.empty == "null":
                     values = [cell if cell else None for cell in column]
                     strings = False
+            types = kinds.get(index)
+            if types is not None:  # converted as the reader converts the record's cells
+                strings = False
+                if values is column or where is not None:
+                    values = convert_column(values, types, index in self.floats)
+                else:
+                    values = [convert_cell(v, types) if v else v for v in values]
             if not _check_column(checks, values, where, bad, strings):
                 return set(range(len(rows))), cells
         return bad, cells
+
+    def _presence_failures(self, cells: list[tuple[str, ...]], count: int) -> set[int]:
+        """The rows whose record does not hold exactly one branch of the oneOf."""
+        holds: list[Any] = []
+        for branch in self.presence:
+            if branch is None:
+                continue
+            if branch and self.empty == "absent":  # an empty cell is an absent property
+                holds.append(list(map(all, zip(*(cells[i] for i in branch), strict=True))))
+            else:
+                holds.append([True] * count)
+        if not holds:
+            return set(range(count))
+        return {row for row, held in enumerate(map(sum, zip(*holds, strict=True))) if held != 1}
 
     def keys(self, cells: list[tuple[str, ...]]) -> Sequence[Any]:
         """The key of every row that has one, as the record holds it."""
@@ -319,6 +363,7 @@ class _Translator:
         self.classes: dict[str, Any] = {}  # variant class names used by the gather code
         self.left_formats: set[str] = set()
         self.count = 0
+        self.nested = False  # an array somewhere (a nested object counts as a struct)
 
     def build(self) -> TypedRecords:
         root_uri = self.documents.root_uri
@@ -339,7 +384,12 @@ class _Translator:
         for _, leaf, check_format in self.columns:
             columns.append(self.column(leaf, check_format, formats))
         gathers = [self.gather(path) for path, _, _ in self.columns]
-        return TypedRecords(decoder.decode, columns, gathers, key, key_optional)
+        members = None
+        if self.count == 1 and not self.nested:  # one struct of leaves: a member a field
+            hints = msgspec.structs.fields(record_type)
+            texts = [attrgetter(f.name) for f in hints if _may_hold_text(f.type)]
+            members = partial(_flat_members, len(hints), texts)
+        return TypedRecords(decoder.decode, columns, gathers, key, key_optional, members)
 
     def csv(self, header: list[str], empty: str) -> CsvColumnChecks:
         uri, root = self.concrete(
@@ -347,7 +397,11 @@ class _Translator:
         )
         if not isinstance(root, dict) or root.get("type") != "object":
             raise NoTypedPath("records are not objects")
-        properties, required = _closed_object(root, allow_tags=False)
+        properties, required = _closed_object(root, allow_tags=False, allow_presence=True)
+        presence = [
+            [header.index(name) for name in branch] if set(branch) <= set(header) else None
+            for branch in _presence(root, properties)
+        ]
         if len(set(header)) != len(header) or not set(header) <= set(properties):
             raise NoTypedPath("a column no property names")
         if not set(required) <= set(header):
@@ -366,7 +420,13 @@ class _Translator:
         key = header.index(self.key_field) if self.key_field in header else None
         if self.key_field is not None and key is None:
             raise NoTypedPath("no column holds the key")
-        return CsvColumnChecks(checks, [header.index(n) for n in required], empty, key)
+        floats = frozenset(
+            index
+            for index, name in enumerate(header)
+            if self.float_safe(self.concrete(uri, properties[name])[1])
+        )
+        required_cells = [header.index(n) for n in required]
+        return CsvColumnChecks(checks, required_cells, empty, key, floats, presence)
 
     def column_leaf(self, node: dict[str, Any]) -> tuple[dict[str, Any], str | None, set[str]]:
         """A copy of a leaf schema with formats as patterns where exact, the format whose
@@ -421,11 +481,35 @@ class _Translator:
             return self.object_type(uri, node, path, depth)
         if top:
             raise NoTypedPath("records are not objects")
+        if node.get("type") == "array":
+            return self.array_type(uri, node, path, depth)
         return self.leaf_type(node, path)
+
+    def array_type(
+        self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
+    ) -> Any:
+        """``list`` of the items' type, its lengths as msgspec's Meta; the items' columns
+        are gathered through every element (a path step ``each``)."""
+        self.nested = True
+        keywords = set(node) - _ANNOTATIONS
+        if keywords - {"type", "items", "minItems", "maxItems"} or "items" not in node:
+            raise NoTypedPath(f"array keywords {sorted(keywords)}")
+        meta: dict[str, Any] = {}
+        for keyword, option in (("minItems", "min_length"), ("maxItems", "max_length")):
+            if keyword in node:
+                if not _plain_int(node[keyword]) or node[keyword] < 0:
+                    raise NoTypedPath(f"{keyword} is not a count")
+                meta[option] = node[keyword]
+        items = self.translate(uri, node["items"], (*path, ("each", "", "")), depth + 1)
+        kind = list[items]  # type: ignore[valid-type]
+        return Annotated[kind, msgspec.Meta(**meta)] if meta else kind
 
     def object_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
     ) -> Any:
+        # (a oneOf of required properties, which CSV columns take, is left to the fast
+        # path here: checked a record at a time by jsonschema-rs it measured faster than a
+        # typed record and a presence test, on a resident record of nine pattern leaves)
         properties, required = _closed_object(node, allow_tags=True)
         if "allOf" not in node:
             return self.struct(uri, properties, set(required), None, path, depth)
@@ -537,6 +621,10 @@ class _Translator:
             if not (isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum)):
                 raise NoTypedPath("a leaf of any type")
             types = ["string"]
+        if types == ["number"] and enum is None:
+            number = self.number(node)
+            if number is not None:
+                return number
         if not isinstance(types, list) or not types or any(t not in _SCALAR_TYPES for t in types):
             raise NoTypedPath(f"leaf type {declared!r}")
         key = (
@@ -581,6 +669,30 @@ class _Translator:
         base = _union([_SCALAR_TYPES[t] for t in types])
         return Annotated[base, msgspec.Meta(**meta)] if meta else base
 
+    def float_safe(self, node: Any) -> bool:
+        """Whether a column's check gives a float the verdict it gives the same integer."""
+        if not isinstance(node, dict) or node.get("type") != "number":
+            return False
+        return self.number(node) is not None
+
+    def number(self, node: dict[str, Any]) -> Any | None:
+        """A ``number`` leaf with plain bounds as msgspec's ``float``, or None.
+
+        msgspec reads any JSON number into a float (an integer too): exact for the type,
+        and for bounds of magnitude at most 2^53, which floats hold exactly: rounding is
+        monotonic, so a value above such a bound never rounds to below it, or to it.
+        A number too large for a float is refused by msgspec, and goes the exact way."""
+        keywords = set(node) - _ANNOTATIONS - {"type"}
+        if keywords - _NUMBER_META.keys():
+            return None
+        meta: dict[str, Any] = {}
+        for keyword in keywords:
+            bound = node[keyword]
+            if type(bound) not in (int, float) or not abs(bound) <= _EXACT_FLOAT:
+                return None
+            meta[_NUMBER_META[keyword]] = bound
+        return Annotated[float, msgspec.Meta(**meta)] if meta else float
+
     def add_column(self, node: dict[str, Any], path: tuple[_Step, ...]) -> None:
         leaf, check_format, left = self.column_leaf(node)
         self.left_formats |= left
@@ -595,6 +707,11 @@ class _Translator:
         every record has one), compiled from generated source."""
         namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "compress": compress}
         namespace.update(self.classes)
+        if any(kind == "each" for kind, _, _ in path):
+            exec(_each_source(path), namespace)  # noqa: S102 - from checked identifiers
+            looped: Callable[[list[Any]], tuple[list[Any], list[int] | None]]
+            looped = namespace["gather"]
+            return looped
         tests = []
         value = "r"
         for kind, name, how in path:
@@ -618,12 +735,80 @@ class _Translator:
         return gather
 
 
-def _closed_object(node: dict[str, Any], allow_tags: bool) -> tuple[dict[str, Any], list[str]]:
+def _flat_members(width: int, texts: Sequence[Callable[[Any], Any]], records: list[Any]) -> int:
+    """The colons of flat records encoded: one a member (their fields, less those left
+    unset), and those inside their strings (``str`` of any other leaf value, a number, a
+    date, None or UNSET, holds none)."""
+    unset = sum(map(tuple.count, map(astuple, records), repeat(msgspec.UNSET)))
+    inside = sum("".join(map(str, map(get, records))).count(":") for get in texts)
+    return width * len(records) - unset + inside
+
+
+def _may_hold_text(kind: Any) -> bool:
+    """Whether a field of this type may hold a string (str, or a Literal of strings)."""
+    if kind is str or get_origin(kind) is Literal:
+        return True
+    return any(_may_hold_text(arg) for arg in get_args(kind))
+
+
+def _each_source(path: tuple[_Step, ...]) -> str:
+    """Source of ``gather`` for a path through arrays: a loop per array, each value with
+    the index of its record (several values may come from one record)."""
+    lines = ["def gather(records):", "    values = []", "    where = []"]
+    lines.append("    for index, r in enumerate(records):")
+    value, indent, depth = "r", "        ", 0
+    for kind, name, how in path:
+        if kind == "is":
+            lines.append(f"{indent}if type({value}) is {name}:")
+            indent += "    "
+        elif kind == "each":
+            depth += 1
+            lines.append(f"{indent}for e{depth} in {value}:")
+            indent += "    "
+            value = f"e{depth}"
+        else:
+            value = f"{value}.{name}"
+            if how == "optional":
+                lines.append(f"{indent}if {value} is not UNSET:")
+                indent += "    "
+    lines.append(f"{indent}values.append({value})")
+    lines.append(f"{indent}where.append(index)")
+    lines.append("    return values, where")
+    return "\n".join(lines) + "\n"
+
+
+def _presence(node: dict[str, Any], properties: dict[str, Any]) -> list[list[str]]:
+    """The branches of a ``oneOf`` each member of which only requires properties (exactly
+    one member's properties are all present), or [] when there is no ``oneOf``."""
+    if "oneOf" not in node:
+        return []
+    members = node["oneOf"]
+    if not isinstance(members, list) or not members:
+        raise NoTypedPath("oneOf other than required properties")
+    branches = []
+    for member in members:
+        if not isinstance(member, dict) or set(member) - _ANNOTATIONS != {"required"}:
+            raise NoTypedPath("oneOf other than required properties")
+        names = member["required"]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise NoTypedPath("oneOf other than required properties")
+        if not set(names) <= set(properties):
+            raise NoTypedPath("oneOf requires a property no record may have")
+        branches.append(list(dict.fromkeys(names)))
+    return branches
+
+
+def _closed_object(
+    node: dict[str, Any], allow_tags: bool, allow_presence: bool = False
+) -> tuple[dict[str, Any], list[str]]:
     """(properties, required) of an object schema that says nothing else, is closed and
-    requires only properties it names (``allOf`` of tag tests too, if ``allow_tags``)."""
+    requires only properties it names (``allOf`` of tag tests too, if ``allow_tags``; a
+    ``oneOf`` of required properties, if ``allow_presence``: see :func:`_presence`)."""
     allowed = {"type", "properties", "required", "additionalProperties"}
     if allow_tags:
         allowed.add("allOf")
+    if allow_presence:
+        allowed.add("oneOf")
     if set(node) - _ANNOTATIONS - allowed or node.get("additionalProperties") is not False:
         raise NoTypedPath("object beyond properties, required and closed")
     properties = node.get("properties") or {}

@@ -19,6 +19,7 @@ from lxml import etree
 
 from conformance.exports._keys import KeyHashes
 from conformance.exports._readers import XmlRecord
+from conformance.formats._check_characters import WRONG_CHECK_CHARACTERS
 from conformance.standards.model import ExportSpec
 
 XS_NS = "http://www.w3.org/2001/XMLSchema"
@@ -31,6 +32,63 @@ SEGMENT = re.compile(r"(?:[^:/\[\]]+:)?([^:/\[\]]+)(?:\[(\d+)\])?")
 _NOT_PLAIN = frozenset(
     f"{XS}{name}" for name in ("any", "import", "include", "redefine", "override")
 )
+
+
+def batch_format_check(fmt: Any) -> Callable[[list[str]], set[str]]:
+    """``format_batch_check`` with its pattern run by jsonschema-rs, over all the fresh values
+    of a batch at once: a linear regex engine (about 0.15 µs a uri, where Python's ``re``
+    backtracks through the authority for several µs). The pattern and what follows it are
+    the same: a value it refuses is judged by the format itself."""
+    from conformance.exports._fast import (
+        _today_year,
+        cached_format_check,
+        format_batch_check,
+        format_patterns,
+    )
+
+    pattern_text = format_patterns(_today_year()).get(fmt.name)
+    if pattern_text is None:
+        return format_batch_check(fmt)
+    import jsonschema_rs
+
+    items = {"type": "string", "pattern": pattern_text}
+    validator = jsonschema_rs.validator_for({"type": "array", "items": items})
+    fallback = format_batch_check(fmt)
+    wrong_rows = WRONG_CHECK_CHARACTERS.get(fmt.name)
+    check = cached_format_check(fmt)
+    seen: set[str] = set()
+
+    def refused(values: list[str]) -> set[str]:
+        fresh = list(set(values).difference(seen))
+        try:
+            if validator.is_valid(fresh):
+                good = fresh
+            else:
+                failing = set()
+                for error in validator.iter_errors(fresh):
+                    path = list(error.instance_path)
+                    if not path or not isinstance(path[0], int):
+                        return fallback(values)
+                    failing.add(path[0])
+                good = [value for index, value in enumerate(fresh) if index not in failing]
+        except ValueError:  # a value Rust cannot hold: Python's re judges the batch
+            return fallback(values)
+        if wrong_rows is not None and good:  # 18 ASCII characters each: the pattern says so
+            wrong = set(wrong_rows("".join(good).encode()))
+            if wrong:
+                good = [value for row, value in enumerate(good) if row not in wrong]
+        bad = set(fresh).difference(good)
+        if bad:
+            bad = {value for value in bad if not check(value)}
+        if len(seen) + len(fresh) <= _SEEN_LIMIT:
+            seen.update(fresh)
+            seen.difference_update(bad)
+        return bad
+
+    return refused
+
+
+_SEEN_LIMIT = 4096  # values remembered as valid per format, as format_batch_check does
 
 
 def xpath_literal(text: str) -> str:
@@ -113,9 +171,7 @@ class XmlBatches:
         key_name: str | None,
     ) -> XmlBatches | None:
         """The batch checks for the XSD whose document root is ``root``."""
-        from conformance.exports._fast import format_batch_check
-
-        fields = [(steps, format_batch_check(fmt)) for _path, steps, fmt in formats]
+        fields = [(steps, batch_format_check(fmt)) for _path, steps, fmt in formats]
         plain = not any(
             node.tag in _NOT_PLAIN or "substitutionGroup" in node.attrib or "form" in node.attrib
             for node in root.iter(etree.Element)

@@ -18,18 +18,21 @@ prefixed record, a record nesting a record, a DOCTYPE before the root.
 
 from __future__ import annotations
 
+import operator
 import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
 from lxml import etree
 
-from conformance.exports._fast import _DATE, format_batch_check
+from conformance.exports._fast import _DATE
 from conformance.exports._keys import KeyHashes
-from conformance.exports._xml_batches import XS, XS_NS
+from conformance.exports._readers import record_limit
+from conformance.exports._xml_batches import XS, XS_NS, batch_format_check
 
 _SPACE = "[ \t\r\n]*"
 # Characters the text of a plain record may hold: no markup, reference, CR (the parser
@@ -42,7 +45,21 @@ _XSD_DATE_TIME = (
     f"{_XSD_DATE}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?"
     "(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 )
-_BUILTIN = {"string": f"{_CHAR}*", "date": _XSD_DATE, "dateTime": _XSD_DATE_TIME}
+_BUILTIN = {
+    "string": f"{_CHAR}*",
+    "date": _XSD_DATE,
+    "dateTime": _XSD_DATE_TIME,
+    # numbers as written plainly (no blanks around them: those are left to lxml)
+    "integer": "[+-]?[0-9]{1,30}",
+    "decimal": "[+-]?(?:[0-9]{1,30}(?:\\.[0-9]{0,30})?|\\.[0-9]{1,30})",
+}
+_NUMERIC = frozenset({"integer", "decimal"})
+_BOUNDS = {
+    "minInclusive": operator.ge,
+    "maxInclusive": operator.le,
+    "minExclusive": operator.gt,
+    "maxExclusive": operator.lt,
+}
 _PENDING_LIMIT = 1024 * 1024  # text held waiting for a record's end before giving up
 _PROLOG_LIMIT = 64 * 1024
 _ELEMENT_KEYS = frozenset({"name", "type", "minOccurs", "maxOccurs"})
@@ -189,6 +206,8 @@ class _Compiler:
                 raise _NotPlain("identity constraints")
         self.wanted = wanted  # record-relative path -> group name
         self.found: dict[tuple[str, ...], int] = {}
+        self.bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]] = []
+        self.bounded: dict[str, list[tuple[Callable[[Decimal, Decimal], bool], Decimal]]] = {}
 
     def record(self, name: str) -> str:
         declaration = self.named.get((f"{XS}element", name))
@@ -214,6 +233,7 @@ class _Compiler:
             if children:
                 raise _NotPlain("type and content")
             uri, local = self._qualified(str(node.get("type")))
+            self.bounds = []
             if uri == XS_NS:
                 return self._simple_element(name, path, self._builtin(local), is_record)
             if uri != self.namespace:
@@ -228,6 +248,7 @@ class _Compiler:
         if len(children) != 1:
             raise _NotPlain("element without one type")
         if children[0].tag == f"{XS}simpleType":
+            self.bounds = []
             return self._simple_element(name, path, self._simple(children[0]), is_record)
         if children[0].tag == f"{XS}complexType":
             return self._complex_element(name, path, children[0])
@@ -238,8 +259,15 @@ class _Compiler:
             raise _NotPlain("simple record")
         tag = re.escape(name)
         group = self.wanted.get(path[1:])
+        bounds, self.bounds = self.bounds, []
         if group is not None:
+            if bounds:
+                raise _NotPlain("a field or key with bounds")
             self.found[path[1:]] = self.found.get(path[1:], 0) + 1
+            content = f"(?P<{group}>{content})"
+        elif bounds:  # a number with bounds: its group is compared after the match
+            group = f"n{len(self.bounded)}"
+            self.bounded[group] = bounds
             content = f"(?P<{group}>{content})"
         return f"<{tag}>{content}</{tag}>{_SPACE}"
 
@@ -252,7 +280,9 @@ class _Compiler:
         if len(children) != 1:
             raise _NotPlain("complex content other than one particle")
         tag = re.escape(name)
-        return f"<{tag}>{_SPACE}{self._particle(children[0], path)}</{tag}>{_SPACE}"
+        # the record's trailing blanks are a group: whether its line ends there
+        trail = f"(?P<trail>{_SPACE})" if len(path) == 1 else _SPACE
+        return f"<{tag}>{_SPACE}{self._particle(children[0], path)}</{tag}>{trail}"
 
     def _particle(self, node: etree._Element, path: tuple[str, ...]) -> str:
         low, high = node.get("minOccurs", "1"), node.get("maxOccurs", "1")
@@ -296,6 +326,12 @@ class _Compiler:
             if not isinstance(facet.tag, str) or facet.tag == f"{XS}annotation":
                 continue
             local = facet.tag.removeprefix(XS)
+            if local in _BOUNDS and base in _NUMERIC and set(facet.attrib) == {"value"}:
+                try:
+                    self.bounds.append((_BOUNDS[local], Decimal(str(facet.get("value")))))
+                except InvalidOperation:
+                    raise _NotPlain(f"bound {facet.get('value')!r}") from None
+                continue
             if local not in _FACETS or set(facet.attrib) != {"value"}:
                 raise _NotPlain(f"facet {local}")
             facets.setdefault(local, []).append(str(facet.get("value")))
@@ -304,6 +340,8 @@ class _Compiler:
             alternatives = "|".join(xsd_pattern(p) for p in facets["pattern"])
             checks.append(f"(?=(?:{alternatives})</)")
         lengths = [facets.get(k, [None])[-1] for k in ("minLength", "maxLength", "length")]
+        if base in _NUMERIC and (facets.get("pattern") or "enumeration" in facets):
+            raise _NotPlain("a pattern or enumeration of numbers")
         if any(v is not None for v in lengths):
             if base != "string":
                 raise _NotPlain("length of a date")
@@ -363,9 +401,12 @@ def compile_record(
         return None  # a path met twice: the record-by-record code checks every one
     groups = expression.groupindex  # name -> number; match.groups() is 0-based
     fields = [
-        (groups[wanted[steps]] - 1, format_batch_check(fmt))
+        (groups[wanted[steps]] - 1, batch_format_check(fmt))
         for _path, steps, fmt in formats
         if wanted[steps] in groups
+    ]
+    fields += [
+        (groups[group] - 1, _bounds_check(bounds)) for group, bounds in compiler.bounded.items()
     ]
     key_index = None
     if key is not None:
@@ -373,6 +414,38 @@ def compile_record(
             return None  # no key element: the one-by-one code knows what to do
         key_index = groups[wanted[(key,)]] - 1
     return CompiledRecord(expression, fields, key_index, record, compiler.namespace)
+
+
+def _bounds_check(
+    bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]],
+) -> Callable[[list[str]], set[str]]:
+    """The values of a batch outside an XSD number's bounds (values the expression matched:
+    plain integers or decimals), compared exactly as decimals. Floats decide first when they
+    are far from every bound (a float of a decimal text is within 2^-52 of it, relatively)."""
+
+    def refused(values: list[str]) -> set[str]:
+        floats = list(map(float, values))
+        low, high = min(floats), max(floats)
+        far = all(
+            abs(float(bound) - low) > _MARGIN * max(1.0, abs(low), abs(float(bound)))
+            and abs(float(bound) - high) > _MARGIN * max(1.0, abs(high), abs(float(bound)))
+            for _, bound in bounds
+        )
+        if far and all(
+            compare(Decimal(repr(low)), bound) and compare(Decimal(repr(high)), bound)
+            for compare, bound in bounds
+        ):
+            return set()  # the extremes are inside every bound, so is every value
+        return {
+            value
+            for value in set(values)
+            if not all(compare(Decimal(value), bound) for compare, bound in bounds)
+        }
+
+    return refused
+
+
+_MARGIN = 1e-9
 
 
 # ---------------------------------------------------------------- the scanner
@@ -393,6 +466,7 @@ class RecordScanner:
         self.before: deque[int] = deque()
         self.active = True
         self._line = 1  # line at the start of the text not passed yet
+        self._fresh = False  # the text not passed yet starts a line (blanks aside)
         # start lines of the records taken from the last few chunks (lxml may yet stop
         # before them), and how many were taken before those
         self._recent: deque[array[int]] = deque()
@@ -470,8 +544,14 @@ class RecordScanner:
         found: list[tuple[int, int, Any]] = []  # (start, end, match or None) in text order
         at = 0
         match_at = self.compiled.expression.match
+        fresh = self._fresh
+        limit = record_limit() // 4  # characters: may be over the limit in bytes
         while True:
-            at = self._space.match(text, at).end()  # type: ignore[union-attr]
+            space = self._space.match(text, at).end()  # type: ignore[union-attr]
+            if space > at:
+                fresh = fresh or "\n" in text[at:space]
+            at = space
+            fresh_at = fresh  # whether the text from here (held, if any) starts a line
             if at >= len(text):
                 break
             if not text.startswith(self._open, at) and not self._start.match(text, at):
@@ -481,9 +561,21 @@ class RecordScanner:
                 return self._stop(text, at, out)
             record = match_at(text, at) if text.startswith(self._open, at) else None
             if record is not None:
-                found.append((at, record.end(), record))
-                at = record.end()
+                end = record.end()
+                if end - at > limit:
+                    self._flush(text, found, out, at)
+                    return self._stop(text, at, out)  # lxml's reading reports it
+                ends_line = "\n" in record.group("trail")
+                if not ends_line and end == len(text):
+                    break  # what follows the record is not here yet
+                # A record sharing its line is left to lxml: lxml, stopping at a syntax
+                # error, counts the records before the error's line only, and one taken
+                # from that line would be lost.
+                found.append((at, end, record if fresh and ends_line else None))
+                fresh = ends_line
+                at = end
                 continue
+            fresh = False  # another item: whatever follows it on its line shares it
             start = self._start.match(text, at)
             if start is None:
                 if len(text) - at > _PENDING_LIMIT:
@@ -505,6 +597,7 @@ class RecordScanner:
                 return self._stop(text, at, out)
             found.append((at, close.end(), None))
             at = close.end()
+        self._fresh = fresh_at
         keep = self._flush(text, found, out, at)
         return "".join(out), text[keep:]
 
