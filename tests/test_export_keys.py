@@ -238,3 +238,17 @@ def test_the_registry_names_every_path_and_refuses_unknown_ones(
     assert by_env.validation_path == f"exact ({EXACT_ONLY_ENV}=1)"
     assert not by_env.paths
     assert validate_export(spec, path, paths=("records",)).paths  # the argument wins
+
+
+@pytest.mark.parametrize("paths", ["all", "exact"])
+def test_a_zero_key_is_a_key_on_every_csv_path(tmp_path: Path, paths: str) -> None:
+    """A number key column converted a column at a time keeps 0 (falsy, but a key) and
+    compares keys as the records hold them: 0 twice is one duplicate, on every path."""
+    records: list[dict[str, Any]] = [{"code": i % 300, "ref": 0} for i in range(400)]
+    records.append({"code": "", "ref": 0})  # an empty key cell: the column has a hole
+    spec = _spec(tmp_path / "zero", "items", "csv", _INTEGER_SCHEMA)
+    report = _validate(spec, _write(tmp_path / "items.csv", "csv", records), paths)
+    assert report.records == 401
+    count, values = _duplicates(report)
+    assert count == 100
+    assert "code=0" in values

@@ -304,6 +304,15 @@ class CsvColumnChecks:
                     values = [convert_cell(v, types) if v else v for v in values]
             if not _check_column(checks, values, where, bad, strings):
                 return set(range(len(rows))), cells
+        key_types = kinds.get(self.key) if self.key is not None else None
+        if key_types is not None and self.key is not None:
+            # keys as the records hold them (1 and "1" differ; big integers hash as floats)
+            key_cells = cells[self.key]
+            cells[self.key] = tuple(
+                convert_column(key_cells, key_types, self.key in self.floats)
+                if not holes[self.key]
+                else [convert_cell(v, key_types) if v else v for v in key_cells]
+            )
         return bad, cells
 
     def _presence_failures(self, cells: list[tuple[str, ...]], count: int) -> set[int]:
@@ -326,9 +335,10 @@ class CsvColumnChecks:
         found = cells[self.key]
         if self.empty == "empty-string" or "" not in found:
             return found
+        # "" is the empty cell: a converted key may be 0, which is a key
         if self.empty == "null":
-            return [cell if cell else None for cell in found]
-        return [cell for cell in found if cell]
+            return [None if cell == "" else cell for cell in found]
+        return [cell for cell in found if cell != ""]
 
 
 def build_csv_checks(
