@@ -40,6 +40,7 @@ HANG_TIMEOUT_S = 300.0
 LOAD_DEPENDENT_CHECKS = frozenset({"response_time"})
 
 T = TypeVar("T")
+SetReadLimits = Callable[..., Any]  # the ``limits`` fixture: export read limits for one test
 
 
 def finishes(work: Callable[[], T], timeout_s: float = HANG_TIMEOUT_S) -> T:
@@ -179,6 +180,18 @@ def _no_run_budget_carried_over() -> Iterator[None]:
     from conformance.regex_validator import end_run_budget
 
     end_run_budget()
+
+
+@pytest.fixture
+def limits() -> Iterator[SetReadLimits]:
+    """``limits(record_bytes=4096, ...)``: export read limits for the rest of the test, through
+    the public seam (``conformance.exports.read_limits``); restored when the test ends."""
+    from contextlib import ExitStack
+
+    from conformance.exports import read_limits
+
+    with ExitStack() as stack:
+        yield lambda **changes: stack.enter_context(read_limits(**changes))
 
 
 @pytest.fixture(scope="session")

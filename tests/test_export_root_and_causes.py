@@ -30,7 +30,7 @@ from conformance.results import Outcome
 from conformance.session import RunOptions, prepare
 from conformance.standards.loader import load_standard
 from conformance.standards.model import XmlRoot
-from tests.conftest import FIXTURE, run_cli
+from tests.conftest import FIXTURE, SetReadLimits, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE_DIR = ROOT / "standards" / "gov.data-catalogue" / "1.0.0"
@@ -445,11 +445,11 @@ def test_the_standards_readme_documents_every_export_rule() -> None:
 
 
 def test_byte_ranges_count_and_list_the_causes_as_one_reading_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, limits: SetReadLimits
 ) -> None:
     from conformance.exports import _parallel
 
-    monkeypatch.setattr(_parallel, "MIN_RANGE_BYTES", 64 * 1024)
+    limits(min_range_bytes=64 * 1024)
     spec = load_standard(LICENCE_DIR).export("licences-jsonl")
     lines = (LICENCE_DIR / "examples" / "licences.jsonl").read_text("utf-8").splitlines()
     base = [json.loads(line) for line in lines]

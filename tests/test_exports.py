@@ -18,11 +18,11 @@ from conformance.exports import (
     ExportIssue,
     ExportReport,
     Severity,
-    _readers,
     validate_export,
 )
 from conformance.formats._check_characters import id_check_char
 from conformance.standards.model import CsvOptions, ExportFormat, ExportSpec, Text
+from tests.conftest import SetReadLimits
 
 
 def id_number(seq: int) -> str:
@@ -446,9 +446,9 @@ def test_xml_records_before_a_syntax_error_are_read_and_checked(
 
 
 def test_xml_record_too_large_stops_bounded(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    folder: Path, tmp_path: Path, limits: SetReadLimits
 ) -> None:
-    monkeypatch.setattr(_readers, "RECORD_LIMIT", 64 * 1024)
+    limits(record_bytes=64 * 1024)
     spec = make_spec(folder, "xml")
     rows = xml_rows(3)
     rows[1] = (rows[1][0], "名" * 200_000, rows[1][2], rows[1][3])

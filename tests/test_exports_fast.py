@@ -32,7 +32,7 @@ from conformance.formats._check_characters import id_number_check_ok, uscc_check
 from conformance.standards.loader import load_standard
 from conformance.standards.model import ExportFormat
 from conformance.validation import schema_validator
-from tests.conftest import HANG_TIMEOUT_S
+from tests.conftest import HANG_TIMEOUT_S, SetReadLimits
 from tests.test_exports import make_spec
 
 _ISOLATED = "CONFORMANCE_TEST_ISOLATED"  # set in the fresh interpreter of a retried property
@@ -220,12 +220,9 @@ def _write_jsonl(path: Path, records: list[dict[str, Any]], extra: dict[int, str
     return path
 
 
-def test_parallel_ranges_give_the_same_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from conformance.exports import _parallel
+def test_parallel_ranges_give_the_same_report(tmp_path: Path, limits: SetReadLimits) -> None:
 
-    monkeypatch.setattr(_parallel, "MIN_RANGE_BYTES", 64 * 1024)
+    limits(min_range_bytes=64 * 1024)
     spec = load_standard(LICENCE).export("licences-jsonl")
     base = _licence_records()
     records = []
@@ -250,10 +247,9 @@ def test_parallel_ranges_give_the_same_report(
     assert three.counts[(RECORDS, "blank-line")] == 1
 
 
-def test_range_plan_lines_are_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.exports import _parallel
+def test_range_plan_lines_are_absolute(tmp_path: Path, limits: SetReadLimits) -> None:
 
-    monkeypatch.setattr(_parallel, "MIN_RANGE_BYTES", 100)
+    limits(min_range_bytes=100)
     path = tmp_path / "l.jsonl"
     path.write_bytes(b"".join(b'{"n": %d}\n' % i for i in range(200)))
     plan = plan_ranges(path, 4)
@@ -428,11 +424,11 @@ def _spec_of_rows(
 
 
 def test_csv_blocks_report_bad_bytes_and_oversized_lines(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, limits: SetReadLimits
 ) -> None:
-    from conformance.exports import ENCODING, _readers
+    from conformance.exports import ENCODING
 
-    monkeypatch.setattr(_readers, "RECORD_LIMIT", 4096)
+    limits(record_bytes=4096)
     spec = _csv_spec(tmp_path)
     good = "11010519491231002X"
     head = f"id,holder_id,count,note\nA1,{good},1,x\n".encode()
@@ -712,10 +708,9 @@ def _mixed_csv_lines(note: str = "note") -> list[str]:
 
 
 def _csv_runs(
-    spec: Any, path: Path, monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...]
+    spec: Any, path: Path, limits: SetReadLimits, sizes: tuple[int, ...]
 ) -> list[tuple[Any, ...]]:
     """The report of each block size, by the block path, then with it not offered."""
-    from conformance.exports import _readers
 
     read_whole: list[int] = []
 
@@ -731,7 +726,7 @@ def _csv_runs(
     summaries = []
     by_blocks = []
     for size in sizes:
-        monkeypatch.setattr(_readers, "CSV_BLOCK", size)
+        limits(csv_block_bytes=size)
         blocks = summary(None)
         by_blocks.append(read_whole[-1])
         without = tuple(name for name in NAMES if name != "csv-blocks")
@@ -745,13 +740,13 @@ def _csv_runs(
 
 @pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
 def test_csv_block_path_reports_exactly_what_the_line_path_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+    tmp_path: Path, limits: SetReadLimits, empty: str
 ) -> None:
     spec = _rows_spec(tmp_path, empty)
     lines = [*_mixed_csv_lines(), "", ""]  # a blank line at the end
     path = tmp_path / "rows.csv"
     path.write_bytes("\n".join(lines).encode("utf-8"))
-    summaries = _csv_runs(spec, path, monkeypatch, (4096, 1000, 333, 1024 * 1024))
+    summaries = _csv_runs(spec, path, limits, (4096, 1000, 333, 1024 * 1024))
     assert all(s[:2] == summaries[0][:2] for s in summaries)  # block size changes nothing
     records, counts, issues, _ = summaries[0]
     assert records == 1300
@@ -768,9 +763,7 @@ def test_csv_block_path_reports_exactly_what_the_line_path_reports(
     assert formula == [(504, 500, "/note"), (506, 502, "/note"), (507, 503, "/id")]
 
 
-def test_csv_block_path_keeps_encoding_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_csv_block_path_keeps_encoding_reports(tmp_path: Path, limits: SetReadLimits) -> None:
     spec = _rows_spec(tmp_path, "absent", "gb18030")
     lines = _mixed_csv_lines("备注")
     data = [line.encode("gb18030") for line in lines]
@@ -778,7 +771,7 @@ def test_csv_block_path_keeps_encoding_reports(
     data[900] = data[900].replace(b"R", b"\xff")  # not GB 18030 at all
     path = tmp_path / "rows.csv"
     path.write_bytes(b"\n".join(data))  # the last line without an ending
-    summaries = _csv_runs(spec, path, monkeypatch, (4096, 777))
+    summaries = _csv_runs(spec, path, limits, (4096, 777))
     counts, issues = summaries[0][1], summaries[0][2]
     assert counts[("export_encoding", "mixed-encoding")] == 1
     invalid = next(i for i in issues if i[1] == "invalid-bytes")
@@ -788,7 +781,7 @@ def test_csv_block_path_keeps_encoding_reports(
 
     spec = _rows_spec(tmp_path, "null")
     path.write_bytes(b"\n".join(line.encode("utf-8") for line in lines[:400]) + b"\xff\n")
-    counts = _csv_runs(spec, path, monkeypatch, (2048,))[0][1]
+    counts = _csv_runs(spec, path, limits, (2048,))[0][1]
     assert counts[("export_encoding", "invalid-bytes")] == 1
 
 
@@ -815,11 +808,10 @@ def _odd_xml(count: int) -> str:
 
 @pytest.mark.parametrize("chunk", [1000, 4096, 256 * 1024])
 def test_compiled_records_report_exactly_what_lxml_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+    tmp_path: Path, limits: SetReadLimits, chunk: int
 ) -> None:
-    from conformance.exports import _encoding
 
-    monkeypatch.setattr(_encoding, "CHUNK", chunk)
+    limits(chunk_bytes=chunk)
     spec = load_standard(LICENCE).export("licences-xml")
     path = tmp_path / "l.xml"
     path.write_text(_odd_xml(400), encoding="utf-8")
@@ -1096,9 +1088,8 @@ NUMBER_CASES = {
 
 
 def test_compiled_records_with_bounded_numbers_report_exactly_what_lxml_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    from conformance.exports import _validate, _xml_compiled
     from conformance.standards.model import ExportSpec, Text
 
     (tmp_path / "numbers.xsd").write_text(NUMBERS_XSD, encoding="utf-8")
@@ -1126,24 +1117,18 @@ def test_compiled_records_with_bounded_numbers_report_exactly_what_lxml_reports(
         encoding="utf-8",
     )
     taken: list[int] = []
-    real = _xml_compiled.RecordScanner.chunks
 
-    def spy(self: Any, source: Any) -> Any:
-        yield from real(self, source)
-        taken.append(self.taken)
-
-    monkeypatch.setattr(_xml_compiled.RecordScanner, "chunks", spy)
-
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    def summary(paths: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        taken.append(report.paths["compiled"])
         issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
         return report.records, dict(report.counts), sorted(issues, key=lambda i: (i[0], i[1]))
 
     compiled = summary()
-    assert taken
     assert taken[-1] > 300  # the compiled expression took most records
-    monkeypatch.setattr(_validate, "compile_record", lambda *args: None)
-    assert compiled == summary()  # the batches alone
+    without = tuple(name for name in NAMES if name != "compiled")
+    assert compiled == summary(without)  # the batches alone
+    assert taken[-1] == 0
     records, counts, _ = compiled
     assert records == 400
     assert sum(counts.values()) >= 4 * len(range(0, 400, 41))  # every bound broken is found

@@ -18,6 +18,7 @@ from conformance.exports._typed import build_typed_records
 from conformance.formats import FORMATS
 from conformance.standards.loader import load_standard
 from conformance.validation import schema_validator
+from tests.conftest import SetReadLimits
 from tests.test_exports_fast import LICENCE, _licence_records, _spec_of_rows
 
 SCHEMA = LICENCE / "schemas" / "licence.schema.json"
@@ -510,14 +511,13 @@ def _row_lines() -> list[str]:
 
 @pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
 def test_csv_columns_report_exactly_what_records_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+    tmp_path: Path, limits: SetReadLimits, empty: str
 ) -> None:
-    from conformance.exports import _readers
 
     spec = _spec_of_rows(tmp_path, ROW_REQUIRED, ROW_PROPERTIES, empty)
     path = tmp_path / "rows.csv"
     path.write_bytes(("\n".join(_row_lines()) + "\n").encode("utf-8"))
-    monkeypatch.setattr(_readers, "CSV_BLOCK", 4096)  # blocks without the quoted line
+    limits(csv_block_bytes=4096)  # blocks without the quoted line
 
     taken: list[Any] = []
 
@@ -587,32 +587,33 @@ def _one_of_lines() -> list[str]:
 
 @pytest.mark.parametrize("empty", ["absent", "null"])
 def test_csv_columns_of_numbers_and_a_oneof_report_exactly_what_records_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty: str
+    tmp_path: Path, limits: SetReadLimits, empty: str
 ) -> None:
-    from conformance.exports import _readers, _validate
-
     spec = _spec_of_rows(tmp_path, ["id"], ONE_OF_ROW, empty)
     schema = json.loads(spec.schema_path.read_text(encoding="utf-8"))
     schema["oneOf"] = [{"required": ["id_number"]}, {"required": ["passport", "country"]}]
     spec.schema_path.write_text(json.dumps(schema), encoding="utf-8")
     path = tmp_path / "rows.csv"
     path.write_bytes(("\n".join(_one_of_lines()) + "\n").encode("utf-8"))
-    monkeypatch.setattr(_readers, "CSV_BLOCK", 4096)
+    limits(csv_block_bytes=4096)
 
-    def summary() -> tuple[Any, ...]:
-        report = validate_export(spec, path)
+    taken: list[Any] = []
+
+    def summary(paths: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        taken.append(report.paths)
         issues = [(i.check, i.kind, i.line, i.row, i.pointer, i.message) for i in report.issues]
         return report.records, dict(report.counts), issues
 
-    used: list[bool] = []
-    real = _validate._check_columns
-    monkeypatch.setattr(_validate, "_check_columns", lambda *a: used.append(real(*a)) or used[-1])
     columns = summary()
-    assert any(used)  # the column checks really ran
-    monkeypatch.setattr(_validate, "build_csv_checks", lambda *args: None)
-    assert columns == summary()  # records built, checked by the fast validator
-    monkeypatch.setattr(_readers.CsvBlockLines, "take", lambda self: None)
-    assert columns == summary()  # the line path
+    assert taken[-1]["csv-blocks"] > 0  # clean blocks, offered to the column checks
+    if empty == "absent":  # (null cells: the columns refuse every row, the exact path decides)
+        assert taken[-1]["columns"] > 0  # the column checks really took rows
+    assert columns == summary(("records", "csv-blocks"))  # records built, checked by jsonschema-rs
+    assert not taken[-1]["columns"]
+    assert columns == summary(("records",))  # the line path
+    assert not taken[-1]["columns"]
+    assert not taken[-1]["csv-blocks"]
     records, counts, _ = columns
     assert records == 2600
     assert counts[(RECORDS, "oneOf")] > 80  # both branches, or neither

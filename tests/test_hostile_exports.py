@@ -28,14 +28,21 @@ from conformance.exports import (
     RECORDS,
     NotRegularFile,
     Severity,
-    _compressed,
     _parallel,
-    _validate,
     open_regular,
     validate_export,
 )
 from conformance.standards.model import ExportFormat, ExportSpec
-from tests.conftest import FIXTURE, HANG_TIMEOUT_S, OWN_PEAK_KIB, ROOT, TOKEN_ENV, finishes, run_cli
+from tests.conftest import (
+    FIXTURE,
+    HANG_TIMEOUT_S,
+    OWN_PEAK_KIB,
+    ROOT,
+    TOKEN_ENV,
+    SetReadLimits,
+    finishes,
+    run_cli,
+)
 from tests.test_exports import id_number, jsonl, make_spec, only, rec, write, xml_doc, xml_rows
 
 MIB = 1024 * 1024
@@ -577,9 +584,7 @@ def test_gzip_bomb_stops_at_the_ratio_cap_bounded(tmp_path: Path) -> None:
     assert result["peak_mib"] - result["baseline_mib"] < 80, result
 
 
-def test_gzip_size_cap_and_concatenated_members(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_gzip_size_cap_and_concatenated_members(tmp_path: Path, limits: SetReadLimits) -> None:
     spec = make_spec(tmp_path / "std", "jsonl")
     data = _jsonl_bytes(20_000)
     members = b"".join(gzip.compress(data[i : i + 50_000]) for i in range(0, len(data), 50_000))
@@ -587,14 +592,14 @@ def test_gzip_size_cap_and_concatenated_members(
     assert report.records == 20_000
     assert report.counts[(RECORDS, "type")] == 1
     assert report.complete
-    monkeypatch.setattr(_compressed, "MAX_DECOMPRESSED_BYTES", 1_000_000)
+    limits(max_decompressed_bytes=1_000_000)
     report = validate_export(spec, write(tmp_path / "s.jsonl.gz", gzip.compress(data)))
     assert len(data) > 1_500_000
     issue = only(report, RECORDS, "decompression-limit")
     assert "expands past 1000000 bytes" in issue.message
     assert not report.complete
     # records read before the cap still count (a lower bound: the report says incomplete)
-    monkeypatch.setattr(_validate, "BLOCK", 64 * 1024)
+    limits(jsonl_block_bytes=64 * 1024)
     report = validate_export(spec, write(tmp_path / "b.jsonl.gz", gzip.compress(data)))
     assert 10_000 < report.records < 20_000  # about 13,000 records fit in the first 1 MB
 
@@ -629,8 +634,8 @@ def test_other_compressions_are_refused_and_a_false_gz_name_warned(tmp_path: Pat
     assert report.records == 10
 
 
-def test_jobs_never_split_a_gzip_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_parallel, "MIN_RANGE_BYTES", 1024)
+def test_jobs_never_split_a_gzip_file(tmp_path: Path, limits: SetReadLimits) -> None:
+    limits(min_range_bytes=1024)
     spec = make_spec(tmp_path / "std", "jsonl")
     data = _jsonl_bytes(3000)
     plain = write(tmp_path / "a.jsonl", data)

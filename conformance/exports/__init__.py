@@ -18,12 +18,17 @@ accept; one exact checker per format decides the rest and words every error.
 ``validate_export(..., paths=())`` or ``CONFORMANCE_EXACT_ONLY=1`` leaves it alone.
 ``jobs`` > 1 validates byte ranges of a JSON Lines file in parallel.
 
+Every byte size the readers bound or read by (a record, a chunk, a block, a ``--jobs``
+range, a gzip'd file's expansion) is a field of :class:`ReadLimits`, read when a reading
+starts; :func:`read_limits` changes them for what is read inside it (tests, debugging).
+
 Counts are exact; the issues listed are capped per (check, kind).
 """
 
 from conformance.exports._encoding import RECORD_LIMIT
 from conformance.exports._fast import EXACT_ONLY_ENV, exact_only, fast_path_refusal
 from conformance.exports._files import NotRegularFile, open_regular
+from conformance.exports._limits import ReadLimits, read_limits
 from conformance.exports._model import (
     CHECKS,
     ENCODING,
@@ -67,6 +72,7 @@ __all__ = [
     "ExportReport",
     "ExportRules",
     "NotRegularFile",
+    "ReadLimits",
     "RegisteredPath",
     "Selection",
     "Severity",
@@ -77,6 +83,7 @@ __all__ = [
     "fast_path_refusal",
     "lint_rules",
     "open_regular",
+    "read_limits",
     "validate_export",
     "validate_many",
 ]

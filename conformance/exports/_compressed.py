@@ -3,7 +3,7 @@
 Real exports often ship gzip'd, and a hostile one can expand without bound (a "zip bomb").
 :class:`GzipStream` is the file-like object the readers read instead of the file: it
 decompresses a bounded piece at a time and stops, raising :class:`CompressedError`, once the
-decompressed bytes pass :data:`MAX_DECOMPRESSED_BYTES` or the expansion ratio passes
+decompressed bytes pass ``ReadLimits.max_decompressed_bytes`` (1 GiB) or the expansion ratio passes
 :data:`MAX_RATIO` (judged once :data:`RATIO_AFTER_BYTES` have come out, so a small, very
 repetitive file is not mistaken for a bomb). Offsets the readers see are offsets in the
 decompressed data. A gzip stream cannot seek: it keeps the last bytes it served so the readers'
@@ -16,9 +16,9 @@ import zlib
 from pathlib import Path
 
 from conformance.exports._files import open_regular
+from conformance.exports._limits import current
 
 # The caps, in one place.
-MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024  # 1 GiB out of one compressed export
 MAX_RATIO = 200  # decompressed bytes per compressed byte
 RATIO_AFTER_BYTES = 8 * 1024 * 1024  # the ratio is judged once this much came out
 
@@ -78,7 +78,7 @@ def gzip_size_hint(path: Path, compressed: int) -> int:
     except OSError:
         return compressed
     stated = int.from_bytes(tail, "little") if len(tail) == 4 else 0
-    return max(compressed, min(stated, MAX_DECOMPRESSED_BYTES))
+    return max(compressed, min(stated, current().max_decompressed_bytes))
 
 
 class GzipStream:
@@ -97,7 +97,7 @@ class GzipStream:
         ratio_after: int | None = None,
     ) -> None:
         self._file = open_regular(Path(path))  # closed by close()
-        self.max_bytes = MAX_DECOMPRESSED_BYTES if max_bytes is None else max_bytes
+        self.max_bytes = current().max_decompressed_bytes if max_bytes is None else max_bytes
         self.max_ratio = MAX_RATIO if max_ratio is None else max_ratio
         self.ratio_after = RATIO_AFTER_BYTES if ratio_after is None else ratio_after
         self._inflate = zlib.decompressobj(wbits=31)

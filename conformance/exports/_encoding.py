@@ -17,10 +17,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from conformance.exports._limits import DEFAULTS, current
 from conformance.exports._model import ENCODING, Severity, Sink, clip
 
-RECORD_LIMIT = 16 * 1024 * 1024  # bytes of one line or record
-CHUNK = 256 * 1024
+RECORD_LIMIT = DEFAULTS.record_bytes  # the default bytes of one line or record (ReadLimits)
 LINE_STEP = 1024 * 1024  # read size while skipping an oversized line
 
 _BOMS = {"utf-8": b"\xef\xbb\xbf", "gb18030": "\ufeff".encode("gb18030")}
@@ -205,7 +205,7 @@ class Line:
 
 
 class LineReader:
-    """Physical lines of a byte stream, decoded, each at most RECORD_LIMIT bytes held."""
+    """Physical lines of a byte stream, decoded, each at most ``record_bytes`` held."""
 
     def __init__(
         self, stream: BinaryIO, encoding: str, sink: Sink, offset: int, first_line: int = 1
@@ -221,14 +221,15 @@ class LineReader:
         encoding = self.encoding
         gb18030 = encoding == "gb18030"
         number = self.first_line - 1
+        limit = current().record_bytes
         while True:
-            raw = readline(RECORD_LIMIT + 1)
+            raw = readline(limit + 1)
             if not raw:
                 return
             number += 1
             start = self.offset
             self.offset += len(raw)
-            if len(raw) > RECORD_LIMIT and not raw.endswith(b"\n"):
+            if len(raw) > limit and not raw.endswith(b"\n"):
                 yield Line(number, start, "", self._skip_rest(), too_large=True)
                 continue
             if raw.endswith(b"\r\n"):
@@ -306,8 +307,9 @@ class ChunkDecoder:
         self._utf8 = codecs.lookup(encoding).name == "utf-8"
 
     def __iter__(self) -> Iterator[str]:
+        chunk = current().chunk_bytes
         while True:
-            data = self.stream.read(CHUNK)
+            data = self.stream.read(chunk)
             final = not data
             errors: list[tuple[int, int, bytes]] = []
             token = _ERRORS.set(errors)

@@ -1,7 +1,7 @@
 """``--jobs N``: validate a large JSON Lines file as byte ranges in parallel processes.
 
 The file is cut at line starts into at most ``jobs`` ranges (each at least
-:data:`MIN_RANGE_BYTES`); the line number each range starts at is counted first, so every
+``ReadLimits.min_range_bytes``); the line number each range starts at is counted first, so every
 issue carries its absolute line. Worker processes (``spawn``, bounded in number) validate one
 range each; the parent merges counts exactly, keeps the first issues per kind in file order
 up to the cap, joins line-ending statistics, and merges key hashes. Candidate duplicate keys
@@ -26,6 +26,7 @@ from conformance.exports._compressed import is_gzip
 from conformance.exports._encoding import Endings
 from conformance.exports._files import open_regular
 from conformance.exports._keys import KeyHashes, report_duplicates
+from conformance.exports._limits import ReadLimits, adopt, current
 from conformance.exports._model import (
     MAX_CAUSES,
     OTHER_FIELDS,
@@ -39,7 +40,6 @@ from conformance.exports._paths import ALL, Selection, describe, select
 from conformance.regex_validator import adopt_budget, budget_share
 from conformance.standards.model import ExportSpec
 
-MIN_RANGE_BYTES = 8 * 1024 * 1024
 MAX_JOBS = 64
 _SCAN = 1024 * 1024
 
@@ -66,7 +66,7 @@ def plan_ranges(path: Path, jobs: int) -> list[tuple[int, int | None, int]]:
     A gzip'd file is one range whatever its size: its decompressed offsets cannot be sought.
     """
     size = path.stat().st_size
-    count = max(1, min(jobs, MAX_JOBS, size // MIN_RANGE_BYTES))
+    count = max(1, min(jobs, MAX_JOBS, size // current().min_range_bytes))
     if count > 1 and is_gzip(path):
         count = 1
     if count == 1:
@@ -97,6 +97,12 @@ def plan_ranges(path: Path, jobs: int) -> list[tuple[int, int | None, int]]:
     return list(zip(cuts, ends, lines, strict=True))
 
 
+def _start_worker(share: float | None, limits: ReadLimits) -> None:
+    """A worker's start: the run's pattern budget share, the parent's read limits."""
+    adopt_budget(share)
+    adopt(limits)
+
+
 @contextmanager
 def _pool(jobs: int) -> Iterator[Any]:
     """A spawn pool whose workers share one random hash seed (key hashes must agree)."""
@@ -106,7 +112,7 @@ def _pool(jobs: int) -> Iterator[Any]:
     try:
         # sealed (issue 15 item 5): the run's pattern budget, shared out among the workers
         share = budget_share(jobs)
-        pool = context.Pool(processes=jobs, initializer=adopt_budget, initargs=(share,))
+        pool = context.Pool(processes=jobs, initializer=_start_worker, initargs=(share, current()))
     finally:
         if saved is None:
             os.environ.pop("PYTHONHASHSEED", None)

@@ -19,9 +19,7 @@ from typing import Any, BinaryIO, Literal, cast
 from lxml import etree
 
 from conformance.exports._encoding import (
-    CHUNK,
     LINE_STEP,
-    RECORD_LIMIT,
     ChunkDecoder,
     Endings,
     Line,
@@ -29,15 +27,16 @@ from conformance.exports._encoding import (
     codec_name,
     utf8_in_gb18030,
 )
+from conformance.exports._limits import DEFAULTS, current
 from conformance.exports._model import ENCODING, RECORDS, Severity, Sink, clip
 from conformance.exports._strict import maybe_strict_problem, report_strict
 
 MAX_DEPTH = 200
-_MIB = RECORD_LIMIT // (1024 * 1024)
 
 # csv refuses fields over 128 KiB by default; a single record may legitimately be larger.
-if csv.field_size_limit() < RECORD_LIMIT:
-    csv.field_size_limit(RECORD_LIMIT)
+# (A larger ReadLimits.record_bytes still reads: clean_text sends long lines to the line path.)
+if csv.field_size_limit() < DEFAULTS.record_bytes:
+    csv.field_size_limit(DEFAULTS.record_bytes)
 
 
 @dataclass(slots=True)
@@ -91,9 +90,15 @@ def _too_large(sink: Sink, what: str, **where: Any) -> None:
     sink.add(
         RECORDS,
         "record-too-large",
-        f"{what} is larger than {_MIB} MiB; expected smaller records (skipped)",
+        f"{what} is larger than {_size_text(current().record_bytes)}; "
+        "expected smaller records (skipped)",
         **where,
     )
+
+
+def _size_text(size: int) -> str:
+    mib, kib = size // (1024 * 1024), size // 1024
+    return f"{mib} MiB" if mib else f"{kib} KiB" if kib else f"{size} bytes"
 
 
 def _blank(sink: Sink, line: int) -> None:
@@ -227,6 +232,9 @@ class _JsonText:
         self.eof = False
         self._line = 1  # line number at _line_pos
         self._line_pos = 0
+        limits = current()
+        self.chunk = limits.chunk_bytes
+        self.limit = limits.record_bytes
 
     def more(self, at_least: int = 1) -> bool:
         """Append at least ``at_least`` characters unless the input ends; False at EOF."""
@@ -242,7 +250,7 @@ class _JsonText:
 
     def compact(self, pos: int) -> int:
         """Drop text before ``pos`` (already consumed); return the new position."""
-        if pos < CHUNK:
+        if pos < self.chunk:
             return pos
         self.line_at(pos)
         self.buf = self.buf[pos:]
@@ -311,7 +319,7 @@ class _JsonText:
                     return match.start()  # a delimiter ends a scalar
                 pos = match.end()
             pos = self.compact(pos)
-            if not self.more(CHUNK):
+            if not self.more(self.chunk):
                 return len(self.buf)
 
 
@@ -409,17 +417,18 @@ def _json_value(text: _JsonText, pos: int, line: int, sink: Sink) -> tuple[int, 
                 sink.add(RECORDS, "parse", f"not valid JSON: {clip(message, 120)}", line=where)
                 return pos, None
             held = len(buf) - pos
-            if held > RECORD_LIMIT:
+            limit = text.limit
+            if held > limit:
                 _too_large(sink, f"record starting at line {line}", line=line)
                 return text.skip_value(pos), Record(None, line=line, ok=False)
             # Maybe only incomplete: read as much again (geometric, so re-parsing stays
             # linear), but never hold much more than the limit.
-            text.more(max(CHUNK, min(held, RECORD_LIMIT + 1 - held)))
+            text.more(max(text.chunk, min(held, limit + 1 - held)))
             continue
         if end == len(buf) and not text.eof:
             text.more()  # a number at the end of the window may continue
             continue
-        if end - pos > RECORD_LIMIT:
+        if end - pos > text.limit:
             _too_large(sink, f"record starting at line {line}", line=line)
             return end, Record(None, line=line, ok=False)
         if _too_deep(buf, pos, end):
@@ -455,8 +464,8 @@ class CsvLayout:
 
 
 def record_limit() -> int:
-    """The bytes one record may hold (read when asked: tests lower it)."""
-    return RECORD_LIMIT
+    """The bytes one record may hold (``ReadLimits.record_bytes``, read when asked)."""
+    return current().record_bytes
 
 
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
@@ -516,9 +525,6 @@ class _CsvLines:
                 _too_large(self.sink, f"line {line.number}", line=line.number)
                 continue
             yield line.text + line.ending
-
-
-CSV_BLOCK = 1024 * 1024
 
 
 class CsvBlockLines:
@@ -599,15 +605,17 @@ class CsvBlockLines:
         stream = self.stream
         number = self._number
         start = self.offset
-        block = stream.read(min(CSV_BLOCK, RECORD_LIMIT))  # whole lines inside: in bounds
+        limits = current()
+        limit = limits.record_bytes
+        block = stream.read(min(limits.csv_block_bytes, limit))  # whole lines inside: in bounds
         if not block:
             self._eof = True
             self.pending, self.taken, self.raw = [], 0, b""
             return False
         oversized = completed = False
         if not block.endswith(b"\n"):
-            more = stream.readline(RECORD_LIMIT + 1)
-            oversized = len(more) > RECORD_LIMIT and not more.endswith(b"\n")
+            more = stream.readline(limit + 1)
+            oversized = len(more) > limit and not more.endswith(b"\n")
             completed = more.endswith(b"\n")
             block += more
         self.offset += len(block)
@@ -627,10 +635,10 @@ class CsvBlockLines:
         self.raw = block if self.clean else b""
         tail = lines.pop()
         self._end = ""
-        if completed and lines and len(lines[-1]) > RECORD_LIMIT // 4 and _too_long(lines[-1]):
+        if completed and lines and len(lines[-1]) > limit // 4 and _too_long(lines[-1]):
             big = lines.pop()  # a whole line, but longer than a record may be
             self._end, self._big_ending = "big", "\r\n" if big.endswith("\r") else "\n"
-        elif oversized or (tail and len(tail) > RECORD_LIMIT // 4 and _too_long(tail)):
+        elif oversized or (tail and len(tail) > limit // 4 and _too_long(tail)):
             self._end, self._cut_at_limit = "cut", oversized
         elif tail:
             self._end, self._tail = "tail", tail
@@ -652,8 +660,8 @@ class CsvBlockLines:
         """Whether every line of a decoded block is exactly one CSV row of plain cells."""
         if nul or not text.endswith("\n") or '"' in text:
             return False
-        # csv refuses a field at its size limit; RECORD_LIMIT // 4 keeps any line short
-        if len(text) > RECORD_LIMIT // 4 or len(text) >= csv.field_size_limit():
+        # csv refuses a field at its size limit; record_bytes // 4 keeps any line short
+        if len(text) > current().record_bytes // 4 or len(text) >= csv.field_size_limit():
             return False
         if "\r" not in text:
             return True
@@ -730,7 +738,7 @@ class CsvBlockLines:
 
 
 def _too_long(text: str) -> bool:
-    return len(text.encode("utf-8", "replace")) > RECORD_LIMIT
+    return len(text.encode("utf-8", "replace")) > current().record_bytes
 
 
 @dataclass(slots=True)
@@ -1082,7 +1090,7 @@ class XmlTap:
     """The file-like object lxml reads: decoded (checked) text re-encoded as UTF-8.
 
     It looks at the prolog before lxml sees a byte, and stops lxml when a record grows past
-    RECORD_LIMIT, so memory stays bounded whatever the file holds.
+    ``ReadLimits.record_bytes``, so memory stays bounded whatever the file holds.
     """
 
     def __init__(self, decoder: ChunkDecoder, chunks: Iterator[str] | None = None) -> None:
@@ -1095,6 +1103,7 @@ class XmlTap:
         self.served = 0  # UTF-8 bytes handed to lxml
         self.mark = 0  # value of served at the end of the previous record
         self.failed_line: int | None = None  # where the parser stopped on a syntax error
+        self._limit = current().record_bytes
         # the document element, once the parser has seen it (xml-root, xml-count)
         self.root: etree._Element | None = None
         self._prefetch()
@@ -1112,7 +1121,7 @@ class XmlTap:
         self._buf = self.head.encode("utf-8")
 
     def read(self, size: int = -1) -> bytes:
-        if self.served - self.mark > RECORD_LIMIT:
+        if self.served - self.mark > self._limit:
             raise XmlTooLarge
         while self._pos >= len(self._buf):
             chunk = next(self._chunks, None)

@@ -29,7 +29,6 @@ from conformance.exports._compressed import (
 )
 from conformance.exports._csv_blocks import csv_blocks
 from conformance.exports._encoding import (
-    RECORD_LIMIT,
     ChunkDecoder,
     Endings,
     Line,
@@ -51,6 +50,7 @@ from conformance.exports._keys import (
     RecordKeys,
     report_duplicates,
 )
+from conformance.exports._limits import current
 from conformance.exports._model import (
     ENCODING,
     RECORDS,
@@ -123,14 +123,14 @@ ERRORS_PER_RECORD = 50
 PROGRESS_INTERVAL = 0.1  # seconds
 ENCODINGS = ("utf-8", "gb18030")
 FORMATS = ("jsonl", "json", "csv", "xml")
-BLOCK = 1024 * 1024  # bytes read at once by the JSON Lines fast path
 # Lines parsed and checked together: few enough that their records never trigger a
 # garbage collection (objects a batch keeps alive count towards it; single lines do not).
 SUB_BLOCK = 128
 # Blocks read without the typed path after it took less than half of a block (values off its
 # subset patterns, say A-label hostnames): each line it refuses costs a parse more.
 TYPED_PAUSE = 8
-DEFERRED_LINES = 256  # refused lines reported together (bounded by BLOCK bytes too)
+DEFERRED_LINES = 256  # refused lines reported together (bounded by DEFERRED_BYTES too)
+DEFERRED_BYTES = 1024 * 1024
 _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
@@ -600,9 +600,11 @@ def _jsonl_fast(
     records = 0
     by_records = 0  # lines the jsonschema-rs acceptor took one at a time
     last_raw: bytes | None = None
+    limits = current()
+    block_bytes = min(limits.jsonl_block_bytes, limits.record_bytes)  # whole lines: in bounds
     try:  # a decompression cap may stop the reading: the records read still count
         while True:
-            want = BLOCK if end is None else min(BLOCK, end - offset)
+            want = block_bytes if end is None else min(block_bytes, end - offset)
             if want <= 0:
                 break
             block = stream.read(want)
@@ -905,7 +907,7 @@ def _slow_raw(
         bad = body[exc.start : exc.end]
         _report_invalid(sink, encoding, bad, start + exc.start, number)
         text = body.decode(encoding, "replace")
-    if len(raw) > RECORD_LIMIT:
+    if len(raw) > current().record_bytes:
         line = Line(number, start, "", text_ending, too_large=True)
         return _slow_line(line, sink, checker, keys, start)
     return _slow_line(Line(number, start, text, text_ending), sink, checker, keys, start)
@@ -1056,7 +1058,7 @@ class _RecordChecker:
         """
         self.refused.append((raw, number, start, refused))
         self.refused_bytes += len(raw)
-        if len(self.refused) >= DEFERRED_LINES or self.refused_bytes > BLOCK:
+        if len(self.refused) >= DEFERRED_LINES or self.refused_bytes > DEFERRED_BYTES:
             self.flush()
 
     def flush(self) -> None:

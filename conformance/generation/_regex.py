@@ -25,6 +25,8 @@ from __future__ import annotations
 import bisect
 import importlib
 import re
+import sys
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -53,6 +55,7 @@ Interval = tuple[int, int]  # inclusive code point range
 
 _MAX = 0x10FFFF
 _SURROGATES = (0xD800, 0xDFFF)
+_LITTLE = sys.byteorder == "little"
 INF = 1 << 30  # "unbounded" length
 # Repeats without an upper bound stop this many times past their minimum unless a length
 # window asks for more: keeps generated strings short.
@@ -111,12 +114,15 @@ def _size(intervals: Sequence[Interval]) -> int:
     return sum(hi - lo + 1 for lo, hi in intervals)
 
 
+def _code_points(low: int, high: int) -> str:
+    """The characters ``low`` .. ``high - 1`` as one string, built without one object per
+    character (joining 1.1 million one-character strings held about 90 MB at once)."""
+    return array("I", range(low, high)).tobytes().decode("utf-32-le" if _LITTLE else "utf-32-be")
+
+
 @cache
 def _all_characters() -> tuple[str, str]:
-    return (
-        "".join(map(chr, range(_SURROGATES[0]))),
-        "".join(map(chr, range(_SURROGATES[1] + 1, _MAX + 1))),
-    )
+    return _code_points(0, _SURROGATES[0]), _code_points(_SURROGATES[1] + 1, _MAX + 1)
 
 
 def _ranges_matching(pattern: Any) -> tuple[Interval, ...]:
@@ -254,12 +260,21 @@ class _Bucket:
 
 
 class CharSampler:
-    """Draws single characters from a set of code points, favouring realistic zones."""
+    """Draws single characters from a set of code points, favouring realistic zones.
+
+    The zone tables (which need every assigned character's ranges, built by scanning all of
+    Unicode once) are built at the first draw: checking a pattern (lint, a run's start, an
+    export-only run) never builds them.
+    """
 
     def __init__(self, intervals: Sequence[Interval]) -> None:
         self.intervals = _without_surrogates(intervals)
         if not self.intervals:
             raise PatternError("character class matches no encodable character")
+        self._single = chr(self.intervals[0][0]) if _size(self.intervals) == 1 else None
+        self._tables: tuple[tuple[_Bucket, ...], tuple[int, ...]] | None = None
+
+    def _build(self) -> tuple[tuple[_Bucket, ...], tuple[int, ...]]:
         buckets: list[_Bucket] = []
         weights: list[int] = []
         for zone, weight in _ZONES:
@@ -270,10 +285,10 @@ class CharSampler:
         anything = _intersect(self.intervals, _assigned()) or self.intervals
         buckets.append(_Bucket.of(anything))
         weights.append(_ANY_WEIGHT)
-        self._buckets = tuple(buckets)
         # One entry per weight unit; sampled_from shrinks towards the first (ASCII) bucket.
-        self._choices = tuple(i for i, w in enumerate(weights) for _ in range(w))
-        self._single = chr(self.intervals[0][0]) if _size(self.intervals) == 1 else None
+        choices = tuple(i for i, w in enumerate(weights) for _ in range(w))
+        self._tables = (tuple(buckets), choices)  # the same whichever thread builds it
+        return self._tables
 
     def __contains__(self, char: str) -> bool:
         cp = ord(char)
@@ -283,7 +298,8 @@ class CharSampler:
     def draw(self, draw: Draw) -> str:
         if self._single is not None:
             return self._single
-        bucket = self._buckets[draw(st.sampled_from(self._choices))]
+        buckets, choices = self._tables or self._build()
+        bucket = buckets[draw(st.sampled_from(choices))]
         return bucket.pick(draw(st.integers(0, bucket.cumulative[-1] - 1)))
 
 
