@@ -64,6 +64,7 @@ _PENDING_LIMIT = 1024 * 1024  # text held waiting for a record's end before givi
 _PROLOG_LIMIT = 64 * 1024
 _ELEMENT_KEYS = frozenset({"name", "type", "minOccurs", "maxOccurs"})
 _FACETS = frozenset({"enumeration", "pattern", "minLength", "maxLength", "length"})
+_MAX_OCCURS = 10_000  # a larger bound than this is left to lxml (a regex repeat count)
 
 
 class _NotPlain(Exception):
@@ -208,6 +209,12 @@ class _Compiler:
         self.found: dict[tuple[str, ...], int] = {}
         self.bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]] = []
         self.bounded: dict[str, list[tuple[Callable[[Decimal, Decimal], bool], Decimal]]] = {}
+        # The outermost repeated element being compiled (its run's group name), the local
+        # names declared in it (how many times), and per run the fields read from its text:
+        # (local name, the wanted group name or the bounds of a number).
+        self.run: str | None = None
+        self.run_names: dict[str, int] = {}
+        self.runs: dict[str, list[tuple[str, str | list[Any]]]] = {}
 
     def record(self, name: str) -> str:
         declaration = self.named.get((f"{XS}element", name))
@@ -228,6 +235,8 @@ class _Compiler:
         name = str(node.get("name"))
         path = (*parent, name)
         is_record = not parent
+        if self.run is not None:
+            self.run_names[name] = self.run_names.get(name, 0) + 1
         children = [c for c in node if isinstance(c.tag, str) and c.tag != f"{XS}annotation"]
         if node.get("type") is not None:
             if children:
@@ -260,6 +269,14 @@ class _Compiler:
         tag = re.escape(name)
         group = self.wanted.get(path[1:])
         bounds, self.bounds = self.bounds, []
+        if self.run is not None and (group is not None or bounds):
+            # in a repeated element: read from the run's text, value by value (see _repeated)
+            if group == "key" or (group is not None and bounds):
+                raise _NotPlain("a key, or a field with bounds, in a repeated element")
+            if group is not None:
+                self.found[path[1:]] = self.found.get(path[1:], 0) + 1
+            self.runs.setdefault(self.run, []).append((name, group if group else bounds))
+            return f"<{tag}>{content}</{tag}>{_SPACE}"
         if group is not None:
             if bounds:
                 raise _NotPlain("a field or key with bounds")
@@ -287,7 +304,7 @@ class _Compiler:
     def _particle(self, node: etree._Element, path: tuple[str, ...]) -> str:
         low, high = node.get("minOccurs", "1"), node.get("maxOccurs", "1")
         if high != "1" or low not in ("0", "1"):
-            raise _NotPlain("repeated particle")
+            return self._repeated(node, path, low, high)
         if node.tag == f"{XS}element":
             body = self._element(node, path)
         elif node.tag in (f"{XS}sequence", f"{XS}choice"):
@@ -305,6 +322,42 @@ class _Compiler:
         else:
             raise _NotPlain(f"particle {node.tag}")
         return f"(?:{body})?" if low == "0" else body
+
+    def _repeated(self, node: etree._Element, path: tuple[str, ...], low: str, high: str) -> str:
+        """An element occurring ``low`` to ``high`` times: ``(?:<e>...</e>\\s*){low,high}``.
+
+        Only an element repeats here: its text starts with its start tag, so an occurrence
+        is never empty, and (the XSD's content models being deterministic) the expression
+        splits a run of them one way only, with no runaway backtracking. A regular
+        expression keeps only the last value of a repeated group, so the fields and bounded
+        numbers inside the outermost repeated element are not groups: the whole run is
+        one, and each such field's values are read from it by ``<name>([^<]*)</name>``,
+        which finds exactly them when the name is declared once in the repeated element.
+        """
+        if node.tag != f"{XS}element":
+            raise _NotPlain("a repeated sequence or choice")
+        if not low.isdigit() or not (high.isdigit() or high == "unbounded"):
+            raise _NotPlain("occurrence bounds")
+        if int(low) > _MAX_OCCURS or (high != "unbounded" and int(high) > _MAX_OCCURS):
+            raise _NotPlain("occurrence bounds too large")
+        if high != "unbounded" and (int(high) < 1 or int(high) < int(low)):
+            raise _NotPlain("occurrence bounds")
+        count = f"{{{int(low)},}}" if high == "unbounded" else f"{{{int(low)},{int(high)}}}"
+        if self.run is not None:  # nested: the outer run holds its text
+            return f"(?:{self._element(node, path)}){count}"
+        self.run = f"r{len(self.runs)}"
+        self.runs[self.run] = []
+        self.run_names = {}
+        try:
+            body = self._element(node, path)
+        finally:
+            run, self.run = self.run, None
+        if not self.runs[run]:
+            del self.runs[run]
+            return f"(?:{body}){count}"
+        if any(self.run_names[name] != 1 for name, _ in self.runs[run]):
+            raise _NotPlain("a field's name declared twice in a repeated element")
+        return f"(?P<{run}>(?:{body}){count})"
 
     def _builtin(self, local: str) -> str:
         if local not in _BUILTIN:
@@ -373,9 +426,13 @@ class CompiledRecord:
         key: int | None,
         name: str,
         namespace: str,
+        runs: list[tuple[int, re.Pattern[str], Callable[[list[str]], set[str]]]],
     ) -> None:
         self.expression = expression
         self.fields = fields  # (index in match.groups(), the format's batch check)
+        # (index of a repeated element's run in match.groups(), the expression finding one
+        # field's values in it, the check of those values)
+        self.runs = runs
         self.key = key
         self.name = name
         self.namespace = namespace
@@ -400,20 +457,26 @@ def compile_record(
     if any(count > 1 for count in compiler.found.values()):
         return None  # a path met twice: the record-by-record code checks every one
     groups = expression.groupindex  # name -> number; match.groups() is 0-based
-    fields = [
-        (groups[wanted[steps]] - 1, batch_format_check(fmt))
-        for _path, steps, fmt in formats
-        if wanted[steps] in groups
-    ]
+    checks = {wanted[steps]: batch_format_check(fmt) for _path, steps, fmt in formats}
+    fields = [(groups[group] - 1, check) for group, check in checks.items() if group in groups]
     fields += [
         (groups[group] - 1, _bounds_check(bounds)) for group, bounds in compiler.bounded.items()
+    ]
+    runs = [
+        (
+            groups[run] - 1,
+            re.compile(f"<{re.escape(name)}>([^<]*)</{re.escape(name)}>"),
+            checks[read] if isinstance(read, str) else _bounds_check(read),
+        )
+        for run, reads in compiler.runs.items()
+        for name, read in reads
     ]
     key_index = None
     if key is not None:
         if wanted[(key,)] not in groups:
             return None  # no key element: the one-by-one code knows what to do
         key_index = groups[wanted[(key,)]] - 1
-    return CompiledRecord(expression, fields, key_index, record, compiler.namespace)
+    return CompiledRecord(expression, fields, key_index, record, compiler.namespace, runs)
 
 
 def _bounds_check(
@@ -613,6 +676,16 @@ class RecordScanner:
                 bad = check(present) if present else set()
                 if bad:
                     refused.update(i for i, value in enumerate(values) if value in bad)
+            for index, values_in, check in self.compiled.runs:
+                runs = list(map(itemgetter(index), groups))
+                present = values_in.findall("".join(run for run in runs if run))
+                bad = check(present) if present else set()
+                if bad:
+                    refused.update(
+                        i
+                        for i, run in enumerate(runs)
+                        if run and not bad.isdisjoint(values_in.findall(run))
+                    )
             if self.hashes is not None and self.compiled.key is not None:
                 keys = [g[self.compiled.key] for i, g in enumerate(groups) if i not in refused]
                 self.hashes.add_texts([key for key in keys if key is not None])
