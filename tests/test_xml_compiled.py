@@ -259,9 +259,8 @@ def test_repeated_elements_matched_are_valid_and_their_values_read_one_by_one() 
             return
         groups = match.groups()
         refused = False
-        for index, values_in, check in compiled.runs:
+        for index, name, values_in, check in compiled.runs:
             run = groups[index] or ""
-            name = values_in.pattern[1 : values_in.pattern.index(">")]
             found = document.findall(f".//{{{REPEATED_NS}}}{name}")
             values = values_in.findall(run)
             assert values == [element.text or "" for element in found]  # every one, in order
@@ -274,7 +273,23 @@ def test_repeated_elements_matched_are_valid_and_their_values_read_one_by_one() 
         assert schema.validate(document), (record, schema.error_log)
 
     sound()
-    assert {0, 1, 2, 3} & set(matched) == {1, 2, 3}  # runs of every allowed length were taken
+    assert {1, 2} <= set(matched)  # runs of more than one element were taken
+    most = [(str(n), "https://a.example/x", "1.5", ["a", "b"][: n - 1]) for n in (1, 2, 3)]
+    record = _order(["n"] * 3, ["https://a.example/x"] * 2, most, "")
+    match = compiled.expression.fullmatch(record)
+    assert match is not None  # as many as allowed
+    assert compiled.expression.fullmatch(record.replace("<Note>n</Note>", "", 3))  # none
+    assert not compiled.expression.fullmatch(_order(["n"] * 4, [], most, ""))  # too many
+    assert not compiled.expression.fullmatch(_order([], [], most + most[:1], ""))
+    assert not compiled.expression.fullmatch(_order([], [], [], ""))  # too few
+    groups = match.groups()
+    read = {name: values_in.findall(groups[i]) for i, name, values_in, _ in compiled.runs}
+    assert read == {
+        "Site": ["https://a.example/x"] * 2,
+        "No": ["1", "2", "3"],
+        "Url": ["https://a.example/x"] * 3,
+        "Price": ["1.5"] * 3,
+    }
 
 
 @pytest.mark.parametrize(
@@ -372,3 +387,16 @@ def test_values_of_repeated_elements_are_reported_as_record_by_record_does(
     xpaths = {issue[3] for issue in issues}
     assert "/Orders/Order[1]/Lines/Line[2]/Url" in xpaths
     assert "/Orders/Order[18]/Site[2]" in xpaths
+
+
+def test_bounds_are_compared_exactly_near_them() -> None:
+    import operator
+    from decimal import Decimal
+
+    from conformance.exports._xml_compiled import _bounds_check
+
+    refused = _bounds_check([(operator.ge, Decimal("1")), (operator.lt, Decimal("3"))])
+    inside = ["1", "+1", "1.0000000000000000000000001", "2.9999999999999999999999", "2", "01"]
+    outside = ["0.9999999999999999999999", "3", "3.0", "-1", "0", "300000000000000000000000"]
+    assert refused(inside + outside) == set(outside)
+    assert refused(inside) == set()

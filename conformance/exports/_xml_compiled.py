@@ -18,12 +18,15 @@ prefixed record, a record nesting a record, a DOCTYPE before the root.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from array import array
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
@@ -426,12 +429,12 @@ class CompiledRecord:
         key: int | None,
         name: str,
         namespace: str,
-        runs: list[tuple[int, re.Pattern[str], Callable[[list[str]], set[str]]]],
+        runs: list[tuple[int, str, re.Pattern[str], Callable[[list[str]], set[str]]]],
     ) -> None:
         self.expression = expression
         self.fields = fields  # (index in match.groups(), the format's batch check)
-        # (index of a repeated element's run in match.groups(), the expression finding one
-        # field's values in it, the check of those values)
+        # (index of a repeated element's run in match.groups(), a field's local name, the
+        # expression finding its values in the run, the check of those values)
         self.runs = runs
         self.key = key
         self.name = name
@@ -465,6 +468,7 @@ def compile_record(
     runs = [
         (
             groups[run] - 1,
+            name,
             re.compile(f"<{re.escape(name)}>([^<]*)</{re.escape(name)}>"),
             checks[read] if isinstance(read, str) else _bounds_check(read),
         )
@@ -483,32 +487,44 @@ def _bounds_check(
     bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]],
 ) -> Callable[[list[str]], set[str]]:
     """The values of a batch outside an XSD number's bounds (values the expression matched:
-    plain integers or decimals), compared exactly as decimals. Floats decide first when they
-    are far from every bound (a float of a decimal text is within 2^-52 of it, relatively)."""
+    plain integers or decimals of at most 61 digits), compared exactly as decimals. Floats
+    decide first: a float of such a text is within 2^-52 of it, relatively, so a value whose
+    float is inside every bound by more than _MARGIN (relative to the bound, or to 1) is
+    inside it; only the others are compared as decimals."""
+    lows = [float(b) + _MARGIN * max(1.0, abs(float(b))) for c, b in bounds if c in _LOWER]
+    highs = [float(b) - _MARGIN * max(1.0, abs(float(b))) for c, b in bounds if c not in _LOWER]
+    low, high = max(lows, default=-math.inf), min(highs, default=math.inf)
 
     def refused(values: list[str]) -> set[str]:
-        floats = list(map(float, values))
-        low, high = min(floats), max(floats)
-        far = all(
-            abs(float(bound) - low) > _MARGIN * max(1.0, abs(low), abs(float(bound)))
-            and abs(float(bound) - high) > _MARGIN * max(1.0, abs(high), abs(float(bound)))
-            for _, bound in bounds
-        )
-        if far and all(
-            compare(Decimal(repr(low)), bound) and compare(Decimal(repr(high)), bound)
-            for compare, bound in bounds
-        ):
-            return set()  # the extremes are inside every bound, so is every value
+        distinct = set(values)
+        near = [value for value in distinct if not low < float(value) < high]
         return {
             value
-            for value in set(values)
+            for value in near
             if not all(compare(Decimal(value), bound) for compare, bound in bounds)
         }
 
     return refused
 
 
+_LOWER = (operator.ge, operator.gt)
 _MARGIN = 1e-9
+
+
+def _runs_holding(runs: list[str | None], name: str, bad: set[str]) -> set[int]:
+    """The indexes of the runs holding one of the ``bad`` values of the field ``name``. A
+    run is whole elements with no "<" in their text, so ``<name>value</name>`` in the runs
+    joined is an element of one run, never a seam between two."""
+    starts = list(accumulate((len(run or "") for run in runs), initial=0))
+    joined = "".join(run or "" for run in runs)
+    found: set[int] = set()
+    for value in bad:
+        needle = f"<{name}>{value}</{name}>"
+        at = joined.find(needle)
+        while at >= 0:
+            found.add(bisect_right(starts, at) - 1)
+            at = joined.find(needle, at + len(needle))
+    return found
 
 
 # ---------------------------------------------------------------- the scanner
@@ -676,16 +692,12 @@ class RecordScanner:
                 bad = check(present) if present else set()
                 if bad:
                     refused.update(i for i, value in enumerate(values) if value in bad)
-            for index, values_in, check in self.compiled.runs:
+            for index, name, values_in, check in self.compiled.runs:
                 runs = list(map(itemgetter(index), groups))
                 present = values_in.findall("".join(run for run in runs if run))
                 bad = check(present) if present else set()
                 if bad:
-                    refused.update(
-                        i
-                        for i, run in enumerate(runs)
-                        if run and not bad.isdisjoint(values_in.findall(run))
-                    )
+                    refused.update(_runs_holding(runs, name, bad))
             if self.hashes is not None and self.compiled.key is not None:
                 keys = [g[self.compiled.key] for i, g in enumerate(groups) if i not in refused]
                 self.hashes.add_texts([key for key in keys if key is not None])
