@@ -398,9 +398,10 @@ def _xmodel(draw: Any) -> _XModel:
             model.children.append(group)
         else:
             model.children.append(draw(_xleaf(name, model, name)))
-    if plain:  # strings and dates, each at most once, no attribute
+    if plain:  # strings and dates, no attribute; now and then each at most once
+        once = draw(st.booleans())
         for node in _xnodes(model.children):
-            node.high = 1
+            node.high = 1 if once else node.high
         model.children = [n for n in model.children if _plain(n)]
         kept = {p for p in model.formats if p.split("/")[0] in {n.name for n in model.children}}
         model.formats = {p: f for p, f in model.formats.items() if p in kept}

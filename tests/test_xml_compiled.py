@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -153,3 +154,249 @@ def test_mutated_records_the_expression_matches_are_valid() -> None:
     with_expiry = next(record for record in records if "<ValidUntil>" in record)
     dropped = re.sub(r"<ValidUntil>[^<]*</ValidUntil>\s*", "", with_expiry)
     assert expression.fullmatch(dropped)  # an optional element left out is still taken
+
+
+# ---------------------------------------------------------------- repeated elements
+
+REPEATED_NS = "urn:test:repeated:1"
+_INTEGER_1_3 = (
+    '<xs:simpleType><xs:restriction base="xs:integer"><xs:minInclusive value="1"/>'
+    '<xs:maxInclusive value="3"/></xs:restriction></xs:simpleType>'
+)
+_PRICE = (
+    '<xs:simpleType><xs:restriction base="xs:decimal"><xs:minInclusive value="0"/>'
+    "</xs:restriction></xs:simpleType>"
+)
+_TAG = (
+    '<xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="a"/>'
+    '<xs:enumeration value="b"/></xs:restriction></xs:simpleType>'
+)
+REPEATED_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:r="{REPEATED_NS}"
+           targetNamespace="{REPEATED_NS}" elementFormDefault="qualified">
+<xs:element name="Orders"><xs:complexType><xs:sequence>
+  <xs:element ref="r:Order" minOccurs="0" maxOccurs="unbounded"/>
+</xs:sequence></xs:complexType></xs:element>
+<xs:element name="Order"><xs:complexType><xs:sequence>
+  <xs:element name="Id" type="xs:string"/>
+  <xs:element name="Note" type="xs:string" minOccurs="0" maxOccurs="3"/>
+  <xs:element name="Site" type="xs:string" minOccurs="0" maxOccurs="2"/>
+  <xs:element name="Lines"><xs:complexType><xs:sequence>
+    <xs:element name="Line" maxOccurs="3"><xs:complexType><xs:sequence>
+      <xs:element name="No">{_INTEGER_1_3}</xs:element>
+      <xs:element name="Url" type="xs:string"/>
+      <xs:element name="Price">{_PRICE}</xs:element>
+      <xs:element name="Tag" minOccurs="0" maxOccurs="unbounded">{_TAG}</xs:element>
+    </xs:sequence></xs:complexType></xs:element>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:sequence></xs:complexType></xs:element>
+</xs:schema>
+"""
+REPEATED_FORMATS = {"Site": "uri", "Lines/Line/Url": "uri"}
+
+
+def _repeated_formats() -> list[tuple[str, tuple[str, ...], Any]]:
+    from conformance.formats import FORMATS
+
+    return [
+        (path, tuple(path.split("/")), FORMATS[name]) for path, name in REPEATED_FORMATS.items()
+    ]
+
+
+def _repeated_compiled(xsd: str = REPEATED_XSD) -> Any:
+    return compile_record(etree.fromstring(xsd.encode()), "Order", _repeated_formats(), "Id")
+
+
+def _order(
+    notes: list[str], sites: list[str], lines: list[tuple[str, str, str, list[str]]], pretty: str
+) -> str:
+    def element(name: str, text: str) -> str:
+        return f"<{name}>{text}</{name}>{pretty}"
+
+    body = "".join(
+        f"<Line>{pretty}"
+        + element("No", number)
+        + element("Url", url)
+        + element("Price", price)
+        + "".join(element("Tag", tag) for tag in tags)
+        + f"</Line>{pretty}"
+        for number, url, price, tags in lines
+    )
+    return (
+        f"<Order>{pretty}{element('Id', 'O1')}"
+        + "".join(element("Note", note) for note in notes)
+        + "".join(element("Site", site) for site in sites)
+        + f"<Lines>{pretty}{body}</Lines>{pretty}</Order>"
+    )
+
+
+_NUMBERS = st.sampled_from(["1", "2", "3", "0", "4", "+2", "-1", "1.0", " 2", ""])
+_PRICES = st.sampled_from(["0", "1.5", ".5", "10", "-1", "-0.01", "1e3", "", "x"])
+_WORDS = st.sampled_from(["https://a.example/x", "dataset/123", "a", "", "中文", "a b"])
+_TAGS = st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=4)
+_LINES = st.lists(st.tuples(_NUMBERS, _WORDS, _PRICES, _TAGS), max_size=4)
+
+
+def test_repeated_elements_matched_are_valid_and_their_values_read_one_by_one() -> None:
+    compiled = _repeated_compiled()
+    assert compiled is not None  # repeated elements are followed
+    assert len(compiled.runs) == 4  # Site; Line's No, Url and Price (Tag needs no reading)
+    schema = etree.XMLSchema(etree.fromstring(REPEATED_XSD.encode()))
+    matched: list[int] = []
+
+    @settings(SETTINGS, max_examples=400)
+    @given(
+        st.lists(st.sampled_from(["n", "", "中"]), max_size=4),
+        st.lists(_WORDS, max_size=3),
+        _LINES,
+        st.sampled_from(["", "\n  ", " "]),
+    )
+    def sound(notes: list[str], sites: list[str], lines: Any, pretty: str) -> None:
+        record = _order(notes, sites, lines, pretty)
+        match = compiled.expression.fullmatch(record)
+        document = etree.fromstring(f'<Orders xmlns="{REPEATED_NS}">{record}</Orders>'.encode())
+        if match is None:
+            return
+        groups = match.groups()
+        refused = False
+        for index, name, values_in, check in compiled.runs:
+            run = groups[index] or ""
+            found = document.findall(f".//{{{REPEATED_NS}}}{name}")
+            values = values_in.findall(run)
+            assert values == [element.text or "" for element in found]  # every one, in order
+            refused = refused or bool(values and check(values))
+        for index, check in compiled.fields:
+            refused = refused or (groups[index] is not None and bool(check([groups[index]])))
+        if refused:  # a bound or a format refused: left to lxml
+            return
+        matched.append(len(lines))
+        assert schema.validate(document), (record, schema.error_log)
+
+    sound()
+    assert {1, 2} <= set(matched)  # runs of more than one element were taken
+    most = [(str(n), "https://a.example/x", "1.5", ["a", "b"][: n - 1]) for n in (1, 2, 3)]
+    record = _order(["n"] * 3, ["https://a.example/x"] * 2, most, "")
+    match = compiled.expression.fullmatch(record)
+    assert match is not None  # as many as allowed
+    assert compiled.expression.fullmatch(record.replace("<Note>n</Note>", "", 3))  # none
+    assert not compiled.expression.fullmatch(_order(["n"] * 4, [], most, ""))  # too many
+    assert not compiled.expression.fullmatch(_order([], [], most + most[:1], ""))
+    assert not compiled.expression.fullmatch(_order([], [], [], ""))  # too few
+    groups = match.groups()
+    read = {name: values_in.findall(groups[i]) for i, name, values_in, _ in compiled.runs}
+    assert read == {
+        "Site": ["https://a.example/x"] * 2,
+        "No": ["1", "2", "3"],
+        "Url": ["https://a.example/x"] * 3,
+        "Price": ["1.5"] * 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (
+            ('<xs:element name="Price">', '<xs:element name="Url" type="xs:string"/>'),
+            "a field's name declared twice in the repeated element",
+        ),
+        (('maxOccurs="3"><xs:complexType>', 'maxOccurs="99999"><xs:complexType>'), "too many"),
+        (
+            (
+                '<xs:sequence>\n      <xs:element name="No">',
+                '<xs:sequence maxOccurs="2">\n      <xs:element name="No">',
+            ),
+            "a repeated sequence",
+        ),
+    ],
+)
+def test_repeated_elements_the_expression_cannot_read_are_left_to_lxml(
+    change: tuple[str, str], why: str
+) -> None:
+    old, new = change
+    assert old in REPEATED_XSD
+    xsd = REPEATED_XSD.replace(old, new, 1)
+    if old.startswith('<xs:element name="Price">'):
+        xsd = xsd.replace(f"{_PRICE}</xs:element>", "", 1)
+    etree.XMLSchema(etree.fromstring(xsd.encode()))  # a usable XSD all the same
+    assert _repeated_compiled(xsd) is None, why
+
+
+def _repeated_file(count: int) -> str:
+    records = []
+    for number in range(count):
+        lines = [
+            (str(i), f"https://data.example/{number}/{i}", "1.5", ["a"] * (i - 1))
+            for i in (1, 2, 3)
+        ]
+        sites = ["https://a.example/", "https://b.example/"]
+        if number % 7 == 0:
+            lines[1] = (lines[1][0], "dataset/123", *lines[1][2:])  # format, second line
+        if number % 11 == 0:
+            lines[2] = ("5", *lines[2][1:])  # above maxInclusive, third line
+        if number % 13 == 0:
+            lines[1] = (*lines[1][:2], "-0.5", lines[1][3])  # below minInclusive
+        if number % 17 == 0:
+            sites[1] = "no scheme"  # format, second site
+        if number % 19 == 0:
+            lines.append(("1", "https://x.example/", "1", []))  # a fourth line: maxOccurs
+        if number % 23 == 0:
+            lines[0] = (*lines[0][:3], ["c"])  # not in the enumeration
+        record = _order(["n"] * (number % 4), sites, lines, "\n    " if number % 2 else "")
+        record = record.replace("<Id>O1</Id>", f"<Id>O{number if number != 150 else 149}</Id>")
+        records.append(f"  {record}\n")
+    return f'<?xml version="1.0"?>\n<Orders xmlns="{REPEATED_NS}">\n{"".join(records)}</Orders>\n'
+
+
+def test_values_of_repeated_elements_are_reported_as_record_by_record_does(
+    tmp_path: Path,
+) -> None:
+    from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
+    from conformance.standards.model import ExportSpec, Text
+
+    schema_path = tmp_path / "order.xsd"
+    schema_path.write_text(REPEATED_XSD, encoding="utf-8")
+    spec = ExportSpec(
+        name="orders",
+        title=Text("订单", "Orders"),
+        format="xml",
+        schema_path=schema_path,
+        clauses=("LIC-EXP-001",),
+        key=("Id",),
+        record_element="Order",
+        field_formats=dict(REPEATED_FORMATS),
+    )
+    path = tmp_path / "o.xml"
+    path.write_text(_repeated_file(400), encoding="utf-8")
+    taken: list[Any] = []
+
+    def summary(paths: tuple[str, ...]) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        taken.append(report.paths)
+        issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
+        return report.records, dict(report.counts), sorted(issues, key=lambda i: (i[0], i[1]))
+
+    compiled = summary(("compiled", "batches"))
+    faulty = {n for n in range(400) if any(n % d == 0 for d in (7, 11, 13, 17, 19, 23))}
+    assert taken[-1]["compiled"] == 400 - len(faulty)  # every other one (keys are hashed)
+    assert compiled == summary(("batches",))
+    assert compiled == summary(())  # record by record
+    records, counts, issues = compiled
+    assert records == 400
+    assert counts[(UNIQUE_KEYS, "duplicate-key")] == 1
+    assert counts[(RECORDS, "format:uri")] == len(range(0, 400, 7)) + len(range(0, 400, 17))
+    xpaths = {issue[3] for issue in issues}
+    assert "/Orders/Order[1]/Lines/Line[2]/Url" in xpaths
+    assert "/Orders/Order[18]/Site[2]" in xpaths
+
+
+def test_bounds_are_compared_exactly_near_them() -> None:
+    import operator
+    from decimal import Decimal
+
+    from conformance.exports._xml_compiled import _bounds_check
+
+    refused = _bounds_check([(operator.ge, Decimal("1")), (operator.lt, Decimal("3"))])
+    inside = ["1", "+1", "1.0000000000000000000000001", "2.9999999999999999999999", "2", "01"]
+    outside = ["0.9999999999999999999999", "3", "3.0", "-1", "0", "300000000000000000000000"]
+    assert refused(inside + outside) == set(outside)
+    assert refused(inside) == set()

@@ -1401,6 +1401,7 @@ def _read_xml(
         batches = xml_record_batches(tap, spec.record_element, sink, taken_before=taken_before)
         for wrapper, batch in batches:
             report.records += len(batch)
+            listed, read = len(report.issues), batch
             whole = fast is not None and len(wrapper) == len(batch)
             # Entity references stay unexpanded nodes only under an external DTD (never
             # loaded); libxml2's XSD code cannot validate them: a named finding instead.
@@ -1439,6 +1440,8 @@ def _read_xml(
                 for record in batch:
                     _check_field_formats(formats, record, sink)
                     keys.add_xml(record)
+            if len(report.issues) - listed > 1:
+                _in_record_order(report.issues, listed, read)
             ticker.tick(decoder.offset)
     else:
         report.complete = False
@@ -1465,6 +1468,25 @@ def _read_xml(
     part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)
+
+
+def _in_record_order(issues: list[Any], start: int, batch: list[XmlRecord]) -> None:
+    """Order the issues listed from ``start`` (one batch's) by their records' order.
+
+    A batch lists its XSD issues, then its format issues; how records fall into batches
+    differs between the paths (the compiled one leaves fewer records to lxml), so each
+    batch's issues are put in record order (a stable sort: within a record, XSD first), the
+    order every path agrees on. An issue naming no record of the batch goes last.
+    """
+    depth = batch[0].xpath.count("/") + 1  # the records of a batch share their parent
+    position = {record.xpath: index for index, record in enumerate(batch)}
+    last = len(batch)
+
+    def record_of(issue: Any) -> int:
+        xpath = issue.xpath or ""
+        return position.get("/".join(xpath.split("/", depth)[:depth]), last)
+
+    issues[start:] = sorted(issues[start:], key=record_of)
 
 
 def _entity_references(batch: list[XmlRecord], sink: Sink) -> set[int]:

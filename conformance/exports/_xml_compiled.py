@@ -18,12 +18,15 @@ prefixed record, a record nesting a record, a DOCTYPE before the root.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from array import array
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
@@ -64,6 +67,7 @@ _PENDING_LIMIT = 1024 * 1024  # text held waiting for a record's end before givi
 _PROLOG_LIMIT = 64 * 1024
 _ELEMENT_KEYS = frozenset({"name", "type", "minOccurs", "maxOccurs"})
 _FACETS = frozenset({"enumeration", "pattern", "minLength", "maxLength", "length"})
+_MAX_OCCURS = 10_000  # a larger bound than this is left to lxml (a regex repeat count)
 
 
 class _NotPlain(Exception):
@@ -208,6 +212,12 @@ class _Compiler:
         self.found: dict[tuple[str, ...], int] = {}
         self.bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]] = []
         self.bounded: dict[str, list[tuple[Callable[[Decimal, Decimal], bool], Decimal]]] = {}
+        # The outermost repeated element being compiled (its run's group name), the local
+        # names declared in it (how many times), and per run the fields read from its text:
+        # (local name, the wanted group name or the bounds of a number).
+        self.run: str | None = None
+        self.run_names: dict[str, int] = {}
+        self.runs: dict[str, list[tuple[str, str | list[Any]]]] = {}
 
     def record(self, name: str) -> str:
         declaration = self.named.get((f"{XS}element", name))
@@ -228,6 +238,8 @@ class _Compiler:
         name = str(node.get("name"))
         path = (*parent, name)
         is_record = not parent
+        if self.run is not None:
+            self.run_names[name] = self.run_names.get(name, 0) + 1
         children = [c for c in node if isinstance(c.tag, str) and c.tag != f"{XS}annotation"]
         if node.get("type") is not None:
             if children:
@@ -260,6 +272,14 @@ class _Compiler:
         tag = re.escape(name)
         group = self.wanted.get(path[1:])
         bounds, self.bounds = self.bounds, []
+        if self.run is not None and (group is not None or bounds):
+            # in a repeated element: read from the run's text, value by value (see _repeated)
+            if group == "key" or (group is not None and bounds):
+                raise _NotPlain("a key, or a field with bounds, in a repeated element")
+            if group is not None:
+                self.found[path[1:]] = self.found.get(path[1:], 0) + 1
+            self.runs.setdefault(self.run, []).append((name, group if group else bounds))
+            return f"<{tag}>{content}</{tag}>{_SPACE}"
         if group is not None:
             if bounds:
                 raise _NotPlain("a field or key with bounds")
@@ -287,7 +307,7 @@ class _Compiler:
     def _particle(self, node: etree._Element, path: tuple[str, ...]) -> str:
         low, high = node.get("minOccurs", "1"), node.get("maxOccurs", "1")
         if high != "1" or low not in ("0", "1"):
-            raise _NotPlain("repeated particle")
+            return self._repeated(node, path, low, high)
         if node.tag == f"{XS}element":
             body = self._element(node, path)
         elif node.tag in (f"{XS}sequence", f"{XS}choice"):
@@ -305,6 +325,42 @@ class _Compiler:
         else:
             raise _NotPlain(f"particle {node.tag}")
         return f"(?:{body})?" if low == "0" else body
+
+    def _repeated(self, node: etree._Element, path: tuple[str, ...], low: str, high: str) -> str:
+        """An element occurring ``low`` to ``high`` times: ``(?:<e>...</e>\\s*){low,high}``.
+
+        Only an element repeats here: its text starts with its start tag, so an occurrence
+        is never empty, and (the XSD's content models being deterministic) the expression
+        splits a run of them one way only, with no runaway backtracking. A regular
+        expression keeps only the last value of a repeated group, so the fields and bounded
+        numbers inside the outermost repeated element are not groups: the whole run is
+        one, and each such field's values are read from it by ``<name>([^<]*)</name>``,
+        which finds exactly them when the name is declared once in the repeated element.
+        """
+        if node.tag != f"{XS}element":
+            raise _NotPlain("a repeated sequence or choice")
+        if not low.isdigit() or not (high.isdigit() or high == "unbounded"):
+            raise _NotPlain("occurrence bounds")
+        if int(low) > _MAX_OCCURS or (high != "unbounded" and int(high) > _MAX_OCCURS):
+            raise _NotPlain("occurrence bounds too large")
+        if high != "unbounded" and (int(high) < 1 or int(high) < int(low)):
+            raise _NotPlain("occurrence bounds")
+        count = f"{{{int(low)},}}" if high == "unbounded" else f"{{{int(low)},{int(high)}}}"
+        if self.run is not None:  # nested: the outer run holds its text
+            return f"(?:{self._element(node, path)}){count}"
+        self.run = f"r{len(self.runs)}"
+        self.runs[self.run] = []
+        self.run_names = {}
+        try:
+            body = self._element(node, path)
+        finally:
+            run, self.run = self.run, None
+        if not self.runs[run]:
+            del self.runs[run]
+            return f"(?:{body}){count}"
+        if any(self.run_names[name] != 1 for name, _ in self.runs[run]):
+            raise _NotPlain("a field's name declared twice in a repeated element")
+        return f"(?P<{run}>(?:{body}){count})"
 
     def _builtin(self, local: str) -> str:
         if local not in _BUILTIN:
@@ -373,9 +429,13 @@ class CompiledRecord:
         key: int | None,
         name: str,
         namespace: str,
+        runs: list[tuple[int, str, re.Pattern[str], Callable[[list[str]], set[str]]]],
     ) -> None:
         self.expression = expression
         self.fields = fields  # (index in match.groups(), the format's batch check)
+        # (index of a repeated element's run in match.groups(), a field's local name, the
+        # expression finding its values in the run, the check of those values)
+        self.runs = runs
         self.key = key
         self.name = name
         self.namespace = namespace
@@ -400,52 +460,71 @@ def compile_record(
     if any(count > 1 for count in compiler.found.values()):
         return None  # a path met twice: the record-by-record code checks every one
     groups = expression.groupindex  # name -> number; match.groups() is 0-based
-    fields = [
-        (groups[wanted[steps]] - 1, batch_format_check(fmt))
-        for _path, steps, fmt in formats
-        if wanted[steps] in groups
-    ]
+    checks = {wanted[steps]: batch_format_check(fmt) for _path, steps, fmt in formats}
+    fields = [(groups[group] - 1, check) for group, check in checks.items() if group in groups]
     fields += [
         (groups[group] - 1, _bounds_check(bounds)) for group, bounds in compiler.bounded.items()
+    ]
+    runs = [
+        (
+            groups[run] - 1,
+            name,
+            re.compile(f"<{re.escape(name)}>([^<]*)</{re.escape(name)}>"),
+            checks[read] if isinstance(read, str) else _bounds_check(read),
+        )
+        for run, reads in compiler.runs.items()
+        for name, read in reads
     ]
     key_index = None
     if key is not None:
         if wanted[(key,)] not in groups:
             return None  # no key element: the one-by-one code knows what to do
         key_index = groups[wanted[(key,)]] - 1
-    return CompiledRecord(expression, fields, key_index, record, compiler.namespace)
+    return CompiledRecord(expression, fields, key_index, record, compiler.namespace, runs)
 
 
 def _bounds_check(
     bounds: list[tuple[Callable[[Decimal, Decimal], bool], Decimal]],
 ) -> Callable[[list[str]], set[str]]:
     """The values of a batch outside an XSD number's bounds (values the expression matched:
-    plain integers or decimals), compared exactly as decimals. Floats decide first when they
-    are far from every bound (a float of a decimal text is within 2^-52 of it, relatively)."""
+    plain integers or decimals of at most 61 digits), compared exactly as decimals. Floats
+    decide first: a float of such a text is within 2^-52 of it, relatively, so a value whose
+    float is inside every bound by more than _MARGIN (relative to the bound, or to 1) is
+    inside it; only the others are compared as decimals."""
+    lows = [float(b) + _MARGIN * max(1.0, abs(float(b))) for c, b in bounds if c in _LOWER]
+    highs = [float(b) - _MARGIN * max(1.0, abs(float(b))) for c, b in bounds if c not in _LOWER]
+    low, high = max(lows, default=-math.inf), min(highs, default=math.inf)
 
     def refused(values: list[str]) -> set[str]:
-        floats = list(map(float, values))
-        low, high = min(floats), max(floats)
-        far = all(
-            abs(float(bound) - low) > _MARGIN * max(1.0, abs(low), abs(float(bound)))
-            and abs(float(bound) - high) > _MARGIN * max(1.0, abs(high), abs(float(bound)))
-            for _, bound in bounds
-        )
-        if far and all(
-            compare(Decimal(repr(low)), bound) and compare(Decimal(repr(high)), bound)
-            for compare, bound in bounds
-        ):
-            return set()  # the extremes are inside every bound, so is every value
+        distinct = set(values)
+        near = [value for value in distinct if not low < float(value) < high]
         return {
             value
-            for value in set(values)
+            for value in near
             if not all(compare(Decimal(value), bound) for compare, bound in bounds)
         }
 
     return refused
 
 
+_LOWER = (operator.ge, operator.gt)
 _MARGIN = 1e-9
+
+
+def _runs_holding(runs: list[str | None], name: str, bad: set[str]) -> set[int]:
+    """The indexes of the runs holding one of the ``bad`` values of the field ``name``. A
+    run is whole elements with no "<" in their text, so ``<name>value</name>`` in the runs
+    joined is an element of one run, never a seam between two."""
+    starts = list(accumulate((len(run or "") for run in runs), initial=0))
+    joined = "".join(run or "" for run in runs)
+    found: set[int] = set()
+    for value in bad:
+        needle = f"<{name}>{value}</{name}>"
+        at = joined.find(needle)
+        while at >= 0:
+            found.add(bisect_right(starts, at) - 1)
+            at = joined.find(needle, at + len(needle))
+    return found
 
 
 # ---------------------------------------------------------------- the scanner
@@ -613,6 +692,12 @@ class RecordScanner:
                 bad = check(present) if present else set()
                 if bad:
                     refused.update(i for i, value in enumerate(values) if value in bad)
+            for index, name, values_in, check in self.compiled.runs:
+                runs = list(map(itemgetter(index), groups))
+                present = values_in.findall("".join(run for run in runs if run))
+                bad = check(present) if present else set()
+                if bad:
+                    refused.update(_runs_holding(runs, name, bad))
             if self.hashes is not None and self.compiled.key is not None:
                 keys = [g[self.compiled.key] for i, g in enumerate(groups) if i not in refused]
                 self.hashes.add_texts([key for key in keys if key is not None])
