@@ -1030,9 +1030,9 @@ class _RecordChecker:
         except UnicodeEncodeError:  # a lone surrogate (Python's json reads it): the exact path
             return list(map(self.fast_check, values))
         if False not in accepted:
-            return list(map(fast.sites_ok, values))
+            return fast.sites_ok_each(values)
         # The site code expects valid shapes; most blocks then pass it whole.
-        sites = list(map(fast.sites_ok, compress(values, accepted)))
+        sites = fast.sites_ok_each(list(compress(values, accepted)))
         if False in sites:
             passed = iter(sites)
             return [ok and next(passed) for ok in accepted]
