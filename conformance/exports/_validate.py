@@ -130,6 +130,9 @@ SUB_BLOCK = 128
 # Blocks read without the typed path after it took less than half of a block (values off its
 # subset patterns, say A-label hostnames): each line it refuses costs a parse more.
 TYPED_PAUSE = 8
+# Lines of a block taken through the typed path together: decoded, checked, compared and
+# keyed, then freed before the next ones are decoded.
+TYPED_CHUNK = 128
 DEFERRED_LINES = 256  # refused lines reported together (bounded by BLOCK bytes too)
 _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -647,9 +650,22 @@ def _jsonl_fast(
                 block.find(b"\\", 0, cut) < 0  # memchr; a 2-byte find is 80 times slower
                 or SURROGATE_ESCAPE.search(block, 0, cut) is None
             ):
-                counted = colons(block, 0, cut)
                 before = checker.taken["typed"]
-                records += _typed_block(lines, number, offset, sink, checker, keys, typed, counted)
+                if count <= TYPED_CHUNK:
+                    counted = colons(block, 0, cut)
+                    records += _typed_block(
+                        lines, number, offset, sink, checker, keys, typed, counted
+                    )
+                else:  # a chunk at a time: its records are freed before the next is decoded
+                    at = 0
+                    for first in range(0, count, TYPED_CHUNK):
+                        chunk = lines[first : first + TYPED_CHUNK]
+                        size = sum(map(len, chunk)) + len(chunk)  # with the line endings
+                        counted = colons(block, at, at + size - 1)
+                        records += _typed_block(
+                            chunk, number + first, offset + at, sink, checker, keys, typed, counted
+                        )
+                        at += size
                 if (checker.taken["typed"] - before) * 2 < count:
                     typed_paused = TYPED_PAUSE
                 number += count
