@@ -658,14 +658,20 @@ def _jsonl_fast(
                     )
                 else:  # a chunk at a time: its records are freed before the next is decoded
                     at = 0
+                    refused: list[int] = []
                     for first in range(0, count, TYPED_CHUNK):
                         chunk = lines[first : first + TYPED_CHUNK]
                         size = sum(map(len, chunk)) + len(chunk)  # with the line endings
                         counted = colons(block, at, at + size - 1)
+                        some: list[int] = []
+                        place = offset + at
                         records += _typed_block(
-                            chunk, number + first, offset + at, sink, checker, keys, typed, counted
+                            chunk, number + first, place, sink, checker, keys, typed, counted, some
                         )
+                        refused.extend(first + index for index in some)
                         at += size
+                    # the refused lines of every chunk together: a call per chunk costs more
+                    records += _typed_refused(lines, refused, number, offset, sink, checker, keys)
                 if (checker.taken["typed"] - before) * 2 < count:
                     typed_paused = TYPED_PAUSE
                 number += count
@@ -741,9 +747,12 @@ def _typed_block(
     keys: RecordKeys,
     typed: TypedRecords,
     counted: int,
+    refused_out: list[int] | None = None,
 ) -> int:
     """A block of lines through the typed path; the lines it refuses go through
-    :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
+    :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order.
+    Given ``refused_out``, the indices of the refused lines are added to it instead, for
+    the caller to hand to :func:`_typed_refused` with those of other chunks."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
     checker.took("typed", records)
@@ -783,6 +792,24 @@ def _typed_block(
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
         keys.add_found(found)
+    if refused_out is not None:
+        refused_out.extend(refused)
+        return records
+    return records + _typed_refused(lines, refused, number, offset, sink, checker, keys)
+
+
+def _typed_refused(
+    lines: list[bytes],
+    refused: list[int],
+    number: int,
+    offset: int,
+    sink: Sink,
+    checker: _RecordChecker,
+    keys: RecordKeys,
+) -> int:
+    """The lines (``refused``, ascending indices into ``lines``) the typed path refused,
+    through :func:`_block_at_once` together (or the line-by-line path if not JSON)."""
+    records = 0
     starts: list[int] | None = None
     for first in range(0, len(refused), SUB_BLOCK):  # together, as blocks of their own
         some = refused[first : first + SUB_BLOCK]
