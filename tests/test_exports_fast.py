@@ -28,7 +28,11 @@ from conformance.exports._keys import KeyHashes, key_hash
 from conformance.exports._parallel import plan_ranges
 from conformance.exports.progress import TerminalProgress
 from conformance.formats import FORMATS
-from conformance.formats._check_characters import id_number_check_ok, uscc_check_ok
+from conformance.formats._check_characters import (
+    USCC_CHARSET,
+    id_number_check_ok,
+    uscc_check_ok,
+)
 from conformance.standards.loader import load_standard
 from conformance.standards.model import ExportFormat
 from conformance.validation import schema_validator
@@ -160,6 +164,57 @@ def test_fast_validator_of_the_licence_schema_agrees_with_python_jsonschema() ->
             pytest.fail(f"fast path refused a valid record: {record}")
 
     agree()
+
+
+def _code(name: str) -> st.SearchStrategy[str]:
+    """A code of the format, its check character sometimes changed (still of its pattern)."""
+    alphabet = "0123456789X" if name == "cn-id-number" else USCC_CHARSET
+    return st.tuples(FORMATS[name].valid(), st.none() | st.sampled_from(alphabet)).map(
+        lambda pair: pair[0] if pair[1] is None else pair[0][:-1] + pair[1]
+    )
+
+
+def test_check_characters_of_a_block_agree_with_one_value_at_a_time(tmp_path: Path) -> None:
+    """``sites_ok_each`` (a site's codes of many values checked together) answers as
+    ``sites_ok`` does value by value, on values jsonschema-rs accepted: sites that are
+    members, nested members, array items and prefix items; values lacking them, values
+    that are not objects, blocks below and above the size where numpy takes over."""
+    (tmp_path / "standard.yaml").write_text("id: x\n", encoding="utf-8")
+    schema = tmp_path / "r.schema.json"
+    document = {
+        "properties": {
+            "id": {"type": "string", "format": "cn-id-number"},
+            "org": {"properties": {"uscc": {"format": "cn-uscc"}}},
+            "people": {"items": {"properties": {"id": {"format": "cn-id-number"}}}},
+            "pair": {"prefixItems": [{"format": "cn-uscc"}]},
+        }
+    }
+    schema.write_text(json.dumps(document), encoding="utf-8")
+    fast = build_fast_validator(schema, tmp_path)
+    assert fast is not None
+    assert fast.sites_many is not None
+    assert len(fast.sites) == 4
+    ids, usccs = _code("cn-id-number"), _code("cn-uscc")
+    record = st.fixed_dictionaries(
+        {},
+        optional={
+            "id": ids,
+            "org": st.fixed_dictionaries({}, optional={"uscc": usccs}) | st.integers(),
+            "people": st.lists(st.fixed_dictionaries({}, optional={"id": ids}), max_size=3),
+            "pair": st.lists(usccs, max_size=2),
+        },
+    )
+    value = st.one_of(record, record, record, st.text(max_size=3), st.integers(), st.lists(ids))
+
+    @FAST
+    @given(st.lists(value, max_size=40))
+    def agree(values: list[Any]) -> None:
+        accepted = [v for v in values if fast.is_valid(v)]
+        assert fast.sites_ok_each(accepted) == [fast.sites_ok(v) for v in accepted]
+
+    agree()
+    many = [{"id": "11010519491231002X"}] * 20 + [{"id": "110105194912310021"}]
+    assert fast.sites_ok_each(many) == [True] * 20 + [False]
 
 
 def test_unsafe_patterns_get_no_fast_path(tmp_path: Path) -> None:

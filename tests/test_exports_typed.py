@@ -270,7 +270,9 @@ def test_typed_path_reports_exactly_what_the_other_paths_report(tmp_path: Path) 
     def summary(paths: tuple[str, ...] | None = None) -> tuple[Any, ...]:
         report = validate_export(spec, path, paths=paths)
         taken.append(report.paths)
-        issues = [(i.check, i.kind, i.line, i.pointer, i.message) for i in report.issues]
+        issues = [
+            (i.check, i.kind, i.line, i.byte_offset, i.pointer, i.message) for i in report.issues
+        ]
         return report.records, dict(report.counts), issues
 
     typed = summary()

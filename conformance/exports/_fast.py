@@ -37,7 +37,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from itertools import compress
+from functools import partial
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urldefrag, urljoin
@@ -48,6 +49,7 @@ from conformance.formats._check_characters import (
     CHECK_CHARACTERS,
     CHECK_EXPRESSIONS,
     CHECK_NAMESPACE,
+    CODE_WIDTH,
     WRONG_CHECK_CHARACTERS,
 )
 from conformance.formats._common import DURATION_REGEX
@@ -585,6 +587,104 @@ def _site_source(sites: dict[tuple[Step, ...], str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _column_source(path: tuple[Step, ...]) -> str:
+    """Python source of ``def gather(values)``: the strings at one site of a list of values,
+    and the index of the value each comes from (several, through arrays), reached as
+    :func:`_site_source` reaches them."""
+    lines = [
+        "def gather(values):",
+        "    found = []",
+        "    where = []",
+        "    for index, v0 in enumerate(values):",
+    ]
+    indent, var = "        ", 0
+    for step in path:
+        name, sub = f"v{var}", f"v{var + 1}"
+        if isinstance(step, str):
+            lines.append(f"{indent}if type({name}) is dict:")
+            lines.append(f"{indent}    {sub} = {name}.get({step!r})")
+            indent += "    "
+        elif isinstance(step, int):
+            lines.append(f"{indent}if type({name}) is list and len({name}) > {step}:")
+            lines.append(f"{indent}    {sub} = {name}[{step}]")
+            indent += "    "
+        else:
+            lines.append(f"{indent}if type({name}) is list:")
+            lines.append(f"{indent}    for {sub} in {name}[{step[0]}:]:")
+            indent += "        "
+        var += 1
+    lines.append(f"{indent}if type(v{var}) is str:")
+    lines.append(f"{indent}    found.append(v{var})")
+    lines.append(f"{indent}    where.append(index)")
+    lines.append("    return found, where")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class _SiteColumns:
+    """``sites_ok`` over a list of values at once: per site, its strings gathered from every
+    value, their check characters found wrong by arithmetic over all of them together
+    (``WRONG_CHECK_CHARACTERS``), instead of one generated test per value.
+
+    The values given are ones jsonschema-rs accepted, so each string at a site matched its
+    format's pattern: 18 ASCII characters. When that is not so (it never should be), the
+    values go one at a time through ``sites_ok``. A wrong answer could only refuse, never
+    accept: the batch forms count a row that is no code at all as wrong.
+    """
+
+    gathers: list[tuple[Callable[[list[Any]], tuple[list[str], list[int]]], str]]
+    one: Callable[[Any], bool]  # ``sites_ok``
+
+    def __call__(self, values: list[Any]) -> list[bool]:
+        ok = [True] * len(values)
+        for gather, fmt in self.gathers:
+            found, where = gather(values)
+            if not found:
+                continue
+            try:
+                data = "".join(found).encode("ascii")
+            except UnicodeEncodeError:
+                return list(map(self.one, values))
+            if len(data) != CODE_WIDTH * len(found):
+                return list(map(self.one, values))
+            for row in WRONG_CHECK_CHARACTERS[fmt](data):
+                ok[where[row]] = False
+        return ok
+
+
+def _member_column(
+    name: str, generic: Callable[[list[Any]], tuple[list[str], list[int]]], values: list[Any]
+) -> tuple[list[str], list[int]]:
+    """``gather`` of a site that is a member of the top value, in C-level loops.
+
+    The members that are not strings, or empty strings, are left out: a site's value in a
+    value jsonschema-rs accepted matched an 18-character pattern. A value that is not an
+    object, or a member neither a string nor falsy, takes the generic gather instead.
+    """
+    try:
+        column = list(map(dict.get, values, repeat(name)))
+    except TypeError:  # a value that is not an object
+        return generic(values)
+    found: list[Any] = list(compress(column, column))
+    if not all(map(str.__instancecheck__, found)):
+        return generic(values)
+    return found, list(compress(range(len(column)), column))
+
+
+def _site_columns(
+    sites: dict[tuple[Step, ...], str], sites_ok: Callable[[Any], bool]
+) -> _SiteColumns:
+    gathers = []
+    for path, fmt in sorted(sites.items(), key=repr):
+        namespace: dict[str, Any] = {}
+        exec(_column_source(path), namespace)  # noqa: S102 - generated from repr()'d names
+        gather = namespace["gather"]
+        if len(path) == 1 and isinstance(path[0], str):
+            gather = partial(_member_column, path[0], gather)
+        gathers.append((gather, fmt))
+    return _SiteColumns(gathers, sites_ok)
+
+
 def _site_namespace(sites: dict[tuple[Step, ...], str]) -> dict[str, Any]:
     namespace: dict[str, Any] = {"LIMIT": _CACHE_LIMIT, **CHECK_NAMESPACE}
     for index in range(len(sites)):
@@ -611,6 +711,15 @@ class FastValidator:
     # For a record ``is_valid`` refuses: the same schema with each subset pattern widened to
     # its format's exact check (None when every pattern is exact). ``sites_ok`` still applies.
     rescue: Callable[[Any], bool] | None = None
+    # ``sites_ok`` of each value of a list, the check characters a site at a time (None:
+    # ``sites_ok`` value by value)
+    sites_many: Callable[[list[Any]], list[bool]] | None = None
+
+    def sites_ok_each(self, values: list[Any]) -> list[bool]:
+        """``sites_ok`` of each of ``values`` (ones ``is_valid`` or ``rescue`` accepted)."""
+        if self.sites_many is not None:
+            return self.sites_many(values)
+        return list(map(self.sites_ok, values))
 
     def check(self, value: Any) -> bool:
         if self.is_valid(value):
@@ -811,11 +920,13 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
         namespace = _site_namespace(sites)
         exec(_site_source(sites), namespace)  # noqa: S102 - generated from repr()'d names
         sites_ok: Callable[[Any], bool] = namespace["sites_ok"]
+        sites_many: Callable[[list[Any]], list[bool]] | None = _site_columns(sites, sites_ok)
     else:
         sites_ok = _always
+        sites_many = None
     depth = _DepthBound(documents).of(root_uri, "", documents.data[root_uri])
     locator = _locator(documents, wording, limit) if wording is not None else None
-    return FastValidator(validator.is_valid, sites_ok, sites, depth, locator, rescue)
+    return FastValidator(validator.is_valid, sites_ok, sites, depth, locator, rescue, sites_many)
 
 
 def _validator(documents: dict[str, Any], root_uri: str, callbacks: set[str]) -> Any:

@@ -129,6 +129,9 @@ SUB_BLOCK = 128
 # Blocks read without the typed path after it took less than half of a block (values off its
 # subset patterns, say A-label hostnames): each line it refuses costs a parse more.
 TYPED_PAUSE = 8
+# Lines of a block taken through the typed path together: decoded, checked, compared and
+# keyed, then freed before the next ones are decoded.
+TYPED_CHUNK = 128
 DEFERRED_LINES = 256  # refused lines reported together (bounded by DEFERRED_BYTES too)
 DEFERRED_BYTES = 1024 * 1024
 _HEAD = 8192
@@ -649,9 +652,28 @@ def _jsonl_fast(
                 block.find(b"\\", 0, cut) < 0  # memchr; a 2-byte find is 80 times slower
                 or SURROGATE_ESCAPE.search(block, 0, cut) is None
             ):
-                counted = colons(block, 0, cut)
                 before = checker.taken["typed"]
-                records += _typed_block(lines, number, offset, sink, checker, keys, typed, counted)
+                if count <= TYPED_CHUNK:
+                    counted = colons(block, 0, cut)
+                    records += _typed_block(
+                        lines, number, offset, sink, checker, keys, typed, counted
+                    )
+                else:  # a chunk at a time: its records are freed before the next is decoded
+                    at = 0
+                    refused: list[int] = []
+                    for first in range(0, count, TYPED_CHUNK):
+                        chunk = lines[first : first + TYPED_CHUNK]
+                        size = sum(map(len, chunk)) + len(chunk)  # with the line endings
+                        counted = colons(block, at, at + size - 1)
+                        some: list[int] = []
+                        place = offset + at
+                        records += _typed_block(
+                            chunk, number + first, place, sink, checker, keys, typed, counted, some
+                        )
+                        refused.extend(first + index for index in some)
+                        at += size
+                    # the refused lines of every chunk together: a call per chunk costs more
+                    records += _typed_refused(lines, refused, number, offset, sink, checker, keys)
                 if (checker.taken["typed"] - before) * 2 < count:
                     typed_paused = TYPED_PAUSE
                 number += count
@@ -727,9 +749,12 @@ def _typed_block(
     keys: RecordKeys,
     typed: TypedRecords,
     counted: int,
+    refused_out: list[int] | None = None,
 ) -> int:
     """A block of lines through the typed path; the lines it refuses go through
-    :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order."""
+    :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order.
+    Given ``refused_out``, the indices of the refused lines are added to it instead, for
+    the caller to hand to :func:`_typed_refused` with those of other chunks."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
     checker.took("typed", records)
@@ -769,6 +794,24 @@ def _typed_block(
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
         keys.add_found(found)
+    if refused_out is not None:
+        refused_out.extend(refused)
+        return records
+    return records + _typed_refused(lines, refused, number, offset, sink, checker, keys)
+
+
+def _typed_refused(
+    lines: list[bytes],
+    refused: list[int],
+    number: int,
+    offset: int,
+    sink: Sink,
+    checker: _RecordChecker,
+    keys: RecordKeys,
+) -> int:
+    """The lines (``refused``, ascending indices into ``lines``) the typed path refused,
+    through :func:`_block_at_once` together (or the line-by-line path if not JSON)."""
+    records = 0
     starts: list[int] | None = None
     for first in range(0, len(refused), SUB_BLOCK):  # together, as blocks of their own
         some = refused[first : first + SUB_BLOCK]
@@ -1032,9 +1075,9 @@ class _RecordChecker:
         except UnicodeEncodeError:  # a lone surrogate (Python's json reads it): the exact path
             return list(map(self.fast_check, values))
         if False not in accepted:
-            return list(map(fast.sites_ok, values))
+            return fast.sites_ok_each(values)
         # The site code expects valid shapes; most blocks then pass it whole.
-        sites = list(map(fast.sites_ok, compress(values, accepted)))
+        sites = fast.sites_ok_each(list(compress(values, accepted)))
         if False in sites:
             passed = iter(sites)
             return [ok and next(passed) for ok in accepted]
