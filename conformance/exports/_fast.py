@@ -1001,16 +1001,29 @@ def format_batch_check(fmt: Any) -> Callable[[list[str]], set[str]]:
     def refused(values: list[str]) -> set[str]:
         fresh = list(set(values).difference(seen))
         good = list(compress(fresh, map(fullmatch, fresh))) if fullmatch is not None else []
-        if wrong_rows is not None and good:  # 18 ASCII characters each: the pattern says so
-            wrong = set(wrong_rows("".join(good).encode()))
-            if wrong:
-                good = [value for row, value in enumerate(good) if row not in wrong]
-        bad = set(fresh).difference(good)
-        if bad:
-            bad = {value for value in bad if not check(value)}
-        if len(seen) + len(fresh) <= _CACHE_LIMIT:
-            seen.update(fresh)
-            seen.difference_update(bad)
-        return bad
+        return settle_batch(fresh, good, wrong_rows, check, seen)
 
     return refused
+
+
+def settle_batch(
+    fresh: list[str],
+    good: list[str],
+    wrong_rows: Callable[[bytes], list[int]] | None,
+    check: Callable[[str], bool],
+    seen: set[str],
+) -> set[str]:
+    """The values of ``fresh`` the format refuses, given ``good``, those its pattern took:
+    their check characters a batch at once, then the format itself for what is left (it
+    may accept what its pattern does not); remembers the valid ones in ``seen``."""
+    if wrong_rows is not None and good:  # 18 ASCII characters each: the pattern says so
+        wrong = set(wrong_rows("".join(good).encode()))
+        if wrong:
+            good = [value for row, value in enumerate(good) if row not in wrong]
+    bad = set(fresh).difference(good)
+    if bad:
+        bad = {value for value in bad if not check(value)}
+    if len(seen) + len(fresh) <= _CACHE_LIMIT:
+        seen.update(fresh)
+        seen.difference_update(bad)
+    return bad

@@ -44,6 +44,7 @@ def batch_format_check(fmt: Any) -> Callable[[list[str]], set[str]]:
         cached_format_check,
         format_batch_check,
         format_patterns,
+        settle_batch,
     )
 
     pattern_text = format_patterns(_today_year()).get(fmt.name)
@@ -73,22 +74,9 @@ def batch_format_check(fmt: Any) -> Callable[[list[str]], set[str]]:
                 good = [value for index, value in enumerate(fresh) if index not in failing]
         except ValueError:  # a value Rust cannot hold: Python's re judges the batch
             return fallback(values)
-        if wrong_rows is not None and good:  # 18 ASCII characters each: the pattern says so
-            wrong = set(wrong_rows("".join(good).encode()))
-            if wrong:
-                good = [value for row, value in enumerate(good) if row not in wrong]
-        bad = set(fresh).difference(good)
-        if bad:
-            bad = {value for value in bad if not check(value)}
-        if len(seen) + len(fresh) <= _SEEN_LIMIT:
-            seen.update(fresh)
-            seen.difference_update(bad)
-        return bad
+        return settle_batch(fresh, good, wrong_rows, check, seen)
 
     return refused
-
-
-_SEEN_LIMIT = 4096  # values remembered as valid per format, as format_batch_check does
 
 
 def xpath_literal(text: str) -> str:
