@@ -260,7 +260,7 @@ class CsvColumnChecks:
     columns: list[tuple[int, _Column]]  # (cell index, its property's checks)
     required: list[int]  # cell indices of required properties
     empty: str
-    key: int | None  # cell index of the key
+    key: tuple[int, ...]  # cell indices of the key's fields, in key order (): no key
     # cell indices of number columns whose check gives a float the verdict it gives the
     # integer of the same value (type and bounds of magnitude at most 2^53 only)
     floats: frozenset[int] = frozenset()
@@ -304,15 +304,16 @@ class CsvColumnChecks:
                     values = [convert_cell(v, types) if v else v for v in values]
             if not _check_column(checks, values, where, bad, strings):
                 return set(range(len(rows))), cells
-        key_types = kinds.get(self.key) if self.key is not None else None
-        if key_types is not None and self.key is not None:
-            # keys as the records hold them (1 and "1" differ; big integers hash as floats)
-            key_cells = cells[self.key]
-            cells[self.key] = tuple(
-                convert_column(key_cells, key_types, self.key in self.floats)
-                if not holes[self.key]
-                else [convert_cell(v, key_types) if v else v for v in key_cells]
-            )
+        for key in self.key:
+            key_types = kinds.get(key)
+            if key_types is not None:
+                # keys as the records hold them (1 and "1" differ; big integers hash as floats)
+                key_cells = cells[key]
+                cells[key] = tuple(
+                    convert_column(key_cells, key_types, key in self.floats)
+                    if not holes[key]
+                    else [convert_cell(v, key_types) if v else v for v in key_cells]
+                )
         return bad, cells
 
     def _presence_failures(self, cells: list[tuple[str, ...]], count: int) -> set[int]:
@@ -329,24 +330,32 @@ class CsvColumnChecks:
             return set(range(count))
         return {row for row, held in enumerate(map(sum, zip(*holds, strict=True))) if held != 1}
 
-    def keys(self, cells: list[tuple[str, ...]]) -> Sequence[Any]:
-        """The key of every row that has one, as the record holds it."""
-        assert self.key is not None
-        found = cells[self.key]
-        if self.empty == "empty-string" or "" not in found:
+    def keys(self, cells: list[tuple[str, ...]]) -> list[Sequence[Any]]:
+        """The key of every row that has one, as the record holds it: one sequence of
+        values per key field (row by row, all as long)."""
+        assert self.key
+        found: list[Sequence[Any]] = [cells[index] for index in self.key]
+        holes = [any(cell == "" for cell in column) for column in found]
+        if self.empty == "empty-string" or not any(holes):
             return found
         # "" is the empty cell: a converted key may be 0, which is a key
         if self.empty == "null":
-            return [None if cell == "" else cell for cell in found]
-        return [cell for cell in found if cell != ""]
+            return [
+                [None if cell == "" else cell for cell in column] if hole else column
+                for column, hole in zip(found, holes, strict=True)
+            ]
+        # absent: a row lacking a key field has no key (its record is refused already)
+        kept = [all(cell != "" for cell in row) for row in zip(*found, strict=True)]
+        return [list(compress(column, kept)) for column in found]
 
 
 def build_csv_checks(
-    schema_path: Path, folder: Path, header: list[str], empty: str, key_field: str | None
+    schema_path: Path, folder: Path, header: list[str], empty: str, key: tuple[str, ...]
 ) -> CsvColumnChecks | None:
-    """Column checks for rows under ``header``, or None when they cannot be exact."""
+    """Column checks for rows under ``header``, or None when they cannot be exact;
+    ``key``: the key's fields (one or more; (): no key)."""
     return _translated(
-        lambda: _Translator(_Documents(schema_path, folder), key_field).csv(header, empty)
+        lambda: _Translator(_Documents(schema_path, folder), None).csv(header, empty, key)
     )
 
 
@@ -401,7 +410,7 @@ class _Translator:
             members = partial(_flat_members, len(hints), texts)
         return TypedRecords(decoder.decode, columns, gathers, key, key_optional, members)
 
-    def csv(self, header: list[str], empty: str) -> CsvColumnChecks:
+    def csv(self, header: list[str], empty: str, key_fields: tuple[str, ...]) -> CsvColumnChecks:
         uri, root = self.concrete(
             self.documents.root_uri, self.documents.data[self.documents.root_uri]
         )
@@ -427,9 +436,9 @@ class _Translator:
             columns.append((index, leaf, check_format))
         exact = _exact_formats(formats) or None
         checks = [(index, self.column(leaf, fmt, exact)) for index, leaf, fmt in columns]
-        key = header.index(self.key_field) if self.key_field in header else None
-        if self.key_field is not None and key is None:
+        if not set(key_fields) <= set(header):
             raise NoTypedPath("no column holds the key")
+        key = tuple(header.index(name) for name in key_fields)
         floats = frozenset(
             index
             for index, name in enumerate(header)
