@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import compress, repeat
 from typing import Any, BinaryIO, Literal, cast
 
+import orjson
 from lxml import etree
 
 from conformance.exports._encoding import (
@@ -482,10 +483,52 @@ _INTEGER_CELLS = re.compile(r"(?:-?(?:0|[1-9][0-9]*)\n)*")
 _NUMBER_CELLS = re.compile(r"(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\n)*")
 
 
+# JSON whitespace, and the first characters of JSON values other than numbers
+_NOT_NUMBERS = (" ", "\t", "\n", "\r", '"', "[", "{", "t", "f", "n")
+
+
+def _json_numbers(cells: Sequence[str], types: tuple[str, ...]) -> list[Any] | None:
+    """``convert_cell`` of every cell when each is one JSON number, parsed at once by
+    orjson; None when one may not be (the caller decides cell by cell).
+
+    A JSON number is exactly what ``_NUMBER`` matches (``_INTEGER`` when it has no fraction
+    and no exponent, and then orjson gives an int); orjson parses floats as ``float()``
+    does, and gives an int up to 64 bits, a float beyond (a sum of magnitudes beyond 2^63
+    leaves the column to the caller), so each value is the one convert_cell gives.
+    """
+    number = "number" in types
+    if not number and "integer" not in types:
+        return None
+    text = ",".join(cells)
+    if len(text) >= _DIGIT_LIMIT and max(map(len, cells)) >= _DIGIT_LIMIT:
+        return None
+    for char in _NOT_NUMBERS:  # each cell holds one number or nothing orjson reads
+        if char in text:
+            return None
+    integers = "." not in text and "e" not in text and "E" not in text
+    if not number and not integers:
+        return None  # a fraction or an exponent: text to an integer-only column
+    try:
+        values: list[Any] = orjson.loads("[" + text + "]")
+    except orjson.JSONDecodeError:
+        return None
+    if len(values) != len(cells):
+        return None  # a cell holding a comma
+    # an integer orjson reads as a float (beyond 64 bits): the caller's (a float among
+    # integers makes their sum a float; among floats, a magnitude of 2^63 or more)
+    if integers:
+        return values if type(sum(values)) is int else None
+    return values if min(values) > -(2**63) and max(values) < 2**63 else None
+
+
 def convert_column(cells: Sequence[str], types: tuple[str, ...], floats: bool) -> list[Any]:
     """``convert_cell`` of every cell of a column (none empty), in C-level loops when the
     column is all integers (or, given ``floats``, all plain decimals; ``floats``: the
     caller's check gives a float the verdict it gives the integer of the same value)."""
+    if cells:
+        exact = _json_numbers(cells, types)
+        if exact is not None:
+            return exact
     if cells and max(map(len, cells)) < _DIGIT_LIMIT:
         text = "\n".join(cells) + "\n"
         if ("integer" in types or "number" in types) and _INTEGER_CELLS.fullmatch(text):
