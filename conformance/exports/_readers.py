@@ -487,17 +487,28 @@ _NUMBER_CELLS = re.compile(r"(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\n)*")
 _NOT_NUMBERS = (" ", "\t", "\n", "\r", '"', "[", "{", "t", "f", "n")
 
 
-def _json_numbers(cells: Sequence[str], types: tuple[str, ...]) -> list[Any] | None:
-    """``convert_cell`` of every cell when each is one JSON number, parsed at once by
-    orjson; None when one may not be (the caller decides cell by cell).
+@dataclass(frozen=True)
+class Numbers:
+    """A column's cells as numbers (see :func:`json_numbers`), with their least and
+    greatest (strictly within 2^63 in magnitude); ``integers``: every value is an int."""
+
+    values: list[Any]
+    integers: bool
+    low: float
+    high: float
+
+
+def json_numbers(cells: Sequence[str], types: tuple[str, ...]) -> Numbers | None:
+    """``convert_cell`` of every cell (none empty) when each is one JSON number, parsed at
+    once by orjson; None when one may not be (the caller decides cell by cell).
 
     A JSON number is exactly what ``_NUMBER`` matches (``_INTEGER`` when it has no fraction
     and no exponent, and then orjson gives an int); orjson parses floats as ``float()``
-    does, and gives an int up to 64 bits, a float beyond (a sum of magnitudes beyond 2^63
+    does, and gives an int up to 64 bits, a float beyond (a magnitude of 2^63 or more
     leaves the column to the caller), so each value is the one convert_cell gives.
     """
     number = "number" in types
-    if not number and "integer" not in types:
+    if not cells or (not number and "integer" not in types):
         return None
     text = ",".join(cells)
     if len(text) >= _DIGIT_LIMIT and max(map(len, cells)) >= _DIGIT_LIMIT:
@@ -514,21 +525,23 @@ def _json_numbers(cells: Sequence[str], types: tuple[str, ...]) -> list[Any] | N
         return None
     if len(values) != len(cells):
         return None  # a cell holding a comma
-    # an integer orjson reads as a float (beyond 64 bits): the caller's (a float among
-    # integers makes their sum a float; among floats, a magnitude of 2^63 or more)
-    if integers:
-        return values if type(sum(values)) is int else None
-    return values if min(values) > -(2**63) and max(values) < 2**63 else None
+    low, high = min(values), max(values)
+    if not (low > -(2**63) and high < 2**63):
+        return None  # maybe an integer orjson reads as a float (beyond 64 bits)
+    return Numbers(values, integers, low, high)
 
 
-def convert_column(cells: Sequence[str], types: tuple[str, ...], floats: bool) -> list[Any]:
+def convert_column(
+    cells: Sequence[str], types: tuple[str, ...], floats: bool, tried: bool = False
+) -> list[Any]:
     """``convert_cell`` of every cell of a column (none empty), in C-level loops when the
-    column is all integers (or, given ``floats``, all plain decimals; ``floats``: the
-    caller's check gives a float the verdict it gives the integer of the same value)."""
-    if cells:
-        exact = _json_numbers(cells, types)
+    column is all numbers (:func:`json_numbers`, unless ``tried`` already) or all integers
+    (or, given ``floats``, all plain decimals; ``floats``: the caller's check gives a float
+    the verdict it gives the integer of the same value)."""
+    if not tried:
+        exact = json_numbers(cells, types)
         if exact is not None:
-            return exact
+            return exact.values
     if cells and max(map(len, cells)) < _DIGIT_LIMIT:
         text = "\n".join(cells) + "\n"
         if ("integer" in types or "number" in types) and _INTEGER_CELLS.fullmatch(text):

@@ -43,7 +43,7 @@ from conformance.exports._fast import (
     _today_year,
     format_patterns,
 )
-from conformance.exports._readers import convert_cell, convert_column
+from conformance.exports._readers import Numbers, convert_cell, convert_column, json_numbers
 from conformance.formats._check_characters import (
     CHECK_CHARACTERS,
     CODE_WIDTH,
@@ -121,6 +121,9 @@ class _Column:
     # the rows (of 18 bytes each, joined) whose check character is wrong
     wrong_check: Callable[[bytes], list[int]] | None
     strings_only: bool  # the leaf admits strings alone (no null beside them)
+    # a number leaf of type and bounds only: whether numbers read at once all satisfy it
+    # (False: the validator decides, and names the values it refuses)
+    within: Callable[[Numbers], bool] | None = None
 
 
 @dataclass
@@ -299,7 +302,13 @@ class CsvColumnChecks:
             if types is not None:  # converted as the reader converts the record's cells
                 strings = False
                 if values is column or where is not None:
-                    values = convert_column(values, types, index in self.floats)
+                    numbers = json_numbers(values, types)
+                    if numbers is None:
+                        values = convert_column(values, types, index in self.floats, True)
+                    elif checks.within is not None and checks.within(numbers):
+                        continue  # every value satisfies the leaf
+                    else:
+                        values = numbers.values
                 else:
                     values = [convert_cell(v, types) if v else v for v in values]
             if not _check_column(checks, values, where, bad, strings):
@@ -335,7 +344,7 @@ class CsvColumnChecks:
         values per key field (row by row, all as long)."""
         assert self.key
         found: list[Sequence[Any]] = [cells[index] for index in self.key]
-        holes = [any(cell == "" for cell in column) for column in found]
+        holes = ["" in column for column in found]  # == "": a converted 0 is no hole
         if self.empty == "empty-string" or not any(holes):
             return found
         # "" is the empty cell: a converted key may be 0, which is a key
@@ -347,6 +356,38 @@ class CsvColumnChecks:
         # absent: a row lacking a key field has no key (its record is refused already)
         kept = [all(cell != "" for cell in row) for row in zip(*found, strict=True)]
         return [list(compress(column, kept)) for column in found]
+
+
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_EXACT = 2**53  # integers and floats of at most this magnitude compare exactly anywhere
+
+
+def _within(leaf: dict[str, Any]) -> Callable[[Numbers], bool] | None:
+    """For a leaf of ``type`` integer or number and bounds alone: whether numbers read at
+    once (:func:`json_numbers`: ints and floats, no bool) all satisfy it, from their least
+    and greatest; None for any other leaf."""
+    kind = leaf.get("type")
+    if kind not in ("integer", "number") or set(leaf) - _ANNOTATIONS - {"type", *_BOUNDS}:
+        return None
+    bounds = [leaf.get(name) for name in _BOUNDS]
+    if any(b is not None and (type(b) not in (int, float) or not abs(b) <= _EXACT) for b in bounds):
+        return None
+    minimum, maximum, above, below = bounds
+    integer = kind == "integer"
+
+    def within(numbers: Numbers) -> bool:
+        low, high = numbers.low, numbers.high
+        return (
+            (numbers.integers or not integer)
+            and low >= -_EXACT
+            and high <= _EXACT
+            and (minimum is None or low >= minimum)
+            and (maximum is None or high <= maximum)
+            and (above is None or low > above)
+            and (below is None or high < below)
+        )
+
+    return within
 
 
 def build_csv_checks(
@@ -474,7 +515,7 @@ class _Translator:
             offline=True,
         )
         check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
-        return _Column(validator, check, leaf.get("type") == "string")
+        return _Column(validator, check, leaf.get("type") == "string", _within(leaf))
 
     # ------------------------------------------------------------ schema to types
 
