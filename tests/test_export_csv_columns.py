@@ -5,6 +5,7 @@ gives cell by cell, and a cell that is a signed number marks no formula candidat
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,51 @@ def test_signed_numbers_and_odd_cells_agree_on_every_path(
         assert report.paths["csv-blocks"] > 0, report.paths
         assert report.paths["columns"] > 0, report.paths
         assert _summary(report) == exact, size
+
+
+_BOUNDED = {
+    "id": {"type": "string"},
+    "share": {"type": "integer", "minimum": 0, "maximum": 100, "title": "份额"},
+    "rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+    "level": {"type": "integer", "exclusiveMinimum": -5, "exclusiveMaximum": 5},
+    "total": {"type": "number", "minimum": -2.5, "maximum": 2**60},  # beyond 2^53: no shortcut
+    "whole": {"type": "integer"},
+}
+
+
+def _bounded_row(n: int) -> tuple[str, bool]:
+    """Row ``n`` and whether it is valid."""
+    share = [0, 100, 50, 101, -1][n // 130 % 5] if n % 130 == 0 else n % 101
+    rate = ["0", "1", "0.5", "1e-300", "0.9999999999999999"][n // 129 % 5]
+    rate = rate if n % 129 == 0 else "0.25"
+    level = [4, -4, 5, -5, 0][n // 131 % 5] if n % 131 == 0 else n % 5
+    total: Any = ["-2.5", "-2.6", str(2**60), str(2**60 + 1), "1e18"][n // 127 % 5]
+    total = total if n % 127 == 0 else n
+    whole: Any = ["2.0", "2.5", "-0", "1e2", str(2**63)][n // 133 % 5] if n % 133 == 0 else -n
+    valid = (
+        0 <= share <= 100
+        and 0 < Decimal(rate) < 1
+        and -5 < level < 5
+        and Decimal("-2.5") <= Decimal(str(total)) <= 2**60
+        and str(whole).lstrip("-").isdigit()  # "2.0" is text to an integer column
+    )
+    return f"R{n:05d},{share},{rate},{level},{total},{whole}", valid
+
+
+def test_number_columns_checked_by_their_bounds_agree_with_the_validator(tmp_path: Path) -> None:
+    """A number column read at once is found valid from its least and greatest only when
+    every value satisfies the leaf: bounds met exactly, exclusive bounds, an integer leaf
+    given fractions, magnitudes beyond 2^53 all report what the exact path reports."""
+    spec = _spec(tmp_path, _BOUNDED, "utf-8")
+    rows = [_bounded_row(n) for n in range(1, 3001)]
+    lines = ["id,share,rate,level,total,whole", *(row for row, _ in rows)]
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    report = validate_export(spec, path)
+    assert report.paths["columns"] > 2000, report.paths
+    assert _summary(report) == exact
+    refused = {issue[3] for issue in exact[2] if issue[0] == RECORDS}
+    expected = {n for n, (_, valid) in enumerate(rows, start=1) if not valid}
+    assert len(expected) > 20
+    assert refused == expected, sorted(refused ^ expected)
