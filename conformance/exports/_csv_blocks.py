@@ -10,7 +10,7 @@ own rules (:meth:`CsvReading.row`) in file order, so every report is the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
 
@@ -22,6 +22,7 @@ from conformance.exports._readers import (
     CsvLayout,
     CsvReading,
     CsvRows,
+    FlatRows,
     Record,
     _CsvColumns,
     csv_items,
@@ -136,15 +137,16 @@ def _rows(
     while position < len(lines):
         stop = min(position + window - reading.row_number % window, len(lines))
         chunk = lines[position:stop]
-        rows = list(map(str.split, chunk, repeat(delimiter)))
         plain = (
             "" not in chunk
-            and list(map(len, rows)).count(width) == len(rows)
+            and list(map(str.count, chunk, repeat(delimiter))).count(width - 1) == len(chunk)
             and (not formulas or formulas.isdisjoint(range(position, stop)))
         )
-        if plain:
-            yield _plain(rows, first + position + 1, reading, columns)
+        if plain:  # every line holds width cells: split at once, row after row
+            flat = FlatRows(delimiter.join(chunk).split(delimiter), width)
+            yield _plain(flat, first + position + 1, reading, columns)
         else:
+            rows = list(map(str.split, chunk, repeat(delimiter)))
             yield from _mixed(chunk, rows, position, first, formulas, reading, columns)
         position = stop
 
@@ -185,7 +187,9 @@ def _mixed(
         yield _plain(rows[run:], first + position + run + 1, reading, columns)
 
 
-def _plain(rows: list[list[str]], line: int, reading: CsvReading, columns: _CsvColumns) -> CsvRows:
+def _plain(
+    rows: Sequence[list[str]], line: int, reading: CsvReading, columns: _CsvColumns
+) -> CsvRows:
     """Records of rows with one cell per column, built as :func:`_csv_record` builds them."""
     reading.flush_blanks()  # blank lines before these rows are reported now, as in order
     header = columns.header

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from typing import Any, BinaryIO, Literal, cast
+from typing import Any, BinaryIO, Literal, cast, overload
 
 import orjson
 from lxml import etree
@@ -789,6 +789,46 @@ def _too_long(text: str) -> bool:
     return len(text.encode("utf-8", "replace")) > RECORD_LIMIT
 
 
+class FlatRows(Sequence[list[str]]):
+    """Rows of ``width`` cells each, held as one flat list of cells (row after row): a
+    clean block's lines split at once; its columns are slices, not a transposition."""
+
+    __slots__ = ("flat", "width")
+
+    def __init__(self, flat: list[str], width: int) -> None:
+        self.flat = flat
+        self.width = width
+
+    def __len__(self) -> int:
+        return len(self.flat) // self.width
+
+    @overload
+    def __getitem__(self, index: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[list[str]]: ...
+    def __getitem__(self, index: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        start = (index % len(self)) * self.width
+        return self.flat[start : start + self.width]
+
+    def __iter__(self) -> Iterator[list[str]]:
+        flat, width = self.flat, self.width
+        return (flat[start : start + width] for start in range(0, len(flat), width))
+
+    def columns(self) -> list[list[str]]:
+        return [self.flat[index :: self.width] for index in range(self.width)]
+
+
+def columns_of(rows: Sequence[Sequence[str]]) -> list[Sequence[str]]:
+    """The cells of ``rows`` (each as long) a column at a time."""
+    if isinstance(rows, FlatRows):
+        return list(rows.columns())
+    return list(zip(*rows, strict=True))
+
+
 @dataclass(slots=True)
 class CsvRows:
     """Consecutive CSV records read at once: ``values[i]`` is on line ``line + i``, row
@@ -799,7 +839,7 @@ class CsvRows:
     row: int
     # The rows' cells when ``values`` is not built yet (string columns only): the checker
     # may check the cells a column at a time and build only the records it must word.
-    cells: list[list[str]] | None = None
+    cells: Sequence[list[str]] | None = None
     header: list[str] | None = None
     empty: str = "absent"
     # (index, name, types) of the columns whose non-empty cells are converted (numbers,

@@ -43,7 +43,13 @@ from conformance.exports._fast import (
     _today_year,
     format_patterns,
 )
-from conformance.exports._readers import Numbers, convert_cell, convert_column, json_numbers
+from conformance.exports._readers import (
+    Numbers,
+    columns_of,
+    convert_cell,
+    convert_column,
+    json_numbers,
+)
 from conformance.formats._check_characters import (
     CHECK_CHARACTERS,
     CODE_WIDTH,
@@ -272,11 +278,11 @@ class CsvColumnChecks:
     presence: list[list[int] | None] = field(default_factory=list)
 
     def refused(
-        self, rows: list[list[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
-    ) -> tuple[set[int], list[tuple[str, ...]]]:
+        self, rows: Sequence[Sequence[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
+    ) -> tuple[set[int], list[Sequence[Any]]]:
         """Indices of the rows whose record is (or may be) invalid, and the columns.
         ``typed``: the (index, name, types) of the columns the reader converts."""
-        cells = list(zip(*rows, strict=True))
+        cells: list[Sequence[Any]] = columns_of(rows)
         kinds = {index: types for index, _, types in typed}
         bad = self._presence_failures(cells, len(rows)) if self.presence else set()
         holes = ["" in column for column in cells]
@@ -325,7 +331,7 @@ class CsvColumnChecks:
                 )
         return bad, cells
 
-    def _presence_failures(self, cells: list[tuple[str, ...]], count: int) -> set[int]:
+    def _presence_failures(self, cells: list[Sequence[Any]], count: int) -> set[int]:
         """The rows whose record does not hold exactly one branch of the oneOf."""
         holds: list[Any] = []
         for branch in self.presence:
@@ -339,7 +345,7 @@ class CsvColumnChecks:
             return set(range(count))
         return {row for row, held in enumerate(map(sum, zip(*holds, strict=True))) if held != 1}
 
-    def keys(self, cells: list[tuple[str, ...]]) -> list[Sequence[Any]]:
+    def keys(self, cells: list[Sequence[Any]]) -> list[Sequence[Any]]:
         """The key of every row that has one, as the record holds it: one sequence of
         values per key field (row by row, all as long)."""
         assert self.key
