@@ -103,8 +103,9 @@ def _norm_scalar(value: Any) -> Any:
 def _normed_column(column: Sequence[Any]) -> Sequence[Any]:
     """A column of key values, its integers beyond 64 bits as :func:`_norm_scalar` makes
     them (the column itself when it has none)."""
-    if int in set(map(type, column)):
-        ints = [value for value in column if type(value) is int]
+    kinds = set(map(type, column))
+    if int in kinds:
+        ints = column if len(kinds) == 1 else [value for value in column if type(value) is int]
         if min(ints) < _INT64[0] or max(ints) >= _INT64[1]:
             return list(map(_norm_scalar, column))
     return column
