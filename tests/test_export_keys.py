@@ -20,7 +20,14 @@ from conformance.exports import (
     apply_rules,
     validate_export,
 )
-from conformance.exports._keys import KeyHashes, hash_keys, key_hash, key_token, single_hash
+from conformance.exports._keys import (
+    KeyHashes,
+    hash_key_rows,
+    hash_keys,
+    key_hash,
+    key_token,
+    single_hash,
+)
 from conformance.exports._rules import Reference
 from conformance.standards.model import CsvOptions, ExportFormat, ExportSpec, Text
 
@@ -56,7 +63,14 @@ _XSD = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _spec(folder: Path, name: str, fmt: ExportFormat, schema: dict[str, Any]) -> ExportSpec:
+def _spec(
+    folder: Path,
+    name: str,
+    fmt: ExportFormat,
+    schema: dict[str, Any],
+    key: tuple[str, ...] = ("code",),
+    empty: str = "absent",
+) -> ExportSpec:
     folder.mkdir(parents=True, exist_ok=True)
     if fmt == "xml":
         schema_path = folder / f"{name}.xsd"
@@ -70,9 +84,9 @@ def _spec(folder: Path, name: str, fmt: ExportFormat, schema: dict[str, Any]) ->
         format=fmt,
         schema_path=schema_path,
         clauses=("KEY-001",),
-        key=("code",),
+        key=key,
         record_element="Item" if fmt == "xml" else None,
-        csv=CsvOptions(empty="absent"),
+        csv=CsvOptions(empty=empty),  # type: ignore[arg-type]
     )
 
 
@@ -252,3 +266,135 @@ def test_a_zero_key_is_a_key_on_every_csv_path(tmp_path: Path, paths: str) -> No
     count, values = _duplicates(report)
     assert count == 100
     assert "code=0" in values
+
+
+# ---------------------------------------------------------------- keys of several fields
+
+PAIR = ("code", "ref")
+
+
+def _placed(report: ExportReport) -> list[tuple[str, str, int | None, int | None]]:
+    """The duplicates reported, with their wording (both places) and location."""
+    return [
+        (str(i.value), i.message, i.line, i.row) for i in report.issues if i.check == UNIQUE_KEYS
+    ]
+
+
+def _pair_records(count: int) -> list[dict[str, Any]]:
+    records = [{"code": f"C{i // 3:04d}", "ref": f"R{i % 3}"} for i in range(count)]
+    records[40] = dict(records[3])  # a duplicate pair early
+    records[count - 1] = dict(records[200])  # one in the last window
+    records[count - 2] = dict(records[200])  # seen three times
+    records[60] = {"code": records[6]["code"], "ref": "R9"}  # one field alike: no duplicate
+    records[70] = {"code": "R0", "ref": "C0000"}  # the fields swapped: no duplicate
+    return records
+
+
+@pytest.mark.parametrize("paths", PATHS)
+def test_multi_field_keys_agree_across_formats_and_paths(tmp_path: Path, paths: str) -> None:
+    """A key of two fields finds the same duplicates (values, both places) in every format
+    and on every path; the CSV column path hashes it a column-tuple at a time."""
+    records = _pair_records(600)
+    found = {}
+    for fmt in FORMATS:
+        spec = _spec(tmp_path / fmt, "items", fmt, _STRING_SCHEMA, key=PAIR)
+        path = _write(tmp_path / f"items.{fmt}", fmt, records)
+        report = _validate(spec, path, paths)
+        assert report.records == len(records), (fmt, report.issues[:3])
+        if paths == "all" and fmt == "csv":  # the columns took the rows, keys and all
+            assert report.paths.get("columns", 0) >= len(records) - 3, report.paths
+        exact = _validate(spec, path, "exact")
+        assert _placed(report) == _placed(exact), fmt
+        found[fmt] = _duplicates(report)
+    assert found["jsonl"][0] == 3
+    assert "code='C0001', ref='R0'" in found["jsonl"][1]
+    assert all(value == found["jsonl"] for value in found.values()), found
+
+
+def _number_pair_records(count: int) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = [{"code": i, "ref": i % 7} for i in range(count)]
+    records[10] = {"code": BIG, "ref": 1}
+    records[20] = {"code": BIG + 1, "ref": 1}  # the same key as orjson reads it
+    records[30] = {"code": BIG + 1, "ref": 2}  # another ref: no duplicate
+    records[40] = {"code": 0, "ref": 0}  # 0 twice (falsy, but a key)
+    records[50] = {"code": 3, "ref": 5}  # (3, 5) against (5, 3): no duplicate
+    records[51] = {"code": 5, "ref": 3}
+    records[count - 1] = {"code": -(2**63) - 1, "ref": 4}
+    records[count - 2] = {"code": -(2**63) - 1, "ref": 4}
+    return records
+
+
+@pytest.mark.parametrize("paths", PATHS)
+def test_multi_field_number_keys_agree_across_formats_and_paths(tmp_path: Path, paths: str) -> None:
+    """Number fields of a key are compared as the records hold them, big integers as the
+    float orjson reads, whichever reader and path read them."""
+    records = _number_pair_records(400)
+    found = {}
+    for fmt in ("jsonl", "json", "csv"):
+        spec = _spec(tmp_path / fmt, "items", fmt, _INTEGER_SCHEMA, key=PAIR)
+        path = _write(tmp_path / f"items.{fmt}", fmt, records)
+        report = _validate(spec, path, paths)
+        assert report.records == len(records), (fmt, report.issues[:3])
+        if paths == "all" and fmt == "csv":
+            assert report.paths.get("columns", 0) >= len(records) - 3, report.paths
+        assert _placed(report) == _placed(_validate(spec, path, "exact")), fmt
+        found[fmt] = _duplicates(report)
+    # the counts agree (a big integer is shown as its reader read it: orjson a float)
+    assert {fmt: count for fmt, (count, _) in found.items()} == dict.fromkeys(found, 3), found
+    assert all("code=0, ref=0" in values for _, values in found.values()), found
+
+
+_LOOSE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["code", "ref"],
+    "properties": {"code": {"type": "string"}, "ref": {"type": ["integer", "string"]}},
+    "additionalProperties": False,
+}
+
+
+@pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
+def test_csv_multi_field_keys_with_empty_cells_agree_on_both_paths(
+    tmp_path: Path, empty: str
+) -> None:
+    """Empty key cells (absent, null or "" as the CSV options say), a number field that is
+    an integer in some rows and text in others ("01" is not 1): the column path reports
+    exactly what the exact path reports."""
+    rows = [{"code": f"C{i % 150}", "ref": i // 150} for i in range(450)]
+    rows[5] = {"code": "", "ref": 1}
+    rows[6] = {"code": "", "ref": 1}  # the same empty code twice
+    rows[7] = {"code": "C7", "ref": ""}
+    rows[8] = {"code": "C7", "ref": ""}
+    rows[9] = {"code": "C1", "ref": "01"}  # text, not the integer 1 of row 151
+    rows[10] = {"code": "C1", "ref": "01"}
+    rows[11] = {"code": "C2", "ref": str(BIG + 1)}
+    rows[12] = {"code": "C2", "ref": str(BIG)}  # as orjson reads it: the same key
+    spec = _spec(tmp_path / empty, "items", "csv", _LOOSE_SCHEMA, key=PAIR, empty=empty)
+    path = _write(tmp_path / "items.csv", "csv", rows)
+    fast = _validate(spec, path, "all")
+    exact = _validate(spec, path, "exact")
+    assert fast.paths.get("columns", 0) > 0, fast.paths
+    assert _placed(fast) == _placed(exact)
+    count, values = _duplicates(exact)
+    assert "code='C1', ref='01'" in values
+    assert "code='C1', ref=1" not in values  # row 151's key is seen once
+    keyed_empty = {"absent": 0, "null": 2, "empty-string": 2}[empty]
+    assert count == 2 + keyed_empty, values
+
+
+def test_multi_field_hashes_come_from_one_place() -> None:
+    """A key of several fields hashes as the tuple of its values (big integers as orjson
+    reads them), a column-tuple at a time or a record at a time alike; the token tells
+    apart what only collides (1, 1.0, True and "1")."""
+    columns: list[list[Any]] = [["a", "a", "a", "a", "a"], [1, BIG + 1, 1.0, True, "1"]]
+    assert hash_key_rows(columns) == [key_hash(list(row)) for row in zip(*columns, strict=True)]
+    assert key_hash(["a", BIG + 1]) == key_hash(["a", float(BIG)])
+    assert key_token(["a", BIG + 1]) == key_token(["a", float(BIG)])
+    assert key_hash(["a", 1]) == key_hash(["a", 1.0]) == key_hash(["a", True])
+    tokens = {key_token(["a", value]) for value in (1, 1.0, True, "1")}
+    assert len(tokens) == 4
+    assert key_token(["a", "b"]) != key_token(["b", "a"])
+    assert key_hash(["a", [1]]) == hash(key_token(["a", [1]]))  # unhashable: its token
+    with pytest.raises(TypeError):
+        hash_key_rows([["a"], [[1]]])
+    assert hash_key_rows([["a", "b"]]) == [single_hash("a"), single_hash("b")]

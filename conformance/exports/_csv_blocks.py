@@ -9,7 +9,8 @@ own rules (:meth:`CsvReading.row`) in file order, so every report is the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
 
@@ -21,6 +22,7 @@ from conformance.exports._readers import (
     CsvLayout,
     CsvReading,
     CsvRows,
+    FlatRows,
     Record,
     _CsvColumns,
     csv_items,
@@ -38,8 +40,21 @@ def csv_blocks(
     delimiter = layout.delimiter
     if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n\x00':
         return csv_items(lines, sink, endings, layout)
-    take = partial(_take, lines, endings, window, _marking(delimiter))
+    take = partial(_take, lines, endings, window, _marking(delimiter), _signed_cell(delimiter))
     return csv_items(lines, sink, endings, layout, take)
+
+
+def _signed_cell(delimiter: str) -> Callable[[bytes, int], object]:
+    """``match(raw, at)``: whether the cell starting at byte ``at`` is a sign alone or a
+    signed number (``_SIGNED_NUMBER``), which :func:`_formula_cells` passes; its end is the
+    delimiter, a line ending (CRLF in a clean block that has CR) or the block's end.
+
+    Exact on the bytes: a sign, digit, point, e/E, CR or LF byte is itself in UTF-8 and in
+    GB 18030 (a trail byte in the digits follows a lead byte, never one of these).
+    """
+    end = rb"(?=" + re.escape(delimiter.encode("ascii")) + rb"|\r?\n|\Z)"
+    number = rb"(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)?"
+    return re.compile(rb"[+-]" + number + end).match
 
 
 def _marking(delimiter: str) -> bytes:
@@ -58,7 +73,12 @@ def _marking(delimiter: str) -> bytes:
 
 
 def _take(
-    source: CsvBlockLines, endings: Endings, window: int, marking: bytes, reading: CsvReading
+    source: CsvBlockLines,
+    endings: Endings,
+    window: int,
+    marking: bytes,
+    signed: Callable[[bytes, int], object],
+    reading: CsvReading,
 ) -> Iterator[Record | CsvRows]:
     header = reading.header
     assert header is not None
@@ -68,21 +88,31 @@ def _take(
     while (start := source.take()) is not None:
         lines = source.pending
         endings.add_many(source.suffix, len(lines) - start, source.first + start + 1)
-        formulas = _formula_lines(source.raw, marking, start)
+        formulas = _formula_lines(source.raw, marking, start, signed)
         yield from _rows(lines, start, source.first, formulas, reading, columns, window)
 
 
-def _formula_lines(raw: bytes, marking: bytes, start: int) -> set[int]:
-    """Indexes (from ``start``) of the lines holding a cell that starts like a formula."""
+def _formula_lines(
+    raw: bytes,
+    marking: bytes,
+    start: int,
+    signed: Callable[[bytes, int], object] | None = None,
+) -> set[int]:
+    """Indexes (from ``start``) of the lines holding a cell that starts like a formula;
+    given ``signed`` (:func:`_signed_cell`), not counting a sign alone or a signed number
+    (a column of negative numbers marks no line)."""
     marked = raw.translate(marking)
     found = {0} if marked[:1] == b"\x00" and start == 0 else set()
+    if found and signed is not None and signed(raw, 0):
+        found = set()
     line = previous = 0
     at = marked.find(b"\x01\x00")
     while at >= 0:  # counted on from the previous mark: linear however many there are
-        line += raw.count(b"\n", previous, at + 1)
-        previous = at + 1
-        if line >= start:
-            found.add(line)
+        if signed is None or not signed(raw, at + 1):
+            line += raw.count(b"\n", previous, at + 1)
+            previous = at + 1
+            if line >= start:
+                found.add(line)
         at = marked.find(b"\x01\x00", at + 2)
     return found
 
@@ -107,15 +137,16 @@ def _rows(
     while position < len(lines):
         stop = min(position + window - reading.row_number % window, len(lines))
         chunk = lines[position:stop]
-        rows = list(map(str.split, chunk, repeat(delimiter)))
         plain = (
             "" not in chunk
-            and list(map(len, rows)).count(width) == len(rows)
+            and list(map(str.count, chunk, repeat(delimiter))).count(width - 1) == len(chunk)
             and (not formulas or formulas.isdisjoint(range(position, stop)))
         )
-        if plain:
-            yield _plain(rows, first + position + 1, reading, columns)
+        if plain:  # every line holds width cells: split at once, row after row
+            flat = FlatRows(delimiter.join(chunk).split(delimiter), width)
+            yield _plain(flat, first + position + 1, reading, columns)
         else:
+            rows = list(map(str.split, chunk, repeat(delimiter)))
             yield from _mixed(chunk, rows, position, first, formulas, reading, columns)
         position = stop
 
@@ -156,7 +187,9 @@ def _mixed(
         yield _plain(rows[run:], first + position + run + 1, reading, columns)
 
 
-def _plain(rows: list[list[str]], line: int, reading: CsvReading, columns: _CsvColumns) -> CsvRows:
+def _plain(
+    rows: Sequence[list[str]], line: int, reading: CsvReading, columns: _CsvColumns
+) -> CsvRows:
     """Records of rows with one cell per column, built as :func:`_csv_record` builds them."""
     reading.flush_blanks()  # blank lines before these rows are reported now, as in order
     header = columns.header

@@ -6,9 +6,11 @@ the *candidate* hashes; only when there are some is the file read a second time
 (:class:`KeyCollector`), keeping the exact key text of candidate records, so duplicates are
 reported with both places and their values, and a hash collision is never reported.
 
-The hash is Python's ``hash()`` of a token (the value itself for a single string key, its
-canonical JSON otherwise). It is salted per process: every process that hashes one file's
-records must share ``PYTHONHASHSEED`` (the parallel runner arranges that).
+The hash is Python's ``hash()`` of the value for a single hashable key, of the tuple of the
+values for a key of several hashable fields (so a column path hashes a column-tuple at a
+time: :func:`hash_key_rows`), and of the key's canonical JSON token otherwise. It is
+salted per process: every process that hashes one file's records must share
+``PYTHONHASHSEED`` (the parallel runner arranges that).
 
 This module is the one place where keys are taken from records, normalised, hashed and
 compared: every reader and validation path (JSON Lines blocks, typed records, CSV columns,
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -73,7 +75,8 @@ def hash_keys(values: Iterable[Any]) -> list[int]:
 
 
 def key_hash(values: list[Any]) -> int:
-    """The hash that names candidates: of the value itself when a single one is hashable.
+    """The hash that names candidates: of the value itself when a single one is hashable,
+    of the tuple of the values (big integers as orjson reads them) when several are.
 
     Equal keys always hash alike (1, 1.0 and True too: the exact tokens tell them apart).
     """
@@ -82,7 +85,40 @@ def key_hash(values: list[Any]) -> int:
             return single_hash(values[0])
         except TypeError:
             pass
+    else:
+        try:
+            return hash(tuple(map(_norm_scalar, values)))
+        except TypeError:  # a list or an object among the values
+            pass
     return hash(key_token(values))
+
+
+def _norm_scalar(value: Any) -> Any:
+    """A key value as :func:`_norm` makes it when it is hashable (a big integer as a float)."""
+    if type(value) is int and not _INT64[0] <= value < _INT64[1]:
+        return _norm(value)
+    return value
+
+
+def _normed_column(column: Sequence[Any]) -> Sequence[Any]:
+    """A column of key values, its integers beyond 64 bits as :func:`_norm_scalar` makes
+    them (the column itself when it has none)."""
+    kinds = set(map(type, column))
+    if int in kinds:
+        ints = column if len(kinds) == 1 else [value for value in column if type(value) is int]
+        if min(ints) < _INT64[0] or max(ints) >= _INT64[1]:
+            return list(map(_norm_scalar, column))
+    return column
+
+
+def hash_key_rows(columns: Sequence[Sequence[Any]]) -> list[int]:
+    """:func:`key_hash` of every row of key columns (one sequence of values per key field,
+    all as long), a column at a time in C-level loops; TypeError when a value is
+    unhashable (the caller then keys the rows one by one)."""
+    if len(columns) == 1:
+        return hash_keys(columns[0])
+    normed = [_normed_column(column) for column in columns]
+    return list(map(hash, zip(*normed, strict=True)))
 
 
 class KeyHashes:
@@ -199,6 +235,11 @@ class RecordKeys:
             self.fields = ()
 
     @property
+    def hashing(self) -> bool:
+        """A key, being hashed: :meth:`add_columns` takes batches."""
+        return self.hashes is not None and bool(self.fields)
+
+    @property
     def hashing_single(self) -> bool:
         """One key field, being hashed: :meth:`add_found` and :meth:`add_many` take batches."""
         return self.single is not None and self.hashes is not None
@@ -214,6 +255,18 @@ class RecordKeys:
         only: see :attr:`hashing_single`; keys that are absent are left out by the caller)."""
         assert self.hashes is not None
         self.hashes.extend(found)
+
+    def add_columns(self, columns: Sequence[Sequence[Any]]) -> None:
+        """The keys some path took out of records a column at a time, in file order (hashing
+        only: see :attr:`hashing`): one sequence per key field, the i-th key made of the
+        i-th value of each (keys that are absent are left out by the caller). Hashed as
+        :func:`key_hash` hashes each key's values."""
+        assert self.hashes is not None
+        assert len(columns) == len(self.fields)
+        try:
+            self.hashes.flat.extend(hash_key_rows(columns))
+        except TypeError:  # an unhashable value: one key at a time (its token's hash)
+            self.hashes.flat.extend(map(key_hash, map(list, zip(*columns, strict=True))))
 
     def add_value(self, value: Any, line: int, byte_offset: int | None = None) -> None:
         """The key of one JSON value read from line ``line``."""

@@ -14,8 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from typing import Any, BinaryIO, Literal, cast
+from typing import Any, BinaryIO, Literal, cast, overload
 
+import orjson
 from lxml import etree
 
 from conformance.exports._encoding import (
@@ -491,10 +492,65 @@ _INTEGER_CELLS = re.compile(r"(?:-?(?:0|[1-9][0-9]*)\n)*")
 _NUMBER_CELLS = re.compile(r"(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\n)*")
 
 
-def convert_column(cells: Sequence[str], types: tuple[str, ...], floats: bool) -> list[Any]:
+# JSON whitespace, and the first characters of JSON values other than numbers
+_NOT_NUMBERS = (" ", "\t", "\n", "\r", '"', "[", "{", "t", "f", "n")
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """A column's cells as numbers (see :func:`json_numbers`), with their least and
+    greatest (strictly within 2^63 in magnitude); ``integers``: every value is an int."""
+
+    values: list[Any]
+    integers: bool
+    low: float
+    high: float
+
+
+def json_numbers(cells: Sequence[str], types: tuple[str, ...]) -> Numbers | None:
+    """``convert_cell`` of every cell (none empty) when each is one JSON number, parsed at
+    once by orjson; None when one may not be (the caller decides cell by cell).
+
+    A JSON number is exactly what ``_NUMBER`` matches (``_INTEGER`` when it has no fraction
+    and no exponent, and then orjson gives an int); orjson parses floats as ``float()``
+    does, and gives an int up to 64 bits, a float beyond (a magnitude of 2^63 or more
+    leaves the column to the caller), so each value is the one convert_cell gives.
+    """
+    number = "number" in types
+    if not cells or (not number and "integer" not in types):
+        return None
+    text = ",".join(cells)
+    if len(text) >= _DIGIT_LIMIT and max(map(len, cells)) >= _DIGIT_LIMIT:
+        return None
+    for char in _NOT_NUMBERS:  # each cell holds one number or nothing orjson reads
+        if char in text:
+            return None
+    integers = "." not in text and "e" not in text and "E" not in text
+    if not number and not integers:
+        return None  # a fraction or an exponent: text to an integer-only column
+    try:
+        values: list[Any] = orjson.loads("[" + text + "]")
+    except orjson.JSONDecodeError:
+        return None
+    if len(values) != len(cells):
+        return None  # a cell holding a comma
+    low, high = min(values), max(values)
+    if not (low > -(2**63) and high < 2**63):
+        return None  # maybe an integer orjson reads as a float (beyond 64 bits)
+    return Numbers(values, integers, low, high)
+
+
+def convert_column(
+    cells: Sequence[str], types: tuple[str, ...], floats: bool, tried: bool = False
+) -> list[Any]:
     """``convert_cell`` of every cell of a column (none empty), in C-level loops when the
-    column is all integers (or, given ``floats``, all plain decimals; ``floats``: the
-    caller's check gives a float the verdict it gives the integer of the same value)."""
+    column is all numbers (:func:`json_numbers`, unless ``tried`` already) or all integers
+    (or, given ``floats``, all plain decimals; ``floats``: the caller's check gives a float
+    the verdict it gives the integer of the same value)."""
+    if not tried:
+        exact = json_numbers(cells, types)
+        if exact is not None:
+            return exact.values
     if cells and max(map(len, cells)) < _DIGIT_LIMIT:
         text = "\n".join(cells) + "\n"
         if ("integer" in types or "number" in types) and _INTEGER_CELLS.fullmatch(text):
@@ -741,6 +797,46 @@ def _too_long(text: str) -> bool:
     return len(text.encode("utf-8", "replace")) > current().record_bytes
 
 
+class FlatRows(Sequence[list[str]]):
+    """Rows of ``width`` cells each, held as one flat list of cells (row after row): a
+    clean block's lines split at once; its columns are slices, not a transposition."""
+
+    __slots__ = ("flat", "width")
+
+    def __init__(self, flat: list[str], width: int) -> None:
+        self.flat = flat
+        self.width = width
+
+    def __len__(self) -> int:
+        return len(self.flat) // self.width
+
+    @overload
+    def __getitem__(self, index: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[list[str]]: ...
+    def __getitem__(self, index: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        start = (index % len(self)) * self.width
+        return self.flat[start : start + self.width]
+
+    def __iter__(self) -> Iterator[list[str]]:
+        flat, width = self.flat, self.width
+        return (flat[start : start + width] for start in range(0, len(flat), width))
+
+    def columns(self) -> list[list[str]]:
+        return [self.flat[index :: self.width] for index in range(self.width)]
+
+
+def columns_of(rows: Sequence[Sequence[str]]) -> list[Sequence[str]]:
+    """The cells of ``rows`` (each as long) a column at a time."""
+    if isinstance(rows, FlatRows):
+        return list(rows.columns())
+    return list(zip(*rows, strict=True))
+
+
 @dataclass(slots=True)
 class CsvRows:
     """Consecutive CSV records read at once: ``values[i]`` is on line ``line + i``, row
@@ -751,7 +847,7 @@ class CsvRows:
     row: int
     # The rows' cells when ``values`` is not built yet (string columns only): the checker
     # may check the cells a column at a time and build only the records it must word.
-    cells: list[list[str]] | None = None
+    cells: Sequence[list[str]] | None = None
     header: list[str] | None = None
     empty: str = "absent"
     # (index, name, types) of the columns whose non-empty cells are converted (numbers,

@@ -43,7 +43,13 @@ from conformance.exports._fast import (
     _today_year,
     format_patterns,
 )
-from conformance.exports._readers import convert_cell, convert_column
+from conformance.exports._readers import (
+    Numbers,
+    columns_of,
+    convert_cell,
+    convert_column,
+    json_numbers,
+)
 from conformance.formats._check_characters import (
     CHECK_CHARACTERS,
     CODE_WIDTH,
@@ -121,6 +127,9 @@ class _Column:
     # the rows (of 18 bytes each, joined) whose check character is wrong
     wrong_check: Callable[[bytes], list[int]] | None
     strings_only: bool  # the leaf admits strings alone (no null beside them)
+    # a number leaf of type and bounds only: whether numbers read at once all satisfy it
+    # (False: the validator decides, and names the values it refuses)
+    within: Callable[[Numbers], bool] | None = None
 
 
 @dataclass
@@ -260,7 +269,7 @@ class CsvColumnChecks:
     columns: list[tuple[int, _Column]]  # (cell index, its property's checks)
     required: list[int]  # cell indices of required properties
     empty: str
-    key: int | None  # cell index of the key
+    key: tuple[int, ...]  # cell indices of the key's fields, in key order (): no key
     # cell indices of number columns whose check gives a float the verdict it gives the
     # integer of the same value (type and bounds of magnitude at most 2^53 only)
     floats: frozenset[int] = frozenset()
@@ -269,11 +278,11 @@ class CsvColumnChecks:
     presence: list[list[int] | None] = field(default_factory=list)
 
     def refused(
-        self, rows: list[list[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
-    ) -> tuple[set[int], list[tuple[str, ...]]]:
+        self, rows: Sequence[Sequence[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
+    ) -> tuple[set[int], list[Sequence[Any]]]:
         """Indices of the rows whose record is (or may be) invalid, and the columns.
         ``typed``: the (index, name, types) of the columns the reader converts."""
-        cells = list(zip(*rows, strict=True))
+        cells: list[Sequence[Any]] = columns_of(rows)
         kinds = {index: types for index, _, types in typed}
         bad = self._presence_failures(cells, len(rows)) if self.presence else set()
         holes = ["" in column for column in cells]
@@ -299,23 +308,30 @@ class CsvColumnChecks:
             if types is not None:  # converted as the reader converts the record's cells
                 strings = False
                 if values is column or where is not None:
-                    values = convert_column(values, types, index in self.floats)
+                    numbers = json_numbers(values, types)
+                    if numbers is None:
+                        values = convert_column(values, types, index in self.floats, True)
+                    elif checks.within is not None and checks.within(numbers):
+                        continue  # every value satisfies the leaf
+                    else:
+                        values = numbers.values
                 else:
                     values = [convert_cell(v, types) if v else v for v in values]
             if not _check_column(checks, values, where, bad, strings):
                 return set(range(len(rows))), cells
-        key_types = kinds.get(self.key) if self.key is not None else None
-        if key_types is not None and self.key is not None:
-            # keys as the records hold them (1 and "1" differ; big integers hash as floats)
-            key_cells = cells[self.key]
-            cells[self.key] = tuple(
-                convert_column(key_cells, key_types, self.key in self.floats)
-                if not holes[self.key]
-                else [convert_cell(v, key_types) if v else v for v in key_cells]
-            )
+        for key in self.key:
+            key_types = kinds.get(key)
+            if key_types is not None:
+                # keys as the records hold them (1 and "1" differ; big integers hash as floats)
+                key_cells = cells[key]
+                cells[key] = tuple(
+                    convert_column(key_cells, key_types, key in self.floats)
+                    if not holes[key]
+                    else [convert_cell(v, key_types) if v else v for v in key_cells]
+                )
         return bad, cells
 
-    def _presence_failures(self, cells: list[tuple[str, ...]], count: int) -> set[int]:
+    def _presence_failures(self, cells: list[Sequence[Any]], count: int) -> set[int]:
         """The rows whose record does not hold exactly one branch of the oneOf."""
         holds: list[Any] = []
         for branch in self.presence:
@@ -329,24 +345,64 @@ class CsvColumnChecks:
             return set(range(count))
         return {row for row, held in enumerate(map(sum, zip(*holds, strict=True))) if held != 1}
 
-    def keys(self, cells: list[tuple[str, ...]]) -> Sequence[Any]:
-        """The key of every row that has one, as the record holds it."""
-        assert self.key is not None
-        found = cells[self.key]
-        if self.empty == "empty-string" or "" not in found:
+    def keys(self, cells: list[Sequence[Any]]) -> list[Sequence[Any]]:
+        """The key of every row that has one, as the record holds it: one sequence of
+        values per key field (row by row, all as long)."""
+        assert self.key
+        found: list[Sequence[Any]] = [cells[index] for index in self.key]
+        holes = ["" in column for column in found]  # == "": a converted 0 is no hole
+        if self.empty == "empty-string" or not any(holes):
             return found
         # "" is the empty cell: a converted key may be 0, which is a key
         if self.empty == "null":
-            return [None if cell == "" else cell for cell in found]
-        return [cell for cell in found if cell != ""]
+            return [
+                [None if cell == "" else cell for cell in column] if hole else column
+                for column, hole in zip(found, holes, strict=True)
+            ]
+        # absent: a row lacking a key field has no key (its record is refused already)
+        kept = [all(cell != "" for cell in row) for row in zip(*found, strict=True)]
+        return [list(compress(column, kept)) for column in found]
+
+
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_EXACT = 2**53  # integers and floats of at most this magnitude compare exactly anywhere
+
+
+def _within(leaf: dict[str, Any]) -> Callable[[Numbers], bool] | None:
+    """For a leaf of ``type`` integer or number and bounds alone: whether numbers read at
+    once (:func:`json_numbers`: ints and floats, no bool) all satisfy it, from their least
+    and greatest; None for any other leaf."""
+    kind = leaf.get("type")
+    if kind not in ("integer", "number") or set(leaf) - _ANNOTATIONS - {"type", *_BOUNDS}:
+        return None
+    bounds = [leaf.get(name) for name in _BOUNDS]
+    if any(b is not None and (type(b) not in (int, float) or not abs(b) <= _EXACT) for b in bounds):
+        return None
+    minimum, maximum, above, below = bounds
+    integer = kind == "integer"
+
+    def within(numbers: Numbers) -> bool:
+        low, high = numbers.low, numbers.high
+        return (
+            (numbers.integers or not integer)
+            and low >= -_EXACT
+            and high <= _EXACT
+            and (minimum is None or low >= minimum)
+            and (maximum is None or high <= maximum)
+            and (above is None or low > above)
+            and (below is None or high < below)
+        )
+
+    return within
 
 
 def build_csv_checks(
-    schema_path: Path, folder: Path, header: list[str], empty: str, key_field: str | None
+    schema_path: Path, folder: Path, header: list[str], empty: str, key: tuple[str, ...]
 ) -> CsvColumnChecks | None:
-    """Column checks for rows under ``header``, or None when they cannot be exact."""
+    """Column checks for rows under ``header``, or None when they cannot be exact;
+    ``key``: the key's fields (one or more; (): no key)."""
     return _translated(
-        lambda: _Translator(_Documents(schema_path, folder), key_field).csv(header, empty)
+        lambda: _Translator(_Documents(schema_path, folder), None).csv(header, empty, key)
     )
 
 
@@ -401,7 +457,7 @@ class _Translator:
             members = partial(_flat_members, len(hints), texts)
         return TypedRecords(decoder.decode, columns, gathers, key, key_optional, members)
 
-    def csv(self, header: list[str], empty: str) -> CsvColumnChecks:
+    def csv(self, header: list[str], empty: str, key_fields: tuple[str, ...]) -> CsvColumnChecks:
         uri, root = self.concrete(
             self.documents.root_uri, self.documents.data[self.documents.root_uri]
         )
@@ -427,9 +483,9 @@ class _Translator:
             columns.append((index, leaf, check_format))
         exact = _exact_formats(formats) or None
         checks = [(index, self.column(leaf, fmt, exact)) for index, leaf, fmt in columns]
-        key = header.index(self.key_field) if self.key_field in header else None
-        if self.key_field is not None and key is None:
+        if not set(key_fields) <= set(header):
             raise NoTypedPath("no column holds the key")
+        key = tuple(header.index(name) for name in key_fields)
         floats = frozenset(
             index
             for index, name in enumerate(header)
@@ -465,7 +521,7 @@ class _Translator:
             offline=True,
         )
         check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
-        return _Column(validator, check, leaf.get("type") == "string")
+        return _Column(validator, check, leaf.get("type") == "string", _within(leaf))
 
     # ------------------------------------------------------------ schema to types
 

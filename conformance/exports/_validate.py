@@ -541,7 +541,7 @@ def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> 
     assert item.cells is not None
     assert item.header is not None
     checks = checker.csv_checks(item.header, item.empty)
-    if checks is None or (keys.fields and (checks.key is None or not keys.hashing_single)):
+    if checks is None or (keys.fields and (not checks.key or not keys.hashing)):
         return False
     refused, columns = checks.refused(item.cells, item.typed)
     checker.took("columns", item.size - len(refused))
@@ -555,7 +555,7 @@ def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> 
             line, row = item.place(index)
             checker.slow(Record(value, line=line, row=row))
     if keys.fields:
-        keys.add_found(checks.keys(columns))
+        keys.add_columns(checks.keys(columns))
     return True
 
 
@@ -996,7 +996,7 @@ class _RecordChecker:
         self.validator = validator
         self.fast = fast
         self.typed = typed  # JSON Lines only: msgspec's one-pass parse and check
-        self.schema: tuple[Path, Path, str | None] | None = None  # for the CSV column checks
+        self.schema: tuple[Path, Path, tuple[str, ...]] | None = None  # for CSV column checks
         self.columns: dict[tuple[tuple[str, ...], str], CsvColumnChecks | None] = {}
         self.sink = sink
         self.validating = validator is not None
@@ -1038,8 +1038,8 @@ class _RecordChecker:
             part.described = True
         checker = cls(validator, fast, sink, typed)
         checker.blocks = fast is not None and "blocks" in offered
-        if fast is not None and "columns" in offered and spec.format == "csv" and one_key:
-            checker.schema = (spec.schema_path, folder, spec.key[0] if spec.key else None)
+        if fast is not None and "columns" in offered and spec.format == "csv":
+            checker.schema = (spec.schema_path, folder, tuple(spec.key))
         return checker
 
     def csv_checks(self, header: list[str], empty: str) -> CsvColumnChecks | None:
@@ -1421,7 +1421,10 @@ def _read_xml(
     declared = loaded is not None and spec.record_element in global_element_names(loaded[1])
     decoder = ChunkDecoder(stream, encoding, sink, skip)
     compiled = None
-    if loaded is not None and fast is not None and declared and "compiled" in offered:
+    # The compiled records are hashed by their one key field only: a key of several fields
+    # leaves every record to lxml (keyed by add_xml), lest the records it takes go unkeyed.
+    one_key = not (keys.fields and keys.hashes is not None) or key_name is not None
+    if loaded is not None and fast is not None and declared and "compiled" in offered and one_key:
         compiled = compile_record(loaded[1], spec.record_element, formats, key_name)
     if not collect:
         if "batches" not in offered:

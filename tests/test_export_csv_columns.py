@@ -1,0 +1,224 @@
+"""The CSV column path's shortcuts give exactly what the record path gives: number columns
+converted at once (orjson over a column's joined cells) hold the values ``convert_cell``
+gives cell by cell, and a cell that is a signed number marks no formula candidate."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.exports import RECORDS, ExportReport, validate_export
+from conformance.exports._readers import convert_cell, convert_column
+from conformance.standards.model import CsvOptions, ExportSpec, Text
+
+_TYPES = [
+    ("integer",),
+    ("number",),
+    ("integer", "string"),
+    ("number", "null"),
+    ("integer", "boolean"),
+    ("string",),
+]
+_EDGES = [
+    "0",
+    "-0",
+    "-0.0",
+    "01",
+    "1.",
+    ".5",
+    "+1",
+    "1_0",
+    " 1",
+    "1 ",
+    "١",
+    "inf",
+    "NaN",
+    "Infinity",
+    "true",
+    "null",
+    '"1"',
+    "[1]",
+    "1,2",
+    "1e5",
+    "1E5",
+    "1e999",
+    "-1e999",
+    "1.0e-400",
+    "1.50",
+    "0.1",
+    str(2**63),
+    str(2**64 - 1),
+    str(2**64),
+    str(-(2**63)),
+    str(-(2**63) - 1),
+    "9" * 3999,
+    "9" * 4100,
+    "-",
+]
+
+
+def _as_float(value: Any) -> Any:
+    if type(value) is not int:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
+def _same(got: list[Any], cells: list[str], types: tuple[str, ...], floats: bool) -> None:
+    expected = [convert_cell(cell, types) for cell in cells]
+    if floats and types == ("number",):  # the caller's check gives 1 and 1.0 one verdict
+        assert list(map(_as_float, got)) == list(map(_as_float, expected)), cells
+        return
+    assert list(map(type, got)) == list(map(type, expected)), cells
+    assert list(map(repr, got)) == list(map(repr, expected)), cells
+
+
+@pytest.mark.parametrize("types", _TYPES)
+def test_a_column_converts_as_its_cells_do(types: tuple[str, ...]) -> None:
+    columns = [[edge] for edge in _EDGES]
+    columns += [["1", edge, "2"] for edge in _EDGES]
+    columns += [["1.5", edge] for edge in _EDGES]
+    columns += [["1", "-2", "30"], ["1.25", "-2.5", "3e2"], ["1", "2.5"], ["2.5", "1"]]
+    for cells in columns:
+        for floats in (True, False):
+            _same(convert_column(cells, types, floats), cells, types, floats)
+
+
+_CELL = st.one_of(
+    st.text(alphabet="0123456789-.eE+ ,", min_size=1, max_size=8),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda f: f"{f:.3f}"),
+    st.sampled_from(_EDGES),
+)
+
+
+@given(st.lists(_CELL, min_size=1, max_size=12), st.sampled_from(_TYPES), st.booleans())
+def test_any_column_converts_as_its_cells_do(
+    cells: list[str], types: tuple[str, ...], floats: bool
+) -> None:
+    _same(convert_column(cells, types, floats), cells, types, floats)
+
+
+def _spec(folder: Path, properties: dict[str, Any], encoding: str) -> ExportSpec:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["id"],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    schema_path = folder / "rows.schema.json"
+    schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    return ExportSpec(
+        name="rows",
+        title=Text("行", "Rows"),
+        format="csv",
+        schema_path=schema_path,
+        clauses=("ROW-001",),
+        key=("id",),
+        encoding=encoding,
+        csv=CsvOptions(empty="absent"),
+    )
+
+
+def _summary(report: ExportReport) -> tuple[Any, ...]:
+    issues = [
+        (i.check, i.kind, i.line, i.row, i.pointer, i.value, i.message) for i in report.issues
+    ]
+    return report.records, dict(report.counts), issues
+
+
+_ODD = ["-0", "01", "1.50", "1e5", "1E400", "-", "+1", "-5x", "=1+2", "-.5", "+1.5e3", "-1e"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_signed_numbers_and_odd_cells_agree_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str, ending: str
+) -> None:
+    """Negative numbers (at a line's start and end too), signs alone, real formulas and
+    numbers written oddly: the block and column paths report what the exact path does,
+    whatever block size cuts the file."""
+    from conformance.exports import _readers
+
+    properties = {
+        "id": {"type": "string"},
+        "count": {"type": "integer", "minimum": -1000},
+        "rate": {"type": "number", "maximum": 1e6},
+        "note": {"type": ["string", "number"]},
+    }
+    spec = _spec(tmp_path, properties, encoding)
+    lines = ["id,count,rate,note"]
+    for n in range(1, 1001):
+        odd = _ODD[n % len(_ODD)] if n % 7 == 0 else f"-{n}.25"
+        count = _ODD[n % len(_ODD)] if n % 11 == 0 else str(-n)
+        lines.append(f"R{n:05d},{count},{odd},{-n if n % 2 else '说明'}")
+    lines[300] = "-R00300,-5,-1.5,-"  # a line starting with a sign
+    path = tmp_path / "rows.csv"
+    path.write_bytes(ending.join([*lines, ""]).encode(encoding))
+    exact = _summary(validate_export(spec, path, paths=()))
+    assert exact[0] == 1000
+    assert exact[1][(RECORDS, "formula-cell")] >= 4
+    for size in (1024 * 1024, 4096, 777):
+        monkeypatch.setattr(_readers, "CSV_BLOCK", size)
+        report = validate_export(spec, path)
+        assert report.paths["csv-blocks"] > 0, report.paths
+        assert report.paths["columns"] > 0, report.paths
+        assert _summary(report) == exact, size
+
+
+_BOUNDED = {
+    "id": {"type": "string"},
+    "share": {"type": "integer", "minimum": 0, "maximum": 100, "title": "份额"},
+    "rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+    "level": {"type": "integer", "exclusiveMinimum": -5, "exclusiveMaximum": 5},
+    "total": {"type": "number", "minimum": -2.5, "maximum": 2**60},  # beyond 2^53: no shortcut
+    "whole": {"type": "integer"},
+}
+
+
+def _bounded_row(n: int) -> tuple[str, bool]:
+    """Row ``n`` and whether it is valid."""
+    share = [0, 100, 50, 101, -1][n // 130 % 5] if n % 130 == 0 else n % 101
+    rate = ["0", "1", "0.5", "1e-300", "0.9999999999999999"][n // 129 % 5]
+    rate = rate if n % 129 == 0 else "0.25"
+    level = [4, -4, 5, -5, 0][n // 131 % 5] if n % 131 == 0 else n % 5
+    total: Any = ["-2.5", "-2.6", str(2**60), str(2**60 + 1), "1e18"][n // 127 % 5]
+    total = total if n % 127 == 0 else n
+    whole: Any = ["2.0", "2.5", "-0", "1e2", str(2**63)][n // 133 % 5] if n % 133 == 0 else -n
+    valid = (
+        0 <= share <= 100
+        and 0 < Decimal(rate) < 1
+        and -5 < level < 5
+        and Decimal("-2.5") <= Decimal(str(total)) <= 2**60
+        and str(whole).lstrip("-").isdigit()  # "2.0" is text to an integer column
+    )
+    return f"R{n:05d},{share},{rate},{level},{total},{whole}", valid
+
+
+def test_number_columns_checked_by_their_bounds_agree_with_the_validator(tmp_path: Path) -> None:
+    """A number column read at once is found valid from its least and greatest only when
+    every value satisfies the leaf: bounds met exactly, exclusive bounds, an integer leaf
+    given fractions, magnitudes beyond 2^53 all report what the exact path reports."""
+    spec = _spec(tmp_path, _BOUNDED, "utf-8")
+    rows = [_bounded_row(n) for n in range(1, 3001)]
+    lines = ["id,share,rate,level,total,whole", *(row for row, _ in rows)]
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    report = validate_export(spec, path)
+    assert report.paths["columns"] > 2000, report.paths
+    assert _summary(report) == exact
+    refused = {issue[3] for issue in exact[2] if issue[0] == RECORDS}
+    expected = {n for n, (_, valid) in enumerate(rows, start=1) if not valid}
+    assert len(expected) > 20
+    assert refused == expected, sorted(refused ^ expected)
