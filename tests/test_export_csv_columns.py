@@ -143,12 +143,12 @@ _ODD = ["-0", "01", "1.50", "1e5", "1E400", "-", "+1", "-5x", "=1+2", "-.5", "+1
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
 def test_signed_numbers_and_odd_cells_agree_on_every_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str, ending: str
+    tmp_path: Path, encoding: str, ending: str
 ) -> None:
     """Negative numbers (at a line's start and end too), signs alone, real formulas and
     numbers written oddly: the block and column paths report what the exact path does,
     whatever block size cuts the file."""
-    from conformance.exports import _readers
+    from conformance.exports import read_limits
 
     properties = {
         "id": {"type": "string"},
@@ -169,8 +169,8 @@ def test_signed_numbers_and_odd_cells_agree_on_every_path(
     assert exact[0] == 1000
     assert exact[1][(RECORDS, "formula-cell")] >= 4
     for size in (1024 * 1024, 4096, 777):
-        monkeypatch.setattr(_readers, "CSV_BLOCK", size)
-        report = validate_export(spec, path)
+        with read_limits(csv_block_bytes=size):
+            report = validate_export(spec, path)
         assert report.paths["csv-blocks"] > 0, report.paths
         assert report.paths["columns"] > 0, report.paths
         assert _summary(report) == exact, size
