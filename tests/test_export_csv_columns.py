@@ -222,3 +222,65 @@ def test_number_columns_checked_by_their_bounds_agree_with_the_validator(tmp_pat
     expected = {n for n, (_, valid) in enumerate(rows, start=1) if not valid}
     assert len(expected) > 20
     assert refused == expected, sorted(refused ^ expected)
+
+
+def _id_number(n: int) -> str:
+    """A valid resident ID number (Beijing, born 1990-03-07, sequence ``n``)."""
+    from conformance.formats._check_characters import ID_CHECK, ID_WEIGHTS
+
+    body = f"11010119900307{n % 1000:03d}"
+    return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+
+
+def _person_row(n: int) -> str:
+    """Row ``n``: an ID number or a passport and its country, some rows faulty (a wrong
+    check character, a value of letters, both branches, neither, half a branch)."""
+    id_number, passport, country = _id_number(n), "", ""
+    if n % 3 == 0:
+        id_number, passport, country = "", f"E{n:08d}", "GBR"
+    if n % 37 == 0:
+        right = _id_number(n)
+        id_number = right[:17] + ("0" if right[17] != "0" else "1")  # a wrong check
+    if n % 41 == 0:
+        id_number = "11010119900307ABCX"  # 18 characters, no ID number
+    if n % 43 == 0:
+        id_number, passport, country = _id_number(n), "E00000001", "CHN"  # both
+    if n % 47 == 0:
+        id_number = passport = country = ""  # neither
+    if n % 53 == 0:
+        id_number, passport, country = "", "G00000053", ""  # half the passport branch
+    if n % 59 == 0:
+        id_number = _id_number(n)[:16] + "X" + _id_number(n)[17:]  # an X inside
+    return f"P{n:05d},{id_number},{passport},{country}"
+
+
+@pytest.mark.parametrize("block", [1024 * 1024, 4096, 900])
+def test_a_oneof_of_id_numbers_or_passports_agrees_with_the_exact_path(
+    tmp_path: Path, block: int
+) -> None:
+    """The person schema's shape: ID numbers checked a column at a time (their check
+    characters too), a oneOf of an ID number or a passport and its country: the column path
+    reports what the exact path does, whatever block size cuts the file."""
+    from conformance.exports import read_limits
+
+    properties = {
+        "id": {"type": "string"},
+        "id_number": {"type": "string", "format": "cn-id-number"},
+        "passport": {"type": "string", "pattern": "^[EG][0-9]{8}$"},
+        "country": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    }
+    spec = _spec(tmp_path, properties, "utf-8")
+    schema = json.loads(spec.schema_path.read_text(encoding="utf-8"))
+    schema["oneOf"] = [{"required": ["id_number"]}, {"required": ["passport", "country"]}]
+    spec.schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    path = tmp_path / "rows.csv"
+    lines = ["id,id_number,passport,country", *map(_person_row, range(1, 3001))]
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    with read_limits(csv_block_bytes=block):
+        report = validate_export(spec, path)
+    assert report.paths["columns"] > 2000, report.paths
+    assert _summary(report) == exact
+    counts = exact[1]
+    assert counts[(RECORDS, "oneOf")] > 100  # both branches, neither, half a branch
+    assert counts[(RECORDS, "format:cn-id-number")] > 100  # wrong check, letters, X inside

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
-from operator import attrgetter
+from operator import add, attrgetter, mul
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -333,17 +333,21 @@ class CsvColumnChecks:
 
     def _presence_failures(self, cells: list[Sequence[Any]], count: int) -> set[int]:
         """The rows whose record does not hold exactly one branch of the oneOf."""
-        holds: list[Any] = []
+        # C-level loops over whole columns (no tuple per row): a branch holds where each of
+        # its columns has a cell; the branches held are counted row by row
+        absent = self.empty == "absent"  # an empty cell is an absent property
+        held: list[int] | None = None
         for branch in self.presence:
             if branch is None:
                 continue
-            if branch and self.empty == "absent":  # an empty cell is an absent property
-                holds.append(list(map(all, zip(*(cells[i] for i in branch), strict=True))))
-            else:
-                holds.append([True] * count)
-        if not holds:
+            holed = [cells[i] for i in branch if "" in cells[i]] if absent else []
+            holds: list[int] = [1] * count  # no column of the branch has an empty cell
+            for column in holed:
+                holds = list(map(mul, holds, map(bool, column)))
+            held = holds if held is None else list(map(add, held, holds))
+        if held is None:
             return set(range(count))
-        return {row for row, held in enumerate(map(sum, zip(*holds, strict=True))) if held != 1}
+        return set(compress(range(count), map((1).__ne__, held)))
 
     def keys(self, cells: list[Sequence[Any]]) -> list[Sequence[Any]]:
         """The key of every row that has one, as the record holds it: one sequence of

@@ -196,8 +196,11 @@ def id_numbers_wrong(data: bytes) -> list[int]:
     first17 = codes[:, :17]
     total = (first17 @ t["id_weights"] - t["id_offset"]).astype(np.int64) % 11
     wrong = t["id_codes"][total] != codes[:, 17]
-    wrong |= ((first17 - 48) > 9).any(axis=1)  # uint8: a byte below "0" wraps above 9
-    wrong |= ~t["id_last"][codes[:, 17]]
+    if data.translate(None, b"0123456789X") or data.count(b"X") != data[17::CODE_WIDTH].count(
+        b"X"
+    ):  # some row is no ID number (the common batch, all digits and a last X, skips this)
+        wrong |= ((first17 - 48) > 9).any(axis=1)  # uint8: a byte below "0" wraps above 9
+        wrong |= ~t["id_last"][codes[:, 17]]
     return list(np.flatnonzero(wrong).tolist())
 
 
