@@ -332,6 +332,26 @@ CANDIDATES: dict[str, list[Any]] = {
 }
 
 
+def _drawn_records(
+    candidates: dict[str, list[Any]], most: int
+) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Lists of 1 to 8 records, each member one of its candidates (the first, valid, most
+    often: index 0 is drawn by itself and again by pick % len)."""
+    return st.lists(
+        st.dictionaries(
+            st.sampled_from(sorted(candidates)),
+            st.one_of(st.just(0), st.integers(0, most)),
+            max_size=len(candidates),
+        ).map(
+            lambda picks: {
+                name: candidates[name][pick % len(candidates[name])] for name, pick in picks.items()
+            }
+        ),
+        min_size=1,
+        max_size=8,
+    )
+
+
 def test_typed_path_of_a_general_schema_is_sound(tmp_path: Path) -> None:
     path = _write(tmp_path, "g.schema.json", GENERAL)
     typed = build_typed_records(path, tmp_path, "id")
@@ -342,22 +362,7 @@ def test_typed_path_of_a_general_schema_is_sound(tmp_path: Path) -> None:
     seen = {"accepted": 0, "refused": 0}
 
     @CHECKS
-    @given(
-        st.lists(
-            st.dictionaries(
-                st.sampled_from(sorted(CANDIDATES)),
-                st.one_of(st.just(0), st.integers(0, 8)),  # the first candidate is valid
-                max_size=len(CANDIDATES),
-            ).map(
-                lambda picks: {
-                    name: CANDIDATES[name][pick % len(CANDIDATES[name])]
-                    for name, pick in picks.items()
-                }
-            ),
-            min_size=1,
-            max_size=8,
-        )
-    )
+    @given(_drawn_records(CANDIDATES, 8))
     def sound(records: list[dict[str, Any]]) -> None:
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
         taken, refused = _taken(typed, lines)
@@ -428,22 +433,7 @@ def test_typed_path_of_numbers_and_nested_arrays_is_sound(tmp_path: Path) -> Non
     seen = {"accepted": 0, "refused": 0}
 
     @CHECKS
-    @given(
-        st.lists(
-            st.dictionaries(
-                st.sampled_from(sorted(NESTED_CANDIDATES)),
-                st.one_of(st.just(0), st.integers(0, 10)),
-                max_size=len(NESTED_CANDIDATES),
-            ).map(
-                lambda picks: {
-                    name: NESTED_CANDIDATES[name][pick % len(NESTED_CANDIDATES[name])]
-                    for name, pick in picks.items()
-                }
-            ),
-            min_size=1,
-            max_size=8,
-        )
-    )
+    @given(_drawn_records(NESTED_CANDIDATES, 10))
     def sound(records: list[dict[str, Any]]) -> None:
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
         taken, refused = _taken(typed, lines)
