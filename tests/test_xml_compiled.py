@@ -400,3 +400,205 @@ def test_bounds_are_compared_exactly_near_them() -> None:
     outside = ["0.9999999999999999999999", "3", "3.0", "-1", "0", "300000000000000000000000"]
     assert refused(inside + outside) == set(outside)
     assert refused(inside) == set()
+
+
+# ---------------------------------------------------------------- formats in the expression
+
+# Valid values each embedded pattern must take (else the strict expression takes nothing).
+_TAKEN = {
+    "uri": [
+        "https://data.example.org/org/923918",
+        "http://user:pw@host.example:8080/a/b?q=1&amp;r=2#frag".replace("&amp;", ";"),
+        "urn:isbn:0451450523",
+        "mailto:a@example.org",
+        "https://a.example/%E4%B8%AD?x=%20",
+        "file:///tmp/x",
+    ],
+    "email": ["vdp55@example.gov.cn", "a.b+c@mail.example.com.cn", "x_y@a-b.example"],
+    "cn-uscc": ["91510107PGN98WKMEE"],
+    "cn-postcode": ["100000"],
+    "cn-division-code": ["510107"],
+    "date-time": ["2019-08-03T05:52:30+08:00"],
+}
+_NOISE = "&<>]\r\n\t :/?#@%[]ab0Z.-\"'中;=\x01"
+
+
+@st.composite
+def _near(draw: Any, fmt: Any) -> str:
+    """A value of the format, one of its faulty ones, or either with a character changed."""
+    value = draw(st.one_of(fmt.valid(), fmt.invalid(), st.sampled_from(_TAKEN.get(fmt.name, [""]))))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(value)))
+        change = draw(st.sampled_from(["insert", "drop", "replace", "entity"]))
+        char = draw(st.sampled_from(_NOISE))
+        if change == "insert":
+            value = value[:at] + char + value[at:]
+        elif change == "drop":
+            value = value[:at] + value[at + 1 :]
+        elif change == "replace":
+            value = value[:at] + char + value[at + 1 :]
+        else:
+            value = value[:at] + draw(st.sampled_from(["&amp;", "&lt;", "&#65;"])) + value[at:]
+    return value
+
+
+def _embedded_names() -> list[str]:
+    from conformance.exports._fast import _today_year
+    from conformance.exports._xml_compiled import embedded_patterns
+
+    return sorted(embedded_patterns(_today_year()))
+
+
+@pytest.mark.parametrize("name", _embedded_names())
+def test_formats_written_into_the_expression_take_only_values_the_format_accepts(
+    name: str,
+) -> None:
+    """What a field's embedded pattern matches, followed by an end tag, is a value its format
+    accepts once its check character (if any) is right, and holds no markup or reference."""
+    from conformance.exports._fast import _today_year
+    from conformance.exports._xml_compiled import _UNSAFE_CHARS, embedded_patterns
+    from conformance.formats import FORMATS
+    from conformance.formats._check_characters import WRONG_CHECK_CHARACTERS
+
+    fmt = FORMATS[name]
+    field = re.compile(f"<F>(?>{embedded_patterns(_today_year())[name]})</F>")
+    wrong_rows = WRONG_CHECK_CHARACTERS.get(name)
+    matched: list[str] = []
+
+    def taken(value: str) -> bool:
+        if field.fullmatch(f"<F>{value}</F>") is None:
+            return False
+        return wrong_rows is None or not wrong_rows(value.encode())
+
+    @settings(SETTINGS, max_examples=150)
+    @given(_near(fmt))
+    def sound(value: str) -> None:
+        if taken(value):
+            matched.append(value)
+            assert not _UNSAFE_CHARS.search(value), value
+            assert fmt.check(value) is None, value
+
+    sound()
+    assert matched  # some drawn values were taken
+    for value in _TAKEN.get(name, []):
+        assert taken(value), value
+
+
+def test_two_formats_of_one_field_leave_the_records_to_lxml() -> None:
+    from conformance.formats import FORMATS
+
+    spec = load_standard(LICENCE).export("licences-xml")
+    root = etree.parse(str(spec.schema_path)).getroot()
+    steps = ("Holder", "IdNumber")
+    one = [("Holder/IdNumber", steps, FORMATS["cn-id-number"])]
+    assert compile_record(root, "Licence", one, "LicenceId") is not None
+    two = [*one, ("/Holder/IdNumber", steps, FORMATS["uri"])]
+    assert compile_record(root, "Licence", two, "LicenceId") is None  # else one goes unchecked
+
+
+CONTACT_NS = "urn:test:contact:1"
+CONTACT_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:r="{CONTACT_NS}"
+           targetNamespace="{CONTACT_NS}" elementFormDefault="qualified">
+<xs:element name="Contacts"><xs:complexType><xs:sequence>
+  <xs:element ref="r:Contact" minOccurs="0" maxOccurs="unbounded"/>
+</xs:sequence></xs:complexType></xs:element>
+<xs:element name="Contact"><xs:complexType><xs:sequence>
+  <xs:element name="Uscc" type="xs:string"/>
+  <xs:element name="Email" type="xs:string"/>
+  <xs:element name="Website" minOccurs="0"><xs:simpleType><xs:restriction base="xs:string">
+    <xs:maxLength value="40"/></xs:restriction></xs:simpleType></xs:element>
+  <xs:element name="Updated" type="xs:dateTime"/>
+</xs:sequence></xs:complexType></xs:element>
+</xs:schema>
+"""
+CONTACT_FORMATS = {"Uscc": "cn-uscc", "Email": "email", "Website": "uri", "Updated": "date-time"}
+# (field, value, whether the record is then valid, whether lxml gets it: off the expressions)
+CONTACT_CHANGES = [
+    ("Uscc", "91510107PGN98WKMEF", False, False),  # a wrong check character
+    ("Uscc", "91510107PGN98WKME", False, False),
+    ("Email", "用户@例子.公司", True, False),  # valid, off the embedded pattern
+    ("Email", "a..b@example.org", False, False),
+    ("Website", "http://[v1.fe]/x", True, False),
+    ("Website", "https://a.example/?x=1&amp;y=2", True, True),  # a reference: lxml's
+    ("Website", "https://a.example/&lt;x", False, True),
+    ("Website", "https://a.example/" + "x" * 30, False, False),  # over maxLength
+    ("Website", "no scheme", False, False),
+    ("Updated", "2019-08-03T05:52:30", False, False),  # the XSD's, not the format's
+    ("Updated", "2016-12-31T23:59:60Z", False, False),  # a leap second the XSD refuses
+]
+
+
+def _contact_file(count: int) -> tuple[str, int, int]:
+    """(the file, records valid and plain, records changed off the expressions)."""
+    from conformance.formats._check_characters import uscc_check_char
+
+    records = []
+    plain = lxml = 0
+    for number in range(count):
+        body = f"91510107PGN{number:06d}"
+        fields = {
+            "Uscc": body + uscc_check_char(body),
+            "Email": f"u{number}@mail.example.com.cn",
+            "Website": f"https://data.example.org/{number}",
+            "Updated": "2019-08-03T05:52:30+08:00",
+        }
+        if number % 3 == 0:
+            field, value, _valid, by_lxml = CONTACT_CHANGES[number // 3 % len(CONTACT_CHANGES)]
+            fields[field] = value
+            lxml += by_lxml
+        else:
+            plain += 1
+        if number % 5 == 0:
+            del fields["Website"]
+        text = "".join(f"<{name}>{value}</{name}>" for name, value in fields.items())
+        records.append(f"  <Contact>{text}</Contact>\n")
+    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<Contacts xmlns="{CONTACT_NS}">\n'
+    return f"{head}{''.join(records)}</Contacts>\n", plain, lxml
+
+
+def test_records_with_formats_in_the_expression_are_reported_as_record_by_record_does(
+    tmp_path: Path,
+) -> None:
+    from conformance.exports import validate_export
+    from conformance.formats import FORMATS
+    from conformance.standards.model import ExportSpec, Text
+
+    schema_path = tmp_path / "contact.xsd"
+    schema_path.write_text(CONTACT_XSD, encoding="utf-8")
+    formats = [(p, (p,), FORMATS[name]) for p, name in CONTACT_FORMATS.items()]
+    compiled = compile_record(etree.fromstring(CONTACT_XSD.encode()), "Contact", formats, "Uscc")
+    assert compiled is not None
+    assert compiled.strict is not None
+    assert len(compiled.strict_fields) == 1  # only the USCC's check character is left
+    spec = ExportSpec(
+        name="contacts",
+        title=Text("联系", "Contacts"),
+        format="xml",
+        schema_path=schema_path,
+        clauses=("LIC-EXP-001",),
+        key=("Uscc",),
+        record_element="Contact",
+        field_formats=dict(CONTACT_FORMATS),
+    )
+    path = tmp_path / "c.xml"
+    text, plain, _by_lxml = _contact_file(600)
+    path.write_text(text, encoding="utf-8")
+
+    def summary(paths: tuple[str, ...]) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths)
+        issues = [(i.check, i.kind, i.line, i.xpath, i.value, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues, report.paths
+
+    default = summary(("compiled", "batches"))
+    exact = summary(())
+    assert default[:3] == summary(("batches",))[:3]
+    assert default[:3] == exact[:3]
+    faults = sum(not valid for _f, _v, valid, _l in CONTACT_CHANGES)
+    assert len({issue[1] for issue in exact[2]}) >= 5  # the seeded faults were found
+    assert faults >= 5
+    # every record but those with a fault or a reference was taken by the expressions
+    changes = [CONTACT_CHANGES[n // 3 % len(CONTACT_CHANGES)] for n in range(0, 600, 3)]
+    left = sum(1 for _f, _v, valid, by_lxml in changes if by_lxml or not valid)
+    assert default[3]["compiled"] == 600 - left
+    assert default[3]["compiled"] > plain  # valid values off the patterns too

@@ -32,10 +32,11 @@ from typing import Any
 
 from lxml import etree
 
-from conformance.exports._fast import _DATE
+from conformance.exports._fast import _DATE, _today_year, format_patterns
 from conformance.exports._keys import KeyHashes
 from conformance.exports._readers import record_limit
 from conformance.exports._xml_batches import XS, XS_NS, batch_format_check
+from conformance.formats._check_characters import WRONG_CHECK_CHARACTERS
 
 _SPACE = "[ \t\r\n]*"
 # Characters the text of a plain record may hold: no markup, reference, CR (the parser
@@ -68,6 +69,58 @@ _PROLOG_LIMIT = 64 * 1024
 _ELEMENT_KEYS = frozenset({"name", "type", "minOccurs", "maxOccurs"})
 _FACETS = frozenset({"enumeration", "pattern", "minLength", "maxLength", "length"})
 _MAX_OCCURS = 10_000  # a larger bound than this is left to lxml (a regex repeat count)
+
+# ---------------------------------------------------------------- formats in the expression
+
+# Field formats written into the record's expression (``CompiledRecord.strict``), for
+# Python's ``re``: each accepts only values its format accepts, none holding a character
+# _CHAR refuses (no "&": the text of a value is then the value), with no capturing group.
+# Runs are possessive and the authority's user part is looked ahead for, so a value costs
+# one pass and a value they refuse no runaway backtracking (the expression is atomic too).
+_PCT = "%[0-9A-Fa-f]{2}"
+_URI_CHARS = "A-Za-z0-9\\-._~!$'()*+,;="  # unreserved and sub-delims, without "&"
+
+
+def _chars(more: str) -> str:
+    """Characters of the class ``_URI_CHARS + more`` and percent-escapes, any number."""
+    return f"[{_URI_CHARS}{more}]*+(?:{_PCT}[{_URI_CHARS}{more}]*+)*+"
+
+
+_EMAIL_ATOM = "[A-Za-z0-9!#$%'*+/=?^_`{|}~-]++"  # no "&"
+_EMAIL_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMBEDDED_HANDWRITTEN = {
+    # an absolute URI with an authority of a registered name, or none (IP literals,
+    # "&" and anything else: the batch check)
+    "uri": "[A-Za-z][A-Za-z0-9+.-]*+:"
+    f"(?://(?:(?=[^@/?#<]*@){_chars(':')}@)?{_chars('')}(?::[0-9]*+)?(?:/{_chars(':@/')})?"
+    f"|(?!//){_chars(':@/')})"
+    f"(?:\\?{_chars(':@/?')})?(?:#{_chars(':@/?')})?",
+    # the common mailbox of format_patterns: a dot-atom and a dotted LDH domain
+    "email": f"(?=[^@<]{{1,64}}@)(?=[^<]{{1,254}}<){_EMAIL_ATOM}(?:\\.{_EMAIL_ATOM})*@"
+    f"(?:{_EMAIL_LABEL}\\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?",
+}
+# The formats whose pattern (format_patterns: structure only for a check character) is
+# plain ASCII with no markup character, lookahead, unescaped "$" or ".": the same text,
+# unanchored, in Python's re.
+_EMBEDDED_AS_IS = (
+    "date",
+    "date-time",
+    "cn-division-code",
+    "cn-mobile",
+    "cn-postcode",
+    "uuid",
+    "cn-id-number",
+    "cn-uscc",
+)
+
+
+def embedded_patterns(today_year: int) -> dict[str, str]:
+    """Per format: a Python expression of a field's text taken with no further check but
+    its check character (WRONG_CHECK_CHARACTERS), if it has one (see _EMBEDDED_HANDWRITTEN)."""
+    patterns = format_patterns(today_year)
+    embedded = {name: patterns[name][1:-1] for name in _EMBEDDED_AS_IS if name in patterns}
+    embedded.update(_EMBEDDED_HANDWRITTEN)
+    return embedded
 
 
 class _NotPlain(Exception):
@@ -193,7 +246,14 @@ def xsd_pattern(pattern: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, root: etree._Element, wanted: dict[tuple[str, ...], str]) -> None:
+    def __init__(
+        self,
+        root: etree._Element,
+        wanted: dict[tuple[str, ...], str],
+        embedded: dict[str, str] | None = None,
+    ) -> None:
+        # group name -> the expression its text must match (the strict expression)
+        self.embedded = embedded or {}
         self.namespace = root.get("targetNamespace") or ""
         if not self.namespace or root.get("elementFormDefault") != "qualified":
             raise _NotPlain("local elements are not qualified in one target namespace")
@@ -284,6 +344,10 @@ class _Compiler:
             if bounds:
                 raise _NotPlain("a field or key with bounds")
             self.found[path[1:]] = self.found.get(path[1:], 0) + 1
+            subset = self.embedded.get(group)
+            if subset is not None:  # the text matches it, and what the XSD says
+                plain = content == _BUILTIN["string"]
+                content = f"(?>{subset})" if plain else f"(?=(?>{subset})</){content}"
             content = f"(?P<{group}>{content})"
         elif bounds:  # a number with bounds: its group is compared after the match
             group = f"n{len(self.bounded)}"
@@ -430,9 +494,16 @@ class CompiledRecord:
         name: str,
         namespace: str,
         runs: list[tuple[int, str, re.Pattern[str], Callable[[list[str]], set[str]]]],
+        strict: re.Pattern[str] | None = None,
+        strict_fields: list[tuple[int, Callable[[list[str]], set[str]]]] | None = None,
     ) -> None:
         self.expression = expression
         self.fields = fields  # (index in match.groups(), the format's batch check)
+        # The same expression, its groups numbered alike, with the formats of
+        # embedded_patterns written in: a record it matches needs only ``strict_fields``
+        # checked (check characters, numbers' bounds, formats not written in).
+        self.strict = strict
+        self.strict_fields = fields if strict_fields is None else strict_fields
         # (index of a repeated element's run in match.groups(), a field's local name, the
         # expression finding its values in the run, the check of those values)
         self.runs = runs
@@ -451,6 +522,8 @@ def compile_record(
     plain: lxml does it all)."""
     try:
         wanted = {steps: f"f{index}" for index, (_p, steps, _f) in enumerate(formats)}
+        if len(wanted) != len(formats):
+            return None  # two formats of one field: the record-by-record code checks both
         if key is not None:
             wanted.setdefault((key,), "key")
         compiler = _Compiler(root, wanted)
@@ -462,9 +535,23 @@ def compile_record(
     groups = expression.groupindex  # name -> number; match.groups() is 0-based
     checks = {wanted[steps]: batch_format_check(fmt) for _path, steps, fmt in formats}
     fields = [(groups[group] - 1, check) for group, check in checks.items() if group in groups]
-    fields += [
+    bounded = [
         (groups[group] - 1, _bounds_check(bounds)) for group, bounds in compiler.bounded.items()
     ]
+    fields += bounded
+    strict, written = _strict(root, record, wanted, formats, expression)
+    strict_fields = None
+    if strict is not None:
+        strict_fields = [
+            (groups[group] - 1, check)
+            for group, check in checks.items()
+            if group in groups and group not in written
+        ] + [
+            (groups[group] - 1, _check_characters(wrong))
+            for group, wrong in written.items()
+            if group in groups and wrong is not None
+        ]
+        strict_fields += bounded
     runs = [
         (
             groups[run] - 1,
@@ -480,7 +567,55 @@ def compile_record(
         if wanted[(key,)] not in groups:
             return None  # no key element: the one-by-one code knows what to do
         key_index = groups[wanted[(key,)]] - 1
-    return CompiledRecord(expression, fields, key_index, record, compiler.namespace, runs)
+    return CompiledRecord(
+        expression,
+        fields,
+        key_index,
+        record,
+        compiler.namespace,
+        runs,
+        strict,
+        strict_fields,
+    )
+
+
+def _strict(
+    root: etree._Element,
+    record: str,
+    wanted: dict[tuple[str, ...], str],
+    formats: list[tuple[str, tuple[str, ...], Any]],
+    expression: re.Pattern[str],
+) -> tuple[re.Pattern[str] | None, dict[str, Callable[[bytes], list[int]] | None]]:
+    """The strict expression (see CompiledRecord), or None (no format to write in), and
+    per group written in, the batch check of its check characters (None: no such)."""
+    patterns = embedded_patterns(_today_year())
+    embedded = {
+        wanted[steps]: patterns[fmt.name] for _p, steps, fmt in formats if fmt.name in patterns
+    }
+    if not embedded:
+        return None, {}
+    try:
+        strict = re.compile(_Compiler(root, wanted, embedded).record(record))
+    except (_NotPlain, re.error, RecursionError):
+        return None, {}
+    if strict.groupindex != expression.groupindex or strict.groups != expression.groups:
+        return None, {}
+    # a group in a repeated element is not written in: its run is read and checked
+    written = {group for group in embedded if group in expression.groupindex}
+    names = {wanted[steps]: fmt.name for _p, steps, fmt in formats}
+    return strict, {group: WRONG_CHECK_CHARACTERS.get(names[group]) for group in written}
+
+
+def _check_characters(
+    wrong_rows: Callable[[bytes], list[int]],
+) -> Callable[[list[str]], set[str]]:
+    """The values of a batch (each matched its format's structure: ASCII, one width) whose
+    check character is wrong, the batch at once."""
+
+    def refused(values: list[str]) -> set[str]:
+        return {values[row] for row in wrong_rows("".join(values).encode())}
+
+    return refused
 
 
 def _bounds_check(
@@ -525,6 +660,24 @@ def _runs_holding(runs: list[str | None], name: str, bad: set[str]) -> set[int]:
             found.add(bisect_right(starts, at) - 1)
             at = joined.find(needle, at + len(needle))
     return found
+
+
+def _refuse(
+    groups: list[tuple[str | None, ...]],
+    rows: list[int] | None,
+    fields: list[tuple[int, Callable[[list[str]], set[str]]]],
+    refused: set[int],
+) -> None:
+    """Add to ``refused`` the rows (indexes in ``groups``; None: all of them) with a field
+    value its check refuses."""
+    chosen = groups if rows is None else [groups[row] for row in rows]
+    for index, check in fields:
+        values = list(map(itemgetter(index), chosen))
+        present = [value for value in values if value is not None]
+        bad = check(present) if present else set()
+        if bad:
+            found = (i for i, value in enumerate(values) if value in bad)
+            refused.update(found if rows is None else (rows[i] for i in found))
 
 
 # ---------------------------------------------------------------- the scanner
@@ -623,6 +776,8 @@ class RecordScanner:
         found: list[tuple[int, int, Any]] = []  # (start, end, match or None) in text order
         at = 0
         match_at = self.compiled.expression.match
+        strict = self.compiled.strict
+        strict_at = strict.match if strict is not None else None
         fresh = self._fresh
         limit = record_limit() // 4  # characters: may be over the limit in bytes
         while True:
@@ -638,7 +793,10 @@ class RecordScanner:
                     break  # a tag cut by the chunk's end: wait for the rest
                 self._flush(text, found, out, at)
                 return self._stop(text, at, out)
-            record = match_at(text, at) if text.startswith(self._open, at) else None
+            record = None
+            if text.startswith(self._open, at):
+                record = strict_at(text, at) if strict_at is not None else None
+                record = record or match_at(text, at)
             if record is not None:
                 end = record.end()
                 if end - at > limit:
@@ -686,12 +844,18 @@ class RecordScanner:
         refused: set[int] = set()
         if matches:
             groups = [match.groups() for match in matches]
-            for index, check in self.compiled.fields:
-                values = list(map(itemgetter(index), groups))
-                present = [value for value in values if value is not None]
-                bad = check(present) if present else set()
-                if bad:
-                    refused.update(i for i, value in enumerate(values) if value in bad)
+            strict = self.compiled.strict
+            lenient = (
+                [] if strict is None else [i for i, m in enumerate(matches) if m.re is not strict]
+            )
+            if strict is None or len(lenient) == len(matches):
+                _refuse(groups, None, self.compiled.fields, refused)
+            elif not lenient:
+                _refuse(groups, None, self.compiled.strict_fields, refused)
+            else:
+                _refuse(groups, lenient, self.compiled.fields, refused)
+                rows = [i for i, m in enumerate(matches) if m.re is strict]
+                _refuse(groups, rows, self.compiled.strict_fields, refused)
             for index, name, values_in, check in self.compiled.runs:
                 runs = list(map(itemgetter(index), groups))
                 present = values_in.findall("".join(run for run in runs if run))
