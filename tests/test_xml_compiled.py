@@ -602,3 +602,45 @@ def test_records_with_formats_in_the_expression_are_reported_as_record_by_record
     left = sum(1 for _f, _v, valid, by_lxml in changes if by_lxml or not valid)
     assert default[3]["compiled"] == 600 - left
     assert default[3]["compiled"] > plain  # valid values off the patterns too
+
+
+# ---------------------------------------------------------------- fields of refused records
+
+_LOCAL_NAMES = ["a", "b", "名称"]
+
+
+@st.composite
+def _tree(draw: Any, depth: int = 0) -> str:
+    """An element of local names drawn from _LOCAL_NAMES, namespaced or not, with comments."""
+    name = draw(st.sampled_from(_LOCAL_NAMES))
+    prefix = draw(st.sampled_from(["", "p:", "q:"]))
+    children = [] if depth >= 2 else draw(st.lists(_tree(depth + 1), max_size=3))
+    extra = draw(st.sampled_from(["", "<!--c-->", "<?pi x?>", "t"]))
+    return f"<{prefix}{name}>{extra}{''.join(children)}</{prefix}{name}>"
+
+
+def test_field_elements_and_xpaths_are_those_find_fields_gives() -> None:
+    """The refused records' field walk (a C-level search of children, xpaths only for the
+    values reported) finds what ``_find_fields`` finds, in its order, with its xpaths."""
+    from conformance.exports._readers import XmlRecord
+    from conformance.exports._validate import _field_elements, _field_xpath, _find_fields
+
+    found: list[int] = []
+
+    @settings(SETTINGS, max_examples=300)
+    @given(
+        st.lists(_tree(1), max_size=4),
+        st.lists(st.sampled_from([*_LOCAL_NAMES, "*", "p:a", "c"]), min_size=1, max_size=3),
+    )
+    def same(children: list[str], steps: list[str]) -> None:
+        text = f'<r xmlns="urn:x" xmlns:p="urn:p" xmlns:q="urn:x">{"".join(children)}</r>'
+        record = XmlRecord(etree.fromstring(text.encode()), 1, "/R/r[1]")
+        expected = list(_find_fields(record.element, tuple(steps), record.xpath))
+        elements = list(_field_elements(record.element, tuple(steps)))
+        assert elements == [element for element, _xpath in expected]
+        xpaths = [_field_xpath(record, element, len(steps)) for element in elements]
+        assert xpaths == [xpath for _element, xpath in expected]
+        found.append(len(elements))
+
+    same()
+    assert max(found) > 1  # fields met more than once (indexed xpaths) were compared

@@ -1393,6 +1393,33 @@ def _find_fields(
         yield from _find_fields(child, steps[1:], f"{xpath}/{_step(element, child)}")
 
 
+def _field_elements(element: etree._Element, steps: tuple[str, ...]) -> Iterator[etree._Element]:
+    """The elements ``_find_fields`` finds, in its order, without their xpaths (a C-level
+    search of the children by local name)."""
+    if not steps:
+        yield element
+        return
+    name = steps[0]
+    children = (
+        _children_named(element, name) if name == "*" else element.iterchildren(f"{{*}}{name}")
+    )
+    for child in children:
+        yield from _field_elements(child, steps[1:])
+
+
+def _field_xpath(record: XmlRecord, element: etree._Element, depth: int) -> str:
+    """The xpath ``_find_fields`` gives ``element``, ``depth`` steps below the record."""
+    steps: list[str] = []
+    node = element
+    for _ in range(depth):
+        parent = node.getparent()
+        if parent is None:  # (a field is below its record)
+            break
+        steps.append(_step(parent, node))
+        node = parent
+    return "/".join([record.xpath, *reversed(steps)])
+
+
 def _read_xml(
     spec: ExportSpec,
     stream: BinaryIO,
@@ -1606,7 +1633,7 @@ def _check_field_formats(
     formats: list[tuple[str, tuple[str, ...], Any]], record: XmlRecord, sink: Sink
 ) -> None:
     for field_path, steps, fmt in formats:
-        for element, xpath in _find_fields(record.element, steps, record.xpath):
+        for element in _field_elements(record.element, steps):
             if element.get(_XSI_NIL) in ("true", "1"):
                 continue
             text = element.text or ""
@@ -1617,7 +1644,7 @@ def _check_field_formats(
                     f"format:{fmt.name}",
                     f"{field_path}={clip(repr(text))} is not a valid {fmt.name!r}: {reason}",
                     line=source_line(element),
-                    xpath=xpath,
+                    xpath=_field_xpath(record, element, len(steps)),
                     value=repr(text),
                 )
 
