@@ -26,8 +26,7 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
-from itertools import accumulate
-from operator import itemgetter
+from itertools import accumulate, repeat
 from typing import Any
 
 from lxml import etree
@@ -663,21 +662,24 @@ def _runs_holding(runs: list[str | None], name: str, bad: set[str]) -> set[int]:
 
 
 def _refuse(
-    groups: list[tuple[str | None, ...]],
+    matches: list[re.Match[str]],
     rows: list[int] | None,
     fields: list[tuple[int, Callable[[list[str]], set[str]]]],
     refused: set[int],
 ) -> None:
-    """Add to ``refused`` the rows (indexes in ``groups``; None: all of them) with a field
-    value its check refuses."""
-    chosen = groups if rows is None else [groups[row] for row in rows]
+    """Add to ``refused`` the rows (indexes in ``matches``; None: all of them) with a field
+    value its check refuses. Only the groups checked are read (a column at a time)."""
+    chosen = matches if rows is None else [matches[row] for row in rows]
     for index, check in fields:
-        values = list(map(itemgetter(index), chosen))
-        present = [value for value in values if value is not None]
+        values = list(map(_GROUP, chosen, repeat(index + 1)))
+        present = values if None not in values else [v for v in values if v is not None]
         bad = check(present) if present else set()
         if bad:
             found = (i for i, value in enumerate(values) if value in bad)
             refused.update(found if rows is None else (rows[i] for i in found))
+
+
+_GROUP = re.Match.group
 
 
 # ---------------------------------------------------------------- the scanner
@@ -780,7 +782,22 @@ class RecordScanner:
         strict_at = strict.match if strict is not None else None
         fresh = self._fresh
         limit = record_limit() // 4  # characters: may be over the limit in bytes
+        first_at = strict_at if strict_at is not None else match_at
+        append = found.append
+        size = len(text)
         while True:
+            if fresh:
+                # The common case, in short: records matched one after the other, each
+                # starting a line and ending one (the trail holds a newline), none at the
+                # text's end or over the limit. Whatever else is the loop below's to do.
+                record = first_at(text, at)
+                while record is not None:
+                    end = record.end()
+                    if end == size or end - at > limit or "\n" not in record.group("trail"):
+                        break
+                    append((at, end, record))
+                    at = end
+                    record = first_at(text, at)
             space = self._space.match(text, at).end()  # type: ignore[union-attr]
             if space > at:
                 fresh = fresh or "\n" in text[at:space]
@@ -843,28 +860,31 @@ class RecordScanner:
         matches = [match for _s, _e, match in found if match is not None]
         refused: set[int] = set()
         if matches:
-            groups = [match.groups() for match in matches]
             strict = self.compiled.strict
             lenient = (
                 [] if strict is None else [i for i, m in enumerate(matches) if m.re is not strict]
             )
             if strict is None or len(lenient) == len(matches):
-                _refuse(groups, None, self.compiled.fields, refused)
+                _refuse(matches, None, self.compiled.fields, refused)
             elif not lenient:
-                _refuse(groups, None, self.compiled.strict_fields, refused)
+                _refuse(matches, None, self.compiled.strict_fields, refused)
             else:
-                _refuse(groups, lenient, self.compiled.fields, refused)
+                _refuse(matches, lenient, self.compiled.fields, refused)
                 rows = [i for i, m in enumerate(matches) if m.re is strict]
-                _refuse(groups, rows, self.compiled.strict_fields, refused)
+                _refuse(matches, rows, self.compiled.strict_fields, refused)
             for index, name, values_in, check in self.compiled.runs:
-                runs = list(map(itemgetter(index), groups))
+                runs = list(map(_GROUP, matches, repeat(index + 1)))
                 present = values_in.findall("".join(run for run in runs if run))
                 bad = check(present) if present else set()
                 if bad:
                     refused.update(_runs_holding(runs, name, bad))
             if self.hashes is not None and self.compiled.key is not None:
-                keys = [g[self.compiled.key] for i, g in enumerate(groups) if i not in refused]
-                self.hashes.add_texts([key for key in keys if key is not None])
+                keys = list(map(_GROUP, matches, repeat(self.compiled.key + 1)))
+                if refused:
+                    keys = [key for i, key in enumerate(keys) if i not in refused]
+                if None in keys:
+                    keys = [key for key in keys if key is not None]
+                self.hashes.add_texts(keys)
         done = 0
         position = 0
         line = self._line
