@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -482,6 +483,26 @@ def test_formats_written_into_the_expression_take_only_values_the_format_accepts
     assert matched  # some drawn values were taken
     for value in _TAKEN.get(name, []):
         assert taken(value), value
+
+
+@pytest.mark.parametrize("today_year", [2026, 1901, 2000, 2101])
+def test_the_id_numbers_birth_dates_are_those_of_its_format_pattern(today_year: int) -> None:
+    """The embedded ID number writes its years as a tree of digits: the same dates."""
+    from datetime import timedelta
+
+    from conformance.exports._fast import format_patterns
+    from conformance.exports._xml_compiled import embedded_patterns
+
+    ours = re.compile(embedded_patterns(today_year)["cn-id-number"])
+    theirs = re.compile(format_patterns(today_year)["cn-id-number"][1:-1])
+    day, taken = date(1899, 12, 25), 0
+    while day.year <= today_year:
+        for text in (day.strftime("%Y%m%d"), day.strftime("%Y%m") + "30", "19000229"):
+            value = f"110105{text}123X"
+            assert bool(ours.fullmatch(value)) == bool(theirs.fullmatch(value)), value
+            taken += bool(ours.fullmatch(value))
+        day += timedelta(days=1 if day.month == 2 or day.year % 10 == 0 else 9)
+    assert taken > 100
 
 
 def test_two_formats_of_one_field_leave_the_records_to_lxml() -> None:

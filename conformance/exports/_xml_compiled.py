@@ -31,7 +31,7 @@ from typing import Any
 
 from lxml import etree
 
-from conformance.exports._fast import _DATE, _today_year, format_patterns
+from conformance.exports._fast import _DATE, _MD, _PROVINCES, _today_year, format_patterns
 from conformance.exports._keys import KeyHashes
 from conformance.exports._readers import record_limit
 from conformance.exports._xml_batches import XS, XS_NS, batch_format_check
@@ -108,7 +108,6 @@ _EMBEDDED_AS_IS = (
     "cn-mobile",
     "cn-postcode",
     "uuid",
-    "cn-id-number",
     "cn-uscc",
 )
 
@@ -119,7 +118,39 @@ def embedded_patterns(today_year: int) -> dict[str, str]:
     patterns = format_patterns(today_year)
     embedded = {name: patterns[name][1:-1] for name in _EMBEDDED_AS_IS if name in patterns}
     embedded.update(_EMBEDDED_HANDWRITTEN)
+    # The ID number's birth date as a tree of digits: an alternation of 126 years costs
+    # Python's re a try per year.
+    last = today_year - 1
+    years = [str(year) for year in range(1900, last + 1)]
+    leap = [year for year in years if _leap_year(int(year))]
+    days = _MD.format(sep="")
+    embedded["cn-id-number"] = (
+        f"{_PROVINCES}[0-9]{{4}}(?:{_digit_tree(years)}{days}|{_digit_tree(leap)}0229)"
+        "[0-9]{3}[0-9X]"
+    )
     return embedded
+
+
+def _leap_year(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _digit_tree(words: list[str]) -> str:
+    """An expression matching exactly ``words`` (strings of digits, one length), as a tree:
+    the digits leading to the same rest written as one class."""
+    if not words or not words[0]:
+        return ""
+    rests: dict[str, list[str]] = {}
+    for word in words:
+        rests.setdefault(word[0], []).append(word[1:])
+    by_rest: dict[str, list[str]] = {}
+    for digit, rest in rests.items():
+        by_rest.setdefault(_digit_tree(rest), []).append(digit)
+    branches = [
+        (digits[0] if len(digits) == 1 else f"[{''.join(digits)}]") + rest
+        for rest, digits in by_rest.items()
+    ]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 class _NotPlain(Exception):
