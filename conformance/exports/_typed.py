@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
-from operator import add, attrgetter, mul
+from operator import add, and_, attrgetter, eq, truth
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -276,6 +276,10 @@ class CsvColumnChecks:
     # the record's oneOf of required properties: per branch, the cell indices of its
     # properties (None: a property no column holds, so the branch never holds)
     presence: list[list[int] | None] = field(default_factory=list)
+    # empty "absent" only: per cell index of a column whose cells stay strings and need no
+    # check character, its checks of the cells as read ("" an absent property: refused if
+    # the property is required, else passed), so no hole is searched or left out first
+    whole: dict[int, _Column] = field(default_factory=dict)
 
     def refused(
         self, rows: Sequence[Sequence[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
@@ -285,18 +289,23 @@ class CsvColumnChecks:
         cells: list[Sequence[Any]] = columns_of(rows)
         kinds = {index: types for index, _, types in typed}
         bad = self._presence_failures(cells, len(rows)) if self.presence else set()
-        holes = ["" in column for column in cells]
         absent = self.empty == "absent"
+        # the columns checked whole: their cells as read, holes and all
+        whole = {i: c for i, c in self.whole.items() if i not in kinds} if absent else {}
         if absent:
             for index in self.required:
-                if holes[index]:
+                if index not in whole and "" in cells[index]:
                     bad.update(i for i, cell in enumerate(cells[index]) if not cell)
         for index, checks in self.columns:
             column = cells[index]
+            if index in whole:
+                if not _check_column(whole[index], column, None, bad):
+                    return set(range(len(rows))), cells
+                continue
             values: Sequence[Any] = column
             where: Sequence[int] | None = None
             strings = True
-            if holes[index]:
+            if "" in column:
                 if absent:
                     kept = list(map(bool, column))
                     values = list(compress(column, kept))
@@ -326,7 +335,7 @@ class CsvColumnChecks:
                 key_cells = cells[key]
                 cells[key] = tuple(
                     convert_column(key_cells, key_types, key in self.floats)
-                    if not holes[key]
+                    if "" not in key_cells
                     else [convert_cell(v, key_types) if v else v for v in key_cells]
                 )
         return bad, cells
@@ -336,18 +345,32 @@ class CsvColumnChecks:
         # C-level loops over whole columns (no tuple per row): a branch holds where each of
         # its columns has a cell; the branches held are counted row by row
         absent = self.empty == "absent"  # an empty cell is an absent property
-        held: list[int] | None = None
+        holds: list[Iterator[bool] | None] = []  # per branch; None: on every row
         for branch in self.presence:
             if branch is None:
                 continue
             holed = [cells[i] for i in branch if "" in cells[i]] if absent else []
-            holds: list[int] = [1] * count  # no column of the branch has an empty cell
-            for column in holed:
-                holds = list(map(mul, holds, map(bool, column)))
-            held = holds if held is None else list(map(add, held, holds))
-        if held is None:
-            return set(range(count))
-        return set(compress(range(count), map((1).__ne__, held)))
+            if not holed:
+                holds.append(None)
+                continue
+            held: Iterator[bool] = map(truth, holed[0])
+            for column in holed[1:]:
+                held = map(and_, held, map(truth, column))
+            holds.append(held)
+        rows = range(count)
+        everywhere = holds.count(None)
+        if not holds or everywhere > 1:
+            return set(rows)
+        if len(holds) == 2 and not everywhere:  # two branches: both held, or neither
+            first, second = holds
+            assert first is not None
+            assert second is not None
+            return set(compress(rows, map(eq, first, second)))
+        held_count: list[int] = [everywhere] * count
+        for some in holds:
+            if some is not None:
+                held_count = list(map(add, held_count, some))
+        return set(compress(rows, map((1).__ne__, held_count)))
 
     def keys(self, cells: list[Sequence[Any]]) -> list[Sequence[Any]]:
         """The key of every row that has one, as the record holds it: one sequence of
@@ -496,7 +519,19 @@ class _Translator:
             if self.float_safe(self.concrete(uri, properties[name])[1])
         )
         required_cells = [header.index(n) for n in required]
-        return CsvColumnChecks(checks, required_cells, empty, key, floats, presence)
+        # a cell as read: a string, "" an absent property (a converted column's cells are
+        # never checked so, nor a check character's: it needs the values alone)
+        whole: dict[int, _Column] = {}
+        if empty == "absent":
+            for index, leaf, fmt in columns:
+                if fmt is None:
+                    cell = (
+                        {"minLength": 1, "allOf": [leaf]}
+                        if index in required_cells
+                        else {"anyOf": [{"maxLength": 0}, leaf]}
+                    )
+                    whole[index] = self.column(cell, None, exact)
+        return CsvColumnChecks(checks, required_cells, empty, key, floats, presence, whole)
 
     def column_leaf(self, node: dict[str, Any]) -> tuple[dict[str, Any], str | None, set[str]]:
         """A copy of a leaf schema with formats as patterns where exact, the format whose
