@@ -119,6 +119,27 @@ class NoTypedPath(Exception):
     """The record schema uses something the typed path does not translate exactly."""
 
 
+class _Lazy:
+    """A jsonschema-rs validator built at its first use."""
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._built: Any = None
+
+    def _validator(self) -> Any:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def is_valid(self, values: Any) -> bool:
+        return bool(self._validator().is_valid(values))
+
+    def iter_errors(self, values: Any) -> Any:
+        return self._validator().iter_errors(values)
+
+
 @dataclass
 class _Column:
     """The values at one leaf of the record, checked a block at a time."""
@@ -509,7 +530,13 @@ class _Translator:
             formats |= left
             columns.append((index, leaf, check_format))
         exact = _exact_formats(formats) or None
-        checks = [(index, self.column(leaf, fmt, exact)) for index, leaf, fmt in columns]
+        # a column checked whole needs its own checks only if the reader converts its
+        # cells: built then (a format's pattern may take a millisecond to compile)
+        wholes = {index for index, _, fmt in columns if empty == "absent" and fmt is None}
+        checks = [
+            (index, self.column(leaf, fmt, exact, lazy=index in wholes))
+            for index, leaf, fmt in columns
+        ]
         if not set(key_fields) <= set(header):
             raise NoTypedPath("no column holds the key")
         key = tuple(header.index(name) for name in key_fields)
@@ -551,14 +578,20 @@ class _Translator:
         return leaf, check_format, left
 
     def column(
-        self, leaf: dict[str, Any], check_format: str | None, formats: dict[str, Any] | None
+        self,
+        leaf: dict[str, Any],
+        check_format: str | None,
+        formats: dict[str, Any] | None,
+        lazy: bool = False,
     ) -> _Column:
-        validator = jsonschema_rs.validator_for(
+        build = partial(
+            jsonschema_rs.validator_for,
             {"type": "array", "items": leaf},
             validate_formats=True,
             formats=formats,
             offline=True,
         )
+        validator = _Lazy(build) if lazy else build()
         check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
         return _Column(validator, check, leaf.get("type") == "string", _within(leaf))
 
