@@ -28,6 +28,8 @@ from conformance.exports._readers import (
     csv_items,
 )
 
+# A run of plain rows (see :func:`_rows`) checked at once spans at most this many windows.
+SPAN = 2
 _FORMULA_FIRST = "=+-@\t"  # CR too on the line path, but a clean block has none inside rows
 _NULL: Callable[[str, str], str | None] = {"": None}.get  # an empty cell's value for "null"
 
@@ -35,8 +37,10 @@ _NULL: Callable[[str, str], str | None] = {"": None}.get  # an empty cell's valu
 def csv_blocks(
     lines: CsvBlockLines, sink: Sink, endings: Endings, layout: CsvLayout, window: int
 ) -> Iterator[Record | CsvRows]:
-    """Records of a CSV file, clean blocks at once; no item spans a multiple of ``window``
-    records, so the caller can check the same windows the line path gives it."""
+    """Records of a CSV file, clean blocks at once; an item ends at a multiple of
+    ``window`` records or where the block does, and spans more than one window only when
+    reading its rows says nothing (plain rows), so checking windows as they come reports
+    in the order the line path's windows do."""
     delimiter = layout.delimiter
     if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n\x00':
         return csv_items(lines, sink, endings, layout)
@@ -136,12 +140,20 @@ def _rows(
     position = start
     while position < len(lines):
         stop = min(position + window - reading.row_number % window, len(lines))
-        chunk = lines[position:stop]
-        plain = (
-            "" not in chunk
-            and list(map(str.count, chunk, repeat(delimiter))).count(width - 1) == len(chunk)
-            and (not formulas or formulas.isdisjoint(range(position, stop)))
-        )
+        # Plain rows are read without a word said, so a run of them may go on over the next
+        # windows, whole ones (the rest of a window may hold a row to word, which the line
+        # path words before checking any of the window): checked together, they report
+        # what window after window reports, and the checks cost less a row.
+        longer = stop + (SPAN - 1) * window
+        if longer > len(lines):
+            longer = stop
+        chunk = lines[position:longer]
+        plain = _plain_lines(chunk, position, width, delimiter, formulas)
+        if plain:
+            stop = longer
+        elif longer > stop:
+            chunk = chunk[: stop - position]
+            plain = _plain_lines(chunk, position, width, delimiter, formulas)
         if plain:  # every line holds width cells: split at once, row after row
             flat = FlatRows(delimiter.join(chunk).split(delimiter), width)
             yield _plain(flat, first + position + 1, reading, columns)
@@ -149,6 +161,18 @@ def _rows(
             rows = list(map(str.split, chunk, repeat(delimiter)))
             yield from _mixed(chunk, rows, position, first, formulas, reading, columns)
         position = stop
+
+
+def _plain_lines(
+    chunk: list[str], position: int, width: int, delimiter: str, formulas: set[int]
+) -> bool:
+    """Whether each line of ``chunk`` (line ``position`` first) holds ``width`` cells and
+    none starts a cell like a formula: rows the line path reads without a word."""
+    return (
+        "" not in chunk
+        and list(map(str.count, chunk, repeat(delimiter))).count(width - 1) == len(chunk)
+        and (not formulas or formulas.isdisjoint(range(position, position + len(chunk))))
+    )
 
 
 def _numbers_only(cells: list[str]) -> bool:
