@@ -406,3 +406,28 @@ def test_string_columns_with_holes_report_what_the_exact_path_does(
         assert report.paths["csv-blocks"] == 2000, report.paths
         assert empty != "absent" or report.paths["columns"] > 1000, report.paths
         assert _summary(report) == exact, block
+
+
+@pytest.mark.parametrize("at", [127, 128, 129, 255, 256, 257, 300, 384, 385, 511])
+@pytest.mark.parametrize("fault", ["blank", "short", "formula"])
+def test_runs_of_plain_rows_over_windows_keep_the_report_order(
+    tmp_path: Path, at: int, fault: str
+) -> None:
+    """Plain rows are checked over more than one window at a time: a row to word while
+    reading (a blank line, a row short of a cell, a formula) just before, at or after a
+    window's edge keeps its place among the records' errors, whatever the block size."""
+    from conformance.exports import read_limits
+
+    properties = {"id": {"type": "string"}, "code": {"type": "string", "pattern": "^[A-Z]{2}$"}}
+    spec = _spec(tmp_path, properties, "utf-8")
+    lines = ["id,code", *(f"R{n:05d},{'AB' if n % 5 else 'x'}" for n in range(1, 801))]
+    lines[at] = {"blank": "", "short": f"R{at:05d}", "formula": f"R{at:05d},=1+2"}[fault]
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    assert exact[1][(RECORDS, "pattern")] > 100
+    for block in (1024 * 1024, 5000, 4200):
+        with read_limits(csv_block_bytes=block):
+            report = validate_export(spec, path)
+        assert report.paths["csv-blocks"] > 700, report.paths
+        assert _summary(report) == exact, block
