@@ -431,3 +431,30 @@ def test_runs_of_plain_rows_over_windows_keep_the_report_order(
             report = validate_export(spec, path)
         assert report.paths["csv-blocks"] > 700, report.paths
         assert _summary(report) == exact, block
+
+
+@pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
+def test_number_columns_with_holes_in_some_blocks_agree_with_the_exact_path(
+    tmp_path: Path, empty: str
+) -> None:
+    """Number columns read at once, empty cells in some stretches of rows and not in
+    others (the column path remembers which columns had them): what the exact path says."""
+    properties = {
+        "id": {"type": "string"},
+        "share": {"type": "integer", "minimum": 0, "maximum": 100},
+        "rate": {"type": ["number", "null"], "maximum": 1},
+    }
+    spec = dataclasses.replace(_spec(tmp_path, properties, "utf-8"), csv=CsvOptions(empty=empty))
+    lines = ["id,share,rate"]
+    for n in range(1, 2001):
+        holed = 300 <= n < 700 or 1200 <= n < 1250
+        share = "" if holed and n % 9 == 0 else str(n % 103)  # 101, 102: above the maximum
+        rate = "" if holed and n % 7 == 0 else ("1.5" if n % 211 == 0 else "0.25")
+        lines.append(f"R{n:05d},{share},{rate}")
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    assert exact[1][(RECORDS, "maximum")] > 20
+    report = validate_export(spec, path)
+    assert report.paths["columns"] > 1500, report.paths
+    assert _summary(report) == exact

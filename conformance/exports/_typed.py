@@ -301,6 +301,8 @@ class CsvColumnChecks:
     # check character, its checks of the cells as read ("" an absent property: refused if
     # the property is required, else passed), so no hole is searched or left out first
     whole: dict[int, _Column] = field(default_factory=dict)
+    # converted columns whose last block had an empty cell (read at once, it would fail)
+    holed: set[int] = field(default_factory=set)
 
     def refused(
         self, rows: Sequence[Sequence[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
@@ -323,10 +325,22 @@ class CsvColumnChecks:
                 if not _check_column(whole[index], column, None, bad):
                     return set(range(len(rows))), cells
                 continue
+            types = kinds.get(index)
+            if types is not None and index not in self.holed:
+                # numbers read at once mean no cell is empty: no search for one
+                numbers = json_numbers(column, types)
+                if numbers is not None:
+                    if checks.within is not None and checks.within(numbers):
+                        continue  # every value satisfies the leaf
+                    if not _check_column(checks, numbers.values, None, bad, False):
+                        return set(range(len(rows))), cells
+                    continue
             values: Sequence[Any] = column
             where: Sequence[int] | None = None
             strings = True
             if "" in column:
+                if types is not None:
+                    self.holed.add(index)
                 if absent:
                     kept = list(map(bool, column))
                     values = list(compress(column, kept))
@@ -334,11 +348,13 @@ class CsvColumnChecks:
                 elif self.empty == "null":
                     values = [cell if cell else None for cell in column]
                     strings = False
-            types = kinds.get(index)
             if types is not None:  # converted as the reader converts the record's cells
                 strings = False
                 if values is column or where is not None:
-                    numbers = json_numbers(values, types)
+                    tried = values is column and index not in self.holed  # above, failed
+                    if values is column:
+                        self.holed.discard(index)
+                    numbers = None if tried else json_numbers(values, types)
                     if numbers is None:
                         values = convert_column(values, types, index in self.floats, True)
                     elif checks.within is not None and checks.within(numbers):
