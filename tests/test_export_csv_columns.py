@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conformance.exports import RECORDS, ExportReport, validate_export
@@ -458,3 +458,71 @@ def test_number_columns_with_holes_in_some_blocks_agree_with_the_exact_path(
     report = validate_export(spec, path)
     assert report.paths["columns"] > 1500, report.paths
     assert _summary(report) == exact
+
+
+def _formula_lines_by_search(
+    raw: bytes, marking: bytes, start: int, signed: Any = None
+) -> set[int]:
+    """The lines with a cell starting like a formula, found the slow way: the bytes
+    translated, then the marked pairs searched one after the other."""
+    marked = raw.translate(marking)
+    found = {0} if marked[:1] == b"\x00" and start == 0 else set()
+    if found and signed is not None and signed(raw, 0):
+        found = set()
+    line = previous = 0
+    at = marked.find(b"\x01\x00")
+    while at >= 0:
+        if signed is None or not signed(raw, at + 1):
+            line += raw.count(b"\n", previous, at + 1)
+            previous = at + 1
+            if line >= start:
+                found.add(line)
+        at = marked.find(b"\x01\x00", at + 2)
+    return found
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b",",
+                b";",
+                b"\t",
+                b"\n",
+                b"\r\n",
+                b"=",
+                b"+",
+                b"-",
+                b"@",
+                b"1",
+                b"2.5",
+                b"e5",
+                b"x",
+                b"\x00",
+                b"\x01",
+                "中".encode(),
+                "中".encode("gb18030"),
+            ]
+        ),
+        max_size=60,
+    ),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.integers(min_value=0, max_value=4),
+    st.booleans(),
+)
+@example([b"a", b"\t", b"b", b"\n", b"\t", b"c"], "\t", 0, False)  # a tab delimits here
+@example([b"\t", b"\t", b"-", b"1", b"\n", b"=", b"\n", b";", b"@"], ";", 1, True)
+@settings(max_examples=300, deadline=None)
+def test_formula_lines_are_the_lines_a_search_finds(
+    parts: list[bytes], delimiter: str, start: int, with_signed: bool
+) -> None:
+    """The marked pairs found at once (numpy) are those a search of the translated bytes
+    finds, whatever the delimiter (a tab is a formula's first character too)."""
+    from conformance.exports._csv_blocks import _formula_lines, _marking, _signed_cell
+
+    raw = b"".join(parts)
+    marking = _marking(delimiter)
+    signed = _signed_cell(delimiter) if with_signed else None
+    assert _formula_lines(raw, marking, start, signed) == _formula_lines_by_search(
+        raw, marking, start, signed
+    )
