@@ -123,24 +123,14 @@ def _formula_lines(
 
 def _marks(raw: bytes, marking: bytes) -> list[int]:
     """The offsets, ascending, of the bytes ``marking`` marks 1 (a delimiter, a newline)
-    followed by one it marks 0 (a formula's first character): numpy compares every byte
-    at once, three times faster than translating the bytes and searching the pairs."""
+    followed by one it marks 0 (a formula's first character): numpy compares the marks
+    of every byte at once, faster than searching the pairs one after the other."""
     if len(raw) < 2:
         return []
-    data = np.frombuffer(raw, np.uint8)
-    before, after = data[:-1], data[1:]
-    starts = [byte for byte in range(256) if marking[byte] == 1]
-    firsts = [byte for byte in range(256) if marking[byte] == 0]
-    if not starts or not firsts:
-        return []
-    marked = before == starts[0]
-    for byte in starts[1:]:
-        marked |= before == byte
-    then = after == firsts[0]
-    for byte in firsts[1:]:
-        then |= after == byte
-    marked &= then
-    return list(np.flatnonzero(marked).tolist())
+    marked = np.frombuffer(raw.translate(marking), np.uint8)
+    pairs = marked[:-1] == 1
+    pairs &= marked[1:] == 0
+    return list(np.flatnonzero(pairs).tolist())
 
 
 def _rows(
