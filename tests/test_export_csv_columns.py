@@ -4,13 +4,14 @@ gives cell by cell, and a cell that is a signed number marks no formula candidat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conformance.exports import RECORDS, ExportReport, validate_export
@@ -284,3 +285,244 @@ def test_a_oneof_of_id_numbers_or_passports_agrees_with_the_exact_path(
     counts = exact[1]
     assert counts[(RECORDS, "oneOf")] > 100  # both branches, neither, half a branch
     assert counts[(RECORDS, "format:cn-id-number")] > 100  # wrong check, letters, X inside
+
+
+# Columns of strings under empty "absent", checked whole (holes and all): a required column
+# refuses its empty cells, an optional one passes them even where its leaf refuses "".
+_HOLED = {
+    "id": {"type": "string", "pattern": "^R[0-9]{5}$"},
+    "code": {"type": "string", "minLength": 2, "maxLength": 4},  # required below
+    "kind": {"type": "string", "enum": ["a", "b", ""]},
+    "note": {"type": "string", "minLength": 2},  # "" present would be refused
+    "tag": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "alt": {"type": "string", "pattern": "^[EG][0-9]{2}$"},
+}
+_ONE_OFS: list[list[list[str]]] = [
+    [],
+    [["tag"]],  # one branch: it must hold
+    [["tag"], ["alt", "note"]],  # two branches
+    [["tag"], ["alt"], ["note"]],  # three
+    [["id"], ["tag"]],  # a branch every row holds: the other must not
+    [["tag"], ["missing"]],  # a branch no column holds
+    [["id"], ["id", "code"]],  # two branches every row of a block may hold
+]
+_CELLS = {
+    "code": ["", "x", "ab", "abcd", "abcde", "中文"],
+    "kind": ["", "a", "b", "c"],
+    "note": ["", "n", "note"],
+    "tag": ["", "ABC", "abc", "ABCD"],
+    "alt": ["", "E12", "G99", "X12"],
+}
+
+
+def _holed_rows(seed: int, count: int) -> list[list[str]]:
+    import random
+
+    draw = random.Random(seed)
+    rows = []
+    for n in range(1, count + 1):
+        cells = {name: draw.choice(values) for name, values in _CELLS.items()}
+        if draw.random() < 0.6:  # mostly clean rows, as real files are
+            cells = {**cells, "code": "ab", "kind": "a", "note": "", "tag": "ABC", "alt": ""}
+        ident = f"R{n:05d}" if draw.random() < 0.97 else draw.choice(["", "R1", "x"])
+        rows.append([ident, *cells.values()])
+    return rows
+
+
+def _holed_schema(folder: Path, one_of: list[list[str]]) -> Path:
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["id", "code"],
+        "properties": {**_HOLED, "missing": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    if one_of:
+        schema["oneOf"] = [{"required": branch} for branch in one_of]
+    path = folder / "rows.schema.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("one_of", _ONE_OFS)
+@pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
+def test_string_columns_with_holes_refuse_exactly_the_invalid_rows(
+    tmp_path: Path, one_of: list[list[str]], empty: str
+) -> None:
+    """The column checks refuse exactly the rows whose record the schema refuses (holes in
+    required and optional columns, a oneOf of one, two or three branches, one held on every
+    row, one no column holds), not one more: the rows refused are worded one by one."""
+    from jsonschema import Draft202012Validator
+
+    from conformance.exports._readers import FlatRows
+    from conformance.exports._typed import build_csv_checks
+
+    schema_path = _holed_schema(tmp_path, one_of)
+    header = list(_HOLED)
+    checks = build_csv_checks(schema_path, tmp_path, header, empty, ("id",))
+    assert checks is not None
+    validator = Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
+    for seed in range(6):
+        rows = _holed_rows(seed, 300)
+        if empty == "absent":
+            records = [{k: v for k, v in zip(header, row, strict=True) if v} for row in rows]
+        elif empty == "null":
+            records = [{k: v or None for k, v in zip(header, row, strict=True)} for row in rows]
+        else:
+            records = [dict(zip(header, row, strict=True)) for row in rows]
+        invalid = {i for i, record in enumerate(records) if not validator.is_valid(record)}
+        assert len(invalid) > 10
+        flat = FlatRows([cell for row in rows for cell in row], len(header))
+        for given_rows in (rows, flat):
+            refused, _ = checks.refused(given_rows)
+            assert refused == invalid, (seed, sorted(refused ^ invalid)[:5])
+        for start in range(0, len(rows), 8):  # small blocks: some without a hole in a column
+            refused, _ = checks.refused(rows[start : start + 8])
+            expected = {i - start for i in invalid if start <= i < start + 8}
+            assert refused == expected, (seed, start)
+
+
+@pytest.mark.parametrize("one_of", _ONE_OFS[:3])
+@pytest.mark.parametrize("empty", ["absent", "null"])
+def test_string_columns_with_holes_report_what_the_exact_path_does(
+    tmp_path: Path, one_of: list[list[str]], empty: str
+) -> None:
+    """End to end, whatever block size cuts the file: the default paths report what the
+    exact path reports on string columns with holes."""
+    from conformance.exports import read_limits
+
+    _holed_schema(tmp_path, one_of)
+    spec = _spec(tmp_path, _HOLED, "utf-8")  # rewrites the schema: write ours again
+    _holed_schema(tmp_path, one_of)
+    spec = dataclasses.replace(spec, csv=CsvOptions(empty=empty))
+    path = tmp_path / "rows.csv"
+    lines = [",".join(_HOLED), *(",".join(row) for row in _holed_rows(7, 2000))]
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    assert sum(n for (check, _), n in exact[1].items() if check == RECORDS) > 100
+    for block in (1024 * 1024, 3000):
+        with read_limits(csv_block_bytes=block):
+            report = validate_export(spec, path)
+        assert report.paths["csv-blocks"] == 2000, report.paths
+        assert empty != "absent" or report.paths["columns"] > 1000, report.paths
+        assert _summary(report) == exact, block
+
+
+@pytest.mark.parametrize("at", [127, 128, 129, 255, 256, 257, 300, 384, 385, 511])
+@pytest.mark.parametrize("fault", ["blank", "short", "formula"])
+def test_runs_of_plain_rows_over_windows_keep_the_report_order(
+    tmp_path: Path, at: int, fault: str
+) -> None:
+    """Plain rows are checked over more than one window at a time: a row to word while
+    reading (a blank line, a row short of a cell, a formula) just before, at or after a
+    window's edge keeps its place among the records' errors, whatever the block size."""
+    from conformance.exports import read_limits
+
+    properties = {"id": {"type": "string"}, "code": {"type": "string", "pattern": "^[A-Z]{2}$"}}
+    spec = _spec(tmp_path, properties, "utf-8")
+    lines = ["id,code", *(f"R{n:05d},{'AB' if n % 5 else 'x'}" for n in range(1, 801))]
+    lines[at] = {"blank": "", "short": f"R{at:05d}", "formula": f"R{at:05d},=1+2"}[fault]
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    assert exact[1][(RECORDS, "pattern")] > 100
+    for block in (1024 * 1024, 5000, 4200):
+        with read_limits(csv_block_bytes=block):
+            report = validate_export(spec, path)
+        assert report.paths["csv-blocks"] > 700, report.paths
+        assert _summary(report) == exact, block
+
+
+@pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
+def test_number_columns_with_holes_in_some_blocks_agree_with_the_exact_path(
+    tmp_path: Path, empty: str
+) -> None:
+    """Number columns read at once, empty cells in some stretches of rows and not in
+    others (the column path remembers which columns had them): what the exact path says."""
+    properties = {
+        "id": {"type": "string"},
+        "share": {"type": "integer", "minimum": 0, "maximum": 100},
+        "rate": {"type": ["number", "null"], "maximum": 1},
+    }
+    spec = dataclasses.replace(_spec(tmp_path, properties, "utf-8"), csv=CsvOptions(empty=empty))
+    lines = ["id,share,rate"]
+    for n in range(1, 2001):
+        holed = 300 <= n < 700 or 1200 <= n < 1250
+        share = "" if holed and n % 9 == 0 else str(n % 103)  # 101, 102: above the maximum
+        rate = "" if holed and n % 7 == 0 else ("1.5" if n % 211 == 0 else "0.25")
+        lines.append(f"R{n:05d},{share},{rate}")
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    exact = _summary(validate_export(spec, path, paths=()))
+    assert exact[1][(RECORDS, "maximum")] > 20
+    report = validate_export(spec, path)
+    assert report.paths["columns"] > 1500, report.paths
+    assert _summary(report) == exact
+
+
+def _formula_lines_by_search(
+    raw: bytes, marking: bytes, start: int, signed: Any = None
+) -> set[int]:
+    """The lines with a cell starting like a formula, found the slow way: the bytes
+    translated, then the marked pairs searched one after the other."""
+    marked = raw.translate(marking)
+    found = {0} if marked[:1] == b"\x00" and start == 0 else set()
+    if found and signed is not None and signed(raw, 0):
+        found = set()
+    line = previous = 0
+    at = marked.find(b"\x01\x00")
+    while at >= 0:
+        if signed is None or not signed(raw, at + 1):
+            line += raw.count(b"\n", previous, at + 1)
+            previous = at + 1
+            if line >= start:
+                found.add(line)
+        at = marked.find(b"\x01\x00", at + 2)
+    return found
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b",",
+                b";",
+                b"\t",
+                b"\n",
+                b"\r\n",
+                b"=",
+                b"+",
+                b"-",
+                b"@",
+                b"1",
+                b"2.5",
+                b"e5",
+                b"x",
+                b"\x00",
+                b"\x01",
+                "中".encode(),
+                "中".encode("gb18030"),
+            ]
+        ),
+        max_size=60,
+    ),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.integers(min_value=0, max_value=4),
+    st.booleans(),
+)
+@example([b"a", b"\t", b"b", b"\n", b"\t", b"c"], "\t", 0, False)  # a tab delimits here
+@example([b"\t", b"\t", b"-", b"1", b"\n", b"=", b"\n", b";", b"@"], ";", 1, True)
+@settings(max_examples=300, deadline=None)
+def test_formula_lines_are_the_lines_a_search_finds(
+    parts: list[bytes], delimiter: str, start: int, with_signed: bool
+) -> None:
+    """The marked pairs found at once (numpy) are those a search of the translated bytes
+    finds, whatever the delimiter (a tab is a formula's first character too)."""
+    from conformance.exports._csv_blocks import _formula_lines, _marking, _signed_cell
+
+    raw = b"".join(parts)
+    marking = _marking(delimiter)
+    signed = _signed_cell(delimiter) if with_signed else None
+    assert _formula_lines(raw, marking, start, signed) == _formula_lines_by_search(
+        raw, marking, start, signed
+    )

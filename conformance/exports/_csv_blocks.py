@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
 
+import numpy as np
+
 from conformance.exports._encoding import Endings
 from conformance.exports._model import Sink
 from conformance.exports._readers import (
@@ -28,6 +30,8 @@ from conformance.exports._readers import (
     csv_items,
 )
 
+# A run of plain rows (see :func:`_rows`) checked at once spans at most this many windows.
+SPAN = 2
 _FORMULA_FIRST = "=+-@\t"  # CR too on the line path, but a clean block has none inside rows
 _NULL: Callable[[str, str], str | None] = {"": None}.get  # an empty cell's value for "null"
 
@@ -35,8 +39,10 @@ _NULL: Callable[[str, str], str | None] = {"": None}.get  # an empty cell's valu
 def csv_blocks(
     lines: CsvBlockLines, sink: Sink, endings: Endings, layout: CsvLayout, window: int
 ) -> Iterator[Record | CsvRows]:
-    """Records of a CSV file, clean blocks at once; no item spans a multiple of ``window``
-    records, so the caller can check the same windows the line path gives it."""
+    """Records of a CSV file, clean blocks at once; an item ends at a multiple of
+    ``window`` records or where the block does, and spans more than one window only when
+    reading its rows says nothing (plain rows), so checking windows as they come reports
+    in the order the line path's windows do."""
     delimiter = layout.delimiter
     if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n\x00':
         return csv_items(lines, sink, endings, layout)
@@ -101,20 +107,30 @@ def _formula_lines(
     """Indexes (from ``start``) of the lines holding a cell that starts like a formula;
     given ``signed`` (:func:`_signed_cell`), not counting a sign alone or a signed number
     (a column of negative numbers marks no line)."""
-    marked = raw.translate(marking)
-    found = {0} if marked[:1] == b"\x00" and start == 0 else set()
+    first = marking[raw[0]] == 0 if raw else False
+    found = {0} if first and start == 0 else set()
     if found and signed is not None and signed(raw, 0):
         found = set()
     line = previous = 0
-    at = marked.find(b"\x01\x00")
-    while at >= 0:  # counted on from the previous mark: linear however many there are
+    for at in _marks(raw, marking):  # counted on from the previous mark: linear
         if signed is None or not signed(raw, at + 1):
             line += raw.count(b"\n", previous, at + 1)
             previous = at + 1
             if line >= start:
                 found.add(line)
-        at = marked.find(b"\x01\x00", at + 2)
     return found
+
+
+def _marks(raw: bytes, marking: bytes) -> list[int]:
+    """The offsets, ascending, of the bytes ``marking`` marks 1 (a delimiter, a newline)
+    followed by one it marks 0 (a formula's first character): numpy compares the marks
+    of every byte at once, faster than searching the pairs one after the other."""
+    if len(raw) < 2:
+        return []
+    marked = np.frombuffer(raw.translate(marking), np.uint8)
+    pairs = marked[:-1] == 1
+    pairs &= marked[1:] == 0
+    return list(np.flatnonzero(pairs).tolist())
 
 
 def _rows(
@@ -136,12 +152,20 @@ def _rows(
     position = start
     while position < len(lines):
         stop = min(position + window - reading.row_number % window, len(lines))
-        chunk = lines[position:stop]
-        plain = (
-            "" not in chunk
-            and list(map(str.count, chunk, repeat(delimiter))).count(width - 1) == len(chunk)
-            and (not formulas or formulas.isdisjoint(range(position, stop)))
-        )
+        # Plain rows are read without a word said, so a run of them may go on over the next
+        # windows, whole ones (the rest of a window may hold a row to word, which the line
+        # path words before checking any of the window): checked together, they report
+        # what window after window reports, and the checks cost less a row.
+        longer = stop + (SPAN - 1) * window
+        if longer > len(lines):
+            longer = stop
+        chunk = lines[position:longer]
+        plain = _plain_lines(chunk, position, width, delimiter, formulas)
+        if plain:
+            stop = longer
+        elif longer > stop:
+            chunk = chunk[: stop - position]
+            plain = _plain_lines(chunk, position, width, delimiter, formulas)
         if plain:  # every line holds width cells: split at once, row after row
             flat = FlatRows(delimiter.join(chunk).split(delimiter), width)
             yield _plain(flat, first + position + 1, reading, columns)
@@ -149,6 +173,18 @@ def _rows(
             rows = list(map(str.split, chunk, repeat(delimiter)))
             yield from _mixed(chunk, rows, position, first, formulas, reading, columns)
         position = stop
+
+
+def _plain_lines(
+    chunk: list[str], position: int, width: int, delimiter: str, formulas: set[int]
+) -> bool:
+    """Whether each line of ``chunk`` (line ``position`` first) holds ``width`` cells and
+    none starts a cell like a formula: rows the line path reads without a word."""
+    return (
+        "" not in chunk
+        and list(map(str.count, chunk, repeat(delimiter))).count(width - 1) == len(chunk)
+        and (not formulas or formulas.isdisjoint(range(position, position + len(chunk))))
+    )
 
 
 def _numbers_only(cells: list[str]) -> bool:

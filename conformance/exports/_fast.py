@@ -696,6 +696,10 @@ def _always(_value: Any) -> bool:
     return True
 
 
+def _never(_value: Any) -> bool:
+    return False
+
+
 # ---------------------------------------------------------------- the validator
 
 
@@ -969,15 +973,19 @@ def cached_format_check(fmt: Any) -> Callable[[str], bool]:
     the check character decide when they accept; anything else asks the format itself.
     """
     pattern_text = format_patterns(_today_year()).get(fmt.name)
-    pattern = re.compile(pattern_text[1:-1]) if pattern_text else None
     extra = CHECK_CHARACTERS.get(fmt.name)
     valid: set[str] = set()
     check = fmt.check
+    # compiled at the first value: a validator carries every format, most never used
+    fullmatch: Callable[[str], object] | None = None
 
     def ok(value: str) -> bool:
+        nonlocal fullmatch
         if value in valid:
             return True
-        if pattern is not None and pattern.fullmatch(value) and (extra is None or extra(value)):
+        if fullmatch is None:
+            fullmatch = re.compile(pattern_text[1:-1]).fullmatch if pattern_text else _never
+        if fullmatch(value) and (extra is None or extra(value)):
             good = True
         else:
             good = check(value) is None

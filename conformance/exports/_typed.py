@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
-from operator import add, attrgetter, mul
+from operator import add, and_, attrgetter, eq, truth
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -117,6 +117,27 @@ CHECKED_WIDTH = CODE_WIDTH  # both codes with a check character are 18 character
 
 class NoTypedPath(Exception):
     """The record schema uses something the typed path does not translate exactly."""
+
+
+class _Lazy:
+    """A jsonschema-rs validator built at its first use."""
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._built: Any = None
+
+    def _validator(self) -> Any:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def is_valid(self, values: Any) -> bool:
+        return bool(self._validator().is_valid(values))
+
+    def iter_errors(self, values: Any) -> Any:
+        return self._validator().iter_errors(values)
 
 
 @dataclass
@@ -276,6 +297,12 @@ class CsvColumnChecks:
     # the record's oneOf of required properties: per branch, the cell indices of its
     # properties (None: a property no column holds, so the branch never holds)
     presence: list[list[int] | None] = field(default_factory=list)
+    # empty "absent" only: per cell index of a column whose cells stay strings and need no
+    # check character, its checks of the cells as read ("" an absent property: refused if
+    # the property is required, else passed), so no hole is searched or left out first
+    whole: dict[int, _Column] = field(default_factory=dict)
+    # converted columns whose last block had an empty cell (read at once, it would fail)
+    holed: set[int] = field(default_factory=set)
 
     def refused(
         self, rows: Sequence[Sequence[str]], typed: Sequence[tuple[int, str, tuple[str, ...]]] = ()
@@ -285,18 +312,35 @@ class CsvColumnChecks:
         cells: list[Sequence[Any]] = columns_of(rows)
         kinds = {index: types for index, _, types in typed}
         bad = self._presence_failures(cells, len(rows)) if self.presence else set()
-        holes = ["" in column for column in cells]
         absent = self.empty == "absent"
+        # the columns checked whole: their cells as read, holes and all
+        whole = {i: c for i, c in self.whole.items() if i not in kinds} if absent else {}
         if absent:
             for index in self.required:
-                if holes[index]:
+                if index not in whole and "" in cells[index]:
                     bad.update(i for i, cell in enumerate(cells[index]) if not cell)
         for index, checks in self.columns:
             column = cells[index]
+            if index in whole:
+                if not _check_column(whole[index], column, None, bad):
+                    return set(range(len(rows))), cells
+                continue
+            types = kinds.get(index)
+            if types is not None and index not in self.holed:
+                # numbers read at once mean no cell is empty: no search for one
+                numbers = json_numbers(column, types)
+                if numbers is not None:
+                    if checks.within is not None and checks.within(numbers):
+                        continue  # every value satisfies the leaf
+                    if not _check_column(checks, numbers.values, None, bad, False):
+                        return set(range(len(rows))), cells
+                    continue
             values: Sequence[Any] = column
             where: Sequence[int] | None = None
             strings = True
-            if holes[index]:
+            if "" in column:
+                if types is not None:
+                    self.holed.add(index)
                 if absent:
                     kept = list(map(bool, column))
                     values = list(compress(column, kept))
@@ -304,11 +348,13 @@ class CsvColumnChecks:
                 elif self.empty == "null":
                     values = [cell if cell else None for cell in column]
                     strings = False
-            types = kinds.get(index)
             if types is not None:  # converted as the reader converts the record's cells
                 strings = False
                 if values is column or where is not None:
-                    numbers = json_numbers(values, types)
+                    tried = values is column and index not in self.holed  # above, failed
+                    if values is column:
+                        self.holed.discard(index)
+                    numbers = None if tried else json_numbers(values, types)
                     if numbers is None:
                         values = convert_column(values, types, index in self.floats, True)
                     elif checks.within is not None and checks.within(numbers):
@@ -326,7 +372,7 @@ class CsvColumnChecks:
                 key_cells = cells[key]
                 cells[key] = tuple(
                     convert_column(key_cells, key_types, key in self.floats)
-                    if not holes[key]
+                    if "" not in key_cells
                     else [convert_cell(v, key_types) if v else v for v in key_cells]
                 )
         return bad, cells
@@ -336,18 +382,32 @@ class CsvColumnChecks:
         # C-level loops over whole columns (no tuple per row): a branch holds where each of
         # its columns has a cell; the branches held are counted row by row
         absent = self.empty == "absent"  # an empty cell is an absent property
-        held: list[int] | None = None
+        holds: list[Iterator[bool] | None] = []  # per branch; None: on every row
         for branch in self.presence:
             if branch is None:
                 continue
             holed = [cells[i] for i in branch if "" in cells[i]] if absent else []
-            holds: list[int] = [1] * count  # no column of the branch has an empty cell
-            for column in holed:
-                holds = list(map(mul, holds, map(bool, column)))
-            held = holds if held is None else list(map(add, held, holds))
-        if held is None:
-            return set(range(count))
-        return set(compress(range(count), map((1).__ne__, held)))
+            if not holed:
+                holds.append(None)
+                continue
+            held: Iterator[bool] = map(truth, holed[0])
+            for column in holed[1:]:
+                held = map(and_, held, map(truth, column))
+            holds.append(held)
+        rows = range(count)
+        everywhere = holds.count(None)
+        if not holds or everywhere > 1:
+            return set(rows)
+        if len(holds) == 2 and not everywhere:  # two branches: both held, or neither
+            first, second = holds
+            assert first is not None
+            assert second is not None
+            return set(compress(rows, map(eq, first, second)))
+        held_count: list[int] = [everywhere] * count
+        for some in holds:
+            if some is not None:
+                held_count = list(map(add, held_count, some))
+        return set(compress(rows, map((1).__ne__, held_count)))
 
     def keys(self, cells: list[Sequence[Any]]) -> list[Sequence[Any]]:
         """The key of every row that has one, as the record holds it: one sequence of
@@ -486,7 +546,13 @@ class _Translator:
             formats |= left
             columns.append((index, leaf, check_format))
         exact = _exact_formats(formats) or None
-        checks = [(index, self.column(leaf, fmt, exact)) for index, leaf, fmt in columns]
+        # a column checked whole needs its own checks only if the reader converts its
+        # cells: built then (a format's pattern may take a millisecond to compile)
+        wholes = {index for index, _, fmt in columns if empty == "absent" and fmt is None}
+        checks = [
+            (index, self.column(leaf, fmt, exact, lazy=index in wholes))
+            for index, leaf, fmt in columns
+        ]
         if not set(key_fields) <= set(header):
             raise NoTypedPath("no column holds the key")
         key = tuple(header.index(name) for name in key_fields)
@@ -496,7 +562,19 @@ class _Translator:
             if self.float_safe(self.concrete(uri, properties[name])[1])
         )
         required_cells = [header.index(n) for n in required]
-        return CsvColumnChecks(checks, required_cells, empty, key, floats, presence)
+        # a cell as read: a string, "" an absent property (a converted column's cells are
+        # never checked so, nor a check character's: it needs the values alone)
+        whole: dict[int, _Column] = {}
+        if empty == "absent":
+            for index, leaf, fmt in columns:
+                if fmt is None:
+                    cell = (
+                        {"minLength": 1, "allOf": [leaf]}
+                        if index in required_cells
+                        else {"anyOf": [{"maxLength": 0}, leaf]}
+                    )
+                    whole[index] = self.column(cell, None, exact)
+        return CsvColumnChecks(checks, required_cells, empty, key, floats, presence, whole)
 
     def column_leaf(self, node: dict[str, Any]) -> tuple[dict[str, Any], str | None, set[str]]:
         """A copy of a leaf schema with formats as patterns where exact, the format whose
@@ -516,14 +594,20 @@ class _Translator:
         return leaf, check_format, left
 
     def column(
-        self, leaf: dict[str, Any], check_format: str | None, formats: dict[str, Any] | None
+        self,
+        leaf: dict[str, Any],
+        check_format: str | None,
+        formats: dict[str, Any] | None,
+        lazy: bool = False,
     ) -> _Column:
-        validator = jsonschema_rs.validator_for(
+        build = partial(
+            jsonschema_rs.validator_for,
             {"type": "array", "items": leaf},
             validate_formats=True,
             formats=formats,
             offline=True,
         )
+        validator = _Lazy(build) if lazy else build()
         check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
         return _Column(validator, check, leaf.get("type") == "string", _within(leaf))
 
