@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
-from operator import add, and_, attrgetter, is_not, not_, or_
+from operator import add, and_, attrgetter, not_, or_
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -140,17 +140,43 @@ class _PresenceCheck:
     # (the objects, their record indices or None if every record's); None: the records
     gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]] | None
     rule: _Rule
+    # per attribute the rule names: the objects holding it (a generated comprehension
+    # measured twice as fast as mapping an attrgetter)
+    masks: dict[str, Callable[[list[Any]], list[bool]]]
 
     def failures(self, records: list[Any]) -> set[int]:
         """Indices (into ``records``) of the records holding an object the rule refuses."""
         objects, where = (records, None) if self.gather is None else self.gather(records)
-        unset = repeat(msgspec.UNSET)
-
-        def present(name: str) -> list[bool]:
-            return list(map(is_not, map(attrgetter(name), objects), unset))
-
-        failed = _failures(self.rule, present, len(objects))
+        masks = self.masks
+        failed = _failures(self.rule, lambda name: masks[name](objects), len(objects))
         return set(failed) if where is None else {where[i] for i in failed}
+
+
+def _presence_masks(rule: _Rule) -> dict[str, Callable[[list[Any]], list[bool]]]:
+    """For each attribute ``rule`` names (checked identifiers): whether each object of a
+    list holds it, compiled from generated source."""
+    names: list[str] = []
+    pending = [rule]
+    for _ in range(10_000):  # bounded: a rule is a finite tree
+        if not pending:
+            break
+        node = pending.pop()
+        if isinstance(node, bool):
+            continue
+        kind, parts = node
+        if kind == "has":
+            names.append(parts)
+        else:
+            pending.extend(parts)
+    masks = {}
+    for name in dict.fromkeys(names):
+        if not name.isidentifier():
+            raise NoTypedPath("an attribute that is not an identifier")
+        namespace: dict[str, Any] = {"UNSET": msgspec.UNSET}
+        source = f"def mask(objects):\n    return [o.{name} is not UNSET for o in objects]\n"
+        exec(source, namespace)  # noqa: S102 - generated from checked identifiers
+        masks[name] = namespace["mask"]
+    return masks
 
 
 @dataclass
@@ -482,7 +508,7 @@ class _Translator:
             texts = [attrgetter(f.name) for f in hints if _may_hold_text(f.type)]
             members = partial(_flat_members, len(hints), texts)
         presence = [
-            _PresenceCheck(self.gather(path) if path else None, rule)
+            _PresenceCheck(self.gather(path) if path else None, rule, _presence_masks(rule))
             for path, rule in self.presence
         ]
         return TypedRecords(
