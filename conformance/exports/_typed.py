@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
-from operator import add, and_, attrgetter, not_, or_
+from operator import add, and_, attrgetter, ne, not_, or_, truth
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -388,7 +388,7 @@ class CsvColumnChecks:
 
         def present(index: int) -> Any:  # a column without an empty cell: every row has it
             column = cells[index]
-            return list(map(bool, column)) if absent and "" in column else True
+            return map(truth, column) if absent and "" in column else True
 
         return set(_failures(self.presence, present, count))
 
@@ -989,9 +989,10 @@ def _rule(kind: str, rules: list[_Rule]) -> _Rule:
 
 
 def _holding(rule: _Rule, present: Callable[[Any], Any], count: int) -> Any:
-    """Per object (of ``count``), whether ``rule`` holds: a list, or one bool for all.
-    ``present(key)``: per object, whether it holds the property (a list), or one bool.
-    C-level loops over whole columns, as for CSV cells and typed records alike."""
+    """Per object (of ``count``), whether ``rule`` holds: an iterable of bools (consumed
+    once), or one bool for all. ``present(key)``: per object, whether it holds the property
+    (a fresh iterable), or one bool. C-level loops chained over whole columns, with no list
+    between them, for CSV cells and typed records alike."""
     if isinstance(rule, bool):
         return rule
     kind, parts = rule
@@ -1001,15 +1002,17 @@ def _holding(rule: _Rule, present: Callable[[Any], Any], count: int) -> Any:
     columns = [value for value in values if not isinstance(value, bool)]
     constants = [value for value in values if isinstance(value, bool)]
     if kind == "not":
-        return not values[0] if constants else list(map(not_, values[0]))
+        return not values[0] if constants else map(not_, values[0])
     if kind == "one":  # the columns holding must be 1 less the constants holding
         wanted = 1 - sum(constants)
         if wanted < 0 or not columns:
             return wanted == 0
-        held = columns[0] if len(columns) == 1 else list(map(add, *columns[:2]))
+        if wanted == 1 and len(columns) == 2:  # one of two: they differ
+            return map(ne, *columns)
+        held = columns[0] if len(columns) == 1 else map(add, *columns[:2])
         for column in columns[2:]:
-            held = list(map(add, held, column))
-        return list(map(wanted.__eq__, held))
+            held = map(add, held, column)
+        return map(wanted.__eq__, held)
     every = kind == "all"  # else "any"
     if (not every) in constants:  # a constant deciding: False for all, True for any
         return not every
@@ -1018,7 +1021,7 @@ def _holding(rule: _Rule, present: Callable[[Any], Any], count: int) -> Any:
     combine = and_ if every else or_
     result = columns[0]
     for column in columns[1:]:
-        result = list(map(combine, result, column))
+        result = map(combine, result, column)
     return result
 
 
