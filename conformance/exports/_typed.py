@@ -109,6 +109,7 @@ _NUMBER_META = {
 }
 _EXACT_FLOAT = 2**53
 _MAX_DEPTH = 16
+_MAX_RULE_NODES = 10_000  # the nodes of a presence rule the typed path reads
 
 # ---------------------------------------------------------------- check characters, in arrays
 
@@ -157,7 +158,7 @@ def _presence_masks(rule: _Rule) -> dict[str, Callable[[list[Any]], list[bool]]]
     list holds it, compiled from generated source."""
     names: list[str] = []
     pending = [rule]
-    for _ in range(10_000):  # bounded: a rule is a finite tree
+    for _ in range(_MAX_RULE_NODES):
         if not pending:
             break
         node = pending.pop()
@@ -168,6 +169,8 @@ def _presence_masks(rule: _Rule) -> dict[str, Callable[[list[Any]], list[bool]]]
             names.append(parts)
         else:
             pending.extend(parts)
+    else:
+        raise NoTypedPath("a presence rule too large")
     masks = {}
     for name in dict.fromkeys(names):
         if not name.isidentifier():
