@@ -4,7 +4,9 @@ on record schemas nobody chose by hand.
 Hypothesis draws a record schema from the constructs published schemas use (root ``$id``,
 ``$anchor``, ``$ref`` into ``$defs`` and into a second schema file of the folder, by
 relative path and by its ``$id`` URL, ``oneOf``/``anyOf``/``allOf``/``not``,
-``if``/``then``/``else``, ``dependentRequired``, ``patternProperties``,
+``if``/``then``/``else``, ``dependentRequired`` (and, on closed objects of plain leaves, the
+presence-only ``oneOf``/``anyOf``/``allOf``/``not``/``dependentRequired`` the typed paths
+check), ``patternProperties``,
 ``unevaluatedProperties``, ``const``, nested arrays of objects, every registered format) and
 a file of records, each valid-looking or carrying one fault (a value of the wrong format,
 type, range or enum, a missing or extra member). The file is validated twice: by default
@@ -153,6 +155,8 @@ def _schema(
     if plain:
         schema["required"] = ["id", *schema["required"]]
         schema["additionalProperties"] = False
+        if len(names) >= 2 and draw(st.booleans()):
+            schema.update(draw(_presence_keywords(names)))
         return schema, values, (where, common)
     closing = draw(st.sampled_from(["open", "additional", "unevaluated"]))
     if closing == "additional":
@@ -171,12 +175,30 @@ def _schema(
 
 
 @st.composite
+def _presence_keywords(draw: Any, names: list[str]) -> dict[str, Any]:
+    """Keywords saying only which properties a record holds, as published schemas write
+    them (one of an identity document's numbers, say): the typed paths check them."""
+    first, *others = names
+    second = others[: draw(st.integers(1, 2))]
+    word = draw(st.sampled_from(["oneOf", "anyOf", "allOf", "not", "dependentRequired"]))
+    if word == "dependentRequired":
+        return {word: {first: second}}
+    if word == "not":
+        return {word: {"required": [first, *second]}}
+    branch: dict[str, Any] = {"required": second}
+    if draw(st.booleans()):
+        branch["not"] = {"required": [first]}
+    return {word: [{"required": [first]}, branch]}
+
+
+@st.composite
 def _records(draw: Any, values: dict[str, Any], csv_only: bool) -> list[dict[str, Any]]:
     records = []
+    gaps = draw(st.sampled_from([1, 4]))  # in ten, how often a member is absent
     for number in range(draw(st.integers(1, 60))):
         record = {"id": f"R{number:04d}"}
         for name, strategy in values.items():
-            if draw(st.integers(0, 9)) == 0:
+            if draw(st.integers(0, 9)) < gaps:
                 continue  # absent
             value = draw(strategy)
             # (a NUL would make the CSV file binary: refused before any record)

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
-from operator import add, and_, attrgetter, eq, truth
+from operator import add, and_, attrgetter, ne, not_, or_, truth
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -109,6 +109,7 @@ _NUMBER_META = {
 }
 _EXACT_FLOAT = 2**53
 _MAX_DEPTH = 16
+_MAX_RULE_NODES = 10_000  # the nodes of a presence rule the typed path reads
 
 # ---------------------------------------------------------------- check characters, in arrays
 
@@ -154,6 +155,55 @@ class _Column:
 
 
 @dataclass
+class _PresenceCheck:
+    """The objects at one place of the records and the rule saying which of their
+    properties they hold (:func:`_presence_rule`, its keys attribute names)."""
+
+    # (the objects, their record indices or None if every record's); None: the records
+    gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]] | None
+    rule: _Rule
+    # per attribute the rule names: the objects holding it (a generated comprehension
+    # measured twice as fast as mapping an attrgetter)
+    masks: dict[str, Callable[[list[Any]], list[bool]]]
+
+    def failures(self, records: list[Any]) -> set[int]:
+        """Indices (into ``records``) of the records holding an object the rule refuses."""
+        objects, where = (records, None) if self.gather is None else self.gather(records)
+        masks = self.masks
+        failed = _failures(self.rule, lambda name: masks[name](objects), len(objects))
+        return set(failed) if where is None else {where[i] for i in failed}
+
+
+def _presence_masks(rule: _Rule) -> dict[str, Callable[[list[Any]], list[bool]]]:
+    """For each attribute ``rule`` names (checked identifiers): whether each object of a
+    list holds it, compiled from generated source."""
+    names: list[str] = []
+    pending = [rule]
+    for _ in range(_MAX_RULE_NODES):
+        if not pending:
+            break
+        node = pending.pop()
+        if isinstance(node, bool):
+            continue
+        kind, parts = node
+        if kind == "has":
+            names.append(parts)
+        else:
+            pending.extend(parts)
+    else:
+        raise NoTypedPath("a presence rule too large")
+    masks = {}
+    for name in dict.fromkeys(names):
+        if not name.isidentifier():
+            raise NoTypedPath("an attribute that is not an identifier")
+        namespace: dict[str, Any] = {"UNSET": msgspec.UNSET}
+        source = f"def mask(objects):\n    return [o.{name} is not UNSET for o in objects]\n"
+        exec(source, namespace)  # noqa: S102 - generated from checked identifiers
+        masks[name] = namespace["mask"]
+    return masks
+
+
+@dataclass
 class TypedRecords:
     """``accepted(lines)``: the decoded lines the typed path accepts, and the refused ones."""
 
@@ -167,6 +217,8 @@ class TypedRecords:
     members: Callable[[list[Any]], int] | None = None
     # the records as JSON again: each present member once (UNSET ones are left out)
     encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+    # the objects whose properties' presence a rule constrains (a oneOf of required ones)
+    presence: list[_PresenceCheck] = field(default_factory=list)
 
     def accepted(self, lines: Sequence[bytes]) -> tuple[list[Any], list[int]]:
         """(records accepted, in order; indices of the lines refused, ascending)."""
@@ -190,6 +242,8 @@ class TypedRecords:
         else:
             places = None
         bad = self._column_failures(records)
+        for check in self.presence:
+            bad.update(check.failures(records))
         if not bad:
             return records, refused
         lines_bad = {places[i] if places is not None else i for i in bad}
@@ -294,9 +348,9 @@ class CsvColumnChecks:
     # cell indices of number columns whose check gives a float the verdict it gives the
     # integer of the same value (type and bounds of magnitude at most 2^53 only)
     floats: frozenset[int] = frozenset()
-    # the record's oneOf of required properties: per branch, the cell indices of its
-    # properties (None: a property no column holds, so the branch never holds)
-    presence: list[list[int] | None] = field(default_factory=list)
+    # which properties the record must hold beside the required ones (a oneOf of required
+    # properties, say): a presence rule over cell indices (:func:`_presence_rule`)
+    presence: _Rule = True
     # empty "absent" only: per cell index of a column whose cells stay strings and need no
     # check character, its checks of the cells as read ("" an absent property: refused if
     # the property is required, else passed), so no hole is searched or left out first
@@ -311,7 +365,7 @@ class CsvColumnChecks:
         ``typed``: the (index, name, types) of the columns the reader converts."""
         cells: list[Sequence[Any]] = columns_of(rows)
         kinds = {index: types for index, _, types in typed}
-        bad = self._presence_failures(cells, len(rows)) if self.presence else set()
+        bad = self._presence_failures(cells, len(rows)) if self.presence is not True else set()
         absent = self.empty == "absent"
         # the columns checked whole: their cells as read, holes and all
         whole = {i: c for i, c in self.whole.items() if i not in kinds} if absent else {}
@@ -378,36 +432,14 @@ class CsvColumnChecks:
         return bad, cells
 
     def _presence_failures(self, cells: list[Sequence[Any]], count: int) -> set[int]:
-        """The rows whose record does not hold exactly one branch of the oneOf."""
-        # C-level loops over whole columns (no tuple per row): a branch holds where each of
-        # its columns has a cell; the branches held are counted row by row
+        """The rows whose record does not hold the properties the presence rule says."""
         absent = self.empty == "absent"  # an empty cell is an absent property
-        holds: list[Iterator[bool] | None] = []  # per branch; None: on every row
-        for branch in self.presence:
-            if branch is None:
-                continue
-            holed = [cells[i] for i in branch if "" in cells[i]] if absent else []
-            if not holed:
-                holds.append(None)
-                continue
-            held: Iterator[bool] = map(truth, holed[0])
-            for column in holed[1:]:
-                held = map(and_, held, map(truth, column))
-            holds.append(held)
-        rows = range(count)
-        everywhere = holds.count(None)
-        if not holds or everywhere > 1:
-            return set(rows)
-        if len(holds) == 2 and not everywhere:  # two branches: both held, or neither
-            first, second = holds
-            assert first is not None
-            assert second is not None
-            return set(compress(rows, map(eq, first, second)))
-        held_count: list[int] = [everywhere] * count
-        for some in holds:
-            if some is not None:
-                held_count = list(map(add, held_count, some))
-        return set(compress(rows, map((1).__ne__, held_count)))
+
+        def present(index: int) -> Any:  # a column without an empty cell: every row has it
+            column = cells[index]
+            return map(truth, column) if absent and "" in column else True
+
+        return set(_failures(self.presence, present, count))
 
     def keys(self, cells: list[Sequence[Any]]) -> list[Sequence[Any]]:
         """The key of every row that has one, as the record holds it: one sequence of
@@ -494,6 +526,8 @@ class _Translator:
         self.left_formats: set[str] = set()
         self.count = 0
         self.nested = False  # an array somewhere (a nested object counts as a struct)
+        # (where the objects are, their presence rule) for objects with one
+        self.presence: list[tuple[tuple[_Step, ...], _Rule]] = []
 
     def build(self) -> TypedRecords:
         root_uri = self.documents.root_uri
@@ -515,11 +549,20 @@ class _Translator:
             columns.append(self.column(leaf, check_format, formats))
         gathers = [self.gather(path) for path, _, _ in self.columns]
         members = None
-        if self.count == 1 and not self.nested:  # one struct of leaves: a member a field
-            hints = msgspec.structs.fields(record_type)
+        hints = msgspec.structs.fields(record_type)
+        # one struct of leaves: a member a field. Counted so when a field may hold a number
+        # (encoded, it costs more than joining the texts); records of strings, dates and
+        # enums encode faster than their texts join (and less a pass for unset fields).
+        if self.count == 1 and not self.nested and any(_may_hold_number(f.type) for f in hints):
             texts = [attrgetter(f.name) for f in hints if _may_hold_text(f.type)]
             members = partial(_flat_members, len(hints), texts)
-        return TypedRecords(decoder.decode, columns, gathers, key, key_optional, members)
+        presence = [
+            _PresenceCheck(self.gather(path) if path else None, rule, _presence_masks(rule))
+            for path, rule in self.presence
+        ]
+        return TypedRecords(
+            decoder.decode, columns, gathers, key, key_optional, members, presence=presence
+        )
 
     def csv(self, header: list[str], empty: str, key_fields: tuple[str, ...]) -> CsvColumnChecks:
         uri, root = self.concrete(
@@ -528,10 +571,10 @@ class _Translator:
         if not isinstance(root, dict) or root.get("type") != "object":
             raise NoTypedPath("records are not objects")
         properties, required = _closed_object(root, allow_tags=False, allow_presence=True)
-        presence = [
-            [header.index(name) for name in branch] if set(branch) <= set(header) else None
-            for branch in _presence(root, properties)
-        ]
+        presence = _presence_rule(
+            {k: root[k] for k in _PRESENCE_KEYWORDS if k in root},
+            lambda name: ("has", header.index(name)) if name in header else False,
+        )
         if len(set(header)) != len(header) or not set(header) <= set(properties):
             raise NoTypedPath("a column no property names")
         if not set(required) <= set(header):
@@ -661,12 +704,24 @@ class _Translator:
     def object_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
     ) -> Any:
-        # (a oneOf of required properties, which CSV columns take, is left to the fast
-        # path here: checked a record at a time by jsonschema-rs it measured faster than a
-        # typed record and a presence test, on a resident record of nine pattern leaves)
-        properties, required = _closed_object(node, allow_tags=True)
-        if "allOf" not in node:
-            return self.struct(uri, properties, set(required), None, path, depth)
+        properties, required = _closed_object(node, allow_tags=True, allow_presence=True)
+        words = [k for k in _PRESENCE_KEYWORDS if k in node]
+        members = node.get("allOf")
+        tags = isinstance(members, list) and any(isinstance(m, dict) and "if" in m for m in members)
+        if not tags:
+            names = set(required)
+
+            def known(name: str) -> _Rule:
+                if name in names or name not in properties:
+                    return name in names
+                return ("has", self.python_name(name))
+
+            rule = _presence_rule({k: node[k] for k in words}, known)
+            if rule is not True:  # checked over the block's objects at this place
+                self.presence.append((path, rule))
+            return self.struct(uri, properties, names, None, path, depth)
+        if words != ["allOf"]:
+            raise NoTypedPath("tag tests beside other presence keywords")
         tag, branches = self.tagged(uri, node, properties, set(required))
         variants = []
         for value, (extra, forbidden) in branches.items():
@@ -898,6 +953,13 @@ def _flat_members(width: int, texts: Sequence[Callable[[Any], Any]], records: li
     return width * len(records) - unset + inside
 
 
+def _may_hold_number(kind: Any) -> bool:
+    """Whether a field of this type may hold a number (int or float, not bool)."""
+    if kind is int or kind is float:
+        return True
+    return any(_may_hold_number(arg) for arg in get_args(kind))
+
+
 def _may_hold_text(kind: Any) -> bool:
     """Whether a field of this type may hold a string (str, or a Literal of strings)."""
     if kind is str or get_origin(kind) is Literal:
@@ -931,38 +993,131 @@ def _each_source(path: tuple[_Step, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _presence(node: dict[str, Any], properties: dict[str, Any]) -> list[list[str]]:
-    """The branches of a ``oneOf`` each member of which only requires properties (exactly
-    one member's properties are all present), or [] when there is no ``oneOf``."""
-    if "oneOf" not in node:
-        return []
-    members = node["oneOf"]
-    if not isinstance(members, list) or not members:
-        raise NoTypedPath("oneOf other than required properties")
-    branches = []
-    for member in members:
-        if not isinstance(member, dict) or set(member) - _ANNOTATIONS != {"required"}:
-            raise NoTypedPath("oneOf other than required properties")
-        names = member["required"]
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise NoTypedPath("oneOf other than required properties")
-        if not set(names) <= set(properties):
-            raise NoTypedPath("oneOf requires a property no record may have")
-        branches.append(list(dict.fromkeys(names)))
-    return branches
+# Keywords of an object schema that, their members presence-only, say only which of its
+# properties are present (besides ``required``).
+_PRESENCE_KEYWORDS = ("oneOf", "anyOf", "allOf", "not", "dependentRequired")
+
+# A presence rule: whether an object holds the properties a schema requires. True, False,
+# ("has", key) (the property ``key`` names is present), ("not", (rule,)), or ("all" |
+# "any" | "one", (rule, ...)): every, at least one, exactly one of the rules holds.
+_Rule = Any
+
+
+def _presence_rule(node: Any, known: Callable[[str], _Rule], depth: int = 0) -> _Rule:
+    """The presence rule of a schema that says only which properties an object holds:
+    ``required``, ``oneOf``/``anyOf``/``allOf``/``not`` of such schemas, and
+    ``dependentRequired`` (NoTypedPath for anything else). ``known(name)``: True for a
+    property every object holds, False for one none may hold, else ("has", key)."""
+    if isinstance(node, bool):
+        return node
+    if depth > _MAX_DEPTH or not isinstance(node, dict):
+        raise NoTypedPath("presence other than required properties")
+    keywords = set(node) - _ANNOTATIONS
+    if keywords - {"required", "type", *_PRESENCE_KEYWORDS} or node.get("type", "object") != (
+        "object"
+    ):
+        raise NoTypedPath("presence other than required properties")
+    rules: list[_Rule] = [known(name) for name in _names(node.get("required", []))]
+    for keyword, kind in (("allOf", "all"), ("anyOf", "any"), ("oneOf", "one")):
+        if keyword in node:
+            members = node[keyword]
+            if not isinstance(members, list) or not members:
+                raise NoTypedPath(f"{keyword} is not a list of schemas")
+            rules.append(_rule(kind, [_presence_rule(m, known, depth + 1) for m in members]))
+    if "not" in node:
+        rules.append(_rule("not", [_presence_rule(node["not"], known, depth + 1)]))
+    dependent = node.get("dependentRequired", {})
+    if not isinstance(dependent, dict):
+        raise NoTypedPath("dependentRequired is not an object")
+    for name, needed in dependent.items():  # absent, or present with what it needs
+        needs = _rule("all", [known(n) for n in _names(needed)])
+        rules.append(_rule("any", [_rule("not", [known(name)]), needs]))
+    return _rule("all", rules)
+
+
+def _names(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        raise NoTypedPath("required is not a list of names")
+    return list(dict.fromkeys(value))
+
+
+def _rule(kind: str, rules: list[_Rule]) -> _Rule:
+    """The rule of ``kind`` over ``rules``, its constants folded away."""
+    if kind == "not":
+        (rule,) = rules
+        if isinstance(rule, bool):
+            return not rule
+        return rule[1][0] if rule[0] == "not" else ("not", (rule,))
+    variable = tuple(rule for rule in rules if not isinstance(rule, bool))
+    true = sum(rule is True for rule in rules)
+    if kind == "one":
+        if true:  # one holds: none of the others may
+            return _rule("all", [_rule("not", [rule]) for rule in variable]) if true == 1 else False
+        return variable[0] if len(variable) == 1 else ("one", variable) if variable else False
+    if (kind == "all" and False in rules) or (kind == "any" and true):
+        return kind == "any"
+    if len(variable) == 1:
+        return variable[0]
+    return (kind, variable) if variable else kind == "all"
+
+
+def _holding(rule: _Rule, present: Callable[[Any], Any], count: int) -> Any:
+    """Per object (of ``count``), whether ``rule`` holds: an iterable of bools (consumed
+    once), or one bool for all. ``present(key)``: per object, whether it holds the property
+    (a fresh iterable), or one bool. C-level loops chained over whole columns, with no list
+    between them, for CSV cells and typed records alike."""
+    if isinstance(rule, bool):
+        return rule
+    kind, parts = rule
+    if kind == "has":
+        return present(parts)
+    values = [_holding(part, present, count) for part in parts]
+    columns = [value for value in values if not isinstance(value, bool)]
+    constants = [value for value in values if isinstance(value, bool)]
+    if kind == "not":
+        return not values[0] if constants else map(not_, values[0])
+    if kind == "one":  # the columns holding must be 1 less the constants holding
+        wanted = 1 - sum(constants)
+        if wanted < 0 or not columns:
+            return wanted == 0
+        if wanted == 1 and len(columns) == 2:  # one of two: they differ
+            return map(ne, *columns)
+        held = columns[0] if len(columns) == 1 else map(add, *columns[:2])
+        for column in columns[2:]:
+            held = map(add, held, column)
+        return map(wanted.__eq__, held)
+    every = kind == "all"  # else "any"
+    if (not every) in constants:  # a constant deciding: False for all, True for any
+        return not every
+    if not columns:
+        return every
+    combine = and_ if every else or_
+    result = columns[0]
+    for column in columns[1:]:
+        result = map(combine, result, column)
+    return result
+
+
+def _failures(rule: _Rule, present: Callable[[Any], Any], count: int) -> list[int]:
+    """The indices (of ``count`` objects) of those where ``rule`` does not hold."""
+    holds = _holding(rule, present, count)
+    if isinstance(holds, bool):
+        return [] if holds else list(range(count))
+    return list(compress(range(count), map(not_, holds)))
 
 
 def _closed_object(
     node: dict[str, Any], allow_tags: bool, allow_presence: bool = False
 ) -> tuple[dict[str, Any], list[str]]:
     """(properties, required) of an object schema that says nothing else, is closed and
-    requires only properties it names (``allOf`` of tag tests too, if ``allow_tags``; a
-    ``oneOf`` of required properties, if ``allow_presence``: see :func:`_presence`)."""
+    requires only properties it names (``allOf`` of tag tests too, if ``allow_tags``;
+    keywords saying which properties are present, if ``allow_presence``: see
+    :func:`_presence_rule`)."""
     allowed = {"type", "properties", "required", "additionalProperties"}
     if allow_tags:
         allowed.add("allOf")
     if allow_presence:
-        allowed.add("oneOf")
+        allowed.update(_PRESENCE_KEYWORDS)
     if set(node) - _ANNOTATIONS - allowed or node.get("additionalProperties") is not False:
         raise NoTypedPath("object beyond properties, required and closed")
     properties = node.get("properties") or {}

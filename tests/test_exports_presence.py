@@ -1,0 +1,274 @@
+"""Presence rules on the typed paths: an object schema's ``oneOf``/``anyOf``/``allOf``/``not``
+of required properties and its ``dependentRequired`` are checked over whole blocks (typed
+JSON Lines records, CSV columns), exactly: a record is accepted when the exact checker finds
+nothing, refused (and left to it) otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from conformance.exports import RECORDS, validate_export
+from conformance.exports._typed import build_csv_checks, build_typed_records
+from tests.test_exports import make_spec
+
+RULES = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+NAMES = ["a", "b", "c", "d"]
+# "z" is no property of the closed object: a branch requiring it never holds
+_required = st.lists(st.sampled_from([*NAMES, "z"]), max_size=3)
+_presence: st.SearchStrategy[Any] = st.recursive(
+    st.one_of(
+        st.builds(lambda names: {"required": names}, _required),
+        st.just({}),
+        st.booleans(),
+    ),
+    lambda inner: st.one_of(
+        st.builds(lambda xs: {"oneOf": xs}, st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda xs: {"anyOf": xs}, st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda xs: {"allOf": xs}, st.lists(inner, min_size=1, max_size=2)),
+        st.builds(lambda x: {"not": x}, inner),
+        st.builds(
+            lambda xs, names: {"oneOf": xs, "required": names},
+            st.lists(inner, min_size=1, max_size=2),
+            _required,
+        ),
+    ),
+    max_leaves=6,
+)
+_dependent = st.dictionaries(st.sampled_from([*NAMES, "z"]), _required, max_size=2)
+
+
+@st.composite
+def _rule_keywords(draw: st.DrawFn) -> dict[str, Any]:
+    """The presence keywords of an object schema (at least one)."""
+    keywords: dict[str, Any] = {}
+    for word in ("oneOf", "anyOf", "allOf"):
+        if draw(st.booleans()):
+            keywords[word] = draw(st.lists(_presence, min_size=1, max_size=3))
+    if draw(st.booleans()):
+        keywords["not"] = draw(_presence)
+    if not keywords or draw(st.booleans()):
+        keywords["dependentRequired"] = draw(_dependent)
+    return keywords
+
+
+def _object(keywords: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": {name: {"type": "string"} for name in NAMES},
+        **keywords,
+    }
+
+
+_holdings = st.lists(st.sets(st.sampled_from(NAMES)), min_size=1, max_size=12)
+
+
+def _accepted(schema: dict[str, Any], folder: Path, records: list[Any]) -> list[bool]:
+    path = folder / "p.schema.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    typed = build_typed_records(path, folder, None)
+    assert typed is not None, schema  # presence rules keep the typed path
+    lines = [json.dumps(record).encode() for record in records]
+    _, refused = typed.accepted(lines)
+    return [index not in refused for index in range(len(lines))]
+
+
+def test_presence_rules_on_records_accept_exactly_what_the_schema_accepts(
+    tmp_path: Path,
+) -> None:
+    seen = {"accepted": 0, "refused": 0}
+
+    @RULES
+    @given(_rule_keywords(), st.lists(st.sampled_from(NAMES), max_size=1), _holdings)
+    def exact(keywords: dict[str, Any], required: list[str], holdings: list[set[str]]) -> None:
+        schema = _object(keywords, required)
+        records = [dict.fromkeys(sorted(held), "x") for held in holdings]
+        valid = [Draft202012Validator(schema).is_valid(r) for r in records]
+        assert _accepted(schema, tmp_path, records) == valid, (schema, records)
+        seen["accepted"] += valid.count(True)
+        seen["refused"] += valid.count(False)
+
+    exact()
+    assert seen["accepted"] > 100
+    assert seen["refused"] > 100
+
+
+def test_presence_rules_of_nested_objects_accept_exactly_what_the_schema_accepts(
+    tmp_path: Path,
+) -> None:
+    @RULES
+    @given(
+        _rule_keywords(),
+        st.lists(st.lists(st.sets(st.sampled_from(NAMES)), max_size=3), min_size=1, max_size=6),
+        st.lists(st.one_of(st.none(), st.sets(st.sampled_from(NAMES))), min_size=6, max_size=6),
+    )
+    def exact(
+        keywords: dict[str, Any], items: list[list[set[str]]], subs: list[set[str] | None]
+    ) -> None:
+        inner = _object(keywords, [])
+        schema = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["id"],
+            "properties": {
+                "id": {"type": "string"},
+                "items": {"type": "array", "items": inner},
+                "sub": inner,
+            },
+        }
+        records: list[dict[str, Any]] = []
+        for number, (held_items, sub) in enumerate(zip(items, subs, strict=False)):
+            record: dict[str, Any] = {
+                "id": f"r{number}",
+                "items": [dict.fromkeys(sorted(held), "x") for held in held_items],
+            }
+            if sub is not None:
+                record["sub"] = dict.fromkeys(sorted(sub), "y")
+            records.append(record)
+        valid = [Draft202012Validator(schema).is_valid(r) for r in records]
+        assert _accepted(schema, tmp_path, records) == valid, (schema, records)
+
+    exact()
+
+
+@pytest.mark.parametrize("header", [NAMES, ["d", "a", "c"]])
+def test_presence_rules_on_csv_columns_refuse_exactly_what_the_schema_refuses(
+    tmp_path: Path, header: list[str]
+) -> None:
+    @RULES
+    @given(_rule_keywords(), _holdings)
+    def exact(keywords: dict[str, Any], holdings: list[set[str]]) -> None:
+        schema = _object(keywords, [])
+        path = tmp_path / "c.schema.json"
+        path.write_text(json.dumps(schema), encoding="utf-8")
+        checks = build_csv_checks(path, tmp_path, header, "absent", ())
+        assert checks is not None, schema
+        rows = [["x" if name in held else "" for name in header] for held in holdings]
+        refused, _ = checks.refused(rows)
+        records = [{name: "x" for name in header if name in held} for held in holdings]
+        invalid = {i for i, r in enumerate(records) if not Draft202012Validator(schema).is_valid(r)}
+        assert refused == invalid, (schema, rows)
+
+    exact()
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        {"oneOf": [{"required": ["a"]}, {"properties": {"a": {"const": "x"}}}]},
+        {"anyOf": [{"required": ["a"]}, {"type": "string"}]},
+        {"not": {"required": ["a"], "minProperties": 2}},
+        {"dependentRequired": {"a": "b"}},
+        {"oneOf": []},
+        {"allOf": [{"if": {"required": ["a"]}, "then": {"required": ["b"]}}]},
+    ],
+)
+def test_rules_beyond_presence_get_no_typed_path(tmp_path: Path, keywords: dict[str, Any]) -> None:
+    path = tmp_path / "x.schema.json"
+    path.write_text(json.dumps(_object(keywords, [])), encoding="utf-8")
+    assert build_typed_records(path, tmp_path, None) is None
+
+
+# ---------------------------------------------------------------- through validate_export
+
+RESIDENT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^R[0-9]{4}$"},
+        "name": {"type": "string", "minLength": 1},
+        "id_number": {"type": "string", "format": "cn-id-number"},
+        "passport": {"type": "string", "pattern": "^[EG][0-9]{8}$"},
+        "country": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "guardian": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string"},
+                "phone": {"type": "string", "format": "cn-mobile"},
+                "email": {"type": "string", "format": "email"},
+            },
+            "anyOf": [{"required": ["phone"]}, {"required": ["email"]}],
+            "dependentRequired": {"email": ["name"]},
+        },
+        "visits": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"at": {"type": "string"}, "by": {"type": "string"}},
+                "oneOf": [{"required": ["at"]}, {"required": ["by"], "not": {"required": ["at"]}}],
+            },
+        },
+    },
+    "oneOf": [{"required": ["id_number"]}, {"required": ["passport", "country"]}],
+}
+
+
+def _resident(number: int) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": f"R{number:04d}", "name": f"居民{number}"}
+    if number % 3:
+        record["id_number"] = "11010519491231002X"
+    else:
+        record["passport"], record["country"] = "E12345678", "USA"
+    if number % 5 == 0:
+        record["guardian"] = {"phone": "13800138000"}
+    if number % 7 == 0:
+        record["visits"] = [{"at": "2024-01-01"}, {"by": "clerk"}]
+    faults: list[dict[str, Any]] = [
+        {"id_number": None},  # (an id_number of null: present, the wrong type)
+        {"passport": "E12345678", "country": "USA"},  # both branches
+        {"passport": "E12345678"},  # one branch in part (with id_number: the other)
+        {"guardian": {"name": "x"}},  # neither phone nor email
+        {"guardian": {"email": "a@b.cn"}},  # email without name
+        {"visits": [{"at": "1", "by": "2"}]},  # both (the second branch forbids "at")
+        {"visits": [{"by": "2"}, {}]},  # the second item holds neither
+    ]
+    if number % 23 == 5:
+        record.update(faults[(number // 23) % len(faults)])
+    if number % 29 == 4:  # neither branch
+        record.pop("id_number", None)
+        record.pop("passport", None)
+    if number % 31 == 6:  # one branch in part, the other absent
+        record.pop("id_number", None)
+        record.pop("country", None)
+        record["passport"] = "G12345678"
+    return record
+
+
+def test_presence_rules_keep_the_typed_path_and_report_what_the_exact_checker_does(
+    tmp_path: Path,
+) -> None:
+    spec = make_spec(tmp_path / "std", "jsonl", schema=RESIDENT)
+    path = tmp_path / "r.jsonl"
+    lines = [json.dumps(_resident(n), ensure_ascii=False) for n in range(1, 3001)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    default = validate_export(spec, path)
+    assert default.paths["typed"] > 2500, default.paths
+    exact = validate_export(spec, path, paths=())
+    assert exact.validation_path.startswith("exact")
+
+    def summary(report: Any) -> tuple[Any, ...]:
+        issues = [(i.check, i.kind, i.line, i.pointer, i.message) for i in report.issues]
+        return report.records, dict(report.counts), issues
+
+    assert summary(default) == summary(exact)
+    counts = dict(exact.counts)
+    # every kind of fault was found: neither, both, a part, nested and in arrays
+    assert counts[(RECORDS, "oneOf")] > 200
+    assert counts[(RECORDS, "anyOf")] >= 1
+    assert counts[(RECORDS, "dependentRequired")] >= 1
+    lines_with = {i.line for i in exact.issues}
+    for number in (29 * 10 + 4, 31 * 10 + 6, 23 * 1 + 5):  # neither, a part, both
+        assert number in lines_with, number
