@@ -1,8 +1,10 @@
 """One shape for the records of a block: :class:`Batch`, and the acceptor interface.
 
 A reader yields the records of one block of one export, in file order, as a :class:`Batch`:
-the raw items (JSON Lines: the lines' bytes, without their line endings), the values parsed
-from them where some acceptor parsed them, and, for each, where it is (:meth:`Batch.place`).
+the raw items (JSON Lines: the lines' bytes, without their line endings; CSV: the rows of a
+run read at once, or records read one by one; JSON: records), the values parsed from them
+where a reader or an acceptor has them (:meth:`Batch.built`: built once for CSV rows), and,
+for each, where it is (:meth:`Batch.place`).
 An *acceptor* (``Accept``) is asked about a batch and answers with the indices of the records
 it does NOT accept (ascending); it may only accept: what it refuses goes on to the next
 acceptor as :meth:`Batch.subset` of the refused, and what none accepts to the format's one
@@ -14,7 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import accumulate
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from conformance.exports._readers import CsvRows, Record
 
 
 class Place(NamedTuple):
@@ -29,22 +34,37 @@ class Place(NamedTuple):
 class Batch:
     """The records of one block of one export, in file order (or some of them: a subset).
 
-    ``items``: the raw records (JSON Lines: the lines, without line endings); ``values``:
-    the parsed values, one per item (``MISSING`` where not parsed), when an acceptor parsed
-    them, else None. ``number``: the line number before the block's first line; ``offset``:
-    the byte offset of the block's first line; ``lines``: the block's lines (an item is
-    ``lines[at[i]]``; ``at`` None: the items are the block's lines). ``data`` and ``end``:
-    the block's bytes and where its last line ending is (whole blocks only; None in a
-    subset).
+    ``items``: the raw records (JSON Lines: the lines, without line endings; CSV rows read
+    at once: their cells; records read one by one: the ``Record``s); ``values``: the parsed
+    values, one per item (``MISSING`` where not parsed), when a reader or an acceptor has
+    them, else None. Where the items are: for JSON Lines, ``number`` (the line number before
+    the block's first line), ``offset`` (the byte offset of that line) and ``lines`` (the
+    block's lines: an item is ``lines[at[i]]``; ``at`` None: the items are the block's lines),
+    and ``data`` and ``end`` (the block's bytes and where its last line ending is: whole
+    blocks only); else ``rows`` (a run of CSV rows) or ``records`` (records read one by one).
+    ``keyed``: an acceptor keyed every record of the batch (CSV columns).
     """
 
-    __slots__ = ("_starts", "at", "data", "end", "items", "lines", "number", "offset", "values")
+    __slots__ = (
+        "_starts",
+        "at",
+        "data",
+        "end",
+        "items",
+        "keyed",
+        "lines",
+        "number",
+        "offset",
+        "records",
+        "rows",
+        "values",
+    )
 
     def __init__(
         self,
         items: list[Any],
-        number: int,
-        offset: int,
+        number: int = 0,
+        offset: int = 0,
         *,
         data: bytes | None = None,
         end: int = 0,
@@ -52,6 +72,8 @@ class Batch:
         at: list[int] | None = None,
         values: list[Any] | None = None,
         starts: list[list[int]] | None = None,
+        rows: CsvRows | None = None,
+        records: list[Record] | None = None,
     ) -> None:
         self.items = items
         self.number = number
@@ -62,6 +84,22 @@ class Batch:
         self.at = at
         self.values = values
         self._starts = starts if starts is not None else []  # shared by subsets, built once
+        self.rows = rows
+        self.records = records
+        self.keyed = False
+
+    @classmethod
+    def of_rows(cls, rows: CsvRows) -> Batch:
+        """A run of CSV rows read at once (their cells, or their records when built)."""
+        if rows.cells is not None:
+            cells = rows.cells
+            return cls(cells if isinstance(cells, list) else list(cells), rows=rows)
+        return cls(rows.values, rows=rows, values=rows.values)
+
+    @classmethod
+    def of_records(cls, records: list[Record]) -> Batch:
+        """Records read one by one (their values parsed by the reader)."""
+        return cls(records, records=records, values=[record.value for record in records])
 
     def __len__(self) -> int:
         return len(self.items)
@@ -84,7 +122,24 @@ class Batch:
 
     def place(self, index: int) -> Place:
         """Where the ``index``-th item is."""
+        at = index if self.at is None else self.at[index]
+        if self.rows is not None:
+            return Place(*self.rows.place(at))
+        if self.records is not None:
+            record = self.records[at]
+            return Place(record.line, record.row, record.byte_offset)
         return Place(*self.line_at(index))
+
+    def built(self) -> list[Any]:
+        """The value of every item (CSV rows: their records, built once)."""
+        if self.values is None:
+            rows = self.rows
+            assert rows is not None  # the other readers hand their values in
+            if self.at is None:
+                self.values = rows.built()
+            else:
+                self.values = [rows.record(at) for at in self.at]
+        return self.values
 
     def line_at(self, index: int) -> tuple[int, None, int]:
         """The ``index``-th item's line number, row (none) and byte offset."""
@@ -104,6 +159,8 @@ class Batch:
             at=list(indices) if at is None else [at[index] for index in indices],
             values=None if values is None else [values[index] for index in indices],
             starts=self._starts,
+            rows=self.rows,
+            records=self.records,
         )
 
 

@@ -488,6 +488,7 @@ def _read(
     window: list[Record | CsvRows] = []
     size = 0
     taken = report.paths
+    acceptors = _table_acceptors(checker, keys)
     for item in items:
         window.append(item)
         if isinstance(item, CsvRows):
@@ -497,12 +498,12 @@ def _read(
             size += 1
         if size >= SUB_BLOCK:
             report.records += size
-            _check_window(window, checker, keys)
+            _check_window(window, checker, keys, acceptors)
             ticker.tick(counter.offset)
             window, size = [], 0
     if window:
         report.records += size
-        _check_window(window, checker, keys)
+        _check_window(window, checker, keys, acceptors)
         ticker.tick(counter.offset)
     if report.counts[(RECORDS, "wrong-format")] or report.counts[(RECORDS, "empty-file")]:
         report.complete = False
@@ -511,56 +512,102 @@ def _read(
 
 
 def _check_window(
-    window: list[Record | CsvRows], checker: _RecordChecker, keys: RecordKeys
+    window: list[Record | CsvRows],
+    checker: _RecordChecker,
+    keys: RecordKeys,
+    acceptors: list[Accept],
 ) -> None:
-    """Validate and key a window's records in file order."""
-    batch: list[Record] = []
+    """Validate and key a window's records in file order: each run of records read one by
+    one, and each run of CSV rows read at once, is a :class:`Batch` offered to the
+    acceptors, and what they leave to the exact checker (:func:`_table_exact`)."""
+
+    def exact(batch: Batch) -> int:
+        return _table_exact(batch, checker)
+
+    run: list[Record] = []
     for item in [*window, None]:
         if isinstance(item, Record):
-            batch.append(item)
+            run.append(item)
             continue
-        if batch:
-            checker.check_batch(batch)  # counts what the acceptors took
-            good = [record for record in batch if record.ok]
+        if run:
+            good = [record for record in run if record.ok]
+            decide(Batch.of_records(good), acceptors, exact)  # counts what the acceptors took
             keys.add_many([r.value for r in good], _places(good))
-            batch = []
+            run = []
         if item is None:
             break
-        if item.cells is not None and _check_columns(item, checker, keys):
-            continue
-        values = item.built()
-        accepted = checker.accepted(values)
+        batch = Batch.of_rows(item)
+        decide(batch, acceptors, exact)
+        if not batch.keyed:
+            keys.add_many(item.built(), item.place)
+
+
+def _table_acceptors(checker: _RecordChecker, keys: RecordKeys) -> list[Accept]:
+    """The CSV and JSON acceptors offered, in registry order (exports/_paths.py):
+    ``columns`` (CSV rows read at once, when their columns can be checked) then
+    ``records``."""
+    acceptors: list[Accept] = []
+    if checker.schema is not None:
+
+        def columns(batch: Batch) -> Sequence[int]:
+            rows = batch.rows
+            if rows is None or rows.cells is None or not batch.whole:
+                return range(len(batch))
+            refused = _check_columns(rows, checker, keys)
+            if refused is None:
+                return range(len(batch))
+            batch.keyed = True
+            return refused
+
+        acceptors.append(columns)
+
+    def records(batch: Batch) -> Sequence[int]:
+        if batch.rows is not None and not batch.whole:  # rows the columns refused
+            refused: list[int] = []
+            values = batch.built()  # each record built alone
+            for index, value in enumerate(values):
+                if checker.fast_check(value):
+                    checker.took("records", 1)
+                else:
+                    refused.append(index)
+            return refused
+        accepted = checker.accepted(batch.built())
         checker.took("records", accepted.count(True))
-        if False in accepted:
-            for index in compress(range(len(values)), map(not_, accepted)):
-                if checker.validator is not None:  # None once the schema proved unusable
-                    line, row = item.place(index)
-                    checker.slow(Record(values[index], line=line, row=row))
-        keys.add_many(values, item.place)
+        return list(compress(range(len(accepted)), map(not_, accepted)))
+
+    acceptors.append(records)
+    return acceptors
 
 
-def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> bool:
-    """Check and key rows of string cells a column at a time, building only the records
-    the columns refuse; False when the columns cannot be checked so (nothing done)."""
+def _table_exact(batch: Batch, checker: _RecordChecker) -> int:
+    """The exact checker's share of a CSV or JSON batch: each record no acceptor took,
+    reported in order (until the schema proves unusable)."""
+    values = batch.built()
+    for index, value in enumerate(values):
+        if checker.validator is None:  # the schema proved unusable
+            break
+        if batch.records is not None:
+            checker.slow(batch.items[index])
+        else:
+            line, row, _, _ = batch.place(index)
+            checker.slow(Record(value, line=line, row=row))
+    return len(values)
+
+
+def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> list[int] | None:
+    """Check and key rows of string cells a column at a time: the indices of the rows the
+    columns refuse (ascending; their records are built only then, by the next acceptor);
+    None when the columns cannot be checked so (nothing done)."""
     assert item.cells is not None
     assert item.header is not None
     checks = checker.csv_checks(item.header, item.empty)
     if checks is None or (keys.fields and (not checks.key or not keys.hashing)):
-        return False
+        return None
     refused, columns = checks.refused(item.cells, item.typed)
     checker.took("columns", item.size - len(refused))
-    for index in sorted(refused):
-        if checker.validator is None:  # the schema proved unusable
-            break
-        value = item.record(index)
-        if checker.fast_check(value):
-            checker.took("records", 1)
-        else:
-            line, row = item.place(index)
-            checker.slow(Record(value, line=line, row=row))
     if keys.fields:
         keys.add_columns(checks.keys(columns))
-    return True
+    return sorted(refused)
 
 
 # ---------------------------------------------------------------- JSON Lines fast path
@@ -1181,14 +1228,6 @@ class _RecordChecker:
             passed = iter(sites)
             return [ok and next(passed) for ok in accepted]
         return accepted
-
-    def check_batch(self, records: list[Record]) -> None:
-        good = [record for record in records if record.ok]
-        accepted = self.accepted([r.value for r in good])
-        self.took("records", accepted.count(True))
-        for record, ok in zip(good, accepted, strict=True):
-            if not ok and self.validator is not None:
-                self.slow(record)
 
     def defer(self, raw: bytes, number: int, start: int, refused: int = REFUSED) -> None:
         """A line the acceptors refused (``REFUSED``), or that may repeat a member name
