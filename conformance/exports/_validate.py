@@ -804,9 +804,9 @@ def _blocks_acceptor(checker: _RecordChecker, keys: RecordKeys) -> Accept:
                 if done is None:
                     done = _block_lines(chunk, number, offset, checker, keys, batch.lines, places)
             some, parsed = done
-            if some:
-                refused.extend(first + index for index in some)
-                values[first : first + len(chunk)] = parsed
+            for index in some:  # only these values kept: a block's records would trigger
+                refused.append(first + index)  # garbage collections (see SUB_BLOCK)
+                values[first + index] = parsed[index]
         batch.values = values
         return refused
 
@@ -889,16 +889,18 @@ def _records_acceptor(checker: _RecordChecker, keys: RecordKeys, shallow: bool) 
             except decode_error:
                 refused.append(index)
                 continue
-            values[index] = value
             if validate:
                 if not ((is_valid(value) or rescue(value)) and sites_ok(value)):
+                    values[index] = value  # only refused values kept (see SUB_BLOCK)
                     refused.append(index)  # too deep for the slow path? the exact path asks
                     continue
                 if shallow is False and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                    values[index] = value
                     refused.append(index)  # a fast-valid record is never too deep: see above
                     continue
                 by_records += 1
             elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                values[index] = value
                 refused.append(index)
                 continue
             _strict_lines([raw], [value], dumps, number - 1, start, checker)
