@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from conformance.exports._batch import Accept
 from conformance.exports._fast import EXACT_ONLY_ENV, exact_only
 
 
@@ -51,6 +52,20 @@ REGISTRY: tuple[RegisteredPath, ...] = (
     RegisteredPath("csv-blocks", ("csv",), "clean CSV blocks", kind="reader"),
 )
 NAMES: tuple[str, ...] = tuple(path.name for path in REGISTRY)
+
+
+@dataclass(frozen=True)
+class Acceptor:
+    """A caller's acceptor, offered through ``paths=`` (tests' probes): ``accept`` is asked
+    about every batch of a JSON Lines, JSON or CSV export before the registered acceptors
+    and answers with the indices of the records it does not accept. What it accepts is
+    taken off the exact checker's hands (neither checked nor keyed); in process only (not
+    with ``--jobs``), and not asked about XML records."""
+
+    name: str
+    accept: Accept
+
+
 _BY_NAME: Mapping[str, RegisteredPath] = {path.name: path for path in REGISTRY}
 
 
@@ -60,6 +75,7 @@ class Selection:
 
     names: frozenset[str]
     origin: str = ""  # "" (the default: all), "CONFORMANCE_EXACT_ONLY=1", "paths=..."
+    extra: tuple[Acceptor, ...] = ()  # a caller's acceptors, asked first
 
     def __contains__(self, name: object) -> bool:
         return name in self.names
@@ -68,9 +84,10 @@ class Selection:
 ALL = Selection(frozenset(NAMES))
 
 
-def select(paths: Iterable[str] | Selection | None = None) -> Selection:
-    """The selection for ``paths`` (names of :data:`REGISTRY`), or, when None, the one the
-    environment asks for (all of them unless ``CONFORMANCE_EXACT_ONLY=1``).
+def select(paths: Iterable[str | Acceptor] | Selection | None = None) -> Selection:
+    """The selection for ``paths`` (names of :data:`REGISTRY`, and any caller's
+    :class:`Acceptor`), or, when None, the one the environment asks for (all of them unless
+    ``CONFORMANCE_EXACT_ONLY=1``).
 
     ValueError names an unknown path, or one offered without the path it builds on.
     """
@@ -78,7 +95,9 @@ def select(paths: Iterable[str] | Selection | None = None) -> Selection:
         return paths
     if paths is None:
         return Selection(frozenset(), f"{EXACT_ONLY_ENV}=1") if exact_only() else ALL
-    names = frozenset(paths)
+    given = list(paths)
+    extra = tuple(path for path in given if isinstance(path, Acceptor))
+    names = frozenset(path for path in given if not isinstance(path, Acceptor))
     unknown = sorted(names - set(NAMES))
     if unknown:
         raise ValueError(
@@ -88,10 +107,10 @@ def select(paths: Iterable[str] | Selection | None = None) -> Selection:
         needed = _BY_NAME[name].builds_on
         if needed is not None and needed not in names:
             raise ValueError(f"export validation path {name!r} builds on {needed!r}; name both")
-    if names == ALL.names:
+    if names == ALL.names and not extra:
         return ALL
-    shown = ", ".join(name for name in NAMES if name in names)
-    return Selection(names, f"paths={shown}" if shown else "paths=none")
+    shown = ", ".join([*(name for name in NAMES if name in names), *(a.name for a in extra)])
+    return Selection(names, f"paths={shown}" if shown else "paths=none", extra)
 
 
 def describe(fmt: str, selection: Selection, taken: Mapping[str, int]) -> str:

@@ -61,7 +61,7 @@ from conformance.exports._model import (
     Sink,
     clip,
 )
-from conformance.exports._paths import ALL, Selection, describe, select
+from conformance.exports._paths import ALL, Acceptor, Selection, describe, select
 from conformance.exports._readers import (
     _DECODER,
     MAX_DEPTH,
@@ -182,7 +182,7 @@ def validate_export(
     progress: Progress | None = None,
     jobs: int = 1,
     deadline: float | None = None,
-    paths: Iterable[str] | Selection | None = None,
+    paths: Iterable[str | Acceptor] | Selection | None = None,
 ) -> ExportReport:
     """Validate one export file against ``spec``, streaming; never raises for a bad file.
 
@@ -192,8 +192,9 @@ def validate_export(
     a large JSON Lines file into byte ranges validated in parallel processes. ``deadline``
     (a ``time.monotonic()`` value): reading stops with DeadlinePassed once it has passed.
     ``paths``: the registered validation paths to offer records to (names of
-    :data:`conformance.exports.VALIDATION_PATHS`; ``()``: the exact checker alone); None:
-    all, unless ``CONFORMANCE_EXACT_ONLY=1``. ValueError for an unknown name.
+    :data:`conformance.exports.VALIDATION_PATHS`; ``()``: the exact checker alone), and
+    any caller's :class:`conformance.exports.Acceptor` (asked first); None: all, unless
+    ``CONFORMANCE_EXACT_ONLY=1``. ValueError for an unknown name.
     """
     path = Path(path)
     selection = select(paths)
@@ -488,7 +489,7 @@ def _read(
     window: list[Record | CsvRows] = []
     size = 0
     taken = report.paths
-    acceptors = _table_acceptors(checker, keys)
+    acceptors = _callers(part.paths, checker) + _table_acceptors(checker, keys)
     for item in items:
         window.append(item)
         if isinstance(item, CsvRows):
@@ -540,6 +541,20 @@ def _check_window(
         decide(batch, acceptors, exact)
         if not batch.keyed:
             keys.add_many(item.built(), item.place)
+
+
+def _callers(selection: Selection, checker: _RecordChecker) -> list[Accept]:
+    """A caller's acceptors (``paths=``), each counted under its name."""
+
+    def counted(acceptor: Acceptor) -> Accept:
+        def accept(batch: Batch) -> Sequence[int]:
+            refused = acceptor.accept(batch)
+            checker.took(acceptor.name, len(batch) - len(refused))
+            return refused
+
+        return accept
+
+    return [counted(acceptor) for acceptor in selection.extra]
 
 
 def _table_acceptors(checker: _RecordChecker, keys: RecordKeys) -> list[Accept]:
@@ -635,7 +650,7 @@ def _jsonl_fast(
     report = sink.report
     endings = part.endings
     end = part.end
-    acceptors = _jsonl_acceptors(checker, keys, sink)
+    acceptors = _callers(part.paths, checker) + _jsonl_acceptors(checker, keys, sink)
     checker.keys = keys
 
     def exact(batch: Batch) -> int:
