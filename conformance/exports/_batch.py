@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 if TYPE_CHECKING:
     from conformance.exports._readers import CsvRows, Record
@@ -52,6 +52,7 @@ class Batch:
         "end",
         "items",
         "keyed",
+        "known",
         "lines",
         "number",
         "offset",
@@ -72,6 +73,7 @@ class Batch:
         at: list[int] | None = None,
         values: list[Any] | None = None,
         starts: list[list[int]] | None = None,
+        known: dict[int, int] | None = None,
         rows: CsvRows | None = None,
         records: list[Record] | None = None,
     ) -> None:
@@ -84,6 +86,9 @@ class Batch:
         self.at = at
         self.values = values
         self._starts = starts if starts is not None else []  # shared by subsets, built once
+        # JSON Lines: byte offsets of some block lines an acceptor already knew (by index
+        # in the block), sparing the prefix sums over a whole block; shared by subsets
+        self.known = known if known is not None else {}
         self.rows = rows
         self.records = records
         self.keyed = False
@@ -91,9 +96,8 @@ class Batch:
     @classmethod
     def of_rows(cls, rows: CsvRows) -> Batch:
         """A run of CSV rows read at once (their cells, or their records when built)."""
-        if rows.cells is not None:
-            cells = rows.cells
-            return cls(cells if isinstance(cells, list) else list(cells), rows=rows)
+        if rows.cells is not None:  # a view (FlatRows, say): rows are made when asked
+            return cls(cast(list[Any], rows.cells), rows=rows)
         return cls(rows.values, rows=rows, values=rows.values)
 
     @classmethod
@@ -144,7 +148,10 @@ class Batch:
     def line_at(self, index: int) -> tuple[int, None, int]:
         """The ``index``-th item's line number, row (none) and byte offset."""
         at = index if self.at is None else self.at[index]
-        return self.number + 1 + at, None, self.offset + self.starts()[at] + at
+        start = self.known.get(at)
+        if start is None:
+            start = self.offset + self.starts()[at] + at
+        return self.number + 1 + at, None, start
 
     def subset(self, indices: Sequence[int]) -> Batch:
         """The items at ``indices`` (ascending), with their values and places."""
@@ -159,6 +166,7 @@ class Batch:
             at=list(indices) if at is None else [at[index] for index in indices],
             values=None if values is None else [values[index] for index in indices],
             starts=self._starts,
+            known=self.known,
             rows=self.rows,
             records=self.records,
         )
