@@ -1,12 +1,25 @@
 """The registered validation paths of export records: acceptors, and one batch reader.
 
-One exact checker per format decides every record and words every error (python-jsonschema,
-or lxml's XSD and the format checks, record by record). Before it, *acceptors* may take
-records off its hands; an acceptor may only accept (this batch, or this record, is valid)
-or say nothing: what it does not accept goes to the exact checker, which alone reports.
-(When ``records`` is offered, the exact checker words a record's errors from jsonschema-rs's
-located errors, which ``tests/test_exports_fast.py`` shows equal python-jsonschema's
-wording; with ``paths=()`` python-jsonschema alone decides and words.)
+One pipeline. A reader yields the records of one block of one export, in file order, as a
+:class:`~conformance.exports._batch.Batch` (the raw items, the values where a reader or an
+acceptor has them, and each record's place through ``Batch.place``): JSON Lines a block's
+lines (UTF-8, after the first record), CSV a run of rows read at once or a run of records
+read one by one, JSON arrays a run of records. *Acceptors* are asked about it in the order
+of :data:`REGISTRY`; each answers with the indices of the records it does not accept and
+may only accept (this record is valid) or say nothing: what it refuses goes on to the next
+one (``Batch.subset``), and what none accepts to the one exact checker of the format
+(``_batch.decide``), which decides every record and words every error (python-jsonschema,
+or lxml's XSD and the format checks, record by record). The acceptors are callables the
+validator builds once per reading from these names (``exports/_validate.py``:
+``_jsonl_acceptors``, ``_table_acceptors``); this module stays free of them so that it can
+be imported alone. (When ``records`` is offered, the exact checker words a record's errors
+from jsonschema-rs's located errors, which ``tests/test_exports_fast.py`` shows equal
+python-jsonschema's wording; with ``paths=()`` python-jsonschema alone decides and words.)
+JSON Lines lines that are blank, not UTF-8, not JSON or too deep are no reading path of
+their own: the acceptors refuse them and the exact step hands them to the line-by-line
+handling, reported in line order with the other refused lines. XML is not in that shape
+yet: its reader yields (wrapper, records) batches, the ``compiled`` acceptor takes records
+out of the text before lxml parses them, and ``batches`` is asked in ``_read_xml``.
 
 The registry lists them in the order the validator asks them. ``builds_on`` names the
 acceptor whose compiled schema another one reuses (it is only offered with that one). The
@@ -15,10 +28,13 @@ by row; it yields the same records in the same shape.
 
 Which ones run is chosen once per validation (:func:`select`): by default all of them;
 ``validate_export(..., paths=...)`` names the ones to offer (``()``: the exact checker and
-the line-by-line readers alone); ``CONFORMANCE_EXACT_ONLY=1`` (``conformance run
+the line-by-line readers alone), and may add a caller's :class:`Acceptor` (a test's probe,
+asked first about every batch); ``CONFORMANCE_EXACT_ONLY=1`` (``conformance run
 --exact-only``) is ``paths=()`` for a whole run. Tests prove the paths equal through this
-seam, never by replacing private names. Each report says which paths took how many records
-(``ExportReport.paths``) and, in words, in ``validation_path`` (results.json).
+seam, never by replacing private names (``tests/test_export_batches.py``: an acceptor that
+accepts nothing sees every record once and changes no finding). Each report says which
+paths took how many records (``ExportReport.paths``) and, in words, in ``validation_path``
+(results.json).
 """
 
 from __future__ import annotations
