@@ -87,6 +87,7 @@ def test_an_acceptor_that_accepts_nothing_sees_every_batch_and_changes_no_findin
     assert seen, "the probe was asked about no batch"
     assert all(isinstance(batch, Batch) for batch in seen)
     assert _summary(probed) == _summary(default) == _summary(exact)
+    assert exact.counts[(RECORDS, "required")] == len(range(5, 1500, 53))  # seeded, found
     assert probed.paths["probe"] == 0  # it accepted nothing
     assert sum(probed.paths.values()) == sum(default.paths.values())  # the others took as many
     # every record once, in file order, where it is
