@@ -25,6 +25,7 @@ starts; :func:`read_limits` changes them for what is read inside it (tests, debu
 Counts are exact; the issues listed are capped per (check, kind).
 """
 
+from conformance.exports._batch import Batch, Place
 from conformance.exports._encoding import RECORD_LIMIT
 from conformance.exports._fast import EXACT_ONLY_ENV, exact_only, fast_path_refusal
 from conformance.exports._files import NotRegularFile, open_regular
@@ -40,7 +41,7 @@ from conformance.exports._model import (
 )
 from conformance.exports._parallel import DeadlinePassed, validate_many
 from conformance.exports._paths import REGISTRY as VALIDATION_PATHS
-from conformance.exports._paths import RegisteredPath, Selection
+from conformance.exports._paths import Acceptor, RegisteredPath, Selection
 from conformance.exports._readers import MAX_DEPTH
 from conformance.exports._rules import (
     RECORD_COUNT,
@@ -67,11 +68,14 @@ __all__ = [
     "RULE_CHECKS",
     "UNIQUE_KEYS",
     "VALIDATION_PATHS",
+    "Acceptor",
+    "Batch",
     "DeadlinePassed",
     "ExportIssue",
     "ExportReport",
     "ExportRules",
     "NotRegularFile",
+    "Place",
     "ReadLimits",
     "RegisteredPath",
     "Selection",

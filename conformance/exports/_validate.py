@@ -6,7 +6,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
 from operator import not_
@@ -21,6 +21,7 @@ from msgspec import UNSET
 from referencing.exceptions import Unresolvable
 
 from conformance.errors import StandardError
+from conformance.exports._batch import Accept, Batch, decide
 from conformance.exports._compressed import (
     CompressedError,
     GzipStream,
@@ -60,7 +61,7 @@ from conformance.exports._model import (
     Sink,
     clip,
 )
-from conformance.exports._paths import ALL, Selection, describe, select
+from conformance.exports._paths import ALL, Acceptor, Selection, describe, select
 from conformance.exports._readers import (
     _DECODER,
     MAX_DEPTH,
@@ -134,6 +135,9 @@ TYPED_PAUSE = 8
 TYPED_CHUNK = 128
 DEFERRED_LINES = 256  # refused lines reported together (bounded by DEFERRED_BYTES too)
 DEFERRED_BYTES = 1024 * 1024
+# What a deferred JSON Lines line waits for (_RecordChecker.defer): a member name repeated
+# (only), the exact checker's errors, or the line-by-line handling.
+MEMBERS, REFUSED, LINE = 0, 1, 2
 _HEAD = 8192
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
@@ -178,7 +182,7 @@ def validate_export(
     progress: Progress | None = None,
     jobs: int = 1,
     deadline: float | None = None,
-    paths: Iterable[str] | Selection | None = None,
+    paths: Iterable[str | Acceptor] | Selection | None = None,
 ) -> ExportReport:
     """Validate one export file against ``spec``, streaming; never raises for a bad file.
 
@@ -188,8 +192,9 @@ def validate_export(
     a large JSON Lines file into byte ranges validated in parallel processes. ``deadline``
     (a ``time.monotonic()`` value): reading stops with DeadlinePassed once it has passed.
     ``paths``: the registered validation paths to offer records to (names of
-    :data:`conformance.exports.VALIDATION_PATHS`; ``()``: the exact checker alone); None:
-    all, unless ``CONFORMANCE_EXACT_ONLY=1``. ValueError for an unknown name.
+    :data:`conformance.exports.VALIDATION_PATHS`; ``()``: the exact checker alone), and
+    any caller's :class:`conformance.exports.Acceptor` (asked first); None: all, unless
+    ``CONFORMANCE_EXACT_ONLY=1``. ValueError for an unknown name.
     """
     path = Path(path)
     selection = select(paths)
@@ -484,6 +489,7 @@ def _read(
     window: list[Record | CsvRows] = []
     size = 0
     taken = report.paths
+    acceptors = _callers(part.paths, checker) + _table_acceptors(checker, keys)
     for item in items:
         window.append(item)
         if isinstance(item, CsvRows):
@@ -493,12 +499,12 @@ def _read(
             size += 1
         if size >= SUB_BLOCK:
             report.records += size
-            _check_window(window, checker, keys)
+            _check_window(window, checker, keys, acceptors)
             ticker.tick(counter.offset)
             window, size = [], 0
     if window:
         report.records += size
-        _check_window(window, checker, keys)
+        _check_window(window, checker, keys, acceptors)
         ticker.tick(counter.offset)
     if report.counts[(RECORDS, "wrong-format")] or report.counts[(RECORDS, "empty-file")]:
         report.complete = False
@@ -507,56 +513,116 @@ def _read(
 
 
 def _check_window(
-    window: list[Record | CsvRows], checker: _RecordChecker, keys: RecordKeys
+    window: list[Record | CsvRows],
+    checker: _RecordChecker,
+    keys: RecordKeys,
+    acceptors: list[Accept],
 ) -> None:
-    """Validate and key a window's records in file order."""
-    batch: list[Record] = []
+    """Validate and key a window's records in file order: each run of records read one by
+    one, and each run of CSV rows read at once, is a :class:`Batch` offered to the
+    acceptors, and what they leave to the exact checker (:func:`_table_exact`)."""
+
+    def exact(batch: Batch) -> int:
+        return _table_exact(batch, checker)
+
+    run: list[Record] = []
     for item in [*window, None]:
         if isinstance(item, Record):
-            batch.append(item)
+            run.append(item)
             continue
-        if batch:
-            checker.check_batch(batch)  # counts what the acceptors took
-            good = [record for record in batch if record.ok]
+        if run:
+            good = [record for record in run if record.ok]
+            decide(Batch.of_records(good), acceptors, exact)  # counts what the acceptors took
             keys.add_many([r.value for r in good], _places(good))
-            batch = []
+            run = []
         if item is None:
             break
-        if item.cells is not None and _check_columns(item, checker, keys):
-            continue
-        values = item.built()
-        accepted = checker.accepted(values)
+        batch = Batch.of_rows(item)
+        decide(batch, acceptors, exact)
+        if not batch.keyed:
+            keys.add_many(item.built(), item.place)
+
+
+def _callers(selection: Selection, checker: _RecordChecker) -> list[Accept]:
+    """A caller's acceptors (``paths=``), each counted under its name."""
+
+    def counted(acceptor: Acceptor) -> Accept:
+        def accept(batch: Batch) -> Sequence[int]:
+            refused = acceptor.accept(batch)
+            checker.took(acceptor.name, len(batch) - len(refused))
+            return refused
+
+        return accept
+
+    return [counted(acceptor) for acceptor in selection.extra]
+
+
+def _table_acceptors(checker: _RecordChecker, keys: RecordKeys) -> list[Accept]:
+    """The CSV and JSON acceptors offered, in registry order (exports/_paths.py):
+    ``columns`` (CSV rows read at once, when their columns can be checked) then
+    ``records``."""
+    acceptors: list[Accept] = []
+    if checker.schema is not None:
+
+        def columns(batch: Batch) -> Sequence[int]:
+            rows = batch.rows
+            if rows is None or rows.cells is None or not batch.whole:
+                return range(len(batch))
+            refused = _check_columns(rows, checker, keys)
+            if refused is None:
+                return range(len(batch))
+            batch.keyed = True
+            return refused
+
+        acceptors.append(columns)
+
+    def records(batch: Batch) -> Sequence[int]:
+        if batch.rows is not None and not batch.whole:  # rows the columns refused
+            refused: list[int] = []
+            values = batch.built()  # each record built alone
+            for index, value in enumerate(values):
+                if checker.fast_check(value):
+                    checker.took("records", 1)
+                else:
+                    refused.append(index)
+            return refused
+        accepted = checker.accepted(batch.built())
         checker.took("records", accepted.count(True))
-        if False in accepted:
-            for index in compress(range(len(values)), map(not_, accepted)):
-                if checker.validator is not None:  # None once the schema proved unusable
-                    line, row = item.place(index)
-                    checker.slow(Record(values[index], line=line, row=row))
-        keys.add_many(values, item.place)
+        return list(compress(range(len(accepted)), map(not_, accepted)))
+
+    acceptors.append(records)
+    return acceptors
 
 
-def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> bool:
-    """Check and key rows of string cells a column at a time, building only the records
-    the columns refuse; False when the columns cannot be checked so (nothing done)."""
+def _table_exact(batch: Batch, checker: _RecordChecker) -> int:
+    """The exact checker's share of a CSV or JSON batch: each record no acceptor took,
+    reported in order (until the schema proves unusable)."""
+    values = batch.built()
+    for index, value in enumerate(values):
+        if checker.validator is None:  # the schema proved unusable
+            break
+        if batch.records is not None:
+            checker.slow(batch.items[index])
+        else:
+            line, row, _, _ = batch.place(index)
+            checker.slow(Record(value, line=line, row=row))
+    return len(values)
+
+
+def _check_columns(item: CsvRows, checker: _RecordChecker, keys: RecordKeys) -> list[int] | None:
+    """Check and key rows of string cells a column at a time: the indices of the rows the
+    columns refuse (ascending; their records are built only then, by the next acceptor);
+    None when the columns cannot be checked so (nothing done)."""
     assert item.cells is not None
     assert item.header is not None
     checks = checker.csv_checks(item.header, item.empty)
     if checks is None or (keys.fields and (not checks.key or not keys.hashing)):
-        return False
+        return None
     refused, columns = checks.refused(item.cells, item.typed)
     checker.took("columns", item.size - len(refused))
-    for index in sorted(refused):
-        if checker.validator is None:  # the schema proved unusable
-            break
-        value = item.record(index)
-        if checker.fast_check(value):
-            checker.took("records", 1)
-        else:
-            line, row = item.place(index)
-            checker.slow(Record(value, line=line, row=row))
     if keys.fields:
         keys.add_columns(checks.keys(columns))
-    return True
+    return sorted(refused)
 
 
 # ---------------------------------------------------------------- JSON Lines fast path
@@ -575,33 +641,22 @@ def _jsonl_fast(
 ) -> int:
     """Read the rest of a UTF-8 JSON Lines file (or range) a block at a time.
 
-    Lines orjson parses are checked by the fast validator; any other line (blank, invalid
-    UTF-8, not JSON, too deep, too large) takes the line-by-line path with the same
-    reports as :func:`jsonl_records`. Returns the byte offset reached.
+    Each block's whole lines are one :class:`Batch`, offered to the acceptors
+    (:func:`_jsonl_acceptors`) and what they leave to the exact checker
+    (:func:`_jsonl_exact`), which defers a line the acceptors refused and hands any other
+    (blank, invalid UTF-8, not JSON, too deep, too large) to the line-by-line handling, with
+    the same reports as :func:`jsonl_records`. Returns the byte offset reached.
     """
     report = sink.report
     endings = part.endings
-    loads = orjson.loads
-    dumps = orjson.dumps
-    decode_error = orjson.JSONDecodeError
-    fast = checker.fast
-    is_valid = fast.is_valid if fast is not None else _never
-    sites_ok = fast.sites_ok if fast is not None else _never
-    rescue = fast.rescue if fast is not None and fast.rescue is not None else _never
-    validate = checker.validating
-    # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
-    shallow = checker.fast is not None and checker.fast.max_depth <= MAX_DEPTH
     end = part.end
-    # The common case, a shallow schema and no key or a single-field key being hashed,
-    # takes whole blocks at once; any other block goes line by line below.
-    whole_blocks = (
-        validate and shallow and fast is not None and (not keys.fields or keys.hashing_single)
-    )
-    at_once = whole_blocks and checker.blocks
-    typed = checker.typed if whole_blocks else None
-    typed_paused = 0  # blocks left to read without the typed path
+    acceptors = _callers(part.paths, checker) + _jsonl_acceptors(checker, keys, sink)
+    checker.keys = keys
+
+    def exact(batch: Batch) -> int:
+        return _jsonl_exact(batch, checker, keys)
+
     records = 0
-    by_records = 0  # lines the jsonschema-rs acceptor took one at a time
     last_raw: bytes | None = None
     limits = current()
     block_bytes = min(limits.jsonl_block_bytes, limits.record_bytes)  # whole lines: in bounds
@@ -646,84 +701,9 @@ def _jsonl_fast(
             else:
                 for index, raw in enumerate(lines):
                     endings.add("\r\n" if raw.endswith(b"\r") else "\n", number + 1 + index)
-            if typed_paused:
-                typed_paused -= 1
-            elif typed is not None and (
-                block.find(b"\\", 0, cut) < 0  # memchr; a 2-byte find is 80 times slower
-                or SURROGATE_ESCAPE.search(block, 0, cut) is None
-            ):
-                before = checker.taken["typed"]
-                if count <= TYPED_CHUNK:
-                    counted = colons(block, 0, cut)
-                    records += _typed_block(
-                        lines, number, offset, sink, checker, keys, typed, counted
-                    )
-                else:  # a chunk at a time: its records are freed before the next is decoded
-                    at = 0
-                    refused: list[int] = []
-                    for first in range(0, count, TYPED_CHUNK):
-                        chunk = lines[first : first + TYPED_CHUNK]
-                        size = sum(map(len, chunk)) + len(chunk)  # with the line endings
-                        counted = colons(block, at, at + size - 1)
-                        some: list[int] = []
-                        place = offset + at
-                        records += _typed_block(
-                            chunk, number + first, place, sink, checker, keys, typed, counted, some
-                        )
-                        refused.extend(first + index for index in some)
-                        at += size
-                    # the refused lines of every chunk together: a call per chunk costs more
-                    records += _typed_refused(lines, refused, number, offset, sink, checker, keys)
-                if (checker.taken["typed"] - before) * 2 < count:
-                    typed_paused = TYPED_PAUSE
-                number += count
-                offset += cut + 1
-                ticker.tick(offset)
-                continue
-            for first in range(0, count, SUB_BLOCK):
-                chunk = lines[first : first + SUB_BLOCK]
-                if at_once:
-                    done = _block_at_once(chunk, number, offset, sink, checker, keys)
-                    if done is not None:
-                        records += done
-                        number += len(chunk)
-                        offset += sum(map(len, chunk)) + len(chunk)
-                        continue
-                for raw in chunk:
-                    number += 1
-                    start = offset
-                    offset += len(raw) + 1
-                    try:
-                        value = loads(raw)
-                    except decode_error:
-                        records += _slow_raw(
-                            raw, b"\n", number, start, encoding, sink, checker, keys
-                        )
-                        continue
-                    if validate:
-                        if not ((is_valid(value) or rescue(value)) and sites_ok(value)):
-                            # too deep for the slow path? (a fast-valid record never is: see below)
-                            if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
-                                records += _slow_raw(
-                                    raw, b"\n", number, start, encoding, sink, checker, keys
-                                )
-                                continue
-                            checker.defer(raw, number, start)
-                        elif shallow is False and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
-                            records += _slow_raw(
-                                raw, b"\n", number, start, encoding, sink, checker, keys
-                            )
-                            continue
-                        else:
-                            by_records += 1
-                    elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
-                        records += _slow_raw(
-                            raw, b"\n", number, start, encoding, sink, checker, keys
-                        )
-                        continue
-                    _strict_lines([raw], [value], dumps, number - 1, start, checker)
-                    records += 1
-                    keys.add_value(value, number, start)
+            records += decide(Batch(lines, number, offset, data=block, end=cut), acceptors, exact)
+            number += count
+            offset += cut + 1
             ticker.tick(offset)
         if last_raw is not None:
             number += 1
@@ -734,10 +714,254 @@ def _jsonl_fast(
             _truncated(sink, Line(number, offset_last, text, ""))
     finally:
         checker.flush()
-        checker.took("records", by_records)
         report.records += records
         part.last_line = number
     return offset
+
+
+def _jsonl_acceptors(checker: _RecordChecker, keys: RecordKeys, sink: Sink) -> list[Accept]:
+    """The JSON Lines acceptors offered, in registry order (exports/_paths.py): ``typed``
+    and ``blocks`` only in the common case (a shallow schema, and no key or a single-field
+    key being hashed), then ``records``, a line at a time."""
+    fast = checker.fast
+    # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
+    shallow = fast is not None and fast.max_depth <= MAX_DEPTH
+    whole_blocks = (
+        checker.validating
+        and shallow
+        and fast is not None
+        and (not keys.fields or keys.hashing_single)
+    )
+    acceptors: list[Accept] = []
+    if whole_blocks and checker.typed is not None:
+        acceptors.append(_typed_acceptor(checker.typed, checker, keys, sink))
+    if whole_blocks and checker.blocks:
+        acceptors.append(_blocks_acceptor(checker, keys))
+    acceptors.append(_records_acceptor(checker, keys, shallow))
+    return acceptors
+
+
+def _typed_acceptor(
+    typed: TypedRecords, checker: _RecordChecker, keys: RecordKeys, sink: Sink
+) -> Accept:
+    """``typed``: a whole block's lines through msgspec's typed records, a chunk at a time
+    (each chunk's records freed before the next is decoded); blocks with an escape that may
+    be a lone surrogate are refused whole, and so are TYPED_PAUSE blocks after it took less
+    than half of one."""
+    paused = 0
+
+    def accept(batch: Batch) -> Sequence[int]:
+        nonlocal paused
+        lines = batch.items
+        count = len(lines)
+        block, cut = batch.data, batch.end
+        if paused:
+            paused -= 1
+            return range(count)
+        if block is None or (
+            block.find(b"\\", 0, cut) >= 0  # memchr; a 2-byte find is 80 times slower
+            and SURROGATE_ESCAPE.search(block, 0, cut) is not None
+        ):
+            return range(count)
+        number, offset = batch.number, batch.offset
+        before = checker.taken["typed"]
+        refused: list[int] = []
+        if count <= TYPED_CHUNK:
+            counted = colons(block, 0, cut)
+            _typed_block(lines, number, offset, sink, checker, keys, typed, counted, refused)
+        else:  # a chunk at a time: its records are freed before the next is decoded
+            at = 0
+            for first in range(0, count, TYPED_CHUNK):
+                chunk = lines[first : first + TYPED_CHUNK]
+                size = sum(map(len, chunk)) + len(chunk)  # with the line endings
+                counted = colons(block, at, at + size - 1)
+                some: list[int] = []
+                place = offset + at
+                _typed_block(
+                    chunk, number + first, place, sink, checker, keys, typed, counted, some
+                )
+                refused.extend(first + index for index in some)
+                at += size
+        if (checker.taken["typed"] - before) * 2 < count:
+            paused = TYPED_PAUSE
+        return refused
+
+    return accept
+
+
+def _blocks_acceptor(checker: _RecordChecker, keys: RecordKeys) -> Accept:
+    """``blocks``: SUB_BLOCK lines at a time parsed by orjson and checked by jsonschema-rs
+    in C-level loops (:func:`_block_at_once`). A chunk of a whole block with a line that is
+    not JSON is refused whole (``records`` takes its lines one by one); in some of a
+    block's lines (what ``typed`` refused), such a chunk's other lines are checked together.
+    The values of the lines it checked and refused are kept in the batch (``records`` does
+    not ask jsonschema-rs again)."""
+
+    def accept(batch: Batch) -> Sequence[int]:
+        lines = batch.items
+        count = len(lines)
+        values: list[Any] = [MISSING] * count
+        refused: list[int] = []
+        whole = batch.whole
+        positions = batch.positions()
+        number, offset = batch.number, batch.offset
+        known = batch.known
+        for first in range(0, count, SUB_BLOCK):
+            chunk = lines[first : first + SUB_BLOCK]
+            if whole:  # the chunk's own numbers and offsets: no prefix sums over the block
+                done = _block_at_once(chunk, number, offset, checker, keys)
+                if done is None:
+                    done = list(range(len(chunk))), [MISSING] * len(chunk)
+                elif done[0]:  # the offsets of the refused lines, known here
+                    starts = list(accumulate(map(len, chunk), initial=0))
+                    for index in done[0]:
+                        known[first + index] = offset + starts[index] + index
+                number += len(chunk)
+                offset += sum(map(len, chunk)) + len(chunk)
+            else:
+                places = list(positions[first : first + SUB_BLOCK])
+                done = _block_at_once(chunk, number, offset, checker, keys, batch.lines, places)
+                if done is None:
+                    done = _block_lines(chunk, number, offset, checker, keys, batch.lines, places)
+            some, parsed = done
+            for index in some:  # only these values kept: a block's records would trigger
+                refused.append(first + index)  # garbage collections (see SUB_BLOCK)
+                values[first + index] = parsed[index]
+            # and the chunk's records freed now, before the next chunk's are made: memory
+            # just freed is reused (10% slower on person while two chunks were alive)
+            del done, parsed
+        batch.values = values
+        return refused
+
+    return accept
+
+
+def _block_lines(
+    lines: list[bytes],
+    number: int,
+    offset: int,
+    checker: _RecordChecker,
+    keys: RecordKeys,
+    block: list[bytes] | None,
+    places: list[int] | None = None,
+) -> tuple[list[int], list[Any]]:
+    """:func:`_block_at_once` for a chunk with a line that is not JSON: the lines that are
+    checked together, the others refused (value ``MISSING``)."""
+    json: list[int] = []
+    for index, raw in enumerate(lines):
+        try:
+            orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        json.append(index)
+    values: list[Any] = [MISSING] * len(lines)
+    parsed_ones = set(json)
+    refused = [index for index in range(len(lines)) if index not in parsed_ones]
+    if json:
+        at = places if places is not None else range(len(lines))
+        picked = [lines[index] for index in json]
+        done = _block_at_once(
+            picked,
+            number,
+            offset,
+            checker,
+            keys,
+            block if block is not None else lines,
+            [at[index] for index in json],
+        )
+        assert done is not None
+        some, parsed = done
+        for index, value in zip(json, parsed, strict=True):
+            values[index] = value
+        refused = sorted(refused + [json[index] for index in some])
+    return refused, values
+
+
+def _records_acceptor(checker: _RecordChecker, keys: RecordKeys, shallow: bool) -> Accept:
+    """``records``: a line at a time, orjson and jsonschema-rs (or, reading again for keys
+    only, every line that is JSON and not too deep). Refuses what it cannot parse, what is
+    too deep for the exact path and what jsonschema-rs does not accept."""
+    loads = orjson.loads
+    dumps = orjson.dumps
+    decode_error = orjson.JSONDecodeError
+    fast = checker.fast
+    is_valid = fast.is_valid if fast is not None else _never
+    sites_ok = fast.sites_ok if fast is not None else _never
+    rescue = fast.rescue if fast is not None and fast.rescue is not None else _never
+    validate = checker.validating
+
+    def accept(batch: Batch) -> Sequence[int]:
+        lines = batch.items
+        checked = batch.values  # what ``blocks`` checked (and refused): not asked again
+        values: list[Any] = [MISSING] * len(lines)
+        refused: list[int] = []
+        positions = batch.positions()
+        starts: list[int] = []  # built when a line is parsed here
+        base, offset = batch.number, batch.offset
+        by_records = 0  # lines the jsonschema-rs acceptor took one at a time
+        for index, raw in enumerate(lines):
+            if checked is not None and checked[index] is not MISSING:
+                values[index] = checked[index]
+                refused.append(index)
+                continue
+            if not starts:
+                starts = batch.starts()
+            at = positions[index]
+            number = base + 1 + at
+            start = offset + starts[at] + at
+            try:
+                value = loads(raw)
+            except decode_error:
+                refused.append(index)
+                continue
+            if validate:
+                if not ((is_valid(value) or rescue(value)) and sites_ok(value)):
+                    values[index] = value  # only refused values kept (see SUB_BLOCK)
+                    refused.append(index)  # too deep for the slow path? the exact path asks
+                    continue
+                if shallow is False and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                    values[index] = value
+                    refused.append(index)  # a fast-valid record is never too deep: see above
+                    continue
+                by_records += 1
+            elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                values[index] = value
+                refused.append(index)
+                continue
+            _strict_lines([raw], [value], dumps, number - 1, start, checker)
+            keys.add_value(value, number, start)
+        checker.took("records", by_records)
+        batch.values = values
+        return refused
+
+    return accept
+
+
+def _jsonl_exact(batch: Batch, checker: _RecordChecker, keys: RecordKeys) -> int:
+    """The exact checker's share of a JSON Lines batch: each line no acceptor took, in
+    order. A JSON line not too deep is keyed and deferred (its errors worded at the next
+    :meth:`_RecordChecker.flush`); any other line goes to the line-by-line handling
+    (:func:`_slow_raw`) at the same flush, in line order. Returns the records counted now
+    (the line-by-line handling counts its own)."""
+    loads = orjson.loads
+    values = batch.values
+    records = 0
+    for index, raw in enumerate(batch.items):
+        number, _, start = batch.line_at(index)
+        value = values[index] if values is not None else MISSING
+        if value is MISSING:
+            try:
+                value = loads(raw)
+            except orjson.JSONDecodeError:
+                checker.defer(raw, number, start, LINE)
+                continue
+        if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the exact checker
+            checker.defer(raw, number, start, LINE)
+            continue
+        checker.defer(raw, number, start)
+        keys.add_value(value, number, start)
+        records += 1
+    return records
 
 
 def _typed_block(
@@ -749,12 +973,10 @@ def _typed_block(
     keys: RecordKeys,
     typed: TypedRecords,
     counted: int,
-    refused_out: list[int] | None = None,
+    refused_out: list[int],
 ) -> int:
-    """A block of lines through the typed path; the lines it refuses go through
-    :func:`_block_at_once` one by one (or the line-by-line path if not JSON), in order.
-    Given ``refused_out``, the indices of the refused lines are added to it instead, for
-    the caller to hand to :func:`_typed_refused` with those of other chunks."""
+    """A block of lines through the typed path: the indices of the lines it refuses are
+    added to ``refused_out``, for the next acceptor (:func:`_typed_acceptor`)."""
     accepted, refused = typed.accepted(lines)
     records = len(accepted)
     checker.took("typed", records)
@@ -794,46 +1016,7 @@ def _typed_block(
         if typed.key_optional:
             found = [key for key in found if key is not UNSET]
         keys.add_found(found)
-    if refused_out is not None:
-        refused_out.extend(refused)
-        return records
-    return records + _typed_refused(lines, refused, number, offset, sink, checker, keys)
-
-
-def _typed_refused(
-    lines: list[bytes],
-    refused: list[int],
-    number: int,
-    offset: int,
-    sink: Sink,
-    checker: _RecordChecker,
-    keys: RecordKeys,
-) -> int:
-    """The lines (``refused``, ascending indices into ``lines``) the typed path refused,
-    through :func:`_block_at_once` together (or the line-by-line path if not JSON)."""
-    records = 0
-    starts: list[int] | None = None
-    for first in range(0, len(refused), SUB_BLOCK):  # together, as blocks of their own
-        some = refused[first : first + SUB_BLOCK]
-        if checker.blocks:
-            picked = [lines[index] for index in some]
-            done = _block_at_once(picked, number, offset, sink, checker, keys, lines, some)
-            if done is not None:
-                records += done
-                continue
-        if starts is None:
-            starts = list(accumulate(map(len, lines), initial=0))
-        for index in some:
-            raw = lines[index]
-            start = offset + starts[index] + index
-            done = None
-            if checker.blocks:
-                done = _block_at_once([raw], number + index, start, sink, checker, keys)
-            if done is None:
-                done = _slow_raw(
-                    raw, b"\n", number + 1 + index, start, "utf-8", sink, checker, keys
-                )
-            records += done
+    refused_out.extend(refused)
     return records
 
 
@@ -885,19 +1068,16 @@ def _block_at_once(
     lines: list[bytes],
     number: int,
     offset: int,
-    sink: Sink,
     checker: _RecordChecker,
     keys: RecordKeys,
     block: list[bytes] | None = None,
     places: list[int] | None = None,
-) -> int | None:
-    """Parse, check and hash a block of lines with C-level loops; None when a line is not
-    JSON (the caller then goes line by line). Lines are numbered from ``number + 1``;
-    ``block`` and ``places``: the block's lines when ``lines`` is some of them, and the
-    index in ``block`` of each of ``lines`` (ascending).
-
-    Only refused records need their line number and byte offset, computed from the prefix
-    sums of the line lengths.
+) -> tuple[list[int], list[Any]] | None:
+    """Parse, check and hash a block of lines with C-level loops: the indices of the lines
+    it refuses (ascending) and every line's value; None when a line is not JSON. Lines are
+    numbered from ``number + 1``; ``block`` and ``places``: the block's lines when ``lines``
+    is some of them, and the index in ``block`` of each of ``lines`` (ascending). The lines
+    it accepts are keyed here, the others by the exact checker.
     """
     try:
         values = list(map(orjson.loads, lines))
@@ -906,24 +1086,16 @@ def _block_at_once(
     _strict_lines(lines, values, orjson.dumps, number, offset, checker, block, places)
     accepted = checker.accepted(values)
     checker.took("blocks", accepted.count(True))
-    records = len(values)
     at = places if places is not None else range(len(lines))
-    if False in accepted:
-        starts = list(accumulate(map(len, block if block is not None else lines), initial=0))
-        for index in compress(range(len(lines)), map(not_, accepted)):
-            raw = lines[index]
-            place = at[index]
-            start = offset + starts[place] + place
-            if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the slow path
-                values[index] = MISSING  # keyed by the slow path instead
-                records -= 1
-                records += _slow_raw(
-                    raw, b"\n", number + 1 + place, start, "utf-8", sink, checker, keys
-                )
-            else:
-                checker.defer(raw, number + 1 + place, start)
-    keys.add_many(values, lambda index: (number + 1 + at[index], None))
-    return records
+    if False not in accepted:
+        keys.add_many(values, lambda index: (number + 1 + at[index], None))
+        return [], values
+    refused = list(compress(range(len(lines)), map(not_, accepted)))
+    kept = list(compress(range(len(lines)), accepted))
+    keys.add_many(
+        [values[index] for index in kept], lambda index: (number + 1 + at[kept[index]], None)
+    )
+    return refused, values
 
 
 def _slow_raw(
@@ -1001,7 +1173,8 @@ class _RecordChecker:
         self.sink = sink
         self.validating = validator is not None
         # (raw line, line number, offset, refused: else only maybe a member given twice)
-        self.refused: list[tuple[bytes, int, int, bool]] = []
+        self.refused: list[tuple[bytes, int, int, int]] = []
+        self.keys: RecordKeys | None = None  # JSON Lines: what LINE lines are keyed by
         self.refused_bytes = 0
         self.fast_check: Callable[[Any], bool] = _unicode_only(fast.check) if fast else _never
         self.blocks = False  # JSON Lines: the "blocks" acceptor is offered
@@ -1083,17 +1256,10 @@ class _RecordChecker:
             return [ok and next(passed) for ok in accepted]
         return accepted
 
-    def check_batch(self, records: list[Record]) -> None:
-        good = [record for record in records if record.ok]
-        accepted = self.accepted([r.value for r in good])
-        self.took("records", accepted.count(True))
-        for record, ok in zip(good, accepted, strict=True):
-            if not ok and self.validator is not None:
-                self.slow(record)
-
-    def defer(self, raw: bytes, number: int, start: int, refused: bool = True) -> None:
-        """A line the fast path refused (or, ``refused`` False, that may repeat a member
-        name), reported at the next :meth:`flush`.
+    def defer(self, raw: bytes, number: int, start: int, refused: int = REFUSED) -> None:
+        """A line the acceptors refused (``REFUSED``), or that may repeat a member name
+        (``MEMBERS``), or that the line-by-line handling reads (``LINE``: blank, invalid
+        UTF-8, not JSON, too deep), reported at the next :meth:`flush`.
 
         Reporting refused lines together keeps the slow path's code and data in the CPU
         caches (measured at 1% refused: 0.15 µs less per record read, about 15 µs per
@@ -1107,14 +1273,20 @@ class _RecordChecker:
     def flush(self) -> None:
         """Report the deferred lines, in file order, as the line reader would: what a
         strict parser refuses first (as :func:`_slow_line` does), then the record's errors."""
-        lines: dict[int, tuple[bytes, int, bool]] = {}
+        lines: dict[int, tuple[bytes, int, int]] = {}
         for raw, number, start, refused in self.refused:
             held = lines.get(number)
-            lines[number] = (raw, start, refused or (held is not None and held[2]))
+            lines[number] = (raw, start, refused if held is None else max(refused, held[2]))
         self.refused.clear()
         self.refused_bytes = 0
         for number in sorted(lines):
             raw, start, refused = lines[number]
+            if refused == LINE:
+                assert self.keys is not None
+                self.sink.report.records += _slow_raw(
+                    raw, b"\n", number, start, "utf-8", self.sink, self, self.keys
+                )
+                continue
             text = raw.decode("utf-8")
             value = _DECODER.decode(text)
             if maybe_strict_problem(raw, value):
