@@ -969,15 +969,19 @@ def cached_format_check(fmt: Any) -> Callable[[str], bool]:
     the check character decide when they accept; anything else asks the format itself.
     """
     pattern_text = format_patterns(_today_year()).get(fmt.name)
-    pattern = re.compile(pattern_text[1:-1]) if pattern_text else None
     extra = CHECK_CHARACTERS.get(fmt.name)
     valid: set[str] = set()
     check = fmt.check
+    # compiled at the first value (a run builds every format's check and asks few: the
+    # patterns of all formats took several milliseconds a run to compile)
+    fullmatch: list[Callable[[str], Any]] = []
 
     def ok(value: str) -> bool:
         if value in valid:
             return True
-        if pattern is not None and pattern.fullmatch(value) and (extra is None or extra(value)):
+        if not fullmatch:
+            fullmatch.append(re.compile(pattern_text[1:-1]).fullmatch if pattern_text else _none)
+        if fullmatch[0](value) and (extra is None or extra(value)):
             good = True
         else:
             good = check(value) is None
@@ -986,6 +990,10 @@ def cached_format_check(fmt: Any) -> Callable[[str], bool]:
         return good
 
     return ok
+
+
+def _none(_value: str) -> None:
+    return None
 
 
 def format_batch_check(fmt: Any) -> Callable[[list[str]], set[str]]:

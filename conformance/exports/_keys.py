@@ -162,7 +162,8 @@ class KeyHashes:
         ordered.sort()
         repeated = ordered[1:][ordered[1:] == ordered[:-1]]
         del ordered  # the array may grow again once no view holds its buffer
-        return frozenset(np.unique(repeated).tolist())
+        # (a set of the list, not numpy's unique: its first call imports ~6 ms of numpy)
+        return frozenset(repeated.tolist())
 
 
 def where_text(where: int | str) -> str:
