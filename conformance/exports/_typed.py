@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
@@ -803,6 +803,9 @@ class _Where(Sequence[int]):
 
     def __len__(self) -> int:
         return len(self._all())
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
 
 
 def _gather_source(path: tuple[_Step, ...]) -> str:
