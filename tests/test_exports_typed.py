@@ -649,3 +649,94 @@ def test_flat_typed_records_count_members_without_encoding(
     assert default == summary()
     assert ("duplicate-member", 11) in default[2] or any(line == 11 for _, line in default[2])
     assert any(line == 21 for _, line in default[2])
+
+
+NESTED_COLUMNS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^r[0-9]+$"},
+        "a": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["code"],
+                        "properties": {
+                            "code": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                            "note": {"type": "string", "pattern": "^n"},
+                        },
+                    },
+                }
+            },
+        },
+    },
+}
+
+
+def test_typed_columns_name_the_record_of_a_bad_value_deep_in_arrays(tmp_path: Path) -> None:
+    """A column gathered through an optional object and an array names the record each
+    value came from (the indices are computed only when a value is refused)."""
+    path = _write(tmp_path, "n.schema.json", NESTED_COLUMNS)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    records: list[dict[str, Any]] = []
+    for i in range(40):
+        record: dict[str, Any] = {"id": f"r{i}"}
+        if i % 3:  # some records lack "a", some have no items, some several
+            items = [{"code": "AB"} for _ in range(i % 4)]
+            if i % 5 == 0 and items:
+                items[-1]["note"] = "n1"
+            record["a"] = {"items": items} if i % 7 else {}
+        records.append(record)
+    records[19]["a"]["items"][1]["code"] = "bad"  # the second item of record 19
+    records[23]["a"]["items"][0]["note"] = "x"  # an optional leaf, first item of record 23
+    records[38]["id"] = "q38"
+    lines = [json.dumps(r).encode() for r in records]
+    accepted, refused = typed.accepted(lines)
+    assert refused == [19, 23, 38]
+    assert [typed.key(r) for r in accepted] == [
+        r["id"] for i, r in enumerate(records) if i not in (19, 23, 38)
+    ]
+    accepted, refused = typed.accepted(lines[:19] + lines[20:23] + lines[24:38])
+    assert refused == []
+
+
+def test_a_member_repeated_in_a_nested_object_or_array_item_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.exports import EXACT_ONLY_ENV
+    from tests.test_exports import make_spec
+
+    lines = [
+        json.dumps({"id": f"r{i}", "a": {"items": [{"code": "AB"}, {"code": "CD"}]}})
+        for i in range(600)
+    ]
+    lines[100] = '{"id": "r100", "a": {"items": [{"code": "AB"}, {"code": "ZZ", "code": "CD"}]}}'
+    lines[200] = '{"id": "r200", "a": {"items": [], "items": [{"code": "AB"}]}}'
+    lines[300] = '{"id": "r300", "a": {"items": [{"code": "AB", "note": "n", "note": "n"}]}}'
+    lines[400] = '{"id": "r400", "id": "r400", "a": {}}'
+    data = tmp_path / "n.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = make_spec(tmp_path / "spec", "jsonl", schema=NESTED_COLUMNS)
+
+    def summary() -> tuple[Any, ...]:
+        report = validate_export(spec, data)
+        issues = sorted((i.kind, i.line) for i in report.issues)
+        return report.records, dict(report.counts), issues, dict(report.paths)
+
+    default = summary()
+    assert default[3].get("typed", 0) > 500  # the typed path took the clean lines
+    assert [line for kind, line in default[2] if kind == "duplicate-member"] == [
+        101,
+        201,
+        301,
+        401,
+    ]
+    monkeypatch.setenv(EXACT_ONLY_ENV, "1")
+    assert default[:3] == summary()[:3]

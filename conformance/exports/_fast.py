@@ -996,6 +996,10 @@ def cached_format_check(fmt: Any) -> Callable[[str], bool]:
     return ok
 
 
+def _none(_value: str) -> None:
+    return None
+
+
 def format_batch_check(fmt: Any) -> Callable[[list[str]], set[str]]:
     """The values of a batch the format refuses, in C-level loops over the values not seen
     before: pattern and check character first, then the format itself for what they refuse

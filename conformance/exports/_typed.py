@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, repeat
@@ -160,7 +160,7 @@ class _PresenceCheck:
     properties they hold (:func:`_presence_rule`, its keys attribute names)."""
 
     # (the objects, their record indices or None if every record's); None: the records
-    gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]] | None
+    gather: Callable[[list[Any]], tuple[list[Any], Sequence[int] | None]] | None
     rule: _Rule
     # per attribute the rule names: the objects holding it (a generated comprehension
     # measured twice as fast as mapping an attrgetter)
@@ -210,7 +210,7 @@ class TypedRecords:
     decode: Callable[[bytes], Any]
     columns: list[_Column]
     # per column: (the values at its leaf, their record indices or None if every record's)
-    gathers: list[Callable[[list[Any]], tuple[list[Any], list[int] | None]]]
+    gathers: list[Callable[[list[Any]], tuple[list[Any], Sequence[int] | None]]]
     key: Callable[[Any], Any] | None
     key_optional: bool = False  # a record may lack it (msgspec.UNSET)
     # the members the records hold, counted without encoding them (flat records only)
@@ -911,37 +911,69 @@ class _Translator:
 
     def gather(
         self, path: tuple[_Step, ...]
-    ) -> Callable[[list[Any]], tuple[list[Any], list[int] | None]]:
+    ) -> Callable[[list[Any]], tuple[list[Any], Sequence[int] | None]]:
         """A function returning (values at ``path``, their record indices or None when
-        every record has one), compiled from generated source."""
-        namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "compress": compress}
+        every record has one), compiled from generated source. The indices are computed
+        only when asked for (a column refusing a value): the accepting path builds none."""
+        namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "Where": _Where}
         namespace.update(self.classes)
-        if any(kind == "each" for kind, _, _ in path):
-            exec(_each_source(path), namespace)  # noqa: S102 - from checked identifiers
-            looped: Callable[[list[Any]], tuple[list[Any], list[int] | None]]
-            looped = namespace["gather"]
-            return looped
-        tests = []
-        value = "r"
-        for kind, name, how in path:
-            if kind == "is":
-                tests.append(f"type({value}) is {name}")
-            else:
-                value = f"{value}.{name}"
-                if how == "optional":
-                    tests.append(f"{value} is not UNSET")
-        if not tests:
-            source = f"def gather(records):\n    return [{value} for r in records], None\n"
-        else:  # two comprehensions: cheaper than one building (index, value) pairs
-            source = (
-                "def gather(records):\n"
-                f"    mask = [{' and '.join(tests)} for r in records]\n"
-                f"    return [{value} for r in compress(records, mask)],"
-                " list(compress(range(len(records)), mask))\n"
-            )
-        exec(source, namespace)  # noqa: S102 - generated from checked identifiers
-        gather: Callable[[list[Any]], tuple[list[Any], list[int] | None]] = namespace["gather"]
+        exec(_gather_source(path), namespace)  # noqa: S102 - from checked identifiers
+        gather: Callable[[list[Any]], tuple[list[Any], Sequence[int] | None]]
+        gather = namespace["gather"]
         return gather
+
+
+class _Where(Sequence[int]):
+    """The record index of each gathered value, computed at the first look."""
+
+    def __init__(self, indices: Callable[[list[Any]], list[int]], records: list[Any]) -> None:
+        self.indices = indices
+        self.records: list[Any] | None = records
+        self.found: list[int] = []
+
+    def _all(self) -> list[int]:
+        if self.records is not None:
+            self.found = self.indices(self.records)
+            self.records = None
+        return self.found
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+
+def _gather_source(path: tuple[_Step, ...]) -> str:
+    """Source of ``gather``: a comprehension over the records (a ``for`` per array on the
+    path, an ``if`` per optional member or variant test), the indices a second one, run
+    only when asked for (:class:`_Where`)."""
+    value, clauses, depth = "r", [], 0
+    for kind, name, how in path:
+        if kind == "is":
+            clauses.append(f"if type({value}) is {name}")
+        elif kind == "each":
+            depth += 1
+            clauses.append(f"for v{depth} in {value}")
+            value = f"v{depth}"
+        else:
+            value = f"{value}.{name}"
+            if how == "optional":
+                depth += 1
+                clauses.append(f"if (v{depth} := {value}) is not UNSET")
+                value = f"v{depth}"
+    if not clauses:
+        return f"def gather(records):\n    return [{value} for r in records], None\n"
+    body = " ".join(clauses)
+    return (
+        "def indices(records):\n"
+        f"    return [i for i, r in enumerate(records) {body}]\n"
+        "def gather(records):\n"
+        f"    return [{value} for r in records {body}], Where(indices, records)\n"
+    )
 
 
 def _flat_members(width: int, texts: Sequence[Callable[[Any], Any]], records: list[Any]) -> int:
@@ -965,32 +997,6 @@ def _may_hold_text(kind: Any) -> bool:
     if kind is str or get_origin(kind) is Literal:
         return True
     return any(_may_hold_text(arg) for arg in get_args(kind))
-
-
-def _each_source(path: tuple[_Step, ...]) -> str:
-    """Source of ``gather`` for a path through arrays: a loop per array, each value with
-    the index of its record (several values may come from one record)."""
-    lines = ["def gather(records):", "    values = []", "    where = []"]
-    lines.append("    for index, r in enumerate(records):")
-    value, indent, depth = "r", "        ", 0
-    for kind, name, how in path:
-        if kind == "is":
-            lines.append(f"{indent}if type({value}) is {name}:")
-            indent += "    "
-        elif kind == "each":
-            depth += 1
-            lines.append(f"{indent}for e{depth} in {value}:")
-            indent += "    "
-            value = f"e{depth}"
-        else:
-            value = f"{value}.{name}"
-            if how == "optional":
-                lines.append(f"{indent}if {value} is not UNSET:")
-                indent += "    "
-    lines.append(f"{indent}values.append({value})")
-    lines.append(f"{indent}where.append(index)")
-    lines.append("    return values, where")
-    return "\n".join(lines) + "\n"
 
 
 # Keywords of an object schema that, their members presence-only, say only which of its
