@@ -1,0 +1,128 @@
+"""The fixed and per-error costs cut outside the acceptors change no finding: the schema
+check jsonschema-rs answers first, the error locator's format callbacks, refused records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from jsonschema_specifications import REGISTRY
+
+from conformance.exports import validate_export
+from conformance.exports._fast import (
+    META_2020_12,
+    METASCHEMA_FORMATS,
+    _used_formats,
+    surely_valid_schema,
+)
+from conformance.validation import schema_validator
+from tests.test_exports import RECORD_SCHEMA, id_number, jsonl, make_spec, rec, write
+
+
+def _formats(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("format"), str):
+                found.add(item["format"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def test_metaschema_formats_are_those_the_2020_12_vocabularies_name() -> None:
+    meta = REGISTRY.contents(META_2020_12)
+    named = _formats(meta)
+    for vocabulary in meta["allOf"]:
+        named |= _formats(REGISTRY.contents(urljoin(META_2020_12, vocabulary["$ref"])))
+    assert named == METASCHEMA_FORMATS
+
+
+BAD_SCHEMAS: list[Any] = [
+    {"type": 12},
+    {"properties": {"a": {"minLength": -1}}},
+    {"type": "object", "properties": {"a": {"type": "string", "pattern": "\\p{Han}+"}}},
+    {"patternProperties": {"(": {"type": "string"}}},
+    {"$defs": {"x": {"pattern": "[a-"}}},
+]
+
+
+@pytest.mark.parametrize("schema", BAD_SCHEMAS)
+def test_a_schema_check_characterises_bad_schemas_as_python_jsonschema(schema: Any) -> None:
+    with pytest.raises(SchemaError):
+        Draft202012Validator.check_schema(schema)
+    assert not surely_valid_schema(schema, Draft202012Validator)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$schema": "http://json-schema.org/draft-07/schema#", "items": [{}]},  # another dialect
+        {"$schema": "https://example.com/meta", "type": "object"},
+        {"minimum": object()},  # nothing JSON holds
+    ],
+)
+def test_schemas_jsonschema_rs_cannot_answer_for_go_to_python_jsonschema(schema: Any) -> None:
+    assert not surely_valid_schema(schema, Draft202012Validator)
+
+
+def test_a_valid_schema_skips_python_jsonschema() -> None:
+    schema = {**RECORD_SCHEMA, "patternProperties": {"^x-[a-z]+$": {"type": "string"}}}
+    Draft202012Validator.check_schema(schema)
+    assert surely_valid_schema(schema, Draft202012Validator)
+
+
+@pytest.mark.parametrize("schema", BAD_SCHEMAS)
+def test_an_unusable_schema_is_worded_by_python_jsonschema(
+    schema: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema)
+    path = write(tmp_path / "l.jsonl", jsonl([rec(1)]))
+    with pytest.raises(SchemaError) as raised:
+        schema_validator(spec.schema_path).check_schema(schema)
+    first = str(raised.value.message).strip().splitlines()[0]
+    found = [i for i in validate_export(spec, path).issues if i.kind == "schema"]
+    assert [i.message for i in found] == [
+        f"record schema {spec.schema_path.name} is unusable: {first}"[:400]
+    ]
+
+
+def test_used_formats_reach_every_document() -> None:
+    documents = {
+        "file:///a.json": {"properties": {"x": {"$ref": "b.json#/$defs/y"}, "format": {}}},
+        "file:///b.json": {"$defs": {"y": {"format": "cn-mobile"}, "z": [{"format": "date"}]}},
+    }
+    assert _used_formats(documents) == {"cn-mobile", "date"}
+
+
+def test_located_errors_in_a_referenced_document_keep_their_format(tmp_path: Path) -> None:
+    """A format named only in another document still has its exact callback: the record's
+    two errors are both found, as the exact path finds them."""
+    folder = tmp_path / "std"
+    spec = make_spec(folder, "jsonl")
+    (folder / "parts.schema.json").write_text(
+        json.dumps({"$defs": {"holder": {"type": "string", "format": "cn-id-number"}}}),
+        encoding="utf-8",
+    )
+    schema = json.loads(spec.schema_path.read_text(encoding="utf-8"))
+    schema["properties"]["holder_id"] = {"$ref": "parts.schema.json#/$defs/holder"}
+    spec.schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    wrong = id_number(3)[:-1] + ("0" if id_number(3)[-1] != "0" else "1")
+    records = [rec(1), rec(2, holder_id=wrong, count="x"), rec(3)]
+    path = write(tmp_path / "l.jsonl", jsonl(records))
+
+    def seen(paths: Any) -> list[tuple[Any, ...]]:
+        report = validate_export(spec, path, paths=paths)
+        return [(i.kind, i.line, i.pointer, i.message) for i in report.issues]
+
+    found = seen(None)
+    assert found == seen(())
+    assert {kind for kind, *_ in found} == {"format:cn-id-number", "type"}
