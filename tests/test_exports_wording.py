@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema_specifications import REGISTRY
 
-from conformance.exports import validate_export
+from conformance.exports import RECORDS, validate_export
 from conformance.exports._fast import (
     META_2020_12,
     METASCHEMA_FORMATS,
@@ -126,3 +126,38 @@ def test_located_errors_in_a_referenced_document_keep_their_format(tmp_path: Pat
     found = seen(None)
     assert found == seen(())
     assert {kind for kind, *_ in found} == {"format:cn-id-number", "type"}
+
+
+@pytest.mark.parametrize("cap", [2, 100])
+def test_errors_at_the_same_places_in_many_records_are_worded_each(
+    tmp_path: Path, cap: int
+) -> None:
+    """The error locator remembers where each keyword's errors are worded, never what: every
+    record's own values, paths and counts, as the exact path reports them."""
+    spec = make_spec(tmp_path / "std", "jsonl")
+    wrong = [id_number(i)[:-1] + ("0" if id_number(i)[-1] != "0" else "1") for i in range(40)]
+    records = []
+    for i in range(1, 120):
+        changes: dict[str, Any] = {}
+        if i % 3 == 0:
+            changes["holder_id"] = wrong[i % 40]
+        if i % 4 == 0:
+            changes["count"] = f"c{i}"
+        if i % 5 == 0:
+            changes["name"] = ""
+        if i % 7 == 0:
+            changes["extra"] = i  # additionalProperties: the whole-record wording
+        records.append(rec(i, **changes))
+    path = write(tmp_path / "l.jsonl", jsonl(records))
+
+    def seen(paths: Any) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths, max_per_type=cap)
+        issues = [
+            (i.kind, i.line, i.pointer, i.schema_path, i.value, i.message, i.params, i.cause)
+            for i in report.issues
+        ]
+        return issues, dict(report.counts), dict(report.cause_counts)
+
+    found = seen(None)
+    assert found == seen(())
+    assert found[1][(RECORDS, "type")] == 119 // 4

@@ -537,6 +537,7 @@ def _add_exact_pattern(node: dict[str, Any], pattern: str, fmt: str) -> None:
 # ---------------------------------------------------------------- site code
 
 
+_UNPLACED = object()  # an ErrorLocator place not looked up yet
 _CACHE_LIMIT = 4096  # values remembered as valid per format (issuer codes repeat a lot)
 
 
@@ -777,18 +778,22 @@ class ErrorLocator:
         from conformance.formats import FORMATS
 
         self.formats = frozenset(FORMATS)
+        # (keyword location, evaluation path) -> where its errors are worded, or None
+        self._places: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
     def errors(self, value: Any) -> list[Any] | None:
         groups: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = {}
+        leaf = _LEAF_KEYWORDS
+        limit = self.limit
         for error in self.exact.iter_errors(value):
             tokens = tuple(error.evaluation_path)
-            keyword = tokens[-1] if tokens else None
-            if keyword not in _LEAF_KEYWORDS:
+            if not tokens or tokens[-1] not in leaf:
                 return None
             where = (error.absolute_keyword_location, tuple(error.instance_path))
-            groups.setdefault(where, tokens)
-            if len(groups) > self.limit:
-                return None
+            if where not in groups:
+                groups[where] = tokens
+                if len(groups) > limit:
+                    return None
         if not groups:
             return None
         found: list[Any] = []
@@ -797,11 +802,37 @@ class ErrorLocator:
             if not produced:
                 return None
             found.extend(produced)
-        return found if len(found) <= self.limit else None
+        return found if len(found) <= limit else None
 
     def _worded(
         self, location: str, instance_path: tuple[Any, ...], tokens: tuple[Any, ...], value: Any
     ) -> list[Any] | None:
+        place = self._places.get((location, tokens), _UNPLACED)
+        if place is _UNPLACED:
+            place = self._place(location, tokens)
+            if len(self._places) >= _CACHE_LIMIT:
+                self._places.clear()
+            self._places[(location, tokens)] = place
+        if place is None:
+            return None
+        node, keyword, schema_path = place
+        instance = value
+        for step in instance_path:
+            instance = instance[step]
+        expected = node[keyword]
+        errors = list(self.keywords[keyword](self.wording, expected, instance, node))
+        for error in errors:
+            error._set(validator=keyword, validator_value=expected, instance=instance, schema=node)
+            error.path.extend(instance_path)
+            error.schema_path.extend(schema_path)
+        return errors
+
+    def _place(
+        self, location: str, tokens: tuple[Any, ...]
+    ) -> tuple[dict[str, Any], str, list[Any]] | None:
+        """The schema object, keyword and python-jsonschema schema path of an error at the
+        keyword ``location`` reached by ``tokens``, or None when it cannot be worded here
+        (the same for every record: the caller remembers it)."""
         uri, _, fragment = location.partition("#")
         node = self.documents.get(uri)
         pointer = [t.replace("~1", "/").replace("~0", "~") for t in unquote(fragment).split("/")]
@@ -817,17 +848,7 @@ class ErrorLocator:
             return None
         if keyword == "format" and node[keyword] not in self.formats:
             return None
-        instance = value
-        for step in instance_path:
-            instance = instance[step]
-        schema_path = [t for t in tokens if t != "$ref"]
-        expected = node[keyword]
-        errors = list(self.keywords[keyword](self.wording, expected, instance, node))
-        for error in errors:
-            error._set(validator=keyword, validator_value=expected, instance=instance, schema=node)
-            error.path.extend(instance_path)
-            error.schema_path.extend(schema_path)
-        return errors
+        return node, keyword, [t for t in tokens if t != "$ref"]
 
 
 # The Draft 2020-12 meta-schema (python-jsonschema's ``check_schema`` uses it whatever the
