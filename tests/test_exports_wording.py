@@ -18,6 +18,7 @@ from conformance.exports._fast import (
     META_2020_12,
     METASCHEMA_FORMATS,
     _used_formats,
+    build_fast_validator,
     surely_valid_schema,
 )
 from conformance.validation import schema_validator
@@ -161,3 +162,89 @@ def test_errors_at_the_same_places_in_many_records_are_worded_each(
     found = seen(None)
     assert found == seen(())
     assert found[1][(RECORDS, "type")] == 119 // 4
+
+
+NESTED = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "string"},
+        "holder": {"$ref": "#/$defs/holder"},
+        "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+        "meta": {
+            "type": "object",
+            "patternProperties": {"^x-": {"type": "string"}},
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+    "$defs": {
+        "holder": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}},
+            "additionalProperties": False,
+        }
+    },
+}
+
+
+def _extra_members(i: int) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": f"R{i}", "holder": {"name": "n"}}
+    if i % 2:
+        record["other"] = i  # the root's additionalProperties: false
+    if i % 3 == 0:
+        record["holder"] = {"name": "n", "age": i, "/~odd": 1}  # through a $ref
+    if i % 5 == 0:
+        record["tags"] = {"a": i}  # a subschema: the whole-record wording
+    if i % 7 == 0:
+        record["meta"] = {"x-a": "v", "y": 1}  # with patternProperties: whole record too
+    if i % 11 == 0:
+        record["id"] = i  # and a type error besides
+    return record
+
+
+def test_members_additional_properties_refuse_are_worded_as_the_exact_path(
+    tmp_path: Path,
+) -> None:
+    spec = make_spec(tmp_path / "std", "jsonl", schema=NESTED)
+    path = write(tmp_path / "l.jsonl", jsonl([_extra_members(i) for i in range(1, 80)]))
+
+    def seen(paths: Any) -> tuple[Any, ...]:
+        report = validate_export(spec, path, paths=paths, max_per_type=5)
+        issues = [
+            (i.kind, i.line, i.pointer, i.schema_path, i.value, i.message, i.params, i.cause)
+            for i in report.issues
+        ]
+        return issues, dict(report.counts), dict(report.cause_counts)
+
+    found = seen(None)
+    assert found == seen(())
+    assert found[1][(RECORDS, "additionalProperties")] > 40
+
+
+def test_the_locator_words_a_false_additional_properties_itself(tmp_path: Path) -> None:
+    spec = make_spec(tmp_path / "std", "jsonl", schema=NESTED)
+    slow = schema_validator(spec.schema_path)
+    fast = build_fast_validator(spec.schema_path, spec.schema_path.parent, slow, 20)
+    assert fast is not None
+    assert fast.locator is not None
+    locator = fast.locator
+
+    def wording(errors: Any) -> list[tuple[Any, ...]]:
+        return sorted(
+            (e.validator, tuple(e.absolute_path), tuple(e.absolute_schema_path), e.message)
+            for e in errors
+        )
+
+    worded = 0
+    for i in range(1, 80):
+        value = _extra_members(i)
+        errors = locator.errors(value)
+        if errors is not None:
+            worded += 1
+            assert wording(errors) == wording(slow.iter_errors(value)), value
+        elif (i % 2 or i % 3 == 0) and i % 5 and i % 7:  # an extra member, and neither a
+            # subschema nor patternProperties broken
+            pytest.fail(f"record {i} left to the whole-record wording: {value}")
+    assert worded > 30

@@ -787,8 +787,8 @@ class ErrorLocator:
         limit = self.limit
         for error in self.exact.iter_errors(value):
             tokens = tuple(error.evaluation_path)
-            if not tokens or tokens[-1] not in leaf:
-                return None
+            if not tokens or (tokens[-1] not in leaf and tokens[-1] != "additionalProperties"):
+                return None  # (``additionalProperties``: a leaf when false, see _place)
             where = (error.absolute_keyword_location, tuple(error.instance_path))
             if where not in groups:
                 groups[where] = tokens
@@ -847,6 +847,12 @@ class ErrorLocator:
         if not isinstance(node, dict) or keyword not in node or keyword != tokens[-1]:
             return None
         if keyword == "format" and node[keyword] not in self.formats:
+            return None
+        if keyword == "additionalProperties" and (
+            node[keyword] is not False or "patternProperties" in node
+        ):
+            # false names each member no ``properties`` name (a subschema descends, and
+            # ``patternProperties`` would ask both regex engines to agree)
             return None
         return node, keyword, [t for t in tokens if t != "$ref"]
 
