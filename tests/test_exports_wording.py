@@ -4,6 +4,8 @@ check jsonschema-rs answers first, the error locator's format callbacks, refused
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -248,3 +250,20 @@ def test_the_locator_words_a_false_additional_properties_itself(tmp_path: Path) 
             # subschema nor patternProperties broken
             pytest.fail(f"record {i} left to the whole-record wording: {value}")
     assert worded > 30
+
+
+def test_a_pattern_re_warns_about_is_left_to_python_jsonschema(tmp_path: Path) -> None:
+    """Warnings are errors here (as pytest runs): ``re``'s FutureWarning on a nested set
+    stops python-jsonschema's check, and the export says so, as before."""
+    schema = {"type": "object", "properties": {"id": {"type": "string", "pattern": "[[a]"}}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        re.purge()  # the warning comes with a compilation, not from re's cache
+        assert not surely_valid_schema(schema, Draft202012Validator)
+        spec = make_spec(tmp_path / "std", "jsonl", schema=schema)
+        re.purge()
+        found = [
+            i.message for i in validate_export(spec, write(tmp_path / "l.jsonl", "{}\n")).issues
+        ]
+    assert len(found) == 1
+    assert "is unusable: Possible nested set" in found[0]

@@ -908,7 +908,7 @@ def _patterns_compile(schema: Any) -> bool:
             for text in texts:
                 try:
                     re.compile(text)
-                except (re.error, RecursionError, OverflowError):
+                except Exception:  # re.error, or a warning raised as an error: python decides
                     return False
             stack.extend(node.values())
         elif isinstance(node, list):
