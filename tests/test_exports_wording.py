@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema_specifications import REGISTRY
@@ -267,3 +269,74 @@ def test_a_pattern_re_warns_about_is_left_to_python_jsonschema(tmp_path: Path) -
         ]
     assert len(found) == 1
     assert "is unusable: Possible nested set" in found[0]
+
+
+_SCALARS = st.one_of(
+    st.integers(-3, 3),
+    st.floats(-2, 2, allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(
+        [
+            "string",
+            "object",
+            "[a-",
+            "^a+$",
+            "(?P<x>a)",
+            "\\d",
+            "#/$defs/a",
+            "a",
+            META_2020_12,
+            "date",
+            "1a",
+            "#x",
+            "\\p{Han}",
+        ]
+    ),
+)
+
+
+def _schemas() -> st.SearchStrategy[Any]:
+    """Schemas mostly well-formed, with a wrong value here and there (half of them pass)."""
+    names = st.lists(st.sampled_from(["a", "b", "^x", "a"]), max_size=3)
+
+    def members(schema: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        by_keyword: dict[str, st.SearchStrategy[Any]] = {
+            "type": st.sampled_from(["string", "object", "integer", "strin"]),
+            "pattern": st.sampled_from(["^a+$", "\\d", "[a-", "(?P<x>a)", "\\p{Han}"]),
+            "minLength": st.sampled_from([0, 2, 1.0, -1, 1.5]),
+            "required": names,
+            "properties": st.dictionaries(st.sampled_from(["a", "b"]), schema, max_size=2),
+            "patternProperties": st.dictionaries(
+                st.sampled_from(["^a", "[", "\\w+"]), schema, max_size=2
+            ),
+            "items": schema,
+            "anyOf": st.lists(schema, max_size=2),
+            "$defs": st.dictionaries(st.sampled_from(["a", "b"]), schema, max_size=2),
+            "$ref": st.sampled_from(["#/$defs/a", "#", "a b"]),
+            "$anchor": st.sampled_from(["x", "1a"]),
+            "$schema": st.sampled_from([META_2020_12, "http://json-schema.org/draft-07/schema#"]),
+            "enum": st.lists(_SCALARS, max_size=3),
+            "format": st.sampled_from(["date", "cn-mobile", 5]),
+            "dependentRequired": st.dictionaries(st.sampled_from(["a"]), names, max_size=1),
+            "x-extra": _SCALARS,
+        }
+        return st.sampled_from(sorted(by_keyword)).flatmap(
+            lambda k: (
+                st.tuples(st.just(k), st.one_of(by_keyword[k], _SCALARS))
+                if k in ("type", "minLength", "items")  # sometimes a wrong kind of value
+                else st.tuples(st.just(k), by_keyword[k])
+            )
+        )
+
+    def extend(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return st.one_of(st.booleans(), st.lists(members(inner), max_size=4).map(dict))
+
+    return st.lists(members(st.recursive(st.just({}), extend, max_leaves=8)), max_size=5).map(dict)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(_schemas())
+def test_a_schema_jsonschema_rs_vouches_for_passes_python_jsonschema(schema: Any) -> None:
+    if surely_valid_schema(schema, Draft202012Validator):
+        Draft202012Validator.check_schema(schema)
