@@ -63,6 +63,7 @@ __all__ = [
     "build_fast_validator",
     "exact_only",
     "fast_path_refusal",
+    "surely_valid_schema",
 ]
 
 _MAX_DEPTH = 64  # schema nesting followed when looking for sites
@@ -536,6 +537,7 @@ def _add_exact_pattern(node: dict[str, Any], pattern: str, fmt: str) -> None:
 # ---------------------------------------------------------------- site code
 
 
+_UNPLACED = object()  # an ErrorLocator place not looked up yet
 _CACHE_LIMIT = 4096  # values remembered as valid per format (issuer codes repeat a lot)
 
 
@@ -780,18 +782,22 @@ class ErrorLocator:
         from conformance.formats import FORMATS
 
         self.formats = frozenset(FORMATS)
+        # (keyword location, evaluation path) -> where its errors are worded, or None
+        self._places: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
     def errors(self, value: Any) -> list[Any] | None:
         groups: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = {}
+        leaf = _LEAF_KEYWORDS
+        limit = self.limit
         for error in self.exact.iter_errors(value):
             tokens = tuple(error.evaluation_path)
-            keyword = tokens[-1] if tokens else None
-            if keyword not in _LEAF_KEYWORDS:
-                return None
+            if not tokens or (tokens[-1] not in leaf and tokens[-1] != "additionalProperties"):
+                return None  # (``additionalProperties``: a leaf when false, see _place)
             where = (error.absolute_keyword_location, tuple(error.instance_path))
-            groups.setdefault(where, tokens)
-            if len(groups) > self.limit:
-                return None
+            if where not in groups:
+                groups[where] = tokens
+                if len(groups) > limit:
+                    return None
         if not groups:
             return None
         found: list[Any] = []
@@ -800,11 +806,37 @@ class ErrorLocator:
             if not produced:
                 return None
             found.extend(produced)
-        return found if len(found) <= self.limit else None
+        return found if len(found) <= limit else None
 
     def _worded(
         self, location: str, instance_path: tuple[Any, ...], tokens: tuple[Any, ...], value: Any
     ) -> list[Any] | None:
+        place = self._places.get((location, tokens), _UNPLACED)
+        if place is _UNPLACED:
+            place = self._place(location, tokens)
+            if len(self._places) >= _CACHE_LIMIT:
+                self._places.clear()
+            self._places[(location, tokens)] = place
+        if place is None:
+            return None
+        node, keyword, schema_path = place
+        instance = value
+        for step in instance_path:
+            instance = instance[step]
+        expected = node[keyword]
+        errors = list(self.keywords[keyword](self.wording, expected, instance, node))
+        for error in errors:
+            error._set(validator=keyword, validator_value=expected, instance=instance, schema=node)
+            error.path.extend(instance_path)
+            error.schema_path.extend(schema_path)
+        return errors
+
+    def _place(
+        self, location: str, tokens: tuple[Any, ...]
+    ) -> tuple[dict[str, Any], str, list[Any]] | None:
+        """The schema object, keyword and python-jsonschema schema path of an error at the
+        keyword ``location`` reached by ``tokens``, or None when it cannot be worded here
+        (the same for every record: the caller remembers it)."""
         uri, _, fragment = location.partition("#")
         node = self.documents.get(uri)
         pointer = [t.replace("~1", "/").replace("~0", "~") for t in unquote(fragment).split("/")]
@@ -820,17 +852,90 @@ class ErrorLocator:
             return None
         if keyword == "format" and node[keyword] not in self.formats:
             return None
-        instance = value
-        for step in instance_path:
-            instance = instance[step]
-        schema_path = [t for t in tokens if t != "$ref"]
-        expected = node[keyword]
-        errors = list(self.keywords[keyword](self.wording, expected, instance, node))
-        for error in errors:
-            error._set(validator=keyword, validator_value=expected, instance=instance, schema=node)
-            error.path.extend(instance_path)
-            error.schema_path.extend(schema_path)
-        return errors
+        if keyword == "additionalProperties" and (
+            node[keyword] is not False or "patternProperties" in node
+        ):
+            # false names each member no ``properties`` name (a subschema descends, and
+            # ``patternProperties`` would ask both regex engines to agree)
+            return None
+        return node, keyword, [t for t in tokens if t != "$ref"]
+
+
+# The Draft 2020-12 meta-schema (python-jsonschema's ``check_schema`` uses it whatever the
+# schema's ``$schema``) and the formats its vocabularies name (a test reads them again).
+META_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+METASCHEMA_FORMATS = frozenset({"regex", "uri", "uri-reference"})
+MAX_SCHEMA_NODES = 200_000  # nodes walked for patterns; past this, python-jsonschema decides
+
+
+def surely_valid_schema(schema: Any, validator_class: Any) -> bool:
+    """Whether ``validator_class.check_schema(schema)`` surely passes: True only when
+    jsonschema-rs finds ``schema`` valid against the same meta-schema and every format that
+    python-jsonschema's check asserts holds (today only ``regex``: each ``pattern`` and
+    ``patternProperties`` name compiles with ``re``, as python-jsonschema compiles it).
+    False means "not sure": the caller runs ``check_schema``, which words any error; so an
+    invalid schema is reported exactly as before, at a tenth of the cost for a valid one.
+    """
+    from jsonschema.validators import validator_for
+
+    if not isinstance(schema, dict) or schema.get("$schema", META_2020_12) != META_2020_12:
+        return False  # another dialect (or none jsonschema-rs would pick alike)
+    meta = validator_class.META_SCHEMA
+    if not isinstance(meta, dict) or meta.get("$schema") != META_2020_12:
+        return False
+    checker = validator_for(meta, default=validator_class).FORMAT_CHECKER
+    if not (METASCHEMA_FORMATS & set(checker.checkers)) <= {"regex"}:
+        return False  # a format only python-jsonschema would assert (a uri checker installed)
+    try:
+        if not jsonschema_rs.meta.is_valid(schema):
+            return False
+    except Exception:  # a value JSON cannot hold (YAML dates...): python-jsonschema decides
+        return False
+    return _patterns_compile(schema)
+
+
+def _patterns_compile(schema: Any) -> bool:
+    """Whether every ``pattern`` string and ``patternProperties`` name anywhere in
+    ``schema`` compiles with ``re`` (anywhere: more than the meta-schema checks, never less)."""
+    stack = [schema]
+    walked = 0
+    while stack:
+        walked += 1
+        if walked > MAX_SCHEMA_NODES:
+            return False
+        node = stack.pop()
+        if isinstance(node, dict):
+            texts = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+            named = node.get("patternProperties")
+            if isinstance(named, dict):
+                texts.extend(name for name in named if isinstance(name, str))
+            for text in texts:
+                try:
+                    re.compile(text)
+                except Exception:  # re.error, or a warning raised as an error: python decides
+                    return False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
+
+
+def _used_formats(documents: dict[str, Any]) -> set[str]:
+    """Every string a ``format`` member holds anywhere in ``documents`` (more than the
+    formats the schema applies, never fewer): the only format callbacks a validator of
+    these documents can call."""
+    found: set[str] = set()
+    stack: list[Any] = list(documents.values())
+    while stack:  # bounded: the documents are finite trees (loaded JSON/YAML)
+        node = stack.pop()
+        if isinstance(node, dict):
+            value = node.get("format")
+            if isinstance(value, str):
+                found.add(value)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def _exact_formats(names: set[str] | None = None) -> dict[str, Callable[[str], bool]]:
@@ -958,7 +1063,8 @@ def _locator(documents: _Documents, wording: Any, limit: int) -> ErrorLocator | 
             ),
             base_uri=root_uri,
             validate_formats=True,
-            formats=_exact_formats(),
+            # the formats the documents name: compiling the others' patterns costs ms
+            formats=_exact_formats(_used_formats(documents.data)) or None,
             offline=True,
         )
     except Exception:  # no locator: python-jsonschema words every invalid record
