@@ -155,17 +155,19 @@ def test_errors_at_the_same_places_in_many_records_are_worded_each(
         records.append(rec(i, **changes))
     path = write(tmp_path / "l.jsonl", jsonl(records))
 
-    def seen(paths: Any) -> tuple[Any, ...]:
-        report = validate_export(spec, path, paths=paths, max_per_type=cap)
-        issues = [
-            (i.kind, i.line, i.pointer, i.schema_path, i.value, i.message, i.params, i.cause)
-            for i in report.issues
-        ]
-        return issues, dict(report.counts), dict(report.cause_counts)
-
-    found = seen(None)
-    assert found == seen(())
+    found = _seen(spec, path, None, cap)
+    assert found == _seen(spec, path, (), cap)
     assert found[1][(RECORDS, "type")] == 119 // 4
+
+
+def _seen(spec: Any, path: Path, paths: Any, cap: int) -> tuple[Any, ...]:
+    """Everything a report says about the records: issues, counts and cause counts."""
+    report = validate_export(spec, path, paths=paths, max_per_type=cap)
+    issues = [
+        (i.kind, i.line, i.pointer, i.schema_path, i.value, i.message, i.params, i.cause)
+        for i in report.issues
+    ]
+    return issues, dict(report.counts), dict(report.cause_counts)
 
 
 NESTED = {
@@ -214,16 +216,8 @@ def test_members_additional_properties_refuse_are_worded_as_the_exact_path(
     spec = make_spec(tmp_path / "std", "jsonl", schema=NESTED)
     path = write(tmp_path / "l.jsonl", jsonl([_extra_members(i) for i in range(1, 80)]))
 
-    def seen(paths: Any) -> tuple[Any, ...]:
-        report = validate_export(spec, path, paths=paths, max_per_type=5)
-        issues = [
-            (i.kind, i.line, i.pointer, i.schema_path, i.value, i.message, i.params, i.cause)
-            for i in report.issues
-        ]
-        return issues, dict(report.counts), dict(report.cause_counts)
-
-    found = seen(None)
-    assert found == seen(())
+    found = _seen(spec, path, None, 5)
+    assert found == _seen(spec, path, (), 5)
     assert found[1][(RECORDS, "additionalProperties")] > 40
 
 

@@ -348,24 +348,29 @@ def _repeated_file(count: int) -> str:
     return f'<?xml version="1.0"?>\n<Orders xmlns="{REPEATED_NS}">\n{"".join(records)}</Orders>\n'
 
 
+def _xml_spec(schema_path: Path, xsd: str, record: str, key: str, formats: dict[str, str]) -> Any:
+    """An XML export spec of one record element under the XSD ``xsd`` (written there)."""
+    from conformance.standards.model import ExportSpec, Text
+
+    schema_path.write_text(xsd, encoding="utf-8")
+    return ExportSpec(
+        name="records",
+        title=Text("记录", "Records"),
+        format="xml",
+        schema_path=schema_path,
+        clauses=("LIC-EXP-001",),
+        key=(key,),
+        record_element=record,
+        field_formats=dict(formats),
+    )
+
+
 def test_values_of_repeated_elements_are_reported_as_record_by_record_does(
     tmp_path: Path,
 ) -> None:
     from conformance.exports import RECORDS, UNIQUE_KEYS, validate_export
-    from conformance.standards.model import ExportSpec, Text
 
-    schema_path = tmp_path / "order.xsd"
-    schema_path.write_text(REPEATED_XSD, encoding="utf-8")
-    spec = ExportSpec(
-        name="orders",
-        title=Text("订单", "Orders"),
-        format="xml",
-        schema_path=schema_path,
-        clauses=("LIC-EXP-001",),
-        key=("Id",),
-        record_element="Order",
-        field_formats=dict(REPEATED_FORMATS),
-    )
+    spec = _xml_spec(tmp_path / "order.xsd", REPEATED_XSD, "Order", "Id", REPEATED_FORMATS)
     path = tmp_path / "o.xml"
     path.write_text(_repeated_file(400), encoding="utf-8")
     taken: list[Any] = []
@@ -583,25 +588,13 @@ def test_records_with_formats_in_the_expression_are_reported_as_record_by_record
 ) -> None:
     from conformance.exports import validate_export
     from conformance.formats import FORMATS
-    from conformance.standards.model import ExportSpec, Text
 
-    schema_path = tmp_path / "contact.xsd"
-    schema_path.write_text(CONTACT_XSD, encoding="utf-8")
     formats = [(p, (p,), FORMATS[name]) for p, name in CONTACT_FORMATS.items()]
     compiled = compile_record(etree.fromstring(CONTACT_XSD.encode()), "Contact", formats, "Uscc")
     assert compiled is not None
     assert compiled.strict is not None
     assert len(compiled.strict_fields) == 1  # only the USCC's check character is left
-    spec = ExportSpec(
-        name="contacts",
-        title=Text("联系", "Contacts"),
-        format="xml",
-        schema_path=schema_path,
-        clauses=("LIC-EXP-001",),
-        key=("Uscc",),
-        record_element="Contact",
-        field_formats=dict(CONTACT_FORMATS),
-    )
+    spec = _xml_spec(tmp_path / "contact.xsd", CONTACT_XSD, "Contact", "Uscc", CONTACT_FORMATS)
     path = tmp_path / "c.xml"
     text, plain, _by_lxml = _contact_file(600)
     path.write_text(text, encoding="utf-8")
