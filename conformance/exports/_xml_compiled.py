@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from itertools import accumulate, repeat
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -720,6 +720,26 @@ _GROUP = re.Match.group
 # ---------------------------------------------------------------- the scanner
 
 
+class _Texts:
+    """The texts of the records found in a chunk, each sliced when asked (most never are)."""
+
+    __slots__ = ("_found", "_text")
+
+    def __init__(self, text: str, found: list[tuple[int, int, Any]]) -> None:
+        self._text = text
+        self._found = found
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __getitem__(self, index: int) -> str:
+        start, end, _match = self._found[index]
+        return self._text[start:end]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._text[start:end] for start, end, _match in self._found)
+
+
 class RecordScanner:
     """Takes the valid plain records out of the text lxml is given (see the module docstring).
 
@@ -965,10 +985,11 @@ class RecordScanner:
                 left.update(batch.positions())
                 return len(batch)
 
+            kept = list(found)  # (``found`` is cleared below; a caller may keep the batch)
             batch = Batch(
-                [text[start:end] for start, end, _m in found],
-                values=[match for _s, _e, match in found],
-                where=self._places(text, found),
+                cast(list[Any], _Texts(text, kept)),  # a view: texts sliced when asked
+                values=[match for _s, _e, match in kept],
+                where=self._places(text, kept),
             )
             decide(batch, self.acceptors, leave)
             self.seen += len(found)
