@@ -715,6 +715,7 @@ def _refuse(
 
 
 _GROUP = re.Match.group
+_MATCH = operator.itemgetter(2)  # the match of a record found: (start, end, match)
 
 
 # ---------------------------------------------------------------- the scanner
@@ -921,10 +922,17 @@ class RecordScanner:
         """The compiled acceptor: of the records found, refuses those the expression did not
         match and those with a field value its check refuses; hashes the others' keys."""
         found: list[Any] = batch.values or []
-        positions = [index for index, match in enumerate(found) if match is not None]
-        if not positions:
+        unmatched: list[int] = []  # the records the expression did not match (few)
+        at = -1
+        for _ in range(len(found)):
+            try:
+                at = found.index(None, at + 1)  # at C speed
+            except ValueError:
+                break
+            unmatched.append(at)
+        if len(unmatched) == len(found):
             return range(len(found))
-        matches = [found[index] for index in positions]
+        matches = [match for match in found if match is not None] if unmatched else found
         refused: set[int] = set()
         strict = self.compiled.strict
         lenient = [] if strict is None else [i for i, m in enumerate(matches) if m.re is not strict]
@@ -950,11 +958,16 @@ class RecordScanner:
                 keys = [key for key in keys if key is not None]
             self.hashes.add_texts(keys)
         self.compiled_taken += len(matches) - len(refused)
-        if len(positions) == len(found) and not refused:
-            return ()
-        kept = {positions[i] for i in refused}
-        kept.update(index for index, match in enumerate(found) if match is None)
-        return sorted(kept)
+        if not unmatched:
+            return sorted(refused)
+        left = set(unmatched)
+        for index in sorted(refused):  # the index among the matches, then among all
+            for skipped in unmatched:
+                if skipped > index:
+                    break
+                index += 1
+            left.add(index)
+        return sorted(left)
 
     def _places(self, text: str, found: list[tuple[int, int, Any]]) -> Callable[[int], Place]:
         """Where each record found is: its start line and XPath (those lxml would give)."""
@@ -985,11 +998,10 @@ class RecordScanner:
                 left.update(batch.positions())
                 return len(batch)
 
-            kept = list(found)  # (``found`` is cleared below; a caller may keep the batch)
-            batch = Batch(
-                cast(list[Any], _Texts(text, kept)),  # a view: texts sliced when asked
-                values=[match for _s, _e, match in kept],
-                where=self._places(text, kept),
+            batch = Batch(  # (``found`` is the batch's from here: a caller may keep it)
+                cast(list[Any], _Texts(text, found)),  # a view: texts sliced when asked
+                values=list(map(_MATCH, found)),
+                where=self._places(text, found),
             )
             decide(batch, self.acceptors, leave)
             self.seen += len(found)
@@ -1010,7 +1022,6 @@ class RecordScanner:
                 self.before.append(self.taken)
             line += newlines
             done = end
-        found.clear()
         if done < at:
             out.append(text[done:at])
             line += text.count("\n", done, at)
