@@ -234,18 +234,22 @@ def test_xml_records_are_batches_an_acceptor_is_asked_about(
     assert (kinds[-1] is XmlRecord) == (comment_at is not None)
 
 
+@pytest.mark.parametrize("offered", [["batches"], ["compiled", "batches"]])
 def test_what_an_acceptor_refuses_of_xml_records_the_exact_checker_reports(
-    tmp_path: Path,
+    tmp_path: Path, offered: list[str]
 ) -> None:
+    """Asked about lxml's record elements, or about the record texts the compiled path
+    finds: what the probe accepts is taken, what it refuses reported as always."""
     spec = _xml_spec(tmp_path / "std")
     path = _xml_file(tmp_path, 600)
 
     def odd_lines(batch: Batch) -> Sequence[int]:
         return [i for i in range(len(batch)) if (batch.place(i).line or 0) % 2 == 0]
 
-    taken = validate_export(spec, path, paths=["batches", Acceptor("odd", odd_lines)])
+    taken = validate_export(spec, path, paths=[*offered, Acceptor("odd", odd_lines)])
     exact = validate_export(spec, path, paths=())
     assert taken.paths["odd"] > 0
+    assert taken.paths["compiled"] > 0 if "compiled" in offered else "compiled" not in taken.paths
 
     def refused(report: Any) -> list[tuple[str, int]]:
         return [
