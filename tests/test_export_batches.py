@@ -23,6 +23,7 @@ from conformance.exports import (
     Place,
     validate_export,
 )
+from conformance.exports._readers import XmlRecord
 from tests.test_exports import make_spec, rec
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -120,6 +121,135 @@ def test_what_an_acceptor_refuses_the_exact_checker_reports(tmp_path: Path) -> N
     assert taken.paths["odd"] > 0
     # what the probe refused (even lines) is reported exactly as the exact checker reports
     # it (keys aside: the records a caller's acceptor takes are not keyed)
+
+    def refused(report: Any) -> list[tuple[str, int]]:
+        return [
+            (i.kind, i.line)
+            for i in report.issues
+            if i.check == RECORDS and i.line is not None and i.line % 2 == 0
+        ]
+
+    assert refused(taken) == refused(exact)
+    assert refused(exact), "the seeded faults fall on even lines too"
+    assert len(refused(taken)) < len([i for i in exact.issues if i.check == RECORDS])
+
+
+XML_NS = "urn:example:batches"
+XML_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:b="{XML_NS}"
+           targetNamespace="{XML_NS}" elementFormDefault="qualified">
+  <xs:element name="Licences"><xs:complexType><xs:sequence>
+    <xs:element ref="b:Licence" minOccurs="0" maxOccurs="unbounded"/>
+  </xs:sequence></xs:complexType></xs:element>
+  <xs:element name="Licence"><xs:complexType><xs:sequence>
+    <xs:element name="No" type="xs:string"/>
+    <xs:element name="Name" type="xs:string"/>
+    <xs:element name="IdNumber" type="xs:string"/>
+    <xs:element name="Count" type="xs:integer"/>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:schema>
+"""
+
+
+def _xml_spec(folder: Path) -> Any:
+    from conformance.standards.model import ExportSpec, Text
+
+    folder.mkdir(parents=True, exist_ok=True)
+    schema_path = folder / "licence.xsd"
+    schema_path.write_text(XML_XSD, encoding="utf-8")
+    return ExportSpec(
+        name="licences",
+        title=Text("证照", "Licences"),
+        format="xml",
+        schema_path=schema_path,
+        clauses=("LIC-EXP-001",),
+        key=("No",),
+        record_element="Licence",
+        field_formats={"IdNumber": "cn-id-number"},
+    )
+
+
+def _xml_file(folder: Path, count: int, comment_at: int | None = None) -> Path:
+    lines = []
+    for i, record in enumerate(_records(count)):
+        name = f"<Name>{record['name']}</Name>" if "name" in record else ""
+        number = "x" if i % 41 == 3 else str(i)  # not an integer
+        body = f"<No>{record['id']}</No>{name}<IdNumber>{record['holder_id']}</IdNumber>"
+        lines.append(f"  <Licence>{body}<Count>{number}</Count></Licence>\n")
+    lines[200] = lines[200].replace("\n", "") + lines[201]  # two records on one line
+    lines[201] = ""
+    if comment_at is not None:  # the compiled path stops reading there: lxml reads the rest
+        lines[comment_at] = "  <!-- a comment -->\n" + lines[comment_at]
+    path = folder / "r.xml"
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Licences xmlns="{XML_NS}">\n'
+        + "".join(lines)
+        + "</Licences>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _xml_summary(report: Any) -> tuple[Any, ...]:
+    issues = [(i.check, i.kind, i.line, i.xpath, i.message) for i in report.issues]
+    return report.records, dict(report.counts), issues
+
+
+@pytest.mark.parametrize("comment_at", [None, 700])
+def test_xml_records_are_batches_an_acceptor_is_asked_about(
+    tmp_path: Path, comment_at: int | None
+) -> None:
+    """Record texts the compiled path finds, then record elements lxml reads (after the
+    compiled path stopped): each record asked about once, in file order."""
+    spec = _xml_spec(tmp_path / "std")
+    path = _xml_file(tmp_path, 1500, comment_at)
+    kinds: list[type] = []
+    seen: list[Batch] = []
+
+    def nothing(batch: Batch) -> Sequence[int]:
+        seen.append(batch)  # placed once the reading is over: a batch keeps its places
+        kinds.extend({type(item) for item in batch.items})
+        return range(len(batch))
+
+    names = [path.name for path in VALIDATION_PATHS]
+    probed = validate_export(spec, path, paths=[*names, Acceptor("probe", nothing)])
+    default = validate_export(spec, path)
+    exact = validate_export(spec, path, paths=())
+
+    places = [batch.place(index) for batch in seen for index in range(len(batch))]
+    assert _xml_summary(probed) == _xml_summary(default) == _xml_summary(exact)
+    assert exact.records == 1500
+    assert exact.counts[(RECORDS, "format:cn-id-number")] == len(range(0, 1500, 37))
+    assert exact.counts[(RECORDS, "xsd")] >= len(range(5, 1500, 53)) + len(range(3, 1500, 41))
+    assert default.paths["compiled"] > 0
+    assert default.paths["batches"] > 0
+    assert probed.paths["probe"] == 0
+    assert sum(probed.paths.values()) == sum(default.paths.values())
+    # every record once, in file order, at its own line and XPath
+    lines = [3 + i - (i > 200) + (comment_at is not None and i >= comment_at) for i in range(1500)]
+    assert [place.line for place in places] == lines
+    assert [place.xpath for place in places] == [f"/Licences/Licence[{i}]" for i in range(1, 1501)]
+    # the texts the compiled path found, then (once it stopped) lxml's elements
+    assert kinds[0] is str
+    assert (kinds[-1] is XmlRecord) == (comment_at is not None)
+
+
+@pytest.mark.parametrize("offered", [["batches"], ["compiled", "batches"]])
+def test_what_an_acceptor_refuses_of_xml_records_the_exact_checker_reports(
+    tmp_path: Path, offered: list[str]
+) -> None:
+    """Asked about lxml's record elements, or about the record texts the compiled path
+    finds: what the probe accepts is taken, what it refuses reported as always."""
+    spec = _xml_spec(tmp_path / "std")
+    path = _xml_file(tmp_path, 600)
+
+    def odd_lines(batch: Batch) -> Sequence[int]:
+        return [i for i in range(len(batch)) if (batch.place(i).line or 0) % 2 == 0]
+
+    taken = validate_export(spec, path, paths=[*offered, Acceptor("odd", odd_lines)])
+    exact = validate_export(spec, path, paths=())
+    assert taken.paths["odd"] > 0
+    assert taken.paths["compiled"] > 0 if "compiled" in offered else "compiled" not in taken.paths
 
     def refused(report: Any) -> list[tuple[str, int]]:
         return [

@@ -2,7 +2,9 @@
 
 A reader yields the records of one block of one export, in file order, as a :class:`Batch`:
 the raw items (JSON Lines: the lines' bytes, without their line endings; CSV: the rows of a
-run read at once, or records read one by one; JSON: records), the values parsed from them
+run read at once, or records read one by one; JSON: records; XML: the record texts the
+compiled scanner finds, their matches as values, or lxml's ``XmlRecord``s with their
+``wrapper``), the values parsed from them
 where a reader or an acceptor has them (:meth:`Batch.built`: built once for CSV rows), and,
 for each, where it is (:meth:`Batch.place`).
 An *acceptor* (``Accept``) is asked about a batch and answers with the indices of the records
@@ -19,7 +21,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 if TYPE_CHECKING:
-    from conformance.exports._readers import CsvRows, Record
+    from conformance.exports._readers import CsvRows, Record, XmlRecord
 
 
 class Place(NamedTuple):
@@ -41,7 +43,9 @@ class Batch:
     the block's first line), ``offset`` (the byte offset of that line) and ``lines`` (the
     block's lines: an item is ``lines[at[i]]``; ``at`` None: the items are the block's lines),
     and ``data`` and ``end`` (the block's bytes and where its last line ending is: whole
-    blocks only); else ``rows`` (a run of CSV rows) or ``records`` (records read one by one).
+    blocks only); else ``rows`` (a run of CSV rows) or ``records`` (records read one by one),
+    or ``where`` (the place of the block's ``i``-th record: XML). ``wrapper``: the detached
+    copy of the XML records' parent holding them all (when whole), validated at once.
     ``keyed``: an acceptor keyed every record of the batch (CSV columns).
     """
 
@@ -59,6 +63,8 @@ class Batch:
         "records",
         "rows",
         "values",
+        "where",
+        "wrapper",
     )
 
     def __init__(
@@ -76,6 +82,8 @@ class Batch:
         known: dict[int, int] | None = None,
         rows: CsvRows | None = None,
         records: list[Record] | None = None,
+        where: Callable[[int], Place] | None = None,
+        wrapper: Any = None,
     ) -> None:
         self.items = items
         self.number = number
@@ -91,6 +99,8 @@ class Batch:
         self.known = known if known is not None else {}
         self.rows = rows
         self.records = records
+        self.where = where
+        self.wrapper = wrapper
         self.keyed = False
 
     @classmethod
@@ -104,6 +114,17 @@ class Batch:
     def of_records(cls, records: list[Record]) -> Batch:
         """Records read one by one (their values parsed by the reader)."""
         return cls(records, records=records, values=[record.value for record in records])
+
+    @classmethod
+    def of_xml(cls, records: list[XmlRecord], wrapper: Any = None) -> Batch:
+        """XML record elements, in file order (``wrapper``: the detached copy of their parent
+        that holds them all and nothing else, when there is one)."""
+
+        def where(at: int) -> Place:
+            record = records[at]
+            return Place(record.line, xpath=record.xpath)
+
+        return cls(records, where=where, wrapper=wrapper)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -127,6 +148,8 @@ class Batch:
     def place(self, index: int) -> Place:
         """Where the ``index``-th item is."""
         at = index if self.at is None else self.at[index]
+        if self.where is not None:
+            return self.where(at)
         if self.rows is not None:
             return Place(*self.rows.place(at))
         if self.records is not None:
@@ -169,6 +192,8 @@ class Batch:
             known=self.known,
             rows=self.rows,
             records=self.records,
+            where=self.where,
+            wrapper=self.wrapper,
         )
 
 

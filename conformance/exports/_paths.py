@@ -4,7 +4,8 @@ One pipeline. A reader yields the records of one block of one export, in file or
 :class:`~conformance.exports._batch.Batch` (the raw items, the values where a reader or an
 acceptor has them, and each record's place through ``Batch.place``): JSON Lines a block's
 lines (UTF-8, after the first record), CSV a run of rows read at once or a run of records
-read one by one, JSON arrays a run of records. *Acceptors* are asked about it in the order
+read one by one, JSON arrays a run of records, XML the record texts the compiled scanner
+finds ahead of lxml, then lxml's record elements. *Acceptors* are asked about it in the order
 of :data:`REGISTRY`; each answers with the indices of the records it does not accept and
 may only accept (this record is valid) or say nothing: what it refuses goes on to the next
 one (``Batch.subset``), and what none accepts to the one exact checker of the format
@@ -17,9 +18,14 @@ from jsonschema-rs's located errors, which ``tests/test_exports_fast.py`` shows 
 python-jsonschema's wording; with ``paths=()`` python-jsonschema alone decides and words.)
 JSON Lines lines that are blank, not UTF-8, not JSON or too deep are no reading path of
 their own: the acceptors refuse them and the exact step hands them to the line-by-line
-handling, reported in line order with the other refused lines. XML is not in that shape
-yet: its reader yields (wrapper, records) batches, the ``compiled`` acceptor takes records
-out of the text before lxml parses them, and ``batches`` is asked in ``_read_xml``.
+handling, reported in line order with the other refused lines. XML goes through two
+stages of that shape (``exports/_validate.py``: ``_read_xml``): the scanner's batches of
+record texts are offered to a caller's acceptors then ``compiled``
+(``RecordScanner._accept``), and what they refuse stays in the text lxml parses; lxml's
+batches of record elements (in a wrapper, placed by line and XPath) are offered to a
+caller's acceptors (about the records the scanner never found) then ``batches``
+(``_xml_batches_acceptor``: one XSD call a batch), and what they leave to the exact step
+(``_xml_exact``: lxml's XSD record by record, then the field formats), in record order.
 
 The registry lists them in the order the validator asks them. ``builds_on`` names the
 acceptor whose compiled schema another one reuses (it is only offered with that one). The
@@ -73,10 +79,12 @@ NAMES: tuple[str, ...] = tuple(path.name for path in REGISTRY)
 @dataclass(frozen=True)
 class Acceptor:
     """A caller's acceptor, offered through ``paths=`` (tests' probes): ``accept`` is asked
-    about every batch of a JSON Lines, JSON or CSV export before the registered acceptors
-    and answers with the indices of the records it does not accept. What it accepts is
-    taken off the exact checker's hands (neither checked nor keyed); in process only (not
-    with ``--jobs``), and not asked about XML records."""
+    about every batch of an export before the registered acceptors and answers with the
+    indices of the records it does not accept. What it accepts is taken off the exact
+    checker's hands (not checked, not always keyed); in process only (not with
+    ``--jobs``). XML records are asked about once each: as the texts the compiled scanner
+    finds (``items`` strings), or, after it stopped or when it does not run, as lxml's
+    record elements (``XmlRecord``s)."""
 
     name: str
     accept: Accept

@@ -1606,7 +1606,8 @@ def _read_xml(
     part: Part,
 ) -> None:
     report = sink.report
-    if not spec.record_element:
+    record_element = spec.record_element
+    if not record_element:
         _stop(sink, "schema", "xml export has no record_element; expected the record's name")
         return
     collect = part.collect is not None
@@ -1627,7 +1628,7 @@ def _read_xml(
     # leaves every record to lxml (keyed by add_xml), lest the records it takes go unkeyed.
     one_key = not (keys.fields and keys.hashes is not None) or key_name is not None
     if loaded is not None and fast is not None and declared and "compiled" in offered and one_key:
-        compiled = compile_record(loaded[1], spec.record_element, formats, key_name)
+        compiled = compile_record(loaded[1], record_element, formats, key_name)
     if not collect:
         if "batches" not in offered:
             report.validation_path = f"exact ({offered.origin})"
@@ -1635,59 +1636,59 @@ def _read_xml(
             report.validation_path = "exact: lxml record by record"
         else:
             part.described = True
-    scanner = RecordScanner(compiled, keys.hashes) if compiled is not None else None
+    # Two stages. While the scanner reads the text (compiled), the records it finds are
+    # batches of record texts asked of a caller's acceptors then of ``compiled``; what they
+    # leave stays in the text lxml parses. lxml's record elements are batches asked of a
+    # caller's acceptors (about the records the scanner did not find: those after it
+    # stopped) then of ``batches``; what they leave the exact step decides.
+    state = _XmlState(use_xsd=not collect)
+    scanner = None
+    if compiled is not None:
+        scanner = RecordScanner(compiled, keys.hashes, _xml_callers(part.paths, report))
     tap = XmlTap(decoder, scanner.chunks(iter(decoder)) if scanner is not None else None)
     taken_before = None
     if scanner is not None:
         before, scanned = scanner.before, scanner
 
         def taken_before() -> int:
-            return before.popleft() if before else scanned.taken
+            if before:
+                state.asked += 1  # a record the scanner found (and offered)
+                return before.popleft()
+            return scanned.taken
 
     if xml_prolog_problems(tap.head, encoding, sink):
-        use_xsd = not collect
-        batches = xml_record_batches(tap, spec.record_element, sink, taken_before=taken_before)
-        for wrapper, batch in batches:
-            report.records += len(batch)
-            listed, read = len(report.issues), batch
-            whole = fast is not None and len(wrapper) == len(batch)
+        acceptors = _xml_callers(part.paths, report, state)
+        read_before = 0
+        if fast is not None and schema is not None:
+            acceptors.append(_xml_batches_acceptor(fast, schema, keys, key_name, state, report))
+
+        def exact(batch: Batch) -> int:
+            return _xml_exact(batch, schema, formats, record_element, sink, state, declared)
+
+        batches = xml_record_batches(tap, record_element, sink, taken_before=taken_before)
+        for wrapper, records in batches:
+            report.records += len(records)
+            listed, read = len(report.issues), records
+            found = min(len(records), state.asked - read_before) if offered.extra else 0
+            # (the first ``found`` were found by the scanner: asked about already)
+            state.found = {id(r.element) for r in records[:found]} if found > 0 else set()
+            read_before += len(records)
+            whole = fast is not None and len(wrapper) == len(records)
             # Entity references stay unexpanded nodes only under an external DTD (never
             # loaded); libxml2's XSD code cannot validate them: a named finding instead.
             unresolved = (
-                _entity_references(batch, sink)
+                _entity_references(records, sink)
                 if report.counts[(RECORDS, "doctype-external")]
                 else set()
             )
             if unresolved:
                 whole = False
-                batch = [r for r in batch if id(r.element) not in unresolved]
-            # The records checked one by one; all of them unless the batch's XSD errors
-            # name each record they concern (the others are then known valid).
-            suspects: list[XmlRecord] | None = None
-            if use_xsd and schema is not None:
-                if whole and fast is not None:
-                    suspects = fast.suspects(schema, wrapper, batch)
-                    if suspects is not None:
-                        report.paths["batches"] += len(batch) - len(suspects)
-                for record in batch if suspects is None else suspects:
-                    use_xsd = use_xsd and _check_xsd(
-                        schema, record, spec.record_element, sink, declared
-                    )
-            if fast is not None and whole and suspects is not None and use_xsd:
-                for record in suspects:
-                    wrapper.remove(record.element)
-                hashes = keys.hashes if key_name is not None else None
-                owners, keyed = fast.valid_records(wrapper, hashes, len(batch) - len(suspects))
-                owners.update(id(record.element) for record in suspects)
-                for record in batch:
-                    if id(record.element) in owners:
-                        _check_field_formats(formats, record, sink)
-                for record in suspects if keyed else batch:
-                    keys.add_xml(record)
-            else:
-                for record in batch:
-                    _check_field_formats(formats, record, sink)
-                    keys.add_xml(record)
+                records = [r for r in records if id(r.element) not in unresolved]
+            state.unkeyed = None
+            decide(Batch.of_xml(records, wrapper if whole else None), acceptors, exact)
+            # keyed in file order: all of them, or those an acceptor did not key
+            for record in records if state.unkeyed is None else state.unkeyed:
+                keys.add_xml(record)
             if len(report.issues) - listed > 1:
                 _in_record_order(report.issues, listed, read)
             ticker.tick(decoder.offset)
@@ -1697,7 +1698,9 @@ def _read_xml(
         failed = tap.failed_line
         taken = scanner.taken if failed is None else scanner.taken_before_line(failed)
         report.records += taken
-        if not collect and taken:
+        # (what a caller's acceptors took from the text is counted under their names)
+        taken -= scanner.taken - scanner.compiled_taken
+        if not collect and taken > 0:
             report.paths["compiled"] += taken
     if loaded is not None:  # the document element (export rules xml-root, xml-count)
         expected = expected_root(spec, loaded[1])
@@ -1716,6 +1719,99 @@ def _read_xml(
     part.endings = decoder.endings
     report.bytes_read = decoder.offset
     ticker.finish(decoder.offset)
+
+
+@dataclass
+class _XmlState:
+    """What the XML acceptors and exact step share through one reading."""
+
+    use_xsd: bool  # False once the XSD proved unable to validate records one by one
+    unkeyed: list[XmlRecord] | None = None  # the batch's records an acceptor did not key
+    asked: int = 0  # records the scanner found, offered to a caller's acceptors as text
+    found: set[int] = field(default_factory=set)  # ids of the batch's records among them
+
+
+def _xml_callers(
+    selection: Selection, report: ExportReport, state: _XmlState | None = None
+) -> list[Accept]:
+    """A caller's acceptors (``paths=``), each counted under its name: asked about the
+    record texts the scanner finds (``state`` None) or about lxml's record elements, but
+    not about those the scanner found (they were asked about as text)."""
+
+    def counted(acceptor: Acceptor) -> Accept:
+        def ask(batch: Batch) -> Sequence[int]:
+            refused = acceptor.accept(batch)
+            report.paths[acceptor.name] += len(batch) - len(refused)
+            return refused
+
+        def accept(batch: Batch) -> Sequence[int]:
+            found = state.found if state is not None else None
+            if not found:
+                return ask(batch)
+            fresh = [i for i, r in enumerate(batch.items) if id(r.element) not in found]
+            if not fresh:
+                return range(len(batch))
+            accepted = set(fresh).difference(fresh[i] for i in ask(batch.subset(fresh)))
+            return [index for index in range(len(batch)) if index not in accepted]
+
+        return accept
+
+    return [counted(acceptor) for acceptor in selection.extra]
+
+
+def _xml_batches_acceptor(
+    fast: XmlBatches,
+    schema: etree.XMLSchema,
+    keys: RecordKeys,
+    key_name: str | None,
+    state: _XmlState,
+    report: ExportReport,
+) -> Accept:
+    """``batches``: one XSD call for a whole batch (its wrapper), then the field formats of
+    the records it holds valid by one XPath a field; refuses the records the XSD errors
+    name and those with a field whose format check fails (and all of them when the batch
+    cannot be validated whole). Keys the records it validated when it can."""
+
+    def accept(batch: Batch) -> Sequence[int]:
+        wrapper = batch.wrapper
+        if wrapper is None or not batch.whole or not state.use_xsd:
+            return range(len(batch))
+        records: list[XmlRecord] = batch.items
+        suspects = fast.suspects(schema, wrapper, records)
+        if suspects is None:
+            return range(len(batch))
+        report.paths["batches"] += len(records) - len(suspects)
+        for record in suspects:
+            wrapper.remove(record.element)
+        hashes = keys.hashes if key_name is not None else None
+        owners, keyed = fast.valid_records(wrapper, hashes, len(records) - len(suspects))
+        if keyed:
+            state.unkeyed = suspects
+        if not suspects and not owners:
+            return ()
+        owners.update(id(record.element) for record in suspects)
+        return [index for index, record in enumerate(records) if id(record.element) in owners]
+
+    return accept
+
+
+def _xml_exact(
+    batch: Batch,
+    schema: etree.XMLSchema | None,
+    formats: list[tuple[str, tuple[str, ...], Any]],
+    name: str,
+    sink: Sink,
+    state: _XmlState,
+    declared: bool,
+) -> int:
+    """The exact checker of XML records: lxml's XSD record by record, then the field
+    formats, each record's errors worded in record order."""
+    records: list[XmlRecord] = batch.items
+    for record in records:
+        if state.use_xsd and schema is not None:
+            state.use_xsd = _check_xsd(schema, record, name, sink, declared)
+        _check_field_formats(formats, record, sink)
+    return len(records)
 
 
 def _in_record_order(issues: list[Any], start: int, batch: list[XmlRecord]) -> None:

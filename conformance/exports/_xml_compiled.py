@@ -9,7 +9,10 @@ is *sound*, not complete: a record it matches is well-formed and valid against t
 anything it does not match is left to lxml, the way every record went before. A matched
 record whose field formats all pass is *taken*: counted, its key hashed, and its text
 replaced by as many newlines as it held, so lxml still sees every other record on its own
-line, and the records it reports carry their true line and ordinal.
+line, and the records it reports carry their true line and ordinal. The records found in a
+chunk are a :class:`~conformance.exports._batch.Batch` (texts, places by line and XPath)
+offered through ``decide()``: a caller's acceptors, then the compiled acceptor
+(:meth:`RecordScanner._accept`); what they refuse stays in the text for lxml.
 
 The scanner stops for the rest of the file (everything then goes to lxml) at anything it
 does not follow between records: a comment, a processing instruction, another element, a
@@ -24,13 +27,14 @@ import re
 from array import array
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from itertools import accumulate, repeat
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
+from conformance.exports._batch import Accept, Batch, Place, decide
 from conformance.exports._fast import _DATE, _MD, _PROVINCES, _today_year, format_patterns
 from conformance.exports._keys import KeyHashes
 from conformance.exports._readers import record_limit
@@ -711,9 +715,30 @@ def _refuse(
 
 
 _GROUP = re.Match.group
+_MATCH = operator.itemgetter(2)  # the match of a record found: (start, end, match)
 
 
 # ---------------------------------------------------------------- the scanner
+
+
+class _Texts:
+    """The texts of the records found in a chunk, each sliced when asked (most never are)."""
+
+    __slots__ = ("_found", "_text")
+
+    def __init__(self, text: str, found: list[tuple[int, int, Any]]) -> None:
+        self._text = text
+        self._found = found
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __getitem__(self, index: int) -> str:
+        start, end, _match = self._found[index]
+        return self._text[start:end]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._text[start:end] for start, end, _match in self._found)
 
 
 class RecordScanner:
@@ -724,10 +749,16 @@ class RecordScanner:
     the scanner has stopped, ``taken`` is final and counts for every later record.
     """
 
-    def __init__(self, compiled: CompiledRecord, hashes: KeyHashes | None) -> None:
+    def __init__(
+        self, compiled: CompiledRecord, hashes: KeyHashes | None, callers: Sequence[Accept] = ()
+    ) -> None:
         self.compiled = compiled
         self.hashes = hashes if compiled.key is not None else None
         self.taken = 0
+        self.compiled_taken = 0  # of those, the records the compiled expression took
+        self.seen = 0  # records found at the root's level, taken or left
+        self.root = ""  # the root's XPath
+        self.acceptors = [*callers, self._accept]
         self.before: deque[int] = deque()
         self.active = True
         self._line = 1  # line at the start of the text not passed yet
@@ -796,6 +827,7 @@ class RecordScanner:
             self.active = False
             return "", text, False
         self._line += text.count("\n", 0, match.end())
+        self.root = "/" + text[text.rfind("<", 0, match.start(1)) + 1 : match.start(1)]
         return text[match.end() :], text[: match.end()], True
 
     def _stop(self, text: str, at: int, out: list[str]) -> tuple[str, str]:
@@ -886,44 +918,98 @@ class RecordScanner:
         keep = self._flush(text, found, out, at)
         return "".join(out), text[keep:]
 
-    def _flush(self, text: str, found: list[tuple[int, int, Any]], out: list[str], at: int) -> int:
-        """Pass the text before ``at``, taken records blanked; returns where it stopped."""
-        matches = [match for _s, _e, match in found if match is not None]
+    def _accept(self, batch: Batch) -> Sequence[int]:
+        """The compiled acceptor: of the records found, refuses those the expression did not
+        match and those with a field value its check refuses; hashes the others' keys."""
+        found: list[Any] = batch.values or []
+        unmatched: list[int] = []  # the records the expression did not match (few)
+        at = -1
+        for _ in range(len(found)):
+            try:
+                at = found.index(None, at + 1)  # at C speed
+            except ValueError:
+                break
+            unmatched.append(at)
+        if len(unmatched) == len(found):
+            return range(len(found))
+        matches = [match for match in found if match is not None] if unmatched else found
         refused: set[int] = set()
-        if matches:
-            strict = self.compiled.strict
-            lenient = (
-                [] if strict is None else [i for i, m in enumerate(matches) if m.re is not strict]
+        strict = self.compiled.strict
+        lenient = [] if strict is None else [i for i, m in enumerate(matches) if m.re is not strict]
+        if strict is None or len(lenient) == len(matches):
+            _refuse(matches, None, self.compiled.fields, refused)
+        elif not lenient:
+            _refuse(matches, None, self.compiled.strict_fields, refused)
+        else:
+            _refuse(matches, lenient, self.compiled.fields, refused)
+            rows = [i for i, m in enumerate(matches) if m.re is strict]
+            _refuse(matches, rows, self.compiled.strict_fields, refused)
+        for index, name, values_in, check in self.compiled.runs:
+            runs = list(map(_GROUP, matches, repeat(index + 1)))
+            present = values_in.findall("".join(run for run in runs if run))
+            bad = check(present) if present else set()
+            if bad:
+                refused.update(_runs_holding(runs, name, bad))
+        if self.hashes is not None and self.compiled.key is not None:
+            keys = list(map(_GROUP, matches, repeat(self.compiled.key + 1)))
+            if refused:
+                keys = [key for i, key in enumerate(keys) if i not in refused]
+            if None in keys:
+                keys = [key for key in keys if key is not None]
+            self.hashes.add_texts(keys)
+        self.compiled_taken += len(matches) - len(refused)
+        if not unmatched:
+            return sorted(refused)
+        left = set(unmatched)
+        for index in sorted(refused):  # the index among the matches, then among all
+            for skipped in unmatched:
+                if skipped > index:
+                    break
+                index += 1
+            left.add(index)
+        return sorted(left)
+
+    def _places(self, text: str, found: list[tuple[int, int, Any]]) -> Callable[[int], Place]:
+        """Where each record found is: its start line and XPath (those lxml would give)."""
+        line, seen, path = self._line, self.seen, f"{self.root}/{self.compiled.name}"
+        starts: list[int] = []
+
+        def where(at: int) -> Place:
+            if not starts:
+                done, number = 0, line
+                for start, _end, _match in found:
+                    number += text.count("\n", done, start)
+                    starts.append(number)
+                    done = start
+            return Place(starts[at], xpath=f"{path}[{seen + at + 1}]")
+
+        return where
+
+    def _flush(self, text: str, found: list[tuple[int, int, Any]], out: list[str], at: int) -> int:
+        """Pass the text before ``at``, taken records blanked; returns where it stopped.
+
+        The records found are a :class:`Batch` (their texts; their matches as values, None
+        where the expression did not match) offered to the acceptors (a caller's first, then
+        :meth:`_accept`); what none accepts is left in the text, for lxml."""
+        left: set[int] = set()
+        if found:
+
+            def leave(batch: Batch) -> int:
+                left.update(batch.positions())
+                return len(batch)
+
+            batch = Batch(  # (``found`` is the batch's from here: a caller may keep it)
+                cast(list[Any], _Texts(text, found)),  # a view: texts sliced when asked
+                values=list(map(_MATCH, found)),
+                where=self._places(text, found),
             )
-            if strict is None or len(lenient) == len(matches):
-                _refuse(matches, None, self.compiled.fields, refused)
-            elif not lenient:
-                _refuse(matches, None, self.compiled.strict_fields, refused)
-            else:
-                _refuse(matches, lenient, self.compiled.fields, refused)
-                rows = [i for i, m in enumerate(matches) if m.re is strict]
-                _refuse(matches, rows, self.compiled.strict_fields, refused)
-            for index, name, values_in, check in self.compiled.runs:
-                runs = list(map(_GROUP, matches, repeat(index + 1)))
-                present = values_in.findall("".join(run for run in runs if run))
-                bad = check(present) if present else set()
-                if bad:
-                    refused.update(_runs_holding(runs, name, bad))
-            if self.hashes is not None and self.compiled.key is not None:
-                keys = list(map(_GROUP, matches, repeat(self.compiled.key + 1)))
-                if refused:
-                    keys = [key for i, key in enumerate(keys) if i not in refused]
-                if None in keys:
-                    keys = [key for key in keys if key is not None]
-                self.hashes.add_texts(keys)
+            decide(batch, self.acceptors, leave)
+            self.seen += len(found)
         done = 0
-        position = 0
         line = self._line
         lines = array("I")
-        for start, end, match in found:
-            taken = match is not None and position not in refused
-            if match is not None:
-                position += 1
+        for index, (start, end, _match) in enumerate(found):
+            taken = index not in left
             out.append(text[done:start])
             line += text.count("\n", done, start)
             newlines = text.count("\n", start, end)
@@ -936,7 +1022,6 @@ class RecordScanner:
                 self.before.append(self.taken)
             line += newlines
             done = end
-        found.clear()
         if done < at:
             out.append(text[done:at])
             line += text.count("\n", done, at)
