@@ -261,3 +261,137 @@ def test_what_an_acceptor_refuses_of_xml_records_the_exact_checker_reports(
     assert refused(taken) == refused(exact)
     assert refused(exact), "the seeded faults fall on even lines too"
     assert len(refused(taken)) < len([i for i in exact.issues if i.check == RECORDS])
+
+
+def test_decide_sends_what_an_acceptor_knows_invalid_straight_to_the_exact_step() -> None:
+    """``Batch.certain``: the records an acceptor refused knowing them invalid skip the
+    later acceptors and reach the exact step with the others it leaves, in block order."""
+    from conformance.exports._batch import decide
+    from conformance.exports._keys import MISSING
+
+    lines = [b"a", b"b", b"c", b"d", b"e", b"f"]
+    asked: list[list[bytes]] = []
+
+    def first(batch: Batch) -> Sequence[int]:
+        asked.append(list(batch.items))
+        batch.certain = [2, 4]  # "c" and "e": refused, certainly
+        return [1, 2, 4, 5]
+
+    def second(batch: Batch) -> Sequence[int]:
+        asked.append(list(batch.items))
+        batch.values = [f"value of {item.decode()}" for item in batch.items]
+        return [0, 1]  # accepts nothing
+
+    got: list[tuple[list[bytes], list[Any], list[int]]] = []  # items, values, line numbers
+
+    def exact(batch: Batch) -> int:
+        got.append(
+            (
+                list(batch.items),
+                list(batch.values or ()),
+                [batch.place(i).line or 0 for i in range(len(batch))],
+            )
+        )
+        return len(batch)
+
+    assert decide(Batch(lines, 10), [first, second], exact) == 6
+    assert asked == [lines, [b"b", b"f"]]  # "c" and "e" not asked again
+    items, values, numbers = got[0]
+    assert items == [b"b", b"c", b"e", b"f"]
+    assert values == ["value of b", MISSING, MISSING, "value of f"]
+    assert numbers == [12, 13, 15, 16]
+
+    # every record certain: no later acceptor asked, all to the exact step
+    asked.clear()
+    got.clear()
+
+    def every(batch: Batch) -> Sequence[int]:
+        batch.certain = range(len(batch))
+        return range(len(batch))
+
+    assert decide(Batch(lines, 0), [every, second], exact) == 6
+    assert asked == []
+    assert got[0][0] == lines
+
+
+CERTAIN_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "code", "mail", "gender", "holder_id"],
+    "properties": {
+        "id": {"type": "string"},
+        "code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "mail": {"type": "string", "format": "email"},
+        "gender": {"enum": ["F", "M"]},
+        "holder_id": {"type": "string", "format": "cn-id-number"},
+    },
+}
+
+
+def test_the_typed_path_skips_later_acceptors_only_for_records_surely_invalid(
+    tmp_path: Path,
+) -> None:
+    """A value a column checks exactly (a pattern, a check character) refused: the record
+    goes straight to the exact step, worded as ``paths=()`` words it, at its own line and
+    byte. A record the typed path refuses though valid (a mailbox outside the email
+    pattern, a member name given twice whose last value is valid) is still taken by a
+    later acceptor, as ``report.paths`` shows."""
+    from tests.test_exports import id_number
+
+    spec = make_spec(tmp_path / "std", "jsonl", schema=CERTAIN_SCHEMA)
+    count = 3000
+    lines = []
+    for i in range(count):
+        record = {
+            "id": f"L{i:05d}",
+            "code": "ABC",
+            "mail": f"u{i}@example.com",
+            "gender": "F",
+            "holder_id": id_number(i + 1),
+        }
+        seed = i % 97
+        if seed == 10:
+            record["code"] = "abc"  # the pattern: certainly invalid
+        elif seed == 20:
+            record["holder_id"] = "110101199003070000"  # a wrong check character: certain
+        elif seed == 30:
+            record["mail"] = f"用户{i}@example.com"  # valid, outside the email pattern
+        elif seed == 40:
+            record["mail"] = "not-an-email"  # invalid, refused by the email pattern
+        line = json.dumps(record, ensure_ascii=False)
+        if seed == 50:  # a member name twice: the first value bad, the last one valid
+            line = line[:-1] + ', "gender": "X", "gender": "M"}'
+            line = line.replace('"gender": "F", ', "")
+        lines.append(line)
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+
+    def seeded(seed: int) -> int:
+        return len(range(seed, count, 97))
+
+    default = validate_export(spec, path)
+    exact = validate_export(spec, path, paths=())
+
+    def summary(report: Any) -> tuple[Any, ...]:
+        issues = [
+            (i.check, i.kind, i.line, i.byte_offset, i.pointer, i.schema_path, i.message)
+            for i in report.issues
+        ]
+        return report.records, dict(report.counts), dict(report.cause_counts), issues
+
+    assert summary(default) == summary(exact)
+    assert exact.counts[(RECORDS, "pattern")] == seeded(10)
+    assert exact.counts[(RECORDS, "format:cn-id-number")] == seeded(20)
+    assert exact.counts[(RECORDS, "format:email")] == seeded(40)
+    assert exact.counts[(RECORDS, "duplicate-member")] == seeded(50)
+    text = path.read_bytes()
+    starts = [0, *(i + 1 for i, byte in enumerate(text) if byte == 0x0A)]
+    located = [i for i in default.issues if i.check == RECORDS and i.kind == "pattern"]
+    assert len(located) == seeded(10)
+    assert [i.byte_offset for i in located] == [starts[(i.line or 0) - 1] for i in located]
+    # the valid records the typed path refused: taken by a later acceptor, not the exact step
+    # (the first record is read before the blocks: ``records`` takes it)
+    assert default.paths["blocks"] == seeded(30) + seeded(50), default.paths
+    invalid = seeded(10) + seeded(20) + seeded(40)
+    assert sum(default.paths.values()) == count - invalid, default.paths
+    assert default.paths["typed"] > count * 0.9, default.paths

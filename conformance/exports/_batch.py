@@ -10,8 +10,10 @@ for each, where it is (:meth:`Batch.place`).
 An *acceptor* (``Accept``) is asked about a batch and answers with the indices of the records
 it does NOT accept (ascending); it may only accept: what it refuses goes on to the next
 acceptor as :meth:`Batch.subset` of the refused, and what none accepts to the format's one
-exact checker, which alone reports. Places stay those of the block: a subset's record ``i``
-is the block's record ``at[i]``.
+exact checker, which alone reports. An acceptor may also name, in ``Batch.certain``, the
+records it refused knowing them invalid: no later acceptor is asked about them, and they
+reach the exact checker with the others, in block order. Places stay those of the block: a
+subset's record ``i`` is the block's record ``at[i]``.
 """
 
 from __future__ import annotations
@@ -46,12 +48,14 @@ class Batch:
     blocks only); else ``rows`` (a run of CSV rows) or ``records`` (records read one by one),
     or ``where`` (the place of the block's ``i``-th record: XML). ``wrapper``: the detached
     copy of the XML records' parent holding them all (when whole), validated at once.
-    ``keyed``: an acceptor keyed every record of the batch (CSV columns).
+    ``keyed``: an acceptor keyed every record of the batch (CSV columns). ``certain``:
+    set by an acceptor, the records it refused that are certainly invalid.
     """
 
     __slots__ = (
         "_starts",
         "at",
+        "certain",
         "data",
         "end",
         "items",
@@ -102,6 +106,9 @@ class Batch:
         self.where = where
         self.wrapper = wrapper
         self.keyed = False
+        # what an acceptor refused knowing the record invalid (indices, ascending, among
+        # those it refused): no later acceptor can take them, the exact step has them next
+        self.certain: Sequence[int] = ()
 
     @classmethod
     def of_rows(cls, rows: CsvRows) -> Batch:
@@ -176,6 +183,27 @@ class Batch:
             start = self.offset + self.starts()[at] + at
         return self.number + 1 + at, None, start
 
+    def joined(self, rest: Batch, sure: list[int]) -> Batch:
+        """This whole batch's records that are in ``rest`` (a subset of it, with its values)
+        or at the block indices ``sure``, in block order (values of ``sure``: this batch's,
+        else ``MISSING``)."""
+        from conformance.exports._keys import MISSING
+
+        assert self.at is None
+        held = dict(zip(rest.positions(), range(len(rest)), strict=True))
+        at = sorted(held.keys() | set(sure))
+        values = None
+        if rest.values is not None or self.values is not None:
+            own = self.values if self.values is not None else [MISSING] * len(self)
+            theirs = rest.values
+            values = [
+                theirs[held[index]] if theirs is not None and index in held else own[index]
+                for index in at
+            ]
+        joined = self.subset(at)
+        joined.values = values
+        return joined
+
     def subset(self, indices: Sequence[int]) -> Batch:
         """The items at ``indices`` (ascending), with their values and places."""
         items = self.items
@@ -206,11 +234,24 @@ def decide(batch: Batch, acceptors: Sequence[Accept], exact: Callable[[Batch], i
     accepted, then what none accepted to ``exact``. Returns the records the batch counts:
     those accepted and what ``exact`` counts of the rest."""
     count = len(batch)
+    first = batch
+    sure: list[int] = []  # the block indices of records certainly refused (Batch.certain)
     for accept in acceptors:
         refused = accept(batch)
-        if len(refused) == len(batch):
+        certain = batch.certain
+        if certain:
+            batch.certain = ()
+            positions = batch.positions()
+            sure.extend(positions[index] for index in certain)
+            skip = set(certain)
+            refused = [index for index in refused if index not in skip]
+        elif len(refused) == len(batch):
             continue
-        if not refused:
+        if not refused and not sure:
             return count
         batch = batch.subset(refused)
+        if not refused:
+            break
+    if sure:
+        batch = first.joined(batch, sure)
     return count - len(batch) + exact(batch)

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, islice, repeat
+from itertools import compress, repeat
 from operator import add, and_, attrgetter, ne, not_, or_, truth
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
@@ -35,6 +35,7 @@ import msgspec
 from msgspec.structs import astuple
 
 from conformance.exports._fast import (
+    EXACT_PATTERNS,
     NoFastPath,
     _add_pattern,
     _copy,
@@ -152,6 +153,9 @@ class _Column:
     # a number leaf of type and bounds only: whether numbers read at once all satisfy it
     # (False: the validator decides, and names the values it refuses)
     within: Callable[[Numbers], bool] | None = None
+    # a value it refuses makes the record certainly invalid: a string leaf whose format (if
+    # any) is checked exactly here as on the fast path (no subset pattern a rescue widens)
+    certain: bool = False
 
 
 @dataclass
@@ -220,46 +224,60 @@ class TypedRecords:
     # the objects whose properties' presence a rule constrains (a oneOf of required ones)
     presence: list[_PresenceCheck] = field(default_factory=list)
 
-    def accepted(self, lines: Sequence[bytes]) -> tuple[list[Any], list[int]]:
-        """(records accepted, in order; indices of the lines refused, ascending)."""
+    def accepted(
+        self, lines: Sequence[bytes], certain: list[int] | None = None
+    ) -> tuple[list[Any], list[int]]:
+        """(records accepted, in order; indices of the lines refused, ascending).
+        ``certain``: extended with the indices of refused lines no acceptor can take (a
+        value a certain column refuses: the fast path's validator refuses the record too)."""
         decode = self.decode
         records: list[Any] = []
         refused: list[int] = []
-        start = 0
-        while True:
+        rest = iter(lines)  # the failing line is consumed: decoding goes on after it
+        for _ in range(len(lines) + 1):
             try:
                 # extend keeps what was decoded before a failing line
-                records.extend(map(decode, islice(lines, start, None)))
+                records.extend(map(decode, rest))
                 break
             except ValueError:  # msgspec's errors, and invalid UTF-8
-                failed = len(records)
-                refused.append(failed)
-                records.append(None)
-                start = failed + 1
-        if refused:
-            places = [index for index, record in enumerate(records) if record is not None]
-            records = [record for record in records if record is not None]
-        else:
-            places = None
-        bad = self._column_failures(records)
+                refused.append(len(records) + len(refused))  # the lines read before it
+        sure: set[int] = set()
+        bad = self._column_failures(records, sure)
         for check in self.presence:
             bad.update(check.failures(records))
         if not bad:
             return records, refused
-        lines_bad = {places[i] if places is not None else i for i in bad}
-        kept = [i not in bad for i in range(len(records))]
-        return list(compress(records, kept)), sorted(lines_bad.union(refused))
+        failed = sorted(bad)
+        for index in reversed(failed):  # a few, in place: no pass over every record
+            del records[index]
+        if certain is not None and sure:
+            certain.extend(_line_indices(sorted(sure), refused))
+        return records, sorted(_line_indices(failed, refused) + refused)
 
-    def _column_failures(self, records: list[Any]) -> set[int]:
-        """Indices (into ``records``) of the records a column refuses."""
+    def _column_failures(self, records: list[Any], sure: set[int]) -> set[int]:
+        """Indices (into ``records``) of the records a column refuses; those a certain
+        column refuses (:attr:`_Column.certain`) are added to ``sure`` too."""
         if not self.columns or not records:
             return set()
         gathered = [gather(records) for gather in self.gathers]
         bad: set[int] = set()
         for column, (values, where) in zip(self.columns, gathered, strict=True):
-            if not _check_column(column, values, where, bad):
+            if not _check_column(column, values, where, bad, sure=sure):
+                sure.clear()
                 return set(range(len(records)))
         return bad
+
+
+def _line_indices(indices: list[int], refused: list[int]) -> list[int]:
+    """The line index of each of the decoded records at ``indices`` (ascending), the lines
+    at ``refused`` (ascending) not decoded: one walk over both."""
+    lines: list[int] = []
+    skipped = 0
+    for index in indices:
+        while skipped < len(refused) and refused[skipped] <= index + skipped:
+            skipped += 1
+        lines.append(index + skipped)
+    return lines
 
 
 def _check_column(
@@ -268,20 +286,33 @@ def _check_column(
     where: Sequence[int] | None,
     bad: set[int],
     strings: bool = True,
+    sure: set[int] | None = None,
 ) -> bool:
     """Add to ``bad`` the records (``where[i]``, or ``i``) whose value the leaf refuses;
     False when an error is not about one value (the caller refuses every record).
-    ``strings``: False when a value may be other than a string though the leaf says not."""
+    ``strings``: False when a value may be other than a string though the leaf says not.
+    ``sure``: given, and the column certain, the records added to ``bad`` are added to it
+    too (not those refused only because a block's values are not what patterns promise)."""
     # one column at a time: a block with a bad value rarely has one in every column, and
     # listing errors costs twice a yes/no answer
+    found: set[int] = set() if sure is not None and column.certain else bad
     if not column.validator.is_valid(values):
         for error in column.validator.iter_errors(values):
             path = list(error.instance_path)
             if not path or not isinstance(path[0], int):
                 return False
-            bad.add(where[path[0]] if where is not None else path[0])
+            found.add(where[path[0]] if where is not None else path[0])
     if column.wrong_check is not None and values:
-        _check_characters(column, values, where, bad, strings and column.strings_only)
+        strings = strings and column.strings_only
+        if found is not bad and not _check_characters(column, values, where, found, strings):
+            bad.update(found)  # some refused only as a block: none is certain
+            return True
+        if found is bad:
+            _check_characters(column, values, where, bad, strings)
+    if found is not bad:
+        assert sure is not None
+        bad.update(found)
+        sure.update(found)
     return True
 
 
@@ -291,8 +322,9 @@ def _check_characters(
     where: Sequence[int] | None,
     bad: set[int],
     strings: bool,
-) -> None:
-    """Add to ``bad`` the records whose value has a wrong check character.
+) -> bool:
+    """Add to ``bad`` the records whose value has a wrong check character; False when
+    every record not yet bad was added, the values not being what the patterns promise.
 
     The values of records not yet bad matched their format's pattern: 18 ASCII characters
     each, so the block's values form one array and the arithmetic runs over all at once.
@@ -306,15 +338,16 @@ def _check_characters(
         data = "".join(values).encode()
         if len(data) == CHECKED_WIDTH * len(values):
             _mark_wrong(column.wrong_check, data, rows, bad)
-            return
+            return True
     kept = [type(value) is str and row not in bad for value, row in zip(values, rows, strict=True)]
     values = list(compress(values, kept))
     rows = list(compress(rows, kept))
     data = "".join(values).encode()
     if len(data) != CHECKED_WIDTH * len(values):  # not what the patterns promise: refuse all
         bad.update(rows)
-        return
+        return False
     _mark_wrong(column.wrong_check, data, rows, bad)
+    return True
 
 
 def _mark_wrong(
@@ -521,7 +554,8 @@ class _Translator:
         self.documents = documents
         self.key_field = key_field
         self.patterns = format_patterns(_today_year())
-        self.columns: list[tuple[tuple[_Step, ...], dict[str, Any], str | None]] = []
+        # (path, leaf, format whose check characters are left, whether certain: _Column)
+        self.columns: list[tuple[tuple[_Step, ...], dict[str, Any], str | None, bool]] = []
         self.classes: dict[str, Any] = {}  # variant class names used by the gather code
         self.left_formats: set[str] = set()
         self.count = 0
@@ -545,9 +579,9 @@ class _Translator:
             key_optional = self.key_field not in (root.get("required") or [])
         formats = _exact_formats(self.left_formats) or None
         columns: list[_Column] = []
-        for _, leaf, check_format in self.columns:
-            columns.append(self.column(leaf, check_format, formats))
-        gathers = [self.gather(path) for path, _, _ in self.columns]
+        for _, leaf, check_format, certain in self.columns:
+            columns.append(self.column(leaf, check_format, formats, certain=certain))
+        gathers = [self.gather(path) for path, _, _, _ in self.columns]
         members = None
         hints = msgspec.structs.fields(record_type)
         # one struct of leaves: a member a field. Counted so when a field may hold a number
@@ -642,6 +676,7 @@ class _Translator:
         check_format: str | None,
         formats: dict[str, Any] | None,
         lazy: bool = False,
+        certain: bool = False,
     ) -> _Column:
         build = partial(
             jsonschema_rs.validator_for,
@@ -652,7 +687,8 @@ class _Translator:
         )
         validator = _Lazy(build) if lazy else build()
         check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
-        return _Column(validator, check, leaf.get("type") == "string", _within(leaf))
+        strings = leaf.get("type") == "string"
+        return _Column(validator, check, strings, _within(leaf), certain and strings)
 
     # ------------------------------------------------------------ schema to types
 
@@ -905,7 +941,11 @@ class _Translator:
     def add_column(self, node: dict[str, Any], path: tuple[_Step, ...]) -> None:
         leaf, check_format, left = self.column_leaf(node)
         self.left_formats |= left
-        self.columns.append((path, leaf, check_format))
+        # a subset pattern stands for the format: the fast path may rescue what it refuses,
+        # so a value it refuses does not make the record certainly invalid
+        fmt = node.get("format")
+        subset = isinstance(fmt, str) and fmt in self.patterns and check_format is None
+        self.columns.append((path, leaf, check_format, not (subset and fmt not in EXACT_PATTERNS)))
 
     # ------------------------------------------------------------ gather code
 

@@ -748,7 +748,9 @@ def _typed_acceptor(
     """``typed``: a whole block's lines through msgspec's typed records, a chunk at a time
     (each chunk's records freed before the next is decoded); blocks with an escape that may
     be a lone surrogate are refused whole, and so are TYPED_PAUSE blocks after it took less
-    than half of one."""
+    than half of one. The lines a certain column refuses are ``Batch.certain`` (no later
+    acceptor asked about them), and the byte offsets of the lines it refuses are noted in
+    ``Batch.known``."""
     paused = 0
 
     def accept(batch: Batch) -> Sequence[int]:
@@ -767,9 +769,14 @@ def _typed_acceptor(
         number, offset = batch.number, batch.offset
         before = checker.taken["typed"]
         refused: list[int] = []
+        certain: list[int] = []
+        known = batch.known
         if count <= TYPED_CHUNK:
             counted = colons(block, 0, cut)
-            _typed_block(lines, number, offset, sink, checker, keys, typed, counted, refused)
+            _typed_block(
+                lines, number, offset, sink, checker, keys, typed, counted, refused, certain
+            )
+            _place_refused(lines, refused, 0, offset, known)
         else:  # a chunk at a time: its records are freed before the next is decoded
             at = 0
             for first in range(0, count, TYPED_CHUNK):
@@ -777,17 +784,36 @@ def _typed_acceptor(
                 size = sum(map(len, chunk)) + len(chunk)  # with the line endings
                 counted = colons(block, at, at + size - 1)
                 some: list[int] = []
+                sure: list[int] = []
                 place = offset + at
                 _typed_block(
-                    chunk, number + first, place, sink, checker, keys, typed, counted, some
+                    chunk, number + first, place, sink, checker, keys, typed, counted, some, sure
                 )
-                refused.extend(first + index for index in some)
+                if some:
+                    _place_refused(chunk, some, first, place, known)
+                    refused.extend(first + index for index in some)
+                    certain.extend(first + index for index in sure)
                 at += size
+        batch.certain = certain  # no later acceptor can take these: the exact step's next
         if (checker.taken["typed"] - before) * 2 < count:
             paused = TYPED_PAUSE
         return refused
 
     return accept
+
+
+def _place_refused(
+    chunk: list[bytes], refused: list[int], first: int, start: int, known: dict[int, int]
+) -> None:
+    """Note in ``known`` (by index in the block) the byte offsets of the ``refused`` lines
+    of a chunk (ascending indices in it) starting at byte ``start``, its first line the
+    block's ``first``: sums from one refused line to the next, over the chunk's lines before
+    the last one only (no prefix sums over the block, :meth:`Batch.starts`)."""
+    previous = 0
+    for index in refused:
+        start += sum(map(len, islice(chunk, previous, index))) + index - previous
+        known[first + index] = start
+        previous = index
 
 
 def _blocks_acceptor(checker: _RecordChecker, keys: RecordKeys) -> Accept:
@@ -975,30 +1001,34 @@ def _typed_block(
     typed: TypedRecords,
     counted: int,
     refused_out: list[int],
+    certain_out: list[int],
 ) -> int:
     """A block of lines through the typed path: the indices of the lines it refuses are
-    added to ``refused_out``, for the next acceptor (:func:`_typed_acceptor`)."""
-    accepted, refused = typed.accepted(lines)
+    added to ``refused_out``, for the next acceptor (:func:`_typed_acceptor`), those
+    certainly invalid to ``certain_out`` too."""
+    accepted, refused = typed.accepted(lines, certain_out)
     records = len(accepted)
     checker.took("typed", records)
     if accepted:  # ``counted``: the colons of all the lines
         if refused:
-            skip = set(refused)
-            places = [index for index in range(len(lines)) if index not in skip]
-            taken = [lines[index] for index in places]
             counted -= sum(colons(lines[index]) for index in refused)
-            _strict_lines(
-                taken,
-                accepted,
-                typed.encode,
-                number,
-                offset,
-                checker,
-                lines,
-                places,
-                counted,
-                typed.members,
-            )
+            # the accepted lines are listed only when one may repeat a member name
+            if not _same_colons(accepted, typed.encode, counted, typed.members):
+                skip = set(refused)
+                places = [index for index in range(len(lines)) if index not in skip]
+                taken = [lines[index] for index in places]
+                _strict_lines(
+                    taken,
+                    accepted,
+                    typed.encode,
+                    number,
+                    offset,
+                    checker,
+                    lines,
+                    places,
+                    counted,
+                    typed.members,
+                )
         else:
             _strict_lines(
                 lines,
@@ -1042,15 +1072,9 @@ def _strict_lines(
     ``counted``: the colons of ``lines``, when the caller counted them; ``members``: the
     members of flat values, counted without encoding them.
     """
-    try:
-        found = colons(b"\n".join(lines)) if counted is None else counted
-        if members is not None:  # flat records: a member a colon, counted without encoding
-            if found == members(values):
-                return
-        elif found == plain_colons(encode(values)):
-            return
-    except (TypeError, ValueError):  # orjson: nested past its encoder's depth
-        pass
+    found = colons(b"\n".join(lines)) if counted is None else counted
+    if _same_colons(values, encode, found, members):
+        return
     everything = block if block is not None else lines
     starts = list(accumulate(map(len, everything), initial=0))
     for position, (raw, value) in enumerate(zip(lines, values, strict=True)):
@@ -1063,6 +1087,23 @@ def _strict_lines(
         if not same:
             index = places[position] if places is not None else position
             checker.defer(raw, number + 1 + index, offset + starts[index] + index, False)
+
+
+def _same_colons(
+    values: list[Any],
+    encode: Callable[[Any], bytes],
+    found: int,
+    members: Callable[[list[Any]], int] | None,
+) -> bool:
+    """Whether ``found`` colons (those of the lines ``values`` were read from) are the
+    members of ``values`` (``members``: counted without encoding; else encoded again):
+    then no line repeats a member name (:func:`_strict_lines`)."""
+    try:
+        if members is not None:  # flat records: a member a colon, counted without encoding
+            return found == members(values)
+        return found == plain_colons(encode(values))
+    except (TypeError, ValueError):  # orjson: nested past its encoder's depth
+        return False
 
 
 def _block_at_once(
