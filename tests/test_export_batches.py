@@ -331,11 +331,12 @@ CERTAIN_SCHEMA = {
 def test_the_typed_path_skips_later_acceptors_only_for_records_surely_invalid(
     tmp_path: Path,
 ) -> None:
-    """A value a column checks exactly (a pattern, a check character) refused: the record
+    """A value a column checks exactly (a pattern, a check character) refused, or msgspec
+    refusing a member given once (not in its enum) or a required one absent: the record
     goes straight to the exact step, worded as ``paths=()`` words it, at its own line and
     byte. A record the typed path refuses though valid (a mailbox outside the email
-    pattern, a member name given twice whose last value is valid) is still taken by a
-    later acceptor, as ``report.paths`` shows."""
+    pattern, a member name given twice whose first value msgspec refuses and whose last
+    is valid) is still taken by a later acceptor, as ``report.paths`` shows."""
     from tests.test_exports import id_number
 
     spec = make_spec(tmp_path / "std", "jsonl", schema=CERTAIN_SCHEMA)
@@ -358,6 +359,10 @@ def test_the_typed_path_skips_later_acceptors_only_for_records_surely_invalid(
             record["mail"] = f"用户{i}@example.com"  # valid, outside the email pattern
         elif seed == 40:
             record["mail"] = "not-an-email"  # invalid, refused by the email pattern
+        elif seed == 60:
+            record["gender"] = "X"  # not in the enum, the member given once: certain
+        elif seed == 70:
+            del record["code"]  # required: certain
         line = json.dumps(record, ensure_ascii=False)
         if seed == 50:  # a member name twice: the first value bad, the last one valid
             line = line[:-1] + ', "gender": "X", "gender": "M"}'
@@ -384,6 +389,8 @@ def test_the_typed_path_skips_later_acceptors_only_for_records_surely_invalid(
     assert exact.counts[(RECORDS, "format:cn-id-number")] == seeded(20)
     assert exact.counts[(RECORDS, "format:email")] == seeded(40)
     assert exact.counts[(RECORDS, "duplicate-member")] == seeded(50)
+    assert exact.counts[(RECORDS, "enum")] == seeded(60)
+    assert exact.counts[(RECORDS, "required")] == seeded(70)
     text = path.read_bytes()
     starts = [0, *(i + 1 for i, byte in enumerate(text) if byte == 0x0A)]
     located = [i for i in default.issues if i.check == RECORDS and i.kind == "pattern"]
@@ -392,6 +399,6 @@ def test_the_typed_path_skips_later_acceptors_only_for_records_surely_invalid(
     # the valid records the typed path refused: taken by a later acceptor, not the exact step
     # (the first record is read before the blocks: ``records`` takes it)
     assert default.paths["blocks"] == seeded(30) + seeded(50), default.paths
-    invalid = seeded(10) + seeded(20) + seeded(40)
+    invalid = seeded(10) + seeded(20) + seeded(40) + seeded(60) + seeded(70)
     assert sum(default.paths.values()) == count - invalid, default.paths
     assert default.paths["typed"] > count * 0.9, default.paths

@@ -109,6 +109,14 @@ _NUMBER_META = {
     "exclusiveMaximum": "lt",
 }
 _EXACT_FLOAT = 2**53
+# msgspec's refusals of a member of the record that prove it invalid, and of a required
+# member absent (exactly these wordings: anything else is not taken as proof)
+_ROOT_VALUE_ERROR = re.compile(
+    r"(?:Invalid enum value '.*'|Expected `str` of length [<>]= [0-9]+)"
+    r" - at `\$\.([A-Za-z_][A-Za-z0-9_]*)`",
+    re.DOTALL,
+)
+_ROOT_MISSING = re.compile(r"Object missing required field `([A-Za-z_][A-Za-z0-9_]*)`")
 _MAX_DEPTH = 16
 _MAX_RULE_NODES = 10_000  # the nodes of a presence rule the typed path reads
 
@@ -223,6 +231,10 @@ class TypedRecords:
     encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
     # the objects whose properties' presence a rule constrains (a oneOf of required ones)
     presence: list[_PresenceCheck] = field(default_factory=list)
+    # a record of one untagged struct: its members' names, and those it requires (what
+    # msgspec's refusal of a line names there may make the record certainly invalid)
+    root_names: frozenset[str] = frozenset()
+    root_required: frozenset[str] = frozenset()
 
     def accepted(
         self, lines: Sequence[bytes], certain: list[int] | None = None
@@ -239,8 +251,11 @@ class TypedRecords:
                 # extend keeps what was decoded before a failing line
                 records.extend(map(decode, rest))
                 break
-            except ValueError:  # msgspec's errors, and invalid UTF-8
-                refused.append(len(records) + len(refused))  # the lines read before it
+            except ValueError as exc:  # msgspec's errors, and invalid UTF-8
+                index = len(records) + len(refused)  # the lines read before it
+                refused.append(index)
+                if certain is not None and self.root_names and self._surely(exc, lines[index]):
+                    certain.append(index)
         sure: set[int] = set()
         bad = self._column_failures(records, sure)
         for check in self.presence:
@@ -252,7 +267,26 @@ class TypedRecords:
             del records[index]
         if certain is not None and sure:
             certain.extend(_line_indices(sorted(sure), refused))
+            certain.sort()
         return records, sorted(_line_indices(failed, refused) + refused)
+
+    def _surely(self, exc: ValueError, raw: bytes) -> bool:
+        """Whether msgspec's refusal of ``raw`` proves the record invalid: a member of the
+        record given once (its name without an escape, written once in the line: msgspec
+        checks the first of a name given twice, the other parsers keep the last) whose
+        string is not in its ``enum`` or of a wrong length, or a required one absent."""
+        if not isinstance(exc, msgspec.ValidationError) or b"\\" in raw:
+            return False
+        message = str(exc)
+        found = _ROOT_VALUE_ERROR.fullmatch(message)
+        if found is not None:
+            name = found.group(1)
+            return name in self.root_names and raw.count(b'"%s"' % name.encode()) == 1
+        found = _ROOT_MISSING.fullmatch(message)
+        if found is not None:
+            name = found.group(1)
+            return name in self.root_required and raw.find(b'"%s"' % name.encode()) < 0
+        return False
 
     def _column_failures(self, records: list[Any], sure: set[int]) -> set[int]:
         """Indices (into ``records``) of the records a column refuses; those a certain
@@ -594,8 +628,21 @@ class _Translator:
             _PresenceCheck(self.gather(path) if path else None, rule, _presence_masks(rule))
             for path, rule in self.presence
         ]
+        root_names: frozenset[str] = frozenset()
+        root_required: frozenset[str] = frozenset()
+        if record_type.__struct_config__.tag_field is None:
+            root_names = frozenset(f.encode_name for f in hints)
+            root_required = frozenset(f.encode_name for f in hints if f.required)
         return TypedRecords(
-            decoder.decode, columns, gathers, key, key_optional, members, presence=presence
+            decoder.decode,
+            columns,
+            gathers,
+            key,
+            key_optional,
+            members,
+            presence=presence,
+            root_names=root_names,
+            root_required=root_required,
         )
 
     def csv(self, header: list[str], empty: str, key_fields: tuple[str, ...]) -> CsvColumnChecks:
