@@ -21,6 +21,7 @@ from conformance.exports._fast import (
     EXACT_ONLY_ENV,
     EXACT_PATTERNS,
     build_fast_validator,
+    cached_format_check,
     fast_path_refusal,
     format_patterns,
 )
@@ -71,6 +72,21 @@ def test_pattern_never_accepts_what_the_format_rejects(name: str) -> None:
             assert FORMATS[name].check(value) is None, value
         if name in EXACT:
             assert fast == (FORMATS[name].check(value) is None), value
+
+    agree()
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_the_cached_format_check_answers_as_the_format(name: str) -> None:
+    """The located errors' format callback (its pattern on jsonschema-rs's regex, Python's
+    re for a lone surrogate) answers exactly as the format's own check."""
+    ok = cached_format_check(FORMATS[name])
+
+    @FAST
+    @given(st.one_of(_values(name), _values(name).map(lambda value: value + "\ud800")))
+    def agree(value: str) -> None:
+        assert ok(value) == (FORMATS[name].check(value) is None), value
+        assert ok(value) == (FORMATS[name].check(value) is None), value  # cached the same
 
     agree()
 
