@@ -130,7 +130,7 @@ class KeyHashes:
     def add(self, values: list[Any]) -> None:
         self.flat.append(key_hash(values))
 
-    def add_texts(self, texts: list[str]) -> None:
+    def add_texts(self, texts: Iterable[str]) -> None:
         """Single string keys: ``add([text])`` for each, in one C-level loop."""
         self.flat.extend(map(hash, texts))
 
@@ -256,6 +256,11 @@ class RecordKeys:
         only: see :attr:`hashing_single`; keys that are absent are left out by the caller)."""
         assert self.hashes is not None
         self.hashes.extend(found)
+
+    def add_texts(self, texts: Iterable[str]) -> None:
+        """Single-field keys that are all strings, in file order (hashing only)."""
+        assert self.hashes is not None
+        self.hashes.add_texts(texts)
 
     def add_columns(self, columns: Sequence[Sequence[Any]]) -> None:
         """The keys some path took out of records a column at a time, in file order (hashing

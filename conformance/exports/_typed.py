@@ -226,6 +226,7 @@ class TypedRecords:
     gathers: list[Callable[[list[Any]], tuple[list[Any], Sequence[int] | None]]]
     key: Callable[[Any], Any] | None
     key_optional: bool = False  # a record may lack it (msgspec.UNSET)
+    key_text: bool = False  # every record holds it, a string (hashed without a type check)
     # the members the records hold, counted without encoding them (flat records only)
     members: Callable[[list[Any]], int] | None = None
     # the records as JSON again: each present member once (UNSET ones are left out)
@@ -607,7 +608,7 @@ class _Translator:
         record_type = self.translate(root_uri, root, (), 0, top=True)
         decoder = msgspec.json.Decoder(record_type)
         key = None
-        key_optional = False
+        key_optional = key_text = False
         if self.key_field is not None:
             name = self.python_name(self.key_field)
             if name not in getattr(record_type, "__struct_fields__", ()):
@@ -615,6 +616,8 @@ class _Translator:
             key = attrgetter(name)
             _, root = self.concrete(root_uri, root)
             key_optional = self.key_field not in (root.get("required") or [])
+            kinds = {f.name: f.type for f in msgspec.structs.fields(record_type)}
+            key_text = not key_optional and kinds.get(name) is str
         formats = _exact_formats(self.left_formats) or None
         columns: list[_Column] = []
         for _, leaf, check_format, certain in self.columns:
@@ -643,7 +646,8 @@ class _Translator:
             gathers,
             key,
             key_optional,
-            members,
+            key_text=key_text,
+            members=members,
             presence=presence,
             root_names=root_names,
             root_required=root_required,

@@ -1043,10 +1043,13 @@ def _typed_block(
                 typed.members,
             )
     if keys.hashing_single and typed.key is not None:
-        found = list(map(typed.key, accepted))
-        if typed.key_optional:
-            found = [key for key in found if key is not UNSET]
-        keys.add_found(found)
+        if typed.key_text:  # every record's key a string: hashed in one C-level loop
+            keys.add_texts(map(typed.key, accepted))
+        else:
+            found = list(map(typed.key, accepted))
+            if typed.key_optional:
+                found = [key for key in found if key is not UNSET]
+            keys.add_found(found)
     refused_out.extend(refused)
     return records
 
