@@ -122,28 +122,66 @@ CHECK_NAMESPACE: Mapping[str, object] = MappingProxyType(
 _SMALL_BATCH = 16
 
 
+# The batch forms read each row's 18 characters as values through ``bytes.translate`` (255:
+# not a character of the code) and take one weighted sum over all 18 (the check character's
+# value with weight 1), which a table maps to "wrong" or not:
+#
+# - ID numbers: ``ID_CHECK[r]`` has the value 1 - r (mod 11), X being 10, so a number is
+#   right when its sum plus its check value is 1 (mod 11). X reads as 241 (= 10 mod 11) and
+#   the first 17 weights as ``w + 11`` (12 or more; the same mod 11): 17 digits and any
+#   check character sum to at most 9 * 287 + 241 = 2824, while an X among the first 17 adds
+#   at least 241 * 12 = 2892, so the table answers "wrong" above 2824 and no pass looks for
+#   a misplaced X.
+# - USCCs: the check value is minus the sum (mod 31), so a code is right when its sum plus
+#   its check value is 0 (mod 31).
+_ID_X = 241
+_NO_CODE = 255  # the value of a byte that is no character of the code (find: -1 % 256)
+_ID_VALUES = bytes("0123456789".find(chr(c)) % 256 if c != ord("X") else _ID_X for c in range(256))
+_USCC_VALUES = bytes(USCC_CHARSET.find(chr(c)) % 256 for c in range(256))
+
+
 @cache
 def _tables() -> dict[str, Any]:
     """numpy and the arrays of the batch forms, made on first use (numpy costs 0.1 s to
     import; checking a format needs none)."""
     import numpy as np
 
-    id_weights = np.array(ID_WEIGHTS, dtype=np.float64)
-    uscc_values = np.full(256, 255, dtype=np.uint8)  # 255: not a character of the code
-    uscc_values[np.frombuffer(USCC_CHARSET.encode(), np.uint8)] = np.arange(len(USCC_CHARSET))
-    id_last = np.zeros(256, dtype=bool)
-    id_last[np.frombuffer(b"0123456789X", np.uint8)] = True
+    id_weights = (*(w + 11 for w in ID_WEIGHTS), 1)
+    id_valid_max = 9 * sum(id_weights[:17]) + _ID_X
+    assert _ID_X % 11 == 10  # X's value, mod 11
+    assert _ID_X * min(id_weights[:17]) > id_valid_max  # a misplaced X sums above any code
+    id_sums = range(_ID_X * sum(id_weights) + 1)  # every sum of values up to X's
+    uscc_weights = (*USCC_WEIGHTS, 1)
+    uscc_sums = range((len(USCC_CHARSET) - 1) * sum(uscc_weights) + 1)
     return {
         "np": np,
-        # Weighted sums as float64 matrix products (BLAS): exact, every sum is below 2^53.
-        "id_weights": id_weights,
-        "id_offset": 48 * id_weights.sum(),  # the ASCII code of "0" in every place
-        "id_codes": np.frombuffer(ID_CHECK.encode(), np.uint8),
-        "id_last": id_last,
-        "uscc_values": uscc_values,
-        "uscc_weights": np.array(USCC_WEIGHTS, dtype=np.float64),
-        "uscc_codes": np.frombuffer(USCC_CHARSET.encode(), np.uint8),
+        # Weighted sums as float32 matrix products (BLAS): exact, every sum is below 2^24.
+        "id_weights": np.array(id_weights, dtype=np.float32),
+        "id_wrong": np.array([s > id_valid_max or s % 11 != 1 for s in id_sums], dtype=bool),
+        "uscc_weights": np.array(uscc_weights, dtype=np.float32),
+        "uscc_wrong": np.array([s % 31 != 0 for s in uscc_sums], dtype=bool),
     }
+
+
+_ZERO_NO_CODE = bytes.maketrans(bytes([_NO_CODE]), b"\0")
+
+
+def _sums_wrong(values: bytes, rows: int, weights: str, table: str) -> list[int]:
+    """The rows whose weighted sum ``table`` calls wrong; ``values`` are the rows' values,
+    255 marking a byte that is no character of the code (such a row counts as wrong)."""
+    t = _tables()
+    np = t["np"]
+    clean = _NO_CODE not in values  # the common batch: every byte a character of the code
+    matrix = np.ndarray(
+        (rows, CODE_WIDTH), np.uint8, values if clean else values.translate(_ZERO_NO_CODE)
+    )
+    wrong = t[table].take((matrix @ t[weights]).astype(np.intp))
+    if not clean:
+        wrong |= (np.ndarray((rows, CODE_WIDTH), np.uint8, values) == _NO_CODE).any(axis=1)
+    elif 1 not in wrong.tobytes():  # memchr: the common batch has no wrong row
+        return []
+    rows_wrong: list[int] = wrong.nonzero()[0].tolist()
+    return rows_wrong
 
 
 _USCC_ALPHABET = USCC_CHARSET.encode()
@@ -190,18 +228,7 @@ def id_numbers_wrong(data: bytes) -> list[int]:
             17::CODE_WIDTH
         ].count(b"X")
         return _one_by_one(data, id_number_check_ok if clean else _id_number_strict_ok)
-    t = _tables()
-    np = t["np"]
-    codes = np.frombuffer(data, np.uint8).reshape(rows, CODE_WIDTH)
-    first17 = codes[:, :17]
-    total = (first17 @ t["id_weights"] - t["id_offset"]).astype(np.int64) % 11
-    wrong = t["id_codes"][total] != codes[:, 17]
-    if data.translate(None, b"0123456789X") or data.count(b"X") != data[17::CODE_WIDTH].count(
-        b"X"
-    ):  # some row is no ID number (the common batch, all digits and a last X, skips this)
-        wrong |= ((first17 - 48) > 9).any(axis=1)  # uint8: a byte below "0" wraps above 9
-        wrong |= ~t["id_last"][codes[:, 17]]
-    return list(np.flatnonzero(wrong).tolist())
+    return _sums_wrong(data.translate(_ID_VALUES), rows, "id_weights", "id_wrong")
 
 
 def usccs_wrong(data: bytes) -> list[int]:
@@ -212,13 +239,7 @@ def usccs_wrong(data: bytes) -> list[int]:
     if rows < _SMALL_BATCH:
         clean = not data.translate(None, _USCC_ALPHABET)
         return _one_by_one(data, uscc_check_ok if clean else _uscc_strict_ok)
-    t = _tables()
-    np = t["np"]
-    values = np.take(t["uscc_values"], np.frombuffer(data, np.uint8).reshape(rows, CODE_WIDTH))
-    total = (values[:, :17] @ t["uscc_weights"]).astype(np.int64) % 31
-    wrong = t["uscc_codes"][-total % 31] != np.frombuffer(data, np.uint8)[17::CODE_WIDTH]
-    wrong |= (values == 255).any(axis=1)
-    return list(np.flatnonzero(wrong).tolist())
+    return _sums_wrong(data.translate(_USCC_VALUES), rows, "uscc_weights", "uscc_wrong")
 
 
 WRONG_CHECK_CHARACTERS: Mapping[str, Callable[[bytes], list[int]]] = MappingProxyType(
