@@ -3,6 +3,7 @@ weighted-sum definition, and no other module of the suite does the arithmetic it
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -142,7 +143,20 @@ def _rows_of(name: str) -> dict[str, st.SearchStrategy[bytes]]:
             lambda r: r[0][: r[1]] + b"X" + r[0][r[1] + 1 :]
         ),
         "any bytes": st.binary(min_size=18, max_size=18),
+        **({"X among the first 17": _x_counted_as_ten()} if name == "cn-id-number" else {}),
     }
+
+
+def _x_counted_as_ten() -> st.SearchStrategy[bytes]:
+    """ID numbers with an X among the first 17 places and the check character they would have
+    if X were the digit 10: only the place of the X makes them wrong."""
+
+    def code(digits: str, place: int) -> bytes:
+        head = digits[:place] + "X" + digits[place + 1 :]
+        values = [10 if c == "X" else int(c) for c in head]
+        return (head + ID_CHECK[sum(map(operator.mul, values, ID_WEIGHTS)) % 11]).encode()
+
+    return st.builds(code, st.text(DIGITS, min_size=17, max_size=17), st.integers(0, 16))
 
 
 def _wrong_by_definition(name: str, rows: list[bytes]) -> list[int]:
@@ -182,6 +196,8 @@ def test_the_batch_forms_name_each_kind_of_row_that_is_no_code() -> None:
         b"11010519491231002x",  # lowercase x
         b"X10105194912310021",  # X first
         b"1101051949123100X2",  # X in the 17th place
+        b"X10105194912310022",  # X first, the check character of X read as 10
+        b"1101051949123100X5",  # X in the 17th place, the same
         b"11010519491231002\xff",  # the byte the arrays mark "no character"
         b"110105194912310\xa02X",  # no ASCII
         b"11010519491231002:",  # the byte after 9
