@@ -4,6 +4,7 @@ weighted-sum definition, and no other module of the suite does the arithmetic it
 from __future__ import annotations
 
 import operator
+import random
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from conformance.formats import FORMATS
 from conformance.formats._check_characters import (
+    _BLOCK,
     CHECK_CHARACTERS,
     CHECK_EXPRESSIONS,
     CHECK_NAMESPACE,
@@ -220,6 +222,30 @@ def test_the_batch_forms_name_each_kind_of_row_that_is_no_code() -> None:
                 batch[size // 2] = row
                 assert wrong_rows(b"".join(batch)) == [size // 2], row
             assert wrong_rows(right * size) == []
+
+
+@pytest.mark.parametrize("name", sorted(_KINDS))
+def test_a_batch_of_several_blocks_names_rows_across_them(name: str) -> None:
+    """Past _BLOCK rows a batch is checked a block at a time: rows wrong in every block,
+    and around their edges, keep their places in the whole batch."""
+    head, last, definition = _KINDS[name]
+    rng = random.Random(17)
+    rows = 2 * _BLOCK + 7
+    codes = []
+    for _ in range(rows):
+        first17 = "".join(rng.choice(head) for _ in range(17))
+        codes.append((first17 + definition(first17)).encode())
+    places = [0, 5, _BLOCK - 1, _BLOCK, _BLOCK + 1, 2 * _BLOCK - 1, 2 * _BLOCK, rows - 1]
+    for place in places:
+        code = codes[place]
+        codes[place] = code[:17] + (
+            b"x" if place % 2 else last[last.index(chr(code[17])) - 1].encode()
+        )
+    assert _wrong_by_definition(name, codes) == places
+    wrong_rows = WRONG_CHECK_CHARACTERS[name]
+    assert wrong_rows(b"".join(codes)) == places
+    codes[_BLOCK + 3] = b"\xff" * 18  # now with a row that is no code: another pass
+    assert wrong_rows(b"".join(codes)) == sorted([*places, _BLOCK + 3])
 
 
 def test_a_batch_of_valid_codes_answers_none_and_names_a_wrong_one() -> None:

@@ -9,11 +9,14 @@ Three forms of each, proven equal by ``tests/test_check_characters.py``:
   :func:`uscc_check_ok`, and the same expressions, :data:`CHECK_EXPRESSIONS`, inlined in the
   export fast path's generated site code);
 - a batch at once (:func:`id_numbers_wrong`, :func:`usccs_wrong`): the values, joined into
-  one ASCII buffer, as a matrix of bytes whose weighted sums are one matrix product
-  (numpy), with no Python frame per value. ``bench/check_characters.py`` measured it
-  2.7-3.0x faster than a call per value on 100 000 values, and 2.3-2.4x faster than a batch
-  through C-level callables alone (``map``, ``int``, ``slice``, ``operator.mod``), which
-  was barely faster than a call per value, so that form is not used.
+  one buffer, read as the characters' values by ``bytes.translate``, a matrix of bytes whose
+  weighted sums are one matrix product (numpy) and whose verdicts one table lookup, with no
+  Python frame per value and six numpy calls for the common batch.
+  ``bench/check_characters.py`` measured it 5-7x faster than a call per value on 128 values
+  and 2.5-4x on 100 000 (noisy, a shared machine), and 1.7-2.7x faster than the form before
+  it (the ASCII bytes' matrix, about ten numpy calls: kept in the script); a batch through
+  C-level callables alone (``map``, ``int``, ``slice``, ``operator.mod``) was barely faster
+  than a call per value, so that form is not used.
 
 GB 11643-1999: weights 2^(17-i) mod 11 (i = 0..16 from the left), check character
 ``"10X98765432"[sum mod 11]``. As 13 = 2 (mod 11), 2^(17-i) = 2 * 13^(16-i) (mod 11): the
@@ -118,8 +121,9 @@ CHECK_NAMESPACE: Mapping[str, object] = MappingProxyType(
 # ---------------------------------------------------------------- a batch, in arrays
 
 # Below this many rows a batch is checked one value at a time: numpy's set-up per call costs
-# more (bench/check_characters.py measures the forms side by side).
-_SMALL_BATCH = 16
+# as much (bench/check_characters.py measures the forms side by side; the arrays' form, some
+# 2 us a call, was as fast at 2 rows and faster from 4).
+_SMALL_BATCH = 4
 
 
 # The batch forms read each row's 18 characters as values through ``bytes.translate`` (255:
@@ -166,12 +170,29 @@ def _tables() -> dict[str, Any]:
 _ZERO_NO_CODE = bytes.maketrans(bytes([_NO_CODE]), b"\0")
 
 
+# Rows an array holds at once: the products of a block stay in the caches (2 000 and 10 000
+# rows cost the same per row; 100 000 at once cost several times more per row, their
+# float32 matrix alone being 7 MB).
+_BLOCK = 8192
+
+
 def _sums_wrong(values: bytes, rows: int, weights: str, table: str) -> list[int]:
     """The rows whose weighted sum ``table`` calls wrong; ``values`` are the rows' values,
     255 marking a byte that is no character of the code (such a row counts as wrong)."""
+    if rows > _BLOCK:  # a block at a time, bounded: one call per _BLOCK rows
+        return [
+            first + row
+            for first in range(0, rows, _BLOCK)
+            for row in _sums_wrong(
+                values[first * CODE_WIDTH : (first + _BLOCK) * CODE_WIDTH],
+                min(_BLOCK, rows - first),
+                weights,
+                table,
+            )
+        ]
     t = _tables()
     np = t["np"]
-    clean = _NO_CODE not in values  # the common batch: every byte a character of the code
+    clean = _NO_CODE not in values  # memchr: the common batch has every byte in the code
     matrix = np.ndarray(
         (rows, CODE_WIDTH), np.uint8, values if clean else values.translate(_ZERO_NO_CODE)
     )
