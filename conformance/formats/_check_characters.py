@@ -13,10 +13,10 @@ Three forms of each, proven equal by ``tests/test_check_characters.py``:
   weighted sums are one matrix product (numpy) and whose verdicts one table lookup, with no
   Python frame per value and six numpy calls for the common batch.
   ``bench/check_characters.py`` measured it 5-7x faster than a call per value on 128 values
-  and 2.5-4x on 100 000 (noisy, a shared machine), and 1.7-2.7x faster than the form before
-  it (the ASCII bytes' matrix, about ten numpy calls: kept in the script); a batch through
-  C-level callables alone (``map``, ``int``, ``slice``, ``operator.mod``) was barely faster
-  than a call per value, so that form is not used.
+  and 12-17x on 100 000, and 1.7-2.7x faster at 128 values (2-3.4x at 100 000) than the
+  form before it (the ASCII bytes' matrix, about ten numpy calls: kept in the script); a
+  batch through C-level callables alone (``map``, ``int``, ``slice``, ``operator.mod``) was
+  barely faster than a call per value, so that form is not used.
 
 GB 11643-1999: weights 2^(17-i) mod 11 (i = 0..16 from the left), check character
 ``"10X98765432"[sum mod 11]``. As 13 = 2 (mod 11), 2^(17-i) = 2 * 13^(16-i) (mod 11): the
