@@ -11,7 +11,7 @@ Three forms of each, proven equal by ``tests/test_check_characters.py``:
 - a batch at once (:func:`id_numbers_wrong`, :func:`usccs_wrong`): the values, joined into
   one buffer, read as the characters' values by ``bytes.translate``, a matrix of bytes whose
   weighted sums are one matrix product (numpy) and whose verdicts one table lookup, with no
-  Python frame per value and six numpy calls for the common batch.
+  Python frame per value and five numpy calls for the common batch.
   ``bench/check_characters.py`` measured it 5-7x faster than a call per value on 128 values
   and 12-17x on 100 000, and 1.7-2.7x faster at 128 values (2-3.4x at 100 000) than the
   form before it (the ASCII bytes' matrix, about ten numpy calls: kept in the script); a
