@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark: check characters of a batch of codes, three ways, measured in the same run.
+"""Benchmark: check characters of a batch of codes, four ways, measured in the same run.
 
 The export paths check the check characters of many values that already matched their
-format's pattern (18 ASCII characters). Three forms are timed on the same valid values
+format's pattern (18 ASCII characters). Four forms are timed on the same valid values
 (the accepting path), ID numbers (GB 11643) and USCCs (GB 32100):
 
 - ``per value``: ``map(id_number_check_ok, values)``: a Python frame per value (what the
@@ -10,12 +10,18 @@ format's pattern (18 ASCII characters). Three forms are timed on the same valid 
 - ``C calls``: the values joined into one buffer, then C-level callables only (``map``,
   ``int``, ``slice``, ``bytes.translate``, ``operator.mod``): measured, not adopted;
 - ``module``: ``conformance.formats._check_characters.id_numbers_wrong`` / ``usccs_wrong``,
-  what every batch path uses: the values joined into one buffer, a uint8 matrix, weighted
-  sums as a float64 matrix product (numpy); below 16 values, a call per value.
+  what every batch path uses: the values joined into one buffer, read as the characters'
+  values by ``bytes.translate``, a uint8 matrix, weighted sums of all 18 places as a float32
+  matrix product, verdicts by one table lookup (numpy); below 4 values, a call per value;
+- ``old module``: the module's form before 2026-12-07 11:40 UTC, kept here as the reference
+  the module is compared against: a uint8 matrix of the ASCII bytes, the first 17 places'
+  sums as a float64 product, the check character looked up and compared, a separate pass
+  for rows that are no code, about ten numpy calls; below 16 values, a call per value.
 
-Times are CPU seconds per million values, best of ``--repeat`` runs, for batches of
-``--values`` and of 10; ratios are over the module's form. This is a script, not a test:
-see bench/README.md.
+Times are CPU seconds per million values and microseconds per call, best of ``--repeat``
+runs (each call joins and encodes its values, as the export paths do), for batches of
+``--values``, of 128 (what the JSON Lines typed path checks at once) and of 10; ratios are
+over the module's form. This is a script, not a test: see bench/README.md.
 
     python bench/check_characters.py [--values N] [--repeat R]
 """
@@ -37,7 +43,12 @@ from typing import Any
 from conformance.formats._check_characters import (
     CODE_WIDTH,
     ID_CHECK,
+    ID_WEIGHTS,
     USCC_CHARSET,
+    USCC_WEIGHTS,
+    _id_number_strict_ok,
+    _one_by_one,
+    _uscc_strict_ok,
     id_check_char,
     id_number_check_ok,
     id_numbers_wrong,
@@ -82,6 +93,67 @@ def _c_usccs_wrong(data: bytes) -> list[int]:
     )
 
 
+# The module's batch form before 2026-12-07 (the reference the new form is measured against).
+_OLD_SMALL_BATCH = 16
+_USCC_ALPHABET = USCC_CHARSET.encode()
+
+
+def _old_tables() -> dict[str, Any]:
+    import numpy as np
+
+    id_weights = np.array(ID_WEIGHTS, dtype=np.float64)
+    uscc_values = np.full(256, 255, dtype=np.uint8)
+    uscc_values[np.frombuffer(USCC_CHARSET.encode(), np.uint8)] = np.arange(len(USCC_CHARSET))
+    id_last = np.zeros(256, dtype=bool)
+    id_last[np.frombuffer(b"0123456789X", np.uint8)] = True
+    return {
+        "np": np,
+        "id_weights": id_weights,
+        "id_offset": 48 * id_weights.sum(),
+        "id_codes": np.frombuffer(ID_CHECK.encode(), np.uint8),
+        "id_last": id_last,
+        "uscc_values": uscc_values,
+        "uscc_weights": np.array(USCC_WEIGHTS, dtype=np.float64),
+        "uscc_codes": np.frombuffer(USCC_CHARSET.encode(), np.uint8),
+    }
+
+
+_OLD = _old_tables()
+
+
+def _old_ids_wrong(data: bytes) -> list[int]:
+    rows = len(data) // CODE_WIDTH
+    if rows < _OLD_SMALL_BATCH:
+        clean = not data.translate(None, b"0123456789X") and data.count(b"X") == data[
+            17::CODE_WIDTH
+        ].count(b"X")
+        return _one_by_one(data, id_number_check_ok if clean else _id_number_strict_ok)
+    t = _OLD
+    np = t["np"]
+    codes = np.frombuffer(data, np.uint8).reshape(rows, CODE_WIDTH)
+    first17 = codes[:, :17]
+    total = (first17 @ t["id_weights"] - t["id_offset"]).astype(np.int64) % 11
+    wrong = t["id_codes"][total] != codes[:, 17]
+    if data.translate(None, b"0123456789X") or data.count(b"X") != data[17::CODE_WIDTH].count(b"X"):
+        wrong |= ((first17 - 48) > 9).any(axis=1)
+        wrong |= ~t["id_last"][codes[:, 17]]
+    return list(np.flatnonzero(wrong).tolist())
+
+
+def _old_usccs_wrong(data: bytes) -> list[int]:
+    rows = len(data) // CODE_WIDTH
+    if rows < _OLD_SMALL_BATCH:
+        clean = not data.translate(None, _USCC_ALPHABET)
+        return _one_by_one(data, uscc_check_ok if clean else _uscc_strict_ok)
+    t = _OLD
+    np = t["np"]
+    values = np.take(t["uscc_values"], np.frombuffer(data, np.uint8).reshape(rows, CODE_WIDTH))
+    total = (values[:, :17] @ t["uscc_weights"]).astype(np.int64) % 31
+    wrong = t["uscc_codes"][-total % 31] != np.frombuffer(data, np.uint8)[17::CODE_WIDTH]
+    wrong |= (values == 255).any(axis=1)
+    return list(np.flatnonzero(wrong).tolist())
+
+
 def _ids(rng: random.Random, n: int) -> list[str]:
     out = []
     for _ in range(n):
@@ -113,18 +185,21 @@ def _measure(
     one: Callable[[str], bool],
     c_form: Callable[[bytes], list[int]],
     module_form: Callable[[bytes], list[int]],
+    old_form: Callable[[bytes], list[int]],
     repeat: int,
 ) -> dict[str, float]:
     forms: dict[str, Callable[[], list[int]]] = {
         "per value": lambda: [i for i, ok in enumerate(map(one, values)) if not ok],
         "C calls": lambda: c_form("".join(values).encode()),
         "module": lambda: module_form("".join(values).encode()),
+        "old module": lambda: old_form("".join(values).encode()),
     }
     wrong = [*values[:-1], values[-1][:17] + ("1" if values[-1][17] != "1" else "2")]
     answers = {label: form() for label, form in forms.items()}
     assert all(answer == [] for answer in answers.values()), answers
+    wrong_data = "".join(wrong).encode()
     assert (
-        c_form("".join(wrong).encode()) == module_form("".join(wrong).encode()) == [len(values) - 1]
+        c_form(wrong_data) == module_form(wrong_data) == old_form(wrong_data) == [len(values) - 1]
     )
     return {label: _best(form, repeat) for label, form in forms.items()}
 
@@ -144,19 +219,21 @@ def main() -> None:
     print(f"values per batch: {args.values}, best of {args.repeat}; CPU s per million values")
     ids, usccs = _ids(rng, args.values), _usccs(rng, args.values)
     cases = [
-        ("cn-id-number", id_number_check_ok, _c_ids_wrong, id_numbers_wrong),
-        ("cn-uscc", uscc_check_ok, _c_usccs_wrong, usccs_wrong),
+        ("cn-id-number", id_number_check_ok, _c_ids_wrong, id_numbers_wrong, _old_ids_wrong),
+        ("cn-uscc", uscc_check_ok, _c_usccs_wrong, usccs_wrong, _old_usccs_wrong),
     ]
-    for size in (args.values, 10):
-        for name, one, c_form, module_form in cases:
+    for size in (args.values, 128, 10):
+        for name, one, c_form, module_form, old_form in cases:
             values = (ids if name == "cn-id-number" else usccs)[:size]
-            times = _measure(values, one, c_form, module_form, args.repeat * max(1, 1000 // size))
+            times = _measure(
+                values, one, c_form, module_form, old_form, args.repeat * max(1, 1000 // size)
+            )
             scale = 1e6 / len(values)
             for label, seconds in times.items():
                 ratio = seconds / times["module"]
                 print(
-                    f"{name:13} batch of {size:<7} {label:9} {seconds * scale:7.3f} s"
-                    f"   {ratio:5.2f}x the module's form"
+                    f"{name:13} batch of {size:<7} {label:10} {seconds * scale:7.3f} s"
+                    f" {seconds * 1e6:10.2f} us a call   {ratio:5.2f}x the module's form"
                 )
 
 
