@@ -607,6 +607,7 @@ class _Translator:
         root = self.documents.data[root_uri]
         record_type = self.translate(root_uri, root, (), 0, top=True)
         decoder = msgspec.json.Decoder(record_type)
+        hints = msgspec.structs.fields(record_type)
         key = None
         key_optional = key_text = False
         if self.key_field is not None:
@@ -616,15 +617,13 @@ class _Translator:
             key = attrgetter(name)
             _, root = self.concrete(root_uri, root)
             key_optional = self.key_field not in (root.get("required") or [])
-            kinds = {f.name: f.type for f in msgspec.structs.fields(record_type)}
-            key_text = not key_optional and kinds.get(name) is str
+            key_text = not key_optional and any(f.name == name and f.type is str for f in hints)
         formats = _exact_formats(self.left_formats) or None
         columns: list[_Column] = []
         for _, leaf, check_format, certain in self.columns:
             columns.append(self.column(leaf, check_format, formats, certain=certain))
         gathers = [self.gather(path) for path, _, _, _ in self.columns]
         members = None
-        hints = msgspec.structs.fields(record_type)
         # one struct of leaves: a member a field. Counted so when a field may hold a number
         # (encoded, it costs more than joining the texts); records of strings, dates and
         # enums encode faster than their texts join (and less a pass for unset fields).
