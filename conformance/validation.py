@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -222,9 +222,15 @@ def schema_validator(schema_path: Path) -> Draft202012Validator:
 
 def schema_error_path(error: Any) -> str:
     """The failing keyword's JSON pointer in the schema, without the wrapping ``$ref``."""
-    tokens = list(error.absolute_schema_path)
+    tokens = tuple(error.absolute_schema_path)
     if tokens and tokens[0] == "$ref":
         tokens = tokens[1:]
+    return _pointer(tokens)
+
+
+@lru_cache(maxsize=4096)
+def _pointer(tokens: tuple[str | int, ...]) -> str:
+    # the records of an export repeat the same few paths: each joined once
     return join_pointer("", *tokens)
 
 
@@ -275,7 +281,7 @@ def _escape(token: str) -> str:
 
 
 def instance_pointer(error: Any) -> str:
-    return join_pointer("", *error.absolute_path)
+    return _pointer(tuple(error.absolute_path))
 
 
 # -- schema errors as catalog messages ------------------------------------------------------

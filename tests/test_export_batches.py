@@ -24,6 +24,7 @@ from conformance.exports import (
     validate_export,
 )
 from conformance.exports._readers import XmlRecord
+from conformance.exports._typed import build_typed_records
 from tests.test_exports import make_spec, rec
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -397,8 +398,71 @@ def test_the_typed_path_skips_later_acceptors_only_for_records_surely_invalid(
     assert len(located) == seeded(10)
     assert [i.byte_offset for i in located] == [starts[(i.line or 0) - 1] for i in located]
     # the valid records the typed path refused: taken by a later acceptor, not the exact step
-    # (the first record is read before the blocks: ``records`` takes it)
+    # (the first record, read before the blocks, is offered to ``typed`` too)
     assert default.paths["blocks"] == seeded(30) + seeded(50), default.paths
+    assert "records" not in default.paths, default.paths
     invalid = seeded(10) + seeded(20) + seeded(40) + seeded(60) + seeded(70)
     assert sum(default.paths.values()) == count - invalid, default.paths
     assert default.paths["typed"] > count * 0.9, default.paths
+
+
+DATED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "mail", "born"],
+    "properties": {
+        "id": {"type": "string"},
+        "mail": {"type": "string", "format": "email"},
+        "born": {"type": "string", "format": "date"},
+    },
+}
+
+
+def test_a_value_off_its_format_itself_is_certain_one_off_a_subset_pattern_is_not(
+    tmp_path: Path,
+) -> None:
+    """The typed path marks certain a mailbox its pattern refuses when the email format
+    refuses it too, and a date msgspec refuses when the date format does too; a valid one
+    either refuses (a Unicode mailbox, the year 0000, which Python's dates lack) is left
+    to a later acceptor, and so is a name given twice."""
+    schema = tmp_path / "d.schema.json"
+    schema.write_text(json.dumps(DATED_SCHEMA), encoding="utf-8")
+    typed = build_typed_records(schema, tmp_path, "id")
+    assert typed is not None
+    rows = [
+        ("a@example.com", "2024-02-29"),  # 0 valid
+        ("not-an-email", "2024-01-01"),  # 1 certain: no '@'
+        ("用户@example.com", "2024-01-01"),  # 2 valid, outside the pattern
+        ("a@example.com", "2023-02-30"),  # 3 certain: no such date
+        ("a@example.com", "0000-01-01"),  # 4 valid, msgspec refuses it
+        ("a@b", "2024-01-01"),  # 5 certain: a domain without a dot
+    ]
+    lines = [
+        json.dumps({"id": f"r{i}", "mail": mail, "born": born}, ensure_ascii=False).encode()
+        for i, (mail, born) in enumerate(rows)
+    ]
+    lines.append(b'{"id": "r6", "mail": "a@example.com", "born": "x", "born": "2024-01-01"}')
+    certain: list[int] = []
+    _, refused = typed.accepted(lines, certain)
+    assert refused == [1, 2, 3, 4, 5, 6]
+    assert certain == [1, 3, 5]
+
+    spec = make_spec(tmp_path / "std", "jsonl", schema=DATED_SCHEMA)
+    body = [
+        json.dumps({"id": f"q{i}", "mail": "a@example.com", "born": "2024-01-01"})
+        for i in range(300)
+    ]
+    body[100:100] = [line.decode() for line in lines]
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    default = validate_export(spec, path)
+    exact = validate_export(spec, path, paths=())
+    assert [(i.kind, i.line) for i in default.issues] == [(i.kind, i.line) for i in exact.issues]
+    assert sorted((i.kind, i.line) for i in default.issues) == [
+        ("duplicate-member", 107),
+        ("format:date", 104),
+        ("format:email", 102),
+        ("format:email", 106),
+    ]
+    # the valid ones the typed path refused: taken by the blocks (compiled then)
+    assert default.paths["blocks"] == 3, default.paths

@@ -20,6 +20,9 @@ from conformance.exports import RECORDS, UNIQUE_KEYS, VALIDATION_PATHS, validate
 from conformance.exports._fast import (
     EXACT_ONLY_ENV,
     EXACT_PATTERNS,
+    _Deferred,
+    _exact_formats,
+    _native_match,
     build_fast_validator,
     cached_format_check,
     fast_path_refusal,
@@ -91,6 +94,23 @@ def test_the_cached_format_check_answers_as_the_format(name: str) -> None:
     agree()
 
 
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_the_jsonschema_rs_format_callbacks_answer_as_the_format(name: str) -> None:
+    """The callbacks jsonschema-rs calls (the locator's, the fast path's formats left
+    exact) answer as the format's own check on every Unicode string; an exact pattern's
+    callback is jsonschema-rs's own regex."""
+    ok = _exact_formats({name})[name]
+    if name in EXACT and name not in ("cn-id-number", "cn-uscc"):
+        assert ok is _native_match(PATTERNS[name])
+
+    @FAST
+    @given(_values(name))
+    def agree(value: str) -> None:
+        assert ok(value) == (FORMATS[name].check(value) is None), value
+
+    agree()
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -142,6 +162,34 @@ def test_check_characters_by_arithmetic_match_the_formats() -> None:
 def _licence_records() -> list[dict[str, Any]]:
     path = LICENCE / "examples" / "licences.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_deferred_validators_compile_at_their_first_call_and_answer_alike() -> None:
+    """``defer=True`` (a typed path in front): the jsonschema-rs validators are compiled
+    only when first asked, then answer as compiled ones; ``materialized`` compiles them
+    for the paths that ask about every record, leaving no Python call in between."""
+    schema = LICENCE / "schemas" / "licence.schema.json"
+    eager = build_fast_validator(schema, LICENCE)
+    lazy = build_fast_validator(schema, LICENCE, defer=True)
+    assert eager is not None
+    assert lazy is not None
+    assert isinstance(lazy.is_valid, _Deferred)
+    assert lazy.is_valid._call is None
+    records = _licence_records()
+    broken = [json.loads(json.dumps(r)) for r in records]
+    for record in broken:
+        record["issue_date"] = record["issue_date"][:8] + "31"
+        record["updated_at"] = "2024-01-01 00:00:00"  # off the subset pattern and the format
+    for record in records + broken:
+        assert lazy.check(record) == eager.check(record), record
+    assert lazy.is_valid._call is not None
+    compiled = build_fast_validator(schema, LICENCE, defer=True)
+    assert compiled is not None
+    done = compiled.materialized()
+    assert done is not None
+    assert not isinstance(done.is_valid, _Deferred)
+    assert not isinstance(done.rescue, _Deferred)
+    assert [done.check(r) for r in records + broken] == [eager.check(r) for r in records + broken]
 
 
 def test_fast_validator_of_the_licence_schema_agrees_with_python_jsonschema() -> None:

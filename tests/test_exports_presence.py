@@ -10,13 +10,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from conformance.exports import RECORDS, validate_export
-from conformance.exports._typed import build_csv_checks, build_typed_records
+from conformance.exports._typed import (
+    _failures,
+    _presence_masks,
+    _rule_failures,
+    build_csv_checks,
+    build_typed_records,
+)
 from tests.test_exports import make_spec
 
 RULES = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
@@ -272,3 +279,49 @@ def test_presence_rules_keep_the_typed_path_and_report_what_the_exact_checker_do
     lines_with = {i.line for i in exact.issues}
     for number in (29 * 10 + 4, 31 * 10 + 6, 23 * 1 + 5):  # neither, a part, both
         assert number in lines_with, number
+
+
+@st.composite
+def _rules(draw: st.DrawFn) -> Any:
+    """A presence rule over the attributes of NAMES (see _presence_rule)."""
+    leaf = st.one_of(st.booleans(), st.sampled_from(NAMES).map(lambda name: ("has", name)))
+    return draw(
+        st.recursive(
+            leaf,
+            lambda inner: st.one_of(
+                st.tuples(st.just("not"), st.tuples(inner)),
+                st.tuples(
+                    st.sampled_from(["all", "any", "one"]),
+                    st.lists(inner, min_size=1, max_size=4).map(tuple),
+                ),
+            ),
+            max_leaves=10,
+        )
+    )
+
+
+def test_a_rule_written_as_one_comprehension_refuses_what_its_masks_refuse() -> None:
+    """The generated comprehension (the typed path's form) and the masks combined (the
+    form of a rule too deep to write so, and of CSV cells) refuse the same objects."""
+    struct = msgspec.defstruct(
+        "Held", [(name, str | msgspec.UnsetType, msgspec.UNSET) for name in NAMES]
+    )
+
+    @RULES
+    @given(_rules(), _holdings)
+    def same(rule: Any, holdings: list[set[str]]) -> None:
+        objects = [struct(**dict.fromkeys(sorted(held), "x")) for held in holdings]
+        failing = _rule_failures(rule)
+        assert failing is not None
+        masks = _presence_masks(rule)
+        expected = _failures(rule, lambda name: masks[name](objects), len(objects))
+        assert failing(objects) == expected, rule
+
+    same()
+
+
+def test_a_rule_too_deep_to_write_is_combined_from_its_masks() -> None:
+    rule: Any = ("has", "a")
+    for _ in range(40):
+        rule = ("not", (rule,))
+    assert _rule_failures(rule) is None

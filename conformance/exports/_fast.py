@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache, partial
 from itertools import compress, repeat
@@ -118,6 +118,13 @@ def format_patterns(today_year: int) -> dict[str, str]:
     is verified separately (``conformance.formats._check_characters``). Birth dates
     stop at the end of last year (China time), so "not in the future" holds whatever the day.
     """
+    return dict(_format_patterns(today_year))  # a copy: the caller may change it
+
+
+@cache
+def _format_patterns(today_year: int) -> dict[str, str]:
+    # made once a year value (a run asks for them about ten times; the birth dates
+    # alternation alone costs 0.1 ms)
     return {
         "date": f"^{_DATE}$",
         "date-time": f"^{_DATE}[Tt]{_TIME}{_OFFSET}$",
@@ -732,6 +739,45 @@ class FastValidator:
             return self.sites_ok(value)
         return self.rescue is not None and self.rescue(value) and self.sites_ok(value)
 
+    def materialized(self) -> FastValidator | None:
+        """This validator with its deferred validators (:class:`_Deferred`) compiled now,
+        for paths that call them on every record; None when jsonschema-rs refuses one."""
+        compiled: dict[str, Any] = {}
+        for name in ("is_valid", "rescue"):
+            part = getattr(self, name)
+            if isinstance(part, _Deferred):
+                try:
+                    compiled[name] = part.build()
+                except Exception:  # jsonschema-rs refusing the schema: no fast path
+                    return None
+        return replace(self, **compiled) if compiled else self
+
+
+class _Deferred:
+    """A jsonschema-rs validator's ``is_valid``, compiled at its first call: the typed path
+    asks it only about records it refused but is not sure of (often none). Should
+    jsonschema-rs refuse the schema then, every value is refused: the exact path decides."""
+
+    __slots__ = ("_build", "_call")
+
+    def __init__(self, build: Callable[[], Callable[[Any], bool]]) -> None:
+        self._build = build
+        self._call: Callable[[Any], bool] | None = None
+
+    def build(self) -> Callable[[Any], bool]:
+        if self._call is None:
+            self._call = self._build()
+        return self._call
+
+    def __call__(self, value: Any) -> bool:
+        call = self._call
+        if call is None:
+            try:
+                call = self.build()
+            except Exception:  # the schema refused: refuse every value (only accept)
+                call = self._call = _never
+        return call(value)
+
 
 # Keywords whose python-jsonschema function looks at the instance alone: given the schema
 # object and the value, it yields exactly the errors a whole-record validation yields there.
@@ -773,8 +819,18 @@ class ErrorLocator:
     the project does not define, more errors than ``limit``, or no error at all.
     """
 
-    def __init__(self, exact: Any, documents: dict[str, Any], wording: Any, limit: int) -> None:
+    def __init__(
+        self,
+        exact: Any,
+        documents: dict[str, Any],
+        wording: Any,
+        limit: int,
+        build: Callable[[], Any] | None = None,
+    ) -> None:
+        # the jsonschema-rs validator, or ``build`` making it at the first record (if it
+        # refuses the schema, ``errors`` answers None: python-jsonschema words every record)
         self.exact = exact
+        self._build = build
         self.documents = documents
         self.wording = wording  # the python-jsonschema validator (formats included)
         self.limit = limit
@@ -786,6 +842,14 @@ class ErrorLocator:
         self._places: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
     def errors(self, value: Any) -> list[Any] | None:
+        if self.exact is None:
+            if self._build is None:
+                return None
+            build, self._build = self._build, None
+            try:
+                self.exact = build()
+            except Exception:  # jsonschema-rs refusing the schema: no locator
+                return None
         groups: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = {}
         leaf = _LEAF_KEYWORDS
         limit = self.limit
@@ -943,10 +1007,21 @@ def _exact_formats(names: set[str] | None = None) -> dict[str, Callable[[str], b
     from conformance.formats import FORMATS
 
     return {
-        name: cached_format_check(fmt)
+        name: _format_callback(fmt)
         for name, fmt in FORMATS.items()
         if names is None or name in names
     }
+
+
+def _format_callback(fmt: Any) -> Callable[[str], bool]:
+    """A jsonschema-rs format callback (its values are Unicode: no lone surrogate): where
+    the format's pattern is the format (a property test proves it), jsonschema-rs's regex
+    answers alone, with no Python frame; else :func:`cached_format_check`."""
+    pattern_text = format_patterns(_today_year()).get(fmt.name)
+    exact = fmt.name in EXACT_PATTERNS and fmt.name not in CHECK_CHARACTERS
+    if exact and pattern_text and "(?!" not in pattern_text:
+        return _native_match(pattern_text)
+    return cached_format_check(fmt)
 
 
 EXACT_ONLY_ENV = "CONFORMANCE_EXACT_ONLY"
@@ -971,24 +1046,49 @@ def fast_path_refusal(schema_path: Path, folder: Path) -> str | None:
     return None
 
 
+def load_documents(schema_path: Path, folder: Path) -> _Documents | None:
+    """The record schema's documents, read once for the builders that take them; None
+    when they cannot be (each builder then reads them and says why)."""
+    try:
+        return _Documents(schema_path, folder)
+    except Exception:  # the builders read them again, and report why
+        return None
+
+
 def build_fast_validator(
-    schema_path: Path, folder: Path, wording: Any = None, limit: int = 0
+    schema_path: Path,
+    folder: Path,
+    wording: Any = None,
+    limit: int = 0,
+    documents: _Documents | None = None,
+    defer: bool = False,
 ) -> FastValidator | None:
     """The fast validator for a record schema, or None when it cannot be exact.
 
     Given ``wording`` (the python-jsonschema validator of the same schema), it carries an
-    :class:`ErrorLocator` too, for records of at most ``limit`` errors.
+    :class:`ErrorLocator` too, for records of at most ``limit`` errors. ``documents``: the
+    schema's, already read (:func:`load_documents`); only read here. ``defer``: its
+    jsonschema-rs validators are compiled at their first call (:class:`_Deferred`; see
+    :meth:`FastValidator.materialized`).
     """
     try:
-        return _build(schema_path, folder, wording, limit)
+        return _build(schema_path, folder, wording, limit, documents, defer)
     except (NoFastPath, ValueError, KeyError, TypeError, RecursionError):
         return None
     except Exception:  # jsonschema-rs refusing the schema: the slow path reports it
         return None
 
 
-def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastValidator:
-    documents = _Documents(schema_path, folder)
+def _build(
+    schema_path: Path,
+    folder: Path,
+    wording: Any,
+    limit: int,
+    documents: _Documents | None = None,
+    defer: bool = False,
+) -> FastValidator:
+    if documents is None:
+        documents = _Documents(schema_path, folder)
     root_uri = documents.root_uri
     analysis = _Analysis(documents)
     analysis.walk(root_uri, "", documents.data[root_uri], (), False, ())
@@ -1023,8 +1123,19 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
         for e in analysis.nodes.values()
         if e.conditional or e.format not in patterns  # conditional: a callback stays
     }
-    validator = _validator(copies, root_uri, left)
-    rescue = _validator(widened, root_uri, left | subsets).is_valid if subsets else None
+
+    def is_valid() -> Callable[[Any], bool]:
+        checks: Callable[[Any], bool] = _validator(copies, root_uri, left).is_valid
+        return checks
+
+    def rescuing() -> Callable[[Any], bool]:
+        checks: Callable[[Any], bool] = _validator(widened, root_uri, left | subsets).is_valid
+        return checks
+
+    valid: Callable[[Any], bool] = _Deferred(is_valid) if defer else is_valid()
+    rescue: Callable[[Any], bool] | None = None
+    if subsets:
+        rescue = _Deferred(rescuing) if defer else rescuing()
     if sites:
         namespace = _site_namespace(sites)
         exec(_site_source(sites), namespace)  # noqa: S102 - generated from repr()'d names
@@ -1035,7 +1146,7 @@ def _build(schema_path: Path, folder: Path, wording: Any, limit: int) -> FastVal
         sites_many = None
     depth = _DepthBound(documents).of(root_uri, "", documents.data[root_uri])
     locator = _locator(documents, wording, limit) if wording is not None else None
-    return FastValidator(validator.is_valid, sites_ok, sites, depth, locator, rescue, sites_many)
+    return FastValidator(valid, sites_ok, sites, depth, locator, rescue, sites_many)
 
 
 def _validator(documents: dict[str, Any], root_uri: str, callbacks: set[str]) -> Any:
@@ -1052,11 +1163,13 @@ def _validator(documents: dict[str, Any], root_uri: str, callbacks: set[str]) ->
     )
 
 
-def _locator(documents: _Documents, wording: Any, limit: int) -> ErrorLocator | None:
-    """An error locator over the original documents, every format an exact callback."""
+def _locator(documents: _Documents, wording: Any, limit: int) -> ErrorLocator:
+    """An error locator over the original documents, every format an exact callback;
+    its validator is compiled at the first invalid record (a valid file needs none)."""
     root_uri = documents.root_uri
-    try:
-        exact = jsonschema_rs.validator_for(
+
+    def build() -> Any:
+        return jsonschema_rs.validator_for(
             documents.data[root_uri],
             registry=jsonschema_rs.Registry(
                 [(uri, data) for uri, data in documents.data.items() if uri != root_uri]
@@ -1067,9 +1180,8 @@ def _locator(documents: _Documents, wording: Any, limit: int) -> ErrorLocator | 
             formats=_exact_formats(_used_formats(documents.data)) or None,
             offline=True,
         )
-    except Exception:  # no locator: python-jsonschema words every invalid record
-        return None
-    return ErrorLocator(exact, documents.data, wording, limit)
+
+    return ErrorLocator(None, documents.data, wording, limit, build=build)
 
 
 def cached_format_check(fmt: Any) -> Callable[[str], bool]:
@@ -1120,6 +1232,14 @@ def _pattern_match(pattern_text: str) -> Callable[[str], object]:
             return re.compile(pattern_text[1:-1]).fullmatch(value)
 
     return match
+
+
+@cache
+def _native_match(pattern_text: str) -> Callable[[str], bool]:
+    """jsonschema-rs's full match of an anchored pattern, for Unicode strings only (a lone
+    surrogate raises UnicodeEncodeError)."""
+    matcher: Callable[[str], bool] = jsonschema_rs.validator_for({"pattern": pattern_text}).is_valid
+    return matcher
 
 
 def _none(_value: str) -> None:

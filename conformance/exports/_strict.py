@@ -18,6 +18,12 @@ side exceeds the right by exactly the number of members a duplicate dropped (cou
 exact analysis). A value the encoder refuses (a lone surrogate, an integer past 64 bits)
 goes to the exact analysis too. Only when the counts differ is the text parsed again,
 exactly, to name each duplicate and surrogate.
+
+Typed records (msgspec structs of leaves and nested structs) in a block without a backslash
+need no encoding at all: there every ``"`` opens or closes a string, two for each member
+name and two for each string value, so the ``"`` bytes of the lines (:func:`quotes`) equal
+what the records' types and present members say (``_typed.quote_counter``) exactly when no
+line repeats a name.
 """
 
 from __future__ import annotations
@@ -32,10 +38,18 @@ import orjson
 
 from conformance.exports._model import RECORDS, Sink
 
-__all__ = ["colons", "maybe_strict_problem", "plain_colons", "report_strict", "strict_problems"]
+__all__ = [
+    "colons",
+    "maybe_strict_problem",
+    "plain_colons",
+    "quotes",
+    "report_strict",
+    "strict_problems",
+]
 
 _LONE = re.compile("[\ud800-\udfff]")
 _COLON = ord(":")
+_QUOTE = ord('"')
 
 
 def colons(raw: bytes, start: int = 0, end: int | None = None) -> int:
@@ -50,11 +64,21 @@ def colons(raw: bytes, start: int = 0, end: int | None = None) -> int:
 
 def plain_colons(raw: bytes, start: int = 0, end: int | None = None) -> int:
     """The ``:`` bytes of ``raw[start:end]`` (of an encoder's output: it never escapes one)."""
+    return _byte_count(raw, _COLON, start, end)
+
+
+def quotes(raw: bytes, start: int = 0, end: int | None = None) -> int:
+    """The ``"`` bytes of ``raw[start:end]``: in a text without a backslash, two for each
+    string (:func:`conformance.exports._typed.quote_counter`)."""
+    return _byte_count(raw, _QUOTE, start, end)
+
+
+def _byte_count(raw: bytes, byte: int, start: int, end: int | None) -> int:
     end = len(raw) if end is None else end
     if end - start < 4096:
-        return raw.count(b":", start, end)
+        return raw.count(byte, start, end)
     data = np.frombuffer(raw, np.uint8, count=end - start, offset=start)
-    return int(np.count_nonzero(data == _COLON))
+    return int(np.count_nonzero(data == byte))
 
 
 def encoded_colons(value: Any) -> int | None:

@@ -23,10 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, repeat
+from keyword import iskeyword
 from operator import add, and_, attrgetter, ne, not_, or_, truth
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
@@ -43,6 +45,7 @@ from conformance.exports._fast import (
     _Documents,
     _exact_formats,
     _today_year,
+    cached_format_check,
     format_patterns,
 )
 from conformance.exports._readers import (
@@ -52,6 +55,7 @@ from conformance.exports._readers import (
     convert_column,
     json_numbers,
 )
+from conformance.formats import FORMATS
 from conformance.formats._check_characters import (
     CHECK_CHARACTERS,
     CODE_WIDTH,
@@ -118,6 +122,7 @@ _ROOT_VALUE_ERROR = re.compile(
     re.DOTALL,
 )
 _ROOT_MISSING = re.compile(r"Object missing required field `([A-Za-z_][A-Za-z0-9_]*)`")
+_ROOT_DATE_ERROR = re.compile(r"Invalid RFC3339 encoded date - at `\$\.([A-Za-z_][A-Za-z0-9_]*)`")
 _MAX_DEPTH = 16
 _MAX_RULE_NODES = 10_000  # the nodes of a presence rule the typed path reads
 
@@ -165,6 +170,9 @@ class _Column:
     # a value it refuses makes the record certainly invalid: a string leaf whose format (if
     # any) is checked exactly here as on the fast path (no subset pattern a rescue widens)
     certain: bool = False
+    # else, for a leaf whose format stands as a subset pattern: the format's exact check
+    # (a string it refuses makes the record certainly invalid too)
+    exact: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -178,13 +186,62 @@ class _PresenceCheck:
     # per attribute the rule names: the objects holding it (a generated comprehension
     # measured twice as fast as mapping an attrgetter)
     masks: dict[str, Callable[[list[Any]], list[bool]]]
+    # the indices of the objects the rule refuses, the rule one generated comprehension
+    # (None for a rule too large to write so: the masks combined)
+    failing: Callable[[list[Any]], list[int]] | None = None
 
     def failures(self, records: list[Any]) -> set[int]:
         """Indices (into ``records``) of the records holding an object the rule refuses."""
         objects, where = (records, None) if self.gather is None else self.gather(records)
-        masks = self.masks
-        failed = _failures(self.rule, lambda name: masks[name](objects), len(objects))
+        if self.failing is not None:
+            failed = self.failing(objects)
+        else:
+            masks = self.masks
+            failed = _failures(self.rule, lambda name: masks[name](objects), len(objects))
         return set(failed) if where is None else {where[i] for i in failed}
+
+
+_RULE_DEPTH = 24  # a rule nested deeper is combined from masks (no deep expression)
+
+
+def _rule_expression(rule: _Rule, depth: int = 0) -> str | None:
+    """A Python expression of the object ``o``, True exactly when ``rule`` holds for it
+    (every part a bool); None past ``_RULE_DEPTH``."""
+    if isinstance(rule, bool):
+        return repr(rule)
+    if depth > _RULE_DEPTH:
+        return None
+    kind, parts = rule
+    if kind == "has":
+        if not parts.isidentifier() or iskeyword(parts):
+            return None
+        return f"(o.{parts} is not UNSET)"
+    written = [_rule_expression(part, depth + 1) for part in parts]
+    inner = [part for part in written if part is not None]
+    if len(inner) < len(written) or not inner:
+        return None
+    if kind == "not":
+        return f"(not {inner[0]})"
+    if kind == "one":  # exactly one holds: of two, they differ
+        return f"({inner[0]} != {inner[1]})" if len(inner) == 2 else f"(({' + '.join(inner)}) == 1)"
+    joint = " and " if kind == "all" else " or "
+    return f"({joint.join(inner)})"
+
+
+def _rule_failures(rule: _Rule) -> Callable[[list[Any]], list[int]] | None:
+    """The indices of the objects of a list ``rule`` refuses, compiled from generated
+    source (measured at 0.6 of the time of combining masks), or None."""
+    expression = _rule_expression(rule)
+    if expression is None:
+        return None
+    namespace: dict[str, Any] = {"UNSET": msgspec.UNSET}
+    source = (
+        "def failing(objects):\n"
+        f"    return [i for i, o in enumerate(objects) if not {expression}]\n"
+    )
+    exec(source, namespace)  # noqa: S102 - generated from checked identifiers
+    failing: Callable[[list[Any]], list[int]] = namespace["failing"]
+    return failing
 
 
 def _presence_masks(rule: _Rule) -> dict[str, Callable[[list[Any]], list[bool]]]:
@@ -229,6 +286,8 @@ class TypedRecords:
     key_text: bool = False  # every record holds it, a string (hashed without a type check)
     # the members the records hold, counted without encoding them (flat records only)
     members: Callable[[list[Any]], int] | None = None
+    # the ``"`` bytes of the records written without a backslash (:func:`quote_counter`)
+    quotes: Callable[[list[Any], Sequence[Sequence[Any]] | None], int] | None = None
     # the records as JSON again: each present member once (UNSET ones are left out)
     encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
     # the objects whose properties' presence a rule constrains (a oneOf of required ones)
@@ -237,6 +296,8 @@ class TypedRecords:
     # msgspec's refusal of a line names there may make the record certainly invalid)
     root_names: frozenset[str] = frozenset()
     root_required: frozenset[str] = frozenset()
+    # those whose type is a date (a string of format ``date``, or null)
+    root_dates: frozenset[str] = frozenset()
 
     def accepted(
         self, lines: Sequence[bytes], certain: list[int] | None = None
@@ -244,6 +305,14 @@ class TypedRecords:
         """(records accepted, in order; indices of the lines refused, ascending).
         ``certain``: extended with the indices of refused lines no acceptor can take (a
         value a certain column refuses: the fast path's validator refuses the record too)."""
+        records, refused, _ = self.take(lines, certain)
+        return records, refused
+
+    def take(
+        self, lines: Sequence[bytes], certain: list[int] | None = None, quotes: bool = False
+    ) -> tuple[list[Any], list[int], int | None]:
+        """:meth:`accepted`, and with ``quotes`` (and a :attr:`quotes` counter) the
+        ``"`` bytes of the records accepted (:func:`quote_counter`), else None."""
         decode = self.decode
         records: list[Any] = []
         refused: list[int] = []
@@ -259,18 +328,25 @@ class TypedRecords:
                 if certain is not None and self.root_names and self._surely(exc, lines[index]):
                     certain.append(index)
         sure: set[int] = set()
-        bad = self._column_failures(records, sure)
+        gathered = [gather(records) for gather in self.gathers] if records else []
+        bad = self._column_failures(records, gathered, sure)
         for check in self.presence:
             bad.update(check.failures(records))
+        counter = self.quotes if quotes else None
+        count = None
+        if counter is not None:  # the columns' lengths count their optional members
+            count = counter(records, [values for values, _ in gathered] if gathered else None)
         if not bad:
-            return records, refused
+            return records, refused, count
         failed = sorted(bad)
+        if counter is not None and count is not None:
+            count -= counter([records[index] for index in failed], None)
         for index in reversed(failed):  # a few, in place: no pass over every record
             del records[index]
         if certain is not None and sure:
             certain.extend(_line_indices(sorted(sure), refused))
             certain.sort()
-        return records, sorted(_line_indices(failed, refused) + refused)
+        return records, sorted(_line_indices(failed, refused) + refused), count
 
     def _surely(self, exc: ValueError, raw: bytes) -> bool:
         """Whether msgspec's refusal of ``raw`` proves the record invalid: a member of the
@@ -288,14 +364,30 @@ class TypedRecords:
         if found is not None:
             name = found.group(1)
             return name in self.root_required and raw.find(b'"%s"' % name.encode()) < 0
+        found = _ROOT_DATE_ERROR.fullmatch(message)
+        if found is not None and found.group(1) in self.root_dates:
+            name = found.group(1)
+            if raw.count(b'"%s"' % name.encode()) != 1:
+                return False
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                return False
+            text = value.get(name) if isinstance(value, dict) else None
+            return isinstance(text, str) and not _exact_date(text)
         return False
 
-    def _column_failures(self, records: list[Any], sure: set[int]) -> set[int]:
-        """Indices (into ``records``) of the records a column refuses; those a certain
-        column refuses (:attr:`_Column.certain`) are added to ``sure`` too."""
+    def _column_failures(
+        self,
+        records: list[Any],
+        gathered: list[tuple[list[Any], Sequence[int] | None]],
+        sure: set[int],
+    ) -> set[int]:
+        """Indices (into ``records``) of the records a column refuses (``gathered``: each
+        column's values); those a certain column refuses (:attr:`_Column.certain`) are
+        added to ``sure`` too."""
         if not self.columns or not records:
             return set()
-        gathered = [gather(records) for gather in self.gathers]
         bad: set[int] = set()
         for column, (values, where) in zip(self.columns, gathered, strict=True):
             if not _check_column(column, values, where, bad, sure=sure):
@@ -333,11 +425,17 @@ def _check_column(
     # listing errors costs twice a yes/no answer
     found: set[int] = set() if sure is not None and column.certain else bad
     if not column.validator.is_valid(values):
+        exact = column.exact if sure is not None else None
         for error in column.validator.iter_errors(values):
             path = list(error.instance_path)
             if not path or not isinstance(path[0], int):
                 return False
-            found.add(where[path[0]] if where is not None else path[0])
+            record = where[path[0]] if where is not None else path[0]
+            found.add(record)
+            if exact is not None and sure is not None and record not in sure:
+                value = values[path[0]]
+                if type(value) is str and not exact(value):  # off the format itself
+                    sure.add(record)
     if column.wrong_check is not None and values:
         strings = strings and column.strings_only
         if found is not bad and not _check_characters(column, values, where, found, strings):
@@ -394,10 +492,16 @@ def _mark_wrong(
 
 
 def build_typed_records(
-    schema_path: Path, folder: Path, key_field: str | None
+    schema_path: Path, folder: Path, key_field: str | None, documents: _Documents | None = None
 ) -> TypedRecords | None:
-    """The typed path for a record schema, or None when it cannot be exact."""
-    return _translated(lambda: _Translator(_Documents(schema_path, folder), key_field).build())
+    """The typed path for a record schema, or None when it cannot be exact. ``documents``:
+    the schema's, already read (:func:`conformance.exports._fast.load_documents`)."""
+
+    def build() -> TypedRecords:
+        read = documents if documents is not None else _Documents(schema_path, folder)
+        return _Translator(read, key_field).build()
+
+    return _translated(build)
 
 
 @dataclass
@@ -590,8 +694,11 @@ class _Translator:
         self.documents = documents
         self.key_field = key_field
         self.patterns = format_patterns(_today_year())
-        # (path, leaf, format whose check characters are left, whether certain: _Column)
-        self.columns: list[tuple[tuple[_Step, ...], dict[str, Any], str | None, bool]] = []
+        # (path, leaf, format whose check characters are left, whether certain, the format
+        # its subset pattern stands for: _Column)
+        self.columns: list[
+            tuple[tuple[_Step, ...], dict[str, Any], str | None, bool, str | None]
+        ] = []
         self.classes: dict[str, Any] = {}  # variant class names used by the gather code
         self.left_formats: set[str] = set()
         self.count = 0
@@ -620,9 +727,12 @@ class _Translator:
             key_text = not key_optional and any(f.name == name and f.type is str for f in hints)
         formats = _exact_formats(self.left_formats) or None
         columns: list[_Column] = []
-        for _, leaf, check_format, certain in self.columns:
-            columns.append(self.column(leaf, check_format, formats, certain=certain))
-        gathers = [self.gather(path) for path, _, _, _ in self.columns]
+        for _, leaf, check_format, certain, subset in self.columns:
+            column = self.column(leaf, check_format, formats, certain=certain)
+            if subset is not None and column.strings_only:
+                column.exact = cached_format_check(FORMATS[subset])
+            columns.append(column)
+        gathers = [self.gather(path) for path, _, _, _, _ in self.columns]
         members = None
         # one struct of leaves: a member a field. Counted so when a field may hold a number
         # (encoded, it costs more than joining the texts); records of strings, dates and
@@ -631,14 +741,23 @@ class _Translator:
             texts = [attrgetter(f.name) for f in hints if _may_hold_text(f.type)]
             members = partial(_flat_members, len(hints), texts)
         presence = [
-            _PresenceCheck(self.gather(path) if path else None, rule, _presence_masks(rule))
+            _PresenceCheck(
+                self.gather(path) if path else None,
+                rule,
+                _presence_masks(rule),
+                _rule_failures(rule),
+            )
             for path, rule in self.presence
         ]
         root_names: frozenset[str] = frozenset()
         root_required: frozenset[str] = frozenset()
+        root_dates: frozenset[str] = frozenset()
         if record_type.__struct_config__.tag_field is None:
             root_names = frozenset(f.encode_name for f in hints)
             root_required = frozenset(f.encode_name for f in hints if f.required)
+            root_dates = frozenset(
+                f.encode_name for f in hints if dt.date in (f.type, *_members(f.type))
+            )
         return TypedRecords(
             decoder.decode,
             columns,
@@ -647,9 +766,11 @@ class _Translator:
             key_optional,
             key_text=key_text,
             members=members,
+            quotes=quote_counter(record_type, [path for path, *_ in self.columns]),
             presence=presence,
             root_names=root_names,
             root_required=root_required,
+            root_dates=root_dates,
         )
 
     def csv(self, header: list[str], empty: str, key_fields: tuple[str, ...]) -> CsvColumnChecks:
@@ -1007,7 +1128,8 @@ class _Translator:
         # so a value it refuses does not make the record certainly invalid
         fmt = node.get("format")
         subset = isinstance(fmt, str) and fmt in self.patterns and check_format is None
-        self.columns.append((path, leaf, check_format, not (subset and fmt not in EXACT_PATTERNS)))
+        certain = not (subset and fmt not in EXACT_PATTERNS)
+        self.columns.append((path, leaf, check_format, certain, None if certain else fmt))
 
     # ------------------------------------------------------------ gather code
 
@@ -1085,6 +1207,152 @@ def _flat_members(width: int, texts: Sequence[Callable[[Any], Any]], records: li
     unset = sum(map(tuple.count, map(astuple, records), repeat(msgspec.UNSET)))
     inside = sum("".join(map(str, map(get, records))).count(":") for get in texts)
     return width * len(records) - unset + inside
+
+
+# How a value of a msgspec type is written in JSON: always a string, never one, or either
+# (told per value); None for a type the quote count does not cover (arrays, maps, variants).
+_STRING_KINDS = (
+    msgspec.inspect.StrType,
+    msgspec.inspect.DateType,  # strict decoding reads these from strings only
+    msgspec.inspect.DateTimeType,
+    msgspec.inspect.TimeType,
+    msgspec.inspect.UUIDType,
+)
+# the Python types of the values of those kinds
+_STRING_VALUES = frozenset({str, dt.date, dt.datetime, dt.time, uuid.UUID})
+_OTHER_KINDS = (
+    msgspec.inspect.IntType,
+    msgspec.inspect.FloatType,
+    msgspec.inspect.BoolType,
+    msgspec.inspect.NoneType,
+)
+
+
+def _string_kind(info: Any) -> str | None:
+    """How a leaf type's values are written: "string", "other" or "either"."""
+    if isinstance(info, _STRING_KINDS):
+        return "string"
+    if isinstance(info, _OTHER_KINDS):
+        return "other"
+    if isinstance(info, msgspec.inspect.LiteralType):
+        texts = {isinstance(value, str) for value in info.values}
+        return "either" if len(texts) > 1 else "string" if texts == {True} else "other"
+    if isinstance(info, msgspec.inspect.UnionType):
+        kinds = {_string_kind(member) for member in info.types}
+        if None in kinds:
+            return None
+        return kinds.pop() if len(kinds) == 1 else "either"
+    return None
+
+
+def _quote_source(
+    info: Any, objects: str, lines: list[str], depth: int, counted: Mapping[str, int]
+) -> bool:
+    """Add to ``lines`` the statements adding to ``n`` the quotes of the objects (of struct
+    type ``info``) listed in the variable ``objects``; False for a type not covered.
+    ``counted``: for optional members of these objects, the index in ``g`` of a list as
+    long as the objects holding that member (a column gathered from them)."""
+    if (
+        not isinstance(info, msgspec.inspect.StructType)
+        or info.tag_field is not None
+        or info.array_like
+        or depth > _MAX_DEPTH
+    ):
+        return False
+    defaults = dict(zip(info.cls.__struct_fields__, _struct_defaults(info.cls), strict=True))
+    every = 0  # the quotes of the members every object writes the same way
+    for member in info.fields:
+        name = member.name
+        if not name.isidentifier() or iskeyword(name):
+            return False
+        if not member.required and defaults.get(name) is not msgspec.UNSET:
+            return False  # absent and default would encode alike: presence unknown
+        kind = member.type
+        if isinstance(kind, msgspec.inspect.StructType):
+            inner = f"o{len(lines) + 1}"  # a name no other list of objects has
+            if member.required:
+                lines.append(f"{inner} = [o.{name} for o in {objects}]")
+            else:
+                lines.append(f"{inner} = [v for o in {objects} if (v := o.{name}) is not UNSET]")
+            lines.append(f"n += 2 * len({inner})")
+            if not _quote_source(kind, inner, lines, depth + 1, {}):
+                return False
+            continue
+        how = _string_kind(kind)
+        if how is None:
+            return False
+        quotes = 4 if how == "string" else 2  # the name's, and the value's if a string
+        if member.required:
+            every += quotes
+        elif name in counted:  # a gathered column's length, if given
+            lines.append(
+                f"n += {quotes} * (len(g[{counted[name]}]) if g is not None else "
+                f"len({objects}) - len([0 for o in {objects} if o.{name} is UNSET]))"
+            )
+        else:
+            lines.append(
+                f"n += {quotes} * (len({objects}) - "
+                f"len([0 for o in {objects} if o.{name} is UNSET]))"
+            )
+        if how == "either":
+            lines.append(f"n += 2 * len([0 for o in {objects} if type(o.{name}) in STRING_VALUES])")
+    if every:
+        lines.append(f"n += {every} * len({objects})")
+    return True
+
+
+def _struct_defaults(cls: Any) -> tuple[Any, ...]:
+    """A struct class's defaults, one per field (NODEFAULT for a required one)."""
+    defaults: tuple[Any, ...] = cls.__struct_defaults__
+    fields = cls.__struct_fields__
+    return (msgspec.NODEFAULT,) * (len(fields) - len(defaults)) + defaults
+
+
+def quote_counter(
+    record_type: Any, columns: Sequence[tuple[_Step, ...]] = ()
+) -> Callable[[list[Any], Sequence[Sequence[Any]] | None], int] | None:
+    """``quotes(records, lengths)``: the ``"`` bytes of records of ``record_type`` written
+    as JSON without a backslash (each member once), counted from their types and which
+    members are present; None for types it does not cover (arrays, maps, variants, a
+    tag). ``columns``: the paths of the gathered columns; ``lengths`` (or None): for each,
+    a list as long as the records holding its member, when that column was gathered from
+    these records (an optional member then costs no pass over them).
+
+    Without a backslash every ``"`` of a line opens or closes a string: two for each
+    member's name and two for each string value. A line that repeats a member name (the
+    decoder keeps one) or holds a member the type ignores has more than its record
+    counts, so equal counts prove neither (:func:`_strict_lines`), without a look at any
+    value.
+    """
+    try:
+        info = msgspec.inspect.type_info(record_type)
+    except (TypeError, ValueError):
+        return None
+    counted: dict[str, int] = {}
+    for index, path in enumerate(columns):
+        if len(path) == 1 and path[0][0] == "attr" and path[0][2] == "optional":
+            counted.setdefault(path[0][1], index)
+    lines: list[str] = []
+    if not _quote_source(info, "o0", lines, 0, counted):
+        return None
+    body = "\n    ".join(["n = 0", *lines, "return n"])
+    namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "STRING_VALUES": _STRING_VALUES}
+    exec(f"def quotes(o0, g):\n    {body}\n", namespace)  # noqa: S102 - checked identifiers
+    counter: Callable[[list[Any], Sequence[Sequence[Any]] | None], int] = namespace["quotes"]
+    return counter
+
+
+def _members(kind: Any) -> tuple[Any, ...]:
+    """The types a union (or an optional member's union with UNSET) is made of."""
+    found: list[Any] = []
+    for arg in get_args(kind):
+        found.extend([arg, *_members(arg)])
+    return tuple(found)
+
+
+def _exact_date(text: str) -> bool:
+    """Whether ``text`` is a ``date`` as the exact checker's format says."""
+    return FORMATS["date"].check(text) is None
 
 
 def _may_hold_number(kind: Any) -> bool:

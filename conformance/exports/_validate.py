@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -42,6 +43,7 @@ from conformance.exports._fast import (
     FastValidator,
     build_fast_validator,
     fast_path_refusal,
+    load_documents,
     surely_valid_schema,
 )
 from conformance.exports._files import NotRegularFile, file_kind, open_regular
@@ -93,6 +95,7 @@ from conformance.exports._strict import (
     colons,
     maybe_strict_problem,
     plain_colons,
+    quotes,
     report_strict,
 )
 from conformance.exports._typed import (
@@ -691,7 +694,8 @@ def _jsonl_fast(
                 continue
             if cut + 1 < len(block):
                 stream.seek(offset + cut + 1)
-            lines = block[:cut].split(b"\n")
+            lines = block.split(b"\n")  # no copy of the block: the piece after cut dropped
+            del lines[-1]
             count = len(lines)
             # memchr first: counting is a slow byte-pair search, and most files have no CR
             crlf = block.count(b"\r\n", 0, cut + 1) if block.find(b"\r", 0, cut) >= 0 else 0
@@ -761,20 +765,32 @@ def _typed_acceptor(
         if paused:
             paused -= 1
             return range(count)
-        if block is None or (
-            block.find(b"\\", 0, cut) >= 0  # memchr; a 2-byte find is 80 times slower
-            and SURROGATE_ESCAPE.search(block, 0, cut) is not None
-        ):
+        if block is None:
             return range(count)
+        escaped = block.find(b"\\", 0, cut) >= 0  # memchr; a 2-byte find is 80 times slower
+        if escaped and SURROGATE_ESCAPE.search(block, 0, cut) is not None:
+            return range(count)
+        # without a backslash, a repeated member name shows in the quotes, counted from
+        # the records' types alone (:func:`quote_counter`); else in the colons
+        count_of = colons if escaped or typed.quotes is None else quotes
         number, offset = batch.number, batch.offset
         before = checker.taken["typed"]
         refused: list[int] = []
         certain: list[int] = []
         known = batch.known
         if count <= TYPED_CHUNK:
-            counted = colons(block, 0, cut)
+            counted = count_of(block, 0, cut)
             _typed_block(
-                lines, number, offset, sink, checker, keys, typed, counted, refused, certain
+                lines,
+                number,
+                offset,
+                sink,
+                checker,
+                keys,
+                typed,
+                (count_of, counted),
+                refused,
+                certain,
             )
             _place_refused(lines, refused, 0, offset, known)
         else:  # a chunk at a time: its records are freed before the next is decoded
@@ -782,12 +798,21 @@ def _typed_acceptor(
             for first in range(0, count, TYPED_CHUNK):
                 chunk = lines[first : first + TYPED_CHUNK]
                 size = sum(map(len, chunk)) + len(chunk)  # with the line endings
-                counted = colons(block, at, at + size - 1)
+                counted = count_of(block, at, at + size - 1)
                 some: list[int] = []
                 sure: list[int] = []
                 place = offset + at
                 _typed_block(
-                    chunk, number + first, place, sink, checker, keys, typed, counted, some, sure
+                    chunk,
+                    number + first,
+                    place,
+                    sink,
+                    checker,
+                    keys,
+                    typed,
+                    (count_of, counted),
+                    some,
+                    sure,
                 )
                 if some:
                     _place_refused(chunk, some, first, place, known)
@@ -999,52 +1024,45 @@ def _typed_block(
     checker: _RecordChecker,
     keys: RecordKeys,
     typed: TypedRecords,
-    counted: int,
+    counts: tuple[Callable[[bytes], int], int],
     refused_out: list[int],
     certain_out: list[int],
 ) -> int:
     """A block of lines through the typed path: the indices of the lines it refuses are
     added to ``refused_out``, for the next acceptor (:func:`_typed_acceptor`), those
-    certainly invalid to ``certain_out`` too."""
-    accepted, refused = typed.accepted(lines, certain_out)
+    certainly invalid to ``certain_out`` too. ``counts``: how the lines' colons or quotes
+    are counted (:func:`colons`, :func:`quotes`), and their count."""
+    count_of, counted = counts
+    accepted, refused, expected = typed.take(lines, certain_out, count_of is quotes)
     records = len(accepted)
     checker.took("typed", records)
-    if accepted:  # ``counted``: the colons of all the lines
+    if accepted:
         if refused:
-            counted -= sum(colons(lines[index]) for index in refused)
-            # the accepted lines are listed only when one may repeat a member name
-            if not _same_colons(accepted, typed.encode, counted, typed.members):
-                skip = set(refused)
-                places = [index for index in range(len(lines)) if index not in skip]
-                taken = [lines[index] for index in places]
-                _strict_lines(
-                    taken,
-                    accepted,
-                    typed.encode,
-                    number,
-                    offset,
-                    checker,
-                    lines,
-                    places,
-                    counted,
-                    typed.members,
-                )
+            counted -= sum(map(count_of, map(lines.__getitem__, refused)))
+        if expected is not None:
+            same = counted == expected
+            counted_colons = None  # the colons are counted only if a line may repeat a name
         else:
+            same = _same_colons(accepted, typed.encode, counted, typed.members)
+            counted_colons = counted
+        if not same:  # a line may repeat a member name: they are looked at one by one
+            skip = set(refused)
+            places = [index for index in range(len(lines)) if index not in skip]
             _strict_lines(
-                lines,
+                [lines[index] for index in places],
                 accepted,
                 typed.encode,
                 number,
                 offset,
                 checker,
-                None,
-                None,
-                counted,
+                lines,
+                places,
+                counted_colons,
                 typed.members,
             )
     if keys.hashing_single and typed.key is not None:
         if typed.key_text:  # every record's key a string: hashed in one C-level loop
-            keys.add_texts(map(typed.key, accepted))
+            keys.add_texts(list(map(typed.key, accepted)))
         else:
             found = list(map(typed.key, accepted))
             if typed.key_optional:
@@ -1240,13 +1258,20 @@ class _RecordChecker:
         folder = _version_folder(spec.schema_path)
         offered = part.paths  # the acceptors (exports/_paths.py); the others build on records
         fast = None
+        # read once for both builders (they only read them)
+        documents = load_documents(spec.schema_path, folder) if "records" in offered else None
+        typing = "typed" in offered and spec.format == "jsonl" and len(spec.key) <= 1
         if "records" in offered:
-            fast = build_fast_validator(spec.schema_path, folder, validator, ERRORS_PER_RECORD)
+            # with a typed path, its validators are compiled only if it is unsure of a record
+            fast = build_fast_validator(
+                spec.schema_path, folder, validator, ERRORS_PER_RECORD, documents, defer=typing
+            )
         typed = None
-        one_key = len(spec.key) <= 1
-        if fast is not None and "typed" in offered and spec.format == "jsonl" and one_key:
+        if fast is not None and typing:
             key = spec.key[0] if spec.key else None
-            typed = build_typed_records(spec.schema_path, folder, key)
+            typed = build_typed_records(spec.schema_path, folder, key, documents)
+            if typed is None:  # the other paths call them on every record: compiled now
+                fast = fast.materialized()
         if "records" not in offered:
             sink.report.validation_path = f"exact ({offered.origin})"
         elif fast is None:
@@ -1273,10 +1298,25 @@ class _RecordChecker:
     def check(self, record: Record) -> None:
         if self.validator is None:
             return
+        if self.typed is not None and self._typed_accepts(record.value):
+            self.taken["typed"] += 1
+            return
         if self.fast_check(record.value):
             self.taken["records"] += 1
             return
         self.slow(record)
+
+    def _typed_accepts(self, value: Any) -> bool:
+        """Whether the typed path accepts ``value`` (its canonical JSON): a JSON Lines
+        file's first record, read alone, leaves the fast validators it may never need
+        uncompiled (:class:`conformance.exports._fast._Deferred`)."""
+        assert self.typed is not None
+        try:  # json's: orjson would write a non-finite float as null
+            raw = json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+        except (ValueError, TypeError):  # NaN or infinite, a lone surrogate
+            return False
+        accepted, _ = self.typed.accepted([raw])
+        return bool(accepted)
 
     def accepted(self, values: list[Any]) -> list[bool]:
         """Per value, whether the fast path accepts it (C-level loops over a batch)."""
@@ -1416,7 +1456,8 @@ def _check_json_record(validator: Draft202012Validator, record: Record, sink: Si
 
 def _report_record_errors(errors: list[Any], record: Record, sink: Sink) -> None:
     """One finding per schema error of a record, in instance then schema order."""
-    errors.sort(key=_error_order)
+    if len(errors) > 1:
+        errors.sort(key=_error_order)
     for index, error in enumerate(errors):
         if index == ERRORS_PER_RECORD:
             sink.add(

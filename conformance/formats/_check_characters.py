@@ -154,16 +154,16 @@ def _tables() -> dict[str, Any]:
     id_valid_max = 9 * sum(id_weights[:17]) + _ID_X
     assert _ID_X % 11 == 10  # X's value, mod 11
     assert _ID_X * min(id_weights[:17]) > id_valid_max  # a misplaced X sums above any code
-    id_sums = range(_ID_X * sum(id_weights) + 1)  # every sum of values up to X's
+    id_sums = np.arange(_ID_X * sum(id_weights) + 1)  # every sum of values up to X's
     uscc_weights = (*USCC_WEIGHTS, 1)
-    uscc_sums = range((len(USCC_CHARSET) - 1) * sum(uscc_weights) + 1)
+    uscc_sums = np.arange((len(USCC_CHARSET) - 1) * sum(uscc_weights) + 1)
     return {
         "np": np,
         # Weighted sums as float32 matrix products (BLAS): exact, every sum is below 2^24.
         "id_weights": np.array(id_weights, dtype=np.float32),
-        "id_wrong": np.array([s > id_valid_max or s % 11 != 1 for s in id_sums], dtype=bool),
+        "id_wrong": (id_sums > id_valid_max) | (id_sums % 11 != 1),
         "uscc_weights": np.array(uscc_weights, dtype=np.float32),
-        "uscc_wrong": np.array([s % 31 != 0 for s in uscc_sums], dtype=bool),
+        "uscc_wrong": uscc_sums % 31 != 0,
     }
 
 
