@@ -1010,7 +1010,7 @@ def _jsonl_exact(batch: Batch, checker: _RecordChecker, keys: RecordKeys) -> int
         if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the exact checker
             checker.defer(raw, number, start, LINE)
             continue
-        checker.defer(raw, number, start)
+        checker.defer(raw, number, start, REFUSED, value)
         keys.add_value(value, number, start)
         records += 1
     return records
@@ -1236,7 +1236,7 @@ class _RecordChecker:
         self.sink = sink
         self.validating = validator is not None
         # (raw line, line number, offset, refused: else only maybe a member given twice)
-        self.refused: list[tuple[bytes, int, int, int]] = []
+        self.refused: list[tuple[bytes, int, int, int, Any]] = []
         self.keys: RecordKeys | None = None  # JSON Lines: what LINE lines are keyed by
         self.refused_bytes = 0
         self.fast_check: Callable[[Any], bool] = _unicode_only(fast.check) if fast else _never
@@ -1341,7 +1341,9 @@ class _RecordChecker:
             return [ok and next(passed) for ok in accepted]
         return accepted
 
-    def defer(self, raw: bytes, number: int, start: int, refused: int = REFUSED) -> None:
+    def defer(
+        self, raw: bytes, number: int, start: int, refused: int = REFUSED, value: Any = MISSING
+    ) -> None:
         """A line the acceptors refused (``REFUSED``), or that may repeat a member name
         (``MEMBERS``), or that the line-by-line handling reads (``LINE``: blank, invalid
         UTF-8, not JSON, too deep), reported at the next :meth:`flush`.
@@ -1350,7 +1352,7 @@ class _RecordChecker:
         caches (measured at 1% refused: 0.15 µs less per record read, about 15 µs per
         refused line).
         """
-        self.refused.append((raw, number, start, refused))
+        self.refused.append((raw, number, start, refused, value))
         self.refused_bytes += len(raw)
         if len(self.refused) >= DEFERRED_LINES or self.refused_bytes > DEFERRED_BYTES:
             self.flush()
@@ -1358,24 +1360,27 @@ class _RecordChecker:
     def flush(self) -> None:
         """Report the deferred lines, in file order, as the line reader would: what a
         strict parser refuses first (as :func:`_slow_line` does), then the record's errors."""
-        lines: dict[int, tuple[bytes, int, int]] = {}
-        for raw, number, start, refused in self.refused:
+        lines: dict[int, tuple[bytes, int, int, Any]] = {}
+        for raw, number, start, refused, value in self.refused:
             held = lines.get(number)
-            lines[number] = (raw, start, refused if held is None else max(refused, held[2]))
+            if held is not None:
+                refused = max(refused, held[2])
+                value = value if value is not MISSING else held[3]
+            lines[number] = (raw, start, refused, value)
         self.refused.clear()
         self.refused_bytes = 0
         for number in sorted(lines):
-            raw, start, refused = lines[number]
+            raw, start, refused, value = lines[number]
             if refused == LINE:
                 assert self.keys is not None
                 self.sink.report.records += _slow_raw(
                     raw, b"\n", number, start, "utf-8", self.sink, self, self.keys
                 )
                 continue
-            text = raw.decode("utf-8")
-            value = _DECODER.decode(text)
+            if value is MISSING:  # else orjson's: where it reads a line, it reads it as json
+                value = _DECODER.decode(raw.decode("utf-8"))
             if maybe_strict_problem(raw, value):
-                report_strict(self.sink, text, number, start)
+                report_strict(self.sink, raw.decode("utf-8"), number, start)
             if refused and self.validator is not None:
                 self.slow(Record(value, line=number, byte_offset=start))
 
