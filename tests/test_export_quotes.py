@@ -42,14 +42,22 @@ LEAVES: dict[str, tuple[Any, Any]] = {
 
 @st.composite
 def struct_types(draw: st.DrawFn, depth: int = 0) -> tuple[Any, Any]:
-    """(a struct class of leaves, optional members and nested structs, its values)."""
+    """(a struct class of leaves, optional members, nested structs and lists of either,
+    its values)."""
     names = draw(st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=5, unique=True))
     fields: list[Any] = []
     strategies: dict[str, Any] = {}
     for name in names:
         optional = draw(st.booleans())
-        if depth < 2 and draw(st.integers(0, 4)) == 0:
+        shape = draw(st.integers(0, 6)) if depth < 2 else 6
+        if shape == 0:
             kind, values = draw(struct_types(depth + 1))
+        elif shape == 1:  # a list of objects
+            item, items = draw(struct_types(depth + 1))
+            kind, values = list[item], st.lists(items, max_size=3)  # type: ignore[valid-type]
+        elif shape == 2:  # a list of leaves
+            item, items = LEAVES[draw(st.sampled_from(sorted(LEAVES)))]
+            kind, values = list[item], st.lists(items, max_size=3)  # type: ignore[valid-type]
         else:
             kind, values = LEAVES[draw(st.sampled_from(sorted(LEAVES)))]
         if optional:
@@ -94,11 +102,11 @@ def test_gathered_columns_count_their_optional_members(drawn: tuple[Any, list[An
     assert counter is not None
     lengths = [[r for r in records if getattr(r, name) is not UNSET] for name in optional]
     assert counter(records, lengths) == msgspec.json.encode(records).count(b'"')
-    leaves = [  # an optional struct member is counted by its own pass
+    passes = (msgspec.inspect.StructType, msgspec.inspect.ListType)  # counted by own passes
+    leaves = [
         i
         for i, f in enumerate(msgspec.structs.fields(cls))
-        if f.default is UNSET
-        and not isinstance(msgspec.inspect.type_info(f.type), msgspec.inspect.StructType)
+        if f.default is UNSET and not isinstance(msgspec.inspect.type_info(f.type), passes)
     ]
     if leaves:  # the lengths are what is counted: a wrong one changes the count
         index = optional.index(msgspec.structs.fields(cls)[leaves[0]].name)
@@ -109,7 +117,7 @@ def test_gathered_columns_count_their_optional_members(drawn: tuple[Any, list[An
 
 def test_types_it_cannot_count_get_no_counter() -> None:
     class Listed(msgspec.Struct):
-        items: list[str]
+        items: list[list[str]]
 
     class Mapped(msgspec.Struct):
         extra: dict[str, str]

@@ -1210,7 +1210,8 @@ def _flat_members(width: int, texts: Sequence[Callable[[Any], Any]], records: li
 
 
 # How a value of a msgspec type is written in JSON: always a string, never one, or either
-# (told per value); None for a type the quote count does not cover (arrays, maps, variants).
+# (told per value); None for a type the quote count does not cover (maps, variants, lists
+# of lists).
 _STRING_KINDS = (
     msgspec.inspect.StrType,
     msgspec.inspect.DateType,  # strict decoding reads these from strings only
@@ -1278,6 +1279,10 @@ def _quote_source(
             if not _quote_source(kind, inner, lines, depth + 1, {}):
                 return False
             continue
+        if isinstance(kind, msgspec.inspect.ListType):
+            if not _list_quote_source(kind.item_type, name, member.required, objects, lines, depth):
+                return False
+            continue
         how = _string_kind(kind)
         if how is None:
             return False
@@ -1301,6 +1306,29 @@ def _quote_source(
     return True
 
 
+def _list_quote_source(
+    item: Any, name: str, required: bool, objects: str, lines: list[str], depth: int
+) -> bool:
+    """:func:`_quote_source` for a member holding a list: its name's quotes, then its
+    items' (strings, or objects of a struct type, counted over all the lists at once)."""
+    lists = f"l{len(lines) + 1}"  # a name no other list has
+    if required:
+        lines.append(f"{lists} = [o.{name} for o in {objects}]")
+    else:
+        lines.append(f"{lists} = [v for o in {objects} if (v := o.{name}) is not UNSET]")
+    lines.append(f"n += 2 * len({lists})")
+    if isinstance(item, msgspec.inspect.StructType):
+        inner = f"o{len(lines) + 1}"
+        lines.append(f"{inner} = [i for v in {lists} for i in v]")
+        return _quote_source(item, inner, lines, depth + 1, {})
+    how = _string_kind(item)
+    if how == "string":
+        lines.append(f"n += 2 * sum(map(len, {lists}))")
+    elif how == "either":
+        lines.append(f"n += 2 * len([0 for v in {lists} for i in v if type(i) in STRING_VALUES])")
+    return how is not None
+
+
 def _struct_defaults(cls: Any) -> tuple[Any, ...]:
     """A struct class's defaults, one per field (NODEFAULT for a required one)."""
     defaults: tuple[Any, ...] = cls.__struct_defaults__
@@ -1313,8 +1341,8 @@ def quote_counter(
 ) -> Callable[[list[Any], Sequence[Sequence[Any]] | None], int] | None:
     """``quotes(records, lengths)``: the ``"`` bytes of records of ``record_type`` written
     as JSON without a backslash (each member once), counted from their types and which
-    members are present; None for types it does not cover (arrays, maps, variants, a
-    tag). ``columns``: the paths of the gathered columns; ``lengths`` (or None): for each,
+    members are present; None for types it does not cover (maps, variants, a tag, a list
+    of lists). ``columns``: the paths of the gathered columns; ``lengths`` (or None): for each,
     a list as long as the records holding its member, when that column was gathered from
     these records (an optional member then costs no pass over them).
 
