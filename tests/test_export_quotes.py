@@ -66,7 +66,6 @@ def struct_types(draw: st.DrawFn, depth: int = 0) -> tuple[Any, Any]:
         else:
             fields.append((name, kind))
             strategies[name] = values
-    fields.sort(key=lambda f: len(f) == 3)  # required members first
     cls = msgspec.defstruct(f"S{depth}", fields, kw_only=True, forbid_unknown_fields=True)
     return cls, st.builds(lambda **kw: cls(**kw), **strategies)
 

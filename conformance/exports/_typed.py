@@ -1260,7 +1260,7 @@ def _quote_source(
         or depth > _MAX_DEPTH
     ):
         return False
-    defaults = dict(zip(info.cls.__struct_fields__, _struct_defaults(info.cls), strict=True))
+    defaults = {entry.name: entry.default for entry in msgspec.structs.fields(info.cls)}
     every = 0  # the quotes of the members every object writes the same way
     for member in info.fields:
         name = member.name
@@ -1327,13 +1327,6 @@ def _list_quote_source(
     elif how == "either":
         lines.append(f"n += 2 * len([0 for v in {lists} for i in v if type(i) in STRING_VALUES])")
     return how is not None
-
-
-def _struct_defaults(cls: Any) -> tuple[Any, ...]:
-    """A struct class's defaults, one per field (NODEFAULT for a required one)."""
-    defaults: tuple[Any, ...] = cls.__struct_defaults__
-    fields = cls.__struct_fields__
-    return (msgspec.NODEFAULT,) * (len(fields) - len(defaults)) + defaults
 
 
 def quote_counter(
