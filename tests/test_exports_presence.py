@@ -325,3 +325,22 @@ def test_a_rule_too_deep_to_write_is_combined_from_its_masks() -> None:
     for _ in range(40):
         rule = ("not", (rule,))
     assert _rule_failures(rule) is None
+
+
+def test_a_wide_rule_is_written_flat_and_decides_as_the_schema_does(tmp_path: Path) -> None:
+    """A ``oneOf`` of hundreds of branches is one flat expression (a long sum would nest as
+    deep as it is wide, past what Python compiles), and the typed path still says exactly
+    what the schema says."""
+    wide = ("one", tuple(("has", f"p{i}") for i in range(3000)))
+    assert _rule_failures(wide) is not None
+    names = [f"p{i}" for i in range(400)]
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: {"type": "string"} for name in names},
+        "oneOf": [{"required": [name]} for name in names],
+    }
+    records: list[dict[str, Any]] = [{"p7": "x"}, {}, {"p1": "x", "p399": "y"}, {"p399": "z"}]
+    valid = [Draft202012Validator(schema).is_valid(record) for record in records]
+    assert valid == [True, False, False, True]
+    assert _accepted(schema, tmp_path, records) == valid

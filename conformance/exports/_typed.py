@@ -222,8 +222,10 @@ def _rule_expression(rule: _Rule, depth: int = 0) -> str | None:
         return None
     if kind == "not":
         return f"(not {inner[0]})"
-    if kind == "one":  # exactly one holds: of two, they differ
-        return f"({inner[0]} != {inner[1]})" if len(inner) == 2 else f"(({' + '.join(inner)}) == 1)"
+    if kind == "one":  # exactly one holds: of two, they differ (a tuple: no deep nesting)
+        if len(inner) == 2:
+            return f"({inner[0]} != {inner[1]})"
+        return f"(({', '.join(inner)},).count(True) == 1)"
     joint = " and " if kind == "all" else " or "
     return f"({joint.join(inner)})"
 
@@ -239,7 +241,10 @@ def _rule_failures(rule: _Rule) -> Callable[[list[Any]], list[int]] | None:
         "def failing(objects):\n"
         f"    return [i for i, o in enumerate(objects) if not {expression}]\n"
     )
-    exec(source, namespace)  # noqa: S102 - generated from checked identifiers
+    try:
+        exec(source, namespace)  # noqa: S102 - generated from checked identifiers
+    except (RecursionError, MemoryError, SyntaxError):  # too large to compile: the masks
+        return None
     failing: Callable[[list[Any]], list[int]] = namespace["failing"]
     return failing
 
