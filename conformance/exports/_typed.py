@@ -303,6 +303,9 @@ class TypedRecords:
     root_required: frozenset[str] = frozenset()
     # those whose type is a date (a string of format ``date``, or null)
     root_dates: frozenset[str] = frozenset()
+    # an object type is open: a line may hold members its record leaves out, nested as
+    # deep as msgspec reads (past the exact checker's bound: the caller counts brackets)
+    open: bool = False
 
     def accepted(
         self, lines: Sequence[bytes], certain: list[int] | None = None
@@ -708,6 +711,7 @@ class _Translator:
         self.left_formats: set[str] = set()
         self.count = 0
         self.nested = False  # an array somewhere (a nested object counts as a struct)
+        self.open = False  # an object type admitting members it does not name
         # (where the objects are, their presence rule) for objects with one
         self.presence: list[tuple[tuple[_Step, ...], _Rule]] = []
         # one compiled validator per distinct leaf (two uri fields compile their pattern
@@ -776,6 +780,7 @@ class _Translator:
             root_names=root_names,
             root_required=root_required,
             root_dates=root_dates,
+            open=self.open,
         )
 
     def csv(self, header: list[str], empty: str, key_fields: tuple[str, ...]) -> CsvColumnChecks:
@@ -784,7 +789,10 @@ class _Translator:
         )
         if not isinstance(root, dict) or root.get("type") != "object":
             raise NoTypedPath("records are not objects")
-        properties, required = _closed_object(root, allow_tags=False, allow_presence=True)
+        # open or closed alike: the header names only properties (checked below)
+        properties, required = _closed_object(
+            root, allow_tags=False, allow_presence=True, allow_open=True
+        )
         presence = _presence_rule(
             {k: root[k] for k in _PRESENCE_KEYWORDS if k in root},
             lambda name: ("has", header.index(name)) if name in header else False,
@@ -928,7 +936,13 @@ class _Translator:
     def object_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
     ) -> Any:
-        properties, required = _closed_object(node, allow_tags=True, allow_presence=True)
+        properties, required = _closed_object(
+            node, allow_tags=True, allow_presence=True, allow_open=True
+        )
+        # an open object: its other members hold anything (msgspec skips them), so only a
+        # line's depth is left to bound (:attr:`TypedRecords.open`)
+        closed = node.get("additionalProperties") is False
+        self.open = self.open or not closed
         words = [k for k in _PRESENCE_KEYWORDS if k in node]
         members = node.get("allOf")
         tags = isinstance(members, list) and any(isinstance(m, dict) and "if" in m for m in members)
@@ -943,7 +957,7 @@ class _Translator:
             rule = _presence_rule({k: node[k] for k in words}, known)
             if rule is not True:  # checked over the block's objects at this place
                 self.presence.append((path, rule))
-            return self.struct(uri, properties, names, None, path, depth)
+            return self.struct(uri, properties, names, None, path, depth, closed)
         if words != ["allOf"]:
             raise NoTypedPath("tag tests beside other presence keywords")
         tag, branches = self.tagged(uri, node, properties, set(required))
@@ -951,7 +965,7 @@ class _Translator:
         for value, (extra, forbidden) in branches.items():
             fields = {k: v for k, v in properties.items() if k != tag and k not in forbidden}
             variants.append(
-                self.struct(uri, fields, set(required) | extra, (tag, value), path, depth)
+                self.struct(uri, fields, set(required) | extra, (tag, value), path, depth, closed)
             )
         return Union[tuple(variants)]  # noqa: UP007 - a runtime union of classes
 
@@ -1017,6 +1031,7 @@ class _Translator:
         tag: tuple[str, str] | None,
         path: tuple[_Step, ...],
         depth: int,
+        closed: bool = True,
     ) -> Any:
         self.count += 1
         class_name = f"T{self.count}"
@@ -1033,7 +1048,7 @@ class _Translator:
                 fields.append((python, kind))
             else:
                 fields.append((python, Union[kind, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
-        options: dict[str, Any] = {"forbid_unknown_fields": True, "kw_only": True, "gc": False}
+        options: dict[str, Any] = {"forbid_unknown_fields": closed, "kw_only": True, "gc": False}
         if tag is not None:
             options["tag_field"], options["tag"] = tag
         cls = msgspec.defstruct(class_name, fields, rename=rename, **options)
@@ -1509,10 +1524,11 @@ def _failures(rule: _Rule, present: Callable[[Any], Any], count: int) -> list[in
 
 
 def _closed_object(
-    node: dict[str, Any], allow_tags: bool, allow_presence: bool = False
+    node: dict[str, Any], allow_tags: bool, allow_presence: bool = False, allow_open: bool = False
 ) -> tuple[dict[str, Any], list[str]]:
-    """(properties, required) of an object schema that says nothing else, is closed and
-    requires only properties it names (``allOf`` of tag tests too, if ``allow_tags``;
+    """(properties, required) of an object schema that says nothing else, is closed (or,
+    if ``allow_open``, leaves other members free: no ``additionalProperties`` or ``true``)
+    and requires only properties it names (``allOf`` of tag tests too, if ``allow_tags``;
     keywords saying which properties are present, if ``allow_presence``: see
     :func:`_presence_rule`)."""
     allowed = {"type", "properties", "required", "additionalProperties"}
@@ -1520,7 +1536,8 @@ def _closed_object(
         allowed.add("allOf")
     if allow_presence:
         allowed.update(_PRESENCE_KEYWORDS)
-    if set(node) - _ANNOTATIONS - allowed or node.get("additionalProperties") is not False:
+    extra = node.get("additionalProperties", True if allow_open else None)
+    if set(node) - _ANNOTATIONS - allowed or not (extra is False or (allow_open and extra is True)):
         raise NoTypedPath("object beyond properties, required and closed")
     properties = node.get("properties") or {}
     required = node.get("required") or []

@@ -9,7 +9,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, islice
+from itertools import accumulate, compress, islice, repeat
 from operator import not_
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -707,6 +707,8 @@ def _jsonl_fast(
                 for index, raw in enumerate(lines):
                     endings.add("\r\n" if raw.endswith(b"\r") else "\n", number + 1 + index)
             records += decide(Batch(lines, number, offset, data=block, end=cut), acceptors, exact)
+            if checker.due():
+                checker.flush()
             number += count
             offset += cut + 1
             ticker.tick(offset)
@@ -726,22 +728,21 @@ def _jsonl_fast(
 
 def _jsonl_acceptors(checker: _RecordChecker, keys: RecordKeys, sink: Sink) -> list[Accept]:
     """The JSON Lines acceptors offered, in registry order (exports/_paths.py): ``typed``
-    and ``blocks`` only in the common case (a shallow schema, and no key or a single-field
-    key being hashed), then ``records``, a line at a time."""
+    and ``blocks`` only in the common case (no key or a single-field key being hashed),
+    then ``records``, a line at a time."""
     fast = checker.fast
-    # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count.
+    # A schema that admits no record nested deeper than MAX_DEPTH spares the depth count;
+    # else (an open object: its other members hold anything) ``blocks`` counts brackets,
+    # and ``typed`` does where its records leave members out.
     shallow = fast is not None and fast.max_depth <= MAX_DEPTH
     whole_blocks = (
-        checker.validating
-        and shallow
-        and fast is not None
-        and (not keys.fields or keys.hashing_single)
+        checker.validating and fast is not None and (not keys.fields or keys.hashing_single)
     )
     acceptors: list[Accept] = []
     if whole_blocks and checker.typed is not None:
         acceptors.append(_typed_acceptor(checker.typed, checker, keys, sink))
     if whole_blocks and checker.blocks:
-        acceptors.append(_blocks_acceptor(checker, keys))
+        acceptors.append(_blocks_acceptor(checker, keys, deep=not shallow))
     acceptors.append(_records_acceptor(checker, keys, shallow))
     return acceptors
 
@@ -841,13 +842,15 @@ def _place_refused(
         previous = index
 
 
-def _blocks_acceptor(checker: _RecordChecker, keys: RecordKeys) -> Accept:
+def _blocks_acceptor(checker: _RecordChecker, keys: RecordKeys, deep: bool = False) -> Accept:
     """``blocks``: SUB_BLOCK lines at a time parsed by orjson and checked by jsonschema-rs
     in C-level loops (:func:`_block_at_once`). A chunk of a whole block with a line that is
     not JSON is refused whole (``records`` takes its lines one by one); in some of a
     block's lines (what ``typed`` refused), such a chunk's other lines are checked together.
     The values of the lines it checked and refused are kept in the batch (``records`` does
-    not ask jsonschema-rs again)."""
+    not ask jsonschema-rs again). ``deep``: the schema admits records nested past
+    MAX_DEPTH, so a line whose brackets may nest so deep is refused (the exact path reads
+    it line by line)."""
 
     def accept(batch: Batch) -> Sequence[int]:
         lines = batch.items
@@ -861,7 +864,7 @@ def _blocks_acceptor(checker: _RecordChecker, keys: RecordKeys) -> Accept:
         for first in range(0, count, SUB_BLOCK):
             chunk = lines[first : first + SUB_BLOCK]
             if whole:  # the chunk's own numbers and offsets: no prefix sums over the block
-                done = _block_at_once(chunk, number, offset, checker, keys)
+                done = _block_at_once(chunk, number, offset, checker, keys, deep=deep)
                 if done is None:
                     done = list(range(len(chunk))), [MISSING] * len(chunk)
                 elif done[0]:  # the offsets of the refused lines, known here
@@ -872,9 +875,13 @@ def _blocks_acceptor(checker: _RecordChecker, keys: RecordKeys) -> Accept:
                 offset += sum(map(len, chunk)) + len(chunk)
             else:
                 places = list(positions[first : first + SUB_BLOCK])
-                done = _block_at_once(chunk, number, offset, checker, keys, batch.lines, places)
+                done = _block_at_once(
+                    chunk, number, offset, checker, keys, batch.lines, places, deep
+                )
                 if done is None:
-                    done = _block_lines(chunk, number, offset, checker, keys, batch.lines, places)
+                    done = _block_lines(
+                        chunk, number, offset, checker, keys, batch.lines, places, deep
+                    )
             some, parsed = done
             for index in some:  # only these values kept: a block's records would trigger
                 refused.append(first + index)  # garbage collections (see SUB_BLOCK)
@@ -896,6 +903,7 @@ def _block_lines(
     keys: RecordKeys,
     block: list[bytes] | None,
     places: list[int] | None = None,
+    deep: bool = False,
 ) -> tuple[list[int], list[Any]]:
     """:func:`_block_at_once` for a chunk with a line that is not JSON: the lines that are
     checked together, the others refused (value ``MISSING``)."""
@@ -920,6 +928,7 @@ def _block_lines(
             keys,
             block if block is not None else lines,
             [at[index] for index in json],
+            deep,
         )
         assert done is not None
         some, parsed = done
@@ -1035,7 +1044,6 @@ def _typed_block(
     count_of, counted = counts
     accepted, refused, expected = typed.take(lines, certain_out, count_of is quotes)
     records = len(accepted)
-    checker.took("typed", records)
     if accepted:
         if refused:
             counted -= sum(map(count_of, map(lines.__getitem__, refused)))
@@ -1048,7 +1056,7 @@ def _typed_block(
         if not same:  # a line may repeat a member name: they are looked at one by one
             skip = set(refused)
             places = [index for index in range(len(lines)) if index not in skip]
-            _strict_lines(
+            bounded = _strict_lines(
                 [lines[index] for index in places],
                 accepted,
                 typed.encode,
@@ -1059,7 +1067,13 @@ def _typed_block(
                 places,
                 counted_colons,
                 typed.members,
+                typed.open,
             )
+            if not bounded:  # a member its record leaves out may nest past the exact
+                # checker's bound: the chunk is the next acceptor's (those certainly
+                # invalid stay so)
+                refused_out.extend(range(len(lines)))
+                return 0
     if keys.hashing_single and typed.key is not None:
         if typed.key_text:  # every record's key a string: hashed in one C-level loop
             keys.add_texts(list(map(typed.key, accepted)))
@@ -1068,6 +1082,7 @@ def _typed_block(
             if typed.key_optional:
                 found = [key for key in found if key is not UNSET]
             keys.add_found(found)
+    checker.took("typed", records)
     refused_out.extend(refused)
     return records
 
@@ -1083,7 +1098,8 @@ def _strict_lines(
     places: list[int] | None = None,
     counted: int | None = None,
     members: Callable[[list[Any]], int] | None = None,
-) -> None:
+    partial: bool = False,
+) -> bool:
     """Send the lines a fast parser read that may repeat a member name (the parser kept
     the last one) to the exact path, which names each (:mod:`conformance.exports._strict`).
 
@@ -1091,23 +1107,43 @@ def _strict_lines(
     differ, line by line. ``block`` and ``places``: the block's lines when ``lines`` is a
     subset of it, and the index in ``block`` of each of ``lines`` (for numbers and offsets);
     ``counted``: the colons of ``lines``, when the caller counted them; ``members``: the
-    members of flat values, counted without encoding them.
+    members of flat values, counted without encoding them; ``partial``: the values may
+    leave out members their lines hold (open object types), so a line whose colons differ
+    is read whole before it is sent, and False (nothing sent) says such a line may nest
+    past MAX_DEPTH (the caller refuses the lines: the exact path measures them).
     """
     found = colons(b"\n".join(lines)) if counted is None else counted
     if _same_colons(values, encode, found, members):
-        return
-    everything = block if block is not None else lines
-    starts = list(accumulate(map(len, everything), initial=0))
+        return True
+    differing: list[int] = []
     for position, (raw, value) in enumerate(zip(lines, values, strict=True)):
-        if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+        if not partial and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
             continue  # too deep: the line-by-line path reads it, exactly
         try:
             same = colons(raw) == encode([value]).count(b":")
         except (TypeError, ValueError):
             same = False
         if not same:
-            index = places[position] if places is not None else position
-            checker.defer(raw, number + 1 + index, offset + starts[index] + index, False)
+            differing.append(position)
+    if partial and differing:  # members their records leave out, or a name given twice
+        if any(_past_depth([lines[position] for position in differing])):
+            return False
+        differing = [position for position in differing if _may_repeat(lines[position])]
+    everything = block if block is not None else lines
+    starts = list(accumulate(map(len, everything), initial=0)) if differing else []
+    for position in differing:
+        index = places[position] if places is not None else position
+        raw = lines[position]
+        checker.defer(raw, number + 1 + index, offset + starts[index] + index, False)
+    return True
+
+
+def _may_repeat(raw: bytes) -> bool:
+    """Whether a line, read whole, may repeat a member name (:func:`maybe_strict_problem`)."""
+    try:
+        return maybe_strict_problem(raw, orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        return True
 
 
 def _same_colons(
@@ -1127,6 +1163,14 @@ def _same_colons(
         return False
 
 
+def _past_depth(lines: Sequence[bytes]) -> list[bool]:
+    """Whether each line may nest past MAX_DEPTH: more ``{`` and ``[`` than that (their
+    count bounds the depth; the exact path measures it)."""
+    braces = map(bytes.count, lines, repeat(b"{"))
+    brackets = map(bytes.count, lines, repeat(b"["))
+    return [a + b > MAX_DEPTH for a, b in zip(braces, brackets, strict=True)]
+
+
 def _block_at_once(
     lines: list[bytes],
     number: int,
@@ -1135,12 +1179,14 @@ def _block_at_once(
     keys: RecordKeys,
     block: list[bytes] | None = None,
     places: list[int] | None = None,
+    deep: bool = False,
 ) -> tuple[list[int], list[Any]] | None:
     """Parse, check and hash a block of lines with C-level loops: the indices of the lines
     it refuses (ascending) and every line's value; None when a line is not JSON. Lines are
     numbered from ``number + 1``; ``block`` and ``places``: the block's lines when ``lines``
     is some of them, and the index in ``block`` of each of ``lines`` (ascending). The lines
-    it accepts are keyed here, the others by the exact checker.
+    it accepts are keyed here, the others by the exact checker. ``deep``: a line whose
+    brackets may nest past MAX_DEPTH is refused (:func:`_past_depth`).
     """
     try:
         values = list(map(orjson.loads, lines))
@@ -1148,6 +1194,8 @@ def _block_at_once(
         return None
     _strict_lines(lines, values, orjson.dumps, number, offset, checker, block, places)
     accepted = checker.accepted(values)
+    if deep:
+        accepted = [ok and not past for ok, past in zip(accepted, _past_depth(lines), strict=True)]
     checker.took("blocks", accepted.count(True))
     at = places if places is not None else range(len(lines))
     if False not in accepted:
@@ -1350,12 +1398,16 @@ class _RecordChecker:
 
         Reporting refused lines together keeps the slow path's code and data in the CPU
         caches (measured at 1% refused: 0.15 µs less per record read, about 15 µs per
-        refused line).
+        refused line). Never flushed here: a line deferred by two steps of one block (a
+        name given twice, then refused) is reported once, in order, only if both are in
+        one flush (the reader flushes between blocks, :meth:`due`).
         """
         self.refused.append((raw, number, start, refused, value))
         self.refused_bytes += len(raw)
-        if len(self.refused) >= DEFERRED_LINES or self.refused_bytes > DEFERRED_BYTES:
-            self.flush()
+
+    def due(self) -> bool:
+        """Whether the deferred lines are enough to report now (between blocks)."""
+        return len(self.refused) >= DEFERRED_LINES or self.refused_bytes > DEFERRED_BYTES
 
     def flush(self) -> None:
         """Report the deferred lines, in file order, as the line reader would: what a

@@ -1,0 +1,178 @@
+"""Open objects (no ``additionalProperties``) keep the fast paths, and report exactly what
+the exact checker alone reports.
+
+Most published schemas leave their objects open: a member the schema does not name may hold
+anything, nested as deep as the file likes. The typed path reads such records with msgspec
+skipping those members; a line whose record leaves members out is read whole for names given
+twice, and one that may nest past the exact checker's bound goes to it. The block path
+counts the brackets of each line of such a schema. Every file here is validated by default
+and with ``paths=()`` (the exact checker alone); the reports must be identical.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.exports import validate_export
+from conformance.exports._readers import MAX_DEPTH
+from conformance.exports._validate import DEFERRED_LINES
+from tests.test_exports import make_spec
+
+RECORDS = "export_records"
+OPEN_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://standards.example.gov.cn/open/1.0/record.schema.json",
+    "type": "object",
+    "required": ["id", "name", "holder"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^R[0-9]{6}$"},
+        "name": {"type": "string", "minLength": 2},
+        "mobile": {"type": "string", "format": "cn-mobile"},
+        "holder": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {"kind": {"type": "string", "enum": ["person", "org"]}},
+        },
+    },
+}
+
+
+def _summary(report: Any) -> tuple[Any, ...]:
+    issues = [
+        (i.check, i.kind, i.line, i.pointer, i.value, i.message, i.byte_offset)
+        for i in report.issues
+    ]
+    return report.records, dict(report.counts), issues
+
+
+def _record(i: int) -> dict[str, Any]:
+    return {"id": f"R{i:06d}", "name": f"Holder {i}", "holder": {"kind": "person"}}
+
+
+def _line(i: int) -> str:
+    """A record, most valid, some with members the schema does not name (deep ones too),
+    some with a name given twice or a wrong value."""
+    record = _record(i)
+    text = json.dumps(record, ensure_ascii=False)
+    if i % 7 == 1:
+        record["note"] = f"free text {i}"
+        record["holder"]["since"] = {"year": 2000 + i % 20, "tags": ["a", "b"]}
+        text = json.dumps(record, ensure_ascii=False)
+    elif i % 97 == 3:  # an unknown member nested past the exact checker's bound
+        deep = "[" * (MAX_DEPTH + 20) + "]" * (MAX_DEPTH + 20)
+        text = text[:-1] + f', "deep": {deep}}}'
+    elif i % 89 == 5:  # nested objects, deep but within bounds for msgspec too
+        deep = '{"a": ' * (MAX_DEPTH - 10) + "1" + "}" * (MAX_DEPTH - 10)
+        text = text[:-1] + f', "deep": {deep}}}'
+    elif i % 53 == 7:  # an unknown member given twice
+        text = text[:-1] + ', "extra": 1, "extra": 2}'
+    elif i % 59 == 9:  # a known member given twice
+        text = text[:-1] + ', "name": "Second Name"}'
+    elif i % 61 == 11:
+        text = text.replace('"person"', '"nobody"')
+    elif i % 67 == 13:
+        record["mobile"] = "12345"
+        text = json.dumps(record, ensure_ascii=False)
+    return text
+
+
+def _deep_lines(count: int) -> list[int]:
+    """The lines :func:`_line` nests past the bound (the first matching case wins)."""
+    return [i for i in range(count) if i % 7 != 1 and i % 97 == 3]
+
+
+def _compare(tmp_path: Path, schema: dict[str, Any], lines: list[str]) -> Any:
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema, key=("id",))
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    default = validate_export(spec, path, max_per_type=10_000)
+    exact = validate_export(spec, path, paths=(), max_per_type=10_000)
+    assert _summary(default) == _summary(exact)
+    return default
+
+
+def test_open_objects_take_the_typed_path_and_report_as_the_exact_checker(
+    tmp_path: Path,
+) -> None:
+    report = _compare(tmp_path, OPEN_SCHEMA, [_line(i) for i in range(3000)])
+    assert "(typed)" in report.validation_path  # the path under test took records
+    counts = report.counts
+    assert counts[(RECORDS, "too-deep")] == len(_deep_lines(3000))
+    twice = [i for i in range(3000) if i % 53 == 7 or (i % 59 == 9 and i % 53 != 7)]
+    twice = [i for i in twice if i % 7 != 1 and i % 97 != 3 and i % 89 != 5]
+    assert counts[(RECORDS, "duplicate-member")] == len(twice)
+    assert counts[(RECORDS, "enum")] > 0
+    assert counts[(RECORDS, "format:cn-mobile")] > 0
+
+
+def test_a_typed_chunk_with_a_deep_free_member_goes_to_the_next_acceptor(
+    tmp_path: Path,
+) -> None:
+    """Every line holds a free member; one is nested past MAX_DEPTH: reported as too deep,
+    never accepted as valid."""
+    lines = []
+    for i in range(400):
+        record = _record(i)
+        record["free"] = {"n": i}
+        lines.append(json.dumps(record))
+    deep = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
+    lines[150] = lines[150][:-1] + f', "deep": {deep}}}'
+    report = _compare(tmp_path, OPEN_SCHEMA, lines)
+    assert report.counts[(RECORDS, "too-deep")] == 1
+    assert [i.line for i in report.issues if i.kind == "too-deep"] == [151]
+
+
+def test_open_schemas_beyond_the_typed_subset_keep_the_block_path(tmp_path: Path) -> None:
+    """``patternProperties`` keeps the typed path out; the block path counts brackets."""
+    schema = {**OPEN_SCHEMA, "patternProperties": {"^x-": {"type": "string"}}}
+    lines = [_line(i) for i in range(2000)]
+    lines[10] = lines[10][:-1] + ', "x-code": 5}'
+    report = _compare(tmp_path, schema, lines)
+    assert "(blocks)" in report.validation_path
+    assert "(typed)" not in report.validation_path
+    assert report.counts[(RECORDS, "too-deep")] == len(_deep_lines(2000))
+
+
+def test_a_line_deferred_twice_in_one_block_is_reported_once(tmp_path: Path) -> None:
+    """More refused lines in one block than a flush holds: a name given twice in a refused
+    line is reported once, in line order (a flush in the middle of a block reported it
+    twice and out of order)."""
+    schema = {**OPEN_SCHEMA, "additionalProperties": False}
+    count = DEFERRED_LINES * 3
+    lines = []
+    for i in range(count):
+        text = json.dumps({**_record(i), "unexpected": i})  # every line refused
+        if i % 10 == 0:
+            text = text[:-1] + ', "twice": 1, "twice": 2}'
+        lines.append(text)
+    report = _compare(tmp_path, schema, lines)
+    duplicates = [i.line for i in report.issues if i.kind == "duplicate-member"]
+    assert duplicates == [i + 1 for i in range(0, count, 10)]
+
+
+def test_csv_under_an_open_schema_keeps_the_column_checks(tmp_path: Path) -> None:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^R[0-9]{6}$"},
+            "name": {"type": "string", "minLength": 2},
+            "mobile": {"type": "string", "format": "cn-mobile"},
+        },
+    }
+    spec = make_spec(tmp_path / "std", "csv", schema=schema, key=("id",))
+    rows = ["id,name,mobile"]
+    for i in range(500):
+        mobile = "12345" if i % 50 == 3 else "13800138000"
+        name = "x" if i % 70 == 5 else f"Name {i}"
+        rows.append(f"R{i:06d},{name},{mobile}")
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    default = validate_export(spec, path)
+    exact = validate_export(spec, path, paths=())
+    assert _summary(default) == _summary(exact)
+    assert "(columns)" in default.validation_path
+    assert default.counts[(RECORDS, "format:cn-mobile")] == 10
