@@ -3,7 +3,8 @@ on record schemas nobody chose by hand.
 
 Hypothesis draws a record schema from the constructs published schemas use (root ``$id``,
 ``$anchor``, ``$ref`` into ``$defs`` and into a second schema file of the folder, by
-relative path and by its ``$id`` URL, ``oneOf``/``anyOf``/``allOf``/``not``,
+relative path and by its ``$id`` URL, ``oneOf``/``anyOf``/``allOf``/``not``, a leaf or
+null (``anyOf``/``oneOf`` with ``{"type": "null"}``),
 ``if``/``then``/``else``, ``dependentRequired`` (and, on closed objects of plain leaves, the
 presence-only ``oneOf``/``anyOf``/``allOf``/``not``/``dependentRequired`` the typed paths
 check), ``patternProperties``,
@@ -106,7 +107,10 @@ def _schema(
     for name in names:
         leaf, strategy = draw(_leaf(csv_only))
         ways = ["plain", "ref", "anchor", "oneOf", "anyOf", "not", "allOf", "file", "url"]
-        how = draw(st.sampled_from(["plain", "plain", "ref", "file", "url"] if plain else ways))
+        typed_ways = ["plain", "plain", "ref", "file", "url"]
+        if not csv_only:  # the nullable idiom of generated schemas (no null in a CSV cell)
+            ways, typed_ways = [*ways, "nullable"], [*typed_ways, "nullable"]
+        how = draw(st.sampled_from(typed_ways if plain else ways))
         if how in ("file", "url"):  # a def of the second file
             if draw(st.booleans()):
                 common[f"{name}_base"] = leaf
@@ -129,6 +133,13 @@ def _schema(
             strategy = st.one_of(strategy, st.just("n/a"))
         elif how == "anyOf":
             leaf = {"anyOf": [leaf, {"type": "string", "maxLength": 1}]}
+        elif how == "nullable":
+            if draw(st.booleans()):
+                defs[name] = leaf
+                leaf = {"$ref": f"#/$defs/{name}"}
+            branches = [leaf, {"type": "null"}]
+            leaf = {draw(st.sampled_from(["anyOf", "oneOf"])): draw(st.permutations(branches))}
+            strategy = st.one_of(strategy, st.none())
         elif how == "not":
             leaf = {"type": "string", "not": leaf}
         elif how == "allOf":

@@ -176,3 +176,57 @@ def test_csv_under_an_open_schema_keeps_the_column_checks(tmp_path: Path) -> Non
     assert _summary(default) == _summary(exact)
     assert "(columns)" in default.validation_path
     assert default.counts[(RECORDS, "format:cn-mobile")] == 10
+
+
+# ---------------------------------------------------------------- other published idioms
+
+NULLABLE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["id"],
+    "unevaluatedProperties": False,
+    "$defs": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+    "properties": {
+        "id": {"type": "string", "pattern": "^R[0-9]{6}$"},
+        "mobile": {"anyOf": [{"type": "string", "format": "cn-mobile"}, {"type": "null"}]},
+        "country": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/code"}]},
+        "level": {"anyOf": [{"type": "string", "enum": ["low", "high"]}, {"type": "null"}]},
+        "version": {"oneOf": [{"type": "string", "const": "v1"}, {"type": "null"}]},
+        "score": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
+    },
+}
+
+
+def _nullable_line(i: int) -> str:
+    record: dict[str, Any] = {"id": f"R{i:06d}"}
+    choices: dict[str, list[Any]] = {
+        "mobile": ["13800138000", None, "12345", 7],
+        "country": ["CHN", None, "cn", 1],
+        "level": ["low", None, "mid", False],
+        "version": ["v1", None, "v2", []],
+        "score": [3, None, -1, "3"],
+    }
+    for n, (name, values) in enumerate(choices.items()):
+        pick = (i // (n + 1)) % 11
+        if pick < 6:
+            record[name] = values[0]
+        elif pick < 9:
+            record[name] = values[1]
+        elif i % 13 == n:  # a wrong value now and then, of the right type or not
+            record[name] = values[2 + (i % 2)]
+    if i % 41 == 0:
+        record["unexpected"] = True
+    return json.dumps(record)
+
+
+def test_nullable_leaves_and_unevaluated_properties_keep_the_typed_path(
+    tmp_path: Path,
+) -> None:
+    """``anyOf``/``oneOf`` of a leaf and null (the idiom of generated schemas) and a root
+    closed by ``unevaluatedProperties: false``: typed, and reported as the exact checker."""
+    report = _compare(tmp_path, NULLABLE_SCHEMA, [_nullable_line(i) for i in range(3000)])
+    assert "(typed)" in report.validation_path
+    counts = report.counts
+    assert counts[(RECORDS, "unevaluatedProperties")] == len(range(0, 3000, 41))
+    for kind in ("anyOf", "oneOf"):  # wrong values reported under their applicator
+        assert counts[(RECORDS, kind)] > 0

@@ -906,6 +906,7 @@ class _Translator:
         uri, node = self.concrete(uri, node)
         if not isinstance(node, dict):
             raise NoTypedPath("boolean schema")
+        node = self.nullable_leaf(uri, node) or node
         if node.get("type") == "object":
             return self.object_type(uri, node, path, depth)
         if top:
@@ -913,6 +914,40 @@ class _Translator:
         if node.get("type") == "array":
             return self.array_type(uri, node, path, depth)
         return self.leaf_type(node, path)
+
+    def nullable_leaf(self, uri: str, node: dict[str, Any]) -> dict[str, Any] | None:
+        """``anyOf`` or ``oneOf`` of a scalar leaf (or a ``$ref`` to one) and ``{"type":
+        "null"}``, the nullable idiom of generated schemas, as that leaf with null added to
+        its type (and to its ``enum`` or ``const``): the same values either way (the leaf
+        declares a type other than null, so no value matches both branches, and its other
+        keywords say nothing of null). None for any other node."""
+        keywords = set(node) - _ANNOTATIONS
+        if keywords not in ({"anyOf"}, {"oneOf"}):
+            return None
+        branches = node[keywords.pop()]
+        if not isinstance(branches, list) or len(branches) != 2:
+            return None
+        nulls = [
+            index
+            for index, branch in enumerate(branches)
+            if isinstance(branch, dict)
+            and set(branch) - _ANNOTATIONS == {"type"}
+            and branch["type"] == "null"
+        ]
+        if len(nulls) != 1:
+            return None
+        _, leaf = self.concrete(uri, branches[1 - nulls[0]])
+        if not isinstance(leaf, dict) or set(leaf) - _ANNOTATIONS - _COLUMN_LEAF:
+            return None
+        declared = leaf.get("type")
+        if declared not in _SCALAR_TYPES or declared == "null":
+            return None
+        merged = {**leaf, "type": [declared, "null"]}
+        if "const" in merged:
+            merged["enum"] = [merged.pop("const"), None]
+        elif isinstance(merged.get("enum"), list):
+            merged["enum"] = [*merged["enum"], None]
+        return merged
 
     def array_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
@@ -941,7 +976,7 @@ class _Translator:
         )
         # an open object: its other members hold anything (msgspec skips them), so only a
         # line's depth is left to bound (:attr:`TypedRecords.open`)
-        closed = node.get("additionalProperties") is False
+        closed = _closes(node)
         self.open = self.open or not closed
         words = [k for k in _PRESENCE_KEYWORDS if k in node]
         members = node.get("allOf")
@@ -1532,12 +1567,14 @@ def _closed_object(
     keywords saying which properties are present, if ``allow_presence``: see
     :func:`_presence_rule`)."""
     allowed = {"type", "properties", "required", "additionalProperties"}
+    if node.get("unevaluatedProperties") is False:
+        allowed.add("unevaluatedProperties")
     if allow_tags:
         allowed.add("allOf")
     if allow_presence:
         allowed.update(_PRESENCE_KEYWORDS)
     extra = node.get("additionalProperties", True if allow_open else None)
-    if set(node) - _ANNOTATIONS - allowed or not (extra is False or (allow_open and extra is True)):
+    if set(node) - _ANNOTATIONS - allowed or not (_closes(node) or (allow_open and extra is True)):
         raise NoTypedPath("object beyond properties, required and closed")
     properties = node.get("properties") or {}
     required = node.get("required") or []
@@ -1546,6 +1583,16 @@ def _closed_object(
     if not set(required) <= set(properties):
         raise NoTypedPath("a required property no record may have")
     return properties, required
+
+
+def _closes(node: dict[str, Any]) -> bool:
+    """Whether an object schema of the typed subset admits no member its ``properties`` do
+    not name: ``additionalProperties: false``, or ``unevaluatedProperties: false`` (the
+    same there: its other keywords, ``required`` tests and tag tests on named properties,
+    evaluate no property ``properties`` does not)."""
+    return node.get("additionalProperties") is False or (
+        node.get("unevaluatedProperties") is False and "additionalProperties" not in node
+    )
 
 
 def _plain_int(value: Any) -> bool:
