@@ -18,10 +18,13 @@ printed first, then the table. ``--cli N`` also runs the ``conformance run`` com
 N records of one schema per format and reports that process's peak RSS (``ru_maxrss``).
 ``--open`` measures the schemas with their objects left open (every ``additionalProperties:
 false`` removed), as most published schemas are; no seeded fault is an extra member.
+``--generated`` writes the JSON Lines record schemas as schema generators do: each optional
+scalar leaf ``anyOf: [leaf, {"type": "null"}]``, each ``additionalProperties: false`` an
+``unevaluatedProperties: false`` (the flat CSV schemas are left as they are).
 
     python bench/export_corpus.py [--records N] [--schemas a,b] [--formats jsonl,csv,xml]
                                   [--repeat N] [--cli N] [--cli-schema NAME] [--write-corpus]
-                                  [--open]
+                                  [--open | --generated]
 """
 
 from __future__ import annotations
@@ -466,6 +469,37 @@ def open_objects(folder: Path) -> None:
         path.write_text(json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+def generated_idioms(path: Path) -> None:
+    """Rewrite a record schema as generators write them: each optional property holding a
+    scalar leaf becomes ``anyOf: [leaf, {"type": "null"}]``, each ``additionalProperties:
+    false`` an ``unevaluatedProperties: false``."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("additionalProperties") is False:
+                del node["additionalProperties"]
+                node["unevaluatedProperties"] = False
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                required = set(node.get("required") or [])
+                for name, sub in properties.items():
+                    scalar = isinstance(sub, dict) and sub.get("type") in SCALARS
+                    if name not in required and scalar:
+                        properties[name] = {"anyOf": [sub, {"type": "null"}]}
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    walk(schema)
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+SCALARS = ("string", "integer", "number", "boolean")
+
+
 # ---------------------------------------------------------------- generation
 
 
@@ -746,8 +780,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate into DIR, keep it")
     parser.add_argument("--json", type=Path, metavar="PATH")
     parser.add_argument("--write-corpus", action="store_true", help="rewrite bench/corpus/")
-    parser.add_argument(
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument(
         "--open", action="store_true", help="objects left open (no additionalProperties: false)"
+    )
+    shape.add_argument(
+        "--generated",
+        action="store_true",
+        help="record schemas as generators write them (nullable optional leaves, "
+        "unevaluatedProperties: false)",
     )
     parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -772,9 +813,16 @@ def main(argv: list[str] | None = None) -> int:
         folder = standard_folder(standards, cs)
         if args.open:
             open_objects(folder / "schemas")
+        if args.generated:
+            generated_idioms(folder / "schemas" / "record.schema.json")
     head = _machine()
     if args.open:
         head.append("schemas: objects left open (every additionalProperties: false removed)")
+    if args.generated:
+        head.append(
+            "schemas: record schemas as generated (optional scalar leaves anyOf [leaf, null], "
+            "unevaluatedProperties: false)"
+        )
     for line in head:
         print(line, flush=True)
     rows: list[dict[str, Any]] = []

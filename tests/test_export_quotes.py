@@ -92,14 +92,21 @@ def test_the_count_is_the_quotes_of_the_records_encoded(drawn: tuple[Any, list[A
 @given(typed_records())
 @CHECKS
 def test_gathered_columns_count_their_optional_members(drawn: tuple[Any, list[Any]]) -> None:
-    """Given, for optional root members, lists as long as the records holding them (the
-    gathered columns), the count is the same without a pass over those members."""
+    """Given, for root members, the values of the records holding them (the gathered
+    columns), the count is the same without a pass over those members (their presence,
+    and which values of a string-or-null member are strings)."""
     cls, records = drawn
-    optional = [f.name for f in msgspec.structs.fields(cls) if f.default is UNSET]
+    fields = msgspec.structs.fields(cls)
+    optional = [f.name for f in fields if f.default is UNSET]
+    required = [f.name for f in fields if f.default is not UNSET]
     paths = [(("attr", name, "optional"),) for name in optional]
+    paths += [(("attr", name, ""),) for name in required]
     counter = quote_counter(cls, paths)
     assert counter is not None
-    lengths = [[r for r in records if getattr(r, name) is not UNSET] for name in optional]
+    lengths = [
+        [getattr(r, name) for r in records if getattr(r, name) is not UNSET]
+        for name in [*optional, *required]
+    ]
     assert counter(records, lengths) == msgspec.json.encode(records).count(b'"')
     passes = (msgspec.inspect.StructType, msgspec.inspect.ListType)  # counted by own passes
     leaves = [

@@ -230,3 +230,44 @@ def test_nullable_leaves_and_unevaluated_properties_keep_the_typed_path(
     assert counts[(RECORDS, "unevaluatedProperties")] == len(range(0, 3000, 41))
     for kind in ("anyOf", "oneOf"):  # wrong values reported under their applicator
         assert counts[(RECORDS, kind)] > 0
+
+
+def test_a_nullable_reference_in_another_file_is_reported_as_the_exact_checker_does(
+    tmp_path: Path,
+) -> None:
+    """An ``anyOf`` of a ``$ref`` and null, inside an object of a second schema file (the
+    ``$ref`` relative to that file): its errors are reported as the exact checker reports
+    them."""
+    spec = make_spec(tmp_path / "std", "jsonl", key=("id",), schema={})
+    common = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://standards.example.gov.cn/open/1.0/defs/common.schema.json",
+        "$defs": {
+            "mobile": {"type": "string", "format": "cn-mobile"},
+            "holder": {
+                "type": "object",
+                "properties": {"m": {"anyOf": [{"$ref": "#/$defs/mobile"}, {"type": "null"}]}},
+            },
+        },
+    }
+    (spec.schema_path.parent / "defs").mkdir()
+    (spec.schema_path.parent / "defs" / "common.schema.json").write_text(json.dumps(common))
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://standards.example.gov.cn/open/1.0/record.schema.json",
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "holder": {"$ref": "defs/common.schema.json#/$defs/holder"},
+        },
+    }
+    spec.schema_path.write_text(json.dumps(schema))
+    mobiles = ["13800138000", None, "12345"]
+    lines = [json.dumps({"id": f"R{i}", "holder": {"m": mobiles[i % 3]}}) for i in range(300)]
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    default = validate_export(spec, path)
+    exact = validate_export(spec, path, paths=())
+    assert _summary(default) == _summary(exact)
+    assert default.counts[(RECORDS, "anyOf")] == 100

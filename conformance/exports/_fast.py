@@ -779,6 +779,29 @@ class _Deferred:
         return call(value)
 
 
+# Keywords worded here only where :meth:`ErrorLocator._place` says so: ``additionalProperties``
+# when false, ``anyOf``/``oneOf`` whose branches name no other schema (the nullable idiom
+# ``anyOf: [leaf, {"type": "null"}]``): python-jsonschema's function descends into the
+# branches with the instance alone, as a whole-record validation does there.
+_BRANCHES = frozenset({"anyOf", "oneOf"})
+_PLACED_KEYWORDS = _BRANCHES | {"additionalProperties"}
+_REFERENCES = frozenset({"$ref", "$dynamicRef", "$recursiveRef", "$id", "$anchor"})
+
+
+def _self_contained(branches: Any, depth: int = 0) -> bool:
+    """Whether ``branches`` (a subschema or a list of them) hold no reference and no
+    identifier at any depth (up to ``_MAX_DEPTH``): then they validate alike from any base."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(branches, list):
+        return all(_self_contained(branch, depth + 1) for branch in branches)
+    if isinstance(branches, dict):
+        if _REFERENCES & branches.keys():
+            return False
+        return all(_self_contained(value, depth + 1) for value in branches.values())
+    return True
+
+
 # Keywords whose python-jsonschema function looks at the instance alone: given the schema
 # object and the value, it yields exactly the errors a whole-record validation yields there.
 _LEAF_KEYWORDS = frozenset(
@@ -855,8 +878,8 @@ class ErrorLocator:
         limit = self.limit
         for error in self.exact.iter_errors(value):
             tokens = tuple(error.evaluation_path)
-            if not tokens or (tokens[-1] not in leaf and tokens[-1] != "additionalProperties"):
-                return None  # (``additionalProperties``: a leaf when false, see _place)
+            if not tokens or (tokens[-1] not in leaf and tokens[-1] not in _PLACED_KEYWORDS):
+                return None  # (a leaf only in some places: see _place)
             where = (error.absolute_keyword_location, tuple(error.instance_path))
             if where not in groups:
                 groups[where] = tokens
@@ -916,6 +939,8 @@ class ErrorLocator:
             return None
         if keyword == "format" and node[keyword] not in self.formats:
             return None
+        if keyword in _BRANCHES and not _self_contained(node[keyword]):
+            return None  # a ``$ref`` in a branch resolves from its own document
         if keyword == "additionalProperties" and (
             node[keyword] is not False or "patternProperties" in node
         ):

@@ -1355,10 +1355,23 @@ def _quote_source(
                 f"len([0 for o in {objects} if o.{name} is UNSET]))"
             )
         if how == "either":
-            lines.append(f"n += 2 * len([0 for o in {objects} if type(o.{name}) in STRING_VALUES])")
+            each = f"len([0 for o in {objects} if type(o.{name}) in STRING_VALUES])"
+            if name in counted and _string_or_null(kind):  # the column's strings: not None
+                at = counted[name]
+                each = f"(len(g[{at}]) - g[{at}].count(None) if g is not None else {each})"
+            lines.append(f"n += 2 * {each}")
     if every:
         lines.append(f"n += {every} * len({objects})")
     return True
+
+
+def _string_or_null(info: Any) -> bool:
+    """Whether a member of msgspec type ``info`` holds a string or null, nothing else."""
+    if not isinstance(info, msgspec.inspect.UnionType):
+        return False
+    kinds = [isinstance(member, msgspec.inspect.NoneType) for member in info.types]
+    strings = [isinstance(member, _STRING_KINDS) for member in info.types]
+    return kinds.count(True) == 1 and all(map(or_, kinds, strings))
 
 
 def _list_quote_source(
@@ -1391,8 +1404,9 @@ def quote_counter(
     as JSON without a backslash (each member once), counted from their types and which
     members are present; None for types it does not cover (maps, variants, a tag, a list
     of lists). ``columns``: the paths of the gathered columns; ``lengths`` (or None): for each,
-    a list as long as the records holding its member, when that column was gathered from
-    these records (an optional member then costs no pass over them).
+    the values of its member in the records holding it, when that column was gathered from
+    these records (an optional member, or which values of a string-or-null one are strings,
+    then cost no pass over them).
 
     Without a backslash every ``"`` of a line opens or closes a string: two for each
     member's name and two for each string value. A line that repeats a member name (the
@@ -1404,9 +1418,9 @@ def quote_counter(
         info = msgspec.inspect.type_info(record_type)
     except (TypeError, ValueError):
         return None
-    counted: dict[str, int] = {}
+    counted: dict[str, int] = {}  # root leaf columns: each a list of the values present
     for index, path in enumerate(columns):
-        if len(path) == 1 and path[0][0] == "attr" and path[0][2] == "optional":
+        if len(path) == 1 and path[0][0] == "attr":
             counted.setdefault(path[0][1], index)
     lines: list[str] = []
     if not _quote_source(info, "o0", lines, 0, counted):
