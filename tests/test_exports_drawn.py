@@ -63,8 +63,9 @@ def _summary(report: Any) -> tuple[Any, ...]:
 @st.composite
 def _leaf(draw: Any, csv_only: bool) -> tuple[dict[str, Any], st.SearchStrategy[Any]]:
     """A leaf schema and a strategy of values for it (valid-looking and faulty alike)."""
-    kind = draw(st.sampled_from(["format", "pattern", "enum", "const", "integer", "length"]))
-    if csv_only and kind == "integer":
+    kinds = ["format", "pattern", "enum", "const", "integer", "number", "length"]
+    kind = draw(st.sampled_from(kinds))
+    if csv_only and kind in ("integer", "number"):
         kind = "length"
     if kind == "format":
         fmt = FORMATS[draw(st.sampled_from(FORMAT_NAMES))]
@@ -81,6 +82,10 @@ def _leaf(draw: Any, csv_only: bool) -> tuple[dict[str, Any], st.SearchStrategy[
     if kind == "integer":
         return {"type": "integer", "minimum": 0, "maximum": 99}, st.one_of(
             st.integers(-5, 120), st.just("7")
+        )
+    if kind == "number":
+        return {"type": "number", "minimum": 0, "exclusiveMaximum": 99.5}, st.one_of(
+            st.floats(-5, 120, allow_nan=False), st.integers(-5, 120), st.just("7")
         )
     return {"type": "string", "minLength": 2, "maxLength": 6}, st.text(
         alphabet="ab中", min_size=1, max_size=8

@@ -193,6 +193,8 @@ NULLABLE_SCHEMA: dict[str, Any] = {
         "level": {"anyOf": [{"type": "string", "enum": ["low", "high"]}, {"type": "null"}]},
         "version": {"oneOf": [{"type": "string", "const": "v1"}, {"type": "null"}]},
         "score": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
+        "ratio": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, {"type": "null"}]},
+        "weight": {"type": ["null", "number"], "exclusiveMinimum": 0},
     },
 }
 
@@ -205,6 +207,8 @@ def _nullable_line(i: int) -> str:
         "level": ["low", None, "mid", False],
         "version": ["v1", None, "v2", []],
         "score": [3, None, -1, "3"],
+        "ratio": [12.5, None, 150, "7"],
+        "weight": [2, None, 0, "1"],
     }
     for n, (name, values) in enumerate(choices.items()):
         pick = (i // (n + 1)) % 11
@@ -228,7 +232,7 @@ def test_nullable_leaves_and_unevaluated_properties_keep_the_typed_path(
     assert "(typed)" in report.validation_path
     counts = report.counts
     assert counts[(RECORDS, "unevaluatedProperties")] == len(range(0, 3000, 41))
-    for kind in ("anyOf", "oneOf"):  # wrong values reported under their applicator
+    for kind in ("anyOf", "oneOf", "exclusiveMinimum", "type"):  # each kind of fault found
         assert counts[(RECORDS, kind)] > 0
 
 

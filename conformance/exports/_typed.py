@@ -940,7 +940,7 @@ class _Translator:
         if not isinstance(leaf, dict) or set(leaf) - _ANNOTATIONS - _COLUMN_LEAF:
             return None
         declared = leaf.get("type")
-        if declared not in _SCALAR_TYPES or declared == "null":
+        if declared not in (*_SCALAR_TYPES, "number") or declared == "null":
             return None
         merged = {**leaf, "type": [declared, "null"]}
         if "const" in merged:
@@ -1104,10 +1104,10 @@ class _Translator:
             if not (isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum)):
                 raise NoTypedPath("a leaf of any type")
             types = ["string"]
-        if types == ["number"] and enum is None:
-            number = self.number(node)
-            if number is not None:
-                return number
+        if types in (["number"], ["number", "null"], ["null", "number"]):
+            number = self.number(node) if enum is None else None
+            if number is not None:  # null: no bound applies to it
+                return number if types == ["number"] else Union[number, None]  # noqa: UP007
         if not isinstance(types, list) or not types or any(t not in _SCALAR_TYPES for t in types):
             raise NoTypedPath(f"leaf type {declared!r}")
         key = (
