@@ -1,16 +1,17 @@
 """Typed fast paths: JSON Lines records parsed and checked by msgspec, CSV rows a column at a time.
 
 The record schema, when it stays within a plain subset, is translated into msgspec types
-(``Struct`` classes with ``forbid_unknown_fields``, tagged unions, ``Literal`` enums, length
-and range constraints, ``datetime.date``). Leaf values msgspec cannot check exactly
+(``Struct`` classes, with ``forbid_unknown_fields`` where the object is closed, tagged
+unions, ``Literal`` enums, length and range constraints, ``datetime.date``, a leaf or null).
+Leaf values msgspec cannot check exactly
 (patterns, formats, check characters) become *columns*: the values of a block, gathered per
 leaf, checked by one jsonschema-rs call per block against a copy of the leaf schema, and
 their check characters by arithmetic over all of them at once
 (``conformance.formats._check_characters``).
 
-CSV rows of string columns need no parsing: when the record schema is a closed object of
-leaf properties, each column of a block of rows is checked the same way, and records are
-built only for the rows a column refuses.
+CSV rows of string columns need no parsing: when the record schema is an object of leaf
+properties naming every column, each column of a block of rows is checked the same way, and
+records are built only for the rows a column refuses.
 
 Soundness is the rule: a line the typed path accepts is a line the fast path (orjson,
 jsonschema-rs and the check-character sites) accepts, with the same key. Any line it refuses
