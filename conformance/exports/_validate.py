@@ -980,12 +980,12 @@ def _records_acceptor(checker: _RecordChecker, keys: RecordKeys, shallow: bool) 
                     values[index] = value  # only refused values kept (see SUB_BLOCK)
                     refused.append(index)  # too deep for the slow path? the exact path asks
                     continue
-                if shallow is False and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+                if shallow is False and _may_nest_deep(raw):
                     values[index] = value
                     refused.append(index)  # a fast-valid record is never too deep: see above
                     continue
                 by_records += 1
-            elif raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+            elif _may_nest_deep(raw):
                 values[index] = value
                 refused.append(index)
                 continue
@@ -1016,7 +1016,7 @@ def _jsonl_exact(batch: Batch, checker: _RecordChecker, keys: RecordKeys) -> int
             except orjson.JSONDecodeError:
                 checker.defer(raw, number, start, LINE)
                 continue
-        if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # too deep for the exact checker
+        if _may_nest_deep(raw):  # too deep for the exact checker
             checker.defer(raw, number, start, LINE)
             continue
         checker.defer(raw, number, start, REFUSED, value)
@@ -1117,7 +1117,7 @@ def _strict_lines(
         return True
     differing: list[int] = []
     for position, (raw, value) in enumerate(zip(lines, values, strict=True)):
-        if not partial and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+        if not partial and _may_nest_deep(raw):
             continue  # too deep: the line-by-line path reads it, exactly
         try:
             same = colons(raw) == encode([value]).count(b":")
@@ -1163,9 +1163,14 @@ def _same_colons(
         return False
 
 
+def _may_nest_deep(raw: bytes) -> bool:
+    """Whether a line may nest past MAX_DEPTH: more ``{`` and ``[`` than that (their count
+    bounds the depth; the exact path measures it)."""
+    return raw.count(b"{") + raw.count(b"[") > MAX_DEPTH
+
+
 def _past_depth(lines: Sequence[bytes]) -> list[bool]:
-    """Whether each line may nest past MAX_DEPTH: more ``{`` and ``[`` than that (their
-    count bounds the depth; the exact path measures it)."""
+    """:func:`_may_nest_deep` of each line, counted in C-level loops."""
     braces = map(bytes.count, lines, repeat(b"{"))
     brackets = map(bytes.count, lines, repeat(b"["))
     return [a + b > MAX_DEPTH for a, b in zip(braces, brackets, strict=True)]
