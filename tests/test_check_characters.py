@@ -25,6 +25,7 @@ from conformance.formats._check_characters import (
     USCC_WEIGHTS,
     WRONG_CHECK_CHARACTERS,
     id_check_char,
+    id_check_char_of_digits,
     id_number_check_ok,
     id_numbers_wrong,
     uscc_check_char,
@@ -89,6 +90,8 @@ def test_every_form_equals_the_definition(name: str) -> None:
     def agree(code: str) -> None:
         right = definition(code[:17]) == code[17]
         assert char(code[:17]) == definition(code[:17])
+        if name == "cn-id-number":
+            assert id_check_char_of_digits(code[:17]) == definition(code[:17])
         assert scalar(code) is right
         assert expression(code) is right
 

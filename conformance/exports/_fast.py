@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache, partial
@@ -92,10 +92,43 @@ def _leap(year: int) -> bool:
 
 def _birth_dates(last_year: int) -> str:
     """YYYYMMDD from 1900 through ``last_year`` (calendar-exact), as one alternation."""
-    years = "|".join(str(y) for y in range(1900, last_year + 1))
-    leap = "|".join(str(y) for y in range(1900, last_year + 1) if _leap(y))
+    years = range(1900, last_year + 1)
     md = _MD.format(sep="")
-    return f"(?:(?:{years}){md}|(?:{leap})0229)"
+    return f"(?:{_years(years)}{md}|{_years([y for y in years if _leap(y)])}0229)"
+
+
+def _years(years: Iterable[int]) -> str:
+    """Four-digit ``years`` as a pattern grouped by century and decade ("19(?:0[48]|...)"):
+    the same strings as a flat alternation of them, compiled by jsonschema-rs in a third of
+    the time (each run compiles the ID-number pattern two or three times)."""
+    decades: dict[str, dict[str, list[str]]] = {}
+    for year in years:
+        text = f"{year:04d}"
+        decades.setdefault(text[:2], {}).setdefault(text[2], []).append(text[3])
+    centuries = []
+    for century, by_tens in decades.items():
+        tens_of: dict[str, list[str]] = {}  # decades alike in their years: one class
+        for tens, units in by_tens.items():
+            tens_of.setdefault(_digit_class(units), []).append(tens)
+        inner = "|".join(_digit_class(tens) + units for units, tens in tens_of.items())
+        centuries.append(f"{century}(?:{inner})")
+    if not centuries:
+        raise ValueError("no years to match")
+    return "(?:" + "|".join(centuries) + ")"
+
+
+def _digit_class(digits: list[str]) -> str:
+    """One of ``digits`` (ascending, distinct): a digit alone, or a class with runs as ranges."""
+    if len(digits) == 1:
+        return digits[0]
+    runs: list[list[int]] = []
+    for digit in map(int, digits):
+        if runs and digit == runs[-1][1] + 1:
+            runs[-1][1] = digit
+        else:
+            runs.append([digit, digit])
+    parts = (f"{lo}-{hi}" if hi > lo + 1 else f"{lo}{hi}" if hi > lo else f"{lo}" for lo, hi in runs)
+    return "[" + "".join(parts) + "]"
 
 
 _ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

@@ -16,6 +16,7 @@ from conformance.formats._check_characters import (
     USCC_CHARSET,
     USCC_VALUE,
     id_check_char,
+    id_check_char_of_digits,
     uscc_check_char,
 )
 
@@ -84,6 +85,9 @@ def _days_in_month(year: int, month: int) -> int:
 
 
 def _first_non_digit(value: str, start: int, stop: int, what: str = "a digit") -> str | None:
+    part = value[start:stop]
+    if part.isascii() and part.isdigit():  # the common case, in C (ASCII: 0-9 alone)
+        return None
     for i in range(start, min(stop, len(value))):
         if value[i] not in _DIGITS:
             return f"character {i + 1} is {value[i]!r}, expected {what}"
@@ -164,7 +168,7 @@ def check_id_number(value: str) -> str | None:
     # Dates up to the import day are past for good; only later ones need today's date.
     if birth > _IMPORT_DAY and date(year, month, day) > _today_china():
         return f"birth date {birth} is in the future"
-    expected_check = id_check_char(value[:17])
+    expected_check = id_check_char_of_digits(value[:17])  # 17 ASCII digits, checked above
     if last != expected_check:
         return f"check character is {last!r}, expected {expected_check!r}"
     return None
