@@ -18,9 +18,9 @@ printed first, then the table. ``--cli N`` also runs the ``conformance run`` com
 N records of one schema per format and reports that process's peak RSS (``ru_maxrss``).
 ``--open`` measures the schemas with their objects left open (every ``additionalProperties:
 false`` removed), as most published schemas are; no seeded fault is an extra member.
-``--generated`` writes the JSON Lines record schemas as schema generators do: each optional
-scalar leaf ``anyOf: [leaf, {"type": "null"}]``, each ``additionalProperties: false`` an
-``unevaluatedProperties: false`` (the flat CSV schemas are left as they are).
+``--generated`` writes every JSON record schema (the flat CSV ones too) as schema generators
+do: each optional scalar leaf ``anyOf: [leaf, {"type": "null"}]``, each
+``additionalProperties: false`` an ``unevaluatedProperties: false``.
 
     python bench/export_corpus.py [--records N] [--schemas a,b] [--formats jsonl,csv,xml]
                                   [--repeat N] [--cli N] [--cli-schema NAME] [--write-corpus]
@@ -814,13 +814,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.open:
             open_objects(folder / "schemas")
         if args.generated:
-            generated_idioms(folder / "schemas" / "record.schema.json")
+            for path in sorted((folder / "schemas").glob("*.schema.json")):
+                generated_idioms(path)
     head = _machine()
     if args.open:
         head.append("schemas: objects left open (every additionalProperties: false removed)")
     if args.generated:
         head.append(
-            "schemas: record schemas as generated (optional scalar leaves anyOf [leaf, null], "
+            "schemas: JSON schemas as generated (optional scalar leaves anyOf [leaf, null], "
             "unevaluatedProperties: false)"
         )
     for line in head:

@@ -111,10 +111,10 @@ def _schema(
     where = draw(st.sampled_from(COMMON))
     for name in names:
         leaf, strategy = draw(_leaf(csv_only))
+        # "nullable": the idiom of generated schemas (in CSV, null is an empty cell)
         ways = ["plain", "ref", "anchor", "oneOf", "anyOf", "not", "allOf", "file", "url"]
-        typed_ways = ["plain", "plain", "ref", "file", "url"]
-        if not csv_only:  # the nullable idiom of generated schemas (no null in a CSV cell)
-            ways, typed_ways = [*ways, "nullable"], [*typed_ways, "nullable"]
+        typed_ways = ["plain", "plain", "ref", "file", "url", "nullable"]
+        ways.append("nullable")
         how = draw(st.sampled_from(typed_ways if plain else ways))
         if how in ("file", "url"):  # a def of the second file
             if draw(st.booleans()):
@@ -218,7 +218,9 @@ def _records(draw: Any, values: dict[str, Any], csv_only: bool) -> list[dict[str
                 continue  # absent
             value = draw(strategy)
             # (a NUL would make the CSV file binary: refused before any record)
-            record[name] = str(value).replace("\x00", "") if csv_only else value
+            if csv_only:
+                value = "" if value is None else str(value).replace("\x00", "")
+            record[name] = value
         if not csv_only and draw(st.integers(0, 19)) == 0:
             record[draw(st.sampled_from(["x-note", "zz"]))] = draw(st.sampled_from(["t", 1]))
         records.append(record)
@@ -244,7 +246,8 @@ def _same_report(fmt: ExportFormat, draw: Any) -> None:
     records = draw(_records(values, csv_only))
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name) / "std"
-        spec = make_spec(folder, fmt, schema=schema, key=("id",))
+        empty = draw(st.sampled_from(["absent", "null", "empty-string"])) if csv_only else "absent"
+        spec = make_spec(folder, fmt, schema=schema, key=("id",), empty=empty)
         if common:
             (folder / where).parent.mkdir(exist_ok=True)
             second = {"$schema": DRAFT, "$id": f"{PUBLISHED}{where}", "$defs": common}

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import pytest
 
 from conformance.exports import validate_export
 from conformance.exports._readers import MAX_DEPTH
@@ -275,3 +277,44 @@ def test_a_nullable_reference_in_another_file_is_reported_as_the_exact_checker_d
     exact = validate_export(spec, path, paths=())
     assert _summary(default) == _summary(exact)
     assert default.counts[(RECORDS, "anyOf")] == 100
+
+
+def _nullable_row(i: int, holes: bool = True) -> str:
+    """A CSV row under NULLABLE_SCHEMA's columns: most cells valid, some empty (``holes``),
+    now and then a wrong one (a cell never holds a null: only an empty cell may read as
+    one)."""
+    cells = {
+        "mobile": ["13800138000", "", "12345"],
+        "country": ["CHN", "", "cn"],
+        "level": ["low", "", "mid"],
+        "version": ["v1", "", "v2"],
+        "score": ["3", "", "-1"],
+        "ratio": ["12.5", "", "150"],
+        "weight": ["2", "", "0"],
+    }
+    row = [f"R{i:06d}"]
+    for n, values in enumerate(cells.values()):
+        pick = (i // (n + 1)) % 11
+        hole = values[1] if holes else values[0]
+        row.append(values[0] if pick < 6 else hole if pick < 9 or i % 13 != n else values[2])
+    return ",".join(row)
+
+
+@pytest.mark.parametrize("empty", ["absent", "null", "empty-string"])
+def test_csv_reads_the_nullable_idiom_with_its_column_checks(
+    tmp_path: Path, empty: Literal["null", "empty-string", "absent"]
+) -> None:
+    """The columns of ``anyOf``/``oneOf`` of a leaf and null keep the CSV column checks,
+    whatever an empty cell reads as, and report what the exact checker alone reports (an
+    empty cell read as "" is a wrong value of most leaves: no such cell then)."""
+    spec = make_spec(tmp_path / "std", "csv", schema=NULLABLE_SCHEMA, key=("id",), empty=empty)
+    header = "id,mobile,country,level,version,score,ratio,weight"
+    rows = [_nullable_row(i, holes=empty != "empty-string") for i in range(2000)]
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    default = validate_export(spec, path)
+    exact = validate_export(spec, path, paths=())
+    assert _summary(default) == _summary(exact)
+    assert default.paths["columns"] > 1500, default.validation_path
+    for kind in ("anyOf", "oneOf", "exclusiveMinimum"):  # each kind of fault found
+        assert default.counts[(RECORDS, kind)] > 0

@@ -127,7 +127,9 @@ def _digit_class(digits: list[str]) -> str:
             runs[-1][1] = digit
         else:
             runs.append([digit, digit])
-    parts = (f"{lo}-{hi}" if hi > lo + 1 else f"{lo}{hi}" if hi > lo else f"{lo}" for lo, hi in runs)
+    parts = (
+        f"{lo}-{hi}" if hi > lo + 1 else f"{lo}{hi}" if hi > lo else f"{lo}" for lo, hi in runs
+    )
     return "[" + "".join(parts) + "]"
 
 

@@ -805,8 +805,14 @@ class _Translator:
             raise NoTypedPath("a required property no column holds")
         columns = []
         formats: set[str] = set()
+        nodes: dict[str, Any] = {}
         for index, name in enumerate(header):
-            _, node = self.concrete(uri, properties[name])
+            node_uri, node = self.concrete(uri, properties[name])
+            if isinstance(node, dict) and (leaf := self.nullable_branch(node_uri, node)):
+                # a cell is null only where empty cells read as null: elsewhere the leaf
+                # alone says what the idiom says of every value a cell gives
+                node = leaf if empty != "null" else self.nullable_leaf(node_uri, node)
+            nodes[name] = node
             if not isinstance(node, dict) or set(node) - _ANNOTATIONS - _COLUMN_LEAF:
                 raise NoTypedPath(f"property {name!r} is not a leaf")
             leaf, check_format, left = self.column_leaf(node)
@@ -824,9 +830,7 @@ class _Translator:
             raise NoTypedPath("no column holds the key")
         key = tuple(header.index(name) for name in key_fields)
         floats = frozenset(
-            index
-            for index, name in enumerate(header)
-            if self.float_safe(self.concrete(uri, properties[name])[1])
+            index for index, name in enumerate(header) if self.float_safe(nodes[name])
         )
         required_cells = [header.index(n) for n in required]
         # a cell as read: a string, "" an absent property (a converted column's cells are
@@ -923,6 +927,19 @@ class _Translator:
         its type (and to its ``enum`` or ``const``): the same values either way (the leaf
         declares a type other than null, so no value matches both branches, and its other
         keywords say nothing of null). None for any other node."""
+        leaf = self.nullable_branch(uri, node)
+        if leaf is None:
+            return None
+        merged = {**leaf, "type": [leaf["type"], "null"]}
+        if "const" in merged:
+            merged["enum"] = [merged.pop("const"), None]
+        elif isinstance(merged.get("enum"), list):
+            merged["enum"] = [*merged["enum"], None]
+        return merged
+
+    def nullable_branch(self, uri: str, node: dict[str, Any]) -> dict[str, Any] | None:
+        """The scalar leaf of a nullable idiom (:meth:`nullable_leaf`), or None: what the
+        idiom says of every value but null."""
         keywords = set(node) - _ANNOTATIONS
         if keywords not in ({"anyOf"}, {"oneOf"}):
             return None
@@ -944,12 +961,7 @@ class _Translator:
         declared = leaf.get("type")
         if declared not in (*_SCALAR_TYPES, "number") or declared == "null":
             return None
-        merged = {**leaf, "type": [declared, "null"]}
-        if "const" in merged:
-            merged["enum"] = [merged.pop("const"), None]
-        elif isinstance(merged.get("enum"), list):
-            merged["enum"] = [*merged["enum"], None]
-        return merged
+        return leaf
 
     def array_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
