@@ -466,3 +466,46 @@ def test_a_value_off_its_format_itself_is_certain_one_off_a_subset_pattern_is_no
     ]
     # the valid ones the typed path refused: taken by the blocks (compiled then)
     assert default.paths["blocks"] == 3, default.paths
+
+
+def test_a_string_or_null_column_refuses_as_surely_as_a_string_one(tmp_path: Path) -> None:
+    """A value of the nullable idiom's column (a pattern, a check character) refused makes
+    the record certainly invalid, as in a string column; a null there is valid."""
+    from tests.test_exports import id_number
+
+    schema = tmp_path / "n.schema.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "unevaluatedProperties": False,
+                "required": ["id"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "code": {
+                        "anyOf": [{"type": "string", "pattern": "^[A-Z]{3}$"}, {"type": "null"}]
+                    },
+                    "holder": {"type": ["string", "null"], "format": "cn-id-number"},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    typed = build_typed_records(schema, tmp_path, "id")
+    assert typed is not None
+    good = id_number(7)
+    rows = [
+        ("ABC", good),  # 0 valid
+        (None, None),  # 1 valid: nulls
+        ("abc", good),  # 2 certain: the pattern
+        ("ABC", good[:17] + ("0" if good[17] != "0" else "1")),  # 3 certain: check character
+        (None, "12345"),  # 4 certain: no ID number
+    ]
+    lines = [
+        json.dumps({"id": f"r{i}", "code": code, "holder": holder}).encode()
+        for i, (code, holder) in enumerate(rows)
+    ]
+    certain: list[int] = []
+    _, refused = typed.accepted(lines, certain)
+    assert refused == [2, 3, 4]
+    assert certain == [2, 3, 4]

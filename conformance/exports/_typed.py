@@ -889,8 +889,11 @@ class _Translator:
             if same is not None:
                 self._validators[same] = validator
         check = WRONG_CHECK_CHARACTERS[check_format] if check_format is not None else None
-        strings = leaf.get("type") == "string"
-        return _Column(validator, check, strings, _within(leaf), certain and strings)
+        kind = leaf.get("type")
+        strings = kind == "string"
+        # a string-or-null leaf refuses a value as surely (null it takes, or its enum says)
+        texts = strings or kind in (["string", "null"], ["null", "string"])
+        return _Column(validator, check, strings, _within(leaf), certain and texts)
 
     # ------------------------------------------------------------ schema to types
 
