@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, repeat
 from keyword import iskeyword
-from operator import add, and_, attrgetter, ne, not_, or_, truth
+from operator import add, and_, attrgetter, is_not, ne, not_, or_, truth
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -175,6 +175,8 @@ class _Column:
     # else, for a leaf whose format stands as a subset pattern: the format's exact check
     # (a string it refuses makes the record certainly invalid too)
     exact: Callable[[str], bool] | None = None
+    # a string-or-null leaf (the nullable idiom): its values are strings and None
+    or_null: bool = False
 
 
 @dataclass
@@ -447,7 +449,13 @@ def _check_column(
                 if type(value) is str and not exact(value):  # off the format itself
                     sure.add(record)
     if column.wrong_check is not None and values:
-        strings = strings and column.strings_only
+        if strings and column.or_null and not column.strings_only:
+            if None in values:  # the strings alone, in C-level loops (null has no check)
+                held = list(map(is_not, values, repeat(None)))
+                rows = where if where is not None else range(len(values))
+                values, where = list(compress(values, held)), list(compress(rows, held))
+        else:
+            strings = strings and column.strings_only
         if found is not bad and not _check_characters(column, values, where, found, strings):
             bad.update(found)  # some refused only as a block: none is certain
             return True
@@ -892,8 +900,10 @@ class _Translator:
         kind = leaf.get("type")
         strings = kind == "string"
         # a string-or-null leaf refuses a value as surely (null it takes, or its enum says)
-        texts = strings or kind in (["string", "null"], ["null", "string"])
-        return _Column(validator, check, strings, _within(leaf), certain and texts)
+        or_null = kind in (["string", "null"], ["null", "string"])
+        column = _Column(validator, check, strings, _within(leaf), certain and (strings or or_null))
+        column.or_null = or_null
+        return column
 
     # ------------------------------------------------------------ schema to types
 
