@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
@@ -40,10 +37,10 @@ from conformance.formats._check_characters import (
 from conformance.standards.loader import load_standard
 from conformance.standards.model import ExportFormat
 from conformance.validation import schema_validator
-from tests.conftest import HANG_TIMEOUT_S, SetReadLimits
+from tests.conftest import SetReadLimits
 from tests.test_exports import make_spec
 
-_ISOLATED = "CONFORMANCE_TEST_ISOLATED"  # set in the fresh interpreter of a retried property
+RETRY_SEEDS = (1, 2, 3, 4, 5)  # fixed seeds tried after a fixed draw is Unsatisfiable
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = tuple(path.name for path in VALIDATION_PATHS)
@@ -602,7 +599,7 @@ def _wording(errors: list[Any]) -> list[tuple[Any, ...]]:
     "item", RECORD_SCHEMAS, ids=[f"{f.parent.name}@{f.name}/{s.name}" for f, s in RECORD_SCHEMAS]
 )
 def test_located_errors_are_worded_as_a_whole_record_validation(
-    item: tuple[Path, Path], request: pytest.FixtureRequest
+    item: tuple[Path, Path],
 ) -> None:
     from conformance.generation import invalid_from_schema
     from conformance.validation import SchemaSet, _version_folder
@@ -627,42 +624,38 @@ def test_located_errors_are_worded_as_a_whole_record_validation(
         located += 1
         assert _wording(errors) == _wording(expected), value
 
-    @settings(
-        max_examples=60,
-        database=None,
-        derandomize=True,  # one fixed draw per schema: a profile's narrowed patterns filter a lot
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(
-        invalid_from_schema(schema, resolver=resolver),
-        invalid_from_schema(schema, resolver=resolver),
-    )
-    def single_and_double_faults(first: Any, second: Any) -> None:
-        agree(first.value)
-        # two faults in one record: the second mutation's broken place copied into the first
-        if isinstance(first.value, dict) and isinstance(second.value, dict):
-            agree({**second.value, **first.value})
-
-    try:
-        single_and_double_faults()
-    except Unsatisfiable:
-        if os.environ.get(_ISOLATED):
-            raise
-        # Seen only in full parallel runs, for the profile's narrowed patterns, after other
-        # tests in the same process (2026-12-07); alone the fixed draw always succeeds. The
-        # same property again in a fresh interpreter, so it still fails if it truly fails.
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", request.node.nodeid],
-            env={**os.environ, _ISOLATED: "1"},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=HANG_TIMEOUT_S,
-            check=False,
+    def faults(fixed: int | None) -> None:
+        @settings(
+            max_examples=60,
+            database=None,
+            derandomize=True,  # one fixed draw per schema (a profile's patterns filter a lot)
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
         )
-        assert done.returncode == 0, done.stdout[-3000:]
-        return
+        @given(
+            invalid_from_schema(schema, resolver=resolver),
+            invalid_from_schema(schema, resolver=resolver),
+        )
+        def single_and_double_faults(first: Any, second: Any) -> None:
+            agree(first.value)
+            # two faults in one record: the second mutation's broken place copied into the first
+            if isinstance(first.value, dict) and isinstance(second.value, dict):
+                agree({**second.value, **first.value})
+
+        (single_and_double_faults if fixed is None else seed(fixed)(single_and_double_faults))()
+
+    # Hypothesis mixes the literals of the loaded modules into its draws, so an unrelated
+    # edit may turn the fixed draw into one the profile's narrowed patterns filter whole
+    # (Unsatisfiable: no input, no counterexample). Then a few other fixed seeds, each as
+    # strict: the property must hold, and be tried, under one of them.
+    for fixed in (None, *RETRY_SEEDS):
+        try:
+            faults(fixed)
+            break
+        except Unsatisfiable:
+            continue
+    else:
+        pytest.fail(f"no fixed seed drew an input the schema's patterns keep: {RETRY_SEEDS}")
     assert located > 0  # the located wording is really used for this schema
 
 

@@ -18,8 +18,10 @@ from typing import Any, Literal
 import pytest
 
 from conformance.exports import validate_export
+from conformance.exports._fast import build_fast_validator
 from conformance.exports._readers import MAX_DEPTH
 from conformance.exports._validate import DEFERRED_LINES
+from conformance.validation import schema_validator
 from tests.test_exports import make_spec
 
 RECORDS = "export_records"
@@ -277,6 +279,19 @@ def test_a_nullable_reference_in_another_file_is_reported_as_the_exact_checker_d
     exact = validate_export(spec, path, paths=())
     assert _summary(default) == _summary(exact)
     assert default.counts[(RECORDS, "anyOf")] == 100
+    # worded by the error locator (no branch holds: python-jsonschema's own words, without
+    # descending into the branches from the wrong base), not by a whole-record run
+    slow = schema_validator(spec.schema_path)
+    fast = build_fast_validator(spec.schema_path, spec.schema_path.parent, slow, 50)
+    assert fast is not None
+    assert fast.locator is not None
+    bad = {"id": "R2", "holder": {"m": "12345"}}
+    located = fast.locator.errors(bad)
+    assert located is not None
+    assert [(e.message, list(e.absolute_path), list(e.absolute_schema_path)) for e in located] == [
+        (e.message, list(e.absolute_path), list(e.absolute_schema_path))
+        for e in slow.iter_errors(bad)
+    ]
 
 
 def _nullable_row(i: int, holes: bool = True) -> str:

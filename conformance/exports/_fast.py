@@ -819,6 +819,8 @@ class _Deferred:
 # ``anyOf: [leaf, {"type": "null"}]``): python-jsonschema's function descends into the
 # branches with the instance alone, as a whole-record validation does there.
 _BRANCHES = frozenset({"anyOf", "oneOf"})
+# jsonschema-rs's kinds of a branch error where no branch holds
+_NO_BRANCH_HOLDS = frozenset({"AnyOf", "OneOfNotValid"})
 _PLACED_KEYWORDS = _BRANCHES | {"additionalProperties"}
 _REFERENCES = frozenset({"$ref", "$dynamicRef", "$recursiveRef", "$id", "$anchor"})
 
@@ -893,9 +895,12 @@ class ErrorLocator:
         self.wording = wording  # the python-jsonschema validator (formats included)
         self.limit = limit
         self.keywords: Mapping[str, Any] = wording.VALIDATORS
+        from jsonschema.exceptions import ValidationError
+
         from conformance.formats import FORMATS
 
         self.formats = frozenset(FORMATS)
+        self._error = ValidationError
         # (keyword location, evaluation path) -> where its errors are worded, or None
         self._places: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
@@ -908,7 +913,8 @@ class ErrorLocator:
                 self.exact = build()
             except Exception:  # jsonschema-rs refusing the schema: no locator
                 return None
-        groups: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = {}
+        # (keyword location, instance path) -> (evaluation path, jsonschema-rs's kind)
+        groups: dict[tuple[str, tuple[Any, ...]], tuple[tuple[Any, ...], str]] = {}
         leaf = _LEAF_KEYWORDS
         limit = self.limit
         for error in self.exact.iter_errors(value):
@@ -917,21 +923,26 @@ class ErrorLocator:
                 return None  # (a leaf only in some places: see _place)
             where = (error.absolute_keyword_location, tuple(error.instance_path))
             if where not in groups:
-                groups[where] = tokens
+                groups[where] = (tokens, type(error.kind).__name__)
                 if len(groups) > limit:
                     return None
         if not groups:
             return None
         found: list[Any] = []
-        for (location, instance_path), tokens in groups.items():
-            produced = self._worded(location, instance_path, tokens, value)
+        for (location, instance_path), (tokens, kind) in groups.items():
+            produced = self._worded(location, instance_path, tokens, value, kind)
             if not produced:
                 return None
             found.extend(produced)
         return found if len(found) <= limit else None
 
     def _worded(
-        self, location: str, instance_path: tuple[Any, ...], tokens: tuple[Any, ...], value: Any
+        self,
+        location: str,
+        instance_path: tuple[Any, ...],
+        tokens: tuple[Any, ...],
+        value: Any,
+        kind: str = "",
     ) -> list[Any] | None:
         place = self._places.get((location, tokens), _UNPLACED)
         if place is _UNPLACED:
@@ -941,12 +952,19 @@ class ErrorLocator:
             self._places[(location, tokens)] = place
         if place is None:
             return None
-        node, keyword, schema_path = place
+        node, keyword, schema_path, contained = place
         instance = value
         for step in instance_path:
             instance = instance[step]
         expected = node[keyword]
-        errors = list(self.keywords[keyword](self.wording, expected, instance, node))
+        if keyword in _BRANCHES and kind in _NO_BRANCH_HOLDS:
+            # python-jsonschema's one error, its words, when no branch holds (it would
+            # descend into each branch for the errors it keeps as context, unread here)
+            errors = [self._error(f"{instance!r} is not valid under any of the given schemas")]
+        elif not contained:
+            return None  # a ``$ref`` in a branch resolves from its own document
+        else:
+            errors = list(self.keywords[keyword](self.wording, expected, instance, node))
         for error in errors:
             error._set(validator=keyword, validator_value=expected, instance=instance, schema=node)
             error.path.extend(instance_path)
@@ -955,10 +973,11 @@ class ErrorLocator:
 
     def _place(
         self, location: str, tokens: tuple[Any, ...]
-    ) -> tuple[dict[str, Any], str, list[Any]] | None:
+    ) -> tuple[dict[str, Any], str, list[Any], bool] | None:
         """The schema object, keyword and python-jsonschema schema path of an error at the
-        keyword ``location`` reached by ``tokens``, or None when it cannot be worded here
-        (the same for every record: the caller remembers it)."""
+        keyword ``location`` reached by ``tokens``, and whether its subschemas validate
+        alike from any base (no reference or identifier in them); None when it cannot be
+        worded here (the same for every record: the caller remembers it)."""
         uri, _, fragment = location.partition("#")
         node = self.documents.get(uri)
         pointer = [t.replace("~1", "/").replace("~0", "~") for t in unquote(fragment).split("/")]
@@ -974,15 +993,14 @@ class ErrorLocator:
             return None
         if keyword == "format" and node[keyword] not in self.formats:
             return None
-        if keyword in _BRANCHES and not _self_contained(node[keyword]):
-            return None  # a ``$ref`` in a branch resolves from its own document
+        contained = keyword not in _BRANCHES or _self_contained(node[keyword])
         if keyword == "additionalProperties" and (
             node[keyword] is not False or "patternProperties" in node
         ):
             # false names each member no ``properties`` name (a subschema descends, and
             # ``patternProperties`` would ask both regex engines to agree)
             return None
-        return node, keyword, [t for t in tokens if t != "$ref"]
+        return node, keyword, [t for t in tokens if t != "$ref"], contained
 
 
 # The Draft 2020-12 meta-schema (python-jsonschema's ``check_schema`` uses it whatever the
