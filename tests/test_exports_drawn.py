@@ -151,13 +151,18 @@ def _schema(
             leaf = {"allOf": [leaf, {"type": "string"}]} if not csv_only else leaf
         properties[name] = leaf
         values[name] = strategy
-    if not csv_only and not plain and draw(st.booleans()):
+    if not csv_only and draw(st.booleans()):  # an array of objects (typed too)
         item, strategy = draw(_leaf(False))
-        properties["items"] = {
-            "type": "array",
-            "items": {"type": "object", "properties": {"v": item}, "required": ["v"]},
-        }
-        values["items"] = st.lists(st.fixed_dictionaries({"v": strategy}), max_size=3)
+        element = {"type": "object", "properties": {"v": item}, "required": ["v"]}
+        objects = st.fixed_dictionaries({"v": strategy})
+        if draw(st.booleans()):  # each object, or null
+            element = {draw(st.sampled_from(["anyOf", "oneOf"])): [element, {"type": "null"}]}
+            objects = st.one_of(objects, st.none())
+        properties["items"] = {"type": "array", "items": element}
+        values["items"] = st.lists(objects, max_size=3)
+        if draw(st.booleans()):  # the array, or null
+            properties["items"] = {"anyOf": [properties["items"], {"type": "null"}]}
+            values["items"] = st.one_of(values["items"], st.none())
     schema: dict[str, Any] = {
         "$schema": DRAFT,
         "type": "object",

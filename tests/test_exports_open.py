@@ -333,3 +333,63 @@ def test_csv_reads_the_nullable_idiom_with_its_column_checks(
     assert default.paths["columns"] > 1500, default.validation_path
     for kind in ("anyOf", "oneOf", "exclusiveMinimum"):  # each kind of fault found
         assert default.counts[(RECORDS, kind)] > 0
+
+
+NULLABLE_OBJECTS: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["id", "holder"],
+    "additionalProperties": False,
+    "$defs": {
+        "holder": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+                "kind": {"type": "string", "enum": ["person", "org"]},
+                "mobile": {"type": "string", "format": "cn-mobile"},
+                "uscc": {"type": "string", "format": "cn-uscc"},
+            },
+            "oneOf": [{"required": ["mobile"]}, {"required": ["uscc"]}],
+        },
+    },
+    "properties": {
+        "id": {"type": "string", "pattern": "^R[0-9]{6}$"},
+        "holder": {"anyOf": [{"$ref": "#/$defs/holder"}, {"type": "null"}]},
+        "agent": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/holder"}]},
+        "tags": {
+            "anyOf": [
+                {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2,8}$"}},
+                {"type": "null"},
+            ]
+        },
+    },
+}
+
+
+def _nullable_object_line(i: int) -> str:
+    holders: list[Any] = [
+        {"kind": "person", "mobile": "13800138000"},
+        None,
+        {"kind": "org", "uscc": "91110000600037341L"},
+        {"kind": "person", "mobile": "12345"},  # a wrong value inside
+        {"kind": "nobody", "mobile": "13800138000"},  # not in the enum
+        {"kind": "org"},  # neither mobile nor uscc: the oneOf inside
+        "somebody",  # neither an object nor null
+    ]
+    record: dict[str, Any] = {"id": f"R{i:06d}", "holder": holders[0 if i % 5 else i // 5 % 7]}
+    if i % 3 == 0:
+        record["agent"] = holders[(i // 3) % 7] if i % 9 == 0 else None
+    if i % 4 == 1:
+        record["tags"] = None if i % 8 == 1 else ["ab", "cd" if i % 24 != 5 else "C!"]
+    return json.dumps(record)
+
+
+def test_nullable_objects_and_arrays_keep_the_typed_path(tmp_path: Path) -> None:
+    """``anyOf``/``oneOf`` of an object (or an array) and null: typed, its columns and
+    presence rules checked where it is not null, and reported as the exact checker."""
+    report = _compare(tmp_path, NULLABLE_OBJECTS, [_nullable_object_line(i) for i in range(3000)])
+    assert "(typed)" in report.validation_path
+    assert report.paths["typed"] > 2000, report.paths
+    counts = report.counts
+    for kind in ("anyOf", "oneOf"):  # faults inside the objects and arrays, found
+        assert counts[(RECORDS, kind)] > 0, counts

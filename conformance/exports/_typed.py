@@ -702,8 +702,8 @@ def _translated(build: Callable[[], _Built]) -> _Built | None:
         return None
 
 
-# A step from a value to a value inside it: ("attr", name, "" or "optional") or a variant
-# test ("is", class name, "").
+# A step from a value to a value inside it: ("attr", name, "" or "optional"), a variant
+# test ("is", class name, ""), each item ("each", "", "") or a value not null ("some", "", "").
 _Step = tuple[str, str, str]
 
 
@@ -925,6 +925,11 @@ class _Translator:
         uri, node = self.concrete(uri, node)
         if not isinstance(node, dict):
             raise NoTypedPath("boolean schema")
+        other = self.nullable_other(uri, node)
+        if other is not None and not top and other[1].get("type") in ("object", "array"):
+            # an object or array, or null: what is inside is gathered where it is not null
+            inside = self.translate(*other, (*path, ("some", "", "")), depth + 1)
+            return Union[inside, None]  # noqa: UP007 - a runtime union
         node = self.nullable_leaf(uri, node) or node
         if node.get("type") == "object":
             return self.object_type(uri, node, path, depth)
@@ -953,6 +958,21 @@ class _Translator:
     def nullable_branch(self, uri: str, node: dict[str, Any]) -> dict[str, Any] | None:
         """The scalar leaf of a nullable idiom (:meth:`nullable_leaf`), or None: what the
         idiom says of every value but null."""
+        other = self.nullable_other(uri, node)
+        if other is None:
+            return None
+        leaf = other[1]
+        if set(leaf) - _ANNOTATIONS - _COLUMN_LEAF:
+            return None
+        declared = leaf.get("type")
+        if declared not in (*_SCALAR_TYPES, "number") or declared == "null":
+            return None
+        return leaf
+
+    def nullable_other(self, uri: str, node: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """``anyOf`` or ``oneOf`` of ``{"type": "null"}`` and one other schema: that schema
+        (a ``$ref`` followed) and the URI it is read from; None for any other node. The two
+        say the same of every value but null when the other declares a type but null."""
         keywords = set(node) - _ANNOTATIONS
         if keywords not in ({"anyOf"}, {"oneOf"}):
             return None
@@ -968,13 +988,8 @@ class _Translator:
         ]
         if len(nulls) != 1:
             return None
-        _, leaf = self.concrete(uri, branches[1 - nulls[0]])
-        if not isinstance(leaf, dict) or set(leaf) - _ANNOTATIONS - _COLUMN_LEAF:
-            return None
-        declared = leaf.get("type")
-        if declared not in (*_SCALAR_TYPES, "number") or declared == "null":
-            return None
-        return leaf
+        other_uri, other = self.concrete(uri, branches[1 - nulls[0]])
+        return (other_uri, other) if isinstance(other, dict) else None
 
     def array_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
@@ -1261,6 +1276,10 @@ def _gather_source(path: tuple[_Step, ...]) -> str:
     for kind, name, how in path:
         if kind == "is":
             clauses.append(f"if type({value}) is {name}")
+        elif kind == "some":  # an object or array, or null
+            depth += 1
+            clauses.append(f"if (v{depth} := {value}) is not None")
+            value = f"v{depth}"
         elif kind == "each":
             depth += 1
             clauses.append(f"for v{depth} in {value}")
