@@ -163,6 +163,12 @@ def _schema(
         if draw(st.booleans()):  # the array, or null
             properties["items"] = {"anyOf": [properties["items"], {"type": "null"}]}
             values["items"] = st.one_of(values["items"], st.none())
+    if not csv_only and draw(st.booleans()):  # an array of leaves, maybe each one once
+        item, strategy = draw(_leaf(False))
+        properties["list"] = {"type": "array", "items": item}
+        if draw(st.booleans()):
+            properties["list"]["uniqueItems"] = True
+        values["list"] = st.lists(strategy, max_size=4)
     schema: dict[str, Any] = {
         "$schema": DRAFT,
         "type": "object",

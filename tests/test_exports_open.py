@@ -393,3 +393,46 @@ def test_nullable_objects_and_arrays_keep_the_typed_path(tmp_path: Path) -> None
     counts = report.counts
     for kind in ("anyOf", "oneOf"):  # faults inside the objects and arrays, found
         assert counts[(RECORDS, kind)] > 0, counts
+
+
+UNIQUE_AND_NOT: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["id", "name"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^R[0-9]{6}$"},
+        "name": {"type": "string", "not": {"enum": ["", "N/A"]}},
+        "code": {"type": "string", "pattern": "^[A-Z0-9]{4}$", "not": {"pattern": "^0+$"}},
+        "tags": {"type": "array", "uniqueItems": True, "items": {"type": "string"}},
+        "ranks": {"type": "array", "uniqueItems": True, "items": {"type": "integer"}},
+        "kinds": {"type": "array", "uniqueItems": True, "items": {"enum": ["a", "b", "c"]}},
+    },
+}
+
+
+def _unique_and_not_line(i: int) -> str:
+    record: dict[str, Any] = {
+        "id": f"R{i:06d}",
+        "name": ["Ann", "", "N/A", "Bo"][i % 4 if i % 7 == 0 else 0],
+    }
+    if i % 3:
+        record["code"] = ["AB12", "0000", "ab12"][i % 3 if i % 11 == 0 else 0]
+    if i % 2:
+        record["tags"] = [["x", "y"], ["x", "x"], []][i % 3 if i % 13 == 0 else 0]
+    if i % 5:
+        record["ranks"] = [[1, 2, 3], [2, 2], [1, True]][i % 3 if i % 17 == 0 else 0]
+    if i % 4:
+        record["kinds"] = [["a", "b"], ["c", "c"]][1 if i % 19 == 0 else 0]
+    return json.dumps(record)
+
+
+def test_unique_items_of_scalars_and_a_plain_not_keep_the_typed_path(tmp_path: Path) -> None:
+    """``uniqueItems`` over strings, integers or an enum, and ``not`` holding no reference
+    or format: typed (the lists themselves a column), and reported as the exact checker."""
+    lines = [_unique_and_not_line(i) for i in range(3000)]
+    report = _compare(tmp_path, UNIQUE_AND_NOT, lines)
+    assert "(typed)" in report.validation_path
+    assert report.paths["typed"] > 2000, report.paths
+    for kind in ("uniqueItems", "not"):
+        assert report.counts[(RECORDS, kind)] > 0, report.counts

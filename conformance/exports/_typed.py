@@ -46,6 +46,7 @@ from conformance.exports._fast import (
     _copy,
     _Documents,
     _exact_formats,
+    _self_contained,
     _today_year,
     cached_format_check,
     format_patterns,
@@ -102,6 +103,56 @@ _COLUMN_LEAF = _NATIVE_LEAF | {
     "exclusiveMaximum",
     "multipleOf",
 }
+
+
+def _json_scalars(kind: Any) -> bool:
+    """Whether values of the msgspec type ``kind`` are always JSON scalars as Python reads
+    them (str, int, float, bool or None): not structs, lists, dates or other objects."""
+    try:
+        info = msgspec.inspect.type_info(kind)
+    except (TypeError, ValueError):
+        return False
+    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    return all(isinstance(member, _SCALAR_INFOS) for member in members)
+
+
+_SCALAR_INFOS = (
+    msgspec.inspect.StrType,
+    msgspec.inspect.IntType,
+    msgspec.inspect.FloatType,
+    msgspec.inspect.BoolType,
+    msgspec.inspect.NoneType,
+    msgspec.inspect.LiteralType,
+)
+
+
+def _beyond_column(node: dict[str, Any]) -> set[str]:
+    """The keywords of a leaf schema no column can check: those beyond ``_COLUMN_LEAF``,
+    and ``not`` unless its subschema holds no reference, format or ``multipleOf`` (then
+    jsonschema-rs checks it on the value alone, as python-jsonschema does)."""
+    extra = set(node) - _ANNOTATIONS - _COLUMN_LEAF
+    if "not" in extra and _self_contained(node["not"]) and not _uses(node["not"], _LOOSE_IN_NOT):
+        extra.discard("not")
+    return extra
+
+
+_LOOSE_IN_NOT = frozenset({"format", "multipleOf"})
+
+
+def _uses(node: Any, keywords: frozenset[str], depth: int = 0) -> bool:
+    """Whether a subschema uses one of ``keywords`` at any depth (deeper than
+    ``_MAX_DEPTH``: assumed so)."""
+    if depth > _MAX_DEPTH:
+        return True
+    if isinstance(node, dict):
+        return bool(keywords & node.keys()) or any(
+            _uses(value, keywords, depth + 1) for value in node.values()
+        )
+    if isinstance(node, list):
+        return any(_uses(value, keywords, depth + 1) for value in node)
+    return False
+
+
 # The constraints msgspec's Meta says exactly, per type: keyword to Meta option.
 _META_OPTIONS: dict[str, dict[str, str]] = {
     "string": {"minLength": "min_length", "maxLength": "max_length"},
@@ -821,7 +872,7 @@ class _Translator:
                 # alone says what the idiom says of every value a cell gives
                 node = leaf if empty != "null" else self.nullable_leaf(node_uri, node)
             nodes[name] = node
-            if not isinstance(node, dict) or set(node) - _ANNOTATIONS - _COLUMN_LEAF:
+            if not isinstance(node, dict) or _beyond_column(node):
                 raise NoTypedPath(f"property {name!r} is not a leaf")
             leaf, check_format, left = self.column_leaf(node)
             formats |= left
@@ -962,7 +1013,7 @@ class _Translator:
         if other is None:
             return None
         leaf = other[1]
-        if set(leaf) - _ANNOTATIONS - _COLUMN_LEAF:
+        if _beyond_column(leaf):
             return None
         declared = leaf.get("type")
         if declared not in (*_SCALAR_TYPES, "number") or declared == "null":
@@ -998,7 +1049,10 @@ class _Translator:
         are gathered through every element (a path step ``each``)."""
         self.nested = True
         keywords = set(node) - _ANNOTATIONS
-        if keywords - {"type", "items", "minItems", "maxItems"} or "items" not in node:
+        if (
+            keywords - {"type", "items", "minItems", "maxItems", "uniqueItems"}
+            or "items" not in node
+        ):
             raise NoTypedPath(f"array keywords {sorted(keywords)}")
         meta: dict[str, Any] = {}
         for keyword, option in (("minItems", "min_length"), ("maxItems", "max_length")):
@@ -1007,6 +1061,12 @@ class _Translator:
                     raise NoTypedPath(f"{keyword} is not a count")
                 meta[option] = node[keyword]
         items = self.translate(uri, node["items"], (*path, ("each", "", "")), depth + 1)
+        if node.get("uniqueItems", False) is not False:
+            # the lists themselves a column: jsonschema-rs tells repeats of JSON scalars
+            # (not of structs, nor of dates msgspec made of strings)
+            if node["uniqueItems"] is not True or not _json_scalars(items):
+                raise NoTypedPath("uniqueItems over items other than JSON scalars")
+            self.columns.append((path, {"uniqueItems": True}, None, False, None))
         kind = list[items]  # type: ignore[valid-type]
         return Annotated[kind, msgspec.Meta(**meta)] if meta else kind
 
@@ -1136,9 +1196,9 @@ class _Translator:
         return "f_" + name.encode().hex()
 
     def leaf_type(self, node: dict[str, Any], path: tuple[_Step, ...]) -> Any:
-        keywords = set(node) - _ANNOTATIONS
-        if keywords - _COLUMN_LEAF:
-            raise NoTypedPath(f"leaf keywords {sorted(keywords - _COLUMN_LEAF)}")
+        beyond = _beyond_column(node)
+        if beyond:
+            raise NoTypedPath(f"leaf keywords {sorted(beyond)}")
         declared = node.get("type")
         types = [declared] if isinstance(declared, str) else declared
         enum = node.get("enum", [node["const"]] if "const" in node else None)
