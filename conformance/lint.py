@@ -21,7 +21,13 @@ from conformance._lint_lifecycle import lint_lifecycle
 from conformance.checks import all_checks
 from conformance.engine.binding import EXPORT_RULE_CHECKS, EXPORT_RULES
 from conformance.errors import Location, StandardError, UsageError
-from conformance.exports import Severity, fast_path_refusal, lint_rules, validate_export
+from conformance.exports import (
+    Severity,
+    fast_path_refusal,
+    lint_rules,
+    typed_path_refusal,
+    validate_export,
+)
 from conformance.formats import FORMATS
 from conformance.generation import UnsatisfiableSchema, backtracking, from_schema
 from conformance.regex_validator import (
@@ -40,7 +46,7 @@ from conformance.standards.loader import (
     load_standard,
     manifest_errors,
 )
-from conformance.standards.model import Standard, Verification
+from conformance.standards.model import ExportSpec, Standard, Verification
 from conformance.standards.operations import Operation, load_operations
 from conformance.standards.seal import XS, load_xsd, resolve_in_folder, version_folder, xsd_closure
 from conformance.validation import SchemaSet
@@ -229,8 +235,10 @@ class _Linter:
         for index, spec in enumerate(standard.exports):
             if spec.format == "xml":
                 continue
-            reason = fast_path_refusal(spec.schema_path, version_folder(spec.schema_path))
+            folder = version_folder(spec.schema_path)
+            reason = fast_path_refusal(spec.schema_path, folder)
             if reason is None:
+                self._typed_path(spec, index, folder, manifest)
                 continue
             self.add(
                 "export-slow-path",
@@ -241,6 +249,24 @@ class _Linter:
                 manifest.location(f"/exports/{index}/schema"),
                 severity="warning",
             )
+
+    def _typed_path(self, spec: ExportSpec, index: int, folder: Path, manifest: Document) -> None:
+        """A JSON Lines export whose records the typed path cannot read: say where and why
+        (each record is then parsed whole and checked by jsonschema-rs, a block at a time)."""
+        if spec.format != "jsonl" or len(spec.key) > 1:
+            return  # the typed path reads JSON Lines keyed by one field at most
+        reason = typed_path_refusal(spec.schema_path, folder, spec.key[0] if spec.key else None)
+        if reason is None:
+            return
+        self.add(
+            "export-block-path",
+            f"export {spec.name}: JSON Lines records of {spec.schema_path.name} get no typed "
+            f"path ({reason}); each record is then parsed whole and checked by jsonschema-rs, "
+            "slower than the typed path's columns; expected only constructs the typed path "
+            "reads (ARCHITECTURE.md lists them)",
+            manifest.location(f"/exports/{index}/schema"),
+            severity="warning",
+        )
 
     def operations(self, standard: Standard) -> list[Operation]:
         """The standard's operations, read once (raises StandardError when they cannot be)."""

@@ -211,9 +211,25 @@ def _write(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
         {
             "type": "object",
             "additionalProperties": False,
-            "properties": {
-                "a": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+            "properties": {  # unique objects (unique strings, numbers or enums are typed)
+                "a": {"type": "array", "items": {"type": "object"}, "uniqueItems": True}
             },
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {  # unique dates: msgspec reads them as date objects
+                "a": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "date"},
+                    "uniqueItems": True,
+                }
+            },
+        },
+        {  # a not naming a format (its own jsonschema-rs formats would decide)
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "string", "not": {"format": "email"}}},
         },
         {
             "type": "object",

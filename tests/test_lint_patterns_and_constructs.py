@@ -313,3 +313,30 @@ def test_run_is_refused_when_prepared_not_half_way_through_drawing(
     assert "$dynamicRef" in result.err
     assert "Traceback" not in result.err
     assert hits == []
+
+
+def test_a_json_lines_schema_the_typed_path_cannot_read_is_a_located_warning(
+    tmp_path: Path,
+) -> None:
+    """A record schema with a fast path but a member the typed path does not translate (a
+    number with ``multipleOf``, inside an array's objects): lint names the export's schema
+    line, the member from the record down and the construct. The published shapes lint
+    clean."""
+    folder = published_e_licence(tmp_path / "standards")
+    assert [i.rule for i in lint_folder(folder) if i.rule == "export-block-path"] == []
+    schema = folder / "schemas" / "licence.schema.json"
+    data = json.loads(schema.read_text(encoding="utf-8"))
+    data["properties"]["fees"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"amount": {"type": "number", "minimum": 0, "multipleOf": 0.01}},
+        },
+    }
+    schema.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    issue = _only(lint_folder(folder), "export-block-path")
+    assert issue.severity == "warning"
+    assert issue.location.pointer == "/exports/0/schema"
+    assert issue.location.line is not None
+    assert "licences-jsonl" in issue.message
+    assert "at /fees/*/amount: a number leaf with ['minimum', 'multipleOf']" in issue.message

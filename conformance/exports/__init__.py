@@ -53,6 +53,7 @@ from conformance.exports._rules import (
     export_rules,
     lint_rules,
 )
+from conformance.exports._typed import typed_path_refusal
 from conformance.exports._validate import ERRORS_PER_RECORD, validate_export
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "lint_rules",
     "open_regular",
     "read_limits",
+    "typed_path_refusal",
     "validate_export",
     "validate_many",
 ]

@@ -187,6 +187,13 @@ CHECKED_WIDTH = CODE_WIDTH  # both codes with a check character are 18 character
 class NoTypedPath(Exception):
     """The record schema uses something the typed path does not translate exactly."""
 
+    # the members from the record down to where (an array's items: "*"), added on the way out
+    where: tuple[str, ...] = ()
+
+    def inside(self, step: str) -> NoTypedPath:
+        self.where = (step, *self.where)
+        return self
+
 
 class _Lazy:
     """A jsonschema-rs validator built at its first use."""
@@ -571,6 +578,23 @@ def build_typed_records(
         return _Translator(read, key_field).build()
 
     return _translated(build)
+
+
+def typed_path_refusal(schema_path: Path, folder: Path, key_field: str | None) -> str | None:
+    """Why JSON Lines records of a schema with a fast path get no typed path (the member
+    and the construct), or None when they get one."""
+    try:
+        _Translator(_Documents(schema_path, folder), key_field).build()
+    except NoTypedPath as exc:
+        where = "/".join(step.replace("~", "~0").replace("/", "~1") for step in exc.where)
+        return f"at /{where}: {exc}" if exc.where else f"at the record: {exc}"
+    except NoFastPath as exc:
+        return str(exc)
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        return f"the schema could not be translated ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # msgspec or jsonschema-rs refusing what was built
+        return f"msgspec or jsonschema-rs refuses the translation: {exc}"
+    return None
 
 
 @dataclass
@@ -1060,7 +1084,10 @@ class _Translator:
                 if not _plain_int(node[keyword]) or node[keyword] < 0:
                     raise NoTypedPath(f"{keyword} is not a count")
                 meta[option] = node[keyword]
-        items = self.translate(uri, node["items"], (*path, ("each", "", "")), depth + 1)
+        try:
+            items = self.translate(uri, node["items"], (*path, ("each", "", "")), depth + 1)
+        except NoTypedPath as exc:
+            raise exc.inside("*") from None
         if node.get("uniqueItems", False) is not False:
             # the lists themselves a column: jsonschema-rs tells repeats of JSON scalars
             # (not of structs, nor of dates msgspec made of strings)
@@ -1180,7 +1207,10 @@ class _Translator:
             python = self.python_name(name)
             rename[python] = name
             sub_path = (*path, ("attr", python, "" if name in required else "optional"))
-            kind = self.translate(uri, sub, sub_path, depth + 1)
+            try:
+                kind = self.translate(uri, sub, sub_path, depth + 1)
+            except NoTypedPath as exc:
+                raise exc.inside(name) from None
             if name in required:
                 fields.append((python, kind))
             else:
@@ -1211,6 +1241,11 @@ class _Translator:
             if number is not None:  # null: no bound applies to it
                 return number if types == ["number"] else Union[number, None]  # noqa: UP007
         if not isinstance(types, list) or not types or any(t not in _SCALAR_TYPES for t in types):
+            if isinstance(types, list) and "number" in types:
+                extra = sorted(set(node) - _ANNOTATIONS - {"type"})
+                raise NoTypedPath(
+                    f"a number leaf with {extra} (typed: bounds of magnitude at most 2^53)"
+                )
             raise NoTypedPath(f"leaf type {declared!r}")
         key = (
             self.key_field is not None
