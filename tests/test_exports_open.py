@@ -436,3 +436,52 @@ def test_unique_items_of_scalars_and_a_plain_not_keep_the_typed_path(tmp_path: P
     assert report.paths["typed"] > 2000, report.paths
     for kind in ("uniqueItems", "not"):
         assert report.counts[(RECORDS, kind)] > 0, report.counts
+
+
+ROOT_CONDITIONS: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["id", "kind"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^R[0-9]{6}$"},
+        "kind": {"type": "string", "enum": ["person", "org", "other"]},
+        "mobile": {"type": "string", "format": "cn-mobile"},
+        "uscc": {"type": "string", "format": "cn-uscc"},
+    },
+    "if": {"properties": {"kind": {"const": "org"}}, "required": ["kind"]},
+    "then": {"required": ["uscc"], "properties": {"mobile": False}},
+    "allOf": [
+        {
+            "if": {"properties": {"kind": {"const": "person"}}, "required": ["kind"]},
+            "then": {"required": ["mobile"]},
+        }
+    ],
+}
+
+
+def _root_condition_line(i: int) -> str:
+    records: list[dict[str, Any]] = [
+        {"kind": "person", "mobile": "13800138000"},
+        {"kind": "org", "uscc": "91110000600037341L"},
+        {"kind": "other"},
+        {"kind": "org"},  # then: uscc required
+        {"kind": "org", "uscc": "91110000600037341L", "mobile": "13800138000"},  # forbidden
+        {"kind": "person"},  # then: mobile required
+        {"kind": "person", "mobile": "12345"},  # a wrong value
+        {"kind": "nobody", "mobile": "13800138000"},  # no such kind
+    ]
+    pick = i % 3 if i % 7 else 3 + (i // 7) % 5
+    return json.dumps({"id": f"R{i:06d}", **records[pick]})
+
+
+def test_root_if_then_on_a_tag_keeps_the_typed_path(tmp_path: Path) -> None:
+    """``if``/``then`` on the record's own tag, alone or in ``allOf``: the records are
+    tag-selected variants, typed (keyed by a property every variant holds), and reported
+    as the exact checker reports them."""
+    lines = [_root_condition_line(i) for i in range(3000)]
+    report = _compare(tmp_path, ROOT_CONDITIONS, lines)
+    assert "(typed)" in report.validation_path
+    assert report.paths["typed"] > 2000, report.paths
+    for kind in ("required", "None", "format:cn-mobile", "enum"):  # None: a false schema
+        assert report.counts[(RECORDS, kind)] > 0, report.counts

@@ -808,17 +808,22 @@ class _Translator:
         root = self.documents.data[root_uri]
         record_type = self.translate(root_uri, root, (), 0, top=True)
         decoder = msgspec.json.Decoder(record_type)
-        hints = msgspec.structs.fields(record_type)
+        # records of one struct, or of tag-selected variants (each a struct)
+        variants = get_args(record_type) if get_origin(record_type) is Union else (record_type,)
+        hints = msgspec.structs.fields(variants[0])
         key = None
         key_optional = key_text = False
         if self.key_field is not None:
             name = self.python_name(self.key_field)
-            if name not in getattr(record_type, "__struct_fields__", ()):
+            if any(name not in getattr(v, "__struct_fields__", ()) for v in variants):
                 raise NoTypedPath("the key is not a property of every record")
             key = attrgetter(name)
             _, root = self.concrete(root_uri, root)
             key_optional = self.key_field not in (root.get("required") or [])
-            key_text = not key_optional and any(f.name == name and f.type is str for f in hints)
+            key_text = not key_optional and all(
+                any(f.name == name and f.type is str for f in msgspec.structs.fields(v))
+                for v in variants
+            )
         formats = _exact_formats(self.left_formats) or None
         columns: list[_Column] = []
         for _, leaf, check_format, certain, subset in self.columns:
@@ -846,7 +851,7 @@ class _Translator:
         root_names: frozenset[str] = frozenset()
         root_required: frozenset[str] = frozenset()
         root_dates: frozenset[str] = frozenset()
-        if record_type.__struct_config__.tag_field is None:
+        if len(variants) == 1 and record_type.__struct_config__.tag_field is None:
             root_names = frozenset(f.encode_name for f in hints)
             root_required = frozenset(f.encode_name for f in hints if f.required)
             root_dates = frozenset(
@@ -1100,6 +1105,15 @@ class _Translator:
     def object_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
     ) -> Any:
+        if {"if", "then", "else"} & node.keys():  # one more member of allOf, said alone
+            if "else" in node or not {"if", "then"} <= node.keys():
+                raise NoTypedPath("if with else, or without then")
+            test = {"if": node["if"], "then": node["then"]}
+            members = node.get("allOf", [])
+            if not isinstance(members, list):
+                raise NoTypedPath("allOf is not a list")
+            node = {k: v for k, v in node.items() if k not in ("if", "then")}
+            node["allOf"] = [*members, test]
         properties, required = _closed_object(
             node, allow_tags=True, allow_presence=True, allow_open=True
         )
