@@ -94,7 +94,8 @@ def _birth_dates(last_year: int) -> str:
     """YYYYMMDD from 1900 through ``last_year`` (calendar-exact), as one alternation."""
     years = range(1900, last_year + 1)
     md = _MD.format(sep="")
-    return f"(?:{_years(years)}{md}|{_years([y for y in years if _leap(y)])}0229)"
+    leap = [year for year in years if _leap(year)]  # none before 1904
+    return f"(?:{_years(years)}{md}|{_years(leap)}0229)" if leap else f"(?:{_years(years)}{md})"
 
 
 def _years(years: Iterable[int]) -> str:
