@@ -31,7 +31,7 @@ class ReadLimits:
     csv_block_bytes: int = 128 * _KIB
     """Read at once by the CSV clean-block reader (``csv-blocks``). Small enough that the
     block's text, lines and cells reuse freed memory instead of faulting fresh pages in:
-    CSV ran 2-16% faster than with 1 MiB on the six corpus schemas (bench/README.md)."""
+    CSV ran faster than with 1 MiB on each of the six corpus schemas (bench/README.md)."""
     min_range_bytes: int = 8 * _MIB
     """``--jobs``: the smallest byte range a JSON Lines file is cut into."""
     max_decompressed_bytes: int = 1024 * _MIB
