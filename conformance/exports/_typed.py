@@ -981,9 +981,8 @@ class _Translator:
         strings = kind == "string"
         # a string-or-null leaf refuses a value as surely (null it takes, or its enum says)
         or_null = kind in (["string", "null"], ["null", "string"])
-        column = _Column(validator, check, strings, _within(leaf), certain and (strings or or_null))
-        column.or_null = or_null
-        return column
+        certain = certain and (strings or or_null)
+        return _Column(validator, check, strings, _within(leaf), certain, or_null=or_null)
 
     # ------------------------------------------------------------ schema to types
 
