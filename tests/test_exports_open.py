@@ -97,6 +97,14 @@ def _compare(tmp_path: Path, schema: dict[str, Any], lines: list[str]) -> Any:
     return default
 
 
+def _typed_and_found(report: Any, kinds: tuple[str, ...], typed: int = 2000) -> None:
+    """The typed path took more than ``typed`` records, and each kind of fault was found."""
+    assert "(typed)" in report.validation_path
+    assert report.paths["typed"] > typed, report.paths
+    for kind in kinds:
+        assert report.counts[(RECORDS, kind)] > 0, report.counts
+
+
 def test_open_objects_take_the_typed_path_and_report_as_the_exact_checker(
     tmp_path: Path,
 ) -> None:
@@ -388,11 +396,7 @@ def test_nullable_objects_and_arrays_keep_the_typed_path(tmp_path: Path) -> None
     """``anyOf``/``oneOf`` of an object (or an array) and null: typed, its columns and
     presence rules checked where it is not null, and reported as the exact checker."""
     report = _compare(tmp_path, NULLABLE_OBJECTS, [_nullable_object_line(i) for i in range(3000)])
-    assert "(typed)" in report.validation_path
-    assert report.paths["typed"] > 2000, report.paths
-    counts = report.counts
-    for kind in ("anyOf", "oneOf"):  # faults inside the objects and arrays, found
-        assert counts[(RECORDS, kind)] > 0, counts
+    _typed_and_found(report, ("anyOf", "oneOf"))  # faults inside the objects and arrays
 
 
 UNIQUE_AND_NOT: dict[str, Any] = {
@@ -432,10 +436,7 @@ def test_unique_items_of_scalars_and_a_plain_not_keep_the_typed_path(tmp_path: P
     or format: typed (the lists themselves a column), and reported as the exact checker."""
     lines = [_unique_and_not_line(i) for i in range(3000)]
     report = _compare(tmp_path, UNIQUE_AND_NOT, lines)
-    assert "(typed)" in report.validation_path
-    assert report.paths["typed"] > 2000, report.paths
-    for kind in ("uniqueItems", "not"):
-        assert report.counts[(RECORDS, kind)] > 0, report.counts
+    _typed_and_found(report, ("uniqueItems", "not"))
 
 
 ROOT_CONDITIONS: dict[str, Any] = {
@@ -481,7 +482,4 @@ def test_root_if_then_on_a_tag_keeps_the_typed_path(tmp_path: Path) -> None:
     as the exact checker reports them."""
     lines = [_root_condition_line(i) for i in range(3000)]
     report = _compare(tmp_path, ROOT_CONDITIONS, lines)
-    assert "(typed)" in report.validation_path
-    assert report.paths["typed"] > 2000, report.paths
-    for kind in ("required", "None", "format:cn-mobile", "enum"):  # None: a false schema
-        assert report.counts[(RECORDS, kind)] > 0, report.counts
+    _typed_and_found(report, ("required", "None", "format:cn-mobile", "enum"))  # None: false

@@ -95,7 +95,7 @@ def id_check_char_of_digits(first17: str) -> str:
 def id_number_check_ok(value: str) -> bool:
     """Whether a structurally valid ID number (17 digits, then a digit or X) has the right
     check character."""
-    return value[17] == ID_CHECK[2 * int(value[:17], 13) % 11]
+    return value[17] == id_check_char_of_digits(value[:17])
 
 
 def uscc_check_ok(value: str) -> bool:
