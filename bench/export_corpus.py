@@ -584,6 +584,10 @@ def tool_suite(path: Path, spec: Any) -> tuple[int, int]:
 
 def _child(tool: str, standards: str, name: str, fmt: str, path: str, profile: str) -> None:
     sys.path.insert(0, str(ROOT))
+    from conformance._process import single_threaded_blas
+
+    # every child's process set up as the ``conformance`` program sets its own up
+    single_threaded_blas()
     import conformance.exports
     import conformance.formats
     import conformance.standards.loader
@@ -817,6 +821,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in sorted((folder / "schemas").glob("*.schema.json")):
                 generated_idioms(path)
     head = _machine()
+    head.append(
+        "processes: set up as the conformance program sets its own (numpy's OpenBLAS one thread)"
+    )
     if args.open:
         head.append("schemas: objects left open (every additionalProperties: false removed)")
     if args.generated:

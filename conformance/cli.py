@@ -204,6 +204,10 @@ def _say_error(text: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # run as the program (not called with arguments, as tests do)
+        from conformance._process import single_threaded_blas
+
+        single_threaded_blas()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
