@@ -454,6 +454,35 @@ def _evolve(self: Any, **changes: Any) -> Any:
 
 RegexValidator.evolve = _evolve
 
+_stock_descend = RegexValidator.descend
+
+
+def _descend(
+    self: Any,
+    instance: Any,
+    schema: Any,
+    path: Any = None,
+    schema_path: Any = None,
+    resolver: Any = None,
+) -> Iterator[Any]:
+    errors = _stock_descend(self, instance, schema, path, schema_path, resolver)
+    return errors if schema is not False else _placed(errors, path, schema_path)
+
+
+def _placed(errors: Iterator[Any], path: Any, schema_path: Any) -> Iterator[Any]:
+    # python-jsonschema yields a false schema's error without the member or item it was
+    # reached through (its path and schema path stop at the keyword, "properties" say):
+    # added here, as for any other subschema's errors
+    for error in errors:
+        if path is not None:
+            error.path.appendleft(path)
+        if schema_path is not None:
+            error.schema_path.appendleft(schema_path)
+        yield error
+
+
+RegexValidator.descend = _descend
+
 
 def make_validator(
     schema: Mapping[str, Any] | bool,

@@ -312,6 +312,12 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
+def error_keyword(error: Any) -> str:
+    """The keyword a jsonschema error is about: ``false`` for a false schema (python-jsonschema
+    names none there: its ``validator`` is None)."""
+    return "false" if error.validator is None else str(error.validator)
+
+
 def schema_error_message(error: Any) -> Message:
     """A jsonschema error as a catalog message (``schema.<keyword>``), data kept verbatim.
 
@@ -319,7 +325,7 @@ def schema_error_message(error: Any) -> Message:
     literals the way jsonschema's own messages show them; a keyword without its own entry
     is ``schema.other`` with the keyword named.
     """
-    keyword = str(error.validator)
+    keyword = error_keyword(error)
     expected = error.validator_value
     value = _shown(error.instance)
     if keyword == "required" and isinstance(error.instance, dict):

@@ -482,4 +482,4 @@ def test_root_if_then_on_a_tag_keeps_the_typed_path(tmp_path: Path) -> None:
     as the exact checker reports them."""
     lines = [_root_condition_line(i) for i in range(3000)]
     report = _compare(tmp_path, ROOT_CONDITIONS, lines)
-    _typed_and_found(report, ("required", "None", "format:cn-mobile", "enum"))  # None: false
+    _typed_and_found(report, ("required", "false", "format:cn-mobile", "enum"))

@@ -334,3 +334,26 @@ def _schemas() -> st.SearchStrategy[Any]:
 def test_a_schema_jsonschema_rs_vouches_for_passes_python_jsonschema(schema: Any) -> None:
     if surely_valid_schema(schema, Draft202012Validator):
         Draft202012Validator.check_schema(schema)
+
+
+def test_a_false_schema_is_reported_as_false(tmp_path: Path) -> None:
+    """python-jsonschema names no keyword for a false schema (its ``validator`` is None) and
+    leaves out the member it was reached through: the finding's kind is ``false``, its
+    catalog message ``schema.false``, and it names the member, on every path."""
+    schema = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}, "legacy": False},
+    }
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema)
+    lines = [{"id": f"R{i}", **({"legacy": 1} if i % 50 == 7 else {})} for i in range(400)]
+    path = write(tmp_path / "records.jsonl", jsonl(lines))
+    for paths in (None, ()):
+        report = validate_export(spec, path, paths=paths)
+        found = [issue for issue in report.issues if issue.check == RECORDS]
+        assert len(found) == 8
+        assert {issue.kind for issue in found} == {"false"}
+        assert {issue.params["schema"].id for issue in found} == {"schema.false"}
+        assert {(issue.pointer, issue.schema_path) for issue in found} == {
+            ("/legacy", "/properties/legacy")
+        }

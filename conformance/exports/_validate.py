@@ -117,6 +117,7 @@ from conformance.standards.model import ExportSpec
 from conformance.standards.seal import load_xsd
 from conformance.validation import (
     _version_folder,
+    error_keyword,
     instance_pointer,
     schema_error_message,
     schema_error_path,
@@ -1533,7 +1534,7 @@ def _report_record_errors(errors: list[Any], record: Record, sink: Sink) -> None
                 row=record.row,
             )
             break
-        keyword = str(error.validator)
+        keyword = error_keyword(error)
         kind = f"format:{error.validator_value}" if keyword == "format" else keyword
         pointer = instance_pointer(error)
         shown = repr(error.instance)
