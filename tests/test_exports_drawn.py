@@ -192,6 +192,9 @@ def _schema(
         schema["unevaluatedProperties"] = False
     if not csv_only and draw(st.booleans()):
         schema["patternProperties"] = {"^x-": {"type": "string"}}
+    if not csv_only and draw(st.integers(0, 3)) == 0:  # a member no record may hold
+        properties["legacy"] = False
+        values["legacy"] = st.just(1)
     if len(names) >= 2 and draw(st.booleans()):
         schema["dependentRequired"] = {names[0]: [names[1]]}
     if len(names) >= 2 and draw(st.booleans()):
