@@ -484,6 +484,12 @@ def _placed(errors: Iterator[Any], path: Any, schema_path: Any) -> Iterator[Any]
 RegexValidator.descend = _descend
 
 
+def error_keyword(error: Any) -> str:
+    """The keyword a jsonschema error is about: ``false`` for a false schema (python-jsonschema
+    names none there: its ``validator`` is None)."""
+    return "false" if error.validator is None else str(error.validator)
+
+
 def make_validator(
     schema: Mapping[str, Any] | bool,
     resolver: Resolver[Any],

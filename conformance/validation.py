@@ -22,7 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance.errors import Location, StandardError
 from conformance.i18n import Message
-from conformance.regex_validator import RegexValidator
+from conformance.regex_validator import RegexValidator, error_keyword
 from conformance.standards._documents import Document, join_pointer, load_document
 from conformance.standards.seal import resolve_in_folder, version_folder
 
@@ -310,12 +310,6 @@ _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
-
-
-def error_keyword(error: Any) -> str:
-    """The keyword a jsonschema error is about: ``false`` for a false schema (python-jsonschema
-    names none there: its ``validator`` is None)."""
-    return "false" if error.validator is None else str(error.validator)
 
 
 def schema_error_message(error: Any) -> Message:

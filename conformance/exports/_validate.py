@@ -112,12 +112,11 @@ from conformance.exports._xml_batches import (
     global_element_names,
 )
 from conformance.exports._xml_compiled import RecordScanner, compile_record
-from conformance.regex_validator import PatternTimeout
+from conformance.regex_validator import PatternTimeout, error_keyword
 from conformance.standards.model import ExportSpec
 from conformance.standards.seal import load_xsd
 from conformance.validation import (
     _version_folder,
-    error_keyword,
     instance_pointer,
     schema_error_message,
     schema_error_path,

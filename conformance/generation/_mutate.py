@@ -34,7 +34,7 @@ from conformance.generation._model import (
 )
 from conformance.generation._regex import regex_generator
 from conformance.generation._schema import Builder
-from conformance.regex_validator import pattern_search
+from conformance.regex_validator import error_keyword, pattern_search
 
 __all__ = ["Mutation", "can_break", "mutations"]
 
@@ -764,11 +764,13 @@ class _Mutator:
 
 def _matches(error: Any, keywords: tuple[str, ...], pointer: str) -> bool:
     at = pointer_of(list(error.absolute_path))
-    keyword = "false" if error.validator is None else error.validator
+    keyword = error_keyword(error)
     if keyword in keywords and at == pointer:
         return True
     if keyword == "false" == keywords[0] and pointer.rpartition("/")[0] == at:
-        return True  # a false subschema reports at the parent of what it refused
+        # a false subschema reached with no step of its own (a property name's, say)
+        # reports at the object holding what it refused
+        return True
     if keyword in ("anyOf", "oneOf") and error.context:
         return any(_matches(e, keywords, pointer) for e in error.context)
     if keyword in ("unevaluatedProperties", "unevaluatedItems") and pointer.startswith(at + "/"):
@@ -789,10 +791,7 @@ def _accepted(
         ok = all(_matches(e, keywords, pointer) for e in errors)
         return (keywords[0], pointer) if ok else None
     # Any one keyword will do, as long as every error is that keyword at one place.
-    faults = {
-        ("false" if e.validator is None else str(e.validator), pointer_of(list(e.absolute_path)))
-        for e in errors
-    }
+    faults = {(error_keyword(e), pointer_of(list(e.absolute_path))) for e in errors}
     if len(faults) != 1:
         return None
     keyword, at = faults.pop()
