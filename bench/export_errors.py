@@ -49,12 +49,11 @@ def _files(corpus: Path, name: str, scratch: Path) -> list[tuple[Path, int, int]
 
 
 def _floor(path: Path) -> float:
-    import orjson
+    """CPU seconds of bench/export_corpus.py's JSON Lines floor (orjson) on ``path``."""
+    from export_corpus import tool_floor_jsonl
 
     started = time.process_time()
-    with path.open("rb") as stream:
-        for line in stream:
-            orjson.loads(line)
+    tool_floor_jsonl(path, None)
     return time.process_time() - started
 
 
