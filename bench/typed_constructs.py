@@ -41,16 +41,61 @@ def _if_then_on_currency(schema: dict[str, Any]) -> None:
     schema["then"] = {"required": ["buyer_name"]}
 
 
+def _if_then_else_on_currency(schema: dict[str, Any]) -> None:
+    _if_then_on_currency(schema)
+    schema["else"] = {"required": ["buyer_uscc"]}
+
+
 def _nullable_lines(schema: dict[str, Any]) -> None:
     lines = schema["properties"]["lines"]
     lines["items"] = {"anyOf": [lines["items"], {"type": "null"}]}
+
+
+def _extension_members(schema: dict[str, Any]) -> None:
+    schema["$defs"]["line"]["patternProperties"] = {"^x-": {"type": "string"}}
+
+
+def _record_extensions(schema: dict[str, Any]) -> None:
+    schema["patternProperties"] = {"^x-": {"type": "string"}}
+
+
+def _buyer_base(schema: dict[str, Any]) -> None:
+    names = ("buyer_uscc", "buyer_name")
+    properties = schema["properties"]
+    schema["$defs"]["buyer"] = {
+        "type": "object",
+        "properties": {name: properties.pop(name) for name in names},
+        "required": list(names),
+    }
+    schema["required"] = [name for name in schema["required"] if name not in names]
+    schema["allOf"] = [{"$ref": "#/$defs/buyer"}]
+    del schema["additionalProperties"]
+    schema["unevaluatedProperties"] = False
+
+
+def _sku_by_reference(schema: dict[str, Any]) -> None:
+    line = schema["$defs"]["line"]["properties"]
+    schema["$defs"]["sku"] = line["sku"]
+    line["sku"] = {"$ref": "#/$defs/sku", "maxLength": 10}
+
+
+def _name_or_placeholder(schema: dict[str, Any]) -> None:
+    name = schema["properties"]["buyer_name"]
+    schema["properties"]["buyer_name"] = {"anyOf": [name, {"const": "-"}]}
 
 
 CONSTRUCTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "uniqueItems": _unique_tags,  # tags of each line, each once
     "not": _not_empty_name,  # a buyer name that is not ""
     "if-then": _if_then_on_currency,  # the record's own if/then on its tag
+    "if-then-else": _if_then_else_on_currency,  # and an else for the other tags
     "nullable-object": _nullable_lines,  # each line an object or null
+    # members no msgspec type says, checked whole by jsonschema-rs (opaque members):
+    "patternProperties": _extension_members,  # each line's x- members: lines opaque
+    "record-patternProperties": _record_extensions,  # the record's own x- members
+    "allOf-base": _buyer_base,  # the buyer's members from a base, by allOf and $ref
+    "ref-sibling": _sku_by_reference,  # each line's SKU: a $ref beside a keyword
+    "anyOf-leaf": _name_or_placeholder,  # a buyer name, or "-"
 }
 
 

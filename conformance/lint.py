@@ -25,6 +25,7 @@ from conformance.exports import (
     Severity,
     fast_path_refusal,
     lint_rules,
+    opaque_members,
     typed_path_refusal,
     validate_export,
 )
@@ -255,8 +256,19 @@ class _Linter:
         (each record is then parsed whole and checked by jsonschema-rs, a block at a time)."""
         if spec.format != "jsonl" or len(spec.key) > 1:
             return  # the typed path reads JSON Lines keyed by one field at most
-        reason = typed_path_refusal(spec.schema_path, folder, spec.key[0] if spec.key else None)
+        key = spec.key[0] if spec.key else None
+        reason = typed_path_refusal(spec.schema_path, folder, key)
         if reason is None:
+            for member in opaque_members(spec.schema_path, folder, key):
+                self.add(
+                    "export-member-checked-whole",
+                    f"export {spec.name}: a member of the JSON Lines records of "
+                    f"{spec.schema_path.name} is read as JSON and checked whole by "
+                    f"jsonschema-rs, a block at a time ({member}); the rest of each record "
+                    "keeps the typed path's columns",
+                    manifest.location(f"/exports/{index}/schema"),
+                    severity="info",
+                )
             return
         self.add(
             "export-block-path",

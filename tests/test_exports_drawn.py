@@ -6,9 +6,12 @@ Hypothesis draws a record schema from the constructs published schemas use (root
 relative path and by its ``$id`` URL, ``oneOf``/``anyOf``/``allOf``/``not``, a leaf or
 null (``anyOf``/``oneOf`` with ``{"type": "null"}``),
 ``if``/``then``/``else``, ``dependentRequired`` (and, on closed objects of plain leaves, the
-presence-only ``oneOf``/``anyOf``/``allOf``/``not``/``dependentRequired`` the typed paths
-check), ``patternProperties``,
-``unevaluatedProperties``, ``const``, nested arrays of objects, every registered format) and
+presence-only ``oneOf``/``anyOf``/``allOf``/``not``/``dependentRequired``, the tag
+tests with an ``else`` and the composition of a base by ``allOf`` the typed paths check),
+``patternProperties``,
+``unevaluatedProperties``, ``const``, nested arrays of objects, every registered format,
+and members no msgspec type says: a map by ``patternProperties``, ``oneOf``/``anyOf`` of
+objects, ``{}``, ``multipleOf``, ``prefixItems``, ``if``/``then``/``else``) and
 a file of records, each valid-looking or carrying one fault (a value of the wrong format,
 type, range or enum, a missing or extra member). The file is validated twice: by default
 (typed, block and column fast paths, whatever the schema allows) and with ``paths=()``
@@ -163,6 +166,8 @@ def _schema(
         if draw(st.booleans()):  # the array, or null
             properties["items"] = {"anyOf": [properties["items"], {"type": "null"}]}
             values["items"] = st.one_of(values["items"], st.none())
+    if not csv_only and draw(st.booleans()):  # a member no msgspec type says: checked whole
+        properties["m"], values["m"] = draw(_opaque_member())
     if not csv_only and draw(st.booleans()):  # an array of leaves, maybe each one once
         item, strategy = draw(_leaf(False))
         properties["list"] = {"type": "array", "items": item}
@@ -184,6 +189,27 @@ def _schema(
         schema["additionalProperties"] = False
         if len(names) >= 2 and draw(st.booleans()):
             schema.update(draw(_presence_keywords(names)))
+        elif not csv_only and len(names) >= 2 and draw(st.booleans()):  # tag tests
+            properties["kind"] = {"enum": ["a", "b", "c"]}
+            values["kind"] = st.sampled_from(["a", "b", "c", "x"])
+            schema["required"].append("kind")
+            schema["if"] = {"properties": {"kind": {"const": draw(st.sampled_from("ad"))}}}
+            schema["then"] = {"required": [names[0]]}
+            schema["else"] = draw(
+                st.sampled_from([{"properties": {names[0]: False}}, {"required": [names[1]]}])
+            )
+        if "allOf" not in schema and draw(st.booleans()):
+            # composed of a base by reference, closed by unevaluatedProperties
+            base = names[: draw(st.integers(1, len(names)))]
+            schema.setdefault("$defs", {})["base"] = {
+                "type": "object",
+                "properties": {name: properties.pop(name) for name in base},
+                "required": [name for name in schema["required"] if name in base],
+            }
+            schema["required"] = [name for name in schema["required"] if name not in base]
+            schema["allOf"] = [{"$ref": "#/$defs/base"}]
+            del schema["additionalProperties"]
+            schema["unevaluatedProperties"] = False
         return schema, values, (where, common)
     closing = draw(st.sampled_from(["open", "additional", "unevaluated"]))
     if closing == "additional":
@@ -202,6 +228,76 @@ def _schema(
         schema["then"] = {"required": [names[1]]}
         schema["else"] = {"properties": {names[1]: {"type": "string"}}}
     return schema, values, (where, common)
+
+
+# JSON values of every kind, integers beyond 64 bits and nesting past the records' bound
+# among them (the typed path leaves those to the others: orjson reads them otherwise)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text("ab中@.", max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("xyz"), inner),
+    max_leaves=6,
+)
+_DEEP = st.integers(190, 205).map(lambda n: json.loads("[" * n + "]" * n))
+
+
+@st.composite
+def _opaque_member(draw: Any) -> tuple[dict[str, Any], st.SearchStrategy[Any]]:
+    """A member whose schema no msgspec type says (the typed path checks it whole with
+    jsonschema-rs), and a strategy of values for it, valid-looking and faulty alike."""
+    kind = draw(st.sampled_from(["map", "shapes", "any", "multiple", "pair", "conditional"]))
+    if kind == "map":  # names by language
+        schema = {
+            "type": "object",
+            "patternProperties": {"^[a-z]{2}$": {"type": "string", "maxLength": 4}},
+            "additionalProperties": draw(st.sampled_from([False, {"type": "integer"}])),
+        }
+        names = st.sampled_from(["zh", "en", "xyz"])
+        return schema, st.dictionaries(names, st.one_of(st.text("ab", max_size=6), _JSON))
+    if kind == "shapes":  # one of two objects, told apart by their members
+        email = {
+            "type": "object",
+            "required": ["email"],
+            "properties": {"email": {"format": "email"}},
+        }
+        phone = {
+            "type": "object",
+            "required": ["phone"],
+            "properties": {"phone": {"format": "cn-mobile"}},
+        }
+        values = st.one_of(
+            st.fixed_dictionaries({"email": FORMATS["email"].valid()}),
+            st.fixed_dictionaries({"phone": st.one_of(FORMATS["cn-mobile"].valid(), st.just("1"))}),
+            st.just({"email": "a@b.cn", "phone": "13800138000"}),
+            _JSON,
+        )
+        return {draw(st.sampled_from(["oneOf", "anyOf"])): [email, phone]}, values
+    if kind == "any":
+        return {}, st.one_of(_JSON, _DEEP)
+    if kind == "multiple":
+        return {"type": "number", "multipleOf": 0.5}, st.one_of(
+            st.integers(-(2**66), 2**66), st.floats(-10, 10, allow_nan=False), st.just("1")
+        )
+    if kind == "pair":
+        schema = {"type": "array", "prefixItems": [{"type": "number"}, {"type": "string"}]}
+        if draw(st.booleans()):
+            schema["items"] = False
+        return schema, st.lists(st.one_of(st.integers(), st.text("ab", max_size=2)), max_size=3)
+    schema = {  # conditional, with an else
+        "type": "object",
+        "properties": {"kind": {"enum": ["cn", "other"]}, "code": {"type": "string"}},
+        "if": {"properties": {"kind": {"const": "cn"}}, "required": ["kind"]},
+        "then": {"properties": {"code": {"format": "cn-postcode"}}},
+        "else": {"properties": {"code": {"maxLength": 3}}},
+    }
+    values = st.fixed_dictionaries(
+        {"kind": st.sampled_from(["cn", "other", "x"])},
+        optional={"code": st.one_of(FORMATS["cn-postcode"].valid(), st.just("ab"))},
+    )
+    return schema, values
 
 
 @st.composite

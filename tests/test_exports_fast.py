@@ -1244,3 +1244,80 @@ def test_compiled_records_with_bounded_numbers_report_exactly_what_lxml_reports(
     records, counts, _ = compiled
     assert records == 400
     assert sum(counts.values()) >= 4 * len(range(0, 400, 41))  # every bound broken is found
+
+
+@pytest.mark.parametrize("fmt", ["time", "json-pointer", "x-vendor-code"])
+def test_a_format_the_registry_does_not_define_is_asserted_on_no_path(
+    tmp_path: Path, fmt: str
+) -> None:
+    """The exact checker asserts the registry's formats alone; jsonschema-rs knows others
+    (``time``, ``json-pointer``) and would refuse a value there, which under ``not`` or in
+    a ``oneOf`` makes a record valid that the exact checker refuses. Every path agrees."""
+    schema = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "a": {"type": "string", "not": {"format": fmt}},
+            "b": {"oneOf": [{"type": "string", "format": fmt}, {"maxLength": 20}]},
+        },
+    }
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema)
+    records = [{"id": f"R{i}", "a" if i % 2 else "b": "25:99:00/~x"} for i in range(40)]
+    data = tmp_path / "r.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    exact = validate_export(spec, data, paths=())
+    assert exact.counts == {(RECORDS, "not"): 20, (RECORDS, "oneOf"): 20}
+    for paths in (None, ("blocks", "records"), ("records",)):
+        report = validate_export(spec, data, paths=paths)
+        assert report.counts == exact.counts, paths
+        assert [i.message for i in report.issues] == [i.message for i in exact.issues]
+
+
+@pytest.mark.parametrize(
+    ("member", "bounded"),
+    [
+        ({"type": "object", "patternProperties": {"^x": {"type": "array"}}}, False),
+        (
+            {
+                "type": "object",
+                "patternProperties": {"^x": {"type": "array", "items": {"type": "integer"}}},
+                "additionalProperties": {"type": "string"},
+            },
+            True,
+        ),
+        (  # members evaluated in place: unevaluatedProperties bounds none of them
+            {
+                "type": "object",
+                "unevaluatedProperties": False,
+                "allOf": [{"properties": {"x": {}}}],
+            },
+            False,
+        ),
+    ],
+)
+def test_the_depth_bound_follows_patterns_and_members_evaluated_in_place(
+    tmp_path: Path, member: dict[str, Any], bounded: bool
+) -> None:
+    """A schema's depth bound says whether a record could nest past MAX_DEPTH: tight where
+    patterns and additionalProperties bound every member, none where a member's schema is
+    applied in place; a record nested past it is found on every path as on the exact one."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"id": {"type": "string"}, "m": member},
+    }
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema)
+    fast = build_fast_validator(spec.schema_path, tmp_path / "std")
+    assert fast is not None
+    assert (fast.max_depth <= 4) is bounded
+    deep = json.loads("[" * 205 + "]" * 205)
+    records = [{"id": f"R{i}", "m": {"x": deep if i % 7 == 0 else [1]}} for i in range(60)]
+    data = tmp_path / "r.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    default, exact = validate_export(spec, data), validate_export(spec, data, paths=())
+    assert sum(exact.counts.values()) >= 9
+    assert default.counts == exact.counts
+    assert [(i.line, i.message) for i in default.issues] == [
+        (i.line, i.message) for i in exact.issues
+    ]

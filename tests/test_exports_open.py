@@ -136,14 +136,18 @@ def test_a_typed_chunk_with_a_deep_free_member_goes_to_the_next_acceptor(
     assert [i.line for i in report.issues if i.kind == "too-deep"] == [151]
 
 
-def test_open_schemas_beyond_the_typed_subset_keep_the_block_path(tmp_path: Path) -> None:
-    """``patternProperties`` keeps the typed path out; the block path counts brackets."""
+def test_the_records_own_pattern_properties_leave_other_members_to_the_block_path(
+    tmp_path: Path,
+) -> None:
+    """The record's own ``patternProperties``: lines holding only the members it names take
+    the typed path; the others (an ``x-`` member, members the schema leaves free, deep
+    ones) go to the block path, which counts brackets."""
     schema = {**OPEN_SCHEMA, "patternProperties": {"^x-": {"type": "string"}}}
     lines = [_line(i) for i in range(2000)]
     lines[10] = lines[10][:-1] + ', "x-code": 5}'
     report = _compare(tmp_path, schema, lines)
     assert "(blocks)" in report.validation_path
-    assert "(typed)" not in report.validation_path
+    assert "(typed)" in report.validation_path
     assert report.counts[(RECORDS, "too-deep")] == len(_deep_lines(2000))
 
 

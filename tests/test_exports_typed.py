@@ -19,6 +19,7 @@ from conformance.formats import FORMATS
 from conformance.standards.loader import load_standard
 from conformance.validation import schema_validator
 from tests.conftest import SetReadLimits
+from tests.test_exports import make_spec
 from tests.test_exports_fast import LICENCE, _licence_records, _spec_of_rows
 
 SCHEMA = LICENCE / "schemas" / "licence.schema.json"
@@ -193,50 +194,17 @@ def _write(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
 @pytest.mark.parametrize(
     "schema",
     [
-        {  # other members constrained (an open object, free ones, is typed: msgspec skips them)
+        {  # the names of the record's own members
             "type": "object",
             "properties": {"a": {"type": "string"}},
-            "additionalProperties": {"type": "string"},
+            "propertyNames": {"maxLength": 3},
         },
-        {
+        {  # a conditional other than a tag test
             "type": "object",
-            "additionalProperties": False,
-            "properties": {"a": {"type": "number", "multipleOf": 0.5}},
+            "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+            "if": {"properties": {"a": {"minLength": 2}}},
+            "then": {"required": ["b"]},
         },
-        {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"a": {"type": "number", "maximum": 2**60}},  # past exact floats
-        },
-        {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {  # unique objects (unique strings, numbers or enums are typed)
-                "a": {"type": "array", "items": {"type": "object"}, "uniqueItems": True}
-            },
-        },
-        {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {  # unique dates: msgspec reads them as date objects
-                "a": {
-                    "type": "array",
-                    "items": {"type": "string", "format": "date"},
-                    "uniqueItems": True,
-                }
-            },
-        },
-        {  # a not naming a format (its own jsonschema-rs formats would decide)
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"a": {"type": "string", "not": {"format": "email"}}},
-        },
-        {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"a": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
-        },
-        {"type": "object", "additionalProperties": False, "properties": {"a": {}}},
         {"type": "array"},
         {
             "type": "object",
@@ -246,11 +214,153 @@ def _write(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
         },
     ],
 )
-def test_schemas_beyond_the_subset_get_no_typed_path(
+def test_records_beyond_the_subset_get_no_typed_path(
     tmp_path: Path, schema: dict[str, Any]
 ) -> None:
     path = _write(tmp_path, "s.schema.json", schema)
     assert build_typed_records(path, tmp_path, None) is None
+
+
+# Members no msgspec type says: each is read as JSON and checked whole by jsonschema-rs
+# (an opaque column), the rest of the record keeps its types. (value, valid?) pairs.
+OPAQUE_MEMBERS: list[tuple[dict[str, Any], list[tuple[Any, bool]]]] = [
+    (
+        {"type": "number", "multipleOf": 0.5},
+        [(1.5, True), (2, True), (1.25, False), ("1", False)],
+    ),
+    (
+        {"type": "number", "maximum": 2**60},  # past exact floats
+        [(2**59, True), (2**61, False), (1.5, True)],
+    ),
+    (  # unique objects (unique strings, numbers or enums are typed)
+        {"type": "array", "items": {"type": "object"}, "uniqueItems": True},
+        [([{"a": 1}, {"a": 2}], True), ([{"a": 1}, {"a": 1}], False), ([1], False)],
+    ),
+    (  # unique dates: msgspec reads them as date objects
+        {"type": "array", "items": {"type": "string", "format": "date"}, "uniqueItems": True},
+        [(["2024-01-01", "2024-01-02"], True), (["2024-01-01"] * 2, False), (["x"], False)],
+    ),
+    (  # a not naming a format: the format's own check decides, as on the exact path
+        {"type": "string", "not": {"format": "email"}},
+        [("plain", True), ("a@b.cn", False), (3, False)],
+    ),
+    (
+        {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        [("s", True), (3, True), (1.5, False), (None, False)],
+    ),
+    ({}, [(None, True), ({"deep": [1, [2]]}, True), ("s", True)]),
+    (  # a map of names by language
+        {
+            "type": "object",
+            "patternProperties": {"^[a-z]{2}$": {"type": "string", "maxLength": 4}},
+            "additionalProperties": False,
+        },
+        [({"zh": "名", "en": "name"}, True), ({"zhx": "x"}, False), ({"en": "names"}, False)],
+    ),
+    (  # an object of one of two shapes, told apart by their members
+        {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["email"],
+                    "properties": {"email": {"format": "email"}},
+                },
+                {
+                    "type": "object",
+                    "required": ["phone"],
+                    "properties": {"phone": {"format": "cn-mobile"}},
+                },
+            ]
+        },
+        [({"email": "a@b.cn"}, True), ({"phone": "13800138000"}, True), ({"phone": "1"}, False)],
+    ),
+    (  # a conditional with an else
+        {
+            "type": "object",
+            "properties": {"kind": {"enum": ["cn", "other"]}, "code": {"type": "string"}},
+            "if": {"properties": {"kind": {"const": "cn"}}, "required": ["kind"]},
+            "then": {"properties": {"code": {"format": "cn-postcode"}}},
+            "else": {"properties": {"code": {"maxLength": 3}}},
+        },
+        [({"kind": "cn", "code": "100000"}, True), ({"kind": "other", "code": "100000"}, False)],
+    ),
+    (  # a pair
+        {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}], "maxItems": 2},
+        [([116.4, 39.9], True), ([1, 2, 3], False), (["a", 1], False)],
+    ),
+    (  # a value given by reference beside a keyword of its own
+        {"$ref": "#/$defs/code", "maxLength": 4},
+        [("AB12", True), ("AB123", False), ("ab", False)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("member", "cases"), OPAQUE_MEMBERS)
+def test_members_beyond_the_subset_are_checked_whole_and_exactly(
+    tmp_path: Path, member: dict[str, Any], cases: list[tuple[Any, bool]]
+) -> None:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}, "n": {"type": "integer"}, "a": member},
+        "$defs": {"code": {"type": "string", "pattern": "^[A-Z]+[0-9]*$"}},
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    assert [column.opaque for column in typed.columns] == [True]
+    lines = [json.dumps({"id": f"R{i}", "n": i, "a": v}).encode() for i, (v, _) in enumerate(cases)]
+    accepted, refused = typed.accepted(lines)
+    assert refused == [i for i, (_, valid) in enumerate(cases) if not valid]
+    assert len(accepted) == sum(valid for _, valid in cases)
+    # and the whole validation, by default and by the exact checker alone
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema, key=("id",))
+    export = tmp_path / "r.jsonl"
+    export.write_bytes(b"\n".join(lines * 3) + b"\n")
+    default, exact = validate_export(spec, export), validate_export(spec, export, paths=())
+    assert default.paths.get("typed") == 3 * len(accepted)
+    assert [(i.line, i.pointer, i.message) for i in default.issues] == [
+        (i.line, i.pointer, i.message) for i in exact.issues
+    ]
+    assert default.counts == exact.counts
+
+
+@pytest.mark.parametrize(
+    ("member", "good", "value"),
+    [
+        ({}, 1, 2**70),  # beyond 64 bits: orjson (the fast path) reads a float
+        ({"type": "array", "prefixItems": [{"multipleOf": 3}]}, [3], [2**64 + 2]),
+        ({}, [[1]], json.loads("[" * 250 + "]" * 250)),  # past the records' depth bound
+        (  # 201 deep with the record and the member
+            {"type": "object", "patternProperties": {"^x$": {}}},
+            {"x": [1]},
+            {"x": json.loads("[" * 199 + "]" * 199)},
+        ),
+    ],
+)
+def test_opaque_members_leave_what_orjson_reads_otherwise_to_the_other_paths(
+    tmp_path: Path, member: dict[str, Any], good: Any, value: Any
+) -> None:
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"id": {"type": "string"}, "a": member},
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    lines = [json.dumps({"id": f"R{i}", "a": v}).encode() for i, v in enumerate([good, value])]
+    assert typed.accepted(lines)[1] == [1]
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema, key=("id",))
+    export = tmp_path / "r.jsonl"
+    export.write_bytes(b"\n".join(lines) + b"\n")
+    default, exact = validate_export(spec, export), validate_export(spec, export, paths=())
+    assert [(i.line, i.pointer, i.message) for i in default.issues] == [
+        (i.line, i.pointer, i.message) for i in exact.issues
+    ]
+    assert default.counts == exact.counts
 
 
 def test_typed_path_reports_exactly_what_the_other_paths_report(tmp_path: Path) -> None:
@@ -760,3 +870,239 @@ def test_a_member_repeated_in_a_nested_object_or_array_item_is_found(
     ]
     monkeypatch.setenv(EXACT_ONLY_ENV, "1")
     assert default[:3] == summary()[:3]
+
+
+def test_a_member_repeated_inside_an_opaque_member_is_found(tmp_path: Path) -> None:
+    """An opaque member's value is counted again from its encoding: a name given twice in
+    it shows in the line's quotes (no backslash) or colons (one), as in typed members."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "names": {"type": "object", "patternProperties": {"^[a-z]{2}$": {"type": "string"}}},
+        },
+    }
+    lines = [json.dumps({"id": f"r{i}", "names": {"zh": "名", "en": "n"}}) for i in range(600)]
+    lines[100] = '{"id": "r100", "names": {"zh": "名", "zh": "n"}}'
+    lines[200] = '{"id": "r200", "names": {"en": "a\\"b", "en": "n"}}'  # escaped: colons
+    lines[300] = '{"id": "r300", "names": {"en": {"x": 1, "x": 1}}}'  # refused there too
+    data = tmp_path / "n.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = make_spec(tmp_path / "spec", "jsonl", schema=schema)
+    default, exact = validate_export(spec, data), validate_export(spec, data, paths=())
+    assert default.paths.get("typed", 0) > 500
+    duplicates = [i.line for i in default.issues if i.kind == "duplicate-member"]
+    assert duplicates == [101, 201, 301]
+    assert [(i.kind, i.line, i.message) for i in default.issues] == [
+        (i.kind, i.line, i.message) for i in exact.issues
+    ]
+
+
+def _reports_alike(tmp_path: Path, schema: dict[str, Any], records: list[dict[str, Any]]) -> Any:
+    """The default report on 30 copies of ``records`` (keyed ``id``), after asserting it
+    is the exact checker's alone: issues in order, and counts."""
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema)
+    data = tmp_path / "r.jsonl"
+    numbered = [
+        json.dumps({"id": f"R{n}-{i}", **record})
+        for n in range(30)
+        for i, record in enumerate(records)
+    ]
+    data.write_text("\n".join(numbered) + "\n", encoding="utf-8")
+    default, alone = validate_export(spec, data), validate_export(spec, data, paths=())
+    assert [(i.line, i.message) for i in default.issues] == [
+        (i.line, i.message) for i in alone.issues
+    ]
+    assert default.counts == alone.counts
+    return default
+
+
+def _holder_schema(condition: dict[str, Any], otherwise: dict[str, Any] | None) -> dict[str, Any]:
+    """A licence holder: a company (a USCC, no ID number) or a person or other (an ID
+    number), other holders with a note too: tag tests with and without ``else``."""
+    test: dict[str, Any] = {"if": condition, "then": {"required": ["uscc"]}}
+    test["then"]["properties"] = {"id_number": False}
+    if otherwise is not None:
+        test["else"] = otherwise
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "holder_type"],
+        "properties": {
+            "id": {"type": "string"},
+            "holder_type": {"enum": ["person", "company", "other"]},
+            "uscc": {"type": "string", "format": "cn-uscc"},
+            "id_number": {"type": "string", "format": "cn-id-number"},
+            "note": {"type": "string"},
+        },
+        **test,
+        "allOf": [
+            {
+                "if": {"properties": {"holder_type": {"const": "other"}}},
+                "then": {"required": ["note"]},
+            }
+        ],
+    }
+
+
+HOLDERS = [
+    {"holder_type": "company", "uscc": "91110000600037341L"},
+    {"holder_type": "company", "id_number": "11010519491231002X"},
+    {"holder_type": "person", "id_number": "11010519491231002X"},
+    {"holder_type": "person"},
+    {"holder_type": "other", "id_number": "11010519491231002X"},
+    {"holder_type": "other", "id_number": "11010519491231002X", "note": "n"},
+    {},
+    {"holder_type": "company", "uscc": "91110000600037341L", "id_number": "11010519491231002X"},
+    {"holder_type": "person", "uscc": "91110000600037341L", "id_number": "11010519491231002X"},
+]
+
+
+@pytest.mark.parametrize(
+    ("condition", "otherwise"),
+    [
+        ({"properties": {"holder_type": {"const": "company"}}}, {"required": ["id_number"]}),
+        (
+            {"properties": {"holder_type": {"const": "company"}}, "required": ["holder_type"]},
+            {"required": ["id_number"], "properties": {"uscc": False}},
+        ),
+        ({"properties": {"holder_type": {"const": "company"}}}, None),
+    ],
+)
+def test_tag_tests_with_an_else_take_the_typed_path_and_report_exactly(
+    tmp_path: Path, condition: dict[str, Any], otherwise: dict[str, Any] | None
+) -> None:
+    """``if`` the tag is a value ``then`` some properties are required or forbidden,
+    ``else`` others: each tag value a variant; an ``if`` without ``required`` is the same
+    test (the tag is required)."""
+    schema = _holder_schema(condition, otherwise)
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    lines = [json.dumps({"id": f"R{i}", **h}).encode() for i, h in enumerate(HOLDERS)]
+    _, refused = typed.accepted(lines)
+    exact = schema_validator(path)
+    assert refused == [i for i, line in enumerate(lines) if not exact.is_valid(json.loads(line))]
+    default = _reports_alike(tmp_path, schema, HOLDERS)
+    assert default.paths.get("typed", 0) == 30 * (len(HOLDERS) - len(refused))
+
+
+def test_an_else_saying_more_than_which_properties_leaves_the_record_untyped(
+    tmp_path: Path,
+) -> None:
+    schema = _holder_schema(
+        {"properties": {"holder_type": {"const": "company"}}},
+        {"properties": {"id_number": {"minLength": 18}}},
+    )
+    path = _write(tmp_path, "s.schema.json", schema)
+    assert build_typed_records(path, tmp_path, "id") is None
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        {"patternProperties": {"^x-": {"type": "string", "maxLength": 3}}},
+        {"patternProperties": {"^x-": {"maxLength": 3}}, "additionalProperties": False},
+        {"additionalProperties": {"type": "integer"}},
+        {"patternProperties": {"^n": {"minLength": 2}}, "unevaluatedProperties": False},
+    ],
+)
+def test_members_by_pattern_or_other_members_constrained_keep_the_typed_path(
+    tmp_path: Path, others: dict[str, Any]
+) -> None:
+    """The record constrains members it does not name: records holding only named ones
+    take the typed path (a named member held to the patterns its name matches too), the
+    others go on to the next path; the report is the exact checker's either way."""
+    schema = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "x-code": {}},
+        **others,
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    records = [
+        {"name": "ab"},
+        {"name": "a"},
+        {"x-code": "abcd"},
+        {"x-code": 7},
+        {"x-other": "ab"},
+        {"x-other": 5},
+        {"zz": 1},
+    ]
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    _, refused = typed.accepted(lines)
+    exact = schema_validator(path)
+    valid = [i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))]
+    assert {0, 1, 3} - set(refused) <= set(valid)  # taken only if valid
+    assert not set(range(len(lines))) - set(refused) - set(valid)
+    assert set(refused) >= {4, 5, 6}  # members it does not name: the next path's
+    default = _reports_alike(tmp_path, schema, records)
+    assert default.paths.get("typed", 0) >= 30
+
+
+BASE = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "created": {"type": "string", "format": "date-time"}},
+    "required": ["id", "created"],
+}
+
+
+@pytest.mark.parametrize(
+    ("composed", "typed_expected"),
+    [
+        (  # the 2020-12 idiom: a base by reference, closed by unevaluatedProperties
+            {
+                "allOf": [{"$ref": "#/$defs/base"}],
+                "properties": {"name": {"type": "string", "maxLength": 3}},
+                "required": ["name"],
+                "unevaluatedProperties": False,
+            },
+            True,
+        ),
+        (  # open, a name held by two members
+            {
+                "allOf": [{"$ref": "#/$defs/base"}, {"properties": {"name": {"minLength": 2}}}],
+                "properties": {"name": {"type": "string", "maxLength": 3}},
+            },
+            True,
+        ),
+        (  # closed by the record itself: the base's members are forbidden there
+            {
+                "allOf": [{"$ref": "#/$defs/base"}],
+                "properties": {"name": {"type": "string"}},
+                "additionalProperties": False,
+            },
+            False,
+        ),
+        (  # closed by the record, naming the base's members too
+            {
+                "allOf": [{"$ref": "#/$defs/base"}],
+                "properties": {"id": True, "created": True, "name": {"type": "string"}},
+                "additionalProperties": False,
+            },
+            True,
+        ),
+    ],
+)
+def test_a_record_composed_of_a_base_by_allof_keeps_the_typed_path(
+    tmp_path: Path, composed: dict[str, Any], typed_expected: bool
+) -> None:
+    schema = {"type": "object", "$defs": {"base": BASE}, **composed}
+    path = _write(tmp_path, "s.schema.json", schema)
+    assert (build_typed_records(path, tmp_path, "id") is not None) is typed_expected
+    stamp = "2024-01-01T00:00:00Z"
+    records = [
+        {"created": stamp, "name": "ab"},
+        {"name": "ab"},
+        {"created": "x", "name": "ab"},
+        {"created": stamp, "name": "abcd"},
+        {"created": stamp, "name": "a"},
+        {"created": stamp},
+        {"created": stamp, "name": "ab", "zz": 1},
+    ]
+    default = _reports_alike(tmp_path, schema, records)
+    assert (default.paths.get("typed", 0) > 0) is typed_expected

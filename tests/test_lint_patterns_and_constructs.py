@@ -315,15 +315,16 @@ def test_run_is_refused_when_prepared_not_half_way_through_drawing(
     assert hits == []
 
 
-def test_a_json_lines_schema_the_typed_path_cannot_read_is_a_located_warning(
+def test_a_json_lines_member_the_typed_path_checks_whole_is_a_located_note(
     tmp_path: Path,
 ) -> None:
-    """A record schema with a fast path but a member the typed path does not translate (a
-    number with ``multipleOf``, inside an array's objects): lint names the export's schema
-    line, the member from the record down and the construct. The published shapes lint
-    clean."""
+    """A member the typed path does not translate (a number with ``multipleOf``, inside an
+    array's objects) is checked whole by jsonschema-rs, the rest of the record keeps its
+    columns: lint notes it (info), naming the export's schema line, the member from the
+    record down and the construct. The published shapes lint clean."""
     folder = published_e_licence(tmp_path / "standards")
-    assert [i.rule for i in lint_folder(folder) if i.rule == "export-block-path"] == []
+    rules = {"export-block-path", "export-member-checked-whole"}
+    assert [i.rule for i in lint_folder(folder) if i.rule in rules] == []
     schema = folder / "schemas" / "licence.schema.json"
     data = json.loads(schema.read_text(encoding="utf-8"))
     data["properties"]["fees"] = {
@@ -334,9 +335,30 @@ def test_a_json_lines_schema_the_typed_path_cannot_read_is_a_located_warning(
         },
     }
     schema.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    issues = lint_folder(folder)
+    assert [i.rule for i in issues if i.rule == "export-block-path"] == []
+    issue = _only(issues, "export-member-checked-whole")
+    assert issue.severity == "info"
+    assert issue.location.pointer == "/exports/0/schema"
+    assert issue.location.line is not None
+    assert "licences-jsonl" in issue.message
+    assert "at /fees/*/amount: a number leaf with ['minimum', 'multipleOf']" in issue.message
+
+
+def test_a_json_lines_schema_the_typed_path_cannot_read_is_a_located_warning(
+    tmp_path: Path,
+) -> None:
+    """A record schema with a fast path but a record-level construct the typed path does
+    not translate (``propertyNames`` on the record's own members): lint names the
+    export's schema line, where and the construct."""
+    folder = published_e_licence(tmp_path / "standards")
+    schema = folder / "schemas" / "licence.schema.json"
+    data = json.loads(schema.read_text(encoding="utf-8"))
+    data["propertyNames"] = {"pattern": "^[a-z_]+$"}
+    schema.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     issue = _only(lint_folder(folder), "export-block-path")
     assert issue.severity == "warning"
     assert issue.location.pointer == "/exports/0/schema"
     assert issue.location.line is not None
     assert "licences-jsonl" in issue.message
-    assert "at /fees/*/amount: a number leaf with ['minimum', 'multipleOf']" in issue.message
+    assert "at the record: object beyond properties, required and closed" in issue.message

@@ -528,14 +528,22 @@ class _DepthBound:
             types = {"object", "array", *_SCALARS}
         depth = 0
         if "object" in types:
+            # a member's value is held to its property's schema, to every pattern its name
+            # matches, or else to additionalProperties: the deepest of them bounds it
             children = [
-                self.of(uri, f"{pointer}/properties/{name}", sub)
-                for name, sub in (node.get("properties") or {}).items()
+                self.of(uri, f"{pointer}/{keyword}/{name}", sub)
+                for keyword in ("properties", "patternProperties")
+                for name, sub in _members_of(node.get(keyword)).items()
             ]
-            closed = node.get("additionalProperties", True) is False or (
-                node.get("unevaluatedProperties", True) is False
+            other = node.get("additionalProperties", True)
+            # unevaluatedProperties false closes it too, unless a subschema applied in
+            # place evaluates members of its own (their bound is not this node's)
+            closed = node.get("unevaluatedProperties", True) is False and not (
+                _IN_PLACE & node.keys()
             )
-            if node.get("patternProperties") or not closed:
+            if isinstance(other, dict):
+                children.append(self.of(uri, f"{pointer}/additionalProperties", other))
+            elif other is not False and not closed:
                 children.append(_UNBOUNDED)
             depth = max(depth, 1 + max(children, default=0))
         if "array" in types:
@@ -545,6 +553,16 @@ class _DepthBound:
                 children.append(self.of(uri, f"{pointer}/prefixItems/{index}", sub))
             depth = max(depth, 1 + max(children))
         return min(depth, _UNBOUNDED)
+
+
+_IN_PLACE = frozenset(
+    {"$ref", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas"}
+)
+
+
+def _members_of(value: Any) -> dict[str, Any]:
+    """``properties`` or ``patternProperties`` as a mapping ({} when malformed)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _node_at(data: Any, pointer: str) -> Any:
@@ -1082,14 +1100,20 @@ def _used_formats(documents: dict[str, Any]) -> set[str]:
 
 
 def _exact_formats(names: set[str] | None = None) -> dict[str, Callable[[str], bool]]:
-    """jsonschema-rs format callbacks answering exactly as each format's own check."""
+    """jsonschema-rs format callbacks answering exactly as the exact checker: each format
+    of the registry by its own check, and any other name in ``names`` (``time``,
+    ``json-pointer``, a vendor's own) as not asserted. Left to jsonschema-rs, those would
+    be checked by its own definitions: under ``not`` or in a ``oneOf``, a value refused
+    there makes a record valid that the exact checker refuses."""
     from conformance.formats import FORMATS
 
-    return {
+    callbacks = {
         name: _format_callback(fmt)
         for name, fmt in FORMATS.items()
         if names is None or name in names
     }
+    callbacks.update((name, _always) for name in names or () if name not in FORMATS)
+    return callbacks
 
 
 def _format_callback(fmt: Any) -> Callable[[str], bool]:

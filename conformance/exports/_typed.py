@@ -44,14 +44,17 @@ from conformance.exports._fast import (
     NoFastPath,
     _add_pattern,
     _copy,
+    _DepthBound,
     _Documents,
     _exact_formats,
     _self_contained,
     _today_year,
+    _used_formats,
     cached_format_check,
     format_patterns,
 )
 from conformance.exports._readers import (
+    MAX_DEPTH,
     Numbers,
     columns_of,
     convert_cell,
@@ -71,6 +74,7 @@ __all__ = [
     "TypedRecords",
     "build_csv_checks",
     "build_typed_records",
+    "opaque_members",
 ]
 
 _Built = TypeVar("_Built")
@@ -235,6 +239,13 @@ class _Column:
     exact: Callable[[str], bool] | None = None
     # a string-or-null leaf (the nullable idiom): its values are strings and None
     or_null: bool = False
+    # a member whose schema no msgspec type says (:meth:`_Translator.opaque`): its values
+    # as msgspec read them (``Any``), checked whole by jsonschema-rs
+    opaque: bool = False
+    # for such a member whose schema bounds no nesting: the containers a value may nest
+    # (more brackets than that: refused, the exact checker measures the line); None when
+    # every value the schema accepts nests within MAX_DEPTH where the member is
+    depth_left: int | None = None
 
 
 @dataclass
@@ -491,10 +502,14 @@ def _check_column(
     ``strings``: False when a value may be other than a string though the leaf says not.
     ``sure``: given, and the column certain, the records added to ``bad`` are added to it
     too (not those refused only because a block's values are not what patterns promise)."""
+    if column.opaque:
+        values, where = _vouched(column, values, where, bad)
     # one column at a time: a block with a bad value rarely has one in every column, and
     # listing errors costs twice a yes/no answer
     found: set[int] = set() if sure is not None and column.certain else bad
-    if not column.validator.is_valid(values):
+    # (an opaque member's errors at once: listing them costs what a yes/no answer costs
+    # over values that large, and a block of them seldom has none wrong)
+    if column.opaque or not column.validator.is_valid(values):
         exact = column.exact if sure is not None else None
         for error in column.validator.iter_errors(values):
             path = list(error.instance_path)
@@ -524,6 +539,36 @@ def _check_column(
         bad.update(found)
         sure.update(found)
     return True
+
+
+def _vouched(
+    column: _Column, values: Sequence[Any], where: Sequence[int] | None, bad: set[int]
+) -> tuple[Sequence[Any], Sequence[int] | None]:
+    """The values of an opaque column it may answer for, and their records; the records
+    of the others are added to ``bad``: an integer beyond 64 bits (msgspec reads it
+    exactly, orjson and so the fast path as a float) or, where the schema bounds no
+    nesting, more brackets than ``depth_left``. orjson encodes neither such integer nor a
+    value past its depth limit, so one call vouches for a whole block of plain values."""
+    dumps = orjson.dumps
+    if column.depth_left is None:
+        try:
+            dumps(values)
+            return values, where
+        except (orjson.JSONEncodeError, TypeError):
+            pass  # one of them: found below
+    kept: list[int] = []
+    for index, value in enumerate(values):
+        try:
+            text = dumps(value)
+        except (orjson.JSONEncodeError, TypeError):
+            continue
+        if column.depth_left is None or (text.count(b"{") + text.count(b"[") <= column.depth_left):
+            kept.append(index)
+    if len(kept) == len(values):
+        return values, where
+    rows = where if where is not None else range(len(values))
+    bad.update(set(rows) - {rows[index] for index in kept})
+    return [values[index] for index in kept], [rows[index] for index in kept]
 
 
 def _check_characters(
@@ -595,6 +640,18 @@ def typed_path_refusal(schema_path: Path, folder: Path, key_field: str | None) -
     except Exception as exc:  # msgspec or jsonschema-rs refusing what was built
         return f"msgspec or jsonschema-rs refuses the translation: {exc}"
     return None
+
+
+def opaque_members(schema_path: Path, folder: Path, key_field: str | None) -> list[str]:
+    """The members of JSON Lines records the typed path checks whole with jsonschema-rs (no
+    msgspec type says them), each as where it is and why; [] when there is no typed path."""
+    try:
+        translator = _Translator(_Documents(schema_path, folder), key_field)
+        translator.build()
+    except Exception:  # no typed path: typed_path_refusal says why
+        return []
+    # (a member of tag-selected variants is checked in each: named once)
+    return list(dict.fromkeys(why for _, _, why in translator.opaque_members))
 
 
 @dataclass
@@ -802,6 +859,10 @@ class _Translator:
         # one compiled validator per distinct leaf (two uri fields compile their pattern
         # once: a 2 KB pattern costs jsonschema-rs about 0.9 ms)
         self._validators: dict[tuple[str, bool], Any] = {}
+        # members checked whole (:meth:`opaque`): (path, column, where and why no type
+        # says them); the members from the record down to the one being translated
+        self.opaque_members: list[tuple[tuple[_Step, ...], _Column, str]] = []
+        self.trail: list[str] = []
 
     def build(self) -> TypedRecords:
         root_uri = self.documents.root_uri
@@ -832,6 +893,8 @@ class _Translator:
                 column.exact = cached_format_check(FORMATS[subset])
             columns.append(column)
         gathers = [self.gather(path) for path, _, _, _, _ in self.columns]
+        columns.extend(column for _, column, _ in self.opaque_members)
+        gathers.extend(self.gather(path) for path, _, _ in self.opaque_members)
         members = None
         # one struct of leaves: a member a field. Counted so when a field may hold a number
         # (encoded, it costs more than joining the texts); records of strings, dates and
@@ -879,6 +942,7 @@ class _Translator:
         )
         if not isinstance(root, dict) or root.get("type") != "object":
             raise NoTypedPath("records are not objects")
+        root = _named_members_only(self.composed(uri, root))
         # open or closed alike: the header names only properties (checked below)
         properties, required = _closed_object(
             root, allow_tags=False, allow_presence=True, allow_open=True
@@ -1010,6 +1074,7 @@ class _Translator:
             inside = self.translate(*other, (*path, ("some", "", "")), depth + 1)
             return Union[inside, None]  # noqa: UP007 - a runtime union
         node = self.nullable_leaf(uri, node) or node
+        node = self.leaf_all_of(uri, node)
         if node.get("type") == "object":
             return self.object_type(uri, node, path, depth)
         if top:
@@ -1017,6 +1082,19 @@ class _Translator:
         if node.get("type") == "array":
             return self.array_type(uri, node, path, depth)
         return self.leaf_type(node, path)
+
+    def leaf_all_of(self, uri: str, node: dict[str, Any]) -> dict[str, Any]:
+        """A leaf whose ``allOf`` holds leaves (a ``$ref`` to one, say) as one leaf of their
+        keywords together (:func:`_all_of`); any other node as it is."""
+        members = node.get("allOf")
+        if not isinstance(members, list) or not members:
+            return node
+        try:
+            parts = [self.concrete(uri, member)[1] for member in members]
+        except NoTypedPath:
+            return node
+        merged = _all_of([{k: v for k, v in node.items() if k != "allOf"}, *parts])
+        return node if "allOf" in merged else merged
 
     def nullable_leaf(self, uri: str, node: dict[str, Any]) -> dict[str, Any] | None:
         """``anyOf`` or ``oneOf`` of a scalar leaf (or a ``$ref`` to one) and ``{"type":
@@ -1088,10 +1166,13 @@ class _Translator:
                 if not _plain_int(node[keyword]) or node[keyword] < 0:
                     raise NoTypedPath(f"{keyword} is not a count")
                 meta[option] = node[keyword]
+        self.trail.append("*")
         try:
             items = self.translate(uri, node["items"], (*path, ("each", "", "")), depth + 1)
         except NoTypedPath as exc:
             raise exc.inside("*") from None
+        finally:
+            self.trail.pop()
         if node.get("uniqueItems", False) is not False:
             # the lists themselves a column: jsonschema-rs tells repeats of JSON scalars
             # (not of structs, nor of dates msgspec made of strings)
@@ -1104,14 +1185,17 @@ class _Translator:
     def object_type(
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
     ) -> Any:
+        node = self.composed(uri, node)
+        if not path:  # the record's own (a member's, a map say, is checked whole)
+            node = _named_members_only(node)
         if {"if", "then", "else"} & node.keys():  # one more member of allOf, said alone
-            if "else" in node or not {"if", "then"} <= node.keys():
-                raise NoTypedPath("if with else, or without then")
-            test = {"if": node["if"], "then": node["then"]}
+            if "if" not in node:
+                raise NoTypedPath("then or else without if")
+            test = {k: node[k] for k in ("if", "then", "else") if k in node}
             members = node.get("allOf", [])
             if not isinstance(members, list):
                 raise NoTypedPath("allOf is not a list")
-            node = {k: v for k, v in node.items() if k not in ("if", "then")}
+            node = {k: v for k, v in node.items() if k not in ("if", "then", "else")}
             node["allOf"] = [*members, test]
         properties, required = _closed_object(
             node, allow_tags=True, allow_presence=True, allow_open=True
@@ -1146,44 +1230,64 @@ class _Translator:
             )
         return Union[tuple(variants)]  # noqa: UP007 - a runtime union of classes
 
+    def composed(self, uri: str, node: dict[str, Any]) -> dict[str, Any]:
+        """An object schema whose ``allOf`` composes it of object schemas (a ``$ref`` to a
+        base, say) as one object schema: their properties (a name in two held to both) and
+        required names together; ``allOf`` keeps its other members (tag tests, presence
+        keywords). The node itself when nothing composes, or when the node's own
+        ``additionalProperties`` would forbid a member's property (left as written)."""
+        members = node.get("allOf")
+        if not isinstance(members, list) or not members:
+            return node
+        kept: list[Any] = []
+        parts: list[dict[str, Any]] = []
+        for member in members:
+            try:
+                _, target = self.concrete(uri, member)
+            except NoTypedPath:
+                target = None
+            if _composable(target):
+                parts.append(target)
+            else:
+                kept.append(member)
+        if not parts:
+            return node
+        own = node.get("properties") or {}
+        if not isinstance(own, dict):
+            return node
+        closed = node.get("additionalProperties", True) is not True
+        properties = dict(own)
+        required = list(node.get("required") or [])
+        for part in parts:
+            for name, sub in (part.get("properties") or {}).items():
+                if closed and name not in own:
+                    return node  # forbidden by the node itself: as written
+                properties[name] = _all_of([properties[name], sub]) if name in properties else sub
+            required.extend(n for n in part.get("required") or [] if n not in required)
+        merged = {k: v for k, v in node.items() if k != "allOf"}
+        merged["properties"], merged["required"] = properties, required
+        if kept:
+            merged["allOf"] = kept
+        return merged
+
     def tagged(
         self, uri: str, node: dict[str, Any], properties: dict[str, Any], required: set[str]
     ) -> tuple[str, dict[str, tuple[set[str], set[str]]]]:
         """The tag property and, per tag value, (extra required, forbidden) of a schema
-        whose ``allOf`` is ``if tag == value then require/forbid properties``."""
+        whose ``allOf`` is ``if tag == value then ... else ...``, each branch requiring or
+        forbidding properties (``then`` for the value, ``else`` for every other one)."""
         tag = None
-        branches: dict[str, tuple[set[str], set[str]]] = {}
+        tests: list[tuple[str, tuple[set[str], set[str]], tuple[set[str], set[str]]]] = []
         for member in node["allOf"]:
-            if not isinstance(member, dict) or set(member) - _ANNOTATIONS != {"if", "then"}:
-                raise NoTypedPath("allOf other than if/then on a tag")
-            condition, then = member["if"], member["then"]
-            if not (
-                isinstance(condition, dict)
-                and set(condition) == {"properties", "required"}
-                and isinstance(condition["properties"], dict)
-                and len(condition["properties"]) == 1
-            ):
-                raise NoTypedPath("if other than a tag test")
-            ((name, test),) = condition["properties"].items()
-            if condition["required"] != [name] or not (
-                isinstance(test, dict) and set(test) == {"const"} and isinstance(test["const"], str)
-            ):
-                raise NoTypedPath("if other than a tag test")
-            if tag not in (None, name) or test["const"] in branches:
-                raise NoTypedPath("tests on two tags, or twice on one value")
+            keys = set(member) - _ANNOTATIONS if isinstance(member, dict) else set()
+            if "if" not in keys or not keys <= {"if", "then", "else"}:
+                raise NoTypedPath("allOf other than if/then/else on a tag")
+            name, value = self.tag_test(member["if"])
+            if tag not in (None, name):
+                raise NoTypedPath("tests on two tags")
             tag = name
-            if not isinstance(then, dict) or set(then) - {"required", "properties"}:
-                raise NoTypedPath("then other than required and forbidden properties")
-            extra = set(then.get("required", []))
-            forbidden_map = then.get("properties", {})
-            if not isinstance(forbidden_map, dict) or any(
-                v is not False for v in forbidden_map.values()
-            ):
-                raise NoTypedPath("then other than required and forbidden properties")
-            forbidden = set(forbidden_map)
-            if not extra <= set(properties) or (extra | required) & forbidden or name in forbidden:
-                raise NoTypedPath("then requires what it forbids")
-            branches[test["const"]] = (extra, forbidden)
+            then, otherwise = (_branch(member.get(k, True)) for k in ("then", "else"))
+            tests.append((value, then, otherwise))
         if tag is None or tag not in required or tag == self.key_field:
             raise NoTypedPath("the tag is optional, or the key")
         _, tag_schema = self.concrete(uri, properties[tag])
@@ -1193,12 +1297,38 @@ class _Translator:
             or set(tag_schema) - _ANNOTATIONS - {"enum", "type"}
             or tag_schema.get("type", "string") != "string"
             or not all(isinstance(v, str) for v in values)
-            or not set(branches) <= set(values)
         ):
             raise NoTypedPath("the tag is not an enum of strings")
-        for value in values:
-            branches.setdefault(value, (set(), set()))
+        branches: dict[str, tuple[set[str], set[str]]] = {}
+        for value in values:  # (a test on a value the enum leaves out is never true)
+            extra: set[str] = set()
+            forbidden: set[str] = set()
+            for tested, then, otherwise in tests:
+                more, less = then if value == tested else otherwise
+                extra |= more
+                forbidden |= less
+            if not extra <= set(properties) or (extra | required) & forbidden:
+                raise NoTypedPath("then or else requires what it forbids")
+            branches[value] = (extra, forbidden)
         return tag, branches
+
+    @staticmethod
+    def tag_test(condition: Any) -> tuple[str, str]:
+        """(property, string) of an ``if`` testing one property against a string
+        ``const`` (``required`` naming it, or left out: the tag is a required property)."""
+        if not (
+            isinstance(condition, dict)
+            and set(condition) - _ANNOTATIONS in ({"properties", "required"}, {"properties"})
+            and isinstance(condition["properties"], dict)
+            and len(condition["properties"]) == 1
+        ):
+            raise NoTypedPath("if other than a tag test")
+        ((name, test),) = condition["properties"].items()
+        if condition.get("required", [name]) != [name] or not (
+            isinstance(test, dict) and set(test) == {"const"} and isinstance(test["const"], str)
+        ):
+            raise NoTypedPath("if other than a tag test")
+        return name, test["const"]
 
     def struct(
         self,
@@ -1220,10 +1350,15 @@ class _Translator:
             python = self.python_name(name)
             rename[python] = name
             sub_path = (*path, ("attr", python, "" if name in required else "optional"))
+            state = self.state()
+            self.trail.append(name)
             try:
                 kind = self.translate(uri, sub, sub_path, depth + 1)
             except NoTypedPath as exc:
-                raise exc.inside(name) from None
+                self.restore(state)
+                kind = self.opaque(uri, sub, sub_path, name, exc)
+            finally:
+                self.trail.pop()
             if name in required:
                 fields.append((python, kind))
             else:
@@ -1237,6 +1372,64 @@ class _Translator:
 
     def python_name(self, name: str) -> str:
         return "f_" + name.encode().hex()
+
+    def state(self) -> tuple[int, int, int, bool, bool, frozenset[str]]:
+        """What translating a member adds to, to undo when it cannot be typed."""
+        return (
+            len(self.columns),
+            len(self.presence),
+            len(self.opaque_members),
+            self.nested,
+            self.open,
+            frozenset(self.left_formats),
+        )
+
+    def restore(self, state: tuple[int, int, int, bool, bool, frozenset[str]]) -> None:
+        columns, presence, opaque, self.nested, self.open, left = state
+        del self.columns[columns:], self.presence[presence:], self.opaque_members[opaque:]
+        self.left_formats = set(left)
+
+    def opaque(
+        self, uri: str, node: Any, path: tuple[_Step, ...], name: str, exc: NoTypedPath
+    ) -> Any:
+        """``Any`` for a member whose schema no msgspec type says (``patternProperties``,
+        ``if``/``else``, a ``oneOf`` of objects, ``{}``, ...): msgspec reads its value as
+        JSON, and jsonschema-rs checks the block's values of it at once against the member's
+        schema as published (formats by their exact callbacks), so the rest of the record
+        keeps its types. A member's schema says the same of its value wherever the record
+        is (no dynamic reference: the fast path has none). Not for the record's key, nor
+        when the documents declare different drafts: ``exc`` is raised then."""
+        key = name == self.key_field and all(step[0] == "is" for step in path[:-1])
+        drafts = {
+            data.get("$schema") if isinstance(data, dict) else None
+            for data in self.documents.data.values()
+        }
+        if key or len(drafts) > 1:  # (one declaring none reads as the default draft)
+            raise exc.inside(name) from None
+        schema: dict[str, Any] = {"type": "array", "items": _copy(node)}
+        draft = drafts.pop()
+        if draft is not None:
+            schema["$schema"] = draft
+        try:
+            validator = jsonschema_rs.validator_for(
+                schema,
+                registry=jsonschema_rs.Registry(list(self.documents.data.items())),
+                validate_formats=True,
+                formats=_exact_formats(_used_formats(self.documents.data)) or None,
+                offline=True,
+            )
+        except Exception:  # jsonschema-rs refusing it: the fast path decides
+            raise exc.inside(name) from None
+        # the containers around the value: an object per member step, an array per item
+        around = sum(step[0] in ("attr", "each") for step in path)
+        bound = _DepthBound(self.documents).of(uri, f"/opaque/{len(self.opaque_members)}", node)
+        left = None if around + bound <= MAX_DEPTH else MAX_DEPTH - around
+        column = _Column(validator, None, False, opaque=True, depth_left=left)
+        steps = (*self.trail, *exc.where)
+        where = "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
+        self.opaque_members.append((path, column, f"at /{where}: {exc}"))
+        self.nested = True  # a value may hold members: the colons are counted encoded
+        return Any
 
     def leaf_type(self, node: dict[str, Any], path: tuple[_Step, ...]) -> Any:
         beyond = _beyond_column(node)
@@ -1478,6 +1671,14 @@ def _quote_source(
         if not member.required and defaults.get(name) is not msgspec.UNSET:
             return False  # absent and default would encode alike: presence unknown
         kind = member.type
+        if isinstance(kind, msgspec.inspect.AnyType):  # an opaque member: encoded again
+            held = f"a{len(lines) + 1}"  # (its strings and names as in a line without "\\")
+            if member.required:
+                lines.append(f"{held} = [o.{name} for o in {objects}]")
+            else:
+                lines.append(f"{held} = [v for o in {objects} if (v := o.{name}) is not UNSET]")
+            lines.append(f"n += 2 * len({held}) + encode({held}).count(QUOTE)")
+            continue
         if isinstance(kind, msgspec.inspect.StructType):
             inner = f"o{len(lines) + 1}"  # a name no other list of objects has
             if member.required:
@@ -1580,7 +1781,12 @@ def quote_counter(
     if not _quote_source(info, "o0", lines, 0, counted):
         return None
     body = "\n    ".join(["n = 0", *lines, "return n"])
-    namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "STRING_VALUES": _STRING_VALUES}
+    namespace: dict[str, Any] = {
+        "UNSET": msgspec.UNSET,
+        "STRING_VALUES": _STRING_VALUES,
+        "encode": msgspec.json.Encoder().encode,
+        "QUOTE": b'"',
+    }
     exec(f"def quotes(o0, g):\n    {body}\n", namespace)  # noqa: S102 - checked identifiers
     counter: Callable[[list[Any], Sequence[Sequence[Any]] | None], int] = namespace["quotes"]
     return counter
@@ -1724,6 +1930,88 @@ def _failures(rule: _Rule, present: Callable[[Any], Any], count: int) -> list[in
     if isinstance(holds, bool):
         return [] if holds else list(range(count))
     return list(compress(range(count), map(not_, holds)))
+
+
+def _composable(node: Any) -> bool:
+    """Whether an ``allOf`` member is an object schema of properties and required names
+    alone, leaving other members free (:meth:`_Translator.composed`)."""
+    if not isinstance(node, dict) or "properties" not in node:
+        return False  # (one requiring names alone is a presence rule: _presence_rule)
+    keywords = set(node) - _ANNOTATIONS
+    return (
+        keywords <= {"type", "properties", "required", "additionalProperties"}
+        and node.get("type", "object") == "object"
+        and node.get("additionalProperties", True) is True
+        and isinstance(node.get("properties", {}), dict)
+        and isinstance(node.get("required", []), list)
+        and all(isinstance(name, str) for name in node.get("required", []))
+    )
+
+
+def _named_members_only(node: dict[str, Any]) -> dict[str, Any]:
+    """An object schema constraining members it does not name (``patternProperties``, an
+    ``additionalProperties`` schema) as one admitting only those it names, each held to
+    the patterns its name matches too: the same of every object holding no other member.
+    Objects holding others are refused by msgspec (an unknown field) and go to the next
+    path. The node itself when it names every member it admits, or constrains none. For
+    the record, whose other members (extensions, say) are few: a member whose members
+    are mostly named by pattern (a map) is checked whole (:meth:`_Translator.opaque`)."""
+    patterns = node.get("patternProperties")
+    other = node.get("additionalProperties", True)
+    if patterns is None and (other is True or other is False):
+        return node
+    if not isinstance(patterns, dict | None) or not isinstance(other, bool | dict):
+        raise NoTypedPath("malformed patternProperties or additionalProperties")
+    properties = node.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise NoTypedPath("malformed object schema")
+    named: dict[str, Any] = {}
+    for name, sub in properties.items():
+        matching = []
+        for pattern, held in (patterns or {}).items():
+            try:  # (the fast path exists: each pattern means in Python what it means in ECMA)
+                found = re.search(pattern, name) is not None
+            except (re.error, TypeError, OverflowError):
+                raise NoTypedPath(f"patternProperties {pattern!r} does not compile") from None
+            if found:
+                matching.append(held)
+        named[name] = _all_of([sub, *matching]) if matching else sub
+    closed = {k: v for k, v in node.items() if k != "patternProperties"}
+    closed["properties"] = named
+    closed["additionalProperties"] = False
+    return closed
+
+
+def _all_of(schemas: list[Any]) -> Any:
+    """One schema meaning what all of ``schemas`` mean: their keywords together when each
+    is a leaf keyword (each says its own thing of the value alone) and no two say
+    different things by one keyword, else ``allOf``."""
+    merged: dict[str, Any] = {}
+    for schema in schemas:
+        if schema is True:
+            continue
+        if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS - _COLUMN_LEAF:
+            return {"allOf": schemas}
+        for keyword, value in schema.items():
+            if keyword in _ANNOTATIONS:
+                continue
+            if keyword in merged and merged[keyword] != value:
+                return {"allOf": schemas}
+            merged[keyword] = value
+    return merged
+
+
+def _branch(node: Any) -> tuple[set[str], set[str]]:
+    """(required, forbidden) properties of a ``then`` or ``else`` that says only which
+    properties are required and which are forbidden (``false``); NoTypedPath otherwise."""
+    if node is True:
+        return set(), set()
+    if not isinstance(node, dict) or set(node) - _ANNOTATIONS - {"required", "properties"}:
+        raise NoTypedPath("then or else other than required and forbidden properties")
+    forbidden = node.get("properties", {})
+    if not isinstance(forbidden, dict) or any(v is not False for v in forbidden.values()):
+        raise NoTypedPath("then or else other than required and forbidden properties")
+    return set(_names(node.get("required", []))), set(forbidden)
 
 
 def _closed_object(
