@@ -46,6 +46,12 @@ def _if_then_else_on_currency(schema: dict[str, Any]) -> None:
     schema["else"] = {"required": ["buyer_uscc"]}
 
 
+def _names_by_currency(schema: dict[str, Any]) -> None:
+    schema["if"] = {"properties": {"currency": {"const": "CNY"}}}
+    schema["then"] = {"properties": {"buyer_name": {"maxLength": 60}}}
+    schema["else"] = {"properties": {"buyer_name": {"minLength": 1}}}
+
+
 def _nullable_lines(schema: dict[str, Any]) -> None:
     lines = schema["properties"]["lines"]
     lines["items"] = {"anyOf": [lines["items"], {"type": "null"}]}
@@ -89,6 +95,7 @@ CONSTRUCTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "not": _not_empty_name,  # a buyer name that is not ""
     "if-then": _if_then_on_currency,  # the record's own if/then on its tag
     "if-then-else": _if_then_else_on_currency,  # and an else for the other tags
+    "if-then-else-held": _names_by_currency,  # the buyer's name held to more, per currency
     "nullable-object": _nullable_lines,  # each line an object or null
     # members no msgspec type says, checked whole by jsonschema-rs (opaque members):
     "patternProperties": _extension_members,  # each line's x- members: lines opaque

@@ -993,11 +993,59 @@ def test_an_else_saying_more_than_which_properties_leaves_the_record_untyped(
     tmp_path: Path,
 ) -> None:
     schema = _holder_schema(
-        {"properties": {"holder_type": {"const": "company"}}},
-        {"properties": {"id_number": {"minLength": 18}}},
+        {"properties": {"holder_type": {"const": "company"}}}, {"minProperties": 3}
     )
     path = _write(tmp_path, "s.schema.json", schema)
     assert build_typed_records(path, tmp_path, "id") is None
+
+
+def test_tag_tests_holding_properties_to_more_keep_the_typed_path(tmp_path: Path) -> None:
+    """``then`` and ``else`` may hold a present property to a schema besides its own (a
+    postcode of six digits in China, of at most ten characters elsewhere): each tag
+    value's variant checks its own; objects naming their members keep them typed though
+    they admit others by pattern (an order line's ``x-`` members: the next path's)."""
+    line = {
+        "type": "object",
+        "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}},
+        "patternProperties": {"^x-": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "country"],
+        "properties": {
+            "id": {"type": "string"},
+            "country": {"enum": ["CN", "HK", "US"]},
+            "postcode": {"type": "string"},
+            "phone": {"type": "string"},
+            "lines": {"type": "array", "items": line},
+        },
+        "if": {"properties": {"country": {"const": "CN"}}},
+        "then": {
+            "properties": {"postcode": {"pattern": "^[0-9]{6}$"}, "phone": {"format": "cn-mobile"}}
+        },
+        "else": {"properties": {"postcode": {"maxLength": 10}}},
+    }
+    records = [
+        {"country": "CN", "postcode": "100000", "phone": "13800138000"},
+        {"country": "CN", "postcode": "10000"},
+        {"country": "US", "postcode": "10000-1234"},
+        {"country": "US", "postcode": "10000-1234-99"},
+        {"country": "CN", "phone": "123"},
+        {"country": "HK", "phone": "123", "lines": [{"sku": "a", "qty": 1}]},
+        {"country": "HK", "lines": [{"sku": "a", "qty": 1, "x-note": "n"}]},
+        {"country": "HK", "lines": [{"sku": "a", "qty": 1, "x-note": 5}]},
+    ]
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    assert not [column for column in typed.columns if column.opaque]
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    _, refused = typed.accepted(lines)
+    assert refused == [1, 3, 4, 6, 7]  # 6: valid, an x- member (the block path's)
+    default = _reports_alike(tmp_path, schema, records)
+    assert default.paths == {"typed": 30 * 3, "blocks": 30}
 
 
 @pytest.mark.parametrize(

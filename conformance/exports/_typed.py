@@ -1186,7 +1186,7 @@ class _Translator:
         self, uri: str, node: dict[str, Any], path: tuple[_Step, ...], depth: int
     ) -> Any:
         node = self.composed(uri, node)
-        if not path:  # the record's own (a member's, a map say, is checked whole)
+        if not path or node.get("properties"):  # (a map, naming none, is checked whole)
             node = _named_members_only(node)
         if {"if", "then", "else"} & node.keys():  # one more member of allOf, said alone
             if "if" not in node:
@@ -1223,8 +1223,12 @@ class _Translator:
             raise NoTypedPath("tag tests beside other presence keywords")
         tag, branches = self.tagged(uri, node, properties, set(required))
         variants = []
-        for value, (extra, forbidden) in branches.items():
-            fields = {k: v for k, v in properties.items() if k != tag and k not in forbidden}
+        for value, (extra, forbidden, held) in branches.items():
+            fields = {
+                k: _all_of([v, *held[k]]) if k in held else v
+                for k, v in properties.items()
+                if k != tag and k not in forbidden
+            }
             variants.append(
                 self.struct(uri, fields, set(required) | extra, (tag, value), path, depth, closed)
             )
@@ -1272,12 +1276,13 @@ class _Translator:
 
     def tagged(
         self, uri: str, node: dict[str, Any], properties: dict[str, Any], required: set[str]
-    ) -> tuple[str, dict[str, tuple[set[str], set[str]]]]:
-        """The tag property and, per tag value, (extra required, forbidden) of a schema
-        whose ``allOf`` is ``if tag == value then ... else ...``, each branch requiring or
-        forbidding properties (``then`` for the value, ``else`` for every other one)."""
+    ) -> tuple[str, dict[str, _Variant]]:
+        """The tag property and, per tag value, (extra required, forbidden, the schemas a
+        property is held to besides its own) of a schema whose ``allOf`` is ``if tag ==
+        value then ... else ...``, each branch requiring, forbidding or constraining
+        properties (``then`` for the value, ``else`` for every other one)."""
         tag = None
-        tests: list[tuple[str, tuple[set[str], set[str]], tuple[set[str], set[str]]]] = []
+        tests: list[tuple[str, _Variant, _Variant]] = []
         for member in node["allOf"]:
             keys = set(member) - _ANNOTATIONS if isinstance(member, dict) else set()
             if "if" not in keys or not keys <= {"if", "then", "else"}:
@@ -1299,17 +1304,22 @@ class _Translator:
             or not all(isinstance(v, str) for v in values)
         ):
             raise NoTypedPath("the tag is not an enum of strings")
-        branches: dict[str, tuple[set[str], set[str]]] = {}
+        branches: dict[str, _Variant] = {}
         for value in values:  # (a test on a value the enum leaves out is never true)
             extra: set[str] = set()
             forbidden: set[str] = set()
+            held: dict[str, list[Any]] = {}
             for tested, then, otherwise in tests:
-                more, less = then if value == tested else otherwise
+                more, less, schemas = then if value == tested else otherwise
                 extra |= more
                 forbidden |= less
-            if not extra <= set(properties) or (extra | required) & forbidden:
-                raise NoTypedPath("then or else requires what it forbids")
-            branches[value] = (extra, forbidden)
+                for name, schema in schemas.items():
+                    held.setdefault(name, []).append(schema)
+            if not (extra | held.keys()) <= set(properties) or (extra | required) & forbidden:
+                raise NoTypedPath("then or else requires what it forbids, or names no property")
+            if tag in held:
+                raise NoTypedPath("then or else constrains the tag")
+            branches[value] = (extra, forbidden, held)
         return tag, branches
 
     @staticmethod
@@ -1954,8 +1964,8 @@ def _named_members_only(node: dict[str, Any]) -> dict[str, Any]:
     the patterns its name matches too: the same of every object holding no other member.
     Objects holding others are refused by msgspec (an unknown field) and go to the next
     path. The node itself when it names every member it admits, or constrains none. For
-    the record, whose other members (extensions, say) are few: a member whose members
-    are mostly named by pattern (a map) is checked whole (:meth:`_Translator.opaque`)."""
+    the record and objects naming their members, whose others (extensions, say) are few:
+    a map, naming none, is checked whole (:meth:`_Translator.opaque`)."""
     patterns = node.get("patternProperties")
     other = node.get("additionalProperties", True)
     if patterns is None and (other is True or other is False):
@@ -2001,17 +2011,24 @@ def _all_of(schemas: list[Any]) -> Any:
     return merged
 
 
-def _branch(node: Any) -> tuple[set[str], set[str]]:
-    """(required, forbidden) properties of a ``then`` or ``else`` that says only which
-    properties are required and which are forbidden (``false``); NoTypedPath otherwise."""
+# a tag value's variant: (required besides, forbidden, {property: schemas it is held to})
+_Variant = tuple[set[str], set[str], dict[str, Any]]
+
+
+def _branch(node: Any) -> _Variant:
+    """(required, forbidden, constrained) properties of a ``then`` or ``else`` that says
+    only which properties are required, which are forbidden (``false``) and what schema a
+    present one is held to besides its own; NoTypedPath otherwise."""
     if node is True:
-        return set(), set()
+        return set(), set(), {}
     if not isinstance(node, dict) or set(node) - _ANNOTATIONS - {"required", "properties"}:
-        raise NoTypedPath("then or else other than required and forbidden properties")
-    forbidden = node.get("properties", {})
-    if not isinstance(forbidden, dict) or any(v is not False for v in forbidden.values()):
-        raise NoTypedPath("then or else other than required and forbidden properties")
-    return set(_names(node.get("required", []))), set(forbidden)
+        raise NoTypedPath("then or else other than required, forbidden and held properties")
+    members = node.get("properties", {})
+    if not isinstance(members, dict):
+        raise NoTypedPath("malformed then or else")
+    forbidden = {name for name, schema in members.items() if schema is False}
+    held = {name: schema for name, schema in members.items() if schema is not False}
+    return set(_names(node.get("required", []))), forbidden, held
 
 
 def _closed_object(
