@@ -1,5 +1,6 @@
 """Presence rules on the typed paths: an object schema's ``oneOf``/``anyOf``/``allOf``/``not``
-of required properties and its ``dependentRequired`` are checked over whole blocks (typed
+and ``if``/``then``/``else`` of required properties and its ``dependentRequired`` are
+checked over whole blocks (typed
 JSON Lines records, CSV columns), exactly: a record is accepted when the exact checker finds
 nothing, refused (and left to it) otherwise.
 """
@@ -41,6 +42,8 @@ _presence: st.SearchStrategy[Any] = st.recursive(
         st.builds(lambda xs: {"anyOf": xs}, st.lists(inner, min_size=1, max_size=3)),
         st.builds(lambda xs: {"allOf": xs}, st.lists(inner, min_size=1, max_size=2)),
         st.builds(lambda x: {"not": x}, inner),
+        st.builds(lambda c, t, e: {"if": c, "then": t, "else": e}, inner, inner, inner),
+        st.builds(lambda c, t: {"if": c, "then": t}, inner, inner),
         st.builds(
             lambda xs, names: {"oneOf": xs, "required": names},
             st.lists(inner, min_size=1, max_size=2),
@@ -176,7 +179,7 @@ def test_presence_rules_on_csv_columns_refuse_exactly_what_the_schema_refuses(
         {"not": {"required": ["a"], "minProperties": 2}},
         {"dependentRequired": {"a": "b"}},
         {"oneOf": []},
-        {"allOf": [{"if": {"required": ["a"]}, "then": {"required": ["b"]}}]},
+        {"allOf": [{"if": {"properties": {"a": {"minLength": 2}}}, "then": {"required": ["b"]}}]},
     ],
 )
 def test_rules_beyond_presence_get_no_typed_path(tmp_path: Path, keywords: dict[str, Any]) -> None:
@@ -344,3 +347,33 @@ def test_a_wide_rule_is_written_flat_and_decides_as_the_schema_does(tmp_path: Pa
     valid = [Draft202012Validator(schema).is_valid(record) for record in records]
     assert valid == [True, False, False, True]
     assert _accepted(schema, tmp_path, records) == valid
+
+
+def test_a_records_own_conditional_on_presence_is_a_presence_rule(tmp_path: Path) -> None:
+    """``if`` a USCC is given ``then`` a legal representative is required, ``else`` an ID
+    number and no representative: checked over whole blocks, reported as the exact
+    checker reports."""
+    schema = _object(
+        {
+            "if": {"required": ["a"]},
+            "then": {"required": ["b"]},
+            "else": {"required": ["c"], "not": {"required": ["b"]}},
+        },
+        [],
+    )
+    holdings = [{"a", "b"}, {"a"}, {"c"}, set(), {"b", "c"}, {"a", "b", "d"}]
+    records = [dict.fromkeys(sorted(held), "x") for held in holdings]
+    assert _accepted(schema, tmp_path, records) == [True, False, True, False, False, True]
+    spec = make_spec(tmp_path / "std", "jsonl", schema={**schema, "required": ["id"]})
+    spec.schema_path.write_text(
+        json.dumps({**schema, "properties": {**schema["properties"], "id": {"type": "string"}}}),
+        encoding="utf-8",
+    )
+    data = tmp_path / "r.jsonl"
+    lines = [json.dumps({"id": f"R{n}-{i}", **r}) for n in range(20) for i, r in enumerate(records)]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    default, exact = validate_export(spec, data), validate_export(spec, data, paths=())
+    assert default.paths.get("typed") == 20 * 3
+    assert [(i.line, i.message) for i in default.issues] == [
+        (i.line, i.message) for i in exact.issues
+    ]

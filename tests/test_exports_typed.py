@@ -1154,3 +1154,38 @@ def test_a_record_composed_of_a_base_by_allof_keeps_the_typed_path(
     ]
     default = _reports_alike(tmp_path, schema, records)
     assert (default.paths.get("typed", 0) > 0) is typed_expected
+
+
+def test_a_leaf_every_variant_holds_alike_is_one_column(tmp_path: Path) -> None:
+    """Tag-selected variants: a leaf each holds with the same schema is gathered and
+    checked once over all the records, not once per variant; one held to more in a
+    variant stays a column of each."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "kind", "code"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"enum": ["a", "b", "c"]},
+            "code": {"type": "string", "pattern": "^[A-Z]{2}[0-9]{2}$"},
+            "note": {"type": "string", "pattern": "^n"},
+        },
+        "if": {"properties": {"kind": {"const": "a"}}},
+        "then": {"properties": {"note": {"maxLength": 3}}},
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    # code once; note in each of the three variants (a holds it to more: not alike)
+    assert len(typed.columns) == 1 + 3
+    records = [
+        {"kind": "a", "code": "AB12", "note": "n1"},
+        {"kind": "b", "code": "AB1"},
+        {"kind": "c", "code": "AB12", "note": "nnnnn"},
+        {"kind": "a", "code": "AB12", "note": "nnnnn"},
+        {"kind": "b", "code": "ab12", "note": "x"},
+    ]
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    assert typed.accepted(lines)[1] == [1, 3, 4]
+    default = _reports_alike(tmp_path, schema, records)
+    assert default.paths.get("typed") == 30 * 2

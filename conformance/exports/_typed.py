@@ -1206,7 +1206,9 @@ class _Translator:
         self.open = self.open or not closed
         words = [k for k in _PRESENCE_KEYWORDS if k in node]
         members = node.get("allOf")
-        tags = isinstance(members, list) and any(isinstance(m, dict) and "if" in m for m in members)
+        tags = isinstance(members, list) and any(
+            isinstance(m, dict) and _tag_shaped(m.get("if")) for m in members
+        )
         if not tags:
             names = set(required)
 
@@ -1223,6 +1225,7 @@ class _Translator:
             raise NoTypedPath("tag tests beside other presence keywords")
         tag, branches = self.tagged(uri, node, properties, set(required))
         variants = []
+        first = len(self.columns)
         for value, (extra, forbidden, held) in branches.items():
             fields = {
                 k: _all_of([v, *held[k]]) if k in held else v
@@ -1232,7 +1235,39 @@ class _Translator:
             variants.append(
                 self.struct(uri, fields, set(required) | extra, (tag, value), path, depth, closed)
             )
+        self.share_columns(first, len(variants), len(path))
         return Union[tuple(variants)]  # noqa: UP007 - a runtime union of classes
+
+    def share_columns(self, first: int, count: int, at: int) -> None:
+        """One column for a leaf every one of ``count`` variants holds alike (the same
+        schema, required or not in each): gathered over all the records at once, not once
+        per variant. ``first``: the variants' first column; ``at``: where in a column's
+        path the variant step (``is``) is."""
+        groups: dict[str, list[int]] = {}
+        for index in range(first, len(self.columns)):
+            path, leaf, check_format, certain, subset = self.columns[index]
+            if len(path) <= at or path[at][0] != "is":
+                continue
+            try:
+                key = json.dumps(
+                    [path[:at], path[at + 1 :], leaf, check_format, certain, subset],
+                    sort_keys=True,
+                )
+            except (TypeError, ValueError):
+                continue
+            groups.setdefault(key, []).append(index)
+        shared = {group[0]: group for group in groups.values() if len(group) == count}
+        if not shared:
+            return
+        dropped = {index for group in shared.values() for index in group[1:]}
+        kept = []
+        for index, column in enumerate(self.columns):
+            if index in shared:
+                path = column[0]
+                column = (path[:at] + path[at + 1 :], *column[1:])
+            if index not in dropped:
+                kept.append(column)
+        self.columns[:] = kept
 
     def composed(self, uri: str, node: dict[str, Any]) -> dict[str, Any]:
         """An object schema whose ``allOf`` composes it of object schemas (a ``$ref`` to a
@@ -1841,17 +1876,17 @@ _Rule = Any
 
 def _presence_rule(node: Any, known: Callable[[str], _Rule], depth: int = 0) -> _Rule:
     """The presence rule of a schema that says only which properties an object holds:
-    ``required``, ``oneOf``/``anyOf``/``allOf``/``not`` of such schemas, and
-    ``dependentRequired`` (NoTypedPath for anything else). ``known(name)``: True for a
-    property every object holds, False for one none may hold, else ("has", key)."""
+    ``required``, ``oneOf``/``anyOf``/``allOf``/``not`` and ``if``/``then``/``else`` of
+    such schemas, and ``dependentRequired`` (NoTypedPath for anything else).
+    ``known(name)``: True for a property every object holds, False for one none may hold,
+    else ("has", key)."""
     if isinstance(node, bool):
         return node
     if depth > _MAX_DEPTH or not isinstance(node, dict):
         raise NoTypedPath("presence other than required properties")
     keywords = set(node) - _ANNOTATIONS
-    if keywords - {"required", "type", *_PRESENCE_KEYWORDS} or node.get("type", "object") != (
-        "object"
-    ):
+    allowed = {"required", "type", "if", "then", "else", *_PRESENCE_KEYWORDS}
+    if keywords - allowed or node.get("type", "object") != "object":
         raise NoTypedPath("presence other than required properties")
     rules: list[_Rule] = [known(name) for name in _names(node.get("required", []))]
     for keyword, kind in (("allOf", "all"), ("anyOf", "any"), ("oneOf", "one")):
@@ -1862,6 +1897,13 @@ def _presence_rule(node: Any, known: Callable[[str], _Rule], depth: int = 0) -> 
             rules.append(_rule(kind, [_presence_rule(m, known, depth + 1) for m in members]))
     if "not" in node:
         rules.append(_rule("not", [_presence_rule(node["not"], known, depth + 1)]))
+    if "if" in node:  # (then and else without if say nothing)
+        condition = _presence_rule(node["if"], known, depth + 1)
+        then, otherwise = (
+            _presence_rule(node.get(k, True), known, depth + 1) for k in ("then", "else")
+        )
+        held = _rule("all", [condition, then])
+        rules.append(_rule("any", [held, _rule("all", [_rule("not", [condition]), otherwise])]))
     dependent = node.get("dependentRequired", {})
     if not isinstance(dependent, dict):
         raise NoTypedPath("dependentRequired is not an object")
@@ -1940,6 +1982,18 @@ def _failures(rule: _Rule, present: Callable[[Any], Any], count: int) -> list[in
     if isinstance(holds, bool):
         return [] if holds else list(range(count))
     return list(compress(range(count), map(not_, holds)))
+
+
+def _tag_shaped(condition: Any) -> bool:
+    """Whether an ``if`` tests a property's value (a tag test, :meth:`_Translator.tag_test`),
+    not only which properties are present (a presence rule)."""
+    return (
+        isinstance(condition, dict)
+        and isinstance(condition.get("properties"), dict)
+        and any(
+            isinstance(test, dict) and "const" in test for test in condition["properties"].values()
+        )
+    )
 
 
 def _composable(node: Any) -> bool:
