@@ -1,6 +1,6 @@
 """Presence rules on the typed paths: an object schema's ``oneOf``/``anyOf``/``allOf``/``not``
-and ``if``/``then``/``else`` of required properties and its ``dependentRequired`` are
-checked over whole blocks (typed
+and ``if``/``then``/``else`` of required properties, its ``dependentRequired`` and its
+``dependentSchemas`` of such are checked over whole blocks (typed
 JSON Lines records, CSV columns), exactly: a record is accepted when the exact checker finds
 nothing, refused (and left to it) otherwise.
 """
@@ -64,6 +64,9 @@ def _rule_keywords(draw: st.DrawFn) -> dict[str, Any]:
             keywords[word] = draw(st.lists(_presence, min_size=1, max_size=3))
     if draw(st.booleans()):
         keywords["not"] = draw(_presence)
+    if draw(st.booleans()):
+        names = st.sampled_from([*NAMES, "z"])
+        keywords["dependentSchemas"] = draw(st.dictionaries(names, _presence, max_size=2))
     if not keywords or draw(st.booleans()):
         keywords["dependentRequired"] = draw(_dependent)
     return keywords

@@ -1866,7 +1866,7 @@ def _may_hold_text(kind: Any) -> bool:
 
 # Keywords of an object schema that, their members presence-only, say only which of its
 # properties are present (besides ``required``).
-_PRESENCE_KEYWORDS = ("oneOf", "anyOf", "allOf", "not", "dependentRequired")
+_PRESENCE_KEYWORDS = ("oneOf", "anyOf", "allOf", "not", "dependentRequired", "dependentSchemas")
 
 # A presence rule: whether an object holds the properties a schema requires. True, False,
 # ("has", key) (the property ``key`` names is present), ("not", (rule,)), or ("all" |
@@ -1877,7 +1877,8 @@ _Rule = Any
 def _presence_rule(node: Any, known: Callable[[str], _Rule], depth: int = 0) -> _Rule:
     """The presence rule of a schema that says only which properties an object holds:
     ``required``, ``oneOf``/``anyOf``/``allOf``/``not`` and ``if``/``then``/``else`` of
-    such schemas, and ``dependentRequired`` (NoTypedPath for anything else).
+    such schemas, ``dependentRequired``, and ``dependentSchemas`` of such schemas
+    (NoTypedPath for anything else).
     ``known(name)``: True for a property every object holds, False for one none may hold,
     else ("has", key)."""
     if isinstance(node, bool):
@@ -1909,6 +1910,12 @@ def _presence_rule(node: Any, known: Callable[[str], _Rule], depth: int = 0) -> 
         raise NoTypedPath("dependentRequired is not an object")
     for name, needed in dependent.items():  # absent, or present with what it needs
         needs = _rule("all", [known(n) for n in _names(needed)])
+        rules.append(_rule("any", [_rule("not", [known(name)]), needs]))
+    schemas = node.get("dependentSchemas", {})
+    if not isinstance(schemas, dict):
+        raise NoTypedPath("dependentSchemas is not an object")
+    for name, sub in schemas.items():  # absent, or present and the rest as it says
+        needs = _presence_rule(sub, known, depth + 1)
         rules.append(_rule("any", [_rule("not", [known(name)]), needs]))
     return _rule("all", rules)
 
