@@ -863,6 +863,8 @@ class _Translator:
         # says them); the members from the record down to the one being translated
         self.opaque_members: list[tuple[tuple[_Step, ...], _Column, str]] = []
         self.trail: list[str] = []
+        # what their validators share (:meth:`opaque_setting`); False: not read yet
+        self._opaque_setting: tuple[str | None, Any, dict[str, Any] | None] | bool | None = False
 
     def build(self) -> TypedRecords:
         root_uri = self.documents.root_uri
@@ -1434,6 +1436,25 @@ class _Translator:
         del self.columns[columns:], self.presence[presence:], self.opaque_members[opaque:]
         self.left_formats = set(left)
 
+    def opaque_setting(self) -> tuple[str | None, Any, dict[str, Any] | None] | None:
+        """(the draft, the registry of every document, the exact format callbacks) the
+        opaque members' validators share, read once; None when the documents declare
+        different drafts (one declaring none reads as the default draft)."""
+        if self._opaque_setting is False:
+            drafts = {
+                data.get("$schema") if isinstance(data, dict) else None
+                for data in self.documents.data.values()
+            }
+            self._opaque_setting = None
+            if len(drafts) == 1:
+                self._opaque_setting = (
+                    drafts.pop(),
+                    jsonschema_rs.Registry(list(self.documents.data.items())),
+                    _exact_formats(_used_formats(self.documents.data)) or None,
+                )
+        assert not isinstance(self._opaque_setting, bool)
+        return self._opaque_setting
+
     def opaque(
         self, uri: str, node: Any, path: tuple[_Step, ...], name: str, exc: NoTypedPath
     ) -> Any:
@@ -1445,23 +1466,16 @@ class _Translator:
         is (no dynamic reference: the fast path has none). Not for the record's key, nor
         when the documents declare different drafts: ``exc`` is raised then."""
         key = name == self.key_field and all(step[0] == "is" for step in path[:-1])
-        drafts = {
-            data.get("$schema") if isinstance(data, dict) else None
-            for data in self.documents.data.values()
-        }
-        if key or len(drafts) > 1:  # (one declaring none reads as the default draft)
+        setting = self.opaque_setting()
+        if key or setting is None:
             raise exc.inside(name) from None
+        draft, registry, formats = setting
         schema: dict[str, Any] = {"type": "array", "items": _copy(node)}
-        draft = drafts.pop()
         if draft is not None:
             schema["$schema"] = draft
         try:
             validator = jsonschema_rs.validator_for(
-                schema,
-                registry=jsonschema_rs.Registry(list(self.documents.data.items())),
-                validate_formats=True,
-                formats=_exact_formats(_used_formats(self.documents.data)) or None,
-                offline=True,
+                schema, registry=registry, validate_formats=True, formats=formats, offline=True
             )
         except Exception:  # jsonschema-rs refusing it: the fast path decides
             raise exc.inside(name) from None
