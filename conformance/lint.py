@@ -25,8 +25,7 @@ from conformance.exports import (
     Severity,
     fast_path_refusal,
     lint_rules,
-    opaque_members,
-    typed_path_refusal,
+    typed_path_survey,
     validate_export,
 )
 from conformance.formats import FORMATS
@@ -257,9 +256,9 @@ class _Linter:
         if spec.format != "jsonl" or len(spec.key) > 1:
             return  # the typed path reads JSON Lines keyed by one field at most
         key = spec.key[0] if spec.key else None
-        reason = typed_path_refusal(spec.schema_path, folder, key)
+        reason, members = typed_path_survey(spec.schema_path, folder, key)
         if reason is None:
-            for member in opaque_members(spec.schema_path, folder, key):
+            for member in members:
                 self.add(
                     "export-member-checked-whole",
                     f"export {spec.name}: a member of the JSON Lines records of "

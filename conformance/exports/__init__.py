@@ -53,7 +53,7 @@ from conformance.exports._rules import (
     export_rules,
     lint_rules,
 )
-from conformance.exports._typed import opaque_members, typed_path_refusal
+from conformance.exports._typed import typed_path_refusal, typed_path_survey
 from conformance.exports._validate import ERRORS_PER_RECORD, validate_export
 
 __all__ = [
@@ -87,10 +87,10 @@ __all__ = [
     "export_rules",
     "fast_path_refusal",
     "lint_rules",
-    "opaque_members",
     "open_regular",
     "read_limits",
     "typed_path_refusal",
+    "typed_path_survey",
     "validate_export",
     "validate_many",
 ]

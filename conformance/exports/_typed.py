@@ -74,7 +74,7 @@ __all__ = [
     "TypedRecords",
     "build_csv_checks",
     "build_typed_records",
-    "opaque_members",
+    "typed_path_survey",
 ]
 
 _Built = TypeVar("_Built")
@@ -628,30 +628,33 @@ def build_typed_records(
 def typed_path_refusal(schema_path: Path, folder: Path, key_field: str | None) -> str | None:
     """Why JSON Lines records of a schema with a fast path get no typed path (the member
     and the construct), or None when they get one."""
-    try:
-        _Translator(_Documents(schema_path, folder), key_field).build()
-    except NoTypedPath as exc:
-        where = "/".join(step.replace("~", "~0").replace("/", "~1") for step in exc.where)
-        return f"at /{where}: {exc}" if exc.where else f"at the record: {exc}"
-    except NoFastPath as exc:
-        return str(exc)
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
-        return f"the schema could not be translated ({type(exc).__name__}: {exc})"
-    except Exception as exc:  # msgspec or jsonschema-rs refusing what was built
-        return f"msgspec or jsonschema-rs refuses the translation: {exc}"
-    return None
+    return typed_path_survey(schema_path, folder, key_field)[0]
 
 
-def opaque_members(schema_path: Path, folder: Path, key_field: str | None) -> list[str]:
-    """The members of JSON Lines records the typed path checks whole with jsonschema-rs (no
-    msgspec type says them), each as where it is and why; [] when there is no typed path."""
+def typed_path_survey(
+    schema_path: Path, folder: Path, key_field: str | None
+) -> tuple[str | None, list[str]]:
+    """(:func:`typed_path_refusal`; the members of the records the typed path checks whole
+    with jsonschema-rs, no msgspec type saying them, each as where it is and why), from one
+    translation: ``(why, [])`` when there is no typed path."""
     try:
         translator = _Translator(_Documents(schema_path, folder), key_field)
         translator.build()
-    except Exception:  # no typed path: typed_path_refusal says why
-        return []
+    except NoTypedPath as exc:
+        return (f"at /{_pointer(exc.where)}: {exc}" if exc.where else f"at the record: {exc}"), []
+    except NoFastPath as exc:
+        return str(exc), []
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        return f"the schema could not be translated ({type(exc).__name__}: {exc})", []
+    except Exception as exc:  # msgspec or jsonschema-rs refusing what was built
+        return f"msgspec or jsonschema-rs refuses the translation: {exc}", []
     # (a member of tag-selected variants is checked in each: named once)
-    return list(dict.fromkeys(why for _, _, why in translator.opaque_members))
+    return None, list(dict.fromkeys(why for _, _, why in translator.opaque_members))
+
+
+def _pointer(steps: Sequence[str]) -> str:
+    """Members from the record down as a JSON pointer (without its leading ``/``)."""
+    return "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
 
 
 @dataclass
@@ -1484,8 +1487,7 @@ class _Translator:
         bound = _DepthBound(self.documents).of(uri, f"/opaque/{len(self.opaque_members)}", node)
         left = None if around + bound <= MAX_DEPTH else MAX_DEPTH - around
         column = _Column(validator, None, False, opaque=True, depth_left=left)
-        steps = (*self.trail, *exc.where)
-        where = "/".join(step.replace("~", "~0").replace("/", "~1") for step in steps)
+        where = _pointer((*self.trail, *exc.where))
         self.opaque_members.append((path, column, f"at /{where}: {exc}"))
         self.nested = True  # a value may hold members: the colons are counted encoded
         return Any
