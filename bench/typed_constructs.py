@@ -90,6 +90,31 @@ def _name_or_placeholder(schema: dict[str, Any]) -> None:
     schema["properties"]["buyer_name"] = {"anyOf": [name, {"const": "-"}]}
 
 
+def _currency_free(schema: dict[str, Any]) -> None:
+    schema["properties"]["currency"] = {"type": "string", "pattern": "^[A-Z]{3}$"}
+    _if_then_on_currency(schema)
+
+
+def _if_on_name(schema: dict[str, Any]) -> None:
+    schema["if"] = {"properties": {"buyer_name": {"maxLength": 8}}}
+    schema["then"] = {"required": ["buyer_uscc"]}
+
+
+def _shapes_by_currency(schema: dict[str, Any]) -> None:
+    schema["oneOf"] = [
+        {"properties": {"currency": {"const": "CNY"}}, "required": ["buyer_uscc"]},
+        {"properties": {"currency": {"not": {"const": "CNY"}}}, "required": ["buyer_name"]},
+    ]
+
+
+def _counted_members(schema: dict[str, Any]) -> None:
+    schema["minProperties"] = 5
+
+
+def _member_names(schema: dict[str, Any]) -> None:
+    schema["propertyNames"] = {"pattern": "^[a-z_]+$"}
+
+
 CONSTRUCTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "uniqueItems": _unique_tags,  # tags of each line, each once
     "not": _not_empty_name,  # a buyer name that is not ""
@@ -103,6 +128,12 @@ CONSTRUCTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "allOf-base": _buyer_base,  # the buyer's members from a base, by allOf and $ref
     "ref-sibling": _sku_by_reference,  # each line's SKU: a $ref beside a keyword
     "anyOf-leaf": _name_or_placeholder,  # a buyer name, or "-"
+    # rules over a block's records, testing values (one jsonschema-rs call or a set each):
+    "if-free-tag": _currency_free,  # if/then on a currency of no enum
+    "if-value": _if_on_name,  # if the buyer's name is short, then a USCC
+    "oneOf-by-value": _shapes_by_currency,  # two record shapes told apart by the currency
+    "minProperties": _counted_members,  # the record's members, counted
+    "propertyNames": _member_names,  # the names of the record's members
 }
 
 

@@ -157,18 +157,19 @@ def test_diff_cli_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
 
 
 def test_base_fixture_lints_clean() -> None:
-    """Clean but for two notes: its number with ``multipleOf`` (which the diff rules
-    compare) and its ``anyOf`` of two types are members its JSON Lines export's typed
-    path checks whole."""
+    """Clean but for three notes: its number with ``multipleOf`` (which the diff rules
+    compare), its ``anyOf`` of two types and its open object forbidding a member it does
+    not name are members its JSON Lines export's typed path checks whole."""
     from conformance.lint import lint_folder
 
     issues = lint_folder(BASE)
     notes = [i for i in issues if i.rule == "export-member-checked-whole"]
     assert [i.format() for i in issues if i not in notes] == []
     assert {i.severity for i in notes} == {"info"}
-    assert len(notes) == 2
+    assert len(notes) == 3
     assert "at /score: a number leaf with ['multipleOf']" in notes[0].message
     assert "at /alt: leaf keywords ['anyOf']" in notes[1].message
+    assert "at /cond: a rule on 'x', a member the open object does not name" in notes[2].message
 
 
 def test_rules_are_documented() -> None:

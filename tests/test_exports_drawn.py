@@ -6,7 +6,9 @@ Hypothesis draws a record schema from the constructs published schemas use (root
 relative path and by its ``$id`` URL, ``oneOf``/``anyOf``/``allOf``/``not``, a leaf or
 null (``anyOf``/``oneOf`` with ``{"type": "null"}``),
 ``if``/``then``/``else``, ``dependentRequired`` (and, on closed objects of plain leaves, the
-presence-only ``oneOf``/``anyOf``/``allOf``/``not``/``dependentRequired``, the tag
+presence-only ``oneOf``/``anyOf``/``allOf``/``not``/``dependentRequired``,
+``minProperties``/``maxProperties``, ``propertyNames``, conditionals and ``oneOf``
+branches testing a leaf's value, the tag
 tests with an ``else`` and the composition of a base by ``allOf`` the typed paths check),
 ``patternProperties``,
 ``unevaluatedProperties``, ``const``, nested arrays of objects, every registered format,
@@ -189,6 +191,12 @@ def _schema(
         schema["additionalProperties"] = False
         if len(names) >= 2 and draw(st.booleans()):
             schema.update(draw(_presence_keywords(names)))
+        if draw(st.integers(0, 3)) == 0:  # the names of its members
+            schema["propertyNames"] = draw(
+                st.sampled_from(
+                    [{"maxLength": 2}, {"pattern": "^[a-z]+$"}, {"not": {"const": names[-1]}}]
+                )
+            )
         elif not csv_only and len(names) >= 2 and draw(st.booleans()):  # tag tests
             properties["kind"] = {"enum": ["a", "b", "c"]}
             values["kind"] = st.sampled_from(["a", "b", "c", "x"])
@@ -198,6 +206,15 @@ def _schema(
             schema["else"] = draw(
                 st.sampled_from([{"properties": {names[0]: False}}, {"required": [names[1]]}])
             )
+        elif not csv_only and len(names) >= 2 and draw(st.booleans()):  # tests of values
+            test = draw(st.sampled_from(_VALUE_TESTS))
+            if draw(st.booleans()):
+                schema["if"] = {"properties": {names[0]: test}}
+                schema["then"] = {"required": [names[1]]}
+                schema["else"] = {"properties": {names[1]: draw(st.sampled_from(_VALUE_TESTS))}}
+            else:  # record shapes told apart by a value
+                shape = {"properties": {names[0]: test}, "required": [names[0]]}
+                schema["oneOf"] = [shape, {"required": [names[1]]}]
         if "allOf" not in schema and draw(st.booleans()):
             # composed of a base by reference, closed by unevaluatedProperties
             base = names[: draw(st.integers(1, len(names)))]
@@ -228,6 +245,17 @@ def _schema(
         schema["then"] = {"required": [names[1]]}
         schema["else"] = {"properties": {names[1]: {"type": "string"}}}
     return schema, values, (where, common)
+
+
+# What a conditional or a branch tests a leaf's value against.
+_VALUE_TESTS = [
+    {"maxLength": 3},
+    {"pattern": "^[0-9]"},
+    {"type": "string"},
+    {"minimum": 1},
+    {"const": "v2"},
+    False,
+]
 
 
 # JSON values of every kind, integers beyond 64 bits and nesting past the records' bound
@@ -306,7 +334,10 @@ def _presence_keywords(draw: Any, names: list[str]) -> dict[str, Any]:
     them (one of an identity document's numbers, say): the typed paths check them."""
     first, *others = names
     second = others[: draw(st.integers(1, 2))]
-    word = draw(st.sampled_from(["oneOf", "anyOf", "allOf", "not", "dependentRequired"]))
+    words = ["oneOf", "anyOf", "allOf", "not", "dependentRequired", "minProperties"]
+    word = draw(st.sampled_from([*words, "maxProperties"]))
+    if word in ("minProperties", "maxProperties"):  # counted members (with or without id)
+        return {word: draw(st.integers(1, len(names) + 1))}
     if word == "dependentRequired":
         return {word: {first: second}}
     if word == "not":

@@ -31,13 +31,17 @@ RULES = settings(max_examples=300, deadline=None, suppress_health_check=list(Hea
 NAMES = ["a", "b", "c", "d"]
 # "z" is no property of the closed object: a branch requiring it never holds
 _required = st.lists(st.sampled_from([*NAMES, "z"]), max_size=3)
-_presence: st.SearchStrategy[Any] = st.recursive(
-    st.one_of(
-        st.builds(lambda names: {"required": names}, _required),
-        st.just({}),
-        st.booleans(),
-    ),
-    lambda inner: st.one_of(
+_PRESENCE_LEAVES = st.one_of(
+    st.builds(lambda names: {"required": names}, _required),
+    st.just({}),
+    st.booleans(),
+    st.builds(lambda n: {"minProperties": n}, st.integers(0, 5)),
+    st.builds(lambda n: {"maxProperties": n}, st.integers(0, 5)),
+)
+
+
+def _combined(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
         st.builds(lambda xs: {"oneOf": xs}, st.lists(inner, min_size=1, max_size=3)),
         st.builds(lambda xs: {"anyOf": xs}, st.lists(inner, min_size=1, max_size=3)),
         st.builds(lambda xs: {"allOf": xs}, st.lists(inner, min_size=1, max_size=2)),
@@ -49,7 +53,32 @@ _presence: st.SearchStrategy[Any] = st.recursive(
             st.lists(inner, min_size=1, max_size=2),
             _required,
         ),
+    )
+
+
+_presence: st.SearchStrategy[Any] = st.recursive(_PRESENCE_LEAVES, _combined, max_leaves=6)
+# what a present property's value is: tests of a value (the typed path's value tests)
+_VALUE_SCHEMAS = [
+    {"const": "x"},
+    {"enum": ["x", "zzz"]},
+    {"maxLength": 1},
+    {"pattern": "^y"},
+    {"not": {"const": "yy"}},
+    {"$ref": "#/$defs/short"},
+    False,
+    True,
+]
+_valued: st.SearchStrategy[Any] = st.recursive(
+    st.one_of(
+        _PRESENCE_LEAVES,
+        st.builds(
+            lambda name, schema, required: {"properties": {name: schema}, **required},
+            st.sampled_from(NAMES),
+            st.sampled_from(_VALUE_SCHEMAS),
+            st.sampled_from([{}, {"required": ["a"]}]),
+        ),
     ),
+    _combined,
     max_leaves=6,
 )
 _dependent = st.dictionaries(st.sampled_from([*NAMES, "z"]), _required, max_size=2)
@@ -105,6 +134,32 @@ def test_presence_rules_on_records_accept_exactly_what_the_schema_accepts(
     def exact(keywords: dict[str, Any], required: list[str], holdings: list[set[str]]) -> None:
         schema = _object(keywords, required)
         records = [dict.fromkeys(sorted(held), "x") for held in holdings]
+        valid = [Draft202012Validator(schema).is_valid(r) for r in records]
+        assert _accepted(schema, tmp_path, records) == valid, (schema, records)
+        seen["accepted"] += valid.count(True)
+        seen["refused"] += valid.count(False)
+
+    exact()
+    assert seen["accepted"] > 100
+    assert seen["refused"] > 100
+
+
+def test_rules_testing_values_accept_exactly_what_the_schema_accepts(tmp_path: Path) -> None:
+    """Conditionals and branches that test a present property's value (an ``if`` on a
+    value, a ``oneOf`` of record shapes told apart by a value, ``then`` holding a value
+    to more) keep the typed path and accept exactly what the schema accepts."""
+    seen = {"accepted": 0, "refused": 0}
+    values = st.dictionaries(st.sampled_from(NAMES), st.sampled_from(["x", "yy", "zzz"]))
+
+    @RULES
+    @given(
+        st.sampled_from(["oneOf", "anyOf", "allOf", "not"]),
+        st.lists(_valued, min_size=1, max_size=3),
+        st.lists(values, min_size=1, max_size=12),
+    )
+    def exact(word: str, parts: list[Any], records: list[dict[str, str]]) -> None:
+        schema = _object({word: parts[0] if word == "not" else parts}, [])
+        schema["$defs"] = {"short": {"maxLength": 2}}
         valid = [Draft202012Validator(schema).is_valid(r) for r in records]
         assert _accepted(schema, tmp_path, records) == valid, (schema, records)
         seen["accepted"] += valid.count(True)
@@ -177,12 +232,12 @@ def test_presence_rules_on_csv_columns_refuse_exactly_what_the_schema_refuses(
 @pytest.mark.parametrize(
     "keywords",
     [
-        {"oneOf": [{"required": ["a"]}, {"properties": {"a": {"const": "x"}}}]},
+        {"oneOf": [{"required": ["a"]}, {"patternProperties": {"^a": {"const": "x"}}}]},
         {"anyOf": [{"required": ["a"]}, {"type": "string"}]},
-        {"not": {"required": ["a"], "minProperties": 2}},
+        {"not": {"required": ["a"], "propertyNames": {"maxLength": 2}}},
         {"dependentRequired": {"a": "b"}},
         {"oneOf": []},
-        {"allOf": [{"if": {"properties": {"a": {"minLength": 2}}}, "then": {"required": ["b"]}}]},
+        {"allOf": [{"if": {"propertyNames": {"maxLength": 1}}, "then": {"required": ["b"]}}]},
     ],
 )
 def test_rules_beyond_presence_get_no_typed_path(tmp_path: Path, keywords: dict[str, Any]) -> None:
@@ -289,8 +344,13 @@ def test_presence_rules_keep_the_typed_path_and_report_what_the_exact_checker_do
 
 @st.composite
 def _rules(draw: st.DrawFn) -> Any:
-    """A presence rule over the attributes of NAMES (see _presence_rule)."""
-    leaf = st.one_of(st.booleans(), st.sampled_from(NAMES).map(lambda name: ("has", name)))
+    """A presence rule over the attributes of NAMES and two value tests (see
+    _presence_rule)."""
+    leaf = st.one_of(
+        st.booleans(),
+        st.sampled_from(NAMES).map(lambda name: ("has", name)),
+        st.sampled_from([0, 1]).map(lambda n: ("ok", n)),
+    )
     return draw(
         st.recursive(
             leaf,
@@ -299,6 +359,11 @@ def _rules(draw: st.DrawFn) -> Any:
                 st.tuples(
                     st.sampled_from(["all", "any", "one"]),
                     st.lists(inner, min_size=1, max_size=4).map(tuple),
+                ),
+                st.tuples(
+                    st.just("count"),
+                    st.lists(inner, min_size=1, max_size=4).map(tuple),
+                    st.tuples(st.integers(0, 3), st.one_of(st.none(), st.integers(0, 4))),
                 ),
             ),
             max_leaves=10,
@@ -314,14 +379,19 @@ def test_a_rule_written_as_one_comprehension_refuses_what_its_masks_refuse() -> 
     )
 
     @RULES
-    @given(_rules(), _holdings)
-    def same(rule: Any, holdings: list[set[str]]) -> None:
+    @given(_rules(), _holdings, st.data())
+    def same(rule: Any, holdings: list[set[str]], data: st.DataObject) -> None:
         objects = [struct(**dict.fromkeys(sorted(held), "x")) for held in holdings]
+        tests = st.lists(st.booleans(), min_size=len(objects), max_size=len(objects))
+        oks = [data.draw(tests), data.draw(tests)]
         failing = _rule_failures(rule)
         assert failing is not None
         masks = _presence_masks(rule)
-        expected = _failures(rule, lambda name: masks[name](objects), len(objects))
-        assert failing(objects) == expected, rule
+
+        def present(key: Any) -> Any:
+            return masks[key](objects) if isinstance(key, str) else iter(oks[key[1]])
+
+        assert failing(objects, oks) == _failures(rule, present, len(objects)), rule
 
     same()
 

@@ -177,10 +177,11 @@ def test_msgspec_dates_accept_only_what_the_date_format_accepts() -> None:
     )
     def agree(text: str) -> None:
         try:
-            decode(json.dumps(text).encode())
+            date = decode(json.dumps(text).encode())
         except msgspec.ValidationError:
             return
         assert FORMATS["date"].check(text) is None, text
+        assert date.isoformat() == text  # (a rule tests a date's value as this text)
 
     agree()
 
@@ -199,10 +200,10 @@ def _write(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
             "properties": {"a": {"type": "string"}},
             "propertyNames": {"maxLength": 3},
         },
-        {  # a conditional other than a tag test
+        {  # a conditional on a nested object's members
             "type": "object",
-            "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
-            "if": {"properties": {"a": {"minLength": 2}}},
+            "properties": {"a": {"type": "object"}, "b": {"type": "string"}},
+            "if": {"properties": {"a": {"required": ["x"]}}},
             "then": {"required": ["b"]},
         },
         {"type": "array"},
@@ -274,15 +275,21 @@ OPAQUE_MEMBERS: list[tuple[dict[str, Any], list[tuple[Any, bool]]]] = [
         },
         [({"email": "a@b.cn"}, True), ({"phone": "13800138000"}, True), ({"phone": "1"}, False)],
     ),
-    (  # a conditional with an else
+    (  # a conditional on a nested object's member
         {
             "type": "object",
-            "properties": {"kind": {"enum": ["cn", "other"]}, "code": {"type": "string"}},
-            "if": {"properties": {"kind": {"const": "cn"}}, "required": ["kind"]},
+            "properties": {
+                "place": {"type": "object", "properties": {"country": {"type": "string"}}},
+                "code": {"type": "string"},
+            },
+            "if": {"properties": {"place": {"properties": {"country": {"const": "CN"}}}}},
             "then": {"properties": {"code": {"format": "cn-postcode"}}},
-            "else": {"properties": {"code": {"maxLength": 3}}},
         },
-        [({"kind": "cn", "code": "100000"}, True), ({"kind": "other", "code": "100000"}, False)],
+        [
+            ({"place": {"country": "CN"}, "code": "100000"}, True),
+            ({"place": {"country": "CN"}, "code": "x"}, False),
+            ({"place": {"country": "US"}, "code": "x"}, True),
+        ],
     ),
     (  # a pair
         {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}], "maxItems": 2},
@@ -989,14 +996,21 @@ def test_tag_tests_with_an_else_take_the_typed_path_and_report_exactly(
     assert default.paths.get("typed", 0) == 30 * (len(HOLDERS) - len(refused))
 
 
-def test_an_else_saying_more_than_which_properties_leaves_the_record_untyped(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("otherwise", "typed_expected"),
+    [
+        ({"minProperties": 4}, True),  # no variant says it: one rule over the block
+        ({"patternProperties": {"^x": False}}, False),
+    ],
+)
+def test_an_else_saying_more_than_which_properties_is_a_rule_or_leaves_the_record_untyped(
+    tmp_path: Path, otherwise: dict[str, Any], typed_expected: bool
 ) -> None:
-    schema = _holder_schema(
-        {"properties": {"holder_type": {"const": "company"}}}, {"minProperties": 3}
-    )
+    schema = _holder_schema({"properties": {"holder_type": {"const": "company"}}}, otherwise)
     path = _write(tmp_path, "s.schema.json", schema)
-    assert build_typed_records(path, tmp_path, "id") is None
+    assert (build_typed_records(path, tmp_path, "id") is not None) is typed_expected
+    default = _reports_alike(tmp_path, schema, HOLDERS)
+    assert (default.paths.get("typed", 0) > 0) is typed_expected
 
 
 def test_tag_tests_holding_properties_to_more_keep_the_typed_path(tmp_path: Path) -> None:
@@ -1189,3 +1203,230 @@ def test_a_leaf_every_variant_holds_alike_is_one_column(tmp_path: Path) -> None:
     assert typed.accepted(lines)[1] == [1, 3, 4]
     default = _reports_alike(tmp_path, schema, records)
     assert default.paths.get("typed") == 30 * 2
+
+
+@pytest.mark.parametrize(
+    "counted",
+    [
+        {"minProperties": 3},
+        {"maxProperties": 3},
+        {"minProperties": 2, "maxProperties": 3},
+        {"oneOf": [{"maxProperties": 2}, {"required": ["c"], "minProperties": 4}]},
+        {"additionalProperties": {"type": "string"}, "maxProperties": 3},  # closed by pattern
+    ],
+)
+def test_counts_of_members_keep_the_typed_path(tmp_path: Path, counted: dict[str, Any]) -> None:
+    """``minProperties``/``maxProperties`` of an object naming every member it admits
+    count its present members over a block: the record keeps the typed path, and the
+    report is the exact checker's."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "a": {"type": "string"},
+            "b": {"type": "integer"},
+            "c": {"type": "string"},
+        },
+        **counted,
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    records = [
+        {},
+        {"a": "x"},
+        {"a": "x", "b": 1},
+        {"a": "x", "b": 1, "c": "y"},
+        {"b": 1, "c": "y"},
+        {"c": "y"},
+        {"a": "x", "b": "not a number", "c": "y"},
+    ]
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    _, refused = typed.accepted(lines)
+    exact = schema_validator(path)
+    valid = [i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))]
+    assert sorted(set(range(len(lines))) - set(refused)) == valid  # all valid ones typed
+    default = _reports_alike(tmp_path, schema, records)
+    assert default.paths.get("typed") == 30 * len(valid)
+
+
+def test_counts_of_an_open_objects_members_leave_it_untyped(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"id": {"type": "string"}}, "minProperties": 2}
+    path = _write(tmp_path, "s.schema.json", schema)
+    assert build_typed_records(path, tmp_path, "id") is None
+    default = _reports_alike(tmp_path, schema, [{}, {"x": 1}])
+    assert "typed" not in default.paths
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"pattern": "^[a-z_]+$"},
+        {"maxLength": 4},
+        {"$ref": "#/$defs/name"},
+        {"not": {"enum": ["legacy_code"]}},
+    ],
+)
+def test_property_names_of_a_closed_object_keep_the_typed_path(
+    tmp_path: Path, names: dict[str, Any]
+) -> None:
+    """``propertyNames`` of an object naming every member it admits: each name is checked
+    once when the schema is translated; a member whose name it refuses is one no record
+    may hold (refused by msgspec as an unknown member, then worded by the exact checker)."""
+    schema = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "Code": {"type": "string"},
+            "legacy_code": {"type": "string"},
+        },
+        "patternProperties": {"^x_": {"type": "string"}},
+        "additionalProperties": False,
+        "propertyNames": names,
+        "$defs": {"name": {"type": "string", "pattern": "^[a-z_]{1,4}$"}},
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    records = [
+        {"name": "ab"},
+        {"Code": "C1"},
+        {"legacy_code": "L"},
+        {"x_y": "v"},
+        {"name": 3},
+        {},
+    ]
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    _, refused = typed.accepted(lines)
+    exact = schema_validator(path)
+    valid = [i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))]
+    assert not set(range(len(lines))) - set(refused) - set(valid)  # taken only if valid
+    assert set(valid) - {3} <= set(range(len(lines))) - set(refused)  # x_y: the next path's
+    default = _reports_alike(tmp_path, schema, records)
+    assert default.paths.get("typed") == 30 * len(set(valid) - {3})
+
+
+def test_property_names_refusing_a_required_member_leave_the_record_untyped(
+    tmp_path: Path,
+) -> None:
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "Name"],
+        "properties": {"id": {"type": "string"}, "Name": {"type": "string"}},
+        "propertyNames": {"pattern": "^[a-z]+$"},
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    assert build_typed_records(path, tmp_path, "id") is None
+    _reports_alike(tmp_path, schema, [{"Name": "n"}, {}])
+
+
+@pytest.mark.parametrize("empty", ["absent", "null"])
+@pytest.mark.parametrize(
+    "more",
+    [
+        {"minProperties": 5, "maxProperties": 6},
+        {"anyOf": [{"maxProperties": 5}, {"required": ["passport"], "minProperties": 7}]},
+        {"propertyNames": {"maxLength": 9}},  # a name it refuses, no column holds
+    ],
+)
+def test_csv_columns_count_a_rows_members_as_its_record_holds_them(
+    tmp_path: Path, limits: SetReadLimits, empty: str, more: dict[str, Any]
+) -> None:
+    spec = _spec_of_rows(tmp_path, ["id"], ONE_OF_ROW, empty)
+    schema = json.loads(spec.schema_path.read_text(encoding="utf-8"))
+    schema["properties"]["a_long_name"] = {"type": "string"}
+    schema.update(more)
+    spec.schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    path = tmp_path / "rows.csv"
+    path.write_bytes(("\n".join(_one_of_lines()) + "\n").encode("utf-8"))
+    limits(csv_block_bytes=4096)
+    default = validate_export(spec, path)
+    alone = validate_export(spec, path, paths=("records",))
+    assert [(i.row, i.pointer, i.message) for i in default.issues] == [
+        (i.row, i.pointer, i.message) for i in alone.issues
+    ]
+    assert default.counts == alone.counts
+    if empty == "absent":
+        assert default.paths.get("columns", 0) > 0
+
+
+ADDRESS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "country"],
+    "properties": {
+        "id": {"type": "string"},
+        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "postcode": {"type": "string"},
+        "region": {"type": "string"},
+        "level": {"type": "integer"},
+        "rate": {"type": "number"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {  # a tag test on a free string (no enum): a rule testing its values
+            "if": {"properties": {"country": {"const": "CN"}}},
+            "then": {
+                "required": ["postcode"],
+                "properties": {"postcode": {"pattern": "^[0-9]{6}$"}},
+            },
+            "else": {"properties": {"region": {"maxLength": 3}}},
+        },
+        {  # a oneOf of record shapes told apart by values, not by a tag
+            "oneOf": [
+                {"properties": {"country": {"const": "CN"}}, "required": ["postcode"]},
+                {"properties": {"country": {"not": {"const": "CN"}}}, "required": ["region"]},
+            ]
+        },
+        {  # an if on a number's range, beside a presence keyword
+            "if": {"properties": {"level": {"minimum": 3}}, "required": ["level"]},
+            "then": {"required": ["region"]},
+            "dependentRequired": {"postcode": ["region"]},
+        },
+        {  # an if on a number (msgspec reads it as a float: 2^53 or more is the next path's)
+            "if": {"properties": {"rate": {"exclusiveMaximum": 0.5}}, "required": ["rate"]},
+            "then": {"properties": {"region": False}},
+        },
+    ],
+)
+def test_conditionals_on_values_keep_the_typed_path(tmp_path: Path, rule: dict[str, Any]) -> None:
+    """Conditionals and branches testing a leaf's value are one rule over the block: a
+    test of the values (one jsonschema-rs call, or set membership), the records it
+    accepts typed, the report the exact checker's alone."""
+    schema = {**ADDRESS, **rule}
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    records: list[dict[str, Any]] = [
+        {"country": "CN", "postcode": "100000"},
+        {"country": "CN", "postcode": "1000"},
+        {"country": "CN"},
+        {"country": "US", "region": "CAL"},
+        {"country": "US", "region": "CALI"},
+        {"country": "US"},
+        {"country": "CN", "postcode": "100000", "region": "BJ"},
+        {"country": "US", "level": 4},
+        {"country": "US", "level": 2, "postcode": "1"},
+        {"country": "US", "rate": 0.25, "region": "A"},
+        {"country": "US", "rate": 1, "region": "A"},
+        {"country": "US", "rate": 2**60, "region": "A"},
+        {"country": "us"},
+    ]
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    _, refused = typed.accepted(lines)
+    exact = schema_validator(path)
+    valid = {i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))}
+    taken = set(range(len(lines))) - set(refused)
+    assert taken <= valid
+    assert valid - taken <= {11}  # a float past 2^53: the next path decides
+    default = _reports_alike(tmp_path, schema, records)
+    assert default.paths.get("typed") == 30 * len(taken)

@@ -349,16 +349,17 @@ def test_a_json_lines_schema_the_typed_path_cannot_read_is_a_located_warning(
     tmp_path: Path,
 ) -> None:
     """A record schema with a fast path but a record-level construct the typed path does
-    not translate (``propertyNames`` on the record's own members): lint names the
-    export's schema line, where and the construct."""
+    not translate (a conditional on a nested object's member): lint names the export's
+    schema line, where and the construct."""
     folder = published_e_licence(tmp_path / "standards")
     schema = folder / "schemas" / "licence.schema.json"
     data = json.loads(schema.read_text(encoding="utf-8"))
-    data["propertyNames"] = {"pattern": "^[a-z_]+$"}
+    data["if"] = {"properties": {"holder": {"required": ["id_number"]}}}
+    data["then"] = {"required": ["holder"]}
     schema.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     issue = _only(lint_folder(folder), "export-block-path")
     assert issue.severity == "warning"
     assert issue.location.pointer == "/exports/0/schema"
     assert issue.location.line is not None
     assert "licences-jsonl" in issue.message
-    assert "at the record: object beyond properties, required and closed" in issue.message
+    assert "at the record: a rule on the value of 'holder', not a JSON scalar" in issue.message

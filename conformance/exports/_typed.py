@@ -260,18 +260,88 @@ class _PresenceCheck:
     # measured twice as fast as mapping an attrgetter)
     masks: dict[str, Callable[[list[Any]], list[bool]]]
     # the indices of the objects the rule refuses, the rule one generated comprehension
-    # (None for a rule too large to write so: the masks combined)
-    failing: Callable[[list[Any]], list[int]] | None = None
+    # of the objects and the value tests' masks (None for a rule too large to write so:
+    # the masks combined)
+    failing: Callable[[list[Any], list[list[bool]]], list[int]] | None = None
+    # the rule's ("ok", n) parts: whether a property's value, if present, satisfies a schema
+    tests: list[_ValueTest] = field(default_factory=list)
 
     def failures(self, records: list[Any]) -> set[int]:
-        """Indices (into ``records``) of the records holding an object the rule refuses."""
+        """Indices (into ``records``) of the records holding an object the rule refuses,
+        or one whose value a test cannot tell (the next path decides)."""
         objects, where = (records, None) if self.gather is None else self.gather(records)
+        oks: list[list[bool]] = []
+        unsure: list[int] = []
+        for test in self.tests:
+            oks.append(test.held(objects, unsure))
         if self.failing is not None:
-            failed = self.failing(objects)
+            failed = self.failing(objects, oks)
         else:
             masks = self.masks
-            failed = _failures(self.rule, lambda name: masks[name](objects), len(objects))
+
+            def present(key: Any) -> Any:
+                return masks[key](objects) if isinstance(key, str) else oks[key[1]]
+
+            failed = _failures(self.rule, present, len(objects))
+        failed.extend(unsure)
         return set(failed) if where is None else {where[i] for i in failed}
+
+
+@dataclass
+class _ValueTest:
+    """Whether an object's property, when present, satisfies a schema: the ``if`` of a
+    conditional, a ``oneOf`` branch's member, over a block's objects at once (one
+    jsonschema-rs call, or set membership for strings)."""
+
+    value: Callable[[Any], Any]  # the property's value of an object (UNSET: absent)
+    validator: Any  # of an array of the values: ``items`` the schema
+    strings: frozenset[str] | None = None  # a const or enum of strings: membership alone
+    numbers: bool = False  # the values may be numbers jsonschema-rs may read otherwise
+    multiple: bool = False  # the schema holds multipleOf (an integer and its float differ)
+    dates: bool = False  # the values may be dates msgspec read (tested as their text)
+
+    def held(self, objects: list[Any], unsure: list[int]) -> list[bool]:
+        """Per object, whether its value (if present) satisfies the schema; appends to
+        ``unsure`` the indices of those whose value only the next path can tell (a float
+        msgspec read from an integer past 2^53 or under ``multipleOf``, an integer beyond
+        64 bits)."""
+        values = list(map(self.value, objects))
+        if self.dates:  # msgspec reads only the text its isoformat writes (YYYY-MM-DD)
+            values = [v.isoformat() if v.__class__ is dt.date else v for v in values]
+        if self.strings is not None:
+            strings = self.strings
+            return [v is UNSET_VALUE or (v.__class__ is str and v in strings) for v in values]
+        present = [i for i, v in enumerate(values) if v is not UNSET_VALUE]
+        held = [True] * len(values)
+        if not present:
+            return held
+        checked = [values[i] for i in present]
+        if self.numbers:
+            plain = partial(_plain_value, self.multiple)
+            doubtful = [i for i, v in zip(present, checked, strict=True) if not plain(v)]
+            if doubtful:
+                unsure.extend(doubtful)
+                kept = list(map(plain, checked))
+                present = list(compress(present, kept))
+                checked = list(compress(checked, kept))
+        for error in self.validator.iter_errors(checked):
+            held[present[error.instance_path[0]]] = False
+        return held
+
+
+UNSET_VALUE = msgspec.UNSET
+_INT64 = 2**63
+
+
+def _plain_value(multiple: bool, value: Any) -> bool:
+    """Whether a schema gives the scalar msgspec read the verdict it gives the one orjson
+    reads: an integer within 64 bits; a float (msgspec makes one of an integer where
+    the type says number) of magnitude at most 2^53, its integer's equal there, unless
+    ``multiple`` (jsonschema-rs divides floats and integers otherwise)."""
+    kind = value.__class__
+    if kind is float:
+        return not multiple and -_EXACT_FLOAT <= value <= _EXACT_FLOAT
+    return kind is not int or -_INT64 <= value < _INT64
 
 
 _RULE_DEPTH = 24  # a rule nested deeper is combined from masks (no deep expression)
@@ -284,15 +354,21 @@ def _rule_expression(rule: _Rule, depth: int = 0) -> str | None:
         return repr(rule)
     if depth > _RULE_DEPTH:
         return None
-    kind, parts = rule
+    kind, parts = rule[0], rule[1]
     if kind == "has":
         if not parts.isidentifier() or iskeyword(parts):
             return None
         return f"(o.{parts} is not UNSET)"
+    if kind == "ok":
+        return f"ok[{int(parts)}][i]"
     written = [_rule_expression(part, depth + 1) for part in parts]
     inner = [part for part in written if part is not None]
     if len(inner) < len(written) or not inner:
         return None
+    if kind == "count":  # bools add as 0 and 1
+        least, most = rule[2]
+        total = f"({' + '.join(inner)})"
+        return f"({least} <= {total})" if most is None else f"({least} <= {total} <= {most})"
     if kind == "not":
         return f"(not {inner[0]})"
     if kind == "one":  # exactly one holds: of two, they differ (a tuple: no deep nesting)
@@ -303,22 +379,23 @@ def _rule_expression(rule: _Rule, depth: int = 0) -> str | None:
     return f"({joint.join(inner)})"
 
 
-def _rule_failures(rule: _Rule) -> Callable[[list[Any]], list[int]] | None:
-    """The indices of the objects of a list ``rule`` refuses, compiled from generated
-    source (measured at 0.6 of the time of combining masks), or None."""
+def _rule_failures(rule: _Rule) -> Callable[[list[Any], list[list[bool]]], list[int]] | None:
+    """The indices of the objects of a list ``rule`` refuses (``ok``: the value tests'
+    masks), compiled from generated source (measured at 0.6 of the time of combining
+    masks), or None."""
     expression = _rule_expression(rule)
     if expression is None:
         return None
     namespace: dict[str, Any] = {"UNSET": msgspec.UNSET}
     source = (
-        "def failing(objects):\n"
+        "def failing(objects, ok):\n"
         f"    return [i for i, o in enumerate(objects) if not {expression}]\n"
     )
     try:
         exec(source, namespace)  # noqa: S102 - generated from checked identifiers
     except (RecursionError, MemoryError, SyntaxError):  # too large to compile: the masks
         return None
-    failing: Callable[[list[Any]], list[int]] = namespace["failing"]
+    failing: Callable[[list[Any], list[list[bool]]], list[int]] = namespace["failing"]
     return failing
 
 
@@ -333,10 +410,10 @@ def _presence_masks(rule: _Rule) -> dict[str, Callable[[list[Any]], list[bool]]]
         node = pending.pop()
         if isinstance(node, bool):
             continue
-        kind, parts = node
+        kind, parts = node[0], node[1]
         if kind == "has":
             names.append(parts)
-        else:
+        elif kind != "ok":
             pending.extend(parts)
     else:
         raise NoTypedPath("a presence rule too large")
@@ -858,7 +935,7 @@ class _Translator:
         self.nested = False  # an array somewhere (a nested object counts as a struct)
         self.open = False  # an object type admitting members it does not name
         # (where the objects are, their presence rule) for objects with one
-        self.presence: list[tuple[tuple[_Step, ...], _Rule]] = []
+        self.presence: list[tuple[tuple[_Step, ...], _Rule, list[_ValueTest]]] = []
         # one compiled validator per distinct leaf (two uri fields compile their pattern
         # once: a 2 KB pattern costs jsonschema-rs about 0.9 ms)
         self._validators: dict[tuple[str, bool], Any] = {}
@@ -913,8 +990,9 @@ class _Translator:
                 rule,
                 _presence_masks(rule),
                 _rule_failures(rule),
+                tests,
             )
-            for path, rule in self.presence
+            for path, rule, tests in self.presence
         ]
         root_names: frozenset[str] = frozenset()
         root_required: frozenset[str] = frozenset()
@@ -948,6 +1026,8 @@ class _Translator:
         if not isinstance(root, dict) or root.get("type") != "object":
             raise NoTypedPath("records are not objects")
         root = _named_members_only(self.composed(uri, root))
+        if "propertyNames" in root:  # a row's record holds only the header's names
+            root = self.names_admitted({**root, "additionalProperties": False})
         # open or closed alike: the header names only properties (checked below)
         properties, required = _closed_object(
             root, allow_tags=False, allow_presence=True, allow_open=True
@@ -955,6 +1035,7 @@ class _Translator:
         presence = _presence_rule(
             {k: root[k] for k in _PRESENCE_KEYWORDS if k in root},
             lambda name: ("has", header.index(name)) if name in header else False,
+            members=list(properties),  # (the record holds the header's alone)
         )
         if len(set(header)) != len(header) or not set(header) <= set(properties):
             raise NoTypedPath("a column no property names")
@@ -1193,6 +1274,7 @@ class _Translator:
         node = self.composed(uri, node)
         if not path or node.get("properties"):  # (a map, naming none, is checked whole)
             node = _named_members_only(node)
+        node = self.names_admitted(node)
         if {"if", "then", "else"} & node.keys():  # one more member of allOf, said alone
             if "if" not in node:
                 raise NoTypedPath("then or else without if")
@@ -1211,24 +1293,18 @@ class _Translator:
         self.open = self.open or not closed
         words = [k for k in _PRESENCE_KEYWORDS if k in node]
         members = node.get("allOf")
-        tags = isinstance(members, list) and any(
-            isinstance(m, dict) and _tag_shaped(m.get("if")) for m in members
-        )
-        if not tags:
-            names = set(required)
-
-            def known(name: str) -> _Rule:
-                if name in names or name not in properties:
-                    return name in names
-                return ("has", self.python_name(name))
-
-            rule = _presence_rule({k: node[k] for k in words}, known)
-            if rule is not True:  # checked over the block's objects at this place
-                self.presence.append((path, rule))
-            return self.struct(uri, properties, names, None, path, depth, closed)
-        if words != ["allOf"]:
-            raise NoTypedPath("tag tests beside other presence keywords")
-        tag, branches = self.tagged(uri, node, properties, set(required))
+        branches = None
+        if (
+            words == ["allOf"]
+            and isinstance(members, list)
+            and any(isinstance(m, dict) and _tag_shaped(m.get("if")) for m in members)
+        ):
+            try:  # tag-selected variants, else a rule testing the tag's values
+                tag, branches = self.tagged(uri, node, properties, set(required))
+            except NoTypedPath:
+                branches = None
+        if branches is None:
+            return self.ruled(uri, node, properties, set(required), path, depth, closed)
         variants = []
         first = len(self.columns)
         for value, (extra, forbidden, held) in branches.items():
@@ -1242,6 +1318,85 @@ class _Translator:
             )
         self.share_columns(first, len(variants), len(path))
         return Union[tuple(variants)]  # noqa: UP007 - a runtime union of classes
+
+    def ruled(
+        self,
+        uri: str,
+        node: dict[str, Any],
+        properties: dict[str, Any],
+        required: set[str],
+        path: tuple[_Step, ...],
+        depth: int,
+        closed: bool,
+    ) -> Any:
+        """The struct of an object whose presence keywords (and conditionals and branches
+        testing its leaves' values) are one rule checked over the block's objects at this
+        place (:func:`_presence_rule`)."""
+
+        def known(name: str) -> _Rule:
+            if name in required:
+                return True
+            if name in properties:
+                return ("has", self.python_name(name))
+            if closed:
+                return False
+            # msgspec skips the members an open object does not name: none to tell
+            raise NoTypedPath(f"a rule on {name!r}, a member the open object does not name")
+
+        tests: list[tuple[str, Any]] = []
+
+        def tested(name: str, schema: Any) -> _Rule:
+            tests.append((name, schema))
+            return ("ok", len(tests) - 1)
+
+        words = {k: node[k] for k in _PRESENCE_KEYWORDS if k in node}
+        counted = list(properties) if closed else None
+        rule = _presence_rule(words, known, members=counted, tested=tested)
+        cls = self.struct(uri, properties, required, None, path, depth, closed)
+        if rule is not True:  # checked over the block's objects at this place
+            types = {f.encode_name: f.type for f in msgspec.structs.fields(cls)}
+            value_tests = [self.value_test(uri, name, schema, types) for name, schema in tests]
+            self.presence.append((path, rule, value_tests))
+        return cls
+
+    def value_test(self, uri: str, name: str, schema: Any, types: dict[str, Any]) -> _ValueTest:
+        """The test that a property's value (of the msgspec type ``types[name]``, or
+        absent) satisfies ``schema``, as jsonschema-rs checks it on the fast path."""
+        kind = types[name]
+        plain = [kind]
+        if get_origin(kind) is Union:  # an optional property: its type, or unset
+            plain = [k for k in get_args(kind) if k is not msgspec.UnsetType]
+        dates = any(k is dt.date or dt.date in get_args(k) for k in plain)
+        scalars = [k for k in plain if k is not dt.date]
+        # a member checked whole (Any) holds what orjson reads, or its column refuses it
+        whole = plain == [Any]
+        if not whole and not _json_scalars(_union(scalars) if scalars else str):
+            raise NoTypedPath(f"a rule on the value of {name!r}, not a JSON scalar")
+        value = attrgetter(self.python_name(name))
+        try:
+            _, target = self.concrete(uri, schema)
+        except NoTypedPath:
+            target = None
+        if isinstance(target, dict) and set(target) - _ANNOTATIONS in ({"const"}, {"enum"}):
+            options = [target["const"]] if "const" in target else target["enum"]
+            if isinstance(options, list) and all(isinstance(o, str) for o in options):
+                return _ValueTest(value, None, frozenset(options), dates=dates)
+        setting = self.opaque_setting()
+        if setting is None:
+            raise NoTypedPath("documents of different drafts")
+        draft, registry, formats = setting
+        array: dict[str, Any] = {"type": "array", "items": _copy(schema)}
+        if draft is not None:
+            array["$schema"] = draft
+        try:
+            validator = jsonschema_rs.validator_for(
+                array, registry=registry, validate_formats=True, formats=formats, offline=True
+            )
+        except Exception:  # jsonschema-rs refusing it: the fast path decides
+            raise NoTypedPath(f"a rule on {name!r} jsonschema-rs cannot read") from None
+        numbers = not whole and any(_may_hold_number(k) for k in plain)
+        multiple = _uses(schema, frozenset({"multipleOf", "$ref"}))
+        return _ValueTest(value, validator, None, numbers, multiple, dates)
 
     def share_columns(self, first: int, count: int, at: int) -> None:
         """One column for a leaf every one of ``count`` variants holds alike (the same
@@ -1419,6 +1574,40 @@ class _Translator:
         cls = msgspec.defstruct(class_name, fields, rename=rename, **options)
         self.classes[class_name] = cls
         return cls
+
+    def names_admitted(self, node: dict[str, Any]) -> dict[str, Any]:
+        """A closed object schema's ``propertyNames`` said by its properties alone: those
+        whose name it refuses are left out (no object may hold them: msgspec refuses an
+        unknown member), each name checked once here by jsonschema-rs as the fast path
+        checks it. The node itself without ``propertyNames``."""
+        if "propertyNames" not in node:
+            return node
+        names = node["propertyNames"]
+        rest = {k: v for k, v in node.items() if k != "propertyNames"}
+        if names is True:
+            return rest
+        if not _closes(node):
+            raise NoTypedPath("propertyNames of an open object")
+        setting = self.opaque_setting()
+        properties = node.get("properties") or {}
+        if setting is None or not isinstance(properties, dict):
+            raise NoTypedPath("propertyNames the typed path cannot check")
+        draft, registry, formats = setting
+        schema = _copy(names)
+        if isinstance(schema, dict) and draft is not None:
+            schema["$schema"] = draft
+        try:
+            validator = jsonschema_rs.validator_for(
+                schema, registry=registry, validate_formats=True, formats=formats, offline=True
+            )
+            refused = {name for name in properties if not validator.is_valid(name)}
+        except Exception:  # jsonschema-rs refusing it: the fast path decides
+            raise NoTypedPath("propertyNames the typed path cannot check") from None
+        required = node.get("required") or []
+        if isinstance(required, list) and refused & set(required):
+            raise NoTypedPath("propertyNames refuses a required property")
+        rest["properties"] = {k: v for k, v in properties.items() if k not in refused}
+        return rest
 
     def python_name(self, name: str) -> str:
         return "f_" + name.encode().hex()
@@ -1882,43 +2071,84 @@ def _may_hold_text(kind: Any) -> bool:
 
 # Keywords of an object schema that, their members presence-only, say only which of its
 # properties are present (besides ``required``).
-_PRESENCE_KEYWORDS = ("oneOf", "anyOf", "allOf", "not", "dependentRequired", "dependentSchemas")
+_PRESENCE_KEYWORDS = (
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "not",
+    "dependentRequired",
+    "dependentSchemas",
+    "minProperties",
+    "maxProperties",
+)
 
 # A presence rule: whether an object holds the properties a schema requires. True, False,
-# ("has", key) (the property ``key`` names is present), ("not", (rule,)), or ("all" |
-# "any" | "one", (rule, ...)): every, at least one, exactly one of the rules holds.
+# ("has", key) (the property ``key`` names is present), ("not", (rule,)), ("all" | "any" |
+# "one", (rule, ...)): every, at least one, exactly one of the rules holds, ("count",
+# (rule, ...), (least, most)): at least ``least`` and (unless None) at most ``most`` hold,
+# or ("ok", n): the value test n holds (:class:`_ValueTest`).
 _Rule = Any
 
 
-def _presence_rule(node: Any, known: Callable[[str], _Rule], depth: int = 0) -> _Rule:
-    """The presence rule of a schema that says only which properties an object holds:
-    ``required``, ``oneOf``/``anyOf``/``allOf``/``not`` and ``if``/``then``/``else`` of
-    such schemas, ``dependentRequired``, and ``dependentSchemas`` of such schemas
-    (NoTypedPath for anything else).
+def _presence_rule(
+    node: Any,
+    known: Callable[[str], _Rule],
+    depth: int = 0,
+    members: Sequence[str] | None = None,
+    tested: Callable[[str, Any], _Rule] | None = None,
+) -> _Rule:
+    """The presence rule of a schema that says only which properties an object holds
+    and, with ``tested``, what a present one's value is: ``required``, ``properties``,
+    ``oneOf``/``anyOf``/``allOf``/``not`` and ``if``/``then``/``else`` of such schemas,
+    ``dependentRequired``, ``dependentSchemas`` of such schemas, and
+    ``minProperties``/``maxProperties`` of an object holding only ``members`` (None: it
+    may hold others, uncounted) (NoTypedPath for anything else).
     ``known(name)``: True for a property every object holds, False for one none may hold,
-    else ("has", key)."""
+    else ("has", key); ``tested(name, schema)``: the rule that the property's value
+    satisfies ``schema`` (NoTypedPath where no test can tell)."""
     if isinstance(node, bool):
         return node
     if depth > _MAX_DEPTH or not isinstance(node, dict):
         raise NoTypedPath("presence other than required properties")
     keywords = set(node) - _ANNOTATIONS
     allowed = {"required", "type", "if", "then", "else", *_PRESENCE_KEYWORDS}
+    if tested is not None:
+        allowed.add("properties")
     if keywords - allowed or node.get("type", "object") != "object":
         raise NoTypedPath("presence other than required properties")
+
+    def inner(sub: Any) -> _Rule:
+        return _presence_rule(sub, known, depth + 1, members, tested)
+
     rules: list[_Rule] = [known(name) for name in _names(node.get("required", []))]
+    values = node.get("properties", {})
+    if not isinstance(values, dict):
+        raise NoTypedPath("malformed properties")
+    for name, sub in values.items():  # absent, or present with a value as it says
+        present = known(name)
+        if present is False or sub is True:
+            continue
+        assert tested is not None  # (properties are allowed with it alone)
+        test = False if sub is False else tested(name, sub)
+        rules.append(_rule("any", [_rule("not", [present]), test]))
     for keyword, kind in (("allOf", "all"), ("anyOf", "any"), ("oneOf", "one")):
         if keyword in node:
-            members = node[keyword]
-            if not isinstance(members, list) or not members:
+            parts = node[keyword]
+            if not isinstance(parts, list) or not parts:
                 raise NoTypedPath(f"{keyword} is not a list of schemas")
-            rules.append(_rule(kind, [_presence_rule(m, known, depth + 1) for m in members]))
+            rules.append(_rule(kind, [inner(m) for m in parts]))
     if "not" in node:
-        rules.append(_rule("not", [_presence_rule(node["not"], known, depth + 1)]))
+        rules.append(_rule("not", [inner(node["not"])]))
+    if "minProperties" in node or "maxProperties" in node:
+        least, most = node.get("minProperties", 0), node.get("maxProperties")
+        if not all(_plain_int(b) and b >= 0 for b in (least, most) if b is not None):
+            raise NoTypedPath("minProperties or maxProperties is not a count")
+        if members is None:
+            raise NoTypedPath("minProperties or maxProperties of an open object")
+        rules.append(_count([known(name) for name in members], least, most))
     if "if" in node:  # (then and else without if say nothing)
-        condition = _presence_rule(node["if"], known, depth + 1)
-        then, otherwise = (
-            _presence_rule(node.get(k, True), known, depth + 1) for k in ("then", "else")
-        )
+        condition = inner(node["if"])
+        then, otherwise = (inner(node.get(k, True)) for k in ("then", "else"))
         held = _rule("all", [condition, then])
         rules.append(_rule("any", [held, _rule("all", [_rule("not", [condition]), otherwise])]))
     dependent = node.get("dependentRequired", {})
@@ -1931,7 +2161,7 @@ def _presence_rule(node: Any, known: Callable[[str], _Rule], depth: int = 0) -> 
     if not isinstance(schemas, dict):
         raise NoTypedPath("dependentSchemas is not an object")
     for name, sub in schemas.items():  # absent, or present and the rest as it says
-        needs = _presence_rule(sub, known, depth + 1)
+        needs = inner(sub)
         rules.append(_rule("any", [_rule("not", [known(name)]), needs]))
     return _rule("all", rules)
 
@@ -1962,6 +2192,23 @@ def _rule(kind: str, rules: list[_Rule]) -> _Rule:
     return (kind, variable) if variable else kind == "all"
 
 
+def _count(rules: list[_Rule], least: int, most: int | None) -> _Rule:
+    """The rule that at least ``least`` and at most ``most`` (None: any number) of
+    ``rules`` hold, its constants folded away."""
+    variable = tuple(rule for rule in rules if not isinstance(rule, bool))
+    true = sum(rule is True for rule in rules)
+    least -= true
+    most = None if most is None else most - true
+    if (most is not None and most < 0) or least > len(variable):
+        return False
+    least = max(least, 0)
+    if most is not None and most >= len(variable):
+        most = None
+    if not least and most is None:
+        return True
+    return ("count", variable, (least, most))
+
+
 def _holding(rule: _Rule, present: Callable[[Any], Any], count: int) -> Any:
     """Per object (of ``count``), whether ``rule`` holds: an iterable of bools (consumed
     once), or one bool for all. ``present(key)``: per object, whether it holds the property
@@ -1969,12 +2216,23 @@ def _holding(rule: _Rule, present: Callable[[Any], Any], count: int) -> Any:
     between them, for CSV cells and typed records alike."""
     if isinstance(rule, bool):
         return rule
-    kind, parts = rule
+    kind, parts = rule[0], rule[1]
     if kind == "has":
         return present(parts)
+    if kind == "ok":
+        return present(rule)
     values = [_holding(part, present, count) for part in parts]
     columns = [value for value in values if not isinstance(value, bool)]
     constants = [value for value in values if isinstance(value, bool)]
+    if kind == "count":  # the columns holding, less the constants holding, in the range
+        least, most = rule[2]
+        least, most = least - sum(constants), None if most is None else most - sum(constants)
+        if not columns:
+            return least <= 0 and (most is None or most >= 0)
+        held = columns[0]
+        for column in columns[1:]:
+            held = map(add, held, column)
+        return map(partial(_in_range, least, most), held)
     if kind == "not":
         return not values[0] if constants else map(not_, values[0])
     if kind == "one":  # the columns holding must be 1 less the constants holding
@@ -1997,6 +2255,10 @@ def _holding(rule: _Rule, present: Callable[[Any], Any], count: int) -> Any:
     for column in columns[1:]:
         result = map(combine, result, column)
     return result
+
+
+def _in_range(least: int, most: int | None, count: int) -> bool:
+    return least <= count and (most is None or count <= most)
 
 
 def _failures(rule: _Rule, present: Callable[[Any], Any], count: int) -> list[int]:
