@@ -1430,3 +1430,40 @@ def test_conditionals_on_values_keep_the_typed_path(tmp_path: Path, rule: dict[s
     assert valid - taken <= {11}  # a float past 2^53: the next path decides
     default = _reports_alike(tmp_path, schema, records)
     assert default.paths.get("typed") == 30 * len(taken)
+
+
+def test_a_value_test_mostly_failing_asks_its_negation_and_says_the_same(
+    tmp_path: Path,
+) -> None:
+    """While most values of a block fail a test, the next block asks the test's negation
+    (jsonschema-rs words every error it yields, so the fewer the cheaper): the same
+    records are accepted either way."""
+    schema = {
+        **ADDRESS,
+        "if": {"properties": {"region": {"maxLength": 2}}, "required": ["region"]},
+        "then": {"required": ["postcode"]},
+        "oneOf": [
+            {"properties": {"country": {"not": {"const": "CN"}}}},
+            {"required": ["level"]},
+        ],
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    (check,) = typed.presence
+    test = next(t for t in check.tests if t.strings is None)
+    records = [{"country": "US", "region": "CALIFORNIA"}] * 8 + [
+        {"country": "US", "region": "CA"},
+        {"country": "US", "region": "CA", "postcode": "1"},
+        {"country": "CN", "region": "BEIJING"},
+        {"country": "CN", "region": "BEIJING", "level": 1},
+    ]
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    exact = schema_validator(path)
+    invalid = [i for i, line in enumerate(lines) if not exact.is_valid(json.loads(line))]
+    assert not test.flipped
+    assert typed.accepted(lines)[1] == invalid == [8, 10]
+    assert test.flipped  # most regions were long: the negation is asked next
+    assert typed.accepted(lines)[1] == invalid
+    assert typed.accepted(lines[8:10] * 3)[1] == [0, 2, 4]
+    assert not test.flipped

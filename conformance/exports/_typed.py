@@ -120,6 +120,23 @@ def _json_scalars(kind: Any) -> bool:
     return all(isinstance(member, _SCALAR_INFOS) for member in members)
 
 
+def _strings_or_null(kind: Any) -> bool:
+    """Whether values of the msgspec type ``kind`` are strings, dates or None alone (two
+    such equal by == are the same JSON: no ``1 == 1.0 == True``)."""
+    try:
+        info = msgspec.inspect.type_info(kind)
+    except (TypeError, ValueError):
+        return False
+    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    return all(
+        isinstance(m, msgspec.inspect.StrType | msgspec.inspect.NoneType | msgspec.inspect.DateType)
+        or (
+            isinstance(m, msgspec.inspect.LiteralType) and all(isinstance(v, str) for v in m.values)
+        )
+        for m in members
+    )
+
+
 _SCALAR_INFOS = (
     msgspec.inspect.StrType,
     msgspec.inspect.IntType,
@@ -294,11 +311,17 @@ class _ValueTest:
     jsonschema-rs call, or set membership for strings)."""
 
     value: Callable[[Any], Any]  # the property's value of an object (UNSET: absent)
-    validator: Any  # of an array of the values: ``items`` the schema
+    # of an array of the values: ``items`` the schema, and ``items`` its negation (asked
+    # instead while most values fail: jsonschema-rs words each error it yields)
+    validator: Any
+    negated: Any = None
     strings: frozenset[str] | None = None  # a const or enum of strings: membership alone
+    outside: bool = False  # with ``strings``: the schema is their ``not``
     numbers: bool = False  # the values may be numbers jsonschema-rs may read otherwise
     multiple: bool = False  # the schema holds multipleOf (an integer and its float differ)
     dates: bool = False  # the values may be dates msgspec read (tested as their text)
+    distinct: bool = False  # values equal by == are equal JSON (strings, null: no 1 == True)
+    flipped: bool = False  # the last block's values mostly failed: ask ``negated``
 
     def held(self, objects: list[Any], unsure: list[int]) -> list[bool]:
         """Per object, whether its value (if present) satisfies the schema; appends to
@@ -310,6 +333,10 @@ class _ValueTest:
             values = [v.isoformat() if v.__class__ is dt.date else v for v in values]
         if self.strings is not None:
             strings = self.strings
+            if self.outside:
+                return [
+                    v is UNSET_VALUE or v.__class__ is not str or v not in strings for v in values
+                ]
             return [v is UNSET_VALUE or (v.__class__ is str and v in strings) for v in values]
         present = [i for i, v in enumerate(values) if v is not UNSET_VALUE]
         held = [True] * len(values)
@@ -324,9 +351,30 @@ class _ValueTest:
                 kept = list(map(plain, checked))
                 present = list(compress(present, kept))
                 checked = list(compress(checked, kept))
-        for error in self.validator.iter_errors(checked):
-            held[present[error.instance_path[0]]] = False
+        # values told apart by == alone repeat (codes, categories): each tested once
+        tested = list(dict.fromkeys(checked)) if self.distinct else checked
+        if 2 * len(tested) > len(checked):
+            tested = checked
+        failed = self.failing(tested)
+        self.flipped = 2 * len(failed) > len(tested)
+        if tested is checked:
+            for position in failed:
+                held[present[position]] = False
+        elif failed:
+            bad = {tested[position] for position in failed}
+            for index, value in zip(present, checked, strict=True):
+                if value in bad:
+                    held[index] = False
         return held
+
+    def failing(self, values: list[Any]) -> set[int]:
+        """The positions of the values the schema refuses (one jsonschema-rs call)."""
+        if not self.flipped:
+            return {error.instance_path[0] for error in self.validator.iter_errors(values)}
+        failed = set(range(len(values)))  # an error of the negation: a value it accepts
+        for error in self.negated.iter_errors(values):
+            failed.discard(error.instance_path[0])
+        return failed
 
 
 UNSET_VALUE = msgspec.UNSET
@@ -1377,26 +1425,44 @@ class _Translator:
             _, target = self.concrete(uri, schema)
         except NoTypedPath:
             target = None
+        outside = isinstance(target, dict) and set(target) - _ANNOTATIONS == {"not"}
+        if outside:
+            assert isinstance(target, dict)
+            try:
+                _, target = self.concrete(uri, target["not"])
+            except NoTypedPath:
+                target = None
         if isinstance(target, dict) and set(target) - _ANNOTATIONS in ({"const"}, {"enum"}):
             options = [target["const"]] if "const" in target else target["enum"]
             if isinstance(options, list) and all(isinstance(o, str) for o in options):
-                return _ValueTest(value, None, frozenset(options), dates=dates)
+                strings = frozenset(options)
+                return _ValueTest(value, None, None, strings, outside, dates=dates)
         setting = self.opaque_setting()
         if setting is None:
             raise NoTypedPath("documents of different drafts")
         draft, registry, formats = setting
-        array: dict[str, Any] = {"type": "array", "items": _copy(schema)}
-        if draft is not None:
-            array["$schema"] = draft
-        try:
-            validator = jsonschema_rs.validator_for(
-                array, registry=registry, validate_formats=True, formats=formats, offline=True
-            )
-        except Exception:  # jsonschema-rs refusing it: the fast path decides
-            raise NoTypedPath(f"a rule on {name!r} jsonschema-rs cannot read") from None
+        validators = []
+        for items in (_copy(schema), {"not": _copy(schema)}):
+            array: dict[str, Any] = {"type": "array", "items": items}
+            if draft is not None:
+                array["$schema"] = draft
+            try:
+                validators.append(
+                    jsonschema_rs.validator_for(
+                        array,
+                        registry=registry,
+                        validate_formats=True,
+                        formats=formats,
+                        offline=True,
+                    )
+                )
+            except Exception:  # jsonschema-rs refusing it: the fast path decides
+                raise NoTypedPath(f"a rule on {name!r} jsonschema-rs cannot read") from None
         numbers = not whole and any(_may_hold_number(k) for k in plain)
         multiple = _uses(schema, frozenset({"multipleOf", "$ref"}))
-        return _ValueTest(value, validator, None, numbers, multiple, dates)
+        accepts, refuses = validators
+        distinct = not whole and _strings_or_null(_union(plain))
+        return _ValueTest(value, accepts, refuses, None, False, numbers, multiple, dates, distinct)
 
     def share_columns(self, first: int, count: int, at: int) -> None:
         """One column for a leaf every one of ``count`` variants holds alike (the same
