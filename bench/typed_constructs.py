@@ -115,6 +115,15 @@ def _member_names(schema: dict[str, Any]) -> None:
     schema["propertyNames"] = {"pattern": "^[a-z_]+$"}
 
 
+def _buyer_shapes(schema: dict[str, Any]) -> None:
+    properties = schema["properties"]
+    for name in ("buyer_uscc", "buyer_name"):
+        schema["$defs"][name] = {"properties": {name: properties.pop(name)}, "required": [name]}
+    schema["required"] = [n for n in schema["required"] if n not in ("buyer_uscc", "buyer_name")]
+    schema["anyOf"] = [{"$ref": "#/$defs/buyer_uscc"}, {"$ref": "#/$defs/buyer_name"}]
+    del schema["additionalProperties"]
+
+
 CONSTRUCTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "uniqueItems": _unique_tags,  # tags of each line, each once
     "not": _not_empty_name,  # a buyer name that is not ""
@@ -134,6 +143,7 @@ CONSTRUCTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "oneOf-by-value": _shapes_by_currency,  # two record shapes told apart by the currency
     "minProperties": _counted_members,  # the record's members, counted
     "propertyNames": _member_names,  # the names of the record's members
+    "anyOf-shapes": _buyer_shapes,  # an open record: a buyer by USCC, or by name, by $ref
 }
 
 

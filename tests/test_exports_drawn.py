@@ -8,7 +8,7 @@ null (``anyOf``/``oneOf`` with ``{"type": "null"}``),
 ``if``/``then``/``else``, ``dependentRequired`` (and, on closed objects of plain leaves, the
 presence-only ``oneOf``/``anyOf``/``allOf``/``not``/``dependentRequired``,
 ``minProperties``/``maxProperties``, ``propertyNames``, conditionals and ``oneOf``
-branches testing a leaf's value, the tag
+branches testing a leaf's value, a ``oneOf`` of object shapes by ``$ref``, the tag
 tests with an ``else`` and the composition of a base by ``allOf`` the typed paths check),
 ``patternProperties``,
 ``unevaluatedProperties``, ``const``, nested arrays of objects, every registered format,
@@ -215,7 +215,18 @@ def _schema(
             else:  # record shapes told apart by a value
                 shape = {"properties": {names[0]: test}, "required": [names[0]]}
                 schema["oneOf"] = [shape, {"required": [names[1]]}]
-        if "allOf" not in schema and draw(st.booleans()):
+        elif len(names) >= 3 and draw(st.booleans()):  # one of two shapes, by reference
+            for number, name in enumerate(names[:2]):
+                schema.setdefault("$defs", {})[f"shape{number}"] = {
+                    "type": "object",
+                    "properties": {name: properties.pop(name)},
+                    "required": [name],
+                }
+            schema["required"] = [n for n in schema["required"] if n not in names[:2]]
+            schema["oneOf"] = [{"$ref": "#/$defs/shape0"}, {"$ref": "#/$defs/shape1"}]
+            del schema["additionalProperties"]
+            schema["unevaluatedProperties"] = False
+        if "allOf" not in schema and "unevaluatedProperties" not in schema and draw(st.booleans()):
             # composed of a base by reference, closed by unevaluatedProperties
             base = names[: draw(st.integers(1, len(names)))]
             schema.setdefault("$defs", {})["base"] = {

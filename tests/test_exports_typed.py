@@ -1467,3 +1467,87 @@ def test_a_value_test_mostly_failing_asks_its_negation_and_says_the_same(
     assert typed.accepted(lines)[1] == invalid
     assert typed.accepted(lines[8:10] * 3)[1] == [0, 2, 4]
     assert not test.flipped
+
+
+PERSON = {
+    "type": "object",
+    "properties": {
+        "id_number": {"type": "string", "format": "cn-id-number"},
+        "name": {"type": "string", "maxLength": 4},
+    },
+    "required": ["id_number"],
+}
+COMPANY = {
+    "type": "object",
+    "properties": {
+        "uscc": {"type": "string", "format": "cn-uscc"},
+        "name": {"type": "string"},
+    },
+    "required": ["uscc"],
+}
+
+
+@pytest.mark.parametrize(
+    ("holder", "typed_expected"),
+    [
+        ({"oneOf": [{"$ref": "#/$defs/person"}, {"$ref": "#/$defs/company"}]}, True),
+        ({"anyOf": [{"$ref": "#/$defs/person"}, {"$ref": "#/$defs/company"}]}, True),
+        (  # the 2020-12 idiom: closed by unevaluatedProperties
+            {
+                "oneOf": [{"$ref": "#/$defs/person"}, {"$ref": "#/$defs/company"}],
+                "unevaluatedProperties": False,
+            },
+            True,
+        ),
+        (  # closed shapes: each forbids the other's members
+            {"oneOf": [{"$ref": "#/$defs/closed_person"}, {"$ref": "#/$defs/closed_company"}]},
+            True,
+        ),
+        (  # an open record, one shape closed: msgspec skips what that shape refuses
+            {"oneOf": [{"$ref": "#/$defs/closed_person"}, {"$ref": "#/$defs/company"}]},
+            False,
+        ),
+    ],
+)
+def test_a_record_of_one_of_several_shapes_keeps_the_typed_path(
+    tmp_path: Path, holder: dict[str, Any], typed_expected: bool
+) -> None:
+    """A licence holder that is a person or a company, each shape by ``$ref`` and told
+    apart by the members it holds (no tag): one object of both shapes' members (the
+    name, held to different schemas, checked whole and tested per shape), the report
+    the exact checker's alone."""
+    closed = {"id": {"type": "string"}}
+    schema = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}},
+        **holder,
+        "$defs": {
+            "person": PERSON,
+            "company": COMPANY,
+            "closed_person": {
+                **PERSON,
+                "properties": {**PERSON["properties"], **closed},
+                "additionalProperties": False,
+            },
+            "closed_company": {
+                **COMPANY,
+                "properties": {**COMPANY["properties"], **closed},
+                "additionalProperties": False,
+            },
+        },
+    }
+    path = _write(tmp_path, "s.schema.json", schema)
+    assert (build_typed_records(path, tmp_path, "id") is not None) is typed_expected
+    person, company = "11010519491231002X", "91350100M000100Y43"
+    records: list[dict[str, Any]] = [
+        {"id_number": person, "name": "张三"},
+        {"id_number": person, "name": "欧阳长名字"},
+        {"uscc": company, "name": "福州市某某有限公司"},
+        {"uscc": company[:-1] + "0"},
+        {"id_number": person, "uscc": company},
+        {},
+        {"uscc": company, "note": "x"},
+    ]
+    default = _reports_alike(tmp_path, schema, records)
+    assert (default.paths.get("typed", 0) > 0) is typed_expected

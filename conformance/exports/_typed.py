@@ -1322,7 +1322,7 @@ class _Translator:
         node = self.composed(uri, node)
         if not path or node.get("properties"):  # (a map, naming none, is checked whole)
             node = _named_members_only(node)
-        node = self.names_admitted(node)
+        node = self.shapes(uri, self.names_admitted(node))
         if {"if", "then", "else"} & node.keys():  # one more member of allOf, said alone
             if "if" not in node:
                 raise NoTypedPath("then or else without if")
@@ -1640,6 +1640,96 @@ class _Translator:
         cls = msgspec.defstruct(class_name, fields, rename=rename, **options)
         self.classes[class_name] = cls
         return cls
+
+    def shapes(self, uri: str, node: dict[str, Any]) -> dict[str, Any]:
+        """An object that is one (``oneOf``) or some (``anyOf``) of several object shapes
+        (a person or a company, each by ``$ref``, told apart by which members it holds or
+        by their values, not by a tag) as one object of every shape's members, and each
+        shape a branch saying which it requires and forbids and what their values are
+        (:func:`_presence_rule`, value tests). A member the shapes that admit it hold to
+        one schema is typed by it; one they hold to different schemas is checked whole
+        and tested per branch. The node itself when a member is not such a shape, or
+        the object cannot be closed where a shape is (msgspec skips unnamed members)."""
+        words = [w for w in ("oneOf", "anyOf") if w in node]
+        if len(words) != 1 or not isinstance(node[words[0]], list) or not node[words[0]]:
+            return node
+        (word,) = words
+        shapes: list[dict[str, Any]] = []
+        for member in node[word]:
+            try:
+                _, target = self.concrete(uri, member)
+            except NoTypedPath:
+                return node
+            if not _shape(target):
+                return node
+            shapes.append(target)
+        own = node.get("properties") or {}
+        if not isinstance(own, dict) or not any(shape.get("properties") for shape in shapes):
+            return node
+        closed = node.get("additionalProperties") is False
+        # unevaluatedProperties: a member is the object's own or a valid shape's
+        unevaluated = node.get("unevaluatedProperties") is False and not closed
+        shut = [shape.get("additionalProperties", True) is False for shape in shapes]
+        if not (closed or unevaluated or all(shut)) and any(shut):
+            return node  # an open object: a closed shape refuses members none names
+        properties = dict(own)
+        fixed: set[str] = set()  # members typed by the one schema every shape holds them to
+        if not closed:
+            for shape in shapes:
+                for name in shape.get("properties", {}):
+                    if name in properties:
+                        continue
+                    held = [
+                        s["properties"][name] for s in shapes if name in s.get("properties", {})
+                    ]
+                    free = not unevaluated and any(
+                        name not in s.get("properties", {}) and not lid
+                        for s, lid in zip(shapes, shut, strict=True)
+                    )
+                    if not free and all(h == held[0] for h in held):
+                        properties[name] = held[0]
+                        fixed.add(name)
+                    else:  # checked whole as any of them, and per branch exactly
+                        properties[name] = {} if free else {"anyOf": held}
+        branches: list[dict[str, Any]] = []
+        for shape, lid in zip(shapes, shut, strict=True):
+            named = shape.get("properties", {})
+            tests: dict[str, Any] = {
+                name: schema
+                for name, schema in named.items()
+                if name in properties and name not in fixed and own.get(name) != schema
+            }
+            if lid:
+                tests.update({name: False for name in properties if name not in named})
+            branch: dict[str, Any] = {"properties": tests}
+            if shape.get("required"):
+                branch["required"] = shape["required"]
+            branches.append(branch)
+        merged = {k: v for k, v in node.items() if k not in (word, "unevaluatedProperties")}
+        merged["properties"], merged[word] = properties, branches
+        if unevaluated:  # a member not the object's own: a valid shape names it
+            evaluated = [
+                {
+                    "if": {"required": [name]},
+                    "then": {
+                        "anyOf": [
+                            branch
+                            for branch, shape in zip(branches, shapes, strict=True)
+                            if name in shape.get("properties", {})
+                        ]
+                    },
+                }
+                for name in properties
+                if name not in own
+            ]
+            if evaluated:
+                members = merged.get("allOf", [])
+                if not isinstance(members, list):
+                    return node
+                merged["allOf"] = [*members, *evaluated]
+        if closed or unevaluated or all(shut):
+            merged["additionalProperties"] = False
+        return merged
 
     def names_admitted(self, node: dict[str, Any]) -> dict[str, Any]:
         """A closed object schema's ``propertyNames`` said by its properties alone: those
@@ -2344,6 +2434,24 @@ def _tag_shaped(condition: Any) -> bool:
         and any(
             isinstance(test, dict) and "const" in test for test in condition["properties"].values()
         )
+    )
+
+
+def _shape(node: Any) -> bool:
+    """Whether a ``oneOf``/``anyOf`` member is an object shape: properties, required
+    names and ``additionalProperties`` true or false alone (:meth:`_Translator.shapes`)."""
+    if not isinstance(node, dict):
+        return False
+    keywords = set(node) - _ANNOTATIONS
+    return (
+        keywords <= {"type", "properties", "required", "additionalProperties"}
+        and node.get("type", "object") == "object"
+        and (
+            node.get("additionalProperties", True) is True or node["additionalProperties"] is False
+        )
+        and isinstance(node.get("properties", {}), dict)
+        and isinstance(node.get("required", []), list)
+        and all(isinstance(name, str) for name in node.get("required", []))
     )
 
 
