@@ -1392,6 +1392,11 @@ ADDRESS = {
             "then": {"required": ["region"]},
             "dependentRequired": {"postcode": ["region"]},
         },
+        {  # an if on a format (a column's pattern; its check by the exact callback)
+            "if": {"properties": {"postcode": {"format": "cn-postcode"}}, "required": ["postcode"]},
+            "then": {"required": ["region"]},
+            "else": {"properties": {"level": {"anyOf": [{"maximum": 1}, {"const": 9}]}}},
+        },
         {  # an if on a number (msgspec reads it as a float: 2^53 or more is the next path's)
             "if": {"properties": {"rate": {"exclusiveMaximum": 0.5}}, "required": ["rate"]},
             "then": {"properties": {"region": False}},
@@ -1440,7 +1445,10 @@ def test_a_value_test_mostly_failing_asks_its_negation_and_says_the_same(
     records are accepted either way."""
     schema = {
         **ADDRESS,
-        "if": {"properties": {"region": {"maxLength": 2}}, "required": ["region"]},
+        "if": {
+            "properties": {"region": {"anyOf": [{"maxLength": 2}, {"const": "X"}]}},
+            "required": ["region"],
+        },
         "then": {"required": ["postcode"]},
         "oneOf": [
             {"properties": {"country": {"not": {"const": "CN"}}}},

@@ -322,6 +322,11 @@ class _ValueTest:
     dates: bool = False  # the values may be dates msgspec read (tested as their text)
     distinct: bool = False  # values equal by == are equal JSON (strings, null: no 1 == True)
     flipped: bool = False  # the last block's values mostly failed: ask ``negated``
+    # a leaf whose format is exact as a column checks it (a pattern, check characters by
+    # arithmetic over the block): asked instead of ``validator``; ``text``: values are
+    # strings alone
+    column: _Column | None = None
+    text: bool = False
 
     def held(self, objects: list[Any], unsure: list[int]) -> list[bool]:
         """Per object, whether its value (if present) satisfies the schema; appends to
@@ -356,7 +361,10 @@ class _ValueTest:
         if 2 * len(tested) > len(checked):
             tested = checked
         failed = self.failing(tested)
-        self.flipped = 2 * len(failed) > len(tested)
+        if failed is None:  # not told value by value: the next path decides
+            unsure.extend(present)
+            return held
+        self.flipped = self.negated is not None and 2 * len(failed) > len(tested)
         if tested is checked:
             for position in failed:
                 held[present[position]] = False
@@ -367,8 +375,12 @@ class _ValueTest:
                     held[index] = False
         return held
 
-    def failing(self, values: list[Any]) -> set[int]:
-        """The positions of the values the schema refuses (one jsonschema-rs call)."""
+    def failing(self, values: list[Any]) -> set[int] | None:
+        """The positions of the values the schema refuses (one jsonschema-rs call), or
+        None when an error names no value."""
+        if self.column is not None:
+            bad: set[int] = set()
+            return bad if _check_column(self.column, values, None, bad, self.text) else None
         if not self.flipped:
             return {error.instance_path[0] for error in self.validator.iter_errors(values)}
         failed = set(range(len(values)))  # an error of the negation: a value it accepts
@@ -675,12 +687,14 @@ def _vouched(
     nesting, more brackets than ``depth_left``. orjson encodes neither such integer nor a
     value past its depth limit, so one call vouches for a whole block of plain values."""
     dumps = orjson.dumps
-    if column.depth_left is None:
-        try:
-            dumps(values)
+    try:  # the block at once: its brackets (those in strings too) bound every value's
+        whole = dumps(values)
+    except (orjson.JSONEncodeError, TypeError):
+        pass  # one of them: found below
+    else:
+        left = column.depth_left
+        if left is None or whole.count(b"{") + whole.count(b"[") - 1 <= left:
             return values, where
-        except (orjson.JSONEncodeError, TypeError):
-            pass  # one of them: found below
     kept: list[int] = []
     for index, value in enumerate(values):
         try:
@@ -1437,6 +1451,30 @@ class _Translator:
             if isinstance(options, list) and all(isinstance(o, str) for o in options):
                 strings = frozenset(options)
                 return _ValueTest(value, None, None, strings, outside, dates=dates)
+        numbers = not whole and any(_may_hold_number(k) for k in plain)
+        multiple = _uses(schema, frozenset({"multipleOf", "$ref"}))
+        distinct = not whole and _strings_or_null(_union(plain))
+        fmt = target.get("format") if isinstance(target, dict) else None
+        # a format whose pattern is only a subset would fail values the format accepts
+        subset = isinstance(fmt, str) and fmt in self.patterns and fmt not in CHECK_CHARACTERS
+        if (
+            isinstance(target, dict)
+            and not _beyond_column(target)
+            and not (subset and fmt not in EXACT_PATTERNS)
+        ):
+            leaf, check_format, left = self.column_leaf(target)
+            column = self.column(leaf, check_format, _exact_formats(left) or None)
+            text = not whole and all(k is str or k is dt.date for k in plain)
+            return _ValueTest(
+                value,
+                None,
+                numbers=numbers,
+                multiple=multiple,
+                dates=dates,
+                distinct=distinct,
+                column=column,
+                text=text,
+            )
         setting = self.opaque_setting()
         if setting is None:
             raise NoTypedPath("documents of different drafts")
@@ -1458,10 +1496,7 @@ class _Translator:
                 )
             except Exception:  # jsonschema-rs refusing it: the fast path decides
                 raise NoTypedPath(f"a rule on {name!r} jsonschema-rs cannot read") from None
-        numbers = not whole and any(_may_hold_number(k) for k in plain)
-        multiple = _uses(schema, frozenset({"multipleOf", "$ref"}))
         accepts, refuses = validators
-        distinct = not whole and _strings_or_null(_union(plain))
         return _ValueTest(value, accepts, refuses, None, False, numbers, multiple, dates, distinct)
 
     def share_columns(self, first: int, count: int, at: int) -> None:
