@@ -246,9 +246,11 @@ def test_records_of_one_of_several_shapes_accept_exactly_what_the_schema_accepts
 def test_presence_rules_of_nested_objects_accept_exactly_what_the_schema_accepts(
     tmp_path: Path,
 ) -> None:
+    valued = st.builds(lambda parts: {"anyOf": parts}, st.lists(_valued, min_size=1, max_size=2))
+
     @RULES
     @given(
-        _rule_keywords(),
+        st.one_of(_rule_keywords(), valued),
         st.lists(st.lists(st.sets(st.sampled_from(NAMES)), max_size=3), min_size=1, max_size=6),
         st.lists(st.one_of(st.none(), st.sets(st.sampled_from(NAMES))), min_size=6, max_size=6),
     )
@@ -266,6 +268,7 @@ def test_presence_rules_of_nested_objects_accept_exactly_what_the_schema_accepts
                 "sub": inner,
             },
         }
+        schema["$defs"] = {"short": {"maxLength": 2}}  # (value tests by $ref)
         records: list[dict[str, Any]] = []
         for number, (held_items, sub) in enumerate(zip(items, subs, strict=False)):
             record: dict[str, Any] = {
