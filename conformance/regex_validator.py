@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -424,9 +425,29 @@ def _unevaluated_properties(
         )
 
 
+def _multiple_of(
+    validator: Any, divisor: Any, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    # exactly, on the numbers as written (as jsonschema-rs decides, so every path agrees):
+    # python-jsonschema divides floats, and finds 19.99 no multiple of 0.01
+    if not validator.is_type(instance, "number"):
+        return
+    try:
+        exact = Fraction(repr(instance)) % Fraction(repr(divisor)) == 0
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):  # not a plain number
+        yield from _STOCK_MULTIPLE_OF(validator, divisor, instance, schema)
+        return
+    if not exact:
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
+_STOCK_MULTIPLE_OF = Draft202012Validator.VALIDATORS["multipleOf"]
+
+
 RegexValidator: Any = extend(
     Draft202012Validator,
     validators={
+        "multipleOf": _multiple_of,
         "pattern": _pattern,
         "patternProperties": _pattern_properties,
         "additionalProperties": _additional_properties,

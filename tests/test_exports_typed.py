@@ -1559,3 +1559,164 @@ def test_a_record_of_one_of_several_shapes_keeps_the_typed_path(
     ]
     default = _reports_alike(tmp_path, schema, records)
     assert (default.paths.get("typed", 0) > 0) is typed_expected
+
+
+def _closed(properties: dict[str, Any], **more: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["id"],
+        "additionalProperties": False,
+        "properties": {"id": {"type": "string"}, **properties},
+        **more,
+    }
+
+
+SHAPE_A = {
+    "properties": {"id": {"type": "string"}, "x": {"const": True}},
+    "additionalProperties": False,
+}
+SHAPE_B = {
+    "properties": {"id": {"type": "string"}, "x": {"const": 1}, "b": {"type": "string"}},
+    "required": ["b"],
+    "additionalProperties": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("schema", "line"),
+    [
+        (  # the test inside a not, on a value no set membership says
+            _closed(
+                {"a": {"type": "string"}, "b": {"type": "string"}},
+                **{"if": {"properties": {"a": {"not": {"maxLength": 2}}}}},
+                then={"required": ["b"]},
+            ),
+            b'{"id":"1","a":"xyz"}',
+        ),
+        (  # propertyNames over the members shapes add
+            {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "string"}},
+                "unevaluatedProperties": False,
+                "propertyNames": {"maxLength": 4},
+                "oneOf": [{"$ref": "#/$defs/A"}],
+                "$defs": {"A": {"properties": {"longname": {"type": "string"}}}},
+            },
+            b'{"id":"1","longname":"x"}',
+        ),
+        (  # 2^53 + 1: msgspec's float is 2^53
+            _closed(
+                {"r": {"type": "number"}, "b": {"type": "string"}},
+                **{"if": {"properties": {"r": {"maximum": 9007199254740992}}}},
+                **{"else": {"required": ["b"]}},
+            ),
+            b'{"id":"1","r":9007199254740993}',
+        ),
+        (  # 2^62 + 1 against a float bound of 2^62
+            _closed(
+                {"n": {"type": "integer"}, "b": {"type": "string"}},
+                **{"if": {"properties": {"n": {"maximum": 4.611686018427388e18}}}},
+                **{"else": {"required": ["b"]}},
+            ),
+            b'{"id":"1","n":4611686018427387905}',
+        ),
+        (  # true is not 1: the shapes hold x to different schemas
+            {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "string"}},
+                "oneOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/B"}],
+                "$defs": {"A": SHAPE_A, "B": SHAPE_B},
+            },
+            b'{"id":"1","x":true,"b":"q"}',
+        ),
+        (  # 0 is not false
+            _closed(
+                {"x": {"const": 0}},
+                anyOf=[{"$ref": "#/$defs/A"}],
+                **{"$defs": {"A": {"properties": {"x": {"const": False}}}}},
+            ),
+            b'{"id":"1","x":0}',
+        ),
+        (  # a leaf's number bound of 2^53
+            _closed({"r": {"type": "number", "maximum": 9007199254740992}}),
+            b'{"id":"1","r":9007199254740993}',
+        ),
+        (  # an allOf of leaves: const true and const 1 are two things
+            _closed({"x": {"allOf": [{"const": True}, {"const": 1}]}}),
+            b'{"id":"1","x":true}',
+        ),
+    ],
+)
+def test_the_typed_path_takes_no_record_the_exact_checker_refuses_at_the_edges(
+    tmp_path: Path, schema: dict[str, Any], line: bytes
+) -> None:
+    """Edges a review found: negated value tests, member names of shapes, floats msgspec
+    rounds, large integers against float bounds, ``true`` against ``1``."""
+    path = _write(tmp_path, "s.schema.json", schema)
+    assert not schema_validator(path).is_valid(json.loads(line))
+    typed = build_typed_records(path, tmp_path, "id")
+    if typed is not None:
+        assert typed.accepted([line])[1] == [0]
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema, key=("id",))
+    data = tmp_path / "r.jsonl"
+    data.write_bytes(line + b"\n")
+    default, alone = validate_export(spec, data), validate_export(spec, data, paths=())
+    assert [(i.line, i.message) for i in default.issues] == [
+        (i.line, i.message) for i in alone.issues
+    ]
+    assert default.issues
+
+
+@pytest.mark.parametrize(
+    ("leaf", "values"),
+    [
+        ({"type": "number", "multipleOf": 0.01}, ["19.99", "0.07", "0.075", "12", "1e308"]),
+        ({"type": "integer", "multipleOf": 1e-5}, ["8", "9", "-3"]),
+        (
+            {"type": "integer", "maximum": 4.611686018427388e18},
+            ["4611686018427387904", "4611686018427387905"],
+        ),
+        (
+            {"type": "number", "minimum": -9007199254740992},
+            ["-9007199254740993", "-9007199254740992"],
+        ),
+    ],
+)
+def test_numbers_at_the_edges_are_reported_alike_on_every_path(
+    tmp_path: Path, leaf: dict[str, Any], values: list[str]
+) -> None:
+    """Money to the cent (``multipleOf: 0.01``) is checked exactly on every path:
+    19.99 is a multiple of 0.01 (python-jsonschema's float division says not, so the
+    exact checker decides on the numbers as written, as jsonschema-rs does); integers
+    past 2^53 against float bounds are compared exactly."""
+    schema = _closed({"n": leaf})
+    spec = make_spec(tmp_path / "std", "jsonl", schema=schema, key=("id",))
+    data = tmp_path / "r.jsonl"
+    lines = [f'{{"id":"R{i}-{j}","n":{v}}}' for i in range(40) for j, v in enumerate(values)]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    default, alone = validate_export(spec, data), validate_export(spec, data, paths=())
+    blocks = validate_export(spec, data, paths=("records", "blocks"))
+    expected = [(i.line, i.message) for i in alone.issues]
+    assert [(i.line, i.message) for i in default.issues] == expected
+    assert [(i.line, i.message) for i in blocks.issues] == expected
+
+
+def test_the_exact_checker_reads_multiple_of_on_the_numbers_as_written() -> None:
+    """19.99 is a multiple of 0.01 and 8 of 1e-5 (python-jsonschema's float division
+    says not); 0.075 is not a multiple of 0.01, worded as python-jsonschema words it."""
+    from conformance.regex_validator import RegexValidator
+
+    cents = RegexValidator({"multipleOf": 0.01})
+    assert [cents.is_valid(v) for v in (19.99, 0.07, 12, 1e308, 0.075, 0.001)] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert [e.message for e in cents.iter_errors(0.075)] == ["0.075 is not a multiple of 0.01"]
+    assert RegexValidator({"multipleOf": 1e-5}).is_valid(8)
+    assert not RegexValidator({"multipleOf": 2}).is_valid(3)

@@ -264,6 +264,9 @@ class _Documents:
         self.ids: dict[str, str] = {}  # a document's absolute $id -> its file URI
         self.bases: dict[str, str] = {}  # a file URI -> the $id its references resolve by
         self.anchors: dict[str, dict[str, str]] = {}  # file URI -> {anchor: pointer}
+        # (id of a schema object, keyword) -> a float bound as written, where it is now
+        # the integer it equals (jsonschema-rs compares integers with floats as floats)
+        self.written: dict[tuple[int, str], float] = {}
         self.indexed = False
         self.load(self.root_uri)
         self.normalise()
@@ -338,10 +341,18 @@ class _Documents:
                 if isinstance(ref, str):
                     target, pointer, _ = self.resolve(uri, ref)
                     node["$ref"] = f"{target}#{quote(pointer, safe=_POINTER_SAFE)}"
+                for keyword in _BOUND_KEYWORDS & node.keys():
+                    # jsonschema-rs compares an integer with a float bound as floats
+                    # (2^62 + 1 <= 4.611686018427388e18); python-jsonschema, exactly
+                    bound = node[keyword]
+                    if type(bound) is float and bound.is_integer() and abs(bound) < 2**63:
+                        node[keyword] = int(bound)
+                        self.written[(id(node), keyword)] = bound
             self.bases.pop(uri, None)  # its references are absolute now
 
 
 _POINTER_SAFE = "/~!$&'()*+,;=:@"
+_BOUND_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
 
 
 def _schema_objects(root: Any) -> Iterator[dict[str, Any]]:
@@ -905,12 +916,15 @@ class ErrorLocator:
         wording: Any,
         limit: int,
         build: Callable[[], Any] | None = None,
+        written: Mapping[tuple[int, str], Any] | None = None,
     ) -> None:
         # the jsonschema-rs validator, or ``build`` making it at the first record (if it
         # refuses the schema, ``errors`` answers None: python-jsonschema words every record)
         self.exact = exact
         self._build = build
         self.documents = documents
+        # bounds as the documents wrote them, where normalising changed them (its words)
+        self.written = written or {}
         self.wording = wording  # the python-jsonschema validator (formats included)
         self.limit = limit
         self.keywords: Mapping[str, Any] = wording.VALIDATORS
@@ -975,7 +989,7 @@ class ErrorLocator:
         instance = value
         for step in instance_path:
             instance = instance[step]
-        expected = node[keyword]
+        expected = self.written.get((id(node), keyword), node[keyword])
         if keyword in _BRANCHES and kind in _NO_BRANCH_HOLDS:
             # python-jsonschema's one error, its words, when no branch holds (it would
             # descend into each branch for the errors it keeps as context, unread here)
@@ -1284,7 +1298,9 @@ def _locator(documents: _Documents, wording: Any, limit: int) -> ErrorLocator:
             offline=True,
         )
 
-    return ErrorLocator(None, documents.data, wording, limit, build=build)
+    return ErrorLocator(
+        None, documents.data, wording, limit, build=build, written=documents.written
+    )
 
 
 def cached_format_check(fmt: Any) -> Callable[[str], bool]:

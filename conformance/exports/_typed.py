@@ -390,18 +390,19 @@ class _ValueTest:
 
 
 UNSET_VALUE = msgspec.UNSET
-_INT64 = 2**63
 
 
 def _plain_value(multiple: bool, value: Any) -> bool:
-    """Whether a schema gives the scalar msgspec read the verdict it gives the one orjson
-    reads: an integer within 64 bits; a float (msgspec makes one of an integer where
-    the type says number) of magnitude at most 2^53, its integer's equal there, unless
-    ``multiple`` (jsonschema-rs divides floats and integers otherwise)."""
+    """Whether jsonschema-rs gives the scalar msgspec read the verdict python-jsonschema
+    gives the one the exact path reads: not a number of magnitude 2^53 or more (msgspec
+    makes a float of an integer where the type says number, and rounds it there;
+    jsonschema-rs compares a large integer with a float bound as a float), nor any number
+    under ``multipleOf`` (the two divide otherwise: 8 is a multiple of 1e-5 in one, not
+    in the other)."""
     kind = value.__class__
-    if kind is float:
-        return not multiple and -_EXACT_FLOAT <= value <= _EXACT_FLOAT
-    return kind is not int or -_INT64 <= value < _INT64
+    if kind is float or kind is int:
+        return not multiple and -_EXACT_FLOAT < value < _EXACT_FLOAT
+    return True
 
 
 _RULE_DEPTH = 24  # a rule nested deeper is combined from masks (no deep expression)
@@ -926,7 +927,9 @@ class CsvColumnChecks:
 
 
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-_EXACT = 2**53  # integers and floats of at most this magnitude compare exactly anywhere
+# integers and floats of less than this magnitude compare exactly anywhere (2^53 + 1, read
+# as a float, rounds to 2^53 itself)
+_EXACT = 2**53
 
 
 def _within(leaf: dict[str, Any]) -> Callable[[Numbers], bool] | None:
@@ -937,7 +940,7 @@ def _within(leaf: dict[str, Any]) -> Callable[[Numbers], bool] | None:
     if kind not in ("integer", "number") or set(leaf) - _ANNOTATIONS - {"type", *_BOUNDS}:
         return None
     bounds = [leaf.get(name) for name in _BOUNDS]
-    if any(b is not None and (type(b) not in (int, float) or not abs(b) <= _EXACT) for b in bounds):
+    if any(b is not None and (type(b) not in (int, float) or not abs(b) < _EXACT) for b in bounds):
         return None
     minimum, maximum, above, below = bounds
     integer = kind == "integer"
@@ -946,8 +949,8 @@ def _within(leaf: dict[str, Any]) -> Callable[[Numbers], bool] | None:
         low, high = numbers.low, numbers.high
         return (
             (numbers.integers or not integer)
-            and low >= -_EXACT
-            and high <= _EXACT
+            and low > -_EXACT
+            and high < _EXACT
             and (minimum is None or low >= minimum)
             and (maximum is None or high <= maximum)
             and (above is None or low > above)
@@ -1336,7 +1339,7 @@ class _Translator:
         node = self.composed(uri, node)
         if not path or node.get("properties"):  # (a map, naming none, is checked whole)
             node = _named_members_only(node)
-        node = self.shapes(uri, self.names_admitted(node))
+        node = self.names_admitted(self.shapes(uri, node))
         if {"if", "then", "else"} & node.keys():  # one more member of allOf, said alone
             if "if" not in node:
                 raise NoTypedPath("then or else without if")
@@ -1439,15 +1442,16 @@ class _Translator:
             _, target = self.concrete(uri, schema)
         except NoTypedPath:
             target = None
+        inner = target  # (the schema itself, or what its not names)
         outside = isinstance(target, dict) and set(target) - _ANNOTATIONS == {"not"}
         if outside:
             assert isinstance(target, dict)
             try:
-                _, target = self.concrete(uri, target["not"])
+                _, inner = self.concrete(uri, target["not"])
             except NoTypedPath:
-                target = None
-        if isinstance(target, dict) and set(target) - _ANNOTATIONS in ({"const"}, {"enum"}):
-            options = [target["const"]] if "const" in target else target["enum"]
+                inner = None
+        if isinstance(inner, dict) and set(inner) - _ANNOTATIONS in ({"const"}, {"enum"}):
+            options = [inner["const"]] if "const" in inner else inner["enum"]
             if isinstance(options, list) and all(isinstance(o, str) for o in options):
                 strings = frozenset(options)
                 return _ValueTest(value, None, None, strings, outside, dates=dates)
@@ -1721,7 +1725,7 @@ class _Translator:
                         name not in s.get("properties", {}) and not lid
                         for s, lid in zip(shapes, shut, strict=True)
                     )
-                    if not free and all(h == held[0] for h in held):
+                    if not free and all(_same(h, held[0]) for h in held):
                         properties[name] = held[0]
                         fixed.add(name)
                     else:  # checked whole as any of them, and per branch exactly
@@ -1732,7 +1736,9 @@ class _Translator:
             tests: dict[str, Any] = {
                 name: schema
                 for name, schema in named.items()
-                if name in properties and name not in fixed and own.get(name) != schema
+                if name in properties
+                and name not in fixed
+                and not (name in own and _same(own[name], schema))
             }
             if lid:
                 tests.update({name: False for name in properties if name not in named})
@@ -1946,8 +1952,8 @@ class _Translator:
         """A ``number`` leaf with plain bounds as msgspec's ``float``, or None.
 
         msgspec reads any JSON number into a float (an integer too): exact for the type,
-        and for bounds of magnitude at most 2^53, which floats hold exactly: rounding is
-        monotonic, so a value above such a bound never rounds to below it, or to it.
+        and for bounds of magnitude less than 2^53: rounding is monotonic, so a value
+        above such a bound never rounds to below it, or to it (2^53 + 1 rounds to 2^53).
         A number too large for a float is refused by msgspec, and goes the exact way."""
         keywords = set(node) - _ANNOTATIONS - {"type"}
         if keywords - _NUMBER_META.keys():
@@ -1955,7 +1961,7 @@ class _Translator:
         meta: dict[str, Any] = {}
         for keyword in keywords:
             bound = node[keyword]
-            if type(bound) not in (int, float) or not abs(bound) <= _EXACT_FLOAT:
+            if type(bound) not in (int, float) or not abs(bound) < _EXACT_FLOAT:
                 return None
             meta[_NUMBER_META[keyword]] = bound
         return Annotated[float, msgspec.Meta(**meta)] if meta else float
@@ -2540,6 +2546,15 @@ def _named_members_only(node: dict[str, Any]) -> dict[str, Any]:
     return closed
 
 
+def _same(first: Any, second: Any) -> bool:
+    """Whether two schemas (or keyword values) are the same JSON: not by ``==``, which
+    takes ``true`` for ``1`` and ``0`` for ``false``."""
+    try:
+        return json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    except (TypeError, ValueError):
+        return False
+
+
 def _all_of(schemas: list[Any]) -> Any:
     """One schema meaning what all of ``schemas`` mean: their keywords together when each
     is a leaf keyword (each says its own thing of the value alone) and no two say
@@ -2553,7 +2568,7 @@ def _all_of(schemas: list[Any]) -> Any:
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS:
                 continue
-            if keyword in merged and merged[keyword] != value:
+            if keyword in merged and not _same(merged[keyword], value):
                 return {"allOf": schemas}
             merged[keyword] = value
     return merged
