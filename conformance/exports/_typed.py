@@ -1479,28 +1479,10 @@ class _Translator:
                 column=column,
                 text=text,
             )
-        setting = self.opaque_setting()
-        if setting is None:
-            raise NoTypedPath("documents of different drafts")
-        draft, registry, formats = setting
-        validators = []
-        for items in (_copy(schema), {"not": _copy(schema)}):
-            array: dict[str, Any] = {"type": "array", "items": items}
-            if draft is not None:
-                array["$schema"] = draft
-            try:
-                validators.append(
-                    jsonschema_rs.validator_for(
-                        array,
-                        registry=registry,
-                        validate_formats=True,
-                        formats=formats,
-                        offline=True,
-                    )
-                )
-            except Exception:  # jsonschema-rs refusing it: the fast path decides
-                raise NoTypedPath(f"a rule on {name!r} jsonschema-rs cannot read") from None
-        accepts, refuses = validators
+        accepts, refuses = (
+            self.shared_validator({"type": "array", "items": items})
+            for items in (_copy(schema), {"not": _copy(schema)})
+        )
         return _ValueTest(value, accepts, refuses, None, False, numbers, multiple, dates, distinct)
 
     def share_columns(self, first: int, count: int, at: int) -> None:
@@ -1785,26 +1767,34 @@ class _Translator:
             return rest
         if not _closes(node):
             raise NoTypedPath("propertyNames of an open object")
-        setting = self.opaque_setting()
         properties = node.get("properties") or {}
-        if setting is None or not isinstance(properties, dict):
-            raise NoTypedPath("propertyNames the typed path cannot check")
-        draft, registry, formats = setting
-        schema = _copy(names)
-        if isinstance(schema, dict) and draft is not None:
-            schema["$schema"] = draft
-        try:
-            validator = jsonschema_rs.validator_for(
-                schema, registry=registry, validate_formats=True, formats=formats, offline=True
-            )
-            refused = {name for name in properties if not validator.is_valid(name)}
-        except Exception:  # jsonschema-rs refusing it: the fast path decides
-            raise NoTypedPath("propertyNames the typed path cannot check") from None
+        if not isinstance(properties, dict):
+            raise NoTypedPath("malformed properties")
+        validator = self.shared_validator(_copy(names))
+        refused = {name for name in properties if not validator.is_valid(name)}
         required = node.get("required") or []
         if isinstance(required, list) and refused & set(required):
             raise NoTypedPath("propertyNames refuses a required property")
         rest["properties"] = {k: v for k, v in properties.items() if k not in refused}
         return rest
+
+    def shared_validator(self, schema: Any) -> Any:
+        """jsonschema-rs for ``schema`` (a copy: its ``$schema`` is set) with what the
+        typed path's own validators share: the documents' draft, a registry of every
+        document, the exact format callbacks (:meth:`opaque_setting`). NoTypedPath when
+        the documents declare different drafts or jsonschema-rs refuses the schema."""
+        setting = self.opaque_setting()
+        if setting is None:
+            raise NoTypedPath("documents of different drafts")
+        draft, registry, formats = setting
+        if isinstance(schema, dict) and draft is not None:
+            schema["$schema"] = draft
+        try:
+            return jsonschema_rs.validator_for(
+                schema, registry=registry, validate_formats=True, formats=formats, offline=True
+            )
+        except Exception:  # jsonschema-rs refusing it: the fast path decides
+            raise NoTypedPath("a schema jsonschema-rs cannot read") from None
 
     def python_name(self, name: str) -> str:
         return "f_" + name.encode().hex()
@@ -1854,19 +1844,11 @@ class _Translator:
         keeps its types. A member's schema says the same of its value wherever the record
         is (no dynamic reference: the fast path has none). Not for the record's key, nor
         when the documents declare different drafts: ``exc`` is raised then."""
-        key = name == self.key_field and all(step[0] == "is" for step in path[:-1])
-        setting = self.opaque_setting()
-        if key or setting is None:
+        if name == self.key_field and all(step[0] == "is" for step in path[:-1]):
             raise exc.inside(name) from None
-        draft, registry, formats = setting
-        schema: dict[str, Any] = {"type": "array", "items": _copy(node)}
-        if draft is not None:
-            schema["$schema"] = draft
         try:
-            validator = jsonschema_rs.validator_for(
-                schema, registry=registry, validate_formats=True, formats=formats, offline=True
-            )
-        except Exception:  # jsonschema-rs refusing it: the fast path decides
+            validator = self.shared_validator({"type": "array", "items": _copy(node)})
+        except NoTypedPath:
             raise exc.inside(name) from None
         # the containers around the value: an object per member step, an array per item
         around = sum(step[0] in ("attr", "each") for step in path)
