@@ -907,6 +907,21 @@ def test_a_member_repeated_inside_an_opaque_member_is_found(tmp_path: Path) -> N
     ]
 
 
+def _taken_and_valid(
+    tmp_path: Path, schema: dict[str, Any], records: list[dict[str, Any]]
+) -> tuple[set[int], set[int]]:
+    """The records (by index, each keyed ``id``) the typed path takes, and those the
+    exact checker accepts (the schema must get a typed path)."""
+    path = _write(tmp_path, "s.schema.json", schema)
+    typed = build_typed_records(path, tmp_path, "id")
+    assert typed is not None
+    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
+    _, refused = typed.accepted(lines)
+    exact = schema_validator(path)
+    valid = {i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))}
+    return set(range(len(lines))) - set(refused), valid
+
+
 def _reports_alike(tmp_path: Path, schema: dict[str, Any], records: list[dict[str, Any]]) -> Any:
     """The default report on 30 copies of ``records`` (keyed ``id``), after asserting it
     is the exact checker's alone: issues in order, and counts."""
@@ -1231,9 +1246,6 @@ def test_counts_of_members_keep_the_typed_path(tmp_path: Path, counted: dict[str
         },
         **counted,
     }
-    path = _write(tmp_path, "s.schema.json", schema)
-    typed = build_typed_records(path, tmp_path, "id")
-    assert typed is not None
     records = [
         {},
         {"a": "x"},
@@ -1243,11 +1255,8 @@ def test_counts_of_members_keep_the_typed_path(tmp_path: Path, counted: dict[str
         {"c": "y"},
         {"a": "x", "b": "not a number", "c": "y"},
     ]
-    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
-    _, refused = typed.accepted(lines)
-    exact = schema_validator(path)
-    valid = [i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))]
-    assert sorted(set(range(len(lines))) - set(refused)) == valid  # all valid ones typed
+    taken, valid = _taken_and_valid(tmp_path, schema, records)
+    assert taken == valid  # all valid ones typed
     default = _reports_alike(tmp_path, schema, records)
     assert default.paths.get("typed") == 30 * len(valid)
 
@@ -1289,9 +1298,6 @@ def test_property_names_of_a_closed_object_keep_the_typed_path(
         "propertyNames": names,
         "$defs": {"name": {"type": "string", "pattern": "^[a-z_]{1,4}$"}},
     }
-    path = _write(tmp_path, "s.schema.json", schema)
-    typed = build_typed_records(path, tmp_path, "id")
-    assert typed is not None
     records = [
         {"name": "ab"},
         {"Code": "C1"},
@@ -1300,14 +1306,11 @@ def test_property_names_of_a_closed_object_keep_the_typed_path(
         {"name": 3},
         {},
     ]
-    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
-    _, refused = typed.accepted(lines)
-    exact = schema_validator(path)
-    valid = [i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))]
-    assert not set(range(len(lines))) - set(refused) - set(valid)  # taken only if valid
-    assert set(valid) - {3} <= set(range(len(lines))) - set(refused)  # x_y: the next path's
+    taken, valid = _taken_and_valid(tmp_path, schema, records)
+    assert taken <= valid
+    assert valid - {3} <= taken  # x_y: the next path's
     default = _reports_alike(tmp_path, schema, records)
-    assert default.paths.get("typed") == 30 * len(set(valid) - {3})
+    assert default.paths.get("typed") == 30 * len(valid - {3})
 
 
 def test_property_names_refusing_a_required_member_leave_the_record_untyped(
@@ -1408,9 +1411,6 @@ def test_conditionals_on_values_keep_the_typed_path(tmp_path: Path, rule: dict[s
     test of the values (one jsonschema-rs call, or set membership), the records it
     accepts typed, the report the exact checker's alone."""
     schema = {**ADDRESS, **rule}
-    path = _write(tmp_path, "s.schema.json", schema)
-    typed = build_typed_records(path, tmp_path, "id")
-    assert typed is not None
     records: list[dict[str, Any]] = [
         {"country": "CN", "postcode": "100000"},
         {"country": "CN", "postcode": "1000"},
@@ -1426,11 +1426,7 @@ def test_conditionals_on_values_keep_the_typed_path(tmp_path: Path, rule: dict[s
         {"country": "US", "rate": 2**60, "region": "A"},
         {"country": "us"},
     ]
-    lines = [json.dumps({"id": f"R{i}", **r}).encode() for i, r in enumerate(records)]
-    _, refused = typed.accepted(lines)
-    exact = schema_validator(path)
-    valid = {i for i, line in enumerate(lines) if exact.is_valid(json.loads(line))}
-    taken = set(range(len(lines))) - set(refused)
+    taken, valid = _taken_and_valid(tmp_path, schema, records)
     assert taken <= valid
     assert valid - taken <= {11}  # a float past 2^53: the next path decides
     default = _reports_alike(tmp_path, schema, records)
