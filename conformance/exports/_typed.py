@@ -109,26 +109,28 @@ _COLUMN_LEAF = _NATIVE_LEAF | {
 }
 
 
-def _json_scalars(kind: Any) -> bool:
-    """Whether values of the msgspec type ``kind`` are always JSON scalars as Python reads
-    them (str, int, float, bool or None): not structs, lists, dates or other objects."""
+def _type_members(kind: Any) -> tuple[Any, ...] | None:
+    """msgspec's description of each type a value of ``kind`` may have (a union's
+    members, or the type itself); None for a type msgspec does not describe."""
     try:
         info = msgspec.inspect.type_info(kind)
     except (TypeError, ValueError):
-        return False
-    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
-    return all(isinstance(member, _SCALAR_INFOS) for member in members)
+        return None
+    return tuple(info.types) if isinstance(info, msgspec.inspect.UnionType) else (info,)
+
+
+def _json_scalars(kind: Any) -> bool:
+    """Whether values of the msgspec type ``kind`` are always JSON scalars as Python reads
+    them (str, int, float, bool or None): not structs, lists, dates or other objects."""
+    members = _type_members(kind)
+    return members is not None and all(isinstance(m, _SCALAR_INFOS) for m in members)
 
 
 def _strings_or_null(kind: Any) -> bool:
     """Whether values of the msgspec type ``kind`` are strings, dates or None alone (two
     such equal by == are the same JSON: no ``1 == 1.0 == True``)."""
-    try:
-        info = msgspec.inspect.type_info(kind)
-    except (TypeError, ValueError):
-        return False
-    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
-    return all(
+    members = _type_members(kind)
+    return members is not None and all(
         isinstance(m, msgspec.inspect.StrType | msgspec.inspect.NoneType | msgspec.inspect.DateType)
         or (
             isinstance(m, msgspec.inspect.LiteralType) and all(isinstance(v, str) for v in m.values)
